@@ -1,0 +1,11 @@
+"""Celery app. Queues keep slow work (KPIs) from delaying urgent work (notifications)."""
+
+import os
+
+from celery import Celery
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+
+app = Celery("postpurchase")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()

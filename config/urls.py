@@ -1,0 +1,45 @@
+from django.conf import settings
+from django.conf.urls.static import static
+from django.contrib import admin
+from django.urls import include, path
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from . import health
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+    # REST API
+    path("api/v1/", include("config.api_urls")),
+    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    # Inbound webhooks from shops, tracking providers and the ESP
+    path("webhooks/", include("orders.webhook_urls")),
+    path("webhooks/", include("tracking.webhook_urls")),
+    path("anymail/", include("anymail.urls")),
+    # Staff: accounts and the dashboard
+    path("", include("merchants.urls")),
+    path("app/orders/", include("orders.urls")),
+    path("app/shipments/", include("tracking.urls")),
+    path("app/flows/", include("flows.urls")),
+    path("app/returns/", include("returns.urls")),
+    path("app/feedback/", include("feedback.urls")),
+    path("app/loyalty/", include("loyalty.urls")),
+    path("app/analytics/", include("analytics.urls")),
+    # Customers: branded pages
+    path("track/", include("tracking.public_urls")),
+    path("e/", include("flows.public_urls")),
+    path("p/", include("merchants.portal_urls")),
+]
+
+if settings.DEBUG:
+    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+else:
+    # Logos are small, public, merchant-uploaded images; serve them without a separate server.
+    from django.views.static import serve
+
+    urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
+
+handler404 = "merchants.views.page_not_found"

@@ -1,0 +1,28 @@
+"""Dashboard requests run inside the scope of the merchant the staff member is working for."""
+
+from contextlib import nullcontext
+
+from .scoping import merchant_scope
+from .selectors import membership_for_session
+
+SESSION_KEY = "current_merchant_id"
+
+
+class CurrentMerchantMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        request.membership = None
+        request.merchant = None
+        if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            membership = membership_for_session(user=request.user, merchant_id=request.session.get(SESSION_KEY))
+            if membership is not None:
+                request.membership = membership
+                request.merchant = membership.merchant
+        context = merchant_scope(request.merchant) if request.merchant else nullcontext()
+        with context:
+            response = self.get_response(request)
+            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                response.render()  # lazy templates must render inside the scope
+            return response

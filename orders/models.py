@@ -1,0 +1,161 @@
+"""Customers, orders and the order timeline."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import LANGUAGE_CHOICES
+from merchants.scoping import TenantModel
+
+MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+
+
+class Customer(TenantModel):
+    external_id = models.CharField(max_length=64, blank=True)
+    email = models.EmailField(blank=True)
+    first_name = models.CharField(max_length=120, blank=True)
+    last_name = models.CharField(max_length=120, blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    accepts_marketing = models.BooleanField(default=False)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+    redacted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="customer_unique_external_id",
+            )
+        ]
+        indexes = [models.Index(fields=["merchant", "email"])]
+
+    def __str__(self):
+        return self.email or f"customer {self.pk}"
+
+    @property
+    def full_name(self):
+        return f"{self.first_name} {self.last_name}".strip()
+
+
+class FinancialStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    AUTHORIZED = "authorized", _("Authorized")
+    PARTIALLY_PAID = "partially_paid", _("Partially paid")
+    PAID = "paid", _("Paid")
+    PARTIALLY_REFUNDED = "partially_refunded", _("Partially refunded")
+    REFUNDED = "refunded", _("Refunded")
+    VOIDED = "voided", _("Voided")
+    EXPIRED = "expired", _("Expired")
+
+
+class FulfillmentStatus(models.TextChoices):
+    UNFULFILLED = "unfulfilled", _("Unfulfilled")
+    PARTIAL = "partial", _("Partially fulfilled")
+    FULFILLED = "fulfilled", _("Fulfilled")
+    RESTOCKED = "restocked", _("Restocked")
+
+
+class Order(TenantModel):
+    external_id = models.CharField(max_length=64)
+    number = models.CharField(max_length=64, help_text="As the customer sees it, e.g. #1001.")
+    customer = models.ForeignKey(Customer, null=True, blank=True, on_delete=models.SET_NULL, related_name="orders")
+    email = models.EmailField(blank=True, help_text="Contact email on the order (guest orders have no customer).")
+    language = models.CharField(max_length=8, blank=True)
+    placed_at = models.DateTimeField()
+    # The shop's own update time: an older version never overwrites a newer one.
+    source_updated_at = models.DateTimeField(null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    subtotal = models.DecimalField(**MONEY)
+    shipping = models.DecimalField(**MONEY)
+    tax = models.DecimalField(**MONEY)
+    discount = models.DecimalField(**MONEY)
+    total = models.DecimalField(**MONEY)
+    refunded_amount = models.DecimalField(**MONEY)
+    financial_status = models.CharField(max_length=24, choices=FinancialStatus.choices, default=FinancialStatus.PENDING)
+    fulfillment_status = models.CharField(
+        max_length=24, choices=FulfillmentStatus.choices, default=FulfillmentStatus.UNFULFILLED
+    )
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    cancel_reason = models.CharField(max_length=64, blank=True)
+    shipping_name = models.CharField(max_length=200, blank=True)
+    shipping_address1 = models.CharField(max_length=255, blank=True)
+    shipping_address2 = models.CharField(max_length=255, blank=True)
+    shipping_city = models.CharField(max_length=120, blank=True)
+    shipping_postal_code = models.CharField(max_length=32, blank=True)
+    shipping_country = models.CharField(max_length=2, blank=True, help_text="ISO 3166-1 alpha-2")
+    source_platform = models.CharField(max_length=20, default="api")  # api, shopify, woocommerce, demo
+    landing_site = models.CharField(max_length=500, blank=True)
+    referring_site = models.CharField(max_length=500, blank=True)
+    test = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "external_id"], name="order_unique_external_id")]
+        indexes = [
+            models.Index(fields=["merchant", "-placed_at"]),
+            models.Index(fields=["merchant", "number"]),
+            models.Index(fields=["merchant", "email"]),
+            models.Index(fields=["merchant", "financial_status"]),
+            models.Index(fields=["merchant", "fulfillment_status"]),
+        ]
+        ordering = ["-placed_at"]
+
+    def __str__(self):
+        return self.number
+
+
+class LineItem(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
+    external_id = models.CharField(max_length=64, blank=True)
+    sku = models.CharField(max_length=120, blank=True)
+    product_id = models.CharField(max_length=64, blank=True)
+    variant_id = models.CharField(max_length=64, blank=True)
+    title = models.CharField(max_length=255)
+    variant_title = models.CharField(max_length=255, blank=True)
+    quantity = models.PositiveIntegerField()
+    unit_price = models.DecimalField(**MONEY)
+    product_type = models.CharField(max_length=120, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    quantity_refunded = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["merchant", "product_type"])]
+
+    def __str__(self):
+        return f"{self.quantity} × {self.title}"
+
+
+class OrderEvent(TenantModel):
+    """One step of an order's journey, and the outbox for its side effects.
+
+    Written in the same transaction as the change it records. `published_at` is set
+    once every subscriber has run; a periodic sweep republishes the rest.
+    """
+
+    order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=64, db_index=True)  # e.g. order.created, shipment.delivered
+    payload = models.JSONField(default=dict, blank=True)
+    occurred_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        indexes = [
+            models.Index(fields=["merchant", "order", "occurred_at"]),
+            models.Index(
+                fields=["created_at"], condition=models.Q(published_at__isnull=True), name="orderevent_unpublished"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"

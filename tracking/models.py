@@ -1,0 +1,91 @@
+"""Shipments and their tracking events."""
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from merchants.scoping import TenantModel
+from orders.models import Order
+
+
+class ShipmentStatus(models.TextChoices):
+    """The one normalized vocabulary every source is mapped to (docs/tracking.md)."""
+
+    PENDING = "pending", _("Pending")
+    INFO_RECEIVED = "info_received", _("Label created")
+    IN_TRANSIT = "in_transit", _("In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
+    DELIVERED = "delivered", _("Delivered")
+    ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
+    EXCEPTION = "exception", _("Problem")
+    RETURNING_TO_SENDER = "returning_to_sender", _("Returning to sender")
+    EXPIRED = "expired", _("Tracking expired")
+
+
+class Shipment(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    external_id = models.CharField(max_length=64, blank=True, help_text="The shop's fulfillment id.")
+    carrier = models.CharField(max_length=40, default="unknown")
+    carrier_candidates = models.JSONField(default=list, blank=True)
+    service = models.CharField(max_length=120, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    tracking_url = models.URLField(max_length=500, blank=True)
+    status = models.CharField(max_length=24, choices=ShipmentStatus.choices, default=ShipmentStatus.PENDING)
+    substatus = models.CharField(max_length=64, blank=True)
+    estimated_delivery_from = models.DateField(null=True, blank=True)
+    estimated_delivery_to = models.DateField(null=True, blank=True)
+    estimate_source = models.CharField(max_length=16, blank=True)  # carrier, history, default
+    delivered_within_window = models.BooleanField(null=True, blank=True)
+    shipped_at = models.DateTimeField(null=True, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    last_event_at = models.DateTimeField(null=True, blank=True)
+    is_delayed = models.BooleanField(default=False)
+    delay_reason = models.CharField(max_length=40, blank=True)
+    delayed_at = models.DateTimeField(null=True, blank=True)
+    line_items = models.ManyToManyField("orders.LineItem", blank=True, related_name="shipments")
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "order", "external_id"],
+                condition=~models.Q(external_id=""),
+                name="shipment_unique_external_id",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "tracking_number"]),
+            models.Index(fields=["merchant", "status"]),
+            models.Index(fields=["merchant", "carrier"]),
+            models.Index(fields=["merchant", "is_delayed"]),
+        ]
+
+    def __str__(self):
+        return f"{self.carrier} {self.tracking_number}".strip()
+
+
+class TrackingEvent(TenantModel):
+    shipment = models.ForeignKey(Shipment, on_delete=models.CASCADE, related_name="events")
+    status = models.CharField(max_length=24, choices=ShipmentStatus.choices)
+    substatus = models.CharField(max_length=64, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    city = models.CharField(max_length=120, blank=True)
+    country = models.CharField(max_length=2, blank=True)
+    occurred_at = models.DateTimeField()
+    source = models.CharField(max_length=20)  # shopify, woocommerce, aftership, easypost, api, staff, poll
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["occurred_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shipment", "status", "occurred_at", "description"], name="trackingevent_unique"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
