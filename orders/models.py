@@ -159,3 +159,54 @@ class OrderEvent(TenantModel):
 
     def __str__(self):
         return f"{self.kind} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class WebhookDelivery(TenantModel):
+    """One inbound webhook as received: stored before any processing, unique per source.
+
+    Shared by shop (Shopify, WooCommerce) and tracking-provider (AfterShip, EasyPost)
+    integrations. A redelivery with the same delivery id is recognised and changes nothing.
+    """
+
+    class Status(models.TextChoices):
+        RECEIVED = "received", _("Received")
+        PROCESSED = "processed", _("Processed")
+        IGNORED = "ignored", _("Ignored")
+        FAILED = "failed", _("Failed")
+
+    source = models.CharField(max_length=20)  # shopify, woocommerce, aftership, easypost
+    delivery_id = models.CharField(max_length=128)
+    topic = models.CharField(max_length=64, blank=True)
+    headers = models.JSONField(default=dict, blank=True)
+    body = models.TextField()
+    body_sha256 = models.CharField(max_length=64, db_index=True)
+    received_at = models.DateTimeField(default=timezone.now)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.RECEIVED)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.TextField(blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-received_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "source", "delivery_id"], name="webhookdelivery_unique")
+        ]
+        indexes = [models.Index(fields=["merchant", "status", "-received_at"])]
+
+    def __str__(self):
+        return f"{self.source} {self.topic} {self.delivery_id}"
+
+
+class IdempotencyRecord(TenantModel):
+    """The first response to a POST carrying an Idempotency-Key, replayed on repeats."""
+
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=8)
+    path = models.CharField(max_length=500)
+    request_sha256 = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField()
+    response_body = models.JSONField()
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_unique_key")]
