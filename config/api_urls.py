@@ -7,6 +7,8 @@ from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
+from merchants.api import MeView
+
 
 @extend_schema(exclude=True)
 @api_view(["GET"])
@@ -25,6 +27,7 @@ def api_root(request):
 
 urlpatterns = [
     path("", api_root, name="api-root"),
+    path("me", MeView.as_view(), name="api-me"),
     path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
     path("", include("merchants.api_urls")),

@@ -36,6 +36,8 @@ if not SECRET_KEY:
     if PRODUCTION:
         raise ImproperlyConfigured("SECRET_KEY must be set in production (APP_ENV=production).")
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105 - development only
+# Previous keys, still accepted when checking signatures while a new SECRET_KEY rolls out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]
@@ -111,6 +113,9 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN", default=1),
         "max_size": env.int("DB_POOL_MAX", default=10),
+        # Seconds to wait for a connection; below gunicorn's 30 s worker timeout, so a database
+        # outage gives errors (and /readyz a 503) instead of killed workers.
+        "timeout": env.float("DB_POOL_TIMEOUT", default=10),
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -131,6 +136,8 @@ AUTH_PASSWORD_VALIDATORS = [
 # Failed logins allowed per email and per client address in LOGIN_LOCKOUT_SECONDS.
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
+# Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Languages and time -------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -174,12 +181,13 @@ ANYMAIL = {
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
+        "control_folder": str(_broker_dir / "control"),  # else kombu writes ./control in the working directory
     }
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -198,6 +206,30 @@ CELERY_BEAT_SCHEDULE = {
     "republish-unpublished-events": {
         "task": "orders.tasks.republish_pending_events",
         "schedule": crontab(minute="*"),
+    },
+    "tracking-check-delays": {
+        "task": "tracking.tasks.check_delays",
+        "schedule": crontab(minute=15),  # hourly: delays are counted in days
+    },
+    "tracking-poll-carriers": {
+        "task": "tracking.tasks.poll_active_shipments",
+        "schedule": crontab(minute="*/30"),
+    },
+    "requeue-stuck-webhook-deliveries": {
+        "task": "orders.tasks.requeue_stuck_webhook_deliveries",
+        "schedule": crontab(minute="*/5"),
+    },
+    "dispatch-due-messages": {
+        "task": "flows.tasks.dispatch_due_messages",
+        "schedule": crontab(minute="*"),
+    },
+    "deliver-due-webhooks": {
+        "task": "merchants.tasks.deliver_due_messages",
+        "schedule": crontab(minute="*"),
+    },
+    "prune-webhook-history": {
+        "task": "merchants.tasks.prune_webhook_history",
+        "schedule": crontab(hour="3", minute="17"),
     },
 }
 CELERY_TIMEZONE = "UTC"
@@ -230,6 +262,10 @@ SPECTACULAR_SETTINGS = {
 # --- Outbound webhooks ---------------------------------------------------------
 # Loopback and private addresses are refused as webhook targets unless allowed (tests, demos).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
+WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)  # connect, and each read
+# An endpoint with no successful delivery for this many days is disabled and its owners emailed.
+WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
+WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)  # delivery log kept this long
 
 # --- Security -------------------------------------------------------------------
 SESSION_COOKIE_HTTPONLY = True

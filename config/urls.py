@@ -28,6 +28,7 @@ urlpatterns = [
     path("app/feedback/", include("feedback.urls")),
     path("app/loyalty/", include("loyalty.urls")),
     path("app/analytics/", include("analytics.urls")),
+    path("app/settings/webhooks/", include("merchants.webhook_urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
     path("e/", include("flows.public_urls")),
@@ -43,3 +44,5 @@ else:
     urlpatterns += [path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT})]
 
 handler404 = "merchants.views.page_not_found"
+handler403 = "merchants.views.permission_denied"
+handler500 = "merchants.views.server_error"

@@ -1,6 +1,10 @@
-"""Dashboard requests run inside the scope of the merchant the staff member is working for."""
+"""Dashboard requests run inside the scope of the merchant the staff member is working for,
+in the staff member's own language."""
 
 from contextlib import nullcontext
+
+from django.conf import settings
+from django.utils import translation
 
 from .scoping import merchant_scope
 from .selectors import membership_for_session
@@ -11,11 +15,13 @@ SESSION_KEY = "current_merchant_id"
 class CurrentMerchantMiddleware:
     def __init__(self, get_response):
         self.get_response = get_response
+        self.languages = {code for code, _name in settings.LANGUAGES}
 
     def __call__(self, request):
         request.membership = None
         request.merchant = None
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
+            self.activate_language(request)
             membership = membership_for_session(user=request.user, merchant_id=request.session.get(SESSION_KEY))
             if membership is not None:
                 request.membership = membership
@@ -26,3 +32,10 @@ class CurrentMerchantMiddleware:
             if hasattr(response, "render") and not getattr(response, "is_rendered", True):
                 response.render()  # lazy templates must render inside the scope
             return response
+
+    def activate_language(self, request):
+        """A signed-in person sees every staff page in the language of their profile."""
+        language = request.user.language
+        if language in self.languages:
+            translation.activate(language)
+            request.LANGUAGE_CODE = language

@@ -1,5 +1,13 @@
-from .models import Membership, User
-from .scoping import unscoped
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db.models import Count, Q, Sum
+from django.urls import reverse
+from django.utils import timezone
+
+from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, User
+from .scoping import merchant_scope, unscoped
 
 
 def memberships_of(*, user: User) -> list[Membership]:
@@ -17,3 +25,104 @@ def membership_for_session(*, user: User, merchant_id) -> Membership | None:
             if chosen:
                 return chosen
         return memberships.first()
+
+
+def membership_of(*, user: User, merchant_id) -> Membership | None:
+    """The person's membership of that merchant, or None (missing and foreign look the same)."""
+    try:
+        merchant_id = int(merchant_id)
+    except (TypeError, ValueError):
+        return None
+    with unscoped():
+        return Membership.objects.filter(user=user, merchant_id=merchant_id).select_related("merchant").first()
+
+
+def invitation_by_token(*, token: str) -> Invitation | None:
+    """The pending, unexpired invitation this token opens, else None. The token names its merchant."""
+    with unscoped():
+        invitation = (
+            Invitation.objects.select_related("merchant", "invited_by")
+            .filter(token_hash=Invitation.hash_token(token))
+            .first()
+        )
+    return invitation if invitation is not None and invitation.is_pending else None
+
+
+def team_members(*, merchant: Merchant) -> list[Membership]:
+    with merchant_scope(merchant):
+        return list(Membership.objects.select_related("user").order_by("user__email"))
+
+
+def pending_invitations(*, merchant: Merchant) -> list[Invitation]:
+    with merchant_scope(merchant):
+        return list(
+            Invitation.objects.select_related("invited_by").filter(
+                accepted_at__isnull=True, expires_at__gt=timezone.now()
+            )
+        )
+
+
+def api_keys_of(*, merchant: Merchant) -> list[ApiKey]:
+    with merchant_scope(merchant):
+        return list(ApiKey.objects.select_related("created_by").order_by("revoked_at", "-created_at"))
+
+
+@dataclass(frozen=True)
+class IntegrationStatus:
+    provider: str
+    label: str
+    webhook_url: str
+    active_since: list  # creation times of the active secrets, newest first
+
+
+def integration_statuses(*, merchant: Merchant) -> list[IntegrationStatus]:
+    with merchant_scope(merchant):
+        active = list(
+            IntegrationSecret.objects.filter(retired_at__isnull=True)
+            .order_by("-created_at", "-pk")
+            .values_list("provider", "created_at")
+        )
+    return [
+        IntegrationStatus(
+            provider=provider,
+            label=label,
+            # Each inbound integration registers its endpoint as "webhook-<provider>".
+            webhook_url=settings.SITE_URL + reverse(f"webhook-{provider}", kwargs={"merchant_slug": merchant.slug}),
+            active_since=[created for kind, created in active if kind == provider],
+        )
+        for provider, label in IntegrationSecret.Provider.choices
+    ]
+
+
+# Shipments on their way: picked up and not yet in the customer's hands or back home.
+SHIPMENT_MOVING_STATUSES = ("in_transit", "out_for_delivery", "available_for_pickup", "attempt_failed")
+
+
+def dashboard_overview(*, merchant: Merchant, days: int = 30) -> dict:
+    """Figures for the dashboard home, straight from the database, in a few aggregate queries."""
+    from orders.models import Customer, Order
+    from tracking.models import Shipment
+
+    since = timezone.now() - timedelta(days=days)
+    with merchant_scope(merchant):
+        recent = Order.objects.filter(placed_at__gte=since)
+        revenue = list(recent.values("currency").annotate(total=Sum("total"), count=Count("id")).order_by("-count"))
+        shipments = Shipment.objects.aggregate(
+            moving=Count("id", filter=Q(status__in=SHIPMENT_MOVING_STATUSES)),
+            delayed=Count("id", filter=Q(is_delayed=True) & ~Q(status="delivered")),
+            delivered_recently=Count("id", filter=Q(status="delivered", delivered_at__gte=since)),
+            total=Count("id"),
+        )
+        return {
+            "days": days,
+            "orders_recent": sum(row["count"] for row in revenue),
+            "revenue_by_currency": revenue,
+            "orders_total": Order.objects.count(),
+            "customers_total": Customer.objects.count(),
+            "shipments": shipments,
+            "latest_orders": list(Order.objects.select_related("customer").order_by("-placed_at")[:5]),
+        }
+
+
+def user_exists(*, email: str) -> bool:
+    return User.objects.filter(email__iexact=email).exists()

@@ -1,11 +1,19 @@
 """Write use cases for tenancy. Plain functions, keyword-only, transactional."""
 
+import secrets
 from dataclasses import dataclass
+from datetime import timedelta
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.utils import timezone
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
-from .models import ApiKey, IntegrationSecret, Membership, Merchant, Role, User
+from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role, User
 from .scoping import merchant_scope, unscoped
 
 
@@ -83,4 +91,188 @@ def merchant_create(
         owner = User.objects.create_user(owner_email, owner_password)
     with merchant_scope(merchant):
         Membership.objects.create(merchant=merchant, user=owner, role=Role.OWNER)
+    from flows.services import default_flows_install  # flows builds on merchants, not the reverse
+
+    default_flows_install(merchant=merchant)
     return merchant, owner
+
+
+# --- Staff settings: branding, profile, team, integrations -------------------------------
+
+BRANDING_FIELDS = frozenset(
+    {
+        "name",
+        "logo",
+        "primary_color",
+        "support_email",
+        "sender_name",
+        "sender_email",
+        "website_url",
+        "time_zone",
+        "default_language",
+        "currency",
+    }
+)
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+@transaction.atomic
+def merchant_branding_update(*, merchant: Merchant, changes: dict) -> Merchant:
+    """Apply validated branding changes. `logo=False` removes the logo."""
+    unknown = set(changes) - BRANDING_FIELDS
+    if unknown:
+        raise ValueError(f"Not a branding field: {', '.join(sorted(unknown))}")
+    for field, value in changes.items():
+        setattr(merchant, field, "" if field == "logo" and value is False else value)
+    merchant.full_clean()
+    merchant.save(update_fields=sorted(changes))
+    return merchant
+
+
+def user_profile_update(*, user: User, full_name: str, language: str) -> User:
+    user.full_name = full_name
+    user.language = language
+    user.full_clean(exclude=["password"])
+    user.save(update_fields=["full_name", "language"])
+    return user
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    invitation: Invitation
+    token: str  # only in the email, never stored
+
+
+def _owners_left_after(*, merchant: Merchant, membership: Membership) -> int:
+    owners = Membership.objects.select_for_update().filter(merchant=merchant, role=Role.OWNER)
+    return owners.exclude(pk=membership.pk).count()
+
+
+@transaction.atomic
+def invitation_create(*, merchant: Merchant, email: str, role: str, invited_by: User | None) -> IssuedInvitation:
+    """Invite `email` with `role`; a newer invitation replaces a pending one. Emails after commit."""
+    email = User.objects.normalize_email(email).lower()
+    if role not in Role.values:
+        raise ValidationError(_("Choose a valid role."), code="role")
+    with merchant_scope(merchant):
+        if Membership.objects.filter(user__email__iexact=email).exists():
+            raise ValidationError(_("%(email)s is already a member of this team.") % {"email": email}, code="member")
+        Invitation.objects.filter(email__iexact=email, accepted_at__isnull=True).delete()
+        token = secrets.token_urlsafe(32)
+        invitation = Invitation.objects.create(
+            merchant=merchant,
+            email=email,
+            role=role,
+            invited_by=invited_by,
+            token_hash=Invitation.hash_token(token),
+            expires_at=timezone.now() + INVITATION_LIFETIME,
+        )
+    transaction.on_commit(lambda: invitation_email_send(invitation=invitation, token=token))
+    return IssuedInvitation(invitation=invitation, token=token)
+
+
+def invitation_email_send(*, invitation: Invitation, token: str) -> None:
+    """Send the invitation in the merchant's default language, linking to the accept page."""
+    merchant = invitation.merchant
+    with translation.override(merchant.default_language):
+        context = {
+            "merchant": merchant,
+            "brand_color": merchant.primary_color,
+            "invitation": invitation,
+            "role_label": Role(invitation.role).label,
+            "inviter": invitation.invited_by,
+            "accept_url": settings.SITE_URL + reverse("invitation-accept", kwargs={"token": token}),
+        }
+        subject = _("Join %(merchant)s on the post-purchase dashboard") % {"merchant": merchant.name}
+        message = EmailMultiAlternatives(
+            subject=subject,
+            body=render_to_string("merchants/email/invitation.txt", context),
+            to=[invitation.email],
+        )
+        message.attach_alternative(render_to_string("merchants/email/invitation.html", context), "text/html")
+    message.send()
+
+
+def invitation_revoke(*, merchant: Merchant, invitation_id: int) -> None:
+    with merchant_scope(merchant):
+        Invitation.objects.filter(pk=invitation_id, accepted_at__isnull=True).delete()
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
+    """Add `user` to the invitation's merchant. Single use: a second call raises."""
+    if user.email.lower() != invitation.email.lower():
+        raise ValidationError(_("This invitation was sent to another email address."), code="email")
+    with merchant_scope(invitation.merchant):
+        locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if locked.accepted_at is not None or locked.expires_at <= timezone.now():
+            raise ValidationError(_("This invitation has already been used or has expired."), code="used")
+        membership, _created = Membership.objects.get_or_create(
+            merchant=invitation.merchant, user=user, defaults={"role": locked.role}
+        )
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return membership
+
+
+@transaction.atomic
+def invitation_accept_as_new_user(
+    *, invitation: Invitation, full_name: str, password: str, language: str
+) -> tuple[User, Membership]:
+    """Create the invited person's account and accept the invitation, all or nothing."""
+    if User.objects.filter(email__iexact=invitation.email).exists():
+        raise ValidationError(_("An account with this email already exists: log in to accept."), code="exists")
+    user = User.objects.create_user(invitation.email, password, full_name=full_name, language=language)
+    return user, invitation_accept(invitation=invitation, user=user)
+
+
+@transaction.atomic
+def membership_role_change(*, merchant: Merchant, membership_id: int, role: str) -> Membership:
+    if role not in Role.values:
+        raise ValidationError(_("Choose a valid role."), code="role")
+    with merchant_scope(merchant):
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.role == Role.OWNER and role != Role.OWNER:
+            if _owners_left_after(merchant=merchant, membership=membership) == 0:
+                raise ValidationError(_("A shop needs at least one owner: make someone else owner first."))
+        membership.role = role
+        membership.save(update_fields=["role"])
+    return membership
+
+
+@transaction.atomic
+def membership_remove(*, merchant: Merchant, membership_id: int) -> None:
+    with merchant_scope(merchant):
+        membership = Membership.objects.select_for_update().get(pk=membership_id)
+        if membership.role == Role.OWNER and _owners_left_after(merchant=merchant, membership=membership) == 0:
+            raise ValidationError(_("The last owner cannot be removed: make someone else owner first."))
+        membership.delete()
+
+
+# During a rotation the new and the previous secret both verify; older ones are retired.
+ACTIVE_SECRETS_PER_PROVIDER = 2
+
+
+@transaction.atomic
+def integration_secret_rotate(*, merchant: Merchant, provider: str, secret: str) -> IntegrationSecret:
+    """Add a new secret for `provider`, keeping only the previous one active beside it."""
+    if provider not in IntegrationSecret.Provider.values:
+        raise ValidationError(_("Unknown integration."), code="provider")
+    with merchant_scope(merchant):
+        created = IntegrationSecret.objects.create(merchant=merchant, provider=provider, secret=secret)
+        active = IntegrationSecret.objects.filter(provider=provider, retired_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )
+        stale = [row.pk for row in active[ACTIVE_SECRETS_PER_PROVIDER:]]
+        IntegrationSecret.objects.filter(pk__in=stale).update(retired_at=timezone.now())
+    return created
+
+
+def integration_secret_retire_previous(*, merchant: Merchant, provider: str) -> int:
+    """End a rotation: only the newest secret keeps verifying. Returns how many were retired."""
+    with merchant_scope(merchant):
+        active = IntegrationSecret.objects.filter(provider=provider, retired_at__isnull=True).order_by(
+            "-created_at", "-pk"
+        )
+        previous = [row.pk for row in active[1:]]
+        return IntegrationSecret.objects.filter(pk__in=previous).update(retired_at=timezone.now())

@@ -1,0 +1,82 @@
+"""A staff member logs in, switches merchant, sees the dashboard and logs out, in a real browser."""
+
+import os
+
+import pytest
+from django.core.cache import caches
+
+from merchants.models import Role
+from merchants.scoping import merchant_scope
+from tests.factories import MembershipFactory, MerchantFactory, OrderFactory, UserFactory
+
+# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
+os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+playwright_sync = pytest.importorskip("playwright.sync_api")
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+@pytest.fixture
+def page():
+    with playwright_sync.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        context = browser.new_context(locale="en-GB")
+        page = context.new_page()
+        page.set_default_timeout(10_000)
+        yield page
+        context.close()
+        browser.close()
+
+
+@pytest.fixture
+def two_shops(transactional_db, settings):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "browser"}}
+    caches["default"].clear()
+    north = MerchantFactory(name="Atelier Nord", slug="atelier-nord")
+    south = MerchantFactory(name="Boutique Sud", slug="boutique-sud")
+    person = UserFactory(email="camille@example.com", full_name="Camille Dubois")
+    with merchant_scope(north):
+        MembershipFactory(merchant=north, user=person, role=Role.OWNER)
+    with merchant_scope(south):
+        MembershipFactory(merchant=south, user=person, role=Role.AGENT)
+        OrderFactory(merchant=south, number="#S-1001")
+    return north, south, person
+
+
+@pytest.mark.browser
+def test_staff_member_logs_in_switches_merchant_sees_dashboard_and_logs_out(two_shops, live_server, page):
+    # two_shops comes first: the test database is then set up before the live server starts
+    # and dropped only after it stops.
+    expect = playwright_sync.expect
+
+    page.goto(f"{live_server.url}/")
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.get_by_label("Email").fill("camille@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+
+    # Shops are listed by name: the first one opens.
+    expect(page.locator(".topbar .brand")).to_have_text("Atelier Nord")
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    expect(page.get_by_text("No orders yet.")).to_be_visible()
+
+    page.get_by_label("Shop").select_option(label="Boutique Sud")
+    page.get_by_role("button", name="Switch").click()
+
+    expect(page.locator(".topbar .brand")).to_have_text("Boutique Sud")
+    expect(page.get_by_text("You are now working on Boutique Sud.")).to_be_visible()
+    expect(page.get_by_role("cell", name="#S-1001")).to_be_visible()
+    expect(page.get_by_role("link", name="Settings")).to_be_visible()
+
+    page.get_by_role("button", name="Log out").click()
+    expect(page.get_by_role("heading", name="Log in")).to_be_visible()
+    page.goto(f"{live_server.url}/")
+    expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")

@@ -1,0 +1,3 @@
+"""Fixtures shared by the merchants tests."""
+
+from .outbound_support import allow_private, fake_dns, receiver  # noqa: F401 - fixtures for test_outbound_*
