@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -134,6 +135,30 @@ class LineItem(TenantModel):
         return f"{self.quantity} × {self.title}"
 
 
+class Refund(TenantModel):
+    """Money given back on an order, once per refund id of the shop (a redelivery adds nothing)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
+    external_id = models.CharField(max_length=64)
+    amount = models.DecimalField(**MONEY)
+    currency = models.CharField(max_length=3)
+    # [{"line_item_id": 12, "quantity": 1}, ...]: the items given back, if any.
+    line_items = models.JSONField(default=list, blank=True)
+    note = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=20, default="api")
+    refunded_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["refunded_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "order", "external_id"], name="refund_unique_external_id")
+        ]
+
+    def __str__(self):
+        return f"refund {self.external_id} {self.amount} {self.currency}"
+
+
 class OrderEvent(TenantModel):
     """One step of an order's journey, and the outbox for its side effects.
 
@@ -210,3 +235,31 @@ class IdempotencyRecord(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_unique_key")]
+
+
+class DataExport(TenantModel):
+    """The personal data we hold on one customer, gathered for a data request (e.g. customers/data_request).
+
+    Staff with the admin role download it and pass it on; a later erasure deletes it too.
+    """
+
+    source = models.CharField(max_length=20)  # shopify, woocommerce, staff
+    request_id = models.CharField(max_length=64, blank=True, help_text="The shop's data request id.")
+    customer_external_id = models.CharField(max_length=64, blank=True)
+    email = models.CharField(max_length=254, blank=True)
+    data = models.JSONField(default=dict, encoder=DjangoJSONEncoder)
+    delivery = models.ForeignKey(WebhookDelivery, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["merchant", "source", "request_id"],
+                condition=~models.Q(request_id=""),
+                name="dataexport_unique_request",
+            )
+        ]
+
+    def __str__(self):
+        return f"data export {self.request_id or self.pk}"

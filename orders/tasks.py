@@ -7,6 +7,7 @@ from merchants.scoping import unscoped
 
 from .events import event_publish
 from .models import OrderEvent
+from .webhooks import TRANSIENT_ERRORS, deliveries_requeue_stuck, delivery_process
 
 # An event not published this long after it was written is considered lost in transit.
 REPUBLISH_AFTER = timedelta(minutes=2)
@@ -30,3 +31,21 @@ def republish_pending_events(batch_size: int = 500) -> int:
     for event_id in ids:
         publish_event.delay(event_id)
     return len(ids)
+
+
+@shared_task(
+    autoretry_for=TRANSIENT_ERRORS,
+    retry_backoff=5,
+    retry_backoff_max=900,
+    retry_jitter=True,
+    max_retries=8,
+)
+def process_webhook_delivery(delivery_id: int) -> str | None:
+    """Process one stored inbound webhook; transient failures retry with exponential backoff."""
+    return delivery_process(delivery_pk=delivery_id)
+
+
+@shared_task
+def requeue_stuck_webhook_deliveries() -> int:
+    """Queue again deliveries still "received" minutes later (the broker was down when they came)."""
+    return deliveries_requeue_stuck()

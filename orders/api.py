@@ -1,0 +1,209 @@
+"""REST API of orders and customers (/api/v1/orders, /api/v1/customers)."""
+
+import codecs
+import json
+from decimal import Decimal
+
+from django.conf import settings
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, status
+from rest_framework.decorators import action
+from rest_framework.exceptions import ParseError, ValidationError
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+
+from merchants.api_base import MerchantViewSet
+
+from . import selectors
+from .filters import CustomerFilter, OrderFilter
+from .idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from .models import Customer, Order
+from .serializers import (
+    CancelInputSerializer,
+    CustomerSerializer,
+    OrderInputSerializer,
+    OrderSerializer,
+    ShipmentInputSerializer,
+    ShipmentSerializer,
+    TimelineEntrySerializer,
+)
+from .services import OrderValidationError, fulfillment_add, order_cancel, order_upsert
+
+BAD_REQUEST = OpenApiResponse(
+    response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
+)
+NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such order for this API key's shop.")
+
+
+def _refuse_constant(name):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+class ExactJSONParser(JSONParser):
+    """JSON whose numbers with a fraction become Decimal, so 19.99 is stored as 19.99 exactly."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+            return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
+        except ValueError as exc:
+            raise ParseError(f"The body is not valid JSON: {exc}") from exc
+
+
+def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
+    """{"line_items": {1: {"unit_price": [...]}}} -> {"line_items[1].unit_price": [...]}: one key per bad field."""
+    if isinstance(detail, dict):
+        flat = {}
+        for key, value in detail.items():
+            if isinstance(key, int):
+                name = f"{prefix}[{key}]"
+            elif prefix:
+                name = f"{prefix}.{key}"
+            else:
+                name = str(key)
+            flat.update(flatten_errors(value, name))
+        return flat
+    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
+        flat = {}
+        for index, item in enumerate(detail):
+            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
+        return flat
+    messages = detail if isinstance(detail, list) else [detail]
+    return {prefix or "non_field_errors": [str(message) for message in messages]} if messages else {}
+
+
+class ServiceErrorsMixin:
+    """Validation errors, from serializers or services, become a 400 whose keys name each bad field.
+
+    Nested fields are named by path, e.g. "line_items[1].unit_price" or "customer.email".
+    """
+
+    parser_classes = [ExactJSONParser]
+
+    def handle_exception(self, exc):
+        if isinstance(exc, OrderValidationError):
+            exc = ValidationError({name: [message] for name, message in exc.errors.items()})
+        elif isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
+            exc = ValidationError(flatten_errors(exc.detail))
+        return super().handle_exception(exc)
+
+
+WRITE_RESPONSES = {400: BAD_REQUEST, 404: NOT_FOUND, 422: IDEMPOTENCY_CONFLICT_RESPONSE}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List orders", description="Newest first; paginated with limit and offset."),
+    retrieve=extend_schema(summary="Get an order", responses={200: OrderSerializer, 404: NOT_FOUND}),
+)
+class OrderViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
+    serializer_class = OrderSerializer
+    filterset_class = OrderFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):  # schema generation: no request, no merchant
+            return Order._base_manager.none()
+        return selectors.order_list(merchant=self.merchant)
+
+    @extend_schema(
+        summary="Create or update an order",
+        description=(
+            "Upserts by `external_id`: 201 when the order is new, 200 when it updated an existing one. "
+            "A version whose `updated_at` is older than the stored one changes nothing. Amounts may be "
+            "strings or numbers and are stored exactly."
+        ),
+        request=OrderInputSerializer,
+        responses={
+            201: OrderSerializer,
+            200: OpenApiResponse(OrderSerializer, description="An existing order was updated."),
+            400: BAD_REQUEST,
+            422: IDEMPOTENCY_CONFLICT_RESPONSE,
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request):
+        serializer = OrderInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order, created = order_upsert(merchant=self.merchant, data=serializer.to_order_input())
+        order = selectors.order_get(merchant=self.merchant, pk=order.pk)
+        return Response(OrderSerializer(order).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+    @extend_schema(
+        summary="Cancel an order",
+        description="Cancelling an order that is already cancelled changes nothing.",
+        request=CancelInputSerializer,
+        responses={200: OrderSerializer, **WRITE_RESPONSES},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def cancel(self, request, pk=None):
+        order = self.get_object()
+        serializer = CancelInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        order_cancel(merchant=self.merchant, order=order, reason=serializer.validated_data["reason"])
+        order = selectors.order_get(merchant=self.merchant, pk=order.pk)
+        return Response(OrderSerializer(order).data)
+
+    @extend_schema(
+        summary="Add a shipment to an order",
+        description=(
+            "Creates the shipment (or updates the one with the same external_id or tracking number): "
+            "201 when new, 200 when updated. The carrier is detected from the tracking number when not given."
+        ),
+        request=ShipmentInputSerializer,
+        responses={
+            201: ShipmentSerializer,
+            200: OpenApiResponse(ShipmentSerializer, description="An existing shipment was updated."),
+            **WRITE_RESPONSES,
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def shipments(self, request, pk=None):
+        order = self.get_object()
+        serializer = ShipmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shipment, created = fulfillment_add(
+            merchant=self.merchant,
+            order=order,
+            tracking_number=data["tracking_number"],
+            carrier=data["carrier"],
+            tracking_url=data["tracking_url"],
+            external_id=data["external_id"],
+            line_item_ids=data["line_item_ids"] or None,
+            shipped_at=data["shipped_at"],
+            source="api",
+        )
+        shipment.refresh_from_db()
+        return Response(
+            ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        summary="An order's timeline",
+        description="Everything that happened to the order, oldest first.",
+        responses={200: TimelineEntrySerializer(many=True), 404: NOT_FOUND},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def timeline(self, request, pk=None):
+        order = selectors.order_get(merchant=self.merchant, pk=pk)
+        return Response(TimelineEntrySerializer(selectors.order_timeline(order), many=True).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List customers", description="Newest first; paginated with limit and offset."),
+    retrieve=extend_schema(summary="Get a customer", responses={200: CustomerSerializer, 404: NOT_FOUND}),
+)
+class CustomerViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, MerchantViewSet):
+    serializer_class = CustomerSerializer
+    filterset_class = CustomerFilter
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return Customer._base_manager.none()
+        return selectors.customer_list(merchant=self.merchant)

@@ -1,0 +1,177 @@
+"""Reads of customers and orders, always for one merchant, with related rows loaded up front."""
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from merchants.models import Merchant
+from merchants.scoping import get_for_merchant
+
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent
+
+CANCELLED = "cancelled"
+
+
+def order_status_choices() -> list[tuple[str, str]]:
+    """One `status` filter over the three dimensions of an order's state."""
+    return [
+        *FinancialStatus.choices,
+        *FulfillmentStatus.choices,
+        (CANCELLED, _("Cancelled")),
+    ]
+
+
+def order_status_q(status: str) -> Q:
+    if status == CANCELLED:
+        return Q(cancelled_at__isnull=False)
+    if status in FinancialStatus.values:
+        return Q(financial_status=status)
+    if status in FulfillmentStatus.values:
+        return Q(fulfillment_status=status)
+    raise ValueError(f"unknown order status {status!r}")
+
+
+def order_email_q(email: str) -> Q:
+    """The order's contact email or its customer's, case-insensitively."""
+    return Q(email__iexact=email) | Q(customer__email__iexact=email)
+
+
+def order_number_q(number: str) -> Q:
+    """'1001' finds '#1001' too: people type numbers without the shop's prefix."""
+    number = number.strip()
+    return Q(number=number) | Q(number=f"#{number.lstrip('#')}")
+
+
+def order_list(*, merchant: Merchant) -> QuerySet[Order]:
+    """Orders with their customer, line items and shipments loaded in a fixed number of queries."""
+    from tracking.models import Shipment
+
+    return (
+        Order.objects.filter(merchant=merchant)
+        .select_related("customer")
+        .prefetch_related(
+            Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant).order_by("id")),
+            Prefetch("shipments", queryset=Shipment.objects.filter(merchant=merchant).order_by("created_at", "id")),
+        )
+        .order_by("-placed_at", "-id")
+    )
+
+
+def order_search(*, merchant: Merchant, query: str = "", status: str = "") -> QuerySet[Order]:
+    """The dashboard's list: a number or an email in `query`, and one status."""
+    orders = Order.objects.filter(merchant=merchant).select_related("customer").order_by("-placed_at", "-id")
+    query = query.strip()
+    if query:
+        orders = orders.filter(order_email_q(query) if "@" in query else order_number_q(query))
+    if status:
+        orders = orders.filter(order_status_q(status))
+    return orders
+
+
+def order_get(*, merchant: Merchant, pk) -> Order:
+    """One order with its customer, items and shipments; 404 when missing or another merchant's."""
+    try:
+        return order_list(merchant=merchant).get(pk=pk)
+    except (Order.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404("Not found.") from exc
+
+
+def customer_list(*, merchant: Merchant) -> QuerySet[Customer]:
+    return (
+        Customer.objects.filter(merchant=merchant).annotate(orders_count=Count("orders")).order_by("-created_at", "-id")
+    )
+
+
+def customer_get(*, merchant: Merchant, pk) -> Customer:
+    return get_for_merchant(Customer, merchant=merchant, pk=pk)
+
+
+def customer_orders(*, merchant: Merchant, customer: Customer) -> QuerySet[Order]:
+    return (
+        Order.objects.filter(merchant=merchant, customer=customer)
+        .select_related("customer")
+        .order_by("-placed_at", "-id")
+    )
+
+
+# --- The timeline ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    occurred_at: datetime
+    kind: str  # e.g. order.created, shipment.delivered, email.sent
+    label: str  # what a person reads in the dashboard
+    detail: str = ""  # one line of specifics, e.g. "12.50 EUR" or "colissimo 6A123"
+    source: str = "order"  # which app the entry comes from
+    payload: dict = field(default_factory=dict)
+
+
+TimelineSource = Callable[[Order], Iterable[TimelineEntry]]
+_timeline_sources: list[TimelineSource] = []
+
+
+def timeline_source_register(source: TimelineSource) -> None:
+    """Let another app add its entries (emails sent, returns, surveys...) to every order's timeline.
+
+    Call it from the app's AppConfig.ready(); `source(order)` runs inside the order's merchant scope.
+    """
+    if source not in _timeline_sources:
+        _timeline_sources.append(source)
+
+
+EVENT_LABELS = {
+    "order.created": _("Order placed"),
+    "order.updated": _("Order updated"),
+    "order.cancelled": _("Order cancelled"),
+    "order.refunded": _("Refund recorded"),
+    "order.fulfilled": _("Order fulfilled"),
+    "shipment.created": _("Shipment created"),
+    "shipment.status_changed": _("Shipment status changed"),
+    "shipment.delivered": _("Shipment delivered"),
+    "shipment.delayed": _("Shipment delayed"),
+}
+
+
+def event_label(event: OrderEvent) -> str:
+    return str(EVENT_LABELS.get(event.kind, event.kind))
+
+
+def event_detail(event: OrderEvent) -> str:
+    """The specifics of an event worth a glance, from its payload."""
+    payload = event.payload or {}
+    if event.kind == "order.updated":
+        return ", ".join(payload.get("changed", []))
+    if event.kind == "order.cancelled":
+        return payload.get("reason", "")
+    if event.kind == "order.refunded":
+        return f"{payload.get('amount', '')} {payload.get('currency', '')}".strip()
+    if event.kind == "shipment.created":
+        return f"{payload.get('carrier', '')} {payload.get('tracking_number', '')}".strip()
+    if event.kind == "shipment.status_changed":
+        return f"{payload.get('from', '')} → {payload.get('to', '')}"
+    if event.kind == "shipment.delayed":
+        return payload.get("reason", "")
+    return ""
+
+
+def order_timeline(order: Order) -> list[TimelineEntry]:
+    """Everything that happened to the order, oldest first: its events and every registered source."""
+    entries = [
+        TimelineEntry(
+            occurred_at=event.occurred_at,
+            kind=event.kind,
+            label=event_label(event),
+            detail=event_detail(event),
+            source="order",
+            payload=event.payload,
+        )
+        for event in OrderEvent.objects.filter(merchant_id=order.merchant_id, order=order).order_by("occurred_at", "id")
+    ]
+    for source in _timeline_sources:
+        entries.extend(source(order))
+    return sorted(entries, key=lambda entry: entry.occurred_at)

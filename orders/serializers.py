@@ -1,0 +1,273 @@
+"""API shapes of orders and customers: inputs that build service inputs, outputs for responses."""
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from tracking.models import Shipment
+
+from .currencies import is_currency_code
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order
+from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput
+
+
+def money_field(**kwargs):
+    """An amount as a string or a number; stored exactly, two decimals at most, never negative."""
+    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+
+# --- Input ---------------------------------------------------------------------------------------
+
+
+class AddressInputSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    address1 = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    address2 = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    city = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    postal_code = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+    country = serializers.RegexField(
+        r"^[A-Za-z]{2}$",
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="ISO 3166-1 alpha-2, e.g. FR.",
+        error_messages={"invalid": "Use a two-letter ISO 3166-1 country code (e.g. FR)."},
+    )
+
+
+class CustomerInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    first_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    last_name = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True, default="")
+    language = serializers.CharField(
+        max_length=16, required=False, allow_blank=True, default="", help_text="e.g. fr, fr-FR, en."
+    )
+    time_zone = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    accepts_marketing = serializers.BooleanField(required=False, allow_null=True, default=None)
+
+    def validate(self, attrs):
+        if not attrs.get("email") and not attrs.get("external_id"):
+            raise serializers.ValidationError({"email": ["Give the customer's email or external_id."]})
+        return attrs
+
+
+class LineItemInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    sku = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    product_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    variant_id = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    title = serializers.CharField(max_length=255)
+    variant_title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    unit_price = money_field()
+    product_type = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+    tags = serializers.ListField(child=serializers.CharField(max_length=255), required=False, default=list)
+    image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+
+
+class OrderInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(max_length=64, help_text="Your shop's id of the order: the upsert key.")
+    number = serializers.CharField(max_length=64, help_text="As the customer sees it, e.g. #1001.")
+    placed_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When your shop last changed the order. A version older than the stored one is ignored.",
+    )
+    currency = serializers.CharField(max_length=3, help_text="ISO 4217, e.g. EUR.")
+    subtotal = money_field(required=False, allow_null=True, default=None, help_text="Default: sum of line items.")
+    shipping = money_field(required=False, default=0)
+    tax = money_field(required=False, default=0)
+    discount = money_field(required=False, default=0)
+    total = money_field()
+    financial_status = serializers.ChoiceField(choices=FinancialStatus.choices, default=FinancialStatus.PENDING)
+    fulfillment_status = serializers.ChoiceField(
+        choices=FulfillmentStatus.choices, required=False, allow_null=True, default=None
+    )
+    cancelled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    cancel_reason = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, default="", help_text="Default: the customer's email."
+    )
+    language = serializers.CharField(max_length=16, required=False, allow_blank=True, default="")
+    customer = CustomerInputSerializer(required=False, allow_null=True, default=None)
+    shipping_address = AddressInputSerializer(required=False, allow_null=True, default=None)
+    line_items = LineItemInputSerializer(many=True)
+    landing_site = serializers.CharField(required=False, allow_blank=True, default="")
+    referring_site = serializers.CharField(required=False, allow_blank=True, default="")
+    test = serializers.BooleanField(required=False, default=False)
+
+    def validate_currency(self, value):
+        if not is_currency_code(value):
+            raise serializers.ValidationError(f"{value!r} is not an ISO 4217 currency code (e.g. EUR, USD).")
+        return value.upper()
+
+    def validate_line_items(self, value):
+        if not value:
+            raise serializers.ValidationError("An order needs at least one line item.")
+        return value
+
+    def to_order_input(self) -> OrderInput:
+        data = dict(self.validated_data)
+        customer = data.pop("customer")
+        address = data.pop("shipping_address")
+        lines = data.pop("line_items")
+        return OrderInput(
+            **{key: value for key, value in data.items() if key != "updated_at"},
+            source_updated_at=data["updated_at"],
+            customer=CustomerInput(**customer) if customer else None,
+            shipping_address=AddressInput(**address) if address else None,
+            line_items=[LineItemInput(**line) for line in lines],
+            source_platform="api",
+        )
+
+
+class CancelInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="e.g. customer, fraud, inventory."
+    )
+
+
+class ShipmentInputSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(max_length=64)
+    carrier = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="Detected from the number if omitted."
+    )
+    tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Your shop's id of the fulfillment."
+    )
+    line_item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="Ids of the order's line items in this parcel; none means the whole order.",
+    )
+    shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+# --- Output ----------------------------------------------------------------------------------------
+
+
+class OrderCustomerSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Customer
+        fields = ["id", "external_id", "email", "first_name", "last_name", "language"]
+
+
+class LineItemSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = LineItem
+        fields = [
+            "id",
+            "external_id",
+            "sku",
+            "product_id",
+            "variant_id",
+            "title",
+            "variant_title",
+            "quantity",
+            "quantity_refunded",
+            "unit_price",
+            "product_type",
+            "tags",
+            "image_url",
+        ]
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "external_id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "status",
+            "shipped_at",
+            "delivered_at",
+            "estimated_delivery_from",
+            "estimated_delivery_to",
+        ]
+
+
+class ShippingAddressSerializer(serializers.Serializer):
+    name = serializers.CharField(source="shipping_name")
+    address1 = serializers.CharField(source="shipping_address1")
+    address2 = serializers.CharField(source="shipping_address2")
+    city = serializers.CharField(source="shipping_city")
+    postal_code = serializers.CharField(source="shipping_postal_code")
+    country = serializers.CharField(source="shipping_country")
+
+
+class OrderSerializer(serializers.ModelSerializer):
+    customer = OrderCustomerSerializer(allow_null=True)
+    line_items = LineItemSerializer(many=True)
+    shipments = ShipmentSerializer(many=True)
+    shipping_address = serializers.SerializerMethodField()
+    updated_at = serializers.DateTimeField(source="source_updated_at", allow_null=True)
+
+    class Meta:
+        model = Order
+        fields = [
+            "id",
+            "external_id",
+            "number",
+            "placed_at",
+            "updated_at",
+            "currency",
+            "subtotal",
+            "shipping",
+            "tax",
+            "discount",
+            "total",
+            "refunded_amount",
+            "financial_status",
+            "fulfillment_status",
+            "cancelled_at",
+            "cancel_reason",
+            "email",
+            "language",
+            "customer",
+            "shipping_address",
+            "line_items",
+            "shipments",
+            "source_platform",
+            "test",
+        ]
+
+    @extend_schema_field(ShippingAddressSerializer)
+    def get_shipping_address(self, order):
+        return ShippingAddressSerializer(order).data
+
+
+class CustomerSerializer(serializers.ModelSerializer):
+    orders_count = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Customer
+        fields = [
+            "id",
+            "external_id",
+            "email",
+            "first_name",
+            "last_name",
+            "phone",
+            "language",
+            "time_zone",
+            "accepts_marketing",
+            "created_at",
+            "orders_count",
+        ]
+
+
+class TimelineEntrySerializer(serializers.Serializer):
+    occurred_at = serializers.DateTimeField()
+    kind = serializers.CharField()
+    label = serializers.CharField()
+    detail = serializers.CharField()
+    source = serializers.CharField()
+    payload = serializers.JSONField()

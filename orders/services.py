@@ -1,0 +1,764 @@
+"""Write use cases for customers, orders, refunds and fulfillments.
+
+Every surface that brings orders in (REST API, Shopify and WooCommerce adapters, demo data)
+builds an `OrderInput` and calls these functions; they are the one place where the rules
+live. Each validates everything before writing anything (raising `OrderValidationError`
+with a field -> message dict), runs in one transaction and records the order's events.
+"""
+
+import hashlib
+import math
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
+
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, connection, transaction
+from django.utils import timezone
+
+from merchants.models import LANGUAGE_CHOICES, Merchant
+from merchants.scoping import merchant_scope
+
+from .currencies import is_currency_code
+from .events import event_record
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
+
+if TYPE_CHECKING:
+    from tracking.models import Shipment
+
+SUPPORTED_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
+MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(14, 2)
+CENT = Decimal("0.01")
+MAX_QUANTITY = 1_000_000
+
+
+class OrderValidationError(Exception):
+    """Input that cannot be stored. `errors` maps each bad field to a message a person can act on.
+
+    Nested fields are named by path: "line_items[1].unit_price", "customer.email".
+    """
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
+
+
+# --- Input ----------------------------------------------------------------------------------
+# Amounts may be given as Decimal, int or str ("12.50"); a float is read through its shortest
+# repr, which is the literal it was parsed from. They are stored exactly, never rounded.
+Amount = Decimal | int | str
+
+
+@dataclass(kw_only=True)
+class AddressInput:
+    name: str = ""
+    address1: str = ""
+    address2: str = ""
+    city: str = ""
+    postal_code: str = ""
+    country: str = ""  # ISO 3166-1 alpha-2
+
+
+@dataclass(kw_only=True)
+class CustomerInput:
+    external_id: str = ""
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    phone: str = ""
+    language: str = ""  # "fr", "fr-FR", "en_US"...: reduced to a language we speak, else left blank
+    time_zone: str = ""
+    accepts_marketing: bool | None = None  # None: keep what we have
+
+
+@dataclass(kw_only=True)
+class LineItemInput:
+    title: str
+    quantity: int
+    unit_price: Amount
+    external_id: str = ""
+    sku: str = ""
+    product_id: str = ""
+    variant_id: str = ""
+    variant_title: str = ""
+    product_type: str = ""
+    tags: list[str] = field(default_factory=list)
+    image_url: str = ""
+
+
+@dataclass(kw_only=True)
+class OrderInput:
+    external_id: str
+    number: str
+    placed_at: datetime
+    currency: str
+    total: Amount
+    line_items: list[LineItemInput]
+    subtotal: Amount | None = None  # None: the sum of the line items
+    shipping: Amount = 0
+    tax: Amount = 0
+    discount: Amount = 0
+    financial_status: str = FinancialStatus.PENDING
+    fulfillment_status: str | None = None  # None: keep ours (computed from shipments)
+    cancelled_at: datetime | None = None
+    cancel_reason: str = ""
+    email: str = ""  # contact email; defaults to the customer's
+    language: str = ""
+    customer: CustomerInput | None = None  # None: a guest order
+    shipping_address: AddressInput | None = None
+    source_platform: str = "api"
+    # The shop's own modification time: an input older than what we stored is ignored.
+    source_updated_at: datetime | None = None
+    landing_site: str = ""
+    referring_site: str = ""
+    test: bool = False
+
+
+@dataclass(kw_only=True)
+class RefundLineInput:
+    quantity: int
+    line_item_id: int | None = None  # ours...
+    line_item_external_id: str = ""  # ...or the shop's
+
+
+# --- Validation helpers ------------------------------------------------------------------------
+
+
+def money_parse(value) -> Decimal:
+    """An exact, non-negative amount with at most two decimals, else ValueError with the reason."""
+    if isinstance(value, bool) or value is None:
+        raise ValueError("Enter an amount such as 12.50.")
+    if isinstance(value, float):
+        if not math.isfinite(value):
+            raise ValueError("Enter an amount such as 12.50.")
+        value = repr(value)
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except (InvalidOperation, TypeError, ValueError):
+        raise ValueError(f"{value!r} is not a number; enter an amount such as 12.50.") from None
+    if not amount.is_finite():
+        raise ValueError("Enter an amount such as 12.50.")
+    if amount < 0:
+        raise ValueError("The amount cannot be negative.")
+    if amount >= MONEY_LIMIT:
+        raise ValueError("The amount is too large.")
+    if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
+        raise ValueError("Use at most two decimal places.")
+    return amount.quantize(CENT)
+
+
+def language_normalize(value: str) -> str:
+    """'fr-FR' -> 'fr'. A language we do not speak becomes '' (the merchant's default applies)."""
+    primary = (value or "").replace("_", "-").split("-")[0].strip().lower()
+    return primary if primary in SUPPORTED_LANGUAGES else ""
+
+
+def _is_quantity(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_QUANTITY
+
+
+def _check_email(errors: dict, name: str, value: str) -> None:
+    if not value:
+        return
+    try:
+        validate_email(value)
+    except ValidationError:
+        errors[name] = f"{value!r} is not a valid email address."
+
+
+def _check_length(errors: dict, name: str, value: str, limit: int, *, required: bool = False) -> None:
+    if not isinstance(value, str):
+        errors[name] = "Must be text."
+    elif "\x00" in value:
+        errors[name] = "Null characters are not allowed."
+    elif required and not value.strip():
+        errors[name] = "This field is required."
+    elif len(value) > limit:
+        errors[name] = f"At most {limit} characters."
+
+
+def _check_aware(errors: dict, name: str, value, *, required: bool = False) -> None:
+    if value is None:
+        if required:
+            errors[name] = "This field is required."
+    elif not isinstance(value, datetime):
+        errors[name] = "Enter a date and time in ISO 8601 format."
+    elif timezone.is_naive(value):
+        errors[name] = "Give a time zone (e.g. 2025-03-01T10:00:00Z)."
+
+
+def _parse_amount(errors: dict, name: str, value) -> Decimal | None:
+    try:
+        return money_parse(value)
+    except ValueError as exc:
+        errors[name] = str(exc)
+        return None
+
+
+def _validate_customer(errors: dict, data: CustomerInput, prefix: str) -> None:
+    _check_length(errors, f"{prefix}external_id", data.external_id, 64)
+    _check_length(errors, f"{prefix}email", data.email, 254)
+    _check_email(errors, f"{prefix}email", data.email)
+    _check_length(errors, f"{prefix}first_name", data.first_name, 120)
+    _check_length(errors, f"{prefix}last_name", data.last_name, 120)
+    _check_length(errors, f"{prefix}phone", data.phone, 40)
+    _check_length(errors, f"{prefix}time_zone", data.time_zone, 64)
+    if not data.external_id and not data.email:
+        errors[f"{prefix}email"] = "Give the customer's email or external_id."
+
+
+def _validate_line_items(errors: dict, items: list[LineItemInput]) -> list[Decimal | None]:
+    prices = []
+    if not items:
+        errors["line_items"] = "An order needs at least one line item."
+        return prices
+    seen_external_ids = set()
+    for index, item in enumerate(items):
+        prefix = f"line_items[{index}]."
+        _check_length(errors, prefix + "title", item.title, 255, required=True)
+        for name, limit in (("external_id", 64), ("sku", 120), ("product_id", 64), ("variant_id", 64)):
+            _check_length(errors, prefix + name, getattr(item, name), limit)
+        _check_length(errors, prefix + "variant_title", item.variant_title, 255)
+        _check_length(errors, prefix + "product_type", item.product_type, 120)
+        _check_length(errors, prefix + "image_url", item.image_url, 500)
+        if not _is_quantity(item.quantity):
+            errors[prefix + "quantity"] = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+        if not isinstance(item.tags, list) or not all(isinstance(tag, str) for tag in item.tags):
+            errors[prefix + "tags"] = "Give a list of texts."
+        if item.external_id:
+            if item.external_id in seen_external_ids:
+                errors[prefix + "external_id"] = "Two line items have this external_id."
+            seen_external_ids.add(item.external_id)
+        prices.append(_parse_amount(errors, prefix + "unit_price", item.unit_price))
+    return prices
+
+
+@dataclass
+class _CleanOrder:
+    amounts: dict[str, Decimal]
+    unit_prices: list[Decimal]
+
+
+def order_validate(data: OrderInput) -> _CleanOrder:
+    """Check every field of `data`; raise OrderValidationError naming each bad one."""
+    errors: dict[str, str] = {}
+    _check_length(errors, "external_id", data.external_id, 64, required=True)
+    _check_length(errors, "number", data.number, 64, required=True)
+    _check_aware(errors, "placed_at", data.placed_at, required=True)
+    _check_aware(errors, "cancelled_at", data.cancelled_at)
+    _check_aware(errors, "source_updated_at", data.source_updated_at)
+    if not is_currency_code(data.currency):
+        errors["currency"] = f"{data.currency!r} is not an ISO 4217 currency code (e.g. EUR, USD)."
+    if data.financial_status not in FinancialStatus.values:
+        errors["financial_status"] = f"Use one of: {', '.join(FinancialStatus.values)}."
+    if data.fulfillment_status is not None and data.fulfillment_status not in FulfillmentStatus.values:
+        errors["fulfillment_status"] = f"Use one of: {', '.join(FulfillmentStatus.values)}."
+    _check_length(errors, "email", data.email, 254)
+    _check_email(errors, "email", data.email)
+    _check_length(errors, "cancel_reason", data.cancel_reason, 64)
+    _check_length(errors, "source_platform", data.source_platform, 20)
+    if data.customer is not None:
+        _validate_customer(errors, data.customer, "customer.")
+    if data.shipping_address is not None:
+        address = data.shipping_address
+        for name, limit in (("name", 200), ("address1", 255), ("address2", 255), ("city", 120), ("postal_code", 32)):
+            _check_length(errors, f"shipping_address.{name}", getattr(address, name), limit)
+        if address.country and not (
+            isinstance(address.country, str) and len(address.country) == 2 and address.country.isalpha()
+        ):
+            errors["shipping_address.country"] = "Use a two-letter ISO 3166-1 country code (e.g. FR)."
+    unit_prices = _validate_line_items(errors, data.line_items)
+
+    amounts = {}
+    for name in ("total", "shipping", "tax", "discount"):
+        amounts[name] = _parse_amount(errors, name, getattr(data, name))
+    if data.subtotal is not None:
+        amounts["subtotal"] = _parse_amount(errors, "subtotal", data.subtotal)
+    if errors:
+        raise OrderValidationError(errors)
+    if data.subtotal is None:
+        amounts["subtotal"] = sum(
+            (price * item.quantity for price, item in zip(unit_prices, data.line_items, strict=True)), Decimal("0.00")
+        )
+    return _CleanOrder(amounts=amounts, unit_prices=unit_prices)
+
+
+# --- Customers ---------------------------------------------------------------------------------
+
+
+def _lock_email(merchant: Merchant, email: str) -> None:
+    """Serialise concurrent upserts of one email so two requests cannot create two customers."""
+    if connection.vendor != "postgresql" or not email:
+        return
+    digest = hashlib.sha256(f"customer:{merchant.pk}:{email.lower()}".encode()).digest()
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+
+
+def _customer_find(merchant: Merchant, data: CustomerInput) -> Customer | None:
+    customers = Customer.objects.filter(merchant=merchant).select_for_update()
+    if data.external_id:
+        found = customers.filter(external_id=data.external_id).first()
+        if found:
+            return found
+    if data.email:
+        by_email = customers.filter(email__iexact=data.email, redacted_at__isnull=True).order_by("id")
+        if data.external_id:
+            # A customer the shop knows under another id is another person sharing the address.
+            by_email = by_email.filter(external_id="")
+        return by_email.first()
+    return None
+
+
+def _customer_apply(customer: Customer, data: CustomerInput) -> list[str]:
+    """Copy the given values onto `customer`; blanks never erase what we know. Returns changed fields."""
+    values = {
+        "external_id": data.external_id,
+        "email": data.email.strip(),
+        "first_name": data.first_name,
+        "last_name": data.last_name,
+        "phone": data.phone,
+        "language": language_normalize(data.language),
+        "time_zone": data.time_zone,
+    }
+    changed = []
+    for name, value in values.items():
+        if value and getattr(customer, name) != value:
+            setattr(customer, name, value)
+            changed.append(name)
+    if data.accepts_marketing is not None and customer.accepts_marketing != data.accepts_marketing:
+        customer.accepts_marketing = data.accepts_marketing
+        changed.append("accepts_marketing")
+    return changed
+
+
+def customer_upsert(*, merchant: Merchant, data: CustomerInput) -> tuple[Customer, bool]:
+    """Find the customer by external id, else by email (case-insensitive); create or update it."""
+    errors: dict[str, str] = {}
+    _validate_customer(errors, data, "")
+    if errors:
+        raise OrderValidationError(errors)
+    with merchant_scope(merchant), transaction.atomic():
+        _lock_email(merchant, data.email)
+        customer = _customer_find(merchant, data)
+        if customer is not None:
+            changed = _customer_apply(customer, data)
+            if changed:
+                customer.save(update_fields=[*changed, "updated_at"])
+            return customer, False
+        customer = Customer(merchant=merchant)
+        _customer_apply(customer, data)
+        try:
+            with transaction.atomic():
+                customer.save()
+        except IntegrityError:  # created by a concurrent request with the same external id
+            customer = Customer.objects.select_for_update().get(merchant=merchant, external_id=data.external_id)
+            changed = _customer_apply(customer, data)
+            if changed:
+                customer.save(update_fields=[*changed, "updated_at"])
+            return customer, False
+        return customer, True
+
+
+# --- Orders ------------------------------------------------------------------------------------
+
+# Bookkeeping that changes on every newer version: not worth an order.updated event alone.
+_SILENT_FIELDS = {"source_updated_at"}
+
+
+def _order_values(data: OrderInput, clean: _CleanOrder, customer: Customer | None) -> dict:
+    address = data.shipping_address or AddressInput()
+    values = {
+        "number": data.number.strip(),
+        "placed_at": data.placed_at,
+        "currency": data.currency.upper(),
+        **clean.amounts,
+        "financial_status": data.financial_status,
+        "email": (data.email or (customer.email if customer else "")).strip(),
+        "language": language_normalize(data.language) or (customer.language if customer else ""),
+        "customer_id": customer.pk if customer else None,
+        "shipping_name": address.name,
+        "shipping_address1": address.address1,
+        "shipping_address2": address.address2,
+        "shipping_city": address.city,
+        "shipping_postal_code": address.postal_code,
+        "shipping_country": address.country.upper(),
+        "source_platform": data.source_platform,
+        "landing_site": data.landing_site[:500],
+        "referring_site": data.referring_site[:500],
+        "test": data.test,
+    }
+    if data.source_updated_at is not None:  # without one, keep the last known version time
+        values["source_updated_at"] = data.source_updated_at
+    if data.fulfillment_status is not None:
+        values["fulfillment_status"] = data.fulfillment_status
+    return values
+
+
+def _line_item_key(item, index: int):
+    """How a line item is recognised across versions: the shop's id, else its SKU, else its position."""
+    if item.external_id:
+        return ("external_id", item.external_id)
+    if item.sku:
+        return ("sku", item.sku)
+    return ("position", index)
+
+
+def _line_items_sync(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> bool:
+    """Make the order's line items match `items`, keeping refunded quantities. Returns True if any changed."""
+    existing = list(LineItem.objects.filter(order=order).order_by("id"))
+    by_key = {}
+    for index, line in enumerate(existing):
+        by_key.setdefault(_line_item_key(line, index), line)
+    changed = False
+    kept_ids = set()
+    for index, (item, unit_price) in enumerate(zip(items, unit_prices, strict=True)):
+        values = {
+            "external_id": item.external_id,
+            "sku": item.sku,
+            "product_id": item.product_id,
+            "variant_id": item.variant_id,
+            "title": item.title.strip(),
+            "variant_title": item.variant_title,
+            "quantity": item.quantity,
+            "unit_price": unit_price,
+            "product_type": item.product_type,
+            "tags": list(item.tags),
+            "image_url": item.image_url,
+        }
+        line = by_key.pop(_line_item_key(item, index), None)
+        if line is None:
+            line = LineItem.objects.create(merchant=order.merchant, order=order, **values)
+            changed = True
+        else:
+            dirty = [name for name, value in values.items() if getattr(line, name) != value]
+            if dirty:
+                for name in dirty:
+                    setattr(line, name, values[name])
+                line.save(update_fields=dirty)
+                changed = True
+        kept_ids.add(line.pk)
+    removed = [line.pk for line in existing if line.pk not in kept_ids]
+    if removed:
+        LineItem.objects.filter(pk__in=removed).delete()
+        changed = True
+    return changed
+
+
+def _order_locked(merchant: Merchant, external_id: str) -> Order | None:
+    order = Order.objects.select_for_update().filter(merchant=merchant, external_id=external_id).first()
+    if order is not None:
+        order.merchant = merchant  # saves a query for every event recorded on it
+    return order
+
+
+def _order_lock(merchant: Merchant, order: Order) -> Order:
+    """The order again, locked against concurrent writers, with fresh values."""
+    locked = Order.objects.select_for_update().get(merchant=merchant, pk=order.pk)
+    locked.merchant = merchant
+    return locked
+
+
+def _order_try_create(merchant: Merchant, external_id: str, values: dict) -> Order | None:
+    """Create the order, or return None when a concurrent request created it first."""
+    try:
+        with transaction.atomic():
+            return Order.objects.create(merchant=merchant, external_id=external_id, **values)
+    except IntegrityError:
+        return None
+
+
+def _is_stale(order: Order, data: OrderInput) -> bool:
+    return (
+        data.source_updated_at is not None
+        and order.source_updated_at is not None
+        and data.source_updated_at < order.source_updated_at
+    )
+
+
+def order_upsert(*, merchant: Merchant, data: OrderInput) -> tuple[Order, bool]:
+    """Create the order, or update the one with the same external id. Returns (order, created).
+
+    A version older than the stored one (by `source_updated_at`) changes nothing. Records
+    order.created, order.updated {changed} and, when the input cancels it, order.cancelled.
+    """
+    clean = order_validate(data)
+    with merchant_scope(merchant), transaction.atomic():
+        order = _order_locked(merchant, data.external_id)
+        if order is not None and _is_stale(order, data):
+            return order, False
+        customer = customer_upsert(merchant=merchant, data=data.customer)[0] if data.customer else None
+        values = _order_values(data, clean, customer)
+        if order is None:
+            order = _order_try_create(merchant, data.external_id, values)
+            if order is not None:
+                _line_items_sync(order, data.line_items, clean.unit_prices)
+                event_record(merchant=merchant, kind="order.created", order=order, payload={"order_id": order.pk})
+                if data.cancelled_at:
+                    _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)
+                return order, True
+            order = _order_locked(merchant, data.external_id)
+            if _is_stale(order, data):
+                return order, False
+        _order_update(order, data, clean, values)
+        return order, False
+
+
+def _order_update(order: Order, data: OrderInput, clean: _CleanOrder, values: dict) -> None:
+    changed = [name for name, value in values.items() if getattr(order, name) != value]
+    for name in changed:
+        setattr(order, name, values[name])
+    if changed:
+        order.save(update_fields=[*changed, "updated_at"])
+    if _line_items_sync(order, data.line_items, clean.unit_prices):
+        changed.append("line_items")
+    reported = [name.removesuffix("_id") for name in changed if name not in _SILENT_FIELDS]
+    if reported:
+        event_record(
+            merchant=order.merchant,
+            kind="order.updated",
+            order=order,
+            payload={"order_id": order.pk, "changed": reported},
+        )
+    if "fulfillment_status" in changed and order.fulfillment_status == FulfillmentStatus.FULFILLED:
+        event_record(merchant=order.merchant, kind="order.fulfilled", order=order, payload={"order_id": order.pk})
+    if data.cancelled_at and order.cancelled_at is None:
+        _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)
+
+
+def _cancel(order: Order, *, reason: str, cancelled_at: datetime) -> None:
+    order.cancelled_at = cancelled_at
+    order.cancel_reason = reason
+    order.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+    event_record(
+        merchant=order.merchant,
+        kind="order.cancelled",
+        order=order,
+        payload={"order_id": order.pk, "reason": reason},
+        occurred_at=cancelled_at,
+    )
+
+
+def order_cancel(
+    *, merchant: Merchant, order: Order, reason: str = "", cancelled_at: datetime | None = None
+) -> tuple[Order, bool]:
+    """Mark the order cancelled. Returns (order, cancelled_now); an already cancelled order is left as it is."""
+    errors: dict[str, str] = {}
+    _check_length(errors, "reason", reason, 64)
+    _check_aware(errors, "cancelled_at", cancelled_at)
+    if errors:
+        raise OrderValidationError(errors)
+    with merchant_scope(merchant), transaction.atomic():
+        order = _order_lock(merchant, order)
+        if order.cancelled_at is not None:
+            return order, False
+        _cancel(order, reason=reason, cancelled_at=cancelled_at or timezone.now())
+        return order, True
+
+
+# --- Refunds -----------------------------------------------------------------------------------
+
+
+def _refund_lines(order: Order, lines: list[RefundLineInput], errors: dict) -> list[tuple[LineItem, int]]:
+    items = {item.pk: item for item in LineItem.objects.select_for_update().filter(order=order)}
+    by_external_id = {item.external_id: item for item in items.values() if item.external_id}
+    resolved: list[tuple[LineItem, int]] = []
+    requested: dict[int, int] = {}
+    for index, line in enumerate(lines):
+        prefix = f"line_items[{index}]."
+        item = items.get(line.line_item_id) if line.line_item_id else by_external_id.get(line.line_item_external_id)
+        if item is None:
+            errors[prefix + "line_item_id"] = "This order has no such line item."
+            continue
+        if not _is_quantity(line.quantity):
+            errors[prefix + "quantity"] = f"Enter a whole number from 1 to {MAX_QUANTITY}."
+            continue
+        requested[item.pk] = requested.get(item.pk, 0) + line.quantity
+        if requested[item.pk] > item.quantity - item.quantity_refunded:
+            left = item.quantity - item.quantity_refunded
+            errors[prefix + "quantity"] = f"Only {left} of this item can still be refunded."
+            continue
+        resolved.append((item, line.quantity))
+    return resolved
+
+
+def refund_record(
+    *,
+    merchant: Merchant,
+    order: Order,
+    external_id: str,
+    amount: Amount,
+    line_items: list[RefundLineInput] | None = None,
+    note: str = "",
+    refunded_at: datetime | None = None,
+    source: str = "api",
+) -> tuple[Refund, bool]:
+    """Record a refund once per `external_id`: marks refunded items and amounts, sets the financial status.
+
+    Returns (refund, created). A repeat of a known refund id changes nothing.
+    """
+    errors: dict[str, str] = {}
+    _check_length(errors, "external_id", external_id, 64, required=True)
+    _check_length(errors, "note", note, 500)
+    _check_aware(errors, "refunded_at", refunded_at)
+    money = _parse_amount(errors, "amount", amount)
+    if errors:
+        raise OrderValidationError(errors)
+    with merchant_scope(merchant), transaction.atomic():
+        order = _order_lock(merchant, order)
+        known = Refund.objects.filter(merchant=merchant, order=order, external_id=external_id).first()
+        if known is not None:
+            return known, False
+        resolved = _refund_lines(order, line_items or [], errors)
+        if order.refunded_amount + money > order.total:
+            errors["amount"] = f"Only {order.total - order.refunded_amount} {order.currency} can still be refunded."
+        if errors:
+            raise OrderValidationError(errors)
+        for item, quantity in resolved:
+            item.quantity_refunded += quantity
+            item.save(update_fields=["quantity_refunded"])
+        refund = Refund.objects.create(
+            merchant=merchant,
+            order=order,
+            external_id=external_id,
+            amount=money,
+            currency=order.currency,
+            line_items=[{"line_item_id": item.pk, "quantity": quantity} for item, quantity in resolved],
+            note=note,
+            source=source,
+            refunded_at=refunded_at or timezone.now(),
+        )
+        order.refunded_amount += money
+        if order.refunded_amount > 0:
+            fully = order.refunded_amount >= order.total
+            order.financial_status = FinancialStatus.REFUNDED if fully else FinancialStatus.PARTIALLY_REFUNDED
+        order.save(update_fields=["refunded_amount", "financial_status", "updated_at"])
+        event_record(
+            merchant=merchant,
+            kind="order.refunded",
+            order=order,
+            occurred_at=refund.refunded_at,
+            payload={
+                "order_id": order.pk,
+                "refund_id": refund.pk,
+                "amount": str(money),
+                "currency": order.currency,
+                "line_items": refund.line_items,
+            },
+        )
+        return refund, True
+
+
+# --- Fulfillments ------------------------------------------------------------------------------
+
+_FULFILLMENT_RANK = {FulfillmentStatus.UNFULFILLED: 0, FulfillmentStatus.PARTIAL: 1, FulfillmentStatus.FULFILLED: 2}
+
+
+def _fulfillment_status_from_shipments(order: Order) -> str:
+    from tracking.models import Shipment
+
+    shipments = Shipment.objects.filter(merchant=order.merchant, order=order)
+    to_ship = {
+        pk
+        for pk, quantity, refunded in LineItem.objects.filter(order=order).values_list(
+            "pk", "quantity", "quantity_refunded"
+        )
+        if quantity > refunded
+    }
+    if not shipments.exists():
+        return FulfillmentStatus.UNFULFILLED
+    # A shipment that lists no items carries the whole order.
+    if shipments.filter(line_items__isnull=True).exists():
+        return FulfillmentStatus.FULFILLED
+    shipped = set(
+        Shipment.line_items.through.objects.filter(shipment__in=shipments).values_list("lineitem_id", flat=True)
+    )
+    return FulfillmentStatus.FULFILLED if to_ship <= shipped else FulfillmentStatus.PARTIAL
+
+
+def fulfillment_add(
+    *,
+    merchant: Merchant,
+    order: Order,
+    tracking_number: str = "",
+    carrier: str = "",
+    tracking_url: str = "",
+    external_id: str = "",
+    service: str = "",
+    status_hint: str = "",
+    line_item_ids: list[int] | None = None,
+    line_item_external_ids: list[str] | None = None,
+    shipped_at: datetime | None = None,
+    source: str = "api",
+) -> tuple["Shipment", bool]:
+    """Create or update the shipment of a fulfillment and move the order's fulfillment status forward.
+
+    Items may be named by our ids or the shop's; none means the whole order. Returns
+    (shipment, created). Records order.fulfilled once every item has shipped.
+    """
+    from tracking.models import Shipment
+
+    errors: dict[str, str] = {}
+    _check_length(errors, "tracking_number", tracking_number, 64)
+    _check_length(errors, "external_id", external_id, 64)
+    _check_length(errors, "carrier", carrier, 40)
+    _check_length(errors, "tracking_url", tracking_url, 500)
+    _check_aware(errors, "shipped_at", shipped_at)
+    if not errors and not tracking_number.strip() and not external_id.strip():
+        errors["tracking_number"] = "Give the tracking number of the shipment."
+    if errors:
+        raise OrderValidationError(errors)
+    with merchant_scope(merchant), transaction.atomic():
+        order = _order_lock(merchant, order)
+        items = LineItem.objects.filter(order=order)
+        ids = set()
+        if line_item_ids:
+            found = set(items.filter(pk__in=line_item_ids).values_list("pk", flat=True))
+            if missing := [pk for pk in line_item_ids if pk not in found]:
+                errors["line_item_ids"] = f"This order has no line items with ids {missing}."
+            ids |= found
+        if line_item_external_ids:
+            pairs = dict(items.filter(external_id__in=line_item_external_ids).values_list("external_id", "pk"))
+            if missing := [ext for ext in line_item_external_ids if ext not in pairs]:
+                errors["line_item_external_ids"] = f"This order has no line items with external ids {missing}."
+            ids |= set(pairs.values())
+        if errors:
+            raise OrderValidationError(errors)
+        from tracking.services import shipment_upsert  # the tracking app decides carrier and status
+
+        known_ids = set(Shipment.objects.filter(merchant=merchant, order=order).values_list("pk", flat=True))
+        shipment = shipment_upsert(
+            merchant=merchant,
+            order=order,
+            external_id=external_id.strip(),
+            tracking_number=tracking_number.strip(),
+            carrier_hint=carrier.strip(),
+            tracking_url=tracking_url.strip(),
+            service=service,
+            status_hint=status_hint,
+            line_item_ids=sorted(ids) or None,
+            shipped_at=shipped_at,
+            source=source,
+        )
+        _fulfillment_status_advance(order)
+        return shipment, shipment.pk not in known_ids
+
+
+def _fulfillment_status_advance(order: Order) -> None:
+    status = _fulfillment_status_from_shipments(order)
+    current = _FULFILLMENT_RANK.get(order.fulfillment_status)
+    if current is None or _FULFILLMENT_RANK[status] <= current:
+        return  # never move backwards, and leave a restocked order alone
+    order.fulfillment_status = status
+    order.save(update_fields=["fulfillment_status", "updated_at"])
+    if status == FulfillmentStatus.FULFILLED:
+        event_record(merchant=order.merchant, kind="order.fulfilled", order=order, payload={"order_id": order.pk})
+    else:
+        event_record(
+            merchant=order.merchant,
+            kind="order.updated",
+            order=order,
+            payload={"order_id": order.pk, "changed": ["fulfillment_status"]},
+        )

@@ -1,0 +1,250 @@
+"""Inbound shop webhooks (Shopify, WooCommerce) and the dashboard pages that show them.
+
+The receiving views do only what must happen before answering: check the size, verify
+the signature over the raw bytes, check the shape, store the delivery. Processing runs
+later on the ingest queue, so the shop gets its 200 within milliseconds.
+"""
+
+import hashlib
+import json
+import re
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from merchants.access import staff_view
+from merchants.models import Role
+from merchants.scoping import get_for_merchant
+from merchants.services import integration_secrets
+
+from . import shopify, woocommerce
+from .models import DataExport, WebhookDelivery
+from .webhooks import (
+    BodyTooLargeError,
+    PayloadError,
+    body_read,
+    delivery_replay,
+    delivery_store,
+    max_body_bytes,
+    merchant_for_slug,
+    request_headers,
+    security_log,
+    signature_valid,
+)
+
+Status = WebhookDelivery.Status
+WOOCOMMERCE_PING = re.compile(rb"webhook_id=\d+")
+MAX_DELIVERY_ID = 128
+
+
+def _answer(http_status: int, **content) -> JsonResponse:
+    return JsonResponse(content, status=http_status)
+
+
+def _received(request: HttpRequest, merchant_slug: str, *, signature_header: str):
+    """Common door checks. Returns (merchant, body, secrets) or an error response."""
+    merchant = merchant_for_slug(merchant_slug)
+    if merchant is None:
+        return _answer(404, error="No merchant has this address. Check the webhook URL.")
+    try:
+        body = body_read(request)
+    except BodyTooLargeError:
+        return _answer(413, error=f"The body is larger than {max_body_bytes()} bytes.")
+    return merchant, body, request.headers.get(signature_header, "")
+
+
+def _verified(request, merchant, body, signature, *, source: str, keys=lambda secrets: secrets) -> JsonResponse | None:
+    """None if the signature is good; else a 401 (and a security log line). Nothing is stored."""
+    if not signature:
+        security_log(request, source=source, merchant_slug=merchant.slug, reason="missing signature")
+        return _answer(401, error="The signature header is missing.")
+    secrets = keys(integration_secrets(merchant=merchant, provider=source))
+    if not signature_valid(body=body, signature=signature, secrets=secrets):
+        security_log(request, source=source, merchant_slug=merchant.slug, reason="bad signature")
+        return _answer(401, error="The signature does not match the body with this shop's secret.")
+    return None
+
+
+def _store_and_answer(*, merchant, source, delivery_id, topic, headers, body, payload_error, known_topic):
+    if payload_error is not None:
+        delivery_store(
+            merchant=merchant,
+            source=source,
+            delivery_id=delivery_id,
+            topic=topic,
+            headers=headers,
+            body=body,
+            status=Status.FAILED,
+            last_error=str(payload_error),
+        )
+        return _answer(400, error=str(payload_error))
+    status = Status.RECEIVED if known_topic else Status.IGNORED
+    delivery, created = delivery_store(
+        merchant=merchant,
+        source=source,
+        delivery_id=delivery_id,
+        topic=topic,
+        headers=headers,
+        body=body,
+        status=status,
+        last_error="" if known_topic else f"Topic {topic!r} is not one we process.",
+    )
+    if not created:
+        return _answer(200, status="duplicate")
+    return _answer(200, status="accepted" if known_topic else "ignored")
+
+
+@csrf_exempt
+@require_POST
+def shopify_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
+    received = _received(request, merchant_slug, signature_header="X-Shopify-Hmac-Sha256")
+    if isinstance(received, HttpResponse):
+        return received
+    merchant, body, signature = received
+    if refused := _verified(request, merchant, body, signature, source=shopify.SOURCE):
+        return refused
+    topic = request.headers.get("X-Shopify-Topic", "").strip()
+    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
+    missing = [name for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Webhook-Id", webhook_id)) if not value]
+    if missing:
+        return _answer(400, error=f"Missing header(s): {', '.join(missing)}.")
+    if len(webhook_id) > MAX_DELIVERY_ID or len(topic) > 64:
+        return _answer(400, error="X-Shopify-Webhook-Id or X-Shopify-Topic is too long.")
+    known_topic = topic in shopify.TOPICS
+    payload_error = None
+    try:
+        shopify.payload_parse(topic, body)
+    except PayloadError as exc:
+        payload_error = exc
+    return _store_and_answer(
+        merchant=merchant,
+        source=shopify.SOURCE,
+        delivery_id=webhook_id,
+        topic=topic,
+        headers=request_headers(request, ("x-shopify-",)),
+        body=body,
+        payload_error=payload_error,
+        known_topic=known_topic,
+    )
+
+
+@csrf_exempt
+@require_POST
+def woocommerce_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
+    received = _received(request, merchant_slug, signature_header="X-WC-Webhook-Signature")
+    if isinstance(received, HttpResponse):
+        return received
+    merchant, body, signature = received
+    if not signature and WOOCOMMERCE_PING.fullmatch(body.strip()):
+        # Sent once, unsigned, when the shop creates the webhook; it wants exactly 200.
+        return _answer(200, status="ignored")
+    if refused := _verified(
+        request, merchant, body, signature, source=woocommerce.SOURCE, keys=woocommerce.signing_keys
+    ):
+        return refused
+    topic = request.headers.get("X-WC-Webhook-Topic", "").strip()
+    delivery_header = request.headers.get("X-WC-Webhook-Delivery-ID", "").strip()
+    missing = [
+        name
+        for name, value in (("X-WC-Webhook-Topic", topic), ("X-WC-Webhook-Delivery-ID", delivery_header))
+        if not value
+    ]
+    if missing:
+        return _answer(400, error=f"Missing header(s): {', '.join(missing)}.")
+    if len(delivery_header) > 60 or len(topic) > 64:
+        return _answer(400, error="X-WC-Webhook-Delivery-ID or X-WC-Webhook-Topic is too long.")
+    # WooCommerce derives the delivery id from the webhook id and the current second, so two
+    # different deliveries can share it: the body's digest makes the key unique per content.
+    delivery_id = f"{delivery_header}:{hashlib.sha256(body).hexdigest()}"
+    payload_error = None
+    try:
+        woocommerce.payload_parse(topic, body)
+    except PayloadError as exc:
+        payload_error = exc
+    return _store_and_answer(
+        merchant=merchant,
+        source=woocommerce.SOURCE,
+        delivery_id=delivery_id,
+        topic=topic,
+        headers=request_headers(request, ("x-wc-",)),
+        body=body,
+        payload_error=payload_error,
+        known_topic=topic in woocommerce.TOPICS,
+    )
+
+
+# --- Dashboard ---------------------------------------------------------------------------------
+
+
+@staff_view(Role.VIEWER)
+def delivery_list(request: HttpRequest) -> HttpResponse:
+    status = request.GET.get("status", "")
+    source = request.GET.get("source", "")
+    deliveries = WebhookDelivery.objects.filter(merchant=request.merchant).defer("body", "headers")
+    if status in Status.values:
+        deliveries = deliveries.filter(status=status)
+    if source:
+        deliveries = deliveries.filter(source=source)
+    page = Paginator(deliveries.order_by("-received_at", "-id"), 50).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "orders/webhooks/delivery_list.html",
+        {
+            "page": page,
+            "status": status,
+            "source": source,
+            "statuses": Status.choices,
+            "can_replay": _can(request),
+            "can_export": _can(request, Role.ADMIN),
+        },
+    )
+
+
+def _can(request, role=Role.AGENT) -> bool:
+    return request.membership.has_role(role)
+
+
+@staff_view(Role.VIEWER)
+def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_for_merchant(WebhookDelivery, merchant=request.merchant, pk=pk)
+    try:
+        body = json.dumps(json.loads(delivery.body), indent=2, ensure_ascii=False)
+    except ValueError:
+        body = delivery.body
+    return render(
+        request,
+        "orders/webhooks/delivery_detail.html",
+        {"delivery": delivery, "body": body, "can_replay": _can(request)},
+    )
+
+
+@require_POST
+@staff_view(Role.AGENT)
+def delivery_replay_view(request: HttpRequest, pk: int) -> HttpResponse:
+    delivery = get_for_merchant(WebhookDelivery, merchant=request.merchant, pk=pk)
+    delivery_replay(merchant=request.merchant, delivery=delivery)
+    messages.success(request, _("The delivery was queued to be processed again."))
+    return redirect("orders:webhook-detail", pk=delivery.pk)
+
+
+@staff_view(Role.ADMIN)
+def export_list(request: HttpRequest) -> HttpResponse:
+    exports = DataExport.objects.filter(merchant=request.merchant).defer("data")
+    page = Paginator(exports, 50).get_page(request.GET.get("page"))
+    return render(request, "orders/webhooks/export_list.html", {"page": page})
+
+
+@staff_view(Role.ADMIN)
+def export_download(request: HttpRequest, pk: int) -> HttpResponse:
+    export = get_for_merchant(DataExport, merchant=request.merchant, pk=pk)
+    response = HttpResponse(
+        json.dumps(export.data, indent=2, ensure_ascii=False), content_type="application/json; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="data-export-{export.pk}.json"'
+    response["Cache-Control"] = "no-store"
+    return response

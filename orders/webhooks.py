@@ -1,0 +1,326 @@
+"""Inbound webhooks: the machinery every source shares.
+
+A delivery goes through three steps, in this order:
+
+1. `body_read` and `signature_valid`: the raw bytes are size-checked and their HMAC verified
+   in constant time before anything parses them.
+2. `delivery_store`: the delivery is written as received (unique per merchant, source and
+   delivery id, so a redelivery changes nothing) and its processing is queued on commit.
+3. `delivery_process` (Celery, ingest queue): the source's handler turns the payload into
+   service calls inside one transaction. A `PayloadError` is permanent and recorded; a
+   `TransientError` or a database outage is recorded and retried with backoff.
+
+Sources register their handler with `register_source("shopify", handler)`; the handler
+receives the locked `WebhookDelivery` and returns a status (processed or ignored).
+"""
+
+import base64
+import hashlib
+import hmac
+import json
+import logging
+from collections.abc import Callable
+from contextlib import nullcontext
+from datetime import timedelta
+from decimal import Decimal
+
+from django.conf import settings
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.http import HttpRequest
+from django.http.request import RawPostDataException
+from django.utils import timezone
+
+from merchants.models import Merchant
+from merchants.scoping import merchant_scope, unscoped
+
+from .models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
+security_logger = logging.getLogger("security")
+
+Status = WebhookDelivery.Status
+# What a delivery's body becomes once the personal data it carried has been erased.
+REDACTED_BODY = '{"redacted": true}'
+ERROR_LIMIT = 2000
+
+
+class BodyTooLargeError(Exception):
+    pass
+
+
+BodyTooLarge = BodyTooLargeError  # the name tracking/webhooks.py imports
+
+
+class PayloadError(Exception):
+    """The payload cannot be processed as sent: permanent, recorded, never retried."""
+
+
+class TransientError(Exception):
+    """Processing cannot finish yet (e.g. a fulfillment for an order not received yet): retried."""
+
+
+# --- Reading and verifying ---------------------------------------------------------------------
+
+
+def max_body_bytes() -> int:
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def body_read(request: HttpRequest) -> bytes:
+    """The raw body, refusing more than DATA_UPLOAD_MAX_MEMORY_SIZE bytes without reading them all."""
+    limit = max_body_bytes()
+    try:
+        declared = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        declared = 0
+    if declared > limit:
+        raise BodyTooLargeError
+    try:
+        body = request.read(limit + 1)
+    except RawPostDataException:  # something already read it through request.body
+        body = request.body
+    if len(body) > limit:
+        raise BodyTooLargeError
+    return body
+
+
+def hmac_base64(secret: str, body: bytes) -> str:
+    return base64.b64encode(hmac.new(secret.encode(), body, hashlib.sha256).digest()).decode()
+
+
+def signature_valid(*, body: bytes, signature: str, secrets: list[str]) -> bool:
+    """True if `signature` is the base64 HMAC-SHA256 of `body` under any of `secrets` (rotation)."""
+    if not signature or not secrets:
+        return False
+    given = signature.strip().encode("utf-8", "replace")
+    matched = False
+    for secret in secrets:  # every secret is tried, so timing does not tell which one matched
+        matched |= hmac.compare_digest(hmac_base64(secret, body).encode(), given)
+    return matched
+
+
+def security_log(request: HttpRequest, *, source: str, merchant_slug: str, reason: str) -> None:
+    security_logger.warning(
+        "inbound %s webhook refused for merchant %r: %s (client %s)",
+        source,
+        merchant_slug,
+        reason,
+        request.META.get("REMOTE_ADDR", "?"),
+    )
+
+
+def merchant_for_slug(slug: str) -> Merchant | None:
+    return Merchant.objects.filter(slug=slug).first()
+
+
+def _reject_constant(name: str):
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def json_parse(body: bytes | str):
+    """Parse JSON exactly: integers of any size stay exact, decimals become Decimal (never float)."""
+    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+
+
+def json_error_message(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError):
+        return "The body is not UTF-8 encoded JSON."
+    if isinstance(exc, RecursionError):
+        return "The JSON is nested too deeply."
+    return f"The body is not valid JSON: {exc}."
+
+
+def request_headers(request: HttpRequest, prefixes: tuple[str, ...]) -> dict[str, str]:
+    """The headers worth keeping with a delivery, names lower-cased (senders vary the case)."""
+    kept = {}
+    for name, value in request.headers.items():
+        lowered = name.lower()
+        if lowered.startswith(prefixes) or lowered in {"content-type", "user-agent"}:
+            kept[lowered] = value[:500]
+    return kept
+
+
+# --- Storing -----------------------------------------------------------------------------------
+
+
+def _storable(text: str) -> str:
+    return text.replace("\x00", "\ufffd")  # PostgreSQL text cannot hold NUL
+
+
+def delivery_store(
+    *,
+    merchant: Merchant,
+    source: str,
+    delivery_id: str,
+    topic: str,
+    headers: dict,
+    body: bytes,
+    status: str = Status.RECEIVED,
+    last_error: str = "",
+) -> tuple[WebhookDelivery, bool]:
+    """Store a delivery as received. Returns (delivery, created); a known delivery id changes nothing.
+
+    A delivery stored as received is queued for processing once the transaction commits.
+    """
+    delivery = WebhookDelivery(
+        merchant=merchant,
+        source=source,
+        delivery_id=delivery_id,
+        topic=topic[:64],
+        headers=headers,
+        body=_storable(body.decode("utf-8", "replace")),
+        body_sha256=hashlib.sha256(body).hexdigest(),
+        status=status,
+        last_error=last_error[:ERROR_LIMIT],
+        processed_at=timezone.now() if status != Status.RECEIVED else None,
+    )
+    with merchant_scope(merchant):
+        try:
+            # Outside a transaction the INSERT commits on its own: one round trip, not three.
+            in_transaction = transaction.get_connection().in_atomic_block
+            with transaction.atomic() if in_transaction else nullcontext():
+                delivery.save(force_insert=True)
+        except IntegrityError:
+            known = WebhookDelivery.objects.filter(merchant=merchant, source=source, delivery_id=delivery_id).first()
+            if known is None:  # not a duplicate after all: let the caller see the real error
+                raise
+            return known, False
+    if status == Status.RECEIVED:
+        transaction.on_commit(lambda: _enqueue(delivery.pk))
+    return delivery, True
+
+
+def _enqueue(delivery_pk: int) -> None:
+    from .tasks import process_webhook_delivery
+
+    try:
+        process_webhook_delivery.delay(delivery_pk)
+    except Exception:  # broker down: the delivery stays "received" and the sweep queues it again
+        logger.warning("could not queue webhook delivery %s; the sweep will retry", delivery_pk, exc_info=True)
+
+
+def delivery_replay(*, merchant: Merchant, delivery: WebhookDelivery) -> WebhookDelivery:
+    """Process a delivery again (staff action). Services are upserts, so a replay is idempotent."""
+    with merchant_scope(merchant), transaction.atomic():
+        delivery = WebhookDelivery.objects.select_for_update().get(merchant=merchant, pk=delivery.pk)
+        delivery.status = Status.RECEIVED
+        delivery.save(update_fields=["status"])
+        pk = delivery.pk
+        transaction.on_commit(lambda: _enqueue(pk))
+    return delivery
+
+
+def deliveries_requeue_stuck(*, older_than_seconds: int = 300, batch_size: int = 500) -> int:
+    """Queue again deliveries left "received" (the broker was down when they arrived)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    with unscoped():
+        ids = list(
+            WebhookDelivery.objects.filter(status=Status.RECEIVED, received_at__lt=cutoff)
+            .order_by("received_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+    for pk in ids:
+        _enqueue(pk)
+    return len(ids)
+
+
+# --- Processing ----------------------------------------------------------------------------------
+
+Handler = Callable[[WebhookDelivery], str | tuple[str, str]]
+_handlers: dict[str, Handler] = {}
+
+
+def register_source(source: str, handler: Handler) -> None:
+    _handlers[source] = handler
+
+
+def _handler_for(source: str) -> Handler:
+    if source not in _handlers:
+        # The shop adapters register themselves on import.
+        from . import shopify, woocommerce  # noqa: F401
+    if source not in _handlers:
+        raise PayloadError(f"No handler is registered for {source!r} deliveries.")
+    return _handlers[source]
+
+
+# Errors worth retrying: the database or a dependency was briefly unavailable.
+TRANSIENT_ERRORS = (TransientError, OperationalError, InterfaceError)
+
+
+def delivery_process(*, delivery_pk: int) -> str | None:
+    """Run the delivery's handler once; record the outcome. Re-raises transient errors for a retry."""
+    with unscoped():
+        delivery = WebhookDelivery.objects.select_related("merchant").filter(pk=delivery_pk).first()
+    if delivery is None:
+        return None
+    merchant = delivery.merchant
+    try:
+        with merchant_scope(merchant), transaction.atomic():
+            _commit_without_waiting_for_disk()
+            locked = WebhookDelivery.objects.select_for_update().get(merchant=merchant, pk=delivery_pk)
+            locked.merchant = merchant
+            if locked.status in (Status.PROCESSED, Status.IGNORED):
+                return locked.status  # a duplicate task message: done already
+            if locked.body == REDACTED_BODY:
+                status = Status.IGNORED
+                error = "The personal data in this delivery was erased; nothing left to process."
+            else:
+                outcome = _handler_for(locked.source)(locked)
+                # A handler may return (status, note) to keep a note on a processed delivery.
+                status, error = outcome if isinstance(outcome, tuple) else (outcome, "")
+            _delivery_finish(locked, status=status, error=error)
+            return status
+    except TRANSIENT_ERRORS as exc:
+        _delivery_fail(merchant, delivery_pk, f"{_describe(exc)} Will retry.")
+        raise
+    except PayloadError as exc:
+        _delivery_fail(merchant, delivery_pk, str(exc))
+    except Exception as exc:  # a failure we did not foresee: keep it visible for a replay after the fix
+        from .services import OrderValidationError
+
+        if not isinstance(exc, OrderValidationError | DatabaseError):
+            logger.exception("webhook delivery %s failed", delivery_pk)
+        _delivery_fail(merchant, delivery_pk, _describe(exc))
+    return Status.FAILED
+
+
+def _commit_without_waiting_for_disk() -> None:
+    """Let this transaction commit without waiting for the WAL flush (PostgreSQL only).
+
+    Safe here because the stored delivery, committed durably when it arrived, is the source
+    of truth: if a crash loses this commit, the delivery is back to "received" and the sweep
+    (requeue_stuck_webhook_deliveries) processes it again. It saves one disk flush per order.
+    """
+    connection = transaction.get_connection()
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL synchronous_commit TO OFF")
+
+
+def _describe(exc: Exception) -> str:
+    from .services import OrderValidationError
+
+    if isinstance(exc, OrderValidationError):
+        return "Invalid data: " + "; ".join(f"{field}: {message}" for field, message in exc.errors.items())
+    if isinstance(exc, PayloadError | TransientError):
+        return str(exc)
+    return f"{type(exc).__name__}: {exc}"
+
+
+def _delivery_finish(delivery: WebhookDelivery, *, status: str, error: str) -> None:
+    delivery.status = status
+    delivery.attempts += 1
+    delivery.last_error = error[:ERROR_LIMIT]
+    delivery.processed_at = timezone.now()
+    delivery.save(update_fields=["status", "attempts", "last_error", "processed_at"])
+
+
+def _delivery_fail(merchant: Merchant, delivery_pk: int, error: str) -> None:
+    """Record a failure in its own transaction: the handler's writes were rolled back."""
+    try:
+        with merchant_scope(merchant), transaction.atomic():
+            delivery = WebhookDelivery.objects.select_for_update().filter(merchant=merchant, pk=delivery_pk).first()
+            if delivery is not None:
+                _delivery_finish(delivery, status=Status.FAILED, error=error)
+    except DatabaseError:  # the database is what failed; the retry will record the outcome
+        logger.warning("could not record the failure of webhook delivery %s: %s", delivery_pk, error)

@@ -1,0 +1,236 @@
+"""WooCommerce webhooks: wc/v3 order payloads (docs/wire_formats §2) turned into service calls.
+
+Dates come without an offset; the `_gmt` variants are UTC. Money is decimal strings,
+except a line item's `price`, a JSON number (parsed as Decimal). A deleted order's payload
+is only {"id": N}.
+"""
+
+from datetime import UTC, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from merchants.models import Merchant
+
+from .models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
+from .services import (
+    AddressInput,
+    CustomerInput,
+    LineItemInput,
+    OrderInput,
+    money_parse,
+    order_cancel,
+    order_upsert,
+    refund_record,
+)
+from .shopify import items, obj, text
+from .webhooks import PayloadError, json_error_message, json_parse, register_source
+
+SOURCE = "woocommerce"
+Status = WebhookDelivery.Status
+TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
+CENT = Decimal("0.01")
+
+# Order status -> financial status. Custom statuses fall back on whether date_paid is set.
+FINANCIAL_STATUS = {
+    "pending": FinancialStatus.PENDING,
+    "checkout-draft": FinancialStatus.PENDING,
+    "on-hold": FinancialStatus.PENDING,  # awaiting payment (bank transfer, cheque)
+    "processing": FinancialStatus.PAID,
+    "completed": FinancialStatus.PAID,
+    "refunded": FinancialStatus.REFUNDED,
+    "failed": FinancialStatus.VOIDED,
+}
+CANCELLED_STATUSES = {"cancelled", "trash"}
+
+
+# WooCommerce signs with wp_specialchars_decode($secret, ENT_QUOTES): a secret saved as
+# "a&amp;b" signs as "a&b". Both forms are tried.
+_WP_ENTITIES = {"&lt;": "<", "&gt;": ">", "&quot;": '"', "&#039;": "'", "&#39;": "'", "&#x27;": "'", "&amp;": "&"}
+
+
+def signing_keys(secrets: list[str]) -> list[str]:
+    keys = []
+    for secret in secrets:
+        decoded = secret
+        for entity, character in _WP_ENTITIES.items():
+            decoded = decoded.replace(entity, character)
+        keys += [secret] if decoded == secret else [secret, decoded]
+    return keys
+
+
+def payload_parse(topic: str, body: bytes) -> dict:
+    """Parse and shape-check a signed body. Raises PayloadError with a message for the sender."""
+    try:
+        payload = json_parse(body)
+    except (ValueError, RecursionError) as exc:
+        raise PayloadError(json_error_message(exc)) from exc
+    if not isinstance(payload, dict):
+        raise PayloadError(f"The body must be a JSON object, not {type(payload).__name__}.")
+    if topic in TOPICS:
+        woo_id(payload.get("id"), "id")
+    return payload
+
+
+def woo_id(value, name: str) -> str:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise PayloadError(f"{name} must be a positive integer id, not {value!r}.")
+    return str(value)
+
+
+def optional_id(value) -> str:
+    """Product and variation ids: 0 means none."""
+    return str(value) if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ""
+
+
+def gmt(payload: dict, name: str) -> datetime | None:
+    value = payload.get(name)
+    if value in (None, ""):
+        return None
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None:
+        raise PayloadError(f"{name} must be an ISO 8601 date and time, not {value!r}.")
+    return parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed
+
+
+def _money(value, name: str) -> Decimal:
+    try:
+        return money_parse(value if value not in (None, "") else "0")
+    except ValueError as exc:
+        raise PayloadError(f"{name}: {exc}") from exc
+
+
+def _line_item_input(item: dict, index: int) -> LineItemInput:
+    prefix = f"line_items[{index}]"
+    quantity = item.get("quantity")
+    if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
+        raise PayloadError(f"{prefix}.quantity must be a whole number of at least 1, not {quantity!r}.")
+    # Before discounts: the line's subtotal over its quantity (price is after coupons).
+    subtotal = _money(item.get("subtotal"), f"{prefix}.subtotal")
+    image = obj(item, "image") or {}
+    return LineItemInput(
+        external_id=optional_id(item.get("id")),
+        title=text(item, "name") or text(item, "parent_name"),
+        quantity=quantity,
+        unit_price=(subtotal / quantity).quantize(CENT, rounding=ROUND_HALF_UP),
+        sku=text(item, "sku"),
+        product_id=optional_id(item.get("product_id")),
+        variant_id=optional_id(item.get("variation_id")),
+        image_url=text(image, "src")[:500],
+    )
+
+
+def _address(payload: dict) -> AddressInput | None:
+    address = obj(payload, "shipping") or {}
+    if not any(text(address, key) for key in ("address_1", "city", "postcode", "country")):
+        address = obj(payload, "billing") or {}  # digital orders ship nothing
+    if not any(text(address, key) for key in ("address_1", "city", "postcode", "country")):
+        return None
+    return AddressInput(
+        name=f"{text(address, 'first_name')} {text(address, 'last_name')}".strip(),
+        address1=text(address, "address_1"),
+        address2=text(address, "address_2"),
+        city=text(address, "city"),
+        postal_code=text(address, "postcode"),
+        country=text(address, "country").upper(),
+    )
+
+
+def _customer(payload: dict) -> CustomerInput | None:
+    customer_id = payload.get("customer_id")
+    if not optional_id(customer_id):
+        return None  # 0: a guest
+    billing = obj(payload, "billing") or {}
+    return CustomerInput(
+        external_id=optional_id(customer_id),
+        email=text(billing, "email"),
+        first_name=text(billing, "first_name"),
+        last_name=text(billing, "last_name"),
+        phone=text(billing, "phone"),
+    )
+
+
+def _financial_status(payload: dict, status: str) -> str:
+    financial = FINANCIAL_STATUS.get(status)
+    if financial is None:
+        financial = FinancialStatus.PAID if payload.get("date_paid_gmt") else FinancialStatus.PENDING
+    if financial == FinancialStatus.PAID and items(payload, "refunds"):
+        financial = FinancialStatus.PARTIALLY_REFUNDED
+    return financial
+
+
+def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
+    status = text(payload, "status")
+    placed_at = gmt(payload, "date_created_gmt") or gmt(payload, "date_created")
+    if placed_at is None:
+        raise PayloadError("An order needs date_created_gmt.")
+    updated_at = gmt(payload, "date_modified_gmt")
+    lines = items(payload, "line_items")
+    billing = obj(payload, "billing") or {}
+    return OrderInput(
+        external_id=woo_id(payload["id"], "id"),
+        number=f"#{text(payload, 'number') or payload['id']}",
+        placed_at=placed_at,
+        currency=text(payload, "currency").upper(),
+        total=payload.get("total"),
+        subtotal=sum(
+            (_money(item.get("subtotal"), f"line_items[{i}].subtotal") for i, item in enumerate(lines)),
+            Decimal("0.00"),
+        ),
+        shipping=payload.get("shipping_total") or "0",
+        tax=payload.get("total_tax") or "0",
+        discount=payload.get("discount_total") or "0",
+        financial_status=_financial_status(payload, status),
+        fulfillment_status=FulfillmentStatus.FULFILLED if status == "completed" else None,
+        cancelled_at=(updated_at or timezone.now()) if status in CANCELLED_STATUSES else None,
+        cancel_reason=status if status in CANCELLED_STATUSES else "",
+        email=text(billing, "email"),
+        language=merchant.default_language,
+        customer=_customer(payload),
+        shipping_address=_address(payload),
+        line_items=[_line_item_input(item, i) for i, item in enumerate(lines)],
+        source_platform=SOURCE,
+        source_updated_at=updated_at,
+    )
+
+
+def _refunds_record(merchant: Merchant, order: Order, payload: dict) -> None:
+    """WooCommerce lists an order's refunds as {id, reason, total: "-5.00"}; record each once."""
+    for index, refund in enumerate(items(payload, "refunds")):
+        total = text(refund, "total").lstrip("-")
+        refund_record(
+            merchant=merchant,
+            order=order,
+            external_id=woo_id(refund.get("id"), f"refunds[{index}].id"),
+            amount=_money(total, f"refunds[{index}].total"),
+            note=text(refund, "reason")[:500],
+            source=SOURCE,
+        )
+
+
+def handle_order(merchant: Merchant, payload: dict) -> None:
+    order, _created = order_upsert(merchant=merchant, data=order_input(payload, merchant=merchant))
+    _refunds_record(merchant, order, payload)
+
+
+def handle_deleted(merchant: Merchant, payload: dict) -> str:
+    order = Order.objects.filter(merchant=merchant, external_id=woo_id(payload["id"], "id")).first()
+    if order is None:
+        return Status.IGNORED  # never received: nothing of ours to cancel
+    order_cancel(merchant=merchant, order=order, reason="deleted")
+    return Status.PROCESSED
+
+
+def process(delivery: WebhookDelivery) -> str:
+    topic = delivery.topic
+    if topic not in TOPICS:
+        return Status.IGNORED
+    payload = payload_parse(topic, delivery.body.encode())
+    if topic == "order.deleted":
+        return handle_deleted(delivery.merchant, payload)
+    handle_order(delivery.merchant, payload)
+    return Status.PROCESSED
+
+
+register_source(SOURCE, process)

@@ -1,0 +1,130 @@
+"""fulfillments/create and fulfillments/update: one shipment per tracking number."""
+
+import pytest
+
+from merchants.scoping import merchant_scope
+from merchants.services import integration_secret_set
+from orders.models import Order, WebhookDelivery
+from orders.shopify import SHIPMENT_STATUS_MAP, shipment_status_hint
+from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
+from tracking.models import Shipment, ShipmentStatus
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_event_fanout(monkeypatch):
+    monkeypatch.setattr("orders.events._enqueue_publish", lambda event_id: None)
+
+
+@pytest.fixture
+def shop(merchant):
+    integration_secret_set(merchant=merchant, provider="shopify", secret=SHOPIFY_SECRET)
+    return merchant
+
+
+@pytest.fixture
+def send(client, shop, django_capture_on_commit_callbacks):
+    def send(topic, data):
+        if isinstance(data, str):
+            data = raw("shopify", data)
+        with django_capture_on_commit_callbacks(execute=True):
+            return post_shopify(client, shop.slug, topic, data)
+
+    return send
+
+
+def shipments(merchant):
+    with merchant_scope(merchant):
+        return list(Shipment.objects.order_by("id").prefetch_related("line_items"))
+
+
+def order(merchant):
+    with merchant_scope(merchant):
+        return Order.objects.get(external_id="820982911946154508")
+
+
+def test_multi_fulfillment_order(send, shop):
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", "fulfillments_create.json")
+    assert order(shop).fulfillment_status == "partial"
+
+    send("fulfillments/create", "fulfillments_create_two_parcels.json")
+
+    colissimo, ups_first, ups_second = shipments(shop)
+    assert (colissimo.external_id, colissimo.tracking_number) == ("255858046123456789", "6A12345678901")
+    assert colissimo.tracking_url == "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"
+    assert colissimo.status == ShipmentStatus.INFO_RECEIVED  # "confirmed"
+    assert [li.external_id for li in colissimo.line_items.all()] == ["866550311766439020"]
+    # Two numbers in one fulfillment: two shipments; the lower-case one fails UPS's check digit, kept anyway.
+    assert ups_first.external_id == "255858046123456790"
+    assert ups_first.tracking_number.upper() == "1Z827WK74630"
+    assert ups_second.external_id == "255858046123456790:1Z999AA10123456784"
+    assert ups_second.tracking_url.endswith("trackNums=1Z999AA10123456784")
+    assert ups_first.status == ShipmentStatus.PENDING  # shipment_status null: no status
+    assert order(shop).fulfillment_status == "fulfilled"
+    with merchant_scope(shop):
+        assert set(WebhookDelivery.objects.values_list("status", flat=True)) == {"processed"}
+
+
+def test_fulfillment_update_moves_the_shipment_on(send, shop):
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", "fulfillments_create.json")
+    send("fulfillments/update", "fulfillments_update.json")
+    assert shipments(shop)[0].status == ShipmentStatus.IN_TRANSIT
+
+    send("fulfillments/update", "fulfillments_update_delivered.json")
+    send("fulfillments/update", "fulfillments_update.json")  # a late, older update: no step back
+
+    [shipment] = shipments(shop)
+    assert shipment.status == ShipmentStatus.DELIVERED
+
+
+def test_fulfillment_for_an_unknown_line_item_is_a_recorded_error(send, shop):
+    send("orders/create", "orders_create.json")
+    data = payload("shopify", "fulfillments_create.json")
+    data["line_items"][0]["id"] = 123456789012
+    send("fulfillments/create", data)
+
+    with merchant_scope(shop):
+        delivery = WebhookDelivery.objects.get(topic="fulfillments/create")
+    assert delivery.status == "failed"
+    assert "no line items with external ids ['123456789012']" in delivery.last_error
+    assert shipments(shop) == []
+
+
+def test_fulfillment_without_tracking_number_still_makes_a_shipment(send, shop):
+    send("orders/create", "orders_create.json")
+    data = payload("shopify", "fulfillments_create.json")
+    data.update(tracking_number=None, tracking_numbers=[], tracking_url=None, tracking_urls=[], tracking_company=None)
+    send("fulfillments/create", data)
+
+    [shipment] = shipments(shop)
+    assert (shipment.external_id, shipment.tracking_number) == ("255858046123456789", "")
+
+
+def test_every_documented_shipment_status_maps_to_one_of_ours():
+    documented = [
+        "label_printed", "label_purchased", "attempted_delivery", "ready_for_pickup", "confirmed",
+        "in_transit", "out_for_delivery", "delivered", "failure", "delayed", "carrier_picked_up", "picked_up",
+    ]  # fmt: skip
+    assert all(shipment_status_hint(value) in ShipmentStatus.values for value in documented)
+    assert set(SHIPMENT_STATUS_MAP.values()) <= set(ShipmentStatus.values)
+    assert shipment_status_hint("teleported") == ""
+    assert shipment_status_hint(None) == ""
+
+
+def test_fulfillments_listed_on_an_order_update_become_shipments_once(send, shop):
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", "fulfillments_create.json")
+    send("fulfillments/update", "fulfillments_update.json")
+    send("orders/updated", "orders_updated_fulfilled.json")  # lists both fulfillments
+    send("orders/updated", "orders_updated_fulfilled.json")
+
+    assert [s.external_id for s in shipments(shop)] == [
+        "255858046123456789",
+        "255858046123456790",
+        "255858046123456790:1Z999AA10123456784",
+    ]
+    assert shipments(shop)[0].status == ShipmentStatus.IN_TRANSIT  # the embedded, older copy changed nothing
+    assert order(shop).fulfillment_status == "fulfilled"
