@@ -89,3 +89,134 @@ class TrackingEvent(TenantModel):
 
     def __str__(self):
         return f"{self.status} @ {self.occurred_at:%Y-%m-%d %H:%M}"
+
+
+class UnmatchedTrackingEvent(TenantModel):
+    """A provider event whose tracking number matches none of the merchant's shipments.
+
+    Kept for staff rather than dropped: the shipment may arrive later, or the number was mistyped.
+    """
+
+    source = models.CharField(max_length=20)
+    tracking_number = models.CharField(max_length=64)
+    carrier = models.CharField(max_length=40, blank=True)
+    status = models.CharField(max_length=24, choices=ShipmentStatus.choices, blank=True)
+    description = models.CharField(max_length=500, blank=True)
+    occurred_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    delivery = models.ForeignKey(
+        "orders.WebhookDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "tracking_number"])]
+
+    def __str__(self):
+        return f"unmatched {self.source} {self.tracking_number}"
+
+
+class CarrierSetting(TenantModel):
+    """A merchant's settings for one carrier: when to call a shipment late, and how to poll it."""
+
+    carrier = models.CharField(max_length=40)
+    delay_threshold_days = models.PositiveSmallIntegerField(_("days without news before a shipment is late"), default=3)
+    polling_adapter = models.CharField(_("polling adapter"), max_length=40, blank=True)
+    # Transit time in business days used until 20 deliveries give us this merchant's own figures.
+    default_transit_min_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    default_transit_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["carrier"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "carrier"], name="carriersetting_unique")]
+
+    def __str__(self):
+        return f"{self.carrier} settings"
+
+
+class WismoContact(TenantModel):
+    """A customer asked "where is my order?" from the tracking page."""
+
+    class Reason(models.TextChoices):
+        NO_NEWS = "no_news", _("No news about my parcel")
+        LATE = "late", _("My parcel is late")
+        MARKED_DELIVERED = "marked_delivered", _("Marked as delivered but I don't have it")
+        DAMAGED = "damaged", _("My parcel arrived damaged")
+        OTHER = "other", _("Something else")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="wismo_contacts")
+    reason = models.CharField(max_length=20, choices=Reason.choices)
+    message = models.TextField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["merchant", "created_at"])]
+
+
+class TrackingPageView(TenantModel):
+    """One view of an order's tracking page (WISMO deflection is measured from these)."""
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="tracking_page_views")
+    viewed_at = models.DateTimeField(default=timezone.now)
+    language = models.CharField(max_length=8, blank=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["merchant", "order", "viewed_at"]),
+            models.Index(fields=["merchant", "viewed_at"]),
+        ]
+
+
+class Product(TenantModel):
+    """A product of the shop that the tracking page may suggest.
+
+    Filled from the merchant's own past line items; only products with a page on the shop
+    (url) are ever suggested, so a click always lands somewhere real.
+    """
+
+    product_id = models.CharField(max_length=64, help_text="The shop's product id.")
+    title = models.CharField(max_length=255)
+    product_type = models.CharField(max_length=120, blank=True)
+    tags = models.JSONField(default=list, blank=True)
+    image_url = models.URLField(max_length=500, blank=True)
+    url = models.URLField(_("product page"), max_length=500, blank=True)
+    active = models.BooleanField(default=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["title", "id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "product_id"], name="product_unique_product_id")]
+        indexes = [models.Index(fields=["merchant", "product_type"])]
+
+    def __str__(self):
+        return self.title
+
+
+class RecommendationRule(TenantModel):
+    """How the tracking page picks up to four products to suggest (one rule per merchant)."""
+
+    class Mode(models.TextChoices):
+        OFF = "off", _("No suggestions")
+        PRODUCT_TYPE = "product_type", _("Same product type as the order")
+        TAGS = "tags", _("Sharing a tag with the order")
+        PICKED = "picked", _("Products I pick")
+
+    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.OFF)
+    picked = models.ManyToManyField(Product, blank=True, related_name="+")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="recommendationrule_one_per_merchant")]
+
+
+class RecommendationClick(TenantModel):
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
+    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="clicks")
+    clicked_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["merchant", "clicked_at"])]

@@ -1,0 +1,286 @@
+"""The branded tracking page, the look-up form, the WISMO button and suggestion clicks."""
+
+import re
+from datetime import timedelta
+
+import pytest
+from django.core import mail, signing
+from django.core.cache import cache
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from merchants.scoping import merchant_scope
+from orders.models import Order
+from tracking.models import Product, RecommendationClick, TrackingPageView, WismoContact
+from tracking.public_views import _client_key
+from tracking.services import product_catalogue_sync, recommendation_rule_save, shipment_upsert, tracking_event_add
+from tracking.tokens import recommendation_token, tracking_page_path
+
+from .conftest import PLACED
+
+T1 = PLACED + timedelta(hours=6)
+
+
+@pytest.fixture
+def shipment(merchant, order):
+    shipment = shipment_upsert(merchant=merchant, order=order, tracking_number="8D00432154798", shipped_at=T1)
+    tracking_event_add(
+        merchant=merchant,
+        shipment=shipment,
+        status="in_transit",
+        occurred_at=T1 + timedelta(hours=2),
+        description="Pris en charge",
+        city="Montreuil",
+        country="FR",
+        source="api",
+    )
+    return shipment
+
+
+def add_events(merchant, shipment, count, start_hours=3):
+    for index in range(count):
+        tracking_event_add(
+            merchant=merchant,
+            shipment=shipment,
+            status="in_transit",
+            occurred_at=T1 + timedelta(hours=start_hours + index),
+            description=f"Scan {index}",
+            source="api",
+        )
+
+
+def test_page_shows_progress_window_timeline_and_carrier_link(client, merchant, order, shipment):
+    response = client.get(tracking_page_path(order) + "?lang=en")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Order #1001" in html
+    assert 'aria-current="step">In transit' in html
+    assert "Expected delivery" in html and "between" in html
+    assert "Pris en charge" in html and "Montreuil, FR" in html
+    assert "https://www.laposte.fr/outils/suivre-vos-envois?code=8D00432154798" in html
+    assert "1 × Linen shirt" in html
+    assert merchant.primary_color in html
+    assert response["Cache-Control"] == "private, no-store"
+
+
+def test_local_time_is_the_customers(client, merchant, order, shipment):
+    with merchant_scope(merchant):
+        order.customer.time_zone = "America/New_York"
+        order.customer.save()
+    html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
+    assert "12:00" in html  # 17:00 UTC on 3 March is 12:00 in New York
+
+
+def test_language_french_by_customer_then_lang_parameter(client, merchant, order, shipment):
+    html = client.get(tracking_page_path(order)).content.decode()  # the customer's language is fr
+    assert "Commande #1001" in html and "Livraison prévue" in html
+    assert "Expected delivery" in client.get(tracking_page_path(order) + "?lang=en").content.decode()
+
+
+def test_problem_shows_next_steps(client, merchant, order, shipment):
+    tracking_event_add(
+        merchant=merchant,
+        shipment=shipment,
+        status="attempt_failed",
+        occurred_at=T1 + timedelta(hours=30),
+        source="api",
+    )
+    html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
+    assert "tried to deliver your parcel" in html
+
+
+def test_order_without_shipment_says_it_is_being_prepared(client, merchant, order):
+    html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
+    assert "being prepared" in html
+
+
+def test_query_count_is_fixed_whatever_the_number_of_events(client, merchant, order, shipment):
+    second = shipment_upsert(merchant=merchant, order=order, external_id="2", tracking_number="RB123456785GB")
+    path = tracking_page_path(order) + "?lang=en"
+
+    def count():
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(path).status_code == 200
+        return len(queries)
+
+    few = count()
+    add_events(merchant, shipment, 15)
+    add_events(merchant, second, 15)
+    assert count() == few
+    assert few == 8  # merchant; order, items, shipments, events, shipment items; suggestion rule; page view
+
+
+def test_page_view_is_recorded(client, merchant, order, shipment):
+    client.get(tracking_page_path(order))
+    client.get(tracking_page_path(order) + "?lang=en")
+    with merchant_scope(merchant):
+        assert list(TrackingPageView.objects.filter(order=order).values_list("language", flat=True).order_by("id")) == [
+            "fr",
+            "en",
+        ]
+
+
+@pytest.mark.parametrize(
+    "token",
+    [
+        "nope",
+        signing.dumps({"m": 1, "o": 1}, salt="other"),
+        signing.dumps({"m": 999999, "o": 1}, salt="tracking.page", compress=True),
+    ],
+)
+def test_invalid_tokens_are_404_saying_nothing(client, merchant, order, token):
+    response = client.get(f"/track/{token}/")
+    assert response.status_code == 404
+    html = response.content.decode()
+    assert "#1001" not in html and merchant.name not in html
+
+
+def test_deleted_order_is_404(client, merchant, order):
+    path = tracking_page_path(order)
+    with merchant_scope(merchant):
+        Order.objects.filter(pk=order.pk).delete()
+    assert client.get(path).status_code == 404
+
+
+def test_token_for_another_merchants_order_id_does_not_cross(client, merchant, other_merchant, order, other_order):
+    forged = signing.dumps({"m": merchant.pk, "o": other_order.pk}, salt="tracking.page", compress=True)
+    # Only a key holder can sign, but even a signed mismatch stays inside its merchant.
+    assert client.get(f"/track/{forged}/").status_code == 404
+
+
+# --- Look-up -----------------------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limit():
+    cache.delete(_client_key(type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})()))
+    yield
+
+
+def test_lookup_with_both_matching_goes_to_the_page(client, merchant, order, shipment):
+    response = client.post("/track/", {"order_number": "1001", "email": "CAMILLE@example.org", "shop": merchant.slug})
+    assert response.status_code == 302 and response["Location"] == tracking_page_path(order)
+    response = client.post("/track/", {"order_number": "#1001", "email": "camille@example.org"})
+    assert response.status_code == 302
+
+
+def without_inputs(response) -> str:
+    """The page minus what the visitor typed and the CSRF token."""
+    html = response.content.decode()
+    for typed in ("#1001", "#9999", "someone@example.org", "camille@example.org"):
+        html = html.replace(typed, "")
+    return re.sub(r'name="csrfmiddlewaretoken" value="[^"]+"', "", html)
+
+
+def test_lookup_gives_the_same_answer_whether_or_not_the_order_exists(client, merchant, order):
+    wrong_email = client.post("/track/", {"order_number": "#1001", "email": "someone@example.org"})
+    no_order = client.post("/track/", {"order_number": "#9999", "email": "camille@example.org"})
+    assert wrong_email.status_code == no_order.status_code == 404
+    assert without_inputs(wrong_email) == without_inputs(no_order)
+
+
+def test_lookup_bad_input_is_400(client):
+    response = client.post("/track/", {"order_number": "", "email": "not-an-email"})
+    assert response.status_code == 400
+
+
+def test_lookup_is_rate_limited(client, merchant, order):
+    for _ in range(10):
+        client.post("/track/", {"order_number": "#1", "email": "a@example.org"})
+    response = client.post("/track/", {"order_number": "#1001", "email": "camille@example.org"})
+    assert response.status_code == 429 and response["Retry-After"]
+
+
+def test_lookup_scoped_to_a_shop_ignores_other_shops(client, merchant, other_merchant, other_order):
+    response = client.post("/track/", {"order_number": "#1001", "email": "camille@example.org", "shop": merchant.slug})
+    assert response.status_code == 404
+
+
+def test_lookup_form_shows_shop_branding(client, merchant):
+    html = client.get(f"/track/?shop={merchant.slug}&lang=fr").content.decode()
+    assert merchant.name in html and "Suivre ma commande" in html
+
+
+# --- WISMO ---------------------------------------------------------------------------------------
+
+
+def test_wismo_contact_is_recorded_and_emailed(client, merchant, order, shipment, django_capture_on_commit_callbacks):
+    path = tracking_page_path(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(path + "contact/", {"reason": "late", "message": "Still nothing"})
+    assert response.status_code == 302 and "contact=sent" in response["Location"]
+    with merchant_scope(merchant):
+        contact = WismoContact.objects.get()
+    assert (contact.order_id, contact.reason, contact.message) == (order.pk, "late", "Still nothing")
+    [email] = mail.outbox
+    assert email.to == [merchant.support_email] and "#1001" in email.subject
+    assert email.reply_to == ["camille@example.org"]
+    assert "Still nothing" in email.body
+
+
+def test_wismo_bad_reason_is_400_and_records_nothing(client, merchant, order):
+    response = client.post(tracking_page_path(order) + "contact/", {"reason": "bored"})
+    assert response.status_code == 400
+    with merchant_scope(merchant):
+        assert WismoContact.objects.count() == 0
+
+
+def test_wismo_bad_token_is_404(client):
+    assert client.post("/track/forged/contact/", {"reason": "late"}).status_code == 404
+
+
+# --- Suggestions -------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def catalogue(merchant, order):
+    from tests.factories import LineItemFactory, OrderFactory
+
+    with merchant_scope(merchant):
+        past = OrderFactory(merchant=merchant, placed_at=PLACED - timedelta(days=30))
+        for index in range(6):
+            LineItemFactory(
+                order=past, title=f"Shirt {index}", product_id=f"s-{index}", product_type="shirt", tags=["linen"]
+            )
+        LineItemFactory(order=past, title="Mug", product_id="m-1", product_type="mug", tags=["kitchen"])
+    product_catalogue_sync(merchant=merchant)
+    with merchant_scope(merchant):
+        for product in Product.objects.all():
+            product.url = f"https://shop.example.com/products/{product.product_id}"
+            product.save()
+    return merchant
+
+
+def test_suggestions_follow_the_rule_and_never_repeat_the_order(client, merchant, order, catalogue):
+    recommendation_rule_save(merchant=merchant, mode="product_type")
+    html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
+    assert html.count('class="track-recommendations"') == 1
+    assert html.count("/r/") == 4
+    assert "Mug" not in html
+    recommendation_rule_save(merchant=merchant, mode="tags")
+    assert "Mug" not in client.get(tracking_page_path(order)).content.decode()
+    with merchant_scope(merchant):
+        mug = Product.objects.get(product_id="m-1")
+    recommendation_rule_save(merchant=merchant, mode="picked", picked_ids=[mug.pk])
+    assert "Mug" in client.get(tracking_page_path(order)).content.decode()
+    recommendation_rule_save(merchant=merchant, mode="off")
+    assert "track-recommendations" not in client.get(tracking_page_path(order)).content.decode()
+
+
+def test_suggestion_click_is_counted_and_redirects_only_to_the_stored_page(client, merchant, order, catalogue):
+    with merchant_scope(merchant):
+        mug = Product.objects.get(product_id="m-1")
+    token = recommendation_token(merchant_id=merchant.pk, order_id=order.pk, product_id=mug.pk)
+    response = client.get(f"{tracking_page_path(order)}r/{token}/")
+    assert response.status_code == 302 and response["Location"] == "https://shop.example.com/products/m-1"
+    with merchant_scope(merchant):
+        assert RecommendationClick.objects.filter(product=mug, order=order).count() == 1
+    forged = signing.dumps({"m": merchant.pk, "o": order.pk, "p": mug.pk, "u": "https://evil.example"}, salt="wrong")
+    assert client.get(f"{tracking_page_path(order)}r/{forged}/").status_code == 404
+
+
+def test_suggestion_token_of_another_order_is_refused(client, merchant, order, other_order, catalogue):
+    with merchant_scope(merchant):
+        mug = Product.objects.get(product_id="m-1")
+    token = recommendation_token(merchant_id=merchant.pk, order_id=order.pk + 1000, product_id=mug.pk)
+    assert client.get(f"{tracking_page_path(order)}r/{token}/").status_code == 404

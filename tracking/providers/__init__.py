@@ -1,0 +1,86 @@
+"""Tracking-provider webhooks: one module per provider, side by side.
+
+A provider module defines:
+
+- SOURCE: its name, used in the URL (/webhooks/<SOURCE>/<merchant_slug>/), in
+  WebhookDelivery.source and in IntegrationSecret.provider;
+- signature_valid(*, body, headers, secrets) -> bool: verification exactly as the provider documents;
+- parse(body, headers) -> Update: the payload in our vocabulary, raising PayloadError when malformed.
+
+Adding a provider is adding its module here: URLs and processing find it by discovery.
+"""
+
+import importlib
+import pkgutil
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from types import ModuleType
+
+import pycountry
+from django.utils import timezone
+from django.utils.dateparse import parse_date, parse_datetime
+
+from orders.webhooks import PayloadError
+
+from ..services import ProviderEvent
+
+
+@dataclass
+class Update:
+    delivery_id: str
+    topic: str
+    processed: bool  # False for topics we store but do not act on
+    tracking_number: str = ""
+    carrier: str = ""
+    events: list[ProviderEvent] = field(default_factory=list)
+    estimated_delivery: date | None = None
+
+
+def discover() -> dict[str, ModuleType]:
+    found = {}
+    for info in pkgutil.iter_modules(__path__):
+        module = importlib.import_module(f"{__name__}.{info.name}")
+        if hasattr(module, "SOURCE") and hasattr(module, "parse") and hasattr(module, "signature_valid"):
+            found[module.SOURCE] = module
+    return found
+
+
+# --- Helpers the provider modules share ----------------------------------------------------------
+
+
+def text(value, limit: int) -> str:
+    return value.strip()[:limit] if isinstance(value, str) else ""
+
+
+def aware_datetime(value, *, where: str, default_tz) -> datetime:
+    """An ISO 8601 time; one without an offset is read in `default_tz` (carriers often send local time)."""
+    if not isinstance(value, str) or not value.strip():
+        raise PayloadError(f"{where} must be an ISO 8601 date and time, not {value!r}.")
+    parsed = parse_datetime(value.strip())
+    if parsed is None:
+        only_date = parse_date(value.strip())
+        if only_date is None:
+            raise PayloadError(f"{where} is not a date and time we can read: {value!r}.")
+        parsed = datetime(only_date.year, only_date.month, only_date.day)
+    if timezone.is_naive(parsed):
+        parsed = timezone.make_aware(parsed, default_tz)
+    return parsed
+
+
+def optional_date(value) -> date | None:
+    """A delivery estimate as YYYY-MM-DD or a full timestamp; anything else is no estimate."""
+    if not isinstance(value, str) or len(value) < 10:
+        return None
+    return parse_date(value[:10])
+
+
+def country_alpha2(value) -> str:
+    """Providers send ISO alpha-2, alpha-3 or a name: we keep alpha-2, or nothing."""
+    if not isinstance(value, str) or not value.strip():
+        return ""
+    value = value.strip()
+    try:
+        found = pycountry.countries.lookup(value)
+    except LookupError:
+        return ""
+    return found.alpha_2

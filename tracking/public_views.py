@@ -1,0 +1,212 @@
+"""The customer's branded tracking page, the order look-up form, the "where is my order?" button
+and suggestion clicks. No login: the page's link carries a signed token (tracking/tokens.py).
+"""
+
+import zoneinfo
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpResponseRedirect
+from django.shortcuts import redirect, render
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from merchants.models import Merchant
+from merchants.scoping import merchant_scope, unscoped
+from orders.models import Order
+
+from . import selectors, services
+from .forms import LookupForm, WismoForm
+from .models import Product
+from .tokens import BadToken, recommendation_token, recommendation_token_read, tracking_page_path, tracking_token_read
+
+LANGUAGES = {code for code, _name in settings.LANGUAGES}
+LOOKUP_LIMIT = 10  # attempts per client address
+LOOKUP_WINDOW_SECONDS = 15 * 60
+
+
+def _not_found(request):
+    """Says nothing about whether an order exists behind the link."""
+    return render(request, "tracking/public/not_found.html", status=404)
+
+
+def _merchant_and_order_id(token: str) -> tuple[Merchant, int] | None:
+    try:
+        merchant_id, order_id = tracking_token_read(token)
+    except BadToken:
+        return None
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    return (merchant, order_id) if merchant is not None else None
+
+
+def _language(request, *, order: Order | None, merchant: Merchant) -> str:
+    """?lang= first, then the customer's language, then the order's, then the merchant's default."""
+    candidates = [request.GET.get("lang", "")]
+    if order is not None:
+        candidates += [order.customer.language if order.customer else "", order.language]
+    candidates.append(merchant.default_language)
+    for candidate in candidates:
+        code = (candidate or "").lower()[:2]
+        if code in LANGUAGES:
+            return code
+    return settings.LANGUAGE_CODE
+
+
+def _time_zone(order: Order, merchant: Merchant):
+    name = order.customer.time_zone if order.customer and order.customer.time_zone else ""
+    try:
+        return zoneinfo.ZoneInfo(name) if name else merchant.tzinfo
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return merchant.tzinfo
+
+
+@require_http_methods(["GET", "HEAD"])
+def tracking_page(request, token):
+    found = _merchant_and_order_id(token)
+    if found is None:
+        return _not_found(request)
+    merchant, order_id = found
+    with merchant_scope(merchant):
+        data = selectors.tracking_page_data(merchant=merchant, order_id=order_id)
+        if data is None:
+            return _not_found(request)
+        order = data["order"]
+        language = _language(request, order=order, merchant=merchant)
+        tz = _time_zone(order, merchant)
+        with translation.override(language), timezone.override(tz):
+            products = selectors.recommendations_for(merchant=merchant, order=order, line_items=data["line_items"])
+            services.tracking_page_view_record(merchant=merchant, order=order, language=language)
+            context = {
+                "merchant": merchant,
+                "token": token,
+                "language": language,
+                "steps": [str(label) for label in _step_labels()],
+                "recommendations": [
+                    {
+                        "title": p.title,
+                        "image_url": p.image_url,
+                        "link": _recommendation_link(token, merchant.pk, order.pk, p.pk),
+                    }
+                    for p in products
+                ],
+                "wismo_form": WismoForm(),
+                "contact_sent": request.GET.get("contact") == "sent",
+                **data,
+            }
+            response = render(request, "tracking/public/page.html", context)
+    response["Content-Language"] = language
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+def _step_labels():
+    return [_("Ordered"), _("Shipped"), _("In transit"), _("Out for delivery"), _("Delivered")]
+
+
+def _recommendation_link(token, merchant_id, order_id, product_id):
+    from django.urls import reverse
+
+    product_token = recommendation_token(merchant_id=merchant_id, order_id=order_id, product_id=product_id)
+    return reverse("tracking-public:recommendation", kwargs={"token": token, "product_token": product_token})
+
+
+@require_POST
+def wismo_contact(request, token):
+    found = _merchant_and_order_id(token)
+    if found is None:
+        return _not_found(request)
+    merchant, order_id = found
+    with merchant_scope(merchant):
+        order = Order.objects.filter(merchant=merchant, pk=order_id).select_related("customer").first()
+        if order is None:
+            return _not_found(request)
+        language = _language(request, order=order, merchant=merchant)
+        form = WismoForm(request.POST)
+        with translation.override(language):
+            if not form.is_valid():
+                context = {"merchant": merchant, "token": token, "form": form, "language": language}
+                return render(request, "tracking/public/contact_invalid.html", context, status=400)
+            services.wismo_contact_create(merchant=merchant, order=order, **form.cleaned_data)
+    return redirect(f"{tracking_page_path(order)}?lang={language}&contact=sent#contact")
+
+
+def recommendation_click(request, token, product_token):
+    """Counts the click, then goes to the product page stored for this merchant: never to a URL from the link."""
+    found = _merchant_and_order_id(token)
+    try:
+        merchant_id, order_id, product_id = recommendation_token_read(product_token)
+    except BadToken:
+        return _not_found(request)
+    if found is None or found[0].pk != merchant_id or found[1] != order_id:
+        return _not_found(request)
+    merchant = found[0]
+    with merchant_scope(merchant):
+        order = Order.objects.filter(merchant=merchant, pk=order_id).first()
+        product = Product.objects.filter(merchant=merchant, pk=product_id, active=True).exclude(url="").first()
+        if order is None or product is None or not product.url.startswith(("https://", "http://")):
+            return _not_found(request)
+        services.recommendation_click_record(merchant=merchant, order=order, product=product)
+    return HttpResponseRedirect(product.url)
+
+
+def _client_key(request) -> str:
+    return f"tracking:lookup:{request.META.get('REMOTE_ADDR', '?')}"
+
+
+def _rate_limited(request) -> bool:
+    key = _client_key(request)
+    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
+    try:
+        attempts = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
+        attempts = 1
+    return attempts > LOOKUP_LIMIT
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def lookup(request):
+    """Order number + email. Shows the tracking page only when both match; any other case gets the
+    same answer, so the form cannot tell whether an order number exists."""
+    shop_slug = request.GET.get("shop") or request.POST.get("shop") or ""
+    merchant = Merchant.objects.filter(slug=shop_slug).first() if shop_slug else None
+    language = request.GET.get("lang", "")
+    if language not in LANGUAGES:
+        language = merchant.default_language if merchant else translation.get_language() or settings.LANGUAGE_CODE
+    with translation.override(language):
+        form = LookupForm(request.POST or None)
+        context = {"form": form, "merchant": merchant, "shop": merchant.slug if merchant else "", "language": language}
+        if request.method != "POST":
+            return render(request, "tracking/public/lookup.html", context)
+        if _rate_limited(request):
+            context["error"] = _("Too many attempts. Please wait a few minutes and try again.")
+            response = render(request, "tracking/public/lookup.html", context, status=429)
+            response["Retry-After"] = str(LOOKUP_WINDOW_SECONDS)
+            return response
+        if not form.is_valid():
+            return render(request, "tracking/public/lookup.html", context, status=400)
+        order = _order_for_lookup(merchant, form.cleaned_data["order_number"], form.cleaned_data["email"])
+        if order is None:
+            context["error"] = _(
+                "We could not find an order with this number and email address. "
+                "Check both against your order confirmation email."
+            )
+            return render(request, "tracking/public/lookup.html", context, status=404)
+    return redirect(tracking_page_path(order))
+
+
+def _order_for_lookup(merchant: Merchant | None, number: str, email: str) -> Order | None:
+    if merchant is not None:
+        with merchant_scope(merchant):
+            return selectors.order_by_number_and_email(merchant=merchant, number=number, email=email)
+    # No shop named: look across shops, but only an exact number + email pair ever matches.
+    with unscoped():
+        numbers = {number.strip(), number.strip().lstrip("#"), "#" + number.strip().lstrip("#")}
+        return (
+            Order.objects.filter(number__in=numbers, email__iexact=email.strip())
+            .select_related("merchant")
+            .order_by("-placed_at")
+            .first()
+        )

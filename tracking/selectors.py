@@ -1,0 +1,230 @@
+"""Reads about shipments, always inside one merchant."""
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from merchants.models import Merchant
+from orders.models import LineItem, Order
+
+from . import carriers, windows
+from .models import (
+    CarrierSetting,
+    Product,
+    RecommendationRule,
+    Shipment,
+    ShipmentStatus,
+    TrackingEvent,
+    UnmatchedTrackingEvent,
+)
+from .status import PROBLEMS
+
+S = ShipmentStatus
+MAX_RECOMMENDATIONS = 4
+ACTIVE_STATUSES = [S.PENDING, S.INFO_RECEIVED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.AVAILABLE_FOR_PICKUP]
+ACTIVE_STATUSES += [S.ATTEMPT_FAILED, S.EXCEPTION]
+
+
+def shipments_for(*, merchant: Merchant, carrier: str = "", status: str = "", delayed: bool | None = None) -> QuerySet:
+    qs = Shipment.objects.filter(merchant=merchant).select_related("order").order_by("-created_at", "-id")
+    if carrier:
+        qs = qs.filter(carrier=carrier)
+    if status:
+        qs = qs.filter(status=status)
+    if delayed is not None:
+        qs = qs.filter(is_delayed=delayed)
+    return qs
+
+
+def needs_attention(*, merchant: Merchant) -> QuerySet:
+    """Late shipments and shipments with a problem, oldest problem first."""
+    return (
+        Shipment.objects.filter(merchant=merchant)
+        .filter(Q(is_delayed=True) | Q(status__in=list(PROBLEMS)))
+        .exclude(status=S.DELIVERED)
+        .select_related("order")
+        .order_by("delayed_at", "id")
+    )
+
+
+def shipment_with_events(*, merchant: Merchant, pk: int) -> Shipment:
+    """One shipment with its events (newest first); Shipment.DoesNotExist for missing or foreign ids."""
+    events = TrackingEvent.objects.filter(merchant=merchant).order_by("-occurred_at", "-id")
+    return (
+        Shipment.objects.filter(merchant=merchant)
+        .select_related("order")
+        .prefetch_related(Prefetch("events", queryset=events))
+        .get(pk=pk)
+    )
+
+
+def carrier_settings(*, merchant: Merchant) -> list[CarrierSetting]:
+    return list(CarrierSetting.objects.filter(merchant=merchant))
+
+
+def carriers_in_use(*, merchant: Merchant) -> list[str]:
+    used = set(Shipment.objects.filter(merchant=merchant).values_list("carrier", flat=True).distinct())
+    return sorted(used | {s.carrier for s in carrier_settings(merchant=merchant)})
+
+
+def unmatched_events(*, merchant: Merchant) -> QuerySet:
+    return UnmatchedTrackingEvent.objects.filter(merchant=merchant, resolved_at__isnull=True)
+
+
+def order_by_number_and_email(*, merchant: Merchant, number: str, email: str) -> Order | None:
+    """The order only when both match (the '#' of the number is optional; email case is ignored)."""
+    number = number.strip()
+    email = email.strip()
+    if not number or not email:
+        return None
+    numbers = {number, number.lstrip("#"), "#" + number.lstrip("#")}
+    return (
+        Order.objects.filter(merchant=merchant, number__in=numbers, email__iexact=email).order_by("-placed_at").first()
+    )
+
+
+# --- The tracking page -------------------------------------------------------------------------------
+
+STEPS = [
+    ("ordered", S.PENDING),
+    ("shipped", S.INFO_RECEIVED),
+    ("in_transit", S.IN_TRANSIT),
+    ("out_for_delivery", S.OUT_FOR_DELIVERY),
+    ("delivered", S.DELIVERED),
+]
+# How far along the five steps each status is (0 = ordered ... 4 = delivered).
+STEP_OF_STATUS = {
+    S.PENDING: 1,
+    S.INFO_RECEIVED: 1,
+    S.IN_TRANSIT: 2,
+    S.ATTEMPT_FAILED: 3,
+    S.EXCEPTION: 2,
+    S.EXPIRED: 2,
+    S.RETURNING_TO_SENDER: 2,
+    S.OUT_FOR_DELIVERY: 3,
+    S.AVAILABLE_FOR_PICKUP: 3,
+    S.DELIVERED: 4,
+}
+
+
+@dataclass
+class EventView:
+    status: str
+    status_label: str
+    description: str
+    place: str
+    occurred_at: datetime  # aware; shown in the time zone active when the page renders
+
+
+@dataclass
+class ShipmentView:
+    pk: int
+    carrier_name: str
+    tracking_number: str
+    tracking_url: str
+    status: str
+    status_label: str
+    step: int
+    window_from: date | None
+    window_to: date | None
+    delivered_at: datetime | None
+    is_delayed: bool
+    delay_reason: str
+    problem: bool
+    items: list[str]
+    events: list[EventView] = field(default_factory=list)
+
+    @property
+    def window_text(self) -> str:
+        """In the language active when the page renders."""
+        if self.status == S.DELIVERED:
+            return ""
+        return windows.format_window(self.window_from, self.window_to)
+
+
+def _place(event: TrackingEvent) -> str:
+    return ", ".join(part for part in (event.city, event.country) if part)
+
+
+def tracking_page_data(*, merchant: Merchant, order_id: int) -> dict | None:
+    """Everything the tracking page shows, as plain data, in a fixed number of queries.
+
+    Labels and times are rendered later, in the customer's language and time zone.
+    """
+    events = TrackingEvent.objects.filter(merchant=merchant).order_by("-occurred_at", "-id")
+    shipments = (
+        Shipment.objects.filter(merchant=merchant)
+        .prefetch_related(
+            Prefetch(
+                "events", queryset=events.only("shipment_id", "status", "description", "city", "country", "occurred_at")
+            ),
+            Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant).only("id", "title", "quantity")),
+        )
+        .order_by("created_at", "id")
+    )
+    order = (
+        Order.objects.filter(merchant=merchant, pk=order_id)
+        .select_related("customer")
+        .prefetch_related(
+            Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant)),
+            Prefetch("shipments", queryset=shipments),
+        )
+        .first()
+    )
+    if order is None:
+        return None
+    labels = dict(S.choices)  # lazy labels: translated when the page renders
+    views = []
+    for shipment in order.shipments.all():
+        views.append(
+            ShipmentView(
+                pk=shipment.pk,
+                carrier_name=carriers.carrier_name(shipment.carrier),
+                tracking_number=shipment.tracking_number,
+                tracking_url=shipment.tracking_url,
+                status=shipment.status,
+                status_label=labels.get(shipment.status, shipment.status),
+                step=STEP_OF_STATUS.get(shipment.status, 1),
+                window_from=shipment.estimated_delivery_from,
+                window_to=shipment.estimated_delivery_to,
+                delivered_at=shipment.delivered_at,
+                is_delayed=shipment.is_delayed,
+                delay_reason=shipment.delay_reason,
+                problem=shipment.is_delayed or shipment.status in PROBLEMS,
+                items=[f"{item.quantity} × {item.title}" for item in shipment.line_items.all()],
+                events=[
+                    EventView(
+                        status=e.status,
+                        status_label=labels.get(e.status, e.status),
+                        description=e.description,
+                        place=_place(e),
+                        occurred_at=e.occurred_at,
+                    )
+                    for e in shipment.events.all()
+                ],
+            )
+        )
+    return {"order": order, "line_items": list(order.line_items.all()), "shipments": views}
+
+
+def recommendations_for(*, merchant: Merchant, order: Order, line_items: list[LineItem]) -> list[Product]:
+    """Up to four products by the merchant's rule, never one already in the order, only ones with a page."""
+    rule = RecommendationRule.objects.filter(merchant=merchant).first()
+    if rule is None or rule.mode == RecommendationRule.Mode.OFF:
+        return []
+    bought = {item.product_id for item in line_items if item.product_id}
+    products = Product.objects.filter(merchant=merchant, active=True).exclude(url="").exclude(product_id__in=bought)
+    if rule.mode == RecommendationRule.Mode.PICKED:
+        products = products.filter(pk__in=rule.picked.values("pk"))
+    elif rule.mode == RecommendationRule.Mode.PRODUCT_TYPE:
+        types = {item.product_type for item in line_items if item.product_type}
+        if not types:
+            return []
+        products = products.filter(product_type__in=types)
+    elif rule.mode == RecommendationRule.Mode.TAGS:
+        tags = {tag for item in line_items if isinstance(item.tags, list) for tag in item.tags if isinstance(tag, str)}
+        if not tags:
+            return []
+        products = products.filter(tags__has_any_keys=sorted(tags))
+    return list(products.order_by("title", "id")[:MAX_RECOMMENDATIONS])
