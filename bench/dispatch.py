@@ -1,0 +1,221 @@
+"""Benchmark: the flows dispatcher against django-post-office, same emails, same backend.
+
+    pip install -r requirements-bench.in -c constraints.txt   # django-post-office, bench only
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_bench python bench/dispatch.py --n 20000
+
+Creates a throw-away database (test_<name>), then N orders from N customers whose J+2
+welcome email (a marketing step: consent, suppressions, daily cap, stop rules, rendering of the
+merchant's template in the sandbox, CSS inlining, click tracking, one-click unsubscribe
+headers) is due. It times one dispatcher pass sending them all to Django's locmem backend.
+Then the same N emails are queued in django-post-office with the same template rendered on
+delivery (its EmailTemplate, stored context), and its send_queued() loop is timed on the same
+backend. Prints messages per second for each and the ratio.
+"""
+
+import argparse
+import os
+import sys
+import time
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_postoffice")
+
+
+def create_orders(merchant, n: int, now):
+    """N customers, N orders, N line items and the N due welcome messages, in bulk."""
+    from flows.models import FlowStep, ScheduledMessage
+    from merchants.scoping import merchant_scope
+    from orders.models import Customer, LineItem, Order
+
+    chunk = 5000
+    with merchant_scope(merchant):
+        step = FlowStep.objects.select_related("flow").get(key="welcome")
+        for start in range(0, n, chunk):
+            size = min(chunk, n - start)
+            customers = Customer.objects.bulk_create(
+                Customer(
+                    merchant=merchant,
+                    external_id=f"c{start + i}",
+                    email=f"customer{start + i}@example.org",
+                    first_name="Camille",
+                    language="fr",
+                    time_zone="Europe/Paris",
+                    accepts_marketing=True,
+                )
+                for i in range(size)
+            )
+            orders = Order.objects.bulk_create(
+                Order(
+                    merchant=merchant,
+                    external_id=f"o{start + i}",
+                    number=f"#{10000 + start + i}",
+                    customer=customer,
+                    email=customer.email,
+                    language="fr",
+                    placed_at=now - timedelta(days=2),
+                    currency="EUR",
+                    subtotal=Decimal("49.90"),
+                    total=Decimal("54.80"),
+                    financial_status="paid",
+                    shipping_country="FR",
+                )
+                for i, customer in enumerate(customers)
+            )
+            LineItem.objects.bulk_create(
+                LineItem(
+                    merchant=merchant,
+                    order=order,
+                    title="Bougie Figuier",
+                    quantity=1,
+                    unit_price=Decimal("49.90"),
+                    product_id="p-candle",
+                    product_type="candle",
+                )
+                for order in orders
+            )
+            ScheduledMessage.objects.bulk_create(
+                ScheduledMessage(
+                    merchant=merchant,
+                    step=step,
+                    order=order,
+                    customer=order.customer,
+                    anchor_at=order.placed_at,
+                    first_due_at=now - timedelta(minutes=5),
+                    due_at=now - timedelta(minutes=5),
+                )
+                for order in orders
+            )
+    return step
+
+
+def post_office_template(merchant, step):
+    """The welcome step's French template inside our layout, as one post-office EmailTemplate."""
+    import css_inline
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+    from post_office.models import EmailTemplate
+
+    from flows.content import shop_context
+    from flows.rendering import html_to_text
+
+    source = step.templates.get(language="fr")
+    links = {"preferences": mark_safe("{{ links.preferences }}"), "unsubscribe": mark_safe("{{ links.unsubscribe }}")}  # noqa: S308
+    page = render_to_string(
+        "flows/email/layout.html",
+        {
+            "body": mark_safe(source.html_body),  # noqa: S308 - template source, rendered by post-office later
+            "preheader": mark_safe(source.preheader),  # noqa: S308
+            "subject": mark_safe(source.subject),  # noqa: S308
+            "shop": shop_context(merchant),
+            "links": links,
+            "marketing": True,
+            "language": "fr",
+        },
+    )
+    html = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False).inline(page)
+    return EmailTemplate.objects.create(
+        name="welcome-fr", subject=source.subject, html_content=html, content=html_to_text(html)
+    )
+
+
+def queue_post_office(merchant, template, n: int):
+    from post_office import mail as post_office_mail
+
+    from flows.content import shop_context
+
+    shop = shop_context(merchant)
+    chunk = 5000
+    for start in range(0, n, chunk):
+        kwargs = []
+        for i in range(start, min(start + chunk, n)):
+            address = f"customer{i}@example.org"
+            links = {"preferences": f"http://localhost:8000/e/p/{i}/", "unsubscribe": f"http://localhost:8000/e/u/{i}/"}
+            kwargs.append(
+                {
+                    "sender": f"{merchant.name} <{merchant.sender_email}>",
+                    "recipients": [address],
+                    "template": template,
+                    "render_on_delivery": True,
+                    "context": {
+                        "customer": {"first_name": "Camille", "email": address},
+                        "order": {"number": f"#{10000 + i}", "items": [{"title": "Bougie Figuier"}]},
+                        "shop": shop,
+                        "links": links,
+                    },
+                    "headers": {
+                        "List-Unsubscribe": f"<{links['unsubscribe']}>",
+                        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+                    },
+                }
+            )
+        post_office_mail.send_many(kwargs)
+
+
+def run(n: int) -> None:
+    import django
+
+    django.setup()
+    from django.core import mail
+    from django.db import connection
+    from django.utils import timezone
+
+    from flows.dispatcher import dispatch_due
+    from merchants.scoping import merchant_scope
+    from merchants.services import merchant_create
+
+    test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        merchant, _owner = merchant_create(
+            name="Maison Lumière",
+            slug="maison-lumiere",
+            owner_email="owner@maison-lumiere.example.com",
+            sender_email="hello@maison-lumiere.example.com",
+            sender_name="Maison Lumière",
+            support_email="support@maison-lumiere.example.com",
+            website_url="https://maison-lumiere.example.com",
+        )
+        now = timezone.now()
+        print(f"database {test_db}: creating {n} due messages...", flush=True)
+        step = create_orders(merchant, n, now)
+
+        mail.outbox = []
+        started = time.perf_counter()
+        stats = dispatch_due()
+        ours = time.perf_counter() - started
+        assert stats.sent == n == len(mail.outbox), (stats, len(mail.outbox))
+        ours_rate = n / ours
+        print(f"flows dispatcher:   {n} sent in {ours:.1f} s = {ours_rate:,.0f} messages/s", flush=True)
+
+        from post_office.mail import get_queued, send_queued
+
+        with merchant_scope(merchant):
+            template = post_office_template(merchant, step)
+        queue_post_office(merchant, template, n)
+        mail.outbox = []
+        started = time.perf_counter()
+        while get_queued().exists():
+            send_queued(processes=1, log_level=1)
+        theirs = time.perf_counter() - started
+        assert len(mail.outbox) == n, len(mail.outbox)
+        theirs_rate = n / theirs
+        print(f"django-post-office: {n} sent in {theirs:.1f} s = {theirs_rate:,.0f} messages/s", flush=True)
+        print(f"ratio (flows / post-office): {ours_rate / theirs_rate:.2f}x")
+    finally:
+        mail.outbox = []
+        connection.creation.destroy_test_db(test_db, verbosity=0)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, default=200_000, help="due messages to send (default 200000)")
+    args = parser.parse_args()
+    if args.n < 1:
+        parser.error("--n must be at least 1")
+    run(args.n)
+
+
+if __name__ == "__main__":
+    main()
