@@ -7,6 +7,7 @@ import pytest
 from django.core import mail, signing
 from django.core.cache import cache
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from merchants.scoping import merchant_scope
@@ -94,7 +95,9 @@ def test_order_without_shipment_says_it_is_being_prepared(client, merchant, orde
     assert "being prepared" in html
 
 
-def test_query_count_is_fixed_whatever_the_number_of_events(client, merchant, order, shipment):
+def test_query_count_is_fixed_whatever_the_number_of_events(
+    client, merchant, order, shipment, django_capture_on_commit_callbacks
+):
     second = shipment_upsert(merchant=merchant, order=order, external_id="2", tracking_number="RB123456785GB")
     path = tracking_page_path(order) + "?lang=en"
 
@@ -103,11 +106,56 @@ def test_query_count_is_fixed_whatever_the_number_of_events(client, merchant, or
             assert client.get(path).status_code == 200
         return len(queries)
 
-    few = count()
-    add_events(merchant, shipment, 15)
-    add_events(merchant, second, 15)
-    assert count() == few
-    assert few == 8  # merchant; order, items, shipments, events, shipment items; suggestion rule; page view
+    built, cached = count(), count()
+    with django_capture_on_commit_callbacks(execute=True):
+        add_events(merchant, shipment, 15)
+        add_events(merchant, second, 15)
+    assert count() == built  # the new events made the cached part stale: built again
+    assert count() == cached
+    # order with merchant and customer; items, shipments, events, shipment items (only when built); rule; page view
+    assert (built, cached) == (7, 3)
+
+
+def test_new_tracking_event_shows_on_the_next_request(
+    client, merchant, order, shipment, django_capture_on_commit_callbacks
+):
+    path = tracking_page_path(order) + "?lang=en"
+    assert "Sorting centre" not in client.get(path).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):
+        tracking_event_add(
+            merchant=merchant,
+            shipment=shipment,
+            status="in_transit",  # same status: the page changes though no order event is recorded
+            occurred_at=T1 + timedelta(hours=5),
+            description="Sorting centre",
+            source="api",
+        )
+    assert "Sorting centre" in client.get(path).content.decode()
+
+
+def test_order_change_shows_on_the_next_request(client, merchant, order, shipment, django_capture_on_commit_callbacks):
+    path = tracking_page_path(order) + "?lang=en"
+    assert "In this parcel" not in client.get(path).content.decode()
+    with merchant_scope(merchant):
+        item = order.line_items.get()
+    with django_capture_on_commit_callbacks(execute=True):
+        shipment_upsert(merchant=merchant, order=order, tracking_number="8D00432154798", line_item_ids=[item.pk])
+    assert "In this parcel: 1 × Linen shirt" in client.get(path).content.decode()
+
+
+def test_cached_page_keeps_a_fresh_csrf_token_and_the_visitors_language(merchant, order, shipment):
+    path = tracking_page_path(order)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first_html = first.get(path + "?lang=en").content.decode()
+    second_html = second.get(path + "?lang=en").content.decode()
+    token_of = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+    # Tokens are masked differently on every response; each must be the one its own client was given.
+    assert token_of.search(first_html).group(1) != token_of.search(second_html).group(1)
+    response = second.post(
+        path + "contact/", {"reason": "late", "csrfmiddlewaretoken": token_of.search(second_html).group(1)}
+    )
+    assert response.status_code == 302
+    assert "Livraison prévue" in first.get(path + "?lang=fr").content.decode()
 
 
 def test_page_view_is_recorded(client, merchant, order, shipment):
@@ -127,6 +175,7 @@ def test_page_view_is_recorded(client, merchant, order, shipment):
         signing.dumps({"m": 1, "o": 1}, salt="other"),
         signing.dumps({"m": 999999, "o": 1}, salt="tracking.page", compress=True),
     ],
+    ids=["garbage", "other-salt", "unknown-merchant"],  # signed values hold a timestamp: stable ids for xdist
 )
 def test_invalid_tokens_are_404_saying_nothing(client, merchant, order, token):
     response = client.get(f"/track/{token}/")

@@ -142,6 +142,7 @@ def test_tracking_page_url_is_absolute_and_signed(settings, merchant, order):
         signing.dumps({"m": "1", "o": 1}, salt="tracking.page"),
         signing.dumps([1, 1], salt="tracking.page"),
     ],
+    ids=["garbage", "other-salt", "string-merchant-id", "list-payload"],  # signed values hold a timestamp
 )
 def test_bad_tokens_are_refused(token):
     with pytest.raises(BadToken):

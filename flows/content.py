@@ -1,0 +1,277 @@
+"""The plain data a step template sees.
+
+Templates are edited by merchants, so they never receive model instances: only read-only
+mappings of strings and tuples (see `freeze`). `order_context` builds it from an order,
+`sample_context` from a made-up order with the same shape, for previews and validation.
+"""
+
+from datetime import datetime
+from decimal import Decimal
+from types import MappingProxyType
+
+from django.db.models import Count, Max
+from django.utils import formats, translation
+
+from merchants.models import Merchant
+from orders.models import LineItem, Order
+
+SUPPORTED_LANGUAGES = ("en", "fr")
+CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "CAD": "$"}
+MAX_RECOMMENDATIONS = 3
+
+
+def freeze(value):
+    """Dicts become read-only mappings, lists tuples: a template cannot call .clear() or .pop()."""
+    if isinstance(value, dict):
+        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+    if isinstance(value, list | tuple):
+        return tuple(freeze(v) for v in value)
+    return value
+
+
+def language_for(order: Order, merchant: Merchant) -> str:
+    customer = order.customer if order.customer_id else None
+    for candidate in (order.language, customer.language if customer else "", merchant.default_language):
+        code = (candidate or "").split("-")[0].split("_")[0].lower()
+        if code in SUPPORTED_LANGUAGES:
+            return code
+    return "en"
+
+
+def money(amount: Decimal, currency: str, language: str) -> str:
+    with translation.override(language):
+        number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+    symbol = CURRENCY_SYMBOLS.get(currency, currency)
+    if language == "fr":
+        return f"{number}\u00a0{symbol}"
+    return f"{symbol}{number}" if len(symbol) == 1 else f"{number} {symbol}"
+
+
+def local_date(moment, tz, language: str) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(tz).date()
+    with translation.override(language):
+        return formats.date_format(moment, "DATE_FORMAT")
+
+
+def tracking_url_for(order: Order) -> str:
+    """The customer's branded tracking page; the carrier's page until tracking tokens exist."""
+    try:
+        from tracking.tokens import tracking_page_url
+    except ImportError:
+        shipments = [s for s in order.shipments.all() if s.tracking_url]
+        return shipments[-1].tracking_url if shipments else ""
+    return tracking_page_url(order)
+
+
+def _product_key(item) -> str:
+    return item.product_id or ""
+
+
+def recommendations_for(order: Order, limit: int = MAX_RECOMMENDATIONS) -> list[dict]:
+    """Products often bought with what this order contains, never one the customer owns.
+
+    Co-purchases first; topped up with the shop's best sellers of other product types.
+    """
+    from .rules import _customer_orders
+
+    bought = [i for i in order.line_items.all() if i.product_id]
+    owned = set(
+        LineItem.objects.filter(order__in=_customer_orders(order).values("pk"))
+        .exclude(product_id="")
+        .values_list("product_id", flat=True)
+    ) | {i.product_id for i in bought}
+    owned_types = {i.product_type for i in order.line_items.all() if i.product_type}
+    candidates = LineItem.objects.exclude(product_id="").exclude(product_id__in=owned).exclude(order__test=True)
+    grouped = (
+        candidates.values("product_id")
+        .annotate(
+            orders=Count("order_id", distinct=True),
+            title=Max("title"),
+            image_url=Max("image_url"),
+            price=Max("unit_price"),
+            product_type=Max("product_type"),
+        )
+        .order_by("-orders", "product_id")
+    )
+    picked = []
+    if bought:
+        co_orders = LineItem.objects.filter(product_id__in=[i.product_id for i in bought]).values("order_id")
+        picked = list(grouped.filter(order_id__in=co_orders)[:limit])
+    if len(picked) < limit:
+        seen = {p["product_id"] for p in picked}
+        for row in grouped.exclude(product_type__in=owned_types or {""})[: limit * 4]:
+            if row["product_id"] not in seen:
+                picked.append(row)
+                seen.add(row["product_id"])
+            if len(picked) >= limit:
+                break
+    return picked
+
+
+def _guides(order: Order, guides_setting: dict, language: str) -> list[dict]:
+    result, seen = [], set()
+    for item in order.line_items.all():
+        kind = item.product_type.strip().lower()
+        guide = {k.strip().lower(): v for k, v in guides_setting.items()}.get(kind)
+        if not guide or kind in seen:
+            continue
+        seen.add(kind)
+        text = guide.get(language) or guide.get("en") or guide.get("fr") or ""
+        result.append(
+            {"product_type": item.product_type, "title": item.title, "text": text, "url": guide.get("url", "")}
+        )
+    return result
+
+
+def shop_context(merchant: Merchant) -> dict:
+    from django.conf import settings
+
+    logo = f"{settings.SITE_URL}{merchant.logo.url}" if merchant.logo else ""
+    return {
+        "name": merchant.name,
+        "url": merchant.website_url,
+        "support_email": merchant.support_email,
+        "logo_url": logo,
+        "primary_color": merchant.primary_color,
+    }
+
+
+def order_context(
+    *,
+    order: Order,
+    merchant: Merchant,
+    language: str,
+    tz,
+    flow_settings,
+    links: dict,
+    shipment=None,
+    cache=None,
+    with_recommendations: bool = True,
+    with_tracking: bool = True,
+) -> dict:
+    """Everything a template may use, as plain strings and lists.
+
+    Recommendations (two queries) and the tracking link (a signature) are left empty when the
+    template does not use them.
+    """
+    cache = cache if cache is not None else {}
+    customer = order.customer if order.customer_id else None
+    items = list(order.line_items.all())
+    if "recommendations" not in cache:
+        cache["recommendations"] = recommendations_for(order) if with_recommendations else []
+    shipment = shipment or (list(order.shipments.all())[-1:] or [None])[0]
+    first_name = (customer.first_name if customer else "") or order.shipping_name.split(" ")[0]
+    data = {
+        "customer": {
+            "first_name": first_name,
+            "last_name": customer.last_name if customer else "",
+            "full_name": (customer.full_name if customer else "") or order.shipping_name,
+            "email": (order.email or (customer.email if customer else "")),
+        },
+        "order": {
+            "number": order.number,
+            "placed_on": local_date(order.placed_at, tz, language),
+            "total": money(order.total, order.currency, language),
+            "item_count": str(sum(i.quantity for i in items)),
+            "items": [
+                {
+                    "title": i.title,
+                    "variant": i.variant_title,
+                    "quantity": str(i.quantity),
+                    "price": money(i.unit_price, order.currency, language),
+                    "product_type": i.product_type,
+                    "image_url": i.image_url,
+                }
+                for i in items
+            ],
+            "shipping_city": order.shipping_city,
+            "shipping_country": order.shipping_country,
+        },
+        "shipment": {
+            "carrier": shipment.carrier if shipment else "",
+            "tracking_number": shipment.tracking_number if shipment else "",
+            "status": shipment.get_status_display() if shipment else "",
+            "estimated_delivery": local_date(shipment.estimated_delivery_to, tz, language) if shipment else "",
+        },
+        "tracking_url": tracking_url_for(order) if with_tracking else "",
+        "shop": shop_context(merchant),
+        "recommendations": [
+            {
+                "title": r["title"],
+                "image_url": r["image_url"],
+                "price": money(r["price"], order.currency, language),
+                "url": merchant.website_url,
+            }
+            for r in cache["recommendations"]
+        ],
+        "guides": _guides(order, flow_settings.product_guides or {}, language),
+        "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
+        "links": links,
+    }
+    with translation.override(language):
+        data["shipment"]["status"] = str(data["shipment"]["status"])
+    return data
+
+
+def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
+    """A made-up order with every key a real one has, for previews and template validation."""
+    from django.conf import settings
+
+    fr = language == "fr"
+    tz = merchant.tzinfo
+    item = {
+        "title": "Bougie parfumée Figuier" if fr else "Fig tree scented candle",
+        "variant": "200 g",
+        "quantity": "1",
+        "price": money(Decimal("34.00"), merchant.currency, language),
+        "product_type": "candle",
+        "image_url": "",
+    }
+    return {
+        "customer": {
+            "first_name": "Camille",
+            "last_name": "Martin",
+            "full_name": "Camille Martin",
+            "email": "camille@example.org",
+        },
+        "order": {
+            "number": "#1001",
+            "placed_on": local_date(datetime(2025, 3, 14, 10, 0, tzinfo=tz), tz, language),
+            "total": money(Decimal("38.90"), merchant.currency, language),
+            "item_count": "1",
+            "items": [item],
+            "shipping_city": "Lyon",
+            "shipping_country": "FR",
+        },
+        "shipment": {
+            "carrier": "colissimo",
+            "tracking_number": "6A12345678901",
+            "status": "En transit" if fr else "In transit",
+            "estimated_delivery": local_date(datetime(2025, 3, 18, 12, 0, tzinfo=tz), tz, language),
+        },
+        "tracking_url": f"{settings.SITE_URL}/track/sample/",
+        "shop": shop_context(merchant),
+        "recommendations": [
+            {
+                "title": "Mouchette à bougie" if fr else "Candle snuffer",
+                "image_url": "",
+                "price": money(Decimal("12.00"), merchant.currency, language),
+                "url": merchant.website_url,
+            }
+        ],
+        "guides": [
+            {
+                "product_type": "candle",
+                "title": item["title"],
+                "text": "Laissez-la brûler 2 heures la première fois."
+                if fr
+                else "Let it burn for 2 hours the first time.",
+                "url": merchant.website_url,
+            }
+        ],
+        "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
+        "links": {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"},
+    }

@@ -1,0 +1,533 @@
+"""The dispatcher: claims due ScheduledMessage rows, re-checks them, renders and sends.
+
+Exactly once, in three steps per batch:
+1. Claim: lock due rows with SELECT ... FOR UPDATE SKIP LOCKED and stamp them with a claim
+   token. Another dispatcher skips them; a claim older than CLAIM_TIMEOUT (its worker died)
+   is taken over with a new token, and the old worker's later writes match nothing.
+2. Decide each row (skip, defer, or send) and render it.
+3. Send in small chunks: a chunk is first marked "sending" (only rows still carrying our
+   token), committed, then handed to the email backend, then marked "sent". A row found
+   still "sending" after the timeout belonged to a worker killed during the send: whether it
+   left is unknown, so it is marked failed rather than sent twice (at most once).
+"""
+
+import logging
+import smtplib
+import uuid
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from email.utils import formataddr, make_msgid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.validators import validate_email
+from django.db import connection as db_connection
+from django.db import transaction
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from merchants.models import Merchant
+from merchants.scoping import merchant_scope, unscoped
+
+from .content import language_for, order_context, sample_context
+from .models import (
+    FlowKind,
+    FlowSettings,
+    FlowStep,
+    MarketingPreference,
+    Message,
+    MessageStatus,
+    ScheduledMessage,
+    Suppression,
+    SuppressionScope,
+)
+from .rendering import compose, link_domains, site_host
+from .rules import RuleInput, conditions_met, contact_email_of, first_stop_reason
+from .scheduling import fit_window, local_tz
+from .tokens import click_token, click_url, preference_token, preferences_url, unsubscribe_url
+
+logger = logging.getLogger(__name__)
+
+CLAIM_TIMEOUT = timedelta(seconds=getattr(settings, "FLOWS_CLAIM_TIMEOUT_SECONDS", 600))
+BATCH_SIZE = 200
+SEND_CHUNK = 50
+MAX_ATTEMPTS = 6
+MAX_CAP_DEFERRAL = timedelta(days=3)
+CAP_PERIOD = timedelta(days=1)
+
+
+@dataclass
+class DispatchStats:
+    claimed: int = 0
+    sent: int = 0
+    skipped: Counter = field(default_factory=Counter)
+    deferred: int = 0
+    retried: int = 0
+    failed: int = 0
+    interrupted: int = 0
+
+    def merge(self, other: "DispatchStats") -> None:
+        for name in ("claimed", "sent", "deferred", "retried", "failed", "interrupted"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skipped.update(other.skipped)
+
+
+# --- Errors from the email backend ------------------------------------------------------------
+def is_transient(exc: Exception) -> bool:
+    """Worth another try later: connection trouble, 4xx SMTP replies, ESP 5xx/429 or network errors."""
+    try:
+        from anymail.exceptions import AnymailAPIError, AnymailRecipientsRefused
+    except ImportError:  # pragma: no cover - anymail is a dependency
+        AnymailAPIError = AnymailRecipientsRefused = ()  # noqa: N806
+    if AnymailRecipientsRefused and isinstance(exc, AnymailRecipientsRefused):
+        return False
+    if AnymailAPIError and isinstance(exc, AnymailAPIError):
+        status = getattr(exc, "status_code", None)
+        return status is None or status == 429 or status >= 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(code < 500 for code, _msg in exc.recipients.values())
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    return isinstance(exc, smtplib.SMTPServerDisconnected | smtplib.SMTPConnectError | ConnectionError | TimeoutError)
+
+
+def retry_delay(attempts: int) -> timedelta:
+    return timedelta(seconds=min(60 * 2 ** max(attempts - 1, 0), 3600))
+
+
+# --- Claiming -----------------------------------------------------------------------------------
+def claim_batch(*, now: datetime, batch_size: int = BATCH_SIZE) -> uuid.UUID | None:
+    token = uuid.uuid4()
+    with unscoped(), transaction.atomic():
+        ids = list(
+            ScheduledMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.SCHEDULED, due_at__lte=now)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return None
+        ScheduledMessage.objects.filter(pk__in=ids).update(claimed_at=now, claim_token=token)
+    return token
+
+
+def release_interrupted(*, now: datetime) -> int:
+    """Rows a killed worker left mid-send: never resent (it may have left), marked failed."""
+    with unscoped(), transaction.atomic():
+        ids = list(
+            ScheduledMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.SENDING, claimed_at__lt=now - CLAIM_TIMEOUT)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        note = "Interrupted while sending; not retried so it is never sent twice."
+        ScheduledMessage.objects.filter(pk__in=ids).update(
+            status=MessageStatus.FAILED, last_error=note, claimed_at=None, updated_at=now
+        )
+        Message.objects.filter(scheduled_id__in=ids, sent_at__isnull=True).update(error=note)
+    return len(ids)
+
+
+# --- Deciding ---------------------------------------------------------------------------------
+@dataclass
+class _Outgoing:
+    row: ScheduledMessage
+    address: str
+    language: str
+    email: EmailMultiAlternatives | None = None
+    subject: str = ""
+    message_id: str = ""
+    message: Message | None = None
+
+
+@dataclass
+class _Batch:
+    token: uuid.UUID
+    now: datetime
+    skips: dict = field(default_factory=lambda: defaultdict(list))
+    defers: list = field(default_factory=list)
+    failures: list = field(default_factory=list)  # (row, error)
+    outgoing: list = field(default_factory=list)
+
+
+class _MerchantPolicy:
+    """What the batch needs to know about a merchant's addresses, loaded in a few queries."""
+
+    def __init__(self, merchant, rows, now):
+        self.merchant, self.now = merchant, now
+        self.settings = FlowSettings.objects.filter(merchant=merchant).first() or FlowSettings(merchant=merchant)
+        addresses = {contact_email_of(r.order) for r in rows} - {""}
+        self.suppressed_all, self.suppressed_marketing = set(), set()
+        for address, scope in Suppression.objects.filter(address__in=addresses).values_list("address", "scope"):
+            (self.suppressed_all if scope == SuppressionScope.ALL else self.suppressed_marketing).add(address)
+        self.preferences = dict(
+            MarketingPreference.objects.filter(address__in=addresses).values_list("address", "subscribed")
+        )
+        recent = (
+            Message.objects.filter(recipient__in=addresses, kind=FlowKind.MARKETING, sent_at__gt=now - CAP_PERIOD)
+            .values("recipient")
+            .annotate(n=Count("id"), last=Max("sent_at"))
+        )
+        self.recent_marketing = {r["recipient"]: (r["n"], r["last"]) for r in recent}
+        self.domains = link_domains(merchant, self.settings)
+
+
+def _skip_reason(row: ScheduledMessage, policy: _MerchantPolicy, data: RuleInput) -> str | None:
+    step, flow = row.step, row.step.flow
+    if not flow.active:
+        return "flow_inactive"
+    if not step.active:
+        return "step_disabled"
+    address = data.contact_email
+    if not address:
+        return "no_address"
+    try:
+        validate_email(address)
+    except ValidationError:
+        return "invalid_address"
+    if address in policy.suppressed_all:
+        return "suppressed"
+    if flow.is_marketing:
+        if address in policy.suppressed_marketing or policy.preferences.get(address) is False:
+            return "unsubscribed"
+        opted_in = policy.preferences.get(address) is True or bool(
+            row.order.customer and row.order.customer.accepts_marketing
+        )
+        if policy.settings.require_marketing_consent and not opted_in:
+            return "no_consent"
+    if not conditions_met(step.conditions, data):
+        return "conditions_not_met"
+    reason = first_stop_reason(step.stop_rules, data)
+    if reason is None and policy.now - row.due_at > timedelta(hours=policy.settings.late_tolerance_hours):
+        return "too_late"  # the dispatcher was down that long: a stale email is worse than none
+    return reason
+
+
+def _cap_defer(row, policy, address, batch_counts, now) -> datetime | str | None:
+    """None: may send now. A datetime: try again then. "frequency_cap": give up."""
+    if not row.step.flow.is_marketing:
+        return None
+    count, last = policy.recent_marketing.get(address, (0, None))
+    count += batch_counts[address]
+    if count < policy.settings.marketing_daily_cap:
+        return None
+    last = max(filter(None, [last, now if batch_counts[address] else None]))
+    retry_at = max(last + CAP_PERIOD, now + timedelta(minutes=1))  # always later than this pass
+    if row.step.has_window:
+        tz = local_tz(order=row.order, merchant=row.merchant, source=row.step.window_time_zone)
+        retry_at = fit_window(retry_at, row.step.window_start, row.step.window_end, tz)
+    return "frequency_cap" if retry_at - row.first_due_at > MAX_CAP_DEFERRAL else retry_at
+
+
+def _template_for(step, language: str, merchant):
+    templates = {t.language: t for t in step.templates.all()}
+    return templates.get(language) or templates.get(merchant.default_language) or next(iter(templates.values()), None)
+
+
+def _uses(template, name: str) -> bool:
+    """Whether the template mentions `name`: costly context parts are built only when used."""
+    return any(
+        name in source for source in (template.subject, template.preheader, template.html_body, template.text_body)
+    )
+
+
+def _links(merchant_id: int, address: str, scheduled_id: int | None) -> dict:
+    token = preference_token(merchant_id=merchant_id, address=address, scheduled_id=scheduled_id)
+    return {"preferences": preferences_url(token), "unsubscribe": unsubscribe_url(token)}
+
+
+def build_email(
+    *, step, template, context: dict, merchant, policy_domains, address: str, language: str, scheduled_id=None
+) -> tuple[EmailMultiAlternatives, str]:
+    """The email for one recipient, with sender, reply-to, headers and tracking. Returns (email, Message-ID)."""
+    marketing = step.flow.is_marketing
+    wrap = (
+        (lambda url: click_url(click_token(scheduled_id=scheduled_id, url=url))) if marketing and scheduled_id else None
+    )
+    rendered = compose(
+        template=template,
+        context=context,
+        merchant=merchant,
+        plain_text_only=step.plain_text_only,
+        marketing=marketing,
+        language=language,
+        wrap_link=wrap,
+        domains=policy_domains,
+    )
+    sender_address = merchant.sender_email or settings.DEFAULT_FROM_EMAIL
+    sender_name = step.from_name or merchant.sender_name or merchant.name
+    if step.from_name and merchant.name not in step.from_name:
+        sender_name = f"{step.from_name} · {merchant.name}"
+    reply_to = step.reply_to or merchant.support_email or merchant.sender_email
+    message_id = make_msgid(domain=site_host())
+    headers = {"Message-ID": message_id}
+    if marketing:
+        headers["List-Unsubscribe"] = f"<{context['links']['unsubscribe']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    email = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
+        from_email=formataddr((sender_name, sender_address)),
+        to=[address],
+        reply_to=[reply_to] if reply_to else None,
+        headers=headers,
+    )
+    if rendered.html is not None:
+        email.attach_alternative(rendered.html, "text/html")
+    # Read by django-anymail backends; ignored by the others.
+    email.tags = [step.flow.key or step.flow.kind]
+    email.metadata = {"scheduled_id": str(scheduled_id or "test"), "merchant": merchant.slug}
+    email.track_clicks = False  # our own signed redirect does it, limited to the shop's domains
+    return email, message_id
+
+
+def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
+    policy = _MerchantPolicy(merchant, rows, batch.now)
+    batch_counts = Counter()
+    for row in rows:
+        language = language_for(row.order, merchant)
+        data = RuleInput(order=row.order, anchor_at=row.anchor_at, language=language)
+        reason = _skip_reason(row, policy, data)
+        if reason:
+            batch.skips[reason].append(row.pk)
+            continue
+        address = data.contact_email
+        deferral = _cap_defer(row, policy, address, batch_counts, batch.now)
+        if deferral == "frequency_cap":
+            batch.skips["frequency_cap"].append(row.pk)
+            continue
+        if deferral is not None:
+            batch.defers.append((row.pk, deferral))
+            continue
+        template = _template_for(row.step, language, merchant)
+        if template is None:
+            batch.failures.append((row, "The step has no template."))
+            continue
+        tz = local_tz(order=row.order, merchant=merchant, source=row.step.window_time_zone)
+        try:
+            context = order_context(
+                order=row.order,
+                merchant=merchant,
+                language=template.language,
+                tz=tz,
+                flow_settings=policy.settings,
+                links=_links(merchant.pk, address, row.pk),
+                cache=data.cache,
+                with_recommendations=_uses(template, "recommendations"),
+                with_tracking=_uses(template, "tracking_url"),
+            )
+            email, message_id = build_email(
+                step=row.step,
+                template=template,
+                context=context,
+                merchant=merchant,
+                policy_domains=policy.domains,
+                address=address,
+                language=template.language,
+                scheduled_id=row.pk,
+            )
+        except Exception as exc:  # a template that passed validation but fails on this order's data
+            logger.exception("rendering scheduled message %s failed", row.pk)
+            batch.failures.append((row, f"Rendering failed: {exc}"))
+            continue
+        if row.step.flow.is_marketing:
+            batch_counts[address] += 1
+        batch.outgoing.append(
+            _Outgoing(
+                row=row,
+                address=address,
+                language=template.language,
+                email=email,
+                subject=email.subject,
+                message_id=message_id,
+            )
+        )
+
+
+# --- Writing outcomes -------------------------------------------------------------------------
+def _ours(batch: _Batch, ids):
+    return ScheduledMessage.objects.filter(pk__in=ids, claim_token=batch.token, status=MessageStatus.SCHEDULED)
+
+
+def _apply_decisions(batch: _Batch, stats: DispatchStats) -> None:
+    with transaction.atomic():
+        for reason, ids in batch.skips.items():
+            stats.skipped[reason] += _ours(batch, ids).update(
+                status=MessageStatus.SKIPPED, skip_reason=reason, claimed_at=None, updated_at=batch.now
+            )
+        for pk, due_at in batch.defers:
+            stats.deferred += _ours(batch, [pk]).update(due_at=due_at, claimed_at=None, updated_at=batch.now)
+        for row, error in batch.failures:
+            stats.failed += _ours(batch, [row.pk]).update(
+                status=MessageStatus.FAILED, last_error=error, claimed_at=None, updated_at=batch.now
+            )
+
+
+def _mark_sending(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgoing]:
+    """Move our still-claimed rows to "sending" and create their Message rows, in one commit."""
+    table = ScheduledMessage._meta.db_table
+    ids = [o.row.pk for o in chunk]
+    placeholders = ", ".join(["%s"] * len(ids))
+    with transaction.atomic(), db_connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, updated_at = %s "  # noqa: S608 - only placeholders
+            f"WHERE id IN ({placeholders}) AND claim_token = %s AND status = %s RETURNING id",
+            [MessageStatus.SENDING, batch.now, batch.now, *ids, batch.token, MessageStatus.SCHEDULED],
+        )
+        mine = {row[0] for row in cursor.fetchall()}
+        owned = [o for o in chunk if o.row.pk in mine]
+        created = Message.objects.bulk_create(
+            [
+                Message(
+                    merchant_id=o.row.merchant_id,
+                    scheduled=o.row,
+                    step_id=o.row.step_id,
+                    order_id=o.row.order_id,
+                    kind=o.row.step.flow.kind,
+                    recipient=o.address,
+                    subject=o.subject[:255],
+                    language=o.language,
+                    provider_message_id=o.message_id,
+                    created_at=batch.now,
+                )
+                for o in owned
+            ]
+        )
+    for item, message in zip(owned, created, strict=True):
+        item.message = message
+    return owned
+
+
+def _provider_id(email, fallback: str) -> str:
+    status = getattr(email, "anymail_status", None)
+    message_id = getattr(status, "message_id", None) if status is not None else None
+    return str(message_id) if message_id not in (None, "") else fallback
+
+
+def _send_chunk(batch: _Batch, chunk: list[_Outgoing], backend, stats: DispatchStats) -> None:
+    owned = _mark_sending(batch, chunk)
+    sent, transient, permanent = [], [], []
+    for item in owned:
+        try:
+            backend.send_messages([item.email])
+        except Exception as exc:  # sorted below into retry or give up
+            (transient if is_transient(exc) else permanent).append((item, f"{type(exc).__name__}: {exc}"))
+            continue
+        sent.append(item)
+    sent_at = timezone.now()
+    with transaction.atomic():
+        Message.objects.filter(pk__in=[item.message.pk for item in sent]).update(sent_at=sent_at)
+        for item in sent:  # an ESP (anymail) names the message its own way: keep its id for its webhooks
+            provider_id = _provider_id(item.email, item.message_id)
+            if provider_id != item.message_id:
+                Message.objects.filter(pk=item.message.pk).update(provider_message_id=provider_id)
+        ScheduledMessage.objects.filter(pk__in=[i.row.pk for i in sent]).update(
+            status=MessageStatus.SENT, claimed_at=None, updated_at=sent_at
+        )
+        for item, error in transient:
+            attempts = item.row.attempts + 1
+            Message.objects.filter(scheduled_id=item.row.pk).delete()
+            give_up = attempts >= MAX_ATTEMPTS
+            ScheduledMessage.objects.filter(pk=item.row.pk).update(
+                status=MessageStatus.FAILED if give_up else MessageStatus.SCHEDULED,
+                attempts=attempts,
+                last_error=error,
+                due_at=sent_at + retry_delay(attempts),
+                claimed_at=None,
+                claim_token=None,
+                updated_at=sent_at,
+            )
+            stats.failed += give_up
+            stats.retried += not give_up
+        for item, error in permanent:
+            Message.objects.filter(scheduled_id=item.row.pk).update(error=error)
+            ScheduledMessage.objects.filter(pk=item.row.pk).update(
+                status=MessageStatus.FAILED,
+                attempts=item.row.attempts + 1,
+                last_error=error,
+                claimed_at=None,
+                updated_at=sent_at,
+            )
+            stats.failed += 1
+    stats.sent += len(sent)
+
+
+def _process(token: uuid.UUID, now: datetime, backend) -> DispatchStats:
+    stats = DispatchStats()
+    with unscoped():
+        rows = list(
+            ScheduledMessage.objects.filter(claim_token=token, status=MessageStatus.SCHEDULED)
+            .select_related("order__customer")
+            .prefetch_related("order__line_items", "order__shipments")
+        )
+        # A batch holds few merchants and steps: load each once rather than once per row.
+        merchants = {m.pk: m for m in Merchant.objects.filter(pk__in={r.merchant_id for r in rows})}
+        steps = {
+            s.pk: s
+            for s in FlowStep.objects.filter(pk__in={r.step_id for r in rows})
+            .select_related("flow")
+            .prefetch_related("templates")
+        }
+    for row in rows:
+        row.merchant = row.order.merchant = merchants[row.merchant_id]
+        row.step = steps[row.step_id]
+    stats.claimed = len(rows)
+    by_merchant = defaultdict(list)
+    for row in rows:
+        by_merchant[row.merchant_id].append(row)
+    for merchant_rows in by_merchant.values():
+        merchant = merchant_rows[0].merchant
+        batch = _Batch(token=token, now=now)
+        with merchant_scope(merchant):
+            _decide(batch, merchant_rows, merchant)
+            _apply_decisions(batch, stats)
+            for start in range(0, len(batch.outgoing), SEND_CHUNK):
+                _send_chunk(batch, batch.outgoing[start : start + SEND_CHUNK], backend, stats)
+    return stats
+
+
+def dispatch_due(*, batch_size: int = BATCH_SIZE, max_batches: int | None = None) -> DispatchStats:
+    """One pass: send everything due now, batch after batch, until nothing is left."""
+    total = DispatchStats()
+    total.interrupted = release_interrupted(now=timezone.now())
+    backend = get_connection()
+    backend.open()
+    try:
+        batches = 0
+        while max_batches is None or batches < max_batches:
+            now = timezone.now()
+            token = claim_batch(now=now, batch_size=batch_size)
+            if token is None:
+                break
+            total.merge(_process(token, now, backend))
+            batches += 1
+    finally:
+        backend.close()
+    return total
+
+
+# --- Send me a test ----------------------------------------------------------------------------
+def step_test_send(*, step, language: str, to: str) -> None:
+    """Send the step rendered with the sample order to a staff address. Not recorded as a Message."""
+    merchant = step.merchant
+    flow_settings = FlowSettings.objects.filter(merchant=merchant).first() or FlowSettings(merchant=merchant)
+    template = _template_for(step, language, merchant)
+    if template is None:
+        raise ValueError("This step has no template.")
+    context = sample_context(merchant=merchant, language=template.language, flow_settings=flow_settings)
+    context["links"] = _links(merchant.pk, to, None)
+    email, _message_id = build_email(
+        step=step,
+        template=template,
+        context=context,
+        merchant=merchant,
+        policy_domains=link_domains(merchant, flow_settings),
+        address=to,
+        language=template.language,
+    )
+    email.subject = f"[TEST] {email.subject}"
+    email.send()

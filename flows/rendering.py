@@ -1,0 +1,288 @@
+"""Rendering merchant-edited templates safely, and composing the email around them.
+
+Merchant templates run in their own Django template Engine: no loaders, no template
+libraries, only the tags and filters of flows/sandbox_library.py, autoescape on for HTML.
+They only ever see plain data (flows/content.py). They are validated when saved
+(`template_problems`), so a broken template is refused in the editor, not at send time.
+"""
+
+import functools
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import css_inline
+from django.conf import settings
+from django.template import Context, Engine, TemplateSyntaxError
+from django.template.base import Variable, VariableNode
+from django.template.defaulttags import ForNode, WithNode
+from django.template.loader import get_template
+from django.utils import translation
+from django.utils.html import strip_tags
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from .content import freeze
+
+MAX_TEMPLATE_LENGTH = 50_000
+
+
+class SandboxEngine(Engine):
+    default_builtins = ["flows.sandbox_library"]
+
+
+HTML_ENGINE = SandboxEngine(loaders=[], libraries={}, autoescape=True)
+TEXT_ENGINE = SandboxEngine(loaders=[], libraries={}, autoescape=False)
+
+
+@functools.lru_cache(maxsize=1024)
+def _compile(source: str, html_mode: bool):
+    return (HTML_ENGINE if html_mode else TEXT_ENGINE).from_string(source)
+
+
+def render_source(source: str, context: Mapping, *, html_mode: bool) -> str:
+    if not source:
+        return ""
+    return _compile(source, html_mode).render(Context(context, autoescape=html_mode))
+
+
+# --- Validation ------------------------------------------------------------------------------
+class _RecordingMapping(Mapping):
+    """A read-only mapping that notes every key a template asked for and did not find."""
+
+    def __init__(self, data: dict, path: str, misses: list):
+        self._data, self._path, self._misses = data, path, misses
+
+    def __getitem__(self, key):
+        try:
+            return self._data[key]
+        except KeyError:
+            self._misses.append(f"{self._path}.{key}" if self._path else key)
+            raise
+
+    def __contains__(self, key):  # a probe (the Context searching its layers) is not a miss
+        return key in self._data
+
+    def __iter__(self):
+        return iter(self._data)
+
+    def __len__(self):
+        return len(self._data)
+
+
+def _recording(value, path: str, misses: list):
+    if isinstance(value, Mapping):
+        return _RecordingMapping(
+            {k: _recording(v, f"{path}.{k}" if path else k, misses) for k, v in value.items()}, path, misses
+        )
+    if isinstance(value, list | tuple):
+        return tuple(_recording(v, path, misses) for v in value)
+    return value
+
+
+class _RecordingContext(Context):
+    def __init__(self, *args, misses: list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.misses = misses
+
+    def __getitem__(self, key):
+        try:
+            return super().__getitem__(key)
+        except KeyError:
+            self.misses.append(key)
+            raise
+
+
+def _bound_names(template) -> set[str]:
+    """Names a template defines itself ({% for x in ... %}, {% with x=... %})."""
+    names = {"forloop", "True", "False", "None"}
+    for node in template.nodelist.get_nodes_by_type(ForNode):
+        names.update(node.loopvars)
+    for node in template.nodelist.get_nodes_by_type(WithNode):
+        names.update(node.extra_context)
+    for node in template.nodelist:
+        for attr in ("var_name", "asvar", "variable_name"):  # regroup / now / cycle ... as x
+            if isinstance(getattr(node, attr, None), str):
+                names.add(getattr(node, attr))
+    return names
+
+
+def _static_unknowns(template, sample: Mapping) -> list[str]:
+    """Printed variables whose path does not exist in the sample data, even in unused branches."""
+    bound = _bound_names(template)
+    unknown = []
+    for node in template.nodelist.get_nodes_by_type(VariableNode):
+        var = node.filter_expression.var
+        if not isinstance(var, Variable) or var.lookups is None:
+            continue
+        root = var.lookups[0]
+        if root in bound:
+            continue
+        current = sample
+        for bit in var.lookups:
+            if isinstance(current, Mapping) and bit in current:
+                current = current[bit]
+            elif isinstance(current, list | tuple) and bit.isdigit():
+                current = current[int(bit)] if int(bit) < len(current) else None
+            else:
+                unknown.append(".".join(var.lookups))
+                break
+    return unknown
+
+
+def available_variables(sample: Mapping, prefix: str = "") -> list[str]:
+    names = []
+    for key, value in sample.items():
+        path = f"{prefix}.{key}" if prefix else key
+        if isinstance(value, Mapping):
+            names.extend(available_variables(value, path))
+        elif isinstance(value, list | tuple) and value and isinstance(value[0], Mapping):
+            names.append(f"{path} (" + ", ".join(value[0].keys()) + ")")
+        else:
+            names.append(path)
+    return names
+
+
+def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[str]:
+    """What is wrong with a template, in words a merchant can act on (empty: it is fine)."""
+    if not source:
+        return []
+    if len(source) > MAX_TEMPLATE_LENGTH:
+        return [_("The template is too long (at most %(n)s characters).") % {"n": MAX_TEMPLATE_LENGTH}]
+    try:
+        template = (HTML_ENGINE if html_mode else TEXT_ENGINE).from_string(source)
+    except TemplateSyntaxError as exc:
+        return [_("Template syntax error: %(error)s") % {"error": exc}]
+    misses: list[str] = []
+    try:
+        template.render(_RecordingContext(_recording(sample, "", misses), misses=misses, autoescape=html_mode))
+    except Exception as exc:  # any error a merchant's template can raise while rendering
+        return [_("This template fails to render: %(error)s") % {"error": exc}]
+    found = list(dict.fromkeys(misses + _static_unknowns(template, sample)))
+    # "coupon" and "coupon.code" are one mistake: keep the longest path.
+    unknown = [name for name in found if not any(other.startswith(name + ".") for other in found)]
+    if unknown:
+        return [
+            _("Unknown variable: %(names)s. Available: %(available)s.")
+            % {"names": ", ".join(unknown), "available": ", ".join(available_variables(sample))}
+        ]
+    return []
+
+
+# --- Composing an email ---------------------------------------------------------------------
+@dataclass
+class RenderedEmail:
+    subject: str
+    text: str
+    html: str | None  # None: a plain-text-only email
+
+
+def html_to_text(markup: str) -> str:
+    """A readable text alternative of an HTML body: links kept as "text (url)", paragraphs as blank lines."""
+    markup = re.sub(r"(?is)<(script|style|head)\b.*?</\1>", "", markup)
+    markup = re.sub(
+        r'(?is)<a\b[^>]*href="([^"]+)"[^>]*>(.*?)</a>',
+        lambda m: (
+            f"{m.group(2)} ({m.group(1)})"
+            if strip_tags(m.group(2)).strip() != html.unescape(m.group(1))
+            else m.group(2)
+        ),
+        markup,
+    )
+    markup = re.sub(r"(?i)<br\s*/?>", "\n", markup)
+    markup = re.sub(r"(?i)</(p|div|h[1-6]|tr|table|ul|ol)>", "\n\n", markup)
+    markup = re.sub(r"(?i)<li\b[^>]*>", "\n- ", markup)
+    text = html.unescape(strip_tags(markup))
+    lines = [" ".join(line.split()) for line in text.splitlines()]
+    return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def allowed_link(url: str, domains: list[str]) -> bool:
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    return any(host == d or host.endswith("." + d) for d in domains)
+
+
+def link_domains(merchant, flow_settings) -> list[str]:
+    domains = [d.strip().lower().lstrip(".") for d in (flow_settings.allowed_link_domains or []) if d.strip()]
+    site = urlsplit(merchant.website_url).hostname if merchant.website_url else None
+    if site:
+        domains.append(site.lower().removeprefix("www."))
+    return domains
+
+
+_HREF = re.compile(r'href="(https?://[^"]+)"', re.IGNORECASE)
+
+
+def track_links(markup: str, *, wrap, domains: list[str]) -> str:
+    """Route links to the merchant's own domains through `wrap(url)`; leave every other link alone."""
+
+    def replace(match):
+        url = html.unescape(match.group(1))
+        if not allowed_link(url, domains):
+            return match.group(0)
+        return f'href="{html.escape(wrap(url))}"'
+
+    return _HREF.sub(replace, markup)
+
+
+def compose(
+    *,
+    template,
+    context: dict,
+    merchant,
+    plain_text_only: bool,
+    marketing: bool,
+    language: str,
+    wrap_link=None,
+    domains=(),
+) -> RenderedEmail:
+    """Render a step template with `context` into the subject, text and HTML of an email."""
+    data = freeze(context)
+    subject = " ".join(render_source(template.subject, data, html_mode=False).split())
+    links = context["links"]
+    with translation.override(language):
+        footer = _layout("flows/email/footer.txt").render(
+            {"shop": context["shop"], "links": links, "marketing": marketing}
+        )
+        if plain_text_only or not template.html_body.strip():
+            text = render_source(template.text_body, data, html_mode=False).strip()
+            return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
+        body = render_source(template.html_body, data, html_mode=True)
+        preheader = " ".join(render_source(template.preheader, data, html_mode=False).split())
+        page = _layout("flows/email/layout.html").render(
+            {
+                "body": mark_safe(body),  # noqa: S308 - rendered by the sandbox engine with autoescape on
+                "preheader": preheader,
+                "subject": subject,
+                "shop": context["shop"],
+                "links": links,
+                "marketing": marketing,
+                "language": language,
+            },
+        )
+    if wrap_link is not None:
+        page = track_links(page, wrap=wrap_link, domains=list(domains))
+    text = render_source(template.text_body, data, html_mode=False).strip() or html_to_text(body)
+    return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=_inline(page))
+
+
+@functools.lru_cache(maxsize=4)
+def _layout(name: str):
+    """Our own (trusted) email layout files, loaded once per process."""
+    return get_template(name)
+
+
+_inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
+
+
+def _inline(page: str) -> str:
+    return _inliner.inline(page)
+
+
+def site_host() -> str:
+    return urlsplit(settings.SITE_URL).hostname or "localhost"

@@ -1,0 +1,49 @@
+"""When a step is due: J+N in wall-clock days, then moved into the step's send window.
+
+All arithmetic happens in the customer's (or the shop's) local time so "J+2 at 15:00"
+stays 15:00 across a daylight-saving change; the result is stored in UTC.
+"""
+
+import zoneinfo
+from datetime import UTC, date, datetime, time, timedelta
+
+
+def local_tz(*, order, merchant, source: str):
+    """The customer's time zone when known and valid (and the step wants it), else the shop's."""
+    customer = order.customer if order.customer_id else None
+    if source == "customer" and customer is not None and customer.time_zone:
+        try:
+            return zoneinfo.ZoneInfo(customer.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            pass
+    return merchant.tzinfo
+
+
+def localize(naive: datetime, tz) -> datetime:
+    """Attach `tz` to a wall-clock time; a time that does not exist (spring gap) moves forward."""
+    aware = naive.replace(tzinfo=tz)
+    return datetime.fromtimestamp(aware.timestamp(), tz)
+
+
+def _at(day: date, moment: time, tz) -> datetime:
+    return localize(datetime.combine(day, moment), tz)
+
+
+def fit_window(moment: datetime, start: time, end: time, tz) -> datetime:
+    """The first instant at or after `moment` inside [start, end) local time."""
+    local = moment.astimezone(tz)
+    if local.time() < start:
+        return _at(local.date(), start, tz)
+    if local.time() >= end:
+        return _at(local.date() + timedelta(days=1), start, tz)
+    return local
+
+
+def due_time(*, anchor_at: datetime, step, tz) -> datetime:
+    if not step.delay_days and not step.delay_hours and not step.has_window:
+        return anchor_at
+    local = anchor_at.astimezone(tz).replace(tzinfo=None)
+    moment = localize(local + timedelta(days=step.delay_days), tz) + timedelta(hours=step.delay_hours)
+    if step.has_window:
+        moment = fit_window(moment, step.window_start, step.window_end, tz)
+    return moment.astimezone(UTC)

@@ -1,0 +1,137 @@
+"""Reads of flows, always inside the current merchant's scope."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+
+from merchants.models import Merchant
+from merchants.scoping import merchant_scope
+from orders.models import Order
+
+from .models import Flow, FlowStep, MarketingPreference, Message, MessageStatus, ScheduledMessage, Suppression
+from .rules import stop_rule_label
+
+SKIP_REASON_LABELS = {
+    "too_late": "More than the tolerance overdue when scheduled",
+    "conditions_not_met": "The order does not match the step's conditions",
+    "flow_inactive": "The flow is paused",
+    "step_disabled": "The step is disabled",
+    "step_deleted": "The step was deleted",
+    "no_address": "No email address",
+    "invalid_address": "Invalid email address",
+    "suppressed": "The address bounced (suppressed)",
+    "unsubscribed": "Unsubscribed from marketing emails",
+    "no_consent": "No marketing consent",
+    "frequency_cap": "Daily limit of marketing emails",
+}
+
+
+def skip_reason_label(reason: str) -> str:
+    return SKIP_REASON_LABELS.get(reason) or str(stop_rule_label(reason))
+
+
+def marketing_subscribed(*, merchant: Merchant, address: str) -> bool:
+    """What the preference page shows: off after an unsubscribe, a bounce or a complaint."""
+    address = address.lower()
+    with merchant_scope(merchant):
+        preference = MarketingPreference.objects.filter(address=address).first()
+        if preference is not None and not preference.subscribed:
+            return False
+        return not Suppression.objects.filter(address=address).exists()
+
+
+def flows_list(*, merchant: Merchant) -> list[Flow]:
+    with merchant_scope(merchant):
+        return list(Flow.objects.annotate(step_count=Count("steps")).order_by("kind", "name"))
+
+
+def messages_for_order(order: Order) -> list[dict]:
+    """Every message scheduled or sent for the order, as plain data for the order timeline.
+
+    Each item: kind "message", step, flow, status, due_at, sent_at, skip_reason (a code) and
+    skip_reason_label (words), recipient, subject, opened_at, clicked_at. Oldest due first.
+    """
+    with merchant_scope(order.merchant):
+        rows = (
+            ScheduledMessage.objects.filter(order=order)
+            .select_related("step__flow", "message")
+            .order_by("due_at", "id")
+        )
+        result = []
+        for row in rows:
+            message = getattr(row, "message", None)
+            result.append(
+                {
+                    "kind": "message",
+                    "id": row.pk,
+                    "step": row.step.name,
+                    "flow": row.step.flow.name,
+                    "flow_kind": row.step.flow.kind,
+                    "status": row.status,
+                    "due_at": row.due_at,
+                    "sent_at": message.sent_at if message else None,
+                    "skip_reason": row.skip_reason,
+                    "skip_reason_label": skip_reason_label(row.skip_reason) if row.skip_reason else "",
+                    "error": row.last_error,
+                    "recipient": message.recipient if message else "",
+                    "subject": message.subject if message else "",
+                    "opened_at": message.opened_at if message else None,
+                    "clicked_at": message.clicked_at if message else None,
+                }
+            )
+        return result
+
+
+REVENUE_WINDOW = timedelta(days=7)
+
+
+def _rate(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def step_stats(*, step: FlowStep) -> dict:
+    """Scheduled, sent, skipped by reason, delivery and engagement rates, and revenue after clicks."""
+    with merchant_scope(step.merchant):
+        by_status = dict(
+            ScheduledMessage.objects.filter(step=step).values_list("status").annotate(n=Count("id")).order_by()
+        )
+        skipped = dict(
+            ScheduledMessage.objects.filter(step=step, status=MessageStatus.SKIPPED)
+            .values_list("skip_reason")
+            .annotate(n=Count("id"))
+            .order_by("-n")
+        )
+        sent = Message.objects.filter(step=step, sent_at__isnull=False)
+        counts = sent.aggregate(
+            sent=Count("id"),
+            delivered=Count("id", filter=Q(delivered_at__isnull=False)),
+            opened=Count("id", filter=Q(opened_at__isnull=False)),
+            clicked=Count("id", filter=Q(clicked_at__isnull=False)),
+            unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
+            bounced=Count("id", filter=Q(bounced_at__isnull=False)),
+        )
+        clicked_before = Message.objects.filter(
+            step=step,
+            clicked_at__isnull=False,
+            recipient__iexact=OuterRef("email"),
+            clicked_at__lte=OuterRef("placed_at"),
+            clicked_at__gte=OuterRef("placed_at") - REVENUE_WINDOW,
+        )
+        revenue = Order.objects.filter(Exists(clicked_before), cancelled_at__isnull=True, test=False).aggregate(
+            total=Sum("total")
+        )["total"] or Decimal("0.00")
+    return {
+        "scheduled": by_status.get(MessageStatus.SCHEDULED, 0),
+        "sent": counts["sent"],
+        "failed": by_status.get(MessageStatus.FAILED, 0),
+        "skipped": sum(skipped.values()),
+        "skipped_by_reason": [(reason, skip_reason_label(reason), n) for reason, n in skipped.items()],
+        "delivered": counts["delivered"],
+        "delivery_rate": _rate(counts["delivered"], counts["sent"]),
+        "open_rate": _rate(counts["opened"], counts["sent"]),
+        "click_rate": _rate(counts["clicked"], counts["sent"]),
+        "unsubscribe_rate": _rate(counts["unsubscribed"], counts["sent"]),
+        "bounce_rate": _rate(counts["bounced"], counts["sent"]),
+        "revenue": revenue,
+    }

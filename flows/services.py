@@ -1,0 +1,605 @@
+"""Write use cases of flows: installing defaults, scheduling, editing, consent, ESP events."""
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from merchants.models import Merchant
+from merchants.scoping import merchant_scope
+from orders.models import Order, OrderEvent
+
+from .content import language_for, sample_context
+from .defaults import default_flow_specs
+from .models import (
+    Anchor,
+    EventKind,
+    Flow,
+    FlowSettings,
+    FlowStep,
+    MarketingPreference,
+    Message,
+    MessageEvent,
+    MessageStatus,
+    ScheduledMessage,
+    StepTemplate,
+    Suppression,
+    SuppressionReason,
+    SuppressionScope,
+    Trigger,
+)
+from .rendering import template_problems
+from .rules import RuleInput, conditions_met
+from .scheduling import due_time, local_tz
+
+logger = logging.getLogger(__name__)
+
+
+class FlowValidationError(Exception):
+    """Input a merchant must fix; `errors` maps each field to a message."""
+
+    def __init__(self, errors: dict[str, str]):
+        self.errors = errors
+        super().__init__("; ".join(f"{k}: {v}" for k, v in errors.items()))
+
+
+# --- Settings and default flows ---------------------------------------------------------------
+def flow_settings_get(*, merchant: Merchant) -> FlowSettings:
+    with merchant_scope(merchant):
+        found = FlowSettings.objects.filter(merchant=merchant).first()
+        if found:
+            return found
+        try:
+            with transaction.atomic():
+                return FlowSettings.objects.create(merchant=merchant)
+        except IntegrityError:  # created meanwhile by a concurrent request
+            return FlowSettings.objects.get(merchant=merchant)
+
+
+@transaction.atomic
+def default_flows_install(*, merchant: Merchant) -> list[Flow]:
+    """Give the merchant the default flows. Idempotent: flows already there (by key) are kept as edited."""
+    created = []
+    with merchant_scope(merchant):
+        settings_row = FlowSettings.objects.select_for_update().filter(merchant=merchant).first()
+        if settings_row is None:
+            settings_row = FlowSettings.objects.create(merchant=merchant)
+            settings_row = FlowSettings.objects.select_for_update().get(pk=settings_row.pk)
+        existing = set(Flow.objects.exclude(key="").values_list("key", flat=True))
+        language = merchant.default_language if merchant.default_language in ("en", "fr") else "en"
+        for flow_spec, step_specs in default_flow_specs():
+            if flow_spec["key"] in existing:
+                continue
+            flow = Flow.objects.create(merchant=merchant, **{**flow_spec, "name": flow_spec["name"][language]})
+            for position, spec in enumerate(step_specs):
+                window = spec.get("window") or (None, None)
+                step = FlowStep.objects.create(
+                    merchant=merchant,
+                    flow=flow,
+                    key=spec["key"],
+                    name=spec["name"][language],
+                    position=position,
+                    delay_days=spec.get("delay_days", 0),
+                    window_start=window[0],
+                    window_end=window[1],
+                    stop_rules=list(spec.get("stop_rules", [])),
+                    plain_text_only=spec.get("plain_text_only", False),
+                )
+                for lang, content in spec["templates"].items():
+                    StepTemplate.objects.create(
+                        merchant=merchant,
+                        step=step,
+                        language=lang,
+                        subject=content["subject"],
+                        preheader=content.get("preheader", ""),
+                        html_body=content.get("html", ""),
+                        text_body=content.get("text", ""),
+                    )
+            created.append(flow)
+        if settings_row.defaults_installed_at is None:
+            settings_row.defaults_installed_at = timezone.now()
+            settings_row.save(update_fields=["defaults_installed_at"])
+    return created
+
+
+def default_flows_ensure(*, merchant: Merchant) -> None:
+    """Install the defaults for a merchant created before flows existed (once; deletions stay deleted)."""
+    with merchant_scope(merchant):
+        if FlowSettings.objects.filter(defaults_installed_at__isnull=False).exists():
+            return
+    default_flows_install(merchant=merchant)
+
+
+# --- Scheduling ------------------------------------------------------------------------------
+def _parse_time(value, fallback: datetime) -> datetime:
+    parsed = parse_datetime(value) if isinstance(value, str) else None
+    if parsed is None or timezone.is_naive(parsed):
+        return fallback
+    return parsed
+
+
+def _delivered_at(order: Order) -> datetime | None:
+    delivered = [s.delivered_at for s in order.shipments.all() if s.delivered_at]
+    return min(delivered) if delivered else None
+
+
+def _trigger_time(event: OrderEvent) -> datetime:
+    if event.kind == Trigger.ORDER_PLACED:
+        return event.order.placed_at
+    if event.kind == Trigger.DELIVERED:
+        return _parse_time(event.payload.get("delivered_at"), event.occurred_at)
+    return event.occurred_at
+
+
+def flows_for_event(event: OrderEvent) -> list[Flow]:
+    flows = Flow.objects.filter(active=True).prefetch_related("steps")
+    matching = []
+    for flow in flows.filter(trigger__in=[event.kind, Trigger.EVENT]):
+        if flow.trigger == Trigger.EVENT and flow.event_kind != event.kind:
+            continue
+        if flow.trigger == Trigger.SHIPMENT_STATUS and flow.trigger_status != event.payload.get("to"):
+            continue
+        matching.append(flow)
+    return matching
+
+
+@dataclass
+class _Planned:
+    step: FlowStep
+    anchor_at: datetime
+    due_at: datetime
+    status: str = MessageStatus.SCHEDULED
+    skip_reason: str = ""
+
+
+def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettings, now: datetime) -> list[_Planned]:
+    anchor_at = _trigger_time(event)
+    if flow.anchor == Anchor.DELIVERY_OR_ORDER:
+        anchor_at = _delivered_at(order) or anchor_at
+    language = language_for(order, order.merchant)
+    data = RuleInput(order=order, anchor_at=anchor_at, language=language)
+    too_late_before = now - timedelta(hours=flow_settings.late_tolerance_hours)
+    planned = []
+    for step in flow.steps.all():
+        if not step.active:
+            continue
+        due_at = due_time(
+            anchor_at=anchor_at,
+            step=step,
+            tz=local_tz(order=order, merchant=order.merchant, source=step.window_time_zone),
+        )
+        plan = _Planned(step=step, anchor_at=anchor_at, due_at=due_at)
+        if due_at < too_late_before:
+            plan.status, plan.skip_reason = MessageStatus.SKIPPED, "too_late"
+        elif not conditions_met(step.conditions, data):
+            plan.status, plan.skip_reason = MessageStatus.SKIPPED, "conditions_not_met"
+        planned.append(plan)
+    return planned
+
+
+def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
+    """Create the ScheduledMessage rows an event calls for. Idempotent: a step is scheduled once per order."""
+    merchant = event.merchant
+    if event.order_id is None:
+        return []
+    default_flows_ensure(merchant=merchant)
+    with merchant_scope(merchant), transaction.atomic():
+        order = (
+            Order.objects.select_related("customer", "merchant")
+            .prefetch_related("line_items", "shipments")
+            .filter(pk=event.order_id)
+            .first()
+        )
+        if order is None or order.test:
+            return []
+        if event.kind == Trigger.DELIVERED:
+            _reanchor_on_delivery(order)
+        flow_settings = flow_settings_get(merchant=merchant)
+        now = timezone.now()
+        rows = [
+            ScheduledMessage(
+                merchant=merchant,
+                step=plan.step,
+                order=order,
+                customer=order.customer,
+                trigger_event=event,
+                anchor_at=plan.anchor_at,
+                first_due_at=plan.due_at,
+                due_at=plan.due_at,
+                status=plan.status,
+                skip_reason=plan.skip_reason,
+            )
+            for flow in flows_for_event(event)
+            for plan in _plan(flow, event, order, flow_settings, now)
+        ]
+        created = ScheduledMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        if any(r.status == MessageStatus.SCHEDULED and r.due_at <= now + timedelta(minutes=1) for r in rows):
+            transaction.on_commit(_dispatch_soon)
+    return created
+
+
+def _dispatch_soon() -> None:
+    """Send immediate messages (order confirmation) now rather than at the next beat."""
+    from .tasks import dispatch_due_messages
+
+    try:
+        dispatch_due_messages.delay()
+    except Exception:  # broker down: the beat picks them up within a minute
+        logger.warning("could not enqueue an immediate dispatch", exc_info=True)
+
+
+def _reanchor_on_delivery(order: Order) -> int:
+    """Steps of delivery-anchored flows still counting from the order now count from the delivery."""
+    delivered_at = _delivered_at(order)
+    if delivered_at is None:
+        return 0
+    flow_settings = flow_settings_get(merchant=order.merchant)
+    too_late_before = timezone.now() - timedelta(hours=flow_settings.late_tolerance_hours)
+    moved = 0
+    rows = (
+        ScheduledMessage.objects.select_for_update()
+        .filter(
+            order=order,
+            status=MessageStatus.SCHEDULED,
+            claimed_at__isnull=True,
+            anchor_at=order.placed_at,
+            step__flow__anchor=Anchor.DELIVERY_OR_ORDER,
+        )
+        .select_related("step")
+    )
+    for row in rows:
+        tz = local_tz(order=order, merchant=order.merchant, source=row.step.window_time_zone)
+        row.anchor_at = delivered_at
+        row.due_at = row.first_due_at = due_time(anchor_at=delivered_at, step=row.step, tz=tz)
+        if row.due_at < too_late_before:
+            row.status, row.skip_reason = MessageStatus.SKIPPED, "too_late"
+        row.save(update_fields=["anchor_at", "due_at", "first_due_at", "status", "skip_reason", "updated_at"])
+        moved += 1
+    return moved
+
+
+# --- Editing flows -----------------------------------------------------------------------------
+@transaction.atomic
+def flow_update(*, flow: Flow, name: str, active: bool, anchor: str) -> Flow:
+    """Rename, pause or re-anchor a flow. Pausing skips its scheduled messages when they come due."""
+    if not name.strip():
+        raise FlowValidationError({"name": _("A flow needs a name.")})
+    if anchor not in Anchor.values:
+        raise FlowValidationError({"anchor": _("Choose when the flow counts from.")})
+    flow.name, flow.active, flow.anchor = name.strip(), active, anchor
+    flow.save(update_fields=["name", "active", "anchor", "updated_at"])
+    return flow
+
+
+def templates_validate(*, merchant: Merchant, templates: dict[str, dict], plain_text_only: bool) -> dict[str, str]:
+    """Problems of each template field, keyed "<language>.<field>", checked against the sample order."""
+    flow_settings = flow_settings_get(merchant=merchant)
+    errors = {}
+    for language, content in templates.items():
+        sample = sample_context(merchant=merchant, language=language, flow_settings=flow_settings)
+        if not content.get("subject", "").strip():
+            errors[f"{language}.subject"] = _("A subject is required.")
+        fields = [("subject", False), ("preheader", False), ("text_body", False)]
+        if not plain_text_only:
+            fields.append(("html_body", True))
+        elif not content.get("text_body", "").strip():
+            errors[f"{language}.text_body"] = _("A plain-text email needs a text body.")
+        if (
+            not plain_text_only
+            and not content.get("html_body", "").strip()
+            and not content.get("text_body", "").strip()
+        ):
+            errors[f"{language}.html_body"] = _("Write an HTML body or a text body.")
+        for name, html_mode in fields:
+            problems = template_problems(content.get(name, ""), sample=sample, html_mode=html_mode)
+            if problems:
+                errors.setdefault(f"{language}.{name}", " ".join(problems))
+    return errors
+
+
+@dataclass(kw_only=True)
+class StepInput:
+    name: str
+    delay_days: int
+    delay_hours: int = 0
+    window_start: object = None
+    window_end: object = None
+    window_time_zone: str = "customer"
+    conditions: dict | None = None
+    stop_rules: list[str] | None = None
+    plain_text_only: bool = False
+    from_name: str = ""
+    reply_to: str = ""
+    active: bool = True
+    templates: dict[str, dict] | None = None  # {"en": {"subject":…, "preheader":…, "html_body":…, "text_body":…}}
+
+
+def step_input_errors(merchant: Merchant, data: StepInput) -> dict[str, str]:
+    errors = {}
+    if not data.name.strip():
+        errors["name"] = _("A step needs a name.")
+    if (data.window_start is None) != (data.window_end is None):
+        errors["window_end"] = _("Give both ends of the send window, or neither.")
+    elif data.window_start is not None and data.window_start >= data.window_end:
+        errors["window_end"] = _("The window must end after it starts, on the same day.")
+    if not data.templates:
+        errors["templates"] = _("Write the email in at least one language.")
+    else:
+        errors.update(
+            templates_validate(merchant=merchant, templates=data.templates, plain_text_only=data.plain_text_only)
+        )
+    return errors
+
+
+def _step_apply(step: FlowStep, data: StepInput) -> None:
+    step.name = data.name.strip()
+    step.delay_days, step.delay_hours = data.delay_days, data.delay_hours
+    step.window_start, step.window_end, step.window_time_zone = (
+        data.window_start,
+        data.window_end,
+        data.window_time_zone,
+    )
+    step.conditions = data.conditions or {}
+    step.stop_rules = data.stop_rules or []
+    step.plain_text_only, step.from_name, step.reply_to, step.active = (
+        data.plain_text_only,
+        data.from_name,
+        data.reply_to,
+        data.active,
+    )
+
+
+def _templates_save(step: FlowStep, templates: dict[str, dict]) -> None:
+    for language, content in templates.items():
+        StepTemplate.objects.update_or_create(
+            step=step,
+            language=language,
+            defaults={
+                "merchant": step.merchant,
+                "subject": content.get("subject", "").strip(),
+                "preheader": content.get("preheader", ""),
+                "html_body": content.get("html_body", ""),
+                "text_body": content.get("text_body", ""),
+            },
+        )
+    StepTemplate.objects.filter(step=step).exclude(language__in=list(templates)).delete()
+
+
+@transaction.atomic
+def step_update(*, step: FlowStep, data: StepInput) -> FlowStep:
+    """Edit a step. Content, conditions and stop rules apply to messages still scheduled (read at send
+    time); a new delay or window applies to messages scheduled from now on."""
+    errors = step_input_errors(step.merchant, data)
+    if errors:
+        raise FlowValidationError(errors)
+    _step_apply(step, data)
+    step.save()
+    _templates_save(step, data.templates)
+    return step
+
+
+@transaction.atomic
+def step_create(*, flow: Flow, data: StepInput) -> FlowStep:
+    errors = step_input_errors(flow.merchant, data)
+    if errors:
+        raise FlowValidationError(errors)
+    step = FlowStep(merchant=flow.merchant, flow=flow, position=flow.steps.count())
+    _step_apply(step, data)
+    step.save()
+    _templates_save(step, data.templates)
+    return step
+
+
+@transaction.atomic
+def step_delete(*, step: FlowStep) -> bool:
+    """Delete a step that never sent anything; otherwise deactivate it so its history stays.
+
+    Returns True when deleted. Its scheduled messages are cancelled either way.
+    """
+    ScheduledMessage.objects.filter(step=step, status=MessageStatus.SCHEDULED).update(
+        status=MessageStatus.CANCELLED, skip_reason="step_deleted", claimed_at=None
+    )
+    if Message.objects.filter(step=step).exists():
+        step.active = False
+        step.save(update_fields=["active", "updated_at"])
+        return False
+    step.delete()
+    return True
+
+
+@transaction.atomic
+def flow_settings_update(
+    *,
+    merchant: Merchant,
+    require_marketing_consent: bool,
+    marketing_daily_cap: int,
+    late_tolerance_hours: int,
+    allowed_link_domains: list[str],
+    product_guides: dict,
+    signature_name: str,
+) -> FlowSettings:
+    errors = {}
+    if marketing_daily_cap < 1:
+        errors["marketing_daily_cap"] = _("At least one marketing email a day, or pause the flows instead.")
+    if not isinstance(product_guides, dict) or any(
+        not isinstance(v, dict) or not all(isinstance(x, str) for x in v.values()) for v in product_guides.values()
+    ):
+        errors["product_guides"] = _('Use {"product type": {"en": "…", "fr": "…", "url": "https://…"}}.')
+    if errors:
+        raise FlowValidationError(errors)
+    row = flow_settings_get(merchant=merchant)
+    with merchant_scope(merchant):
+        row.require_marketing_consent = require_marketing_consent
+        row.marketing_daily_cap = marketing_daily_cap
+        row.late_tolerance_hours = late_tolerance_hours
+        row.allowed_link_domains = [d.strip().lower() for d in allowed_link_domains if d.strip()]
+        row.product_guides = product_guides
+        row.signature_name = signature_name.strip()
+        row.save()
+    return row
+
+
+# --- Consent and suppressions ----------------------------------------------------------------
+def _normalize(address: str) -> str:
+    return address.strip().lower()
+
+
+@transaction.atomic
+def marketing_preference_set(
+    *, merchant: Merchant, address: str, subscribed: bool, scheduled_id: int | None = None
+) -> MarketingPreference:
+    """The customer's own choice: takes effect for the very next message."""
+    address = _normalize(address)
+    now = timezone.now()
+    with merchant_scope(merchant):
+        preference, _created = MarketingPreference.objects.update_or_create(
+            merchant=merchant, address=address, defaults={"subscribed": subscribed, "changed_at": now}
+        )
+        if subscribed:
+            Suppression.objects.filter(address=address, reason=SuppressionReason.UNSUBSCRIBED).delete()
+        else:
+            Suppression.objects.get_or_create(
+                merchant=merchant,
+                address=address,
+                reason=SuppressionReason.UNSUBSCRIBED,
+                defaults={"scope": SuppressionScope.MARKETING},
+            )
+            if scheduled_id:
+                message = Message.objects.filter(scheduled_id=scheduled_id, recipient=address).first()
+                if message is not None:
+                    _event_apply(message, EventKind.UNSUBSCRIBED, source="unsubscribe", event_id="", occurred_at=now)
+    return preference
+
+
+def marketing_unsubscribe(*, merchant: Merchant, address: str, scheduled_id: int | None = None) -> None:
+    marketing_preference_set(merchant=merchant, address=address, subscribed=False, scheduled_id=scheduled_id)
+
+
+def suppression_add(*, merchant: Merchant, address: str, reason: str, scope: str) -> Suppression:
+    with merchant_scope(merchant):
+        row, created = Suppression.objects.get_or_create(
+            merchant=merchant, address=_normalize(address), reason=reason, defaults={"scope": scope}
+        )
+        if not created and scope == SuppressionScope.ALL and row.scope != scope:
+            row.scope = scope
+            row.save(update_fields=["scope"])
+        return row
+
+
+# --- What happened to a sent message ---------------------------------------------------------
+_EVENT_FIELD = {
+    EventKind.DELIVERED: "delivered_at",
+    EventKind.OPENED: "opened_at",
+    EventKind.CLICKED: "clicked_at",
+    EventKind.BOUNCED: "bounced_at",
+    EventKind.COMPLAINED: "complained_at",
+    EventKind.UNSUBSCRIBED: "unsubscribed_at",
+}
+
+
+def _event_apply(message: Message, kind: str, *, source: str, event_id: str, occurred_at: datetime, detail: str = ""):
+    """Record the event once and keep the first time of each kind on the message."""
+    try:
+        with transaction.atomic():
+            MessageEvent.objects.create(
+                merchant_id=message.merchant_id,
+                message=message,
+                kind=kind,
+                source=source,
+                event_id=event_id or "",
+                occurred_at=occurred_at,
+                detail=detail[:500],
+            )
+    except IntegrityError:
+        return False  # this event_id was recorded already
+    field = _EVENT_FIELD[kind]
+    Message.objects.filter(pk=message.pk, **{f"{field}__isnull": True}).update(**{field: occurred_at})
+    return True
+
+
+ESP_EVENT_KINDS = {
+    "delivered": EventKind.DELIVERED,
+    "opened": EventKind.OPENED,
+    "clicked": EventKind.CLICKED,
+    "bounced": EventKind.BOUNCED,
+    "rejected": EventKind.BOUNCED,
+    "complained": EventKind.COMPLAINED,
+    "unsubscribed": EventKind.UNSUBSCRIBED,
+}
+# A "rejected" send is a hard bounce only for these reasons (blocked or spam are not the address's fault).
+HARD_REJECT_REASONS = {"invalid", "bounced"}
+
+
+@dataclass(kw_only=True)
+class EspEvent:
+    event_type: str
+    message_id: str | None
+    event_id: str | None
+    timestamp: datetime | None
+    recipient: str | None = None
+    reject_reason: str | None = None
+    click_url: str | None = None
+    description: str | None = None
+
+
+@transaction.atomic
+def message_event_record_from_esp(*, esp_name: str, event: EspEvent) -> bool:
+    """Apply an ESP tracking event to the message it concerns. Unknown messages are ignored.
+
+    Hard bounces suppress the address for every email; complaints and ESP-level unsubscribes
+    for marketing ones. Returns True when something was recorded (False for a repeat).
+    """
+    from merchants.scoping import unscoped
+
+    kind = ESP_EVENT_KINDS.get(event.event_type)
+    if kind is None or not event.message_id:
+        return False
+    if event.event_type == "rejected" and event.reject_reason not in HARD_REJECT_REASONS:
+        return False
+    with unscoped():  # the ESP does not tell us the merchant: the message id does
+        message = Message.objects.select_related("merchant").filter(provider_message_id=event.message_id).first()
+    if message is None:
+        return False
+    with merchant_scope(message.merchant):
+        recorded = _event_apply(
+            message,
+            kind,
+            source=esp_name.lower(),
+            event_id=event.event_id or "",
+            occurred_at=event.timestamp or timezone.now(),
+            detail=event.click_url or event.description or event.reject_reason or "",
+        )
+        if not recorded:
+            return False
+        address = event.recipient or message.recipient
+        if kind == EventKind.BOUNCED:
+            suppression_add(
+                merchant=message.merchant, address=address, reason=SuppressionReason.BOUNCED, scope=SuppressionScope.ALL
+            )
+        elif kind == EventKind.COMPLAINED:
+            suppression_add(
+                merchant=message.merchant,
+                address=address,
+                reason=SuppressionReason.COMPLAINED,
+                scope=SuppressionScope.MARKETING,
+            )
+        elif kind == EventKind.UNSUBSCRIBED:
+            marketing_unsubscribe(merchant=message.merchant, address=address)
+    return True
+
+
+def click_record(*, scheduled_id: int, url: str) -> Message | None:
+    """A click through our redirect: recorded on the message (several clicks, first time kept)."""
+    from merchants.scoping import unscoped
+
+    with unscoped():
+        message = Message.objects.select_related("merchant").filter(scheduled_id=scheduled_id).first()
+    if message is None:
+        return None
+    with merchant_scope(message.merchant), transaction.atomic():
+        _event_apply(message, EventKind.CLICKED, source="redirect", event_id="", occurred_at=timezone.now(), detail=url)
+    return message

@@ -1,0 +1,255 @@
+"""Dashboard: flows, their steps (editor, preview, test send, statistics) and email settings."""
+
+import json
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from merchants.access import staff_view
+from merchants.models import LANGUAGE_CHOICES, Role
+from merchants.scoping import get_for_merchant
+
+from . import dispatcher, selectors, services
+from .content import sample_context
+from .dispatcher import _links, build_email
+from .forms import FlowForm, FlowSettingsForm, SendTestForm, StepForm, TemplateForm
+from .models import Flow, FlowStep, StepTemplate
+from .rendering import link_domains
+
+LANGUAGES = [code for code, _name in LANGUAGE_CHOICES]
+TEMPLATE_FIELDS = ("subject", "preheader", "html_body", "text_body")
+
+
+@staff_view(Role.VIEWER)
+def flow_list(request):
+    services.default_flows_ensure(merchant=request.merchant)
+    return render(request, "flows/flow_list.html", {"flows": selectors.flows_list(merchant=request.merchant)})
+
+
+def _flow(request, pk) -> Flow:
+    return get_for_merchant(Flow, merchant=request.merchant, pk=pk)
+
+
+def _step(request, flow, step_pk) -> FlowStep:
+    return get_for_merchant(FlowStep, merchant=request.merchant, pk=step_pk, flow=flow)
+
+
+@staff_view(Role.VIEWER)
+def flow_detail(request, pk):
+    flow = _flow(request, pk)
+    form = FlowForm(initial={"name": flow.name, "active": flow.active, "anchor": flow.anchor})
+    if request.method == "POST":
+        if not request.membership.has_role(Role.ADMIN):
+            return render(request, "flows/forbidden.html", status=403)
+        form = FlowForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flow_update(flow=flow, **form.cleaned_data)
+            except services.FlowValidationError as exc:
+                for field, error in exc.errors.items():
+                    form.add_error(field if field in form.fields else None, error)
+            else:
+                messages.success(request, _("Flow saved."))
+                return redirect("flows:detail", pk=flow.pk)
+    steps = [(step, selectors.step_stats(step=step)) for step in flow.steps.all()]
+    status = 400 if form.errors else 200
+    return render(request, "flows/flow_detail.html", {"flow": flow, "form": form, "steps": steps}, status=status)
+
+
+def _template_forms(step=None, data=None):
+    existing = {t.language: t for t in step.templates.all()} if step else {}
+    forms_by_language = {}
+    for language in LANGUAGES:
+        template = existing.get(language)
+        initial = (
+            {
+                "subject": template.subject,
+                "preheader": template.preheader,
+                "html_body": template.html_body,
+                "text_body": template.text_body,
+            }
+            if template
+            else {}
+        )
+        forms_by_language[language] = TemplateForm(data, prefix=language, initial=initial)
+    return forms_by_language
+
+
+def _step_input(form: StepForm, template_forms) -> services.StepInput:
+    data = form.cleaned_data
+    templates = {
+        language: tf.cleaned_data
+        for language, tf in template_forms.items()
+        if tf.cleaned_data.get("subject", "").strip()
+    }
+    return services.StepInput(
+        name=data["name"],
+        active=data["active"],
+        delay_days=data["delay_days"],
+        delay_hours=data["delay_hours"],
+        window_start=data["window_start"],
+        window_end=data["window_end"],
+        window_time_zone=data["window_time_zone"],
+        conditions=form.conditions(),
+        stop_rules=data["stop_rules"],
+        plain_text_only=data["plain_text_only"],
+        from_name=data["from_name"],
+        reply_to=data["reply_to"],
+        templates=templates,
+    )
+
+
+def _attach_errors(errors, form, template_forms):
+    for key, message in errors.items():
+        language, _dot, field = key.partition(".")
+        if field and language in template_forms:
+            template_forms[language].add_error(field if field in template_forms[language].fields else None, message)
+        else:
+            form.add_error(key if key in form.fields else None, message)
+
+
+def _preview(request, step: FlowStep, data: services.StepInput, language: str) -> dict | None:
+    """The submitted (unsaved) content rendered with the sample order, for the preview pane."""
+    template_data = (data.templates or {}).get(language)
+    if not template_data:
+        return None
+    flow_settings = services.flow_settings_get(merchant=request.merchant)
+    preview_step = FlowStep(
+        merchant=request.merchant,
+        flow=step.flow,
+        plain_text_only=data.plain_text_only,
+        from_name=data.from_name,
+        reply_to=data.reply_to,
+    )
+    template = StepTemplate(language=language, **{k: template_data.get(k, "") for k in TEMPLATE_FIELDS})
+    context = sample_context(merchant=request.merchant, language=language, flow_settings=flow_settings)
+    context["links"] = _links(request.merchant.pk, request.user.email, None)
+    email, _message_id = build_email(
+        step=preview_step,
+        template=template,
+        context=context,
+        merchant=request.merchant,
+        policy_domains=link_domains(request.merchant, flow_settings),
+        address=request.user.email,
+        language=language,
+    )
+    html = email.alternatives[0][0] if email.alternatives else None
+    return {"language": language, "subject": email.subject, "from": email.from_email, "text": email.body, "html": html}
+
+
+def _step_editor(request, flow: Flow, step: FlowStep | None):
+    can_edit = request.membership.has_role(Role.ADMIN)
+    if request.method == "POST":
+        if not can_edit:
+            return render(request, "flows/forbidden.html", status=403)
+        form = StepForm(request.POST)
+        template_forms = _template_forms(step, request.POST)
+        preview = None
+        if form.is_valid() and all(tf.is_valid() for tf in template_forms.values()):
+            data = _step_input(form, template_forms)
+            errors = {}
+            try:
+                if request.POST.get("action") == "preview":
+                    errors = services.step_input_errors(request.merchant, data)
+                    if not errors:
+                        language = request.POST.get("preview_language", LANGUAGES[0])
+                        preview = _preview(
+                            request, step or FlowStep(merchant=request.merchant, flow=flow), data, language
+                        )
+                elif step is None:
+                    step = services.step_create(flow=flow, data=data)
+                    messages.success(request, _("Step created."))
+                    return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
+                else:
+                    services.step_update(step=step, data=data)
+                    messages.success(request, _("Step saved."))
+                    return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
+            except services.FlowValidationError as exc:
+                errors = exc.errors
+            _attach_errors(errors, form, template_forms)
+        has_errors = form.errors or any(tf.errors for tf in template_forms.values())
+        context = {"flow": flow, "step": step, "form": form, "template_forms": template_forms, "preview": preview}
+        return render(request, "flows/step_edit.html", context, status=400 if has_errors else 200)
+    form = StepForm(initial=StepForm.initial_for(step) if step else {"window_time_zone": "customer"})
+    context = {
+        "flow": flow,
+        "step": step,
+        "form": form,
+        "template_forms": _template_forms(step),
+        "stats": selectors.step_stats(step=step) if step else None,
+        "can_edit": can_edit,
+        "test_form": SendTestForm(initial={"language": request.merchant.default_language}),
+    }
+    return render(request, "flows/step_edit.html", context)
+
+
+@staff_view(Role.VIEWER)
+def step_edit(request, pk, step_pk):
+    flow = _flow(request, pk)
+    return _step_editor(request, flow, _step(request, flow, step_pk))
+
+
+@staff_view(Role.ADMIN)
+def step_new(request, pk):
+    return _step_editor(request, _flow(request, pk), None)
+
+
+@require_POST
+@staff_view(Role.ADMIN)
+def step_delete(request, pk, step_pk):
+    flow = _flow(request, pk)
+    deleted = services.step_delete(step=_step(request, flow, step_pk))
+    messages.success(
+        request,
+        _("Step deleted.") if deleted else _("The step has already sent emails: it was disabled to keep its history."),
+    )
+    return redirect("flows:detail", pk=flow.pk)
+
+
+@require_POST
+@staff_view(Role.ADMIN)
+def step_test(request, pk, step_pk):
+    flow = _flow(request, pk)
+    step = _step(request, flow, step_pk)
+    form = SendTestForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose a language for the test."))
+        return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
+    try:
+        dispatcher.step_test_send(step=step, language=form.cleaned_data["language"], to=request.user.email)
+    except ValueError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Test sent to %(email)s.") % {"email": request.user.email})
+    return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
+
+
+@staff_view(Role.VIEWER)
+def flow_settings(request):
+    current = services.flow_settings_get(merchant=request.merchant)
+    initial = {
+        "require_marketing_consent": current.require_marketing_consent,
+        "marketing_daily_cap": current.marketing_daily_cap,
+        "late_tolerance_hours": current.late_tolerance_hours,
+        "signature_name": current.signature_name,
+        "allowed_link_domains": ", ".join(current.allowed_link_domains or []),
+        "product_guides": json.dumps(current.product_guides or {}, ensure_ascii=False, indent=2)
+        if current.product_guides
+        else "",
+    }
+    form = FlowSettingsForm(initial=initial)
+    if request.method == "POST":
+        if not request.membership.has_role(Role.ADMIN):
+            return render(request, "flows/forbidden.html", status=403)
+        form = FlowSettingsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.flow_settings_update(merchant=request.merchant, **form.cleaned_data)
+            except services.FlowValidationError as exc:
+                _attach_errors(exc.errors, form, {})
+            else:
+                messages.success(request, _("Email settings saved."))
+                return redirect("flows:settings")
+    return render(request, "flows/settings.html", {"form": form}, status=400 if form.errors else 200)

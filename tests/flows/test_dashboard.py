@@ -1,0 +1,198 @@
+"""The flows dashboard: list, editor (validation, preview, test send), settings, roles and isolation."""
+
+import pytest
+from django.core import mail
+
+from flows.models import Flow, FlowStep, StepTemplate
+from flows.services import default_flows_install
+from merchants.models import Role
+from merchants.scoping import merchant_scope
+from merchants.services import merchant_create
+from tests.conftest import login_as
+from tests.factories import MembershipFactory, UserFactory
+
+
+@pytest.fixture
+def flows(merchant):
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        journey = Flow.objects.get(key="post-purchase")
+        welcome = journey.steps.get(key="welcome")
+    return journey, welcome
+
+
+def step_post(step, **overrides):
+    data = {
+        "name": step.name,
+        "active": "on",
+        "delay_days": "2",
+        "delay_hours": "0",
+        "window_start": "10:00",
+        "window_end": "18:00",
+        "window_time_zone": "customer",
+        "stop_rules": ["order_cancelled"],
+        "action": "save",
+    }
+    for template in step.templates.all():
+        for field in ("subject", "preheader", "html_body", "text_body"):
+            data[f"{template.language}-{field}"] = getattr(template, field)
+    data.update(overrides)
+    return data
+
+
+@pytest.mark.django_db
+def test_new_merchants_get_the_default_flows_once():
+    merchant, _owner = merchant_create(
+        name="Atelier", slug="atelier", owner_email="o@atelier.example.com", owner_password="x" * 12
+    )
+    default_flows_install(merchant=merchant)  # again: nothing added
+    with merchant_scope(merchant):
+        keys = sorted(Flow.objects.values_list("key", flat=True))
+        assert keys == sorted(
+            ["order-confirmation", "shipped", "out-for-delivery", "delivered", "delayed", "post-purchase"]
+        )
+        assert FlowStep.objects.filter(flow__key="post-purchase").count() == 5
+        assert set(StepTemplate.objects.values_list("language", flat=True)) == {"en", "fr"}
+
+
+@pytest.mark.django_db
+def test_every_default_template_passes_validation(merchant):
+    from flows.services import templates_validate
+
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        for step in FlowStep.objects.prefetch_related("templates"):
+            templates = {
+                t.language: {f: getattr(t, f) for f in ("subject", "preheader", "html_body", "text_body")}
+                for t in step.templates.all()
+            }
+            assert (
+                templates_validate(merchant=merchant, templates=templates, plain_text_only=step.plain_text_only) == {}
+            ), step
+
+
+@pytest.mark.django_db
+def test_flow_list_installs_defaults_lazily_for_existing_merchants(staff_client):
+    response = staff_client.get("/app/flows/")
+    assert response.status_code == 200
+    assert "Parcours après achat" in response.content.decode() or "Post-purchase journey" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_step_editor_saves_valid_changes(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(welcome, **{"en-subject": "Welcome, {{ customer.first_name }}"})
+    response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data)
+    assert response.status_code == 302
+    with merchant_scope(merchant):
+        assert welcome.templates.get(language="en").subject == "Welcome, {{ customer.first_name }}"
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("field", "value", "message"),
+    [
+        ("en-html_body", "<p>{% if %}</p>", "Template syntax error"),
+        ("en-subject", "Hi {{ customer.nickname }}", "Unknown variable: customer.nickname"),
+        ("fr-html_body", "{{ order.__class__.__name__ }}", "Template syntax error"),
+        ("window_end", "09:00", "The window must end after it starts"),
+    ],
+)
+def test_step_editor_refuses_bad_templates_and_changes_nothing(staff_client, merchant, flows, field, value, message):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        before = {t.language: (t.subject, t.html_body) for t in welcome.templates.all()}
+        data = step_post(welcome, **{field: value})
+    response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode().replace("&#x27;", "'")
+    with merchant_scope(merchant):
+        assert {t.language: (t.subject, t.html_body) for t in welcome.templates.all()} == before
+
+
+@pytest.mark.django_db
+def test_preview_renders_the_sample_order_without_saving(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(
+            welcome, action="preview", preview_language="en", **{"en-subject": "Preview {{ order.number }}"}
+        )
+    response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data)
+    assert response.status_code == 200
+    content = response.content.decode()
+    assert "Preview #1001" in content and "srcdoc=" in content
+    with merchant_scope(merchant):
+        assert welcome.templates.get(language="en").subject != "Preview {{ order.number }}"
+
+
+@pytest.mark.django_db
+def test_send_me_a_test(staff_client, owner, flows):
+    journey, welcome = flows
+    response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/test/", {"language": "en"})
+    assert response.status_code == 302
+    [email] = mail.outbox
+    assert email.to == [owner.email] and email.subject.startswith("[TEST] Welcome to")
+
+
+@pytest.mark.django_db
+def test_step_page_shows_stats(staff_client, flows):
+    journey, welcome = flows
+    response = staff_client.get(f"/app/flows/{journey.pk}/steps/{welcome.pk}/")
+    assert response.status_code == 200 and "Open rate" in response.content.decode()
+    assert staff_client.get(f"/app/flows/{journey.pk}/").status_code == 200
+
+
+@pytest.mark.django_db
+def test_settings_refuse_bad_json_and_keep_the_old_values(staff_client, merchant):
+    response = staff_client.post(
+        "/app/flows/settings/",
+        {
+            "marketing_daily_cap": "1",
+            "late_tolerance_hours": "24",
+            "product_guides": "{not json",
+            "allowed_link_domains": "",
+        },
+    )
+    assert response.status_code == 400 and "not valid JSON" in response.content.decode()
+    response = staff_client.post(
+        "/app/flows/settings/",
+        {
+            "marketing_daily_cap": "2",
+            "late_tolerance_hours": "48",
+            "product_guides": '{"candle": {"en": "Trim the wick."}}',
+            "allowed_link_domains": "blog.example.com",
+        },
+    )
+    assert response.status_code == 302
+    from flows.services import flow_settings_get
+
+    saved = flow_settings_get(merchant=merchant)
+    assert (saved.marketing_daily_cap, saved.allowed_link_domains) == (2, ["blog.example.com"])
+
+
+@pytest.mark.django_db
+def test_viewers_read_but_cannot_edit(client, merchant, flows):
+    journey, welcome = flows
+    viewer = UserFactory(email="viewer@example.com")
+    with merchant_scope(merchant):
+        MembershipFactory(merchant=merchant, user=viewer, role=Role.VIEWER)
+        data = step_post(welcome)
+    login_as(client, viewer, merchant)
+    assert client.get(f"/app/flows/{journey.pk}/steps/{welcome.pk}/").status_code == 200
+    assert client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data).status_code == 403
+    assert client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/test/", {"language": "en"}).status_code == 403
+
+
+@pytest.mark.django_db
+def test_another_merchants_flows_are_not_found(client, merchant, other_merchant, flows):
+    journey, welcome = flows
+    stranger = UserFactory(email="stranger@example.com")
+    with merchant_scope(other_merchant):
+        MembershipFactory(merchant=other_merchant, user=stranger, role=Role.OWNER)
+    login_as(client, stranger, other_merchant)
+    for url in (f"/app/flows/{journey.pk}/", f"/app/flows/{journey.pk}/steps/{welcome.pk}/"):
+        assert client.get(url).status_code == 404
+    assert client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/delete/").status_code == 404
+    with merchant_scope(merchant):
+        assert FlowStep.objects.filter(pk=welcome.pk).exists()

@@ -1,0 +1,249 @@
+"""The dispatcher: exactly once, retries, failures, caps, suppressions and addresses."""
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection
+from django.test import override_settings
+
+from flows import dispatcher
+from flows.dispatcher import claim_batch, dispatch_due
+from flows.models import Message, MessageStatus, ScheduledMessage, SuppressionReason, SuppressionScope
+from flows.services import default_flows_install, suppression_add
+from merchants.scoping import merchant_scope, unscoped
+from tests.factories import CustomerFactory, MerchantFactory, OrderFactory
+
+from . import backends
+from .helpers import record
+
+NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
+
+
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def confirmations(merchant, count, **order_kwargs):
+    """`count` orders whose confirmation is due now (scheduled through the real event path)."""
+    orders = []
+    with at(NOW), merchant_scope(merchant):
+        for _ in range(count):
+            order = OrderFactory(merchant=merchant, placed_at=NOW, **order_kwargs)
+            record(merchant, "order.created", order)
+            orders.append(order)
+    return orders
+
+
+def statuses(merchant):
+    with merchant_scope(merchant):
+        return list(
+            ScheduledMessage.objects.filter(step__key="order-confirmation").values_list("status", "skip_reason")
+        )
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_send_each_message_once(merchant):
+    confirmations(merchant, 60)
+    errors = []
+    barrier = threading.Barrier(2)
+
+    def run():
+        try:
+            barrier.wait()
+            with at(NOW + timedelta(seconds=5)):
+                dispatch_due(batch_size=7)
+        except Exception as exc:  # reported below: a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    recipients = [m.to[0] for m in mail.outbox]
+    assert len(recipients) == 60 and len(set(recipients)) == 60
+    with unscoped():
+        assert Message.objects.count() == 60
+        sent = ScheduledMessage.objects.filter(step__key="order-confirmation").values_list("status", flat=True)
+        assert set(sent) == {MessageStatus.SENT}
+
+
+@pytest.mark.django_db
+def test_a_dead_workers_claim_is_taken_over_after_the_timeout(merchant):
+    confirmations(merchant, 3)
+    token = claim_batch(now=NOW)  # this worker dies before sending
+    with at(NOW + timedelta(minutes=5)):
+        assert dispatch_due().sent == 0  # still claimed
+    with at(NOW + dispatcher.CLAIM_TIMEOUT + timedelta(minutes=1)):
+        assert dispatch_due().sent == 3
+        # The stale worker wakes up: its token no longer matches any row, nothing is sent twice.
+        assert dispatcher._process(token, NOW, dispatcher.get_connection()).sent == 0
+    assert len(mail.outbox) == 3
+
+
+@pytest.mark.django_db
+def test_a_worker_killed_while_sending_never_causes_a_duplicate(merchant):
+    confirmations(merchant, 2)
+    with unscoped():
+        ScheduledMessage.objects.filter(step__key="order-confirmation").update(
+            status=MessageStatus.SENDING, claimed_at=NOW
+        )
+    with at(NOW + dispatcher.CLAIM_TIMEOUT + timedelta(minutes=1)):
+        stats = dispatch_due()
+    assert (stats.interrupted, stats.sent, len(mail.outbox)) == (2, 0, 0)
+    assert {s for s, _r in statuses(merchant)} == {MessageStatus.FAILED}
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_BACKEND="tests.flows.backends.FlakyBackend")
+def test_transient_errors_retry_with_backoff(merchant):
+    backends.FlakyBackend.failures = 1
+    confirmations(merchant, 1)
+    with at(NOW):
+        stats = dispatch_due()
+    assert (stats.retried, len(mail.outbox)) == (1, 0)
+    with merchant_scope(merchant):
+        row = ScheduledMessage.objects.get(step__key="order-confirmation")
+        assert row.status == MessageStatus.SCHEDULED and row.attempts == 1
+        assert row.due_at == NOW + timedelta(minutes=1) and "SMTPServerDisconnected" in row.last_error
+        assert not Message.objects.exists()
+    with at(NOW + timedelta(seconds=30)):
+        assert dispatch_due().sent == 0  # not yet: backoff
+    with at(NOW + timedelta(minutes=1)):
+        assert dispatch_due().sent == 1
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+@override_settings(EMAIL_BACKEND="tests.flows.backends.RejectingBackend")
+def test_permanent_errors_are_recorded_and_not_retried(merchant):
+    confirmations(merchant, 1)
+    with at(NOW):
+        assert dispatch_due().failed == 1
+    with merchant_scope(merchant):
+        message = Message.objects.get()
+        assert "550" in message.error and message.sent_at is None
+    assert statuses(merchant) == [(MessageStatus.FAILED, "")]
+
+
+@pytest.mark.django_db
+def test_customer_without_email_and_invalid_addresses_are_skipped(merchant):
+    with merchant_scope(merchant):
+        no_email = CustomerFactory(merchant=merchant, email="")
+        bad = CustomerFactory(merchant=merchant, email="not-an-address")
+    confirmations(merchant, 1, customer=no_email, email="")
+    confirmations(merchant, 1, customer=bad, email="not-an-address")
+    with at(NOW):
+        dispatch_due()
+    assert mail.outbox == []
+    assert sorted(statuses(merchant)) == [("skipped", "invalid_address"), ("skipped", "no_address")]
+
+
+@pytest.mark.django_db
+def test_hard_bounce_blocks_every_email_but_an_unsubscribe_only_marketing(merchant):
+    with merchant_scope(merchant):
+        bounced = CustomerFactory(merchant=merchant, email="gone@example.org")
+        unsubscribed = CustomerFactory(merchant=merchant, email="quiet@example.org")
+    suppression_add(
+        merchant=merchant, address="GONE@example.org", reason=SuppressionReason.BOUNCED, scope=SuppressionScope.ALL
+    )
+    from flows.services import marketing_unsubscribe
+
+    marketing_unsubscribe(merchant=merchant, address="quiet@example.org")
+    confirmations(merchant, 1, customer=bounced, email="gone@example.org")
+    confirmations(merchant, 1, customer=unsubscribed, email="quiet@example.org")
+    with at(NOW):
+        dispatch_due()
+    assert [m.to for m in mail.outbox] == [["quiet@example.org"]]  # the confirmation is transactional
+    assert ("skipped", "suppressed") in statuses(merchant)
+
+
+@pytest.mark.django_db
+def test_one_marketing_email_per_customer_per_day(merchant):
+    with at(NOW), merchant_scope(merchant):
+        customer = CustomerFactory(merchant=merchant, email="fan@example.org", time_zone="Europe/Paris")
+        for _ in range(2):
+            record(merchant, "order.created", OrderFactory(merchant=merchant, customer=customer, placed_at=NOW))
+        dispatch_due()  # the two order confirmations: transactional, never capped
+    assert len(mail.outbox) == 2
+    with at(NOW + timedelta(days=2)):
+        stats = dispatch_due()
+    assert (stats.sent, stats.deferred) == (1, 1)
+    welcome = [m for m in mail.outbox if "Bienvenue" in m.subject]
+    assert len(welcome) == 1
+    with at(NOW + timedelta(days=3)):
+        dispatch_due()
+    assert len([m for m in mail.outbox if "Bienvenue" in m.subject]) == 2
+
+
+@pytest.mark.django_db
+def test_consent_required_by_the_merchant(merchant):
+    from flows.services import flow_settings_update
+
+    flow_settings_update(
+        merchant=merchant,
+        require_marketing_consent=True,
+        marketing_daily_cap=1,
+        late_tolerance_hours=24,
+        allowed_link_domains=[],
+        product_guides={},
+        signature_name="",
+    )
+    with at(NOW), merchant_scope(merchant):
+        no = CustomerFactory(merchant=merchant, email="no@example.org", accepts_marketing=False)
+        yes = CustomerFactory(merchant=merchant, email="yes@example.org", accepts_marketing=True)
+        for customer in (no, yes):
+            record(merchant, "order.created", OrderFactory(merchant=merchant, customer=customer, placed_at=NOW))
+    with at(NOW + timedelta(days=2, hours=1)):
+        dispatch_due()
+    welcome = [m.to[0] for m in mail.outbox if "Bienvenue" in m.subject]
+    assert welcome == ["yes@example.org"]
+
+
+@pytest.mark.django_db
+def test_redelivered_event_schedules_nothing_twice(merchant):
+    [order] = confirmations(merchant, 1)
+    with at(NOW), merchant_scope(merchant):
+        record(merchant, "order.created", order)
+        assert ScheduledMessage.objects.filter(order=order).count() == 6  # confirmation + 5 journey steps
+        dispatch_due()
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db
+def test_paused_flow_skips_and_edited_content_applies_to_scheduled_messages(merchant):
+    """The documented rule: content edits apply to scheduled messages; a paused flow skips them."""
+    from flows.models import Flow, StepTemplate
+
+    confirmations(merchant, 2)
+    with merchant_scope(merchant):
+        StepTemplate.objects.filter(step__key="order-confirmation", language="fr").update(
+            subject="Commande {{ order.number }} : merci"
+        )
+    with at(NOW):
+        dispatch_due()
+    assert all(m.subject.startswith("Commande #") and m.subject.endswith(": merci") for m in mail.outbox)
+    with merchant_scope(merchant):
+        Flow.objects.filter(key="post-purchase").update(active=False)
+    with at(NOW + timedelta(days=31)):
+        dispatch_due()
+    with merchant_scope(merchant):
+        assert set(
+            ScheduledMessage.objects.filter(step__flow__key="post-purchase").values_list("skip_reason", flat=True)
+        ) == {"flow_inactive"}
+
+
+@pytest.mark.django_db
+def test_merchants_only_see_their_own_flows():
+    first, second = MerchantFactory(), MerchantFactory()
+    default_flows_install(merchant=first)
+    with merchant_scope(second):
+        from flows.models import Flow
+
+        assert not Flow.objects.exists()

@@ -1,0 +1,113 @@
+"""Merchant templates are untrusted: validated when saved, rendered in a sandbox with plain data."""
+
+from datetime import UTC, datetime, time
+
+import pytest
+
+from flows.content import freeze, sample_context
+from flows.models import FlowSettings, FlowStep
+from flows.rendering import html_to_text, render_source, template_problems, track_links
+from flows.scheduling import due_time
+
+
+@pytest.fixture
+def sample(merchant):
+    return sample_context(merchant=merchant, language="en", flow_settings=FlowSettings(merchant=merchant))
+
+
+@pytest.mark.django_db
+def test_a_good_template_has_no_problem(sample):
+    source = (
+        "Hi {{ customer.first_name }}, {% for item in order.items %}{{ item.title }}{% endfor %} {{ shop.name|upper }}"
+    )
+    assert template_problems(source, sample=sample, html_mode=True) == []
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("{% for item in order.items %}{{ item.title }}", "syntax error"),
+        ("{{ }}", "syntax error"),
+        ("{% if %}x{% endif %}", "syntax error"),
+        ("{{ customer.nickname }}", "Unknown variable: customer.nickname"),
+        ("{{ cutsomer.first_name }}", "Unknown variable: cutsomer.first_name"),
+        ("{% if coupon %}{{ coupon }}{% endif %}", "Unknown variable: coupon"),
+        ("{% if True %}{% else %}{{ order.secret }}{% endif %}", "Unknown variable: order.secret"),
+        ("{{ order.__class__ }}", "syntax error"),
+        ("{{ order.items.0.__dict__ }}", "syntax error"),
+        ("{% load static %}", "syntax error"),
+        ("{% include 'base.html' %}", "syntax error"),
+        ("{% extends 'base.html' %}", "syntax error"),
+        ("{% debug %}", "syntax error"),
+        ("{% url 'home' %}", "syntax error"),
+        ("{{ customer.first_name|safe }}", "syntax error"),
+        ("{% autoescape off %}{{ customer.first_name }}{% endautoescape %}", "syntax error"),
+        ("{{ customer.first_name|ljust:'99999999' }}", "syntax error"),
+    ],
+)
+def test_bad_templates_are_refused_with_a_reason(sample, source, expected):
+    problems = template_problems(source, sample=sample, html_mode=True)
+    assert problems and expected in problems[0].lower().replace("unknown", "Unknown"), problems
+
+
+@pytest.mark.django_db
+def test_unknown_variable_message_lists_what_is_available(sample):
+    [problem] = template_problems("{{ customer.nickname }}", sample=sample, html_mode=False)
+    assert "customer.first_name" in problem and "order.items (title" in problem
+
+
+def test_templates_cannot_mutate_or_reach_beyond_plain_data():
+    data = freeze({"customer": {"first_name": "Ana"}, "order": {"items": [{"title": "A"}]}})
+    assert (
+        render_source("{{ customer.clear }}{{ order.items.pop }}{{ customer.first_name }}", data, html_mode=True)
+        == "Ana"
+    )
+    assert render_source("{{ customer.first_name }}", data, html_mode=True) == "Ana"
+
+
+def test_customer_data_is_escaped_in_html_but_not_in_text():
+    data = freeze({"customer": {"first_name": "<script>x</script> & Co"}})
+    assert render_source("{{ customer.first_name }}", data, html_mode=True) == "&lt;script&gt;x&lt;/script&gt; &amp; Co"
+    assert render_source("{{ customer.first_name }}", data, html_mode=False) == "<script>x</script> & Co"
+
+
+def test_text_alternative_keeps_links_and_paragraphs():
+    text = html_to_text(
+        '<h1>Hi</h1><p>Read <a href="https://shop.example.com/a?x=1&amp;y=2">the guide</a></p><ul><li>One</li></ul>'
+    )
+    assert text == "Hi\n\nRead the guide (https://shop.example.com/a?x=1&y=2)\n\n- One"
+
+
+def test_only_links_to_the_shops_domains_are_tracked():
+    markup = '<a href="https://shop.example.com/p">a</a> <a href="https://www.shop.example.com/q">b</a> <a href="https://evil.example.net/">c</a>'
+    tracked = track_links(markup, wrap=lambda url: f"https://us/c/{url}", domains=["shop.example.com"])
+    assert 'href="https://us/c/https://shop.example.com/p"' in tracked
+    assert 'href="https://us/c/https://www.shop.example.com/q"' in tracked
+    assert 'href="https://evil.example.net/"' in tracked
+
+
+@pytest.mark.parametrize(
+    ("anchor", "days", "expected"),
+    [
+        # Paris, spring forward on 2025-03-30: J+2 at 15:00 local stays 15:00 local (13:00 UTC, not 14:00)
+        (datetime(2025, 3, 28, 14, 0, tzinfo=UTC), 2, datetime(2025, 3, 30, 13, 0, tzinfo=UTC)),
+        # placed 20:00 local: window pushes to the next day 10:00 local, after the change (08:00 UTC)
+        (datetime(2025, 3, 27, 19, 0, tzinfo=UTC), 2, datetime(2025, 3, 30, 8, 0, tzinfo=UTC)),
+        # fall back on 2025-10-26: 09:00 local is before the window -> 10:00 local = 09:00 UTC
+        (datetime(2025, 10, 24, 7, 0, tzinfo=UTC), 2, datetime(2025, 10, 26, 9, 0, tzinfo=UTC)),
+    ],
+)
+def test_send_window_across_daylight_saving_changes(anchor, days, expected):
+    import zoneinfo
+
+    step = FlowStep(delay_days=days, window_start=time(10, 0), window_end=time(18, 0))
+    assert due_time(anchor_at=anchor, step=step, tz=zoneinfo.ZoneInfo("Europe/Paris")) == expected
+
+
+def test_window_start_inside_the_spring_gap_moves_forward():
+    import zoneinfo
+
+    step = FlowStep(delay_days=1, window_start=time(2, 30), window_end=time(6, 0))
+    due = due_time(anchor_at=datetime(2025, 3, 29, 0, 30, tzinfo=UTC), step=step, tz=zoneinfo.ZoneInfo("Europe/Paris"))
+    assert due == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # 03:30 CEST: 02:30 does not exist that day
