@@ -135,3 +135,34 @@ def step_stats(*, step: FlowStep) -> dict:
         "bounce_rate": _rate(counts["bounced"], counts["sent"]),
         "revenue": revenue,
     }
+
+
+def message_timeline_entries(order: Order):
+    """The order's emails as entries of its timeline (orders.selectors.order_timeline)."""
+    from orders.selectors import TimelineEntry
+
+    for item in messages_for_order(order):
+        status = item["status"]
+        if item["sent_at"]:
+            detail = item["recipient"]
+        elif item["skip_reason"]:
+            detail = item["skip_reason_label"]
+        else:
+            detail = item["error"]
+        yield TimelineEntry(
+            occurred_at=item["sent_at"] or item["due_at"],
+            kind=f"email.{status}",
+            label=f"{item['step']} ({status})",
+            detail=detail,
+            source="flows",
+            payload={
+                "scheduled_message_id": item["id"],
+                "step": item["step"],
+                "flow": item["flow"],
+                "status": status,
+                "due_at": item["due_at"].isoformat(),
+                "sent_at": item["sent_at"].isoformat() if item["sent_at"] else None,
+                "skip_reason": item["skip_reason"],
+                "subject": item["subject"],
+            },
+        )

@@ -48,6 +48,7 @@ def order_number_q(number: str) -> Q:
 
 def order_list(*, merchant: Merchant) -> QuerySet[Order]:
     """Orders with their customer, line items and shipments loaded in a fixed number of queries."""
+    from flows.models import ScheduledMessage
     from tracking.models import Shipment
 
     return (
@@ -56,6 +57,12 @@ def order_list(*, merchant: Merchant) -> QuerySet[Order]:
         .prefetch_related(
             Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant).order_by("id")),
             Prefetch("shipments", queryset=Shipment.objects.filter(merchant=merchant).order_by("created_at", "id")),
+            Prefetch(
+                "scheduled_messages",
+                queryset=ScheduledMessage.objects.filter(merchant=merchant)
+                .select_related("step", "message")
+                .order_by("due_at", "id"),
+            ),
         )
         .order_by("-placed_at", "-id")
     )

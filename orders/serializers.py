@@ -203,10 +203,22 @@ class ShippingAddressSerializer(serializers.Serializer):
     country = serializers.CharField(source="shipping_country")
 
 
+class OrderMessageSerializer(serializers.Serializer):
+    """An email of the order's flows: scheduled, sent, or skipped with its reason."""
+
+    id = serializers.IntegerField()
+    step = serializers.CharField(source="step.name")
+    status = serializers.CharField()
+    due_at = serializers.DateTimeField()
+    sent_at = serializers.DateTimeField(source="message.sent_at", default=None)
+    skip_reason = serializers.CharField()
+
+
 class OrderSerializer(serializers.ModelSerializer):
     customer = OrderCustomerSerializer(allow_null=True)
     line_items = LineItemSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
+    messages = OrderMessageSerializer(source="scheduled_messages", many=True, read_only=True)
     shipping_address = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(source="source_updated_at", allow_null=True)
 
@@ -235,6 +247,7 @@ class OrderSerializer(serializers.ModelSerializer):
             "shipping_address",
             "line_items",
             "shipments",
+            "messages",
             "source_platform",
             "test",
         ]
