@@ -4,7 +4,8 @@ Starts gunicorn on 127.0.0.1 against a PostgreSQL database of its own, creates a
 an order with 2 shipments and 30 tracking events, then measures in the same run:
 
 1. the reference: a bare template page (the tracking 404 page: base layout, i18n, no query);
-2. the order's tracking page (token check, 8 queries, the page view written, full template).
+2. the order's tracking page (token check, 2 queries once its timeline is cached: the order and the
+   page view INSERT; the timeline cached per order, rebuilt after any change).
 
     python bench/tracking_page.py --requests 2000 --concurrency 8
 

@@ -22,6 +22,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
 
+from .cache_version import order_cache_version_bump
 from .models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -53,6 +54,8 @@ def event_record(
             merchant=merchant, order=order, kind=kind, payload=payload or {}, occurred_at=occurred_at or timezone.now()
         )
     transaction.on_commit(lambda: _enqueue_publish(event.pk))
+    if order is not None:  # every change to an order records an event: pages cached from it are stale
+        order_cache_version_bump(order.pk)
     return event
 
 

@@ -2,28 +2,39 @@
 and suggestion clicks. No login: the page's link carries a signed token (tracking/tokens.py).
 """
 
+import functools
+import logging
 import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
 from django.http import HttpResponseRedirect
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
+from orders.cache_version import order_cache_version
 from orders.models import Order
 
 from . import selectors, services
 from .forms import LookupForm, WismoForm
-from .models import Product
+from .models import Product, RecommendationRule
 from .tokens import BadToken, recommendation_token, recommendation_token_read, tracking_page_path, tracking_token_read
+
+logger = logging.getLogger(__name__)
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 LOOKUP_LIMIT = 10  # attempts per client address
 LOOKUP_WINDOW_SECONDS = 15 * 60
+# Entries are replaced as soon as the order changes; the expiry only bounds how long a page rendered
+# by an older release (template, translations) can be served after a deploy.
+TIMELINE_CACHE_SECONDS = 60 * 60
+TIMELINE_FORMAT = 1  # raise when the cached entry's shape changes
 
 
 def _not_found(request):
@@ -63,25 +74,31 @@ def _time_zone(order: Order, merchant: Merchant):
 
 @require_http_methods(["GET", "HEAD"])
 def tracking_page(request, token):
-    found = _merchant_and_order_id(token)
-    if found is None:
+    try:
+        merchant_id, order_id = tracking_token_read(token)
+    except BadToken:
         return _not_found(request)
-    merchant, order_id = found
+    order = selectors.tracking_page_order(merchant_id=merchant_id, order_id=order_id)
+    if order is None:
+        return _not_found(request)
+    merchant = order.merchant
     with merchant_scope(merchant):
-        data = selectors.tracking_page_data(merchant=merchant, order_id=order_id)
-        if data is None:
-            return _not_found(request)
-        order = data["order"]
         language = _language(request, order=order, merchant=merchant)
         tz = _time_zone(order, merchant)
         with translation.override(language), timezone.override(tz):
-            products = selectors.recommendations_for(merchant=merchant, order=order, line_items=data["line_items"])
+            timeline = _timeline(merchant, order, language, tz)
+            products = (
+                selectors.recommendations_for(merchant=merchant, order=order, line_items=timeline["purchased"])
+                if order.recommendation_mode not in (None, RecommendationRule.Mode.OFF)
+                else []
+            )
             services.tracking_page_view_record(merchant=merchant, order=order, language=language)
             context = {
                 "merchant": merchant,
+                "order": order,
                 "token": token,
                 "language": language,
-                "steps": [str(label) for label in _step_labels()],
+                "timeline": mark_safe(timeline["html"]),  # noqa: S308 - rendered (and escaped) by _timeline
                 "recommendations": [
                     {
                         "title": p.title,
@@ -90,15 +107,52 @@ def tracking_page(request, token):
                     }
                     for p in products
                 ],
-                "wismo_form": WismoForm(),
+                "contact_fields": _contact_fields(language),
                 "contact_sent": request.GET.get("contact") == "sent",
-                **data,
             }
             response = render(request, "tracking/public/page.html", context)
     response["Content-Language"] = language
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
+
+
+def _timeline(merchant: Merchant, order: Order, language: str, tz) -> dict:
+    """The page's shipments and items as HTML, plus what suggestions need, from the cache when the
+    order has not changed since (orders/cache_version.py), else from the database.
+
+    Call with the customer's language and time zone active. The entry holds no per-request data
+    (token, CSRF token, suggestions): those are rendered around it on every request.
+    """
+    try:
+        version = order_cache_version(order.pk)  # before the reads below: see order_cache_version
+        # created_at: an order id reused after a database reset never meets an entry of the order it replaced.
+        key = f"tracking:page:{TIMELINE_FORMAT}:{order.pk}:{order.created_at.timestamp()}:{version}:{language}:{tz}"
+        cached = cache.get(key)
+    except Exception:  # the cache is an accelerator: a customer still gets the page while it is down
+        logger.warning("tracking page cache unavailable; rendering order %s uncached", order.pk, exc_info=True)
+        key = cached = None
+    if cached is not None:
+        html, purchased = cached
+        return {"html": html, "purchased": [selectors.PurchasedItem(*item) for item in purchased]}
+    data = selectors.tracking_page_data(merchant=merchant, order=order)
+    context = {"steps": [str(label) for label in _step_labels()], **data}
+    html = render_to_string("tracking/public/_timeline.html", context)
+    purchased = [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]
+    if key is not None:
+        try:
+            cache.set(key, (html, purchased), TIMELINE_CACHE_SECONDS)
+        except Exception:
+            logger.warning("tracking page cache unavailable; order %s not cached", order.pk, exc_info=True)
+    return {"html": html, "purchased": data["purchased"]}
+
+
+@functools.lru_cache(maxsize=len(LANGUAGES))
+def _contact_fields(language: str) -> str:
+    """The contact form's fields, unbound, in `language`: the same markup on every page, so built once
+    per process. The CSRF token is not part of it."""
+    with translation.override(language):
+        return WismoForm().as_p()
 
 
 def _step_labels():

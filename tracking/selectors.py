@@ -3,9 +3,10 @@
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from merchants.models import Merchant
+from merchants.scoping import merchant_scope
 from orders.models import LineItem, Order
 
 from . import carriers, windows
@@ -147,8 +148,32 @@ def _place(event: TrackingEvent) -> str:
     return ", ".join(part for part in (event.city, event.country) if part)
 
 
-def tracking_page_data(*, merchant: Merchant, order_id: int) -> dict | None:
-    """Everything the tracking page shows, as plain data, in a fixed number of queries.
+@dataclass(frozen=True)
+class PurchasedItem:
+    """What suggestions need to know about a line item; plain data, so it can be cached."""
+
+    product_id: str
+    product_type: str
+    tags: list
+
+
+def tracking_page_order(*, merchant_id: int, order_id: int) -> Order | None:
+    """The order of a tracking link with its merchant, its customer and the merchant's suggestion mode
+    (`recommendation_mode`, None without a rule), in one query; None if the order or merchant is missing."""
+    with merchant_scope(merchant_id):
+        rule_mode = RecommendationRule.objects.filter(merchant_id=OuterRef("merchant_id")).values("mode")[:1]
+        return (
+            Order.objects.filter(merchant_id=merchant_id, pk=order_id)
+            .select_related("merchant", "customer")
+            # What the page reads of the order and customer: they are wide, and this runs on every view.
+            .only("number", "language", "created_at", "merchant_id", "customer__language", "customer__time_zone")
+            .annotate(recommendation_mode=Subquery(rule_mode))
+            .first()
+        )
+
+
+def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
+    """The order's shipments and line items as the tracking page shows them, in a fixed number of queries.
 
     Labels and times are rendered later, in the customer's language and time zone.
     """
@@ -163,20 +188,10 @@ def tracking_page_data(*, merchant: Merchant, order_id: int) -> dict | None:
         )
         .order_by("created_at", "id")
     )
-    order = (
-        Order.objects.filter(merchant=merchant, pk=order_id)
-        .select_related("customer")
-        .prefetch_related(
-            Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant)),
-            Prefetch("shipments", queryset=shipments),
-        )
-        .first()
-    )
-    if order is None:
-        return None
+    line_items = list(LineItem.objects.filter(merchant=merchant, order=order).order_by("id"))
     labels = dict(S.choices)  # lazy labels: translated when the page renders
     views = []
-    for shipment in order.shipments.all():
+    for shipment in shipments.filter(order=order):
         views.append(
             ShipmentView(
                 pk=shipment.pk,
@@ -205,10 +220,13 @@ def tracking_page_data(*, merchant: Merchant, order_id: int) -> dict | None:
                 ],
             )
         )
-    return {"order": order, "line_items": list(order.line_items.all()), "shipments": views}
+    purchased = [PurchasedItem(item.product_id, item.product_type, item.tags) for item in line_items]
+    return {"line_items": line_items, "shipments": views, "purchased": purchased}
 
 
-def recommendations_for(*, merchant: Merchant, order: Order, line_items: list[LineItem]) -> list[Product]:
+def recommendations_for(
+    *, merchant: Merchant, order: Order, line_items: list[LineItem] | list[PurchasedItem]
+) -> list[Product]:
     """Up to four products by the merchant's rule, never one already in the order, only ones with a page."""
     rule = RecommendationRule.objects.filter(merchant=merchant).first()
     if rule is None or rule.mode == RecommendationRule.Mode.OFF:

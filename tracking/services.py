@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
+from orders.cache_version import order_cache_version_bump
 from orders.events import event_record
 from orders.models import LineItem, Order, OrderEvent
 
@@ -119,6 +120,7 @@ def shipment_upsert(
         shipment.save()
         if line_item_ids:
             shipment.line_items.set(LineItem.objects.filter(merchant=merchant, order=order, pk__in=line_item_ids))
+        order_cache_version_bump(order.pk)  # the tracking page shows the shipment
         if created:
             event_record(
                 merchant=merchant,
@@ -229,6 +231,7 @@ def tracking_event_add(
         _status_refresh(shipment)
         _delay_refresh(shipment)
         shipment.save()
+        order_cache_version_bump(shipment.order_id)  # a new scan changes the page even when the status does not
     return event, True
 
 
@@ -398,6 +401,7 @@ def shipment_delay_check(*, merchant: Merchant, shipment_id: int, now: datetime 
         _delay_refresh(shipment, now=now)
         if (shipment.is_delayed, shipment.delay_reason) != before:
             shipment.save(update_fields=["is_delayed", "delay_reason", "delayed_at", "updated_at"])
+            order_cache_version_bump(shipment.order_id)  # clearing a delay records no event
     return shipment
 
 
@@ -481,6 +485,7 @@ def _carrier_estimate_set(shipment: Shipment, day: date) -> None:
     shipment.estimated_delivery_from = shipment.estimated_delivery_to = day
     shipment.estimate_source = "carrier"
     shipment.save(update_fields=["estimated_delivery_from", "estimated_delivery_to", "estimate_source", "updated_at"])
+    order_cache_version_bump(shipment.order_id)
 
 
 def _unmatched_record(merchant, source, number, carrier, event: ProviderEvent | None, delivery) -> None:

@@ -1,11 +1,20 @@
 from datetime import UTC, datetime
 
 import pytest
+from django.core.cache import cache
 
 from merchants.scoping import merchant_scope
 from tests.factories import LineItemFactory, OrderFactory
 
 PLACED = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday
+
+
+@pytest.fixture(autouse=True)
+def own_cache(settings):
+    """A cache of this test's own: the configured one may be a file cache shared with other test runs,
+    whose orders have the same ids (the tracking page is cached per order)."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
 
 
 @pytest.fixture
