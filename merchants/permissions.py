@@ -17,4 +17,11 @@ class ApiKeyRolePermission(permissions.BasePermission):
             return False
         if request.method in permissions.SAFE_METHODS:
             return True
-        return role_at_least(api_key.role, getattr(view, "required_write_role", Role.AGENT))
+        required = getattr(view, "required_write_role", Role.AGENT)
+        if role_at_least(api_key.role, required):
+            return True
+        if required != Role.AGENT:
+            self.message = (
+                f"This action needs an API key with the {required} role; this key has the {api_key.role} role."
+            )
+        return False

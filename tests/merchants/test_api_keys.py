@@ -195,3 +195,10 @@ def test_unknown_api_route_answers_json_404(merchant):
     response = api_client_for(merchant).get("/api/v1/no-such-thing")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+def test_agent_key_on_an_admin_only_endpoint_is_told_which_role_it_needs(merchant):
+    agent = api_client_for(merchant, role=Role.AGENT)
+    response = agent.post("/api/v1/webhook-endpoints", {"url": "https://example.com/hook"}, format="json")
+    assert response.status_code == 403
+    assert "admin role" in response.json()["detail"]
