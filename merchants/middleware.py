@@ -4,7 +4,7 @@ in the staff member's own language."""
 from contextlib import nullcontext
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import timezone, translation
 
 from .scoping import merchant_scope
 from .selectors import membership_for_session
@@ -26,12 +26,17 @@ class CurrentMerchantMiddleware:
             if membership is not None:
                 request.membership = membership
                 request.merchant = membership.merchant
+                # Staff read times in their shop's time zone, whatever the server's.
+                timezone.activate(membership.merchant.tzinfo)
         context = merchant_scope(request.merchant) if request.merchant else nullcontext()
-        with context:
-            response = self.get_response(request)
-            if hasattr(response, "render") and not getattr(response, "is_rendered", True):
-                response.render()  # lazy templates must render inside the scope
-            return response
+        try:
+            with context:
+                response = self.get_response(request)
+                if hasattr(response, "render") and not getattr(response, "is_rendered", True):
+                    response.render()  # lazy templates must render inside the scope
+                return response
+        finally:
+            timezone.deactivate()
 
     def activate_language(self, request):
         """A signed-in person sees every staff page in the language of their profile."""

@@ -183,3 +183,18 @@ def test_403_page_for_a_viewer(merchant):
     response = login_as(Client(), user, merchant).get(reverse("settings:api-keys"))
     assert response.status_code == 403
     assert "Your role in this shop does not give access" in response.text
+
+
+def test_dashboard_shows_times_in_the_shops_time_zone(client, merchant, owner):
+    from datetime import UTC, datetime
+
+    from merchants.scoping import merchant_scope
+    from tests.conftest import login_as
+    from tests.factories import OrderFactory
+
+    merchant.time_zone = "Asia/Tokyo"
+    merchant.save()
+    with merchant_scope(merchant):
+        order = OrderFactory(merchant=merchant, placed_at=datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
+    page = login_as(client, owner, merchant).get(f"/app/orders/{order.pk}/").content.decode()
+    assert "March 3, 2026" in page or "Mar. 3, 2026" in page  # 15:00 UTC is past midnight in Tokyo
