@@ -341,25 +341,30 @@ def customer_upsert(*, merchant: Merchant, data: CustomerInput) -> tuple[Custome
     if errors:
         raise OrderValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
-        _lock_email(merchant, data.email)
-        customer = _customer_find(merchant, data)
-        if customer is not None:
-            changed = _customer_apply(customer, data)
-            if changed:
-                customer.save(update_fields=[*changed, "updated_at"])
-            return customer, False
-        customer = Customer(merchant=merchant)
-        _customer_apply(customer, data)
-        try:
-            with transaction.atomic():
-                customer.save()
-        except IntegrityError:  # created by a concurrent request with the same external id
-            customer = Customer.objects.select_for_update().get(merchant=merchant, external_id=data.external_id)
-            changed = _customer_apply(customer, data)
-            if changed:
-                customer.save(update_fields=[*changed, "updated_at"])
-            return customer, False
-        return customer, True
+        return _customer_upsert_in_transaction(merchant, data)
+
+
+def _customer_upsert_in_transaction(merchant: Merchant, data: CustomerInput) -> tuple[Customer, bool]:
+    """customer_upsert's writes, for a caller already in a transaction and the merchant's scope."""
+    _lock_email(merchant, data.email)
+    customer = _customer_find(merchant, data)
+    if customer is not None:
+        changed = _customer_apply(customer, data)
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        return customer, False
+    customer = Customer(merchant=merchant)
+    _customer_apply(customer, data)
+    try:
+        with transaction.atomic():
+            customer.save()
+    except IntegrityError:  # created by a concurrent request with the same external id
+        customer = Customer.objects.select_for_update().get(merchant=merchant, external_id=data.external_id)
+        changed = _customer_apply(customer, data)
+        if changed:
+            customer.save(update_fields=[*changed, "updated_at"])
+        return customer, False
+    return customer, True
 
 
 # --- Orders ------------------------------------------------------------------------------------
@@ -406,6 +411,32 @@ def _line_item_key(item, index: int):
     return ("position", index)
 
 
+def _line_item_values(item: LineItemInput, unit_price: Decimal) -> dict:
+    return {
+        "external_id": item.external_id,
+        "sku": item.sku,
+        "product_id": item.product_id,
+        "variant_id": item.variant_id,
+        "title": item.title.strip(),
+        "variant_title": item.variant_title,
+        "quantity": item.quantity,
+        "unit_price": unit_price,
+        "product_type": item.product_type,
+        "tags": list(item.tags),
+        "image_url": item.image_url,
+    }
+
+
+def _line_items_create(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> None:
+    """The line items of a new order, in one INSERT (in input order, so ids follow positions)."""
+    LineItem.objects.bulk_create(
+        [
+            LineItem(merchant=order.merchant, order=order, **_line_item_values(item, unit_price))
+            for item, unit_price in zip(items, unit_prices, strict=True)
+        ]
+    )
+
+
 def _line_items_sync(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> bool:
     """Make the order's line items match `items`, keeping refunded quantities. Returns True if any changed."""
     existing = list(LineItem.objects.filter(order=order).order_by("id"))
@@ -415,19 +446,7 @@ def _line_items_sync(order: Order, items: list[LineItemInput], unit_prices: list
     changed = False
     kept_ids = set()
     for index, (item, unit_price) in enumerate(zip(items, unit_prices, strict=True)):
-        values = {
-            "external_id": item.external_id,
-            "sku": item.sku,
-            "product_id": item.product_id,
-            "variant_id": item.variant_id,
-            "title": item.title.strip(),
-            "variant_title": item.variant_title,
-            "quantity": item.quantity,
-            "unit_price": unit_price,
-            "product_type": item.product_type,
-            "tags": list(item.tags),
-            "image_url": item.image_url,
-        }
+        values = _line_item_values(item, unit_price)
         line = by_key.pop(_line_item_key(item, index), None)
         if line is None:
             line = LineItem.objects.create(merchant=order.merchant, order=order, **values)
@@ -489,12 +508,13 @@ def order_upsert(*, merchant: Merchant, data: OrderInput) -> tuple[Order, bool]:
         order = _order_locked(merchant, data.external_id)
         if order is not None and _is_stale(order, data):
             return order, False
-        customer = customer_upsert(merchant=merchant, data=data.customer)[0] if data.customer else None
+        # Validated with the order above; written in this transaction without a savepoint of its own.
+        customer = _customer_upsert_in_transaction(merchant, data.customer)[0] if data.customer else None
         values = _order_values(data, clean, customer)
         if order is None:
             order = _order_try_create(merchant, data.external_id, values)
             if order is not None:
-                _line_items_sync(order, data.line_items, clean.unit_prices)
+                _line_items_create(order, data.line_items, clean.unit_prices)
                 event_record(merchant=merchant, kind="order.created", order=order, payload={"order_id": order.pk})
                 if data.cancelled_at:
                     _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)

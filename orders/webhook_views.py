@@ -20,7 +20,6 @@ from django.views.decorators.http import require_POST
 from merchants.access import staff_view
 from merchants.models import Role
 from merchants.scoping import get_for_merchant
-from merchants.services import integration_secrets
 
 from . import shopify, woocommerce
 from .models import DataExport, WebhookDelivery
@@ -31,7 +30,7 @@ from .webhooks import (
     delivery_replay,
     delivery_store,
     max_body_bytes,
-    merchant_for_slug,
+    merchant_and_secrets,
     request_headers,
     security_log,
     signature_valid,
@@ -46,9 +45,9 @@ def _answer(http_status: int, **content) -> JsonResponse:
     return JsonResponse(content, status=http_status)
 
 
-def _received(request: HttpRequest, merchant_slug: str, *, signature_header: str):
-    """Common door checks. Returns (merchant, body, secrets) or an error response."""
-    merchant = merchant_for_slug(merchant_slug)
+def _received(request: HttpRequest, merchant_slug: str, *, source: str, signature_header: str):
+    """Common door checks. Returns (merchant, body, signature) or an error response."""
+    merchant, _secrets = merchant_and_secrets(merchant_slug, source)
     if merchant is None:
         return _answer(404, error="No merchant has this address. Check the webhook URL.")
     try:
@@ -58,16 +57,24 @@ def _received(request: HttpRequest, merchant_slug: str, *, signature_header: str
     return merchant, body, request.headers.get(signature_header, "")
 
 
-def _verified(request, merchant, body, signature, *, source: str, keys=lambda secrets: secrets) -> JsonResponse | None:
-    """None if the signature is good; else a 401 (and a security log line). Nothing is stored."""
+def _verified(request, merchant, body, signature, *, source: str, keys=lambda secrets: secrets):
+    """(merchant, None) if the signature is good; else (merchant, a 401) and a security log line.
+
+    The secrets come from the per-process cache; a mismatch is checked again against fresh rows,
+    so a secret added a moment ago verifies at once. Nothing is stored.
+    """
     if not signature:
         security_log(request, source=source, merchant_slug=merchant.slug, reason="missing signature")
-        return _answer(401, error="The signature header is missing.")
-    secrets = keys(integration_secrets(merchant=merchant, provider=source))
-    if not signature_valid(body=body, signature=signature, secrets=secrets):
-        security_log(request, source=source, merchant_slug=merchant.slug, reason="bad signature")
-        return _answer(401, error="The signature does not match the body with this shop's secret.")
-    return None
+        return merchant, _answer(401, error="The signature header is missing.")
+    slug = merchant.slug
+    cached_merchant, secrets = merchant_and_secrets(slug, source)
+    if cached_merchant is not None and signature_valid(body=body, signature=signature, secrets=keys(secrets)):
+        return cached_merchant, None
+    fresh_merchant, secrets = merchant_and_secrets(slug, source, fresh=True)
+    if fresh_merchant is not None and signature_valid(body=body, signature=signature, secrets=keys(secrets)):
+        return fresh_merchant, None
+    security_log(request, source=source, merchant_slug=slug, reason="bad signature")
+    return merchant, _answer(401, error="The signature does not match the body with this shop's secret.")
 
 
 def _store_and_answer(*, merchant, source, delivery_id, topic, headers, body, payload_error, known_topic):
@@ -102,11 +109,12 @@ def _store_and_answer(*, merchant, source, delivery_id, topic, headers, body, pa
 @csrf_exempt
 @require_POST
 def shopify_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
-    received = _received(request, merchant_slug, signature_header="X-Shopify-Hmac-Sha256")
+    received = _received(request, merchant_slug, source=shopify.SOURCE, signature_header="X-Shopify-Hmac-Sha256")
     if isinstance(received, HttpResponse):
         return received
     merchant, body, signature = received
-    if refused := _verified(request, merchant, body, signature, source=shopify.SOURCE):
+    merchant, refused = _verified(request, merchant, body, signature, source=shopify.SOURCE)
+    if refused:
         return refused
     topic = request.headers.get("X-Shopify-Topic", "").strip()
     webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
@@ -136,16 +144,17 @@ def shopify_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
 @csrf_exempt
 @require_POST
 def woocommerce_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
-    received = _received(request, merchant_slug, signature_header="X-WC-Webhook-Signature")
+    received = _received(request, merchant_slug, source=woocommerce.SOURCE, signature_header="X-WC-Webhook-Signature")
     if isinstance(received, HttpResponse):
         return received
     merchant, body, signature = received
     if not signature and WOOCOMMERCE_PING.fullmatch(body.strip()):
         # Sent once, unsigned, when the shop creates the webhook; it wants exactly 200.
         return _answer(200, status="ignored")
-    if refused := _verified(
+    merchant, refused = _verified(
         request, merchant, body, signature, source=woocommerce.SOURCE, keys=woocommerce.signing_keys
-    ):
+    )
+    if refused:
         return refused
     topic = request.headers.get("X-WC-Webhook-Topic", "").strip()
     delivery_header = request.headers.get("X-WC-Webhook-Delivery-ID", "").strip()
