@@ -5,11 +5,14 @@ mappings of strings and tuples (see `freeze`). `order_context` builds it from an
 `sample_context` from a made-up order with the same shape, for previews and validation.
 """
 
-from datetime import datetime
+import functools
+from datetime import date, datetime
 from decimal import Decimal
 from types import MappingProxyType
 
+from django.core.signals import setting_changed
 from django.db.models import Count, Max
+from django.dispatch import receiver
 from django.utils import formats, translation
 
 from merchants.models import Merchant
@@ -39,6 +42,21 @@ def language_for(order: Order, merchant: Merchant) -> str:
 
 
 def money(amount: Decimal, currency: str, language: str) -> str:
+    return _money(amount, currency, language)
+
+
+def local_date(moment, tz, language: str) -> str:
+    if moment is None:
+        return ""
+    if isinstance(moment, datetime):
+        moment = moment.astimezone(tz).date()
+    return _date(moment, language)
+
+
+# Formatting under translation.override costs more than the rest of the context together, and a
+# batch repeats the same few prices and dates: each (value, language) is formatted once.
+@functools.lru_cache(maxsize=4096)
+def _money(amount: Decimal, currency: str, language: str) -> str:
     with translation.override(language):
         number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
@@ -47,13 +65,16 @@ def money(amount: Decimal, currency: str, language: str) -> str:
     return f"{symbol}{number}" if len(symbol) == 1 else f"{number} {symbol}"
 
 
-def local_date(moment, tz, language: str) -> str:
-    if moment is None:
-        return ""
-    if isinstance(moment, datetime):
-        moment = moment.astimezone(tz).date()
+@functools.lru_cache(maxsize=4096)
+def _date(day: date, language: str) -> str:
     with translation.override(language):
-        return formats.date_format(moment, "DATE_FORMAT")
+        return formats.date_format(day, "DATE_FORMAT")
+
+
+@receiver(setting_changed)
+def _forget_formats(**kwargs):
+    _money.cache_clear()
+    _date.cache_clear()
 
 
 def tracking_url_for(order: Order) -> str:

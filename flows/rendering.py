@@ -9,6 +9,7 @@ They only ever see plain data (flows/content.py). They are validated when saved
 import functools
 import html
 import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -20,7 +21,7 @@ from django.template.base import Variable, VariableNode
 from django.template.defaulttags import ForNode, WithNode
 from django.template.loader import get_template
 from django.utils import translation
-from django.utils.html import strip_tags
+from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -245,30 +246,89 @@ def compose(
     data = freeze(context)
     subject = " ".join(render_source(template.subject, data, html_mode=False).split())
     links = context["links"]
-    with translation.override(language):
-        footer = _layout("flows/email/footer.txt").render(
-            {"shop": context["shop"], "links": links, "marketing": marketing}
-        )
-        if plain_text_only or not template.html_body.strip():
-            text = render_source(template.text_body, data, html_mode=False).strip()
-            return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
-        body = render_source(template.html_body, data, html_mode=True)
-        preheader = " ".join(render_source(template.preheader, data, html_mode=False).split())
-        page = _layout("flows/email/layout.html").render(
-            {
-                "body": mark_safe(body),  # noqa: S308 - rendered by the sandbox engine with autoescape on
-                "preheader": preheader,
-                "subject": subject,
-                "shop": context["shop"],
-                "links": links,
-                "marketing": marketing,
-                "language": language,
-            },
-        )
+    values = {"preferences": links["preferences"], "unsubscribe": links["unsubscribe"]}
+    footer = _skeleton("flows/email/footer.txt", _shop_key(context["shop"]), marketing, language).fill(values)
+    if plain_text_only or not template.html_body.strip():
+        text = render_source(template.text_body, data, html_mode=False).strip()
+        return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
+    body = render_source(template.html_body, data, html_mode=True)
+    preheader = " ".join(render_source(template.preheader, data, html_mode=False).split())
+    layout = _skeleton("flows/email/layout.html", _shop_key(context["shop"]), marketing, language)
+    page = layout.fill(
+        {
+            # Autoescaped like the layout would; the body was rendered by the sandbox with autoescape on.
+            "body": layout.inline_body(body),
+            "preheader": escape(preheader),
+            "subject": escape(subject),
+            "preferences": escape(values["preferences"]),
+            "unsubscribe": escape(values["unsubscribe"]),
+        }
+    )
     if wrap_link is not None:
         page = track_links(page, wrap=wrap_link, domains=list(domains))
     text = render_source(template.text_body, data, html_mode=False).strip() or html_to_text(body)
-    return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=_inline(page))
+    return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=page)
+
+
+# A per-process marker no template output can contain by chance.
+_SLOT = f"flowsslot{uuid.uuid4().hex}"
+_SLOT_RE = re.compile(rf"{_SLOT}_(\w+?)_")
+
+
+class _Skeleton:
+    """A layout rendered once per shop, language and kind, with marked slots for per-email values.
+
+    An HTML layout is CSS-inlined once, markers included; each email then inlines only its body,
+    as a fragment inside a copy of the element that holds it (so `.content p` rules still apply).
+    """
+
+    def __init__(self, rendered: str, *, html: bool = False):
+        self.css, self.body_parent = "", None
+        if html:
+            self.css = "\n".join(_STYLE_RE.findall(rendered))
+            before_body = rendered.split(f"{_SLOT}_body_")[0]
+            self.body_parent = _TAG_RE.findall(before_body)[-1]  # e.g. ('<div class="content">', 'div')
+            rendered = _inliner.inline(rendered)
+        parts = _SLOT_RE.split(rendered)  # literal, slot name, literal, slot name, ...
+        self.literals, self.slots = parts[0::2], parts[1::2]
+
+    def inline_body(self, body: str) -> str:
+        opening, tag = self.body_parent
+        inlined = _inliner.inline_fragment(f"{opening}{body}</{tag}>", self.css)
+        start, end = inlined.index(">") + 1, inlined.rindex(f"</{tag}>")
+        inlined = inlined[start:end]
+        if "<pre" in inlined.lower():  # a line break there would show
+            return inlined
+        # Lines of at most 998 characters (RFC 5322) let the HTML part go out as 8bit instead of
+        # quoted-printable: a break between blocks changes nothing on screen and saves encoding it.
+        return _BLOCK_END_RE.sub("\\g<0>\n", inlined)
+
+    def fill(self, values: Mapping) -> str:
+        out = [self.literals[0]]
+        for name, literal in zip(self.slots, self.literals[1:], strict=True):
+            out.append(values[name])
+            out.append(literal)
+        return "".join(out)
+
+
+_STYLE_RE = re.compile(r"(?is)<style\b[^>]*>(.*?)</style>")
+_BLOCK_END_RE = re.compile(r"(?i)</(?:p|div|h[1-6]|ul|ol|li|table|tr)>(?!\n)")
+_TAG_RE = re.compile(r"(<([a-zA-Z][a-zA-Z0-9]*)\b[^>]*>)")
+
+
+def _shop_key(shop: Mapping) -> tuple:
+    return tuple(sorted(shop.items()))
+
+
+@functools.lru_cache(maxsize=256)
+def _skeleton(name: str, shop_key: tuple, marketing: bool, language: str) -> _Skeleton:
+    slot = {key: mark_safe(f"{_SLOT}_{key}_") for key in ("body", "preheader", "subject")}  # noqa: S308 - markers
+    links = {key: mark_safe(f"{_SLOT}_{key}_") for key in ("preferences", "unsubscribe")}  # noqa: S308
+    with translation.override(language):
+        rendered = _layout(name).render(
+            {**slot, "shop": dict(shop_key), "links": links, "marketing": marketing, "language": language}
+        )
+    return _Skeleton(rendered, html=name.endswith(".html"))
 
 
 @functools.lru_cache(maxsize=4)
@@ -278,10 +338,6 @@ def _layout(name: str):
 
 
 _inliner = css_inline.CSSInliner(keep_style_tags=False, load_remote_stylesheets=False)
-
-
-def _inline(page: str) -> str:
-    return _inliner.inline(page)
 
 
 def site_host() -> str:

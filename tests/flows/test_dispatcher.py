@@ -247,3 +247,16 @@ def test_merchants_only_see_their_own_flows():
         from flows.models import Flow
 
         assert not Flow.objects.exists()
+
+
+def test_non_ascii_subject_survives_mime_encoding():
+    from email import message_from_bytes
+    from email.header import decode_header, make_header
+
+    from flows.dispatcher import FlowEmail
+
+    for subject in ["Bienvenue chez Maison Lumière, Zoé — votre commande #10042 est confirmée et arrive bientôt", "Hi"]:
+        email = FlowEmail(subject=subject, body="x", from_email="shop@example.com", to=["zoe@example.org"])
+        parsed = message_from_bytes(email.message().as_bytes())
+        assert str(make_header(decode_header(parsed["Subject"]))) == subject
+        assert email.subject == subject  # the object keeps the readable subject

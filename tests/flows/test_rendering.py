@@ -111,3 +111,66 @@ def test_window_start_inside_the_spring_gap_moves_forward():
     step = FlowStep(delay_days=1, window_start=time(2, 30), window_end=time(6, 0))
     due = due_time(anchor_at=datetime(2025, 3, 29, 0, 30, tzinfo=UTC), step=step, tz=zoneinfo.ZoneInfo("Europe/Paris"))
     assert due == datetime(2025, 3, 30, 1, 30, tzinfo=UTC)  # 03:30 CEST: 02:30 does not exist that day
+
+
+@pytest.mark.django_db
+def test_composed_layout_escapes_per_email_values_and_styles_the_body(merchant):
+    from types import SimpleNamespace
+
+    from flows.content import shop_context
+    from flows.rendering import compose
+
+    template = SimpleNamespace(
+        subject="Hi {{ customer.first_name }}",
+        preheader="For {{ customer.first_name }}",
+        html_body="<p>Hello {{ customer.first_name }}</p>",
+        text_body="",
+    )
+
+    def render(first_name, language, shop_name):
+        shop = {**shop_context(merchant), "name": shop_name}
+        links = {"preferences": f"https://us.example/p/{first_name}/", "unsubscribe": "https://us.example/u/?a=1&b=2"}
+        context = {"customer": {"first_name": first_name}, "shop": shop, "links": links}
+        return compose(
+            template=template,
+            context=context,
+            merchant=merchant,
+            plain_text_only=False,
+            marketing=True,
+            language=language,
+        )
+
+    email = render("<b>Zoé</b>", "fr", "Maison & Co")
+    assert "<b>Zoé</b>" not in email.html and "&lt;b&gt;Zoé&lt;/b&gt;" in email.html  # body, title and preheader
+    assert email.html.count("&lt;b&gt;Zoé") == 4  # body, title, preheader and the preference link
+    assert '<p style="margin: 0 0 16px 0;">Hello' in email.html  # the layout's `.content p` rule reached the body
+    assert 'href="https://us.example/u/?a=1&amp;b=2"' in email.html
+    assert "Se désinscrire" in email.html and "Maison &amp; Co" in email.html
+    assert "flowsslot" not in email.html + email.text
+    # The layout is rendered once per shop and language, never reused across them.
+    other = render("Ann", "en", "Other Shop")
+    assert "Unsubscribe" in other.html and "Other Shop" in other.html and "Maison" not in other.html
+    assert "https://us.example/p/Ann/" in other.html and "Zoé" not in other.html
+
+
+@pytest.mark.django_db
+def test_html_part_of_a_long_email_is_not_quoted_printable(merchant):
+    from types import SimpleNamespace
+
+    from django.core.mail import EmailMultiAlternatives
+
+    from flows.content import shop_context
+    from flows.rendering import compose
+
+    paragraph = "<p>" + "Merci encore d'avoir choisi notre boutique. " * 3 + "</p>"
+    template = SimpleNamespace(subject="Merci", preheader="", html_body=paragraph * 30, text_body="")
+    links = {"preferences": "https://us.example/p/t/", "unsubscribe": "https://us.example/u/t/"}
+    context = {"shop": shop_context(merchant), "links": links}
+    rendered = compose(
+        template=template, context=context, merchant=merchant, plain_text_only=False, marketing=True, language="fr"
+    )
+    assert rendered.html.count("Merci encore") == 90
+    email = EmailMultiAlternatives(subject="Merci", body=rendered.text, to=["zoe@example.org"])
+    email.attach_alternative(rendered.html, "text/html")
+    html_part = email.message().get_payload()[1]
+    assert html_part["Content-Transfer-Encoding"] == "8bit"
