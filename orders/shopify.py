@@ -28,7 +28,7 @@ from .services import (
     order_upsert,
     refund_record,
 )
-from .webhooks import PayloadError, TransientError, json_parse, register_source
+from .webhooks import PayloadError, TransientError, json_object_parse, register_source
 
 SOURCE = "shopify"
 Status = WebhookDelivery.Status
@@ -76,14 +76,7 @@ FULFILLMENT_STATUSES = {"fulfilled", "partial", "restocked"}
 
 def payload_parse(topic: str, body: bytes) -> dict:
     """Parse and shape-check a signed body. Raises PayloadError with a message for the sender."""
-    try:
-        payload = json_parse(body)
-    except (ValueError, RecursionError) as exc:
-        from .webhooks import json_error_message
-
-        raise PayloadError(json_error_message(exc)) from exc
-    if not isinstance(payload, dict):
-        raise PayloadError(f"The body must be a JSON object, not {type(payload).__name__}.")
+    payload = json_object_parse(body)
     missing = [name for name in REQUIRED_FIELDS.get(topic, ()) if payload.get(name) in (None, "")]
     if missing:
         raise PayloadError(f"A {topic} payload needs the field(s): {', '.join(missing)}.")

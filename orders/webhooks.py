@@ -164,6 +164,17 @@ def json_parse(body: bytes | str):
     return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
 
 
+def json_object_parse(body: bytes | str, *, expected: str = "a JSON object") -> dict:
+    """Parse a webhook body that must be one JSON object; PayloadError says what is wrong with it."""
+    try:
+        payload = json_parse(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise PayloadError(json_error_message(exc)) from exc
+    if not isinstance(payload, dict):
+        raise PayloadError(f"The body must be {expected}, not {type(payload).__name__}.")
+    return payload
+
+
 def json_error_message(exc: Exception) -> str:
     if isinstance(exc, UnicodeDecodeError):
         return "The body is not UTF-8 encoded JSON."

@@ -10,7 +10,7 @@ Only `tracking_update` and `edd_revise` events change anything; others are store
 import json
 from datetime import UTC, datetime
 
-from orders.webhooks import PayloadError, json_error_message, json_parse
+from orders.webhooks import PayloadError, json_object_parse
 from orders.webhooks import signature_valid as base64_signature_valid
 
 from ..models import ShipmentStatus as S
@@ -48,12 +48,7 @@ def status_for(tag, subtag="") -> str:
 
 
 def parse(body: bytes, headers, *, default_tz=UTC) -> Update:
-    try:
-        payload = json_parse(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise PayloadError(json_error_message(exc)) from exc
-    if not isinstance(payload, dict):
-        raise PayloadError("The body must be a JSON object with event_id, event and msg.")
+    payload = json_object_parse(body, expected="a JSON object with event_id, event and msg")
     event_id, event = payload.get("event_id"), payload.get("event")
     if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 128:
         raise PayloadError("event_id is missing: AfterShip sends a UUID per event.")

@@ -12,7 +12,7 @@ import json
 import unicodedata
 import zoneinfo
 
-from orders.webhooks import PayloadError, json_error_message, json_parse
+from orders.webhooks import PayloadError, json_object_parse
 
 from ..models import ShipmentStatus as S
 from ..services import ProviderEvent
@@ -59,12 +59,7 @@ def status_for(value, where: str) -> str:
 
 
 def parse(body: bytes, headers, *, default_tz=UTC) -> Update:
-    try:
-        payload = json_parse(body)
-    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
-        raise PayloadError(json_error_message(exc)) from exc
-    if not isinstance(payload, dict):
-        raise PayloadError("The body must be an EasyPost Event object.")
+    payload = json_object_parse(body, expected="an EasyPost Event object")
     event_id, description = payload.get("id"), payload.get("description")
     if not isinstance(event_id, str) or not event_id.strip() or len(event_id) > 128:
         raise PayloadError("id is missing: EasyPost sends the Event id (evt_...).")
