@@ -77,7 +77,17 @@ def _verified(request, merchant, body, signature, *, source: str, keys=lambda se
     return merchant, _answer(401, error="The signature does not match the body with this shop's secret.")
 
 
-def _store_and_answer(*, merchant, source, delivery_id, topic, headers, body, payload_error, known_topic):
+def _store_and_answer(*, merchant, adapter, delivery_id, topic, headers, body):
+    """Store the signed delivery (failed when its body is malformed) and answer the shop.
+
+    `adapter` is the platform module (shopify, woocommerce): its SOURCE, TOPICS and payload_parse.
+    """
+    source, known_topic = adapter.SOURCE, topic in adapter.TOPICS
+    try:
+        adapter.payload_parse(topic, body)
+        payload_error = None
+    except PayloadError as exc:
+        payload_error = exc
     if payload_error is not None:
         delivery_store(
             merchant=merchant,
@@ -123,21 +133,13 @@ def shopify_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
         return _answer(400, error=f"Missing header(s): {', '.join(missing)}.")
     if len(webhook_id) > MAX_DELIVERY_ID or len(topic) > 64:
         return _answer(400, error="X-Shopify-Webhook-Id or X-Shopify-Topic is too long.")
-    known_topic = topic in shopify.TOPICS
-    payload_error = None
-    try:
-        shopify.payload_parse(topic, body)
-    except PayloadError as exc:
-        payload_error = exc
     return _store_and_answer(
         merchant=merchant,
-        source=shopify.SOURCE,
+        adapter=shopify,
         delivery_id=webhook_id,
         topic=topic,
         headers=request_headers(request, ("x-shopify-",)),
         body=body,
-        payload_error=payload_error,
-        known_topic=known_topic,
     )
 
 
@@ -170,20 +172,13 @@ def woocommerce_webhook(request: HttpRequest, merchant_slug: str) -> HttpRespons
     # WooCommerce derives the delivery id from the webhook id and the current second, so two
     # different deliveries can share it: the body's digest makes the key unique per content.
     delivery_id = f"{delivery_header}:{hashlib.sha256(body).hexdigest()}"
-    payload_error = None
-    try:
-        woocommerce.payload_parse(topic, body)
-    except PayloadError as exc:
-        payload_error = exc
     return _store_and_answer(
         merchant=merchant,
-        source=woocommerce.SOURCE,
+        adapter=woocommerce,
         delivery_id=delivery_id,
         topic=topic,
         headers=request_headers(request, ("x-wc-",)),
         body=body,
-        payload_error=payload_error,
-        known_topic=topic in woocommerce.TOPICS,
     )
 
 
