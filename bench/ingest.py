@@ -61,7 +61,7 @@ def environment(args) -> dict:
         DJANGO_SETTINGS_MODULE="config.settings",
         DATABASE_URL=args.database_url,
         CELERY_BROKER_URL=args.broker_url,
-        CACHE_URL="locmemcache://",
+        CACHE_URL=args.broker_url.replace("redis://", "rediscache://"),  # shared, as in production: the drain flag
         LOG_LEVEL="WARNING",
         DB_POOL_MAX="20",
         PYTHONPATH=str(ROOT),

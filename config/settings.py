@@ -121,6 +121,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (rate limits, throttles) -------------------------------------------
 CACHES = {"default": env.cache("CACHE_URL", default=f"filecache://{VAR_DIR / 'cache'}")}
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "config.cache.RedisCache"  # one client per pool, not one per call
 
 # --- Auth ---------------------------------------------------------------------
 AUTH_USER_MODEL = "merchants.User"
@@ -215,8 +217,8 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.poll_active_shipments",
         "schedule": crontab(minute="*/30"),
     },
-    "requeue-stuck-webhook-deliveries": {
-        "task": "orders.tasks.requeue_stuck_webhook_deliveries",
+    "drain-stuck-webhook-deliveries": {
+        "task": "orders.tasks.drain_stuck_webhook_deliveries",
         "schedule": crontab(minute="*/5"),
     },
     "dispatch-due-messages": {
@@ -262,6 +264,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
 }
+
+# --- Inbound webhooks and order events (orders/drains.py) ---------------------
+# Drain tasks queued per burst of inbound webhook deliveries (each claims the next free one).
+WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=2)
+EVENT_DRAIN_TASKS = env.int("EVENT_DRAIN_TASKS", default=2)  # the same for order events' fan-out
 
 # --- Outbound webhooks ---------------------------------------------------------
 # Loopback and private addresses are refused as webhook targets unless allowed (tests, demos).

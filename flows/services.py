@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
+from orders.events import publish_memo
 from orders.models import Order, OrderEvent
 
 from .content import language_for, sample_context
@@ -136,9 +137,13 @@ def _trigger_time(event: OrderEvent) -> datetime:
 
 
 def flows_for_event(event: OrderEvent) -> list[Flow]:
-    flows = Flow.objects.filter(active=True).prefetch_related("steps")
+    def active_flows():
+        return list(Flow.objects.filter(active=True).prefetch_related("steps"))
+
     matching = []
-    for flow in flows.filter(trigger__in=[event.kind, Trigger.EVENT]):
+    for flow in publish_memo(("flows", event.merchant_id), active_flows):
+        if flow.trigger not in (event.kind, Trigger.EVENT):
+            continue
         if flow.trigger == Trigger.EVENT and flow.event_kind != event.kind:
             continue
         if flow.trigger == Trigger.SHIPMENT_STATUS and flow.trigger_status != event.payload.get("to"):
@@ -186,7 +191,7 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     merchant = event.merchant
     if event.order_id is None:
         return []
-    default_flows_ensure(merchant=merchant)
+    publish_memo(("flows-defaults", merchant.pk), lambda: default_flows_ensure(merchant=merchant))
     with merchant_scope(merchant), transaction.atomic():
         order = (
             Order.objects.select_related("customer", "merchant")
@@ -198,7 +203,7 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
             return []
         if event.kind == Trigger.DELIVERED:
             _reanchor_on_delivery(order)
-        flow_settings = flow_settings_get(merchant=merchant)
+        flow_settings = publish_memo(("flow-settings", merchant.pk), lambda: flow_settings_get(merchant=merchant))
         now = timezone.now()
         rows = [
             ScheduledMessage(

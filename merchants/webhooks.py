@@ -39,6 +39,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
 
+from orders.events import publish_memo
 from orders.models import Order, OrderEvent
 from tracking.models import Shipment
 
@@ -435,11 +436,11 @@ def event_fan_out(event: OrderEvent) -> list[OutboundMessage]:
     """
     if event.kind not in EVENT_TYPES:
         return []
-    endpoints = [
-        endpoint
-        for endpoint in WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)
-        if subscription_matches(endpoint.event_types, event.kind)
-    ]
+    active = publish_memo(
+        ("webhook-endpoints", event.merchant_id),
+        lambda: list(WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)),
+    )
+    endpoints = [endpoint for endpoint in active if subscription_matches(endpoint.event_types, event.kind)]
     if not endpoints:
         return []
     already = set(

@@ -1,9 +1,9 @@
 """Recording order events and fanning them out after commit.
 
-Services call `event_record(...)` inside their transaction. After commit the event is
-published: every subscriber registered for its kind runs (flows schedule emails,
-outbound webhooks queue deliveries). Subscribers must be idempotent: an event may be
-published again by the sweep if a worker died half-way.
+Services call `event_record(...)` inside their transaction. After commit a drain publishes
+it: every subscriber registered for its kind runs (flows schedule emails, outbound webhooks
+queue deliveries) in one transaction with the event's "published" mark. Subscribers must be
+idempotent: an event may be published again by the sweep if its commit was lost.
 
 Apps subscribe in their AppConfig.ready():
 
@@ -14,8 +14,11 @@ Apps subscribe in their AppConfig.ready():
 
 import logging
 from collections.abc import Callable
+from contextvars import ContextVar
 from datetime import datetime
+from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -23,6 +26,7 @@ from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
 
 from .cache_version import order_cache_version_bump
+from .drains import Drain, commit_without_waiting_for_disk
 from .models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -53,27 +57,89 @@ def event_record(
         event = OrderEvent.objects.create(
             merchant=merchant, order=order, kind=kind, payload=payload or {}, occurred_at=occurred_at or timezone.now()
         )
-    transaction.on_commit(lambda: _enqueue_publish(event.pk))
+    transaction.on_commit(publish_request)
     if order is not None:  # every change to an order records an event: pages cached from it are stale
         order_cache_version_bump(order.pk)
     return event
 
 
-def _enqueue_publish(event_id: int) -> None:
-    from .tasks import publish_event
+# Publishing runs in drains (orders/drains.py): one queued task for a burst of events.
+EVENTS = Drain("order-events", "orders.tasks.publish_events", copies=lambda: settings.EVENT_DRAIN_TASKS)
 
+
+def publish_request() -> None:
+    EVENTS.request()
+
+
+def events_publish_pending(**kwargs) -> int:
+    """Publish unpublished events, oldest first, until none is left; returns how many were taken.
+
+    An event whose subscriber fails is left unpublished (and logged) for the sweep to try again.
+    """
+    failed: set[int] = set()
+    memo = _pass_memo.set({})
     try:
-        publish_event.delay(event_id)
-    except Exception:  # broker down: the sweep republishes it later
-        logger.warning("could not enqueue event %s; the sweep will retry", event_id, exc_info=True)
+        return EVENTS.run(lambda: _publish_next(exclude=failed), **kwargs)
+    finally:
+        _pass_memo.reset(memo)
+
+
+# What subscribers read per merchant (its flows, webhook endpoints, settings) is read once per drain
+# pass rather than once per event. A pass lasts at most drains.BUDGET_SECONDS, so an edit made
+# during one reaches the events published after it within seconds.
+_pass_memo: ContextVar[dict | None] = ContextVar("publish_pass_memo", default=None)
+
+
+def publish_memo(key: tuple, compute: Callable[[], Any]) -> Any:
+    """`compute()`, remembered under `key` for the rest of the current drain pass (if any)."""
+    memo = _pass_memo.get()
+    if memo is None:
+        return compute()
+    if key not in memo:
+        memo[key] = compute()
+    return memo[key]
+
+
+def _publish_next(*, exclude: set[int]) -> bool:
+    """Publish the oldest event nobody else holds, in one transaction with what its subscribers write."""
+    event = None
+    try:
+        with transaction.atomic():
+            commit_without_waiting_for_disk()  # the event row is durable: a lost commit is published again
+            with unscoped():
+                waiting = OrderEvent.objects.select_for_update(of=("self",), skip_locked=True)
+                event = (
+                    waiting.select_related("merchant", "order")
+                    .filter(published_at__isnull=True)
+                    .exclude(pk__in=exclude)
+                    .order_by("created_at", "id")
+                    .first()
+                )
+            if event is None:
+                return False
+            _publish(event)
+    except Exception:
+        if event is None:  # the claim itself failed (database down): the task retries
+            raise
+        logger.exception("publishing event %s failed; the sweep will try again", event.pk)
+        exclude.add(event.pk)
+        memo = _pass_memo.get()
+        if memo is not None:  # it may hold what the rolled-back transaction wrote
+            memo.clear()
+    return True
 
 
 def event_publish(*, event_id: int) -> None:
-    """Run every subscriber of the event once, then mark it published."""
+    """Publish one event now, unless it was already."""
     with unscoped():
         event = OrderEvent.objects.select_related("merchant", "order").filter(pk=event_id).first()
     if event is None or event.published_at is not None:
         return
+    _publish(event)
+
+
+def _publish(event: OrderEvent) -> None:
+    """Run every subscriber of the event once, then mark it published."""
     with merchant_scope(event.merchant):
         for handler in subscribers_for(event.kind):
             handler(event)

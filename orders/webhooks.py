@@ -5,9 +5,9 @@ A delivery goes through three steps, in this order:
 1. `body_read` and `signature_valid`: the raw bytes are size-checked and their HMAC verified
    in constant time before anything parses them.
 2. `delivery_store`: the delivery is written as received (unique per merchant, source and
-   delivery id, so a redelivery changes nothing) and its processing is queued on commit.
-3. `delivery_process` (Celery, ingest queue): the source's handler turns the payload into
-   service calls inside one transaction. A `PayloadError` is permanent and recorded; a
+   delivery id, so a redelivery changes nothing) and a drain is requested on commit.
+3. `deliveries_drain` (Celery, ingest queue) runs `delivery_process` for each received delivery:
+   the source's handler turns the payload into service calls inside one transaction. A `PayloadError` is permanent and recorded; a
    `TransientError` or a database outage is recorded and retried with backoff.
 
 Sources register their handler with `register_source("shopify", handler)`; the handler
@@ -15,6 +15,7 @@ receives the locked `WebhookDelivery` and returns a status (processed or ignored
 """
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -22,12 +23,11 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from contextlib import nullcontext
 from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -35,6 +35,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
 
+from .drains import Drain, commit_without_waiting_for_disk
 from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -227,29 +228,75 @@ def delivery_store(
         last_error=last_error[:ERROR_LIMIT],
         processed_at=timezone.now() if status != Status.RECEIVED else None,
     )
-    with merchant_scope(merchant):
-        try:
-            # Outside a transaction the INSERT commits on its own: one round trip, not three.
-            in_transaction = transaction.get_connection().in_atomic_block
-            with transaction.atomic() if in_transaction else nullcontext():
-                delivery.save(force_insert=True)
-        except IntegrityError:
-            known = WebhookDelivery.objects.filter(merchant=merchant, source=source, delivery_id=delivery_id).first()
-            if known is None:  # not a duplicate after all: let the caller see the real error
-                raise
-            return known, False
+    delivery.pk = _insert_unless_known(delivery)
+    if delivery.pk is None:
+        with merchant_scope(merchant):
+            return WebhookDelivery.objects.get(merchant=merchant, source=source, delivery_id=delivery_id), False
+    delivery._state.adding = False
     if status == Status.RECEIVED:
-        transaction.on_commit(lambda: _enqueue(delivery.pk))
+        transaction.on_commit(drain_request)
     return delivery, True
 
 
-def _enqueue(delivery_pk: int) -> None:
+def _insert_unless_known(delivery: WebhookDelivery) -> int | None:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, None for a known delivery id.
+
+    The receiving views' only query, so written once by hand: the ORM's save() cost more CPU than the
+    round trip, and a duplicate would raise inside it. Outside a transaction it commits on its own.
+    """
+    fields = _DELIVERY_FIELDS
+    values = [field.get_db_prep_save(field.pre_save(delivery, True), connection) for field in fields]
+    with connection.cursor() as cursor:
+        cursor.execute(_delivery_insert_sql(), values)
+        row = cursor.fetchone()
+    return row[0] if row else None
+
+
+_DELIVERY_FIELDS = [field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key]
+
+
+@functools.cache
+def _delivery_insert_sql() -> str:
+    quote = connection.ops.quote_name
+    columns = ", ".join(quote(field.column) for field in _DELIVERY_FIELDS)
+    unique = ", ".join(quote(WebhookDelivery._meta.get_field(name).column) for name in _DELIVERY_UNIQUE)
+    # Names come from the model; values are bound parameters.
+    return (
+        f"INSERT INTO {quote(WebhookDelivery._meta.db_table)} ({columns}) "  # noqa: S608
+        f"VALUES ({', '.join(['%s'] * len(_DELIVERY_FIELDS))}) "
+        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(WebhookDelivery._meta.pk.column)}"
+    )
+
+
+_DELIVERY_UNIQUE = ("merchant", "source", "delivery_id")  # the webhookdelivery_unique constraint
+
+
+# --- Draining: one task for many deliveries (orders/drains.py) -------------------------------------
+RETRY_FIRST_SECONDS = 5
+DELIVERIES = Drain(
+    "webhook-deliveries", "orders.tasks.drain_webhook_deliveries", copies=lambda: settings.WEBHOOK_DRAIN_TASKS
+)
+
+
+def drain_request() -> None:
+    DELIVERIES.request()
+
+
+def _drain_one() -> bool:
     from .tasks import process_webhook_delivery
 
-    try:
-        process_webhook_delivery.delay(delivery_pk)
-    except Exception:  # broker down: the delivery stays "received" and the sweep queues it again
-        logger.warning("could not queue webhook delivery %s; the sweep will retry", delivery_pk, exc_info=True)
+    def retry_later(pk: int) -> None:  # on its own, with the task's backoff: the drain goes on
+        process_webhook_delivery.apply_async((pk,), countdown=RETRY_FIRST_SECONDS)
+
+    return delivery_process(delivery_pk=None, on_transient=retry_later) is not None
+
+
+def deliveries_drain(**kwargs) -> int:
+    """Process received deliveries, oldest first, until none is left; returns how many.
+
+    Several drains can run at once: each claims the next delivery nobody holds (SKIP LOCKED).
+    """
+    return DELIVERIES.run(_drain_one, **kwargs)
 
 
 def delivery_replay(*, merchant: Merchant, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -258,23 +305,16 @@ def delivery_replay(*, merchant: Merchant, delivery: WebhookDelivery) -> Webhook
         delivery = WebhookDelivery.objects.select_for_update().get(merchant=merchant, pk=delivery.pk)
         delivery.status = Status.RECEIVED
         delivery.save(update_fields=["status"])
-        pk = delivery.pk
-        transaction.on_commit(lambda: _enqueue(pk))
+        transaction.on_commit(drain_request)
     return delivery
 
 
-def deliveries_requeue_stuck(*, older_than_seconds: int = 300, batch_size: int = 500) -> int:
-    """Queue again deliveries left "received" (the broker was down when they arrived)."""
+def deliveries_drain_stuck(*, older_than_seconds: int = 300) -> int:
+    """Drain here if a delivery still waits minutes after it came (its drain task was lost)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
     with unscoped():
-        ids = list(
-            WebhookDelivery.objects.filter(status=Status.RECEIVED, received_at__lt=cutoff)
-            .order_by("received_at")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-    for pk in ids:
-        _enqueue(pk)
-    return len(ids)
+        stuck = WebhookDelivery.objects.filter(status=Status.RECEIVED, received_at__lt=cutoff).exists()
+    return deliveries_drain() if stuck else 0
 
 
 # --- Processing ----------------------------------------------------------------------------------
@@ -300,40 +340,49 @@ def _handler_for(source: str) -> Handler:
 TRANSIENT_ERRORS = (TransientError, OperationalError, InterfaceError)
 
 
-def delivery_process(*, delivery_pk: int) -> str | None:
-    """Run the delivery's handler once; record the outcome. Re-raises transient errors for a retry."""
-    merchant = None
+def delivery_process(*, delivery_pk: int | None, on_transient: Callable[[int], None] | None = None) -> str | None:
+    """Run a delivery's handler once and record the outcome; returns it, or None without a delivery.
+
+    `delivery_pk=None` claims the oldest received delivery no other drain holds. A transient error
+    is recorded, then re-raised for the caller's retry, or handed to `on_transient(pk)` if given.
+    """
+    merchant = pk = None
     try:
         with transaction.atomic():
-            _commit_without_waiting_for_disk()
-            # One query finds the delivery's merchant and locks the delivery (not the merchant).
-            with unscoped():
-                locked = (
-                    WebhookDelivery.objects.select_for_update(of=("self",))
-                    .select_related("merchant")
-                    .filter(pk=delivery_pk)
-                    .first()
-                )
+            commit_without_waiting_for_disk()  # the delivery, stored durably, is the source of truth
+            locked = _delivery_lock(delivery_pk)
             if locked is None:
                 return None
-            merchant = locked.merchant
+            merchant, pk = locked.merchant, locked.pk
             return _delivery_run(locked, merchant)
     except TRANSIENT_ERRORS as exc:
-        if merchant is None:  # failed before the delivery was read: nothing to record on it
+        if merchant is None:  # failed before a delivery was read: nothing to record on it
             raise
-        _delivery_fail(merchant, delivery_pk, f"{_describe(exc)} Will retry.")
-        raise
+        _delivery_fail(merchant, pk, f"{_describe(exc)} Will retry.")
+        if on_transient is None:
+            raise
+        on_transient(pk)
     except PayloadError as exc:
-        _delivery_fail(merchant, delivery_pk, str(exc))
+        _delivery_fail(merchant, pk, str(exc))
     except Exception as exc:  # a failure we did not foresee: keep it visible for a replay after the fix
         from .services import OrderValidationError
 
         if merchant is None:
             raise
         if not isinstance(exc, OrderValidationError | DatabaseError):
-            logger.exception("webhook delivery %s failed", delivery_pk)
-        _delivery_fail(merchant, delivery_pk, _describe(exc))
+            logger.exception("webhook delivery %s failed", pk)
+        _delivery_fail(merchant, pk, _describe(exc))
     return Status.FAILED
+
+
+def _delivery_lock(delivery_pk: int | None) -> WebhookDelivery | None:
+    """One query locks the delivery (not its merchant) and reads its merchant."""
+    with unscoped():
+        deliveries = WebhookDelivery.objects.select_related("merchant")
+        if delivery_pk is not None:
+            return deliveries.select_for_update(of=("self",)).filter(pk=delivery_pk).first()
+        waiting = deliveries.select_for_update(of=("self",), skip_locked=True).filter(status=Status.RECEIVED)
+        return waiting.order_by("id").first()
 
 
 def _delivery_run(locked: WebhookDelivery, merchant: Merchant) -> str:
@@ -350,19 +399,6 @@ def _delivery_run(locked: WebhookDelivery, merchant: Merchant) -> str:
             status, error = outcome if isinstance(outcome, tuple) else (outcome, "")
         _delivery_finish(locked, status=status, error=error)
         return status
-
-
-def _commit_without_waiting_for_disk() -> None:
-    """Let this transaction commit without waiting for the WAL flush (PostgreSQL only).
-
-    Safe here because the stored delivery, committed durably when it arrived, is the source
-    of truth: if a crash loses this commit, the delivery is back to "received" and the sweep
-    (requeue_stuck_webhook_deliveries) processes it again. It saves one disk flush per order.
-    """
-    connection = transaction.get_connection()
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL synchronous_commit TO OFF")
 
 
 def _describe(exc: Exception) -> str:

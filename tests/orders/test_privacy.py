@@ -17,7 +17,7 @@ CAMILLE = "camille.martin@example.org"
 
 @pytest.fixture(autouse=True)
 def no_event_fanout(monkeypatch):
-    monkeypatch.setattr("orders.events._enqueue_publish", lambda event_id: None)
+    monkeypatch.setattr("orders.events.publish_request", lambda: None)
 
 
 @pytest.fixture

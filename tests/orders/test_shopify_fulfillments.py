@@ -14,7 +14,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_event_fanout(monkeypatch):
-    monkeypatch.setattr("orders.events._enqueue_publish", lambda event_id: None)
+    monkeypatch.setattr("orders.events.publish_request", lambda: None)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_processing(monkeypatch):
-    monkeypatch.setattr("orders.webhooks._enqueue", lambda delivery_pk: None)
+    monkeypatch.setattr("orders.webhooks.drain_request", lambda: None)
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_event_fanout(monkeypatch):
     """Events are recorded (OrderEvent rows) but not fanned out: subscribers have their own tests."""
-    monkeypatch.setattr("orders.events._enqueue_publish", lambda event_id: None)
+    monkeypatch.setattr("orders.events.publish_request", lambda: None)
 
 
 @pytest.fixture

@@ -1,0 +1,135 @@
+"""The order-event outbox: events are written with their change and published by drains."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from merchants.scoping import unscoped
+from orders import events
+from orders.models import OrderEvent
+from orders.tasks import republish_pending_events
+from tests.factories import OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def clear_flag():
+    events.EVENTS.flag_clear()
+    yield
+    events.EVENTS.flag_clear()
+
+
+@pytest.fixture
+def seen(monkeypatch):
+    """Only a recording subscriber listens; it fails on kinds named *.boom."""
+    calls = []
+
+    def record(event):
+        if event.kind.endswith(".boom"):
+            raise RuntimeError("subscriber failed")
+        calls.append((event.kind, event.pk))
+
+    monkeypatch.setattr(events, "_subscribers", [("test.", record)])
+    return calls
+
+
+@pytest.fixture
+def queued(monkeypatch, settings):
+    settings.EVENT_DRAIN_TASKS = 1
+    calls = []
+    monkeypatch.setattr("orders.tasks.publish_events.delay", lambda: calls.append("publish"))
+    return calls
+
+
+def record(merchant, kind, order=None):
+    return events.event_record(merchant=merchant, kind=kind, order=order)
+
+
+def published(pk) -> bool:
+    with unscoped():
+        return OrderEvent.objects.get(pk=pk).published_at is not None
+
+
+def test_a_burst_of_events_queues_one_publish_task(merchant, seen, queued, django_capture_on_commit_callbacks):
+    for n in range(4):
+        with django_capture_on_commit_callbacks(execute=True):
+            record(merchant, f"test.{n}")
+
+    assert queued == ["publish"]
+    assert seen == []  # nothing published until the task runs
+
+
+def test_the_drain_publishes_every_event_oldest_first(merchant, seen, queued, django_capture_on_commit_callbacks):
+    order = OrderFactory(merchant=merchant)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = record(merchant, "test.first", order)
+        second = record(merchant, "test.second", order)
+
+    assert events.events_publish_pending() == 2
+    assert seen == [("test.first", first.pk), ("test.second", second.pk)]
+    assert published(first.pk) and published(second.pk)
+
+
+def test_a_published_event_is_never_published_again(merchant, seen, queued):
+    event = record(merchant, "test.once")
+    events.events_publish_pending()
+    events.event_publish(event_id=event.pk)
+    events.events_publish_pending()
+
+    assert seen == [("test.once", event.pk)]
+
+
+def test_a_failing_subscriber_leaves_its_event_for_the_sweep_and_the_drain_goes_on(merchant, seen, queued, caplog):
+    broken = record(merchant, "test.boom")
+    fine = record(merchant, "test.fine")
+
+    assert events.events_publish_pending() == 2
+    assert seen == [("test.fine", fine.pk)]
+    assert not published(broken.pk) and published(fine.pk)
+    assert f"publishing event {broken.pk} failed" in caplog.text
+
+
+def test_the_sweep_publishes_events_left_behind(merchant, seen, queued):
+    event = record(merchant, "test.lost")  # its drain task was lost
+    assert republish_pending_events() == 0  # too recent: its drain may still be on its way
+
+    with unscoped():
+        OrderEvent.objects.filter(pk=event.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert republish_pending_events() == 1
+    assert published(event.pk)
+
+
+def test_a_drain_pass_reads_each_merchants_flows_once(merchant, queued):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from flows.services import default_flows_install
+
+    default_flows_install(merchant=merchant)
+    for _ in range(3):
+        record(merchant, "order.created", OrderFactory(merchant=merchant))
+
+    with CaptureQueriesContext(connection) as queries:
+        assert events.events_publish_pending() == 3
+    reads = [q["sql"] for q in queries.captured_queries if q["sql"].startswith('SELECT "flows_flow"."id"')]
+    assert len(reads) == 1
+    outside_a_pass = events.publish_memo(("anything",), lambda: object())
+    assert outside_a_pass is not events.publish_memo(("anything",), lambda: object())
+
+
+def test_a_failed_event_empties_the_pass_memo(merchant, seen, queued, monkeypatch):
+    computed = []
+
+    def subscriber(event):
+        events.publish_memo(("value",), lambda: computed.append(event.kind))
+        if event.kind == "test.boom":
+            raise RuntimeError("rolled back: what it read may not exist")
+
+    monkeypatch.setattr(events, "_subscribers", [("test.", subscriber)])
+    for kind in ("test.a", "test.b", "test.boom", "test.c"):
+        record(merchant, kind)
+
+    events.events_publish_pending()
+    assert computed == ["test.a", "test.c"]  # read once, then again after the failure
