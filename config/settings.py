@@ -203,6 +203,7 @@ CELERY_TASK_ROUTES = {
     "flows.tasks.*": {"queue": "messages"},
     "merchants.tasks.deliver_*": {"queue": "webhooks"},
     "analytics.tasks.*": {"queue": "analytics"},
+    "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }
 CELERY_BEAT_SCHEDULE = {
     "republish-unpublished-events": {
@@ -212,6 +213,11 @@ CELERY_BEAT_SCHEDULE = {
     "tracking-check-delays": {
         "task": "tracking.tasks.check_delays",
         "schedule": crontab(minute=15),  # hourly: delays are counted in days
+    },
+    "tracking-flush-page-views": {
+        "task": "tracking.tasks.flush_page_views",
+        "schedule": 10.0,  # seconds: buffered views are what a crash of Redis loses
+        "options": {"expires": 10.0},  # runs missed while no worker was up are not all run later
     },
     "tracking-poll-carriers": {
         "task": "tracking.tasks.poll_active_shipments",

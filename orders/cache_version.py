@@ -16,14 +16,19 @@ from django.db import transaction
 VERSION_SECONDS = 7 * 24 * 3600  # longer than any entry cached under it
 
 
-def _key(order_id: int) -> str:
+def order_cache_version_key(order_id: int) -> str:
+    """Where the version lives: for a reader that fetches it together with its entry (cache.get_many)."""
     return f"order:{order_id}:cache-version"
 
 
 def order_cache_version(order_id: int) -> str:
     """The order's current version. Read it BEFORE reading the data to cache under it: a write that
     commits in between then bumps it, and the entry built from the older data is never read."""
-    key = _key(order_id)
+    return cache_version(order_cache_version_key(order_id))
+
+
+def cache_version(key: str) -> str:
+    """The version stored at `key`, created if missing (the same rules for any other kind of version)."""
     version = cache.get(key)
     if version is None:
         cache.add(key, uuid.uuid4().hex, VERSION_SECONDS)
@@ -35,4 +40,4 @@ def order_cache_version(order_id: int) -> str:
 def order_cache_version_bump(order_id: int) -> None:
     """Make every entry cached for the order stale once the current transaction commits (now outside one)."""
     # robust: the data is committed whatever the cache says; a failure is logged by Django.
-    transaction.on_commit(lambda: cache.delete(_key(order_id)), robust=True)
+    transaction.on_commit(lambda: cache.delete(order_cache_version_key(order_id)), robust=True)

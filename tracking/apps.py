@@ -6,6 +6,8 @@ class TrackingConfig(AppConfig):
 
     def ready(self):
         # Stored provider deliveries are processed by the shared webhook machinery (orders/webhooks.py).
+        from . import page_cache
         from .webhooks import register_processing
 
         register_processing()
+        page_cache.connect()

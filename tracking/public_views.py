@@ -8,20 +8,22 @@ import zoneinfo
 
 from django.conf import settings
 from django.core.cache import cache
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
-from orders.cache_version import order_cache_version
 from orders.models import Order
 
-from . import selectors, services
+from . import page_cache, selectors, services
 from .forms import LookupForm, WismoForm
 from .models import Product, RecommendationRule
 from .tokens import BadToken, recommendation_token, recommendation_token_read, tracking_page_path, tracking_token_read
@@ -31,10 +33,10 @@ logger = logging.getLogger(__name__)
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 LOOKUP_LIMIT = 10  # attempts per client address
 LOOKUP_WINDOW_SECONDS = 15 * 60
-# Entries are replaced as soon as the order changes; the expiry only bounds how long a page rendered
-# by an older release (template, translations) can be served after a deploy.
-TIMELINE_CACHE_SECONDS = 60 * 60
-TIMELINE_FORMAT = 1  # raise when the cached entry's shape changes
+# Stand-ins for what differs between two views of the same page, filled in after rendering. Both are
+# filled with the visitor's own values, so shop text that happened to contain one would reveal nothing.
+TOKEN_SLOT = "__tracking_token_slot__"  # noqa: S105 - not a secret
+CSRF_SLOT = "__csrf_token_slot__"  # noqa: S105 - not a secret
 
 
 def _not_found(request):
@@ -78,72 +80,76 @@ def tracking_page(request, token):
         merchant_id, order_id = tracking_token_read(token)
     except BadToken:
         return _not_found(request)
-    order = selectors.tracking_page_order(merchant_id=merchant_id, order_id=order_id)
-    if order is None:
+    entry = page_cache.order_entry(merchant_id=merchant_id, order_id=order_id)
+    if entry is None:
         return _not_found(request)
+    order = entry.order
     merchant = order.merchant
     with merchant_scope(merchant):
         language = _language(request, order=order, merchant=merchant)
         tz = _time_zone(order, merchant)
+        services.tracking_page_view_record(merchant=merchant, order=order, language=language)
         with translation.override(language), timezone.override(tz):
-            timeline = _timeline(merchant, order, language, tz)
-            products = (
-                selectors.recommendations_for(merchant=merchant, order=order, line_items=timeline["purchased"])
-                if order.recommendation_mode not in (None, RecommendationRule.Mode.OFF)
-                else []
-            )
-            services.tracking_page_view_record(merchant=merchant, order=order, language=language)
-            context = {
-                "merchant": merchant,
-                "order": order,
-                "token": token,
-                "language": language,
-                "timeline": mark_safe(timeline["html"]),  # noqa: S308 - rendered (and escaped) by _timeline
-                "recommendations": [
-                    {
-                        "title": p.title,
-                        "image_url": p.image_url,
-                        "link": _recommendation_link(token, merchant.pk, order.pk, p.pk),
-                    }
-                    for p in products
-                ],
-                "contact_fields": _contact_fields(language),
-                "contact_sent": request.GET.get("contact") == "sent",
-            }
-            response = render(request, "tracking/public/page.html", context)
+            html = _page_html(entry, language, tz, contact_sent=request.GET.get("contact") == "sent")
+        page_cache.order_entry_save(entry)
+    # A token we signed is made of URL- and HTML-safe characters only (base64url, ":" and "."), as is a CSRF
+    # token: escaping changes nothing but keeps it so should the format change.
+    html = html.replace(TOKEN_SLOT, escape(token)).replace(CSRF_SLOT, escape(get_token(request)))
+    response = HttpResponse(html)
     response["Content-Language"] = language
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
     return response
 
 
-def _timeline(merchant: Merchant, order: Order, language: str, tz) -> dict:
-    """The page's shipments and items as HTML, plus what suggestions need, from the cache when the
-    order has not changed since (orders/cache_version.py), else from the database.
+def _page_html(entry: page_cache.OrderEntry, language: str, tz, *, contact_sent: bool) -> str:
+    """The whole page, with slots for the link's token and the visitor's CSRF token. Kept in the order's
+    cache entry unless the shop shows suggestions, which are chosen on every view.
 
-    Call with the customer's language and time zone active. The entry holds no per-request data
-    (token, CSRF token, suggestions): those are rendered around it on every request.
-    """
-    try:
-        version = order_cache_version(order.pk)  # before the reads below: see order_cache_version
-        # created_at: an order id reused after a database reset never meets an entry of the order it replaced.
-        key = f"tracking:page:{TIMELINE_FORMAT}:{order.pk}:{order.created_at.timestamp()}:{version}:{language}:{tz}"
-        cached = cache.get(key)
-    except Exception:  # the cache is an accelerator: a customer still gets the page while it is down
-        logger.warning("tracking page cache unavailable; rendering order %s uncached", order.pk, exc_info=True)
-        key = cached = None
-    if cached is not None:
-        html, purchased = cached
+    Call with the customer's language and time zone active."""
+    order, merchant = entry.order, entry.order.merchant
+    suggests = order.recommendation_mode not in (None, RecommendationRule.Mode.OFF)
+    name = ("page", language, str(tz), contact_sent)
+    if not suggests and name in entry.parts:
+        return entry.parts[name]
+    timeline = _timeline(entry, language, tz)
+    products = (
+        selectors.recommendations_for(merchant=merchant, order=order, line_items=timeline["purchased"])
+        if suggests
+        else []
+    )
+    context = {
+        "merchant": merchant,
+        "order": order,
+        "token": TOKEN_SLOT,
+        "csrf_token": CSRF_SLOT,
+        "language": language,
+        "timeline": mark_safe(timeline["html"]),  # noqa: S308 - rendered (and escaped) by _timeline
+        "recommendations": [
+            {"title": p.title, "image_url": p.image_url, "link": _recommendation_link(merchant.pk, order.pk, p.pk)}
+            for p in products
+        ],
+        "contact_fields": _contact_fields(language),
+        "contact_sent": contact_sent,
+    }
+    # Rendered without the request: the page reads nothing of it but the CSRF token, filled in per request.
+    html = render_to_string("tracking/public/page.html", context)
+    if not suggests:
+        entry.add_part(name, html)
+    return html
+
+
+def _timeline(entry: page_cache.OrderEntry, language: str, tz) -> dict:
+    """The page's shipments and items as HTML, plus what suggestions need, from the order's cache entry
+    or the database. Call with the customer's language and time zone active."""
+    name = ("timeline", language, str(tz))
+    if name in entry.parts:
+        html, purchased = entry.parts[name]
         return {"html": html, "purchased": [selectors.PurchasedItem(*item) for item in purchased]}
-    data = selectors.tracking_page_data(merchant=merchant, order=order)
+    data = selectors.tracking_page_data(merchant=entry.order.merchant, order=entry.order)
     context = {"steps": [str(label) for label in _step_labels()], **data}
     html = render_to_string("tracking/public/_timeline.html", context)
-    purchased = [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]
-    if key is not None:
-        try:
-            cache.set(key, (html, purchased), TIMELINE_CACHE_SECONDS)
-        except Exception:
-            logger.warning("tracking page cache unavailable; order %s not cached", order.pk, exc_info=True)
+    entry.add_part(name, (html, [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]))
     return {"html": html, "purchased": data["purchased"]}
 
 
@@ -159,11 +165,9 @@ def _step_labels():
     return [_("Ordered"), _("Shipped"), _("In transit"), _("Out for delivery"), _("Delivered")]
 
 
-def _recommendation_link(token, merchant_id, order_id, product_id):
-    from django.urls import reverse
-
+def _recommendation_link(merchant_id, order_id, product_id):
     product_token = recommendation_token(merchant_id=merchant_id, order_id=order_id, product_id=product_id)
-    return reverse("tracking-public:recommendation", kwargs={"token": token, "product_token": product_token})
+    return reverse("tracking-public:recommendation", kwargs={"token": TOKEN_SLOT, "product_token": product_token})
 
 
 @require_POST

@@ -1,19 +1,20 @@
 """Every write about shipments. All event sources (shops, the API, staff, providers, polling)
 go through `tracking_event_add`, so the status rules live in one place."""
 
+import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
+from merchants.scoping import merchant_scope, unscoped
 from orders.cache_version import order_cache_version_bump
 from orders.events import event_record
 from orders.models import LineItem, Order, OrderEvent
 
-from . import carriers, windows
+from . import carriers, view_buffer, windows
 from .models import (
     CarrierSetting,
     Product,
@@ -28,6 +29,7 @@ from .models import (
 )
 from .status import PROBLEMS, FoldedEvent, fold, is_progress_regression
 
+logger = logging.getLogger(__name__)
 S = ShipmentStatus
 # How far ahead of our clock a carrier's timestamp may be before we call it wrong.
 CLOCK_SKEW = timedelta(minutes=15)
@@ -540,9 +542,66 @@ def carrier_setting_save(
 # --- The customer's side -----------------------------------------------------------------------------
 
 
+PAGE_VIEWS_FLUSH_BATCH = 1000
+PAGE_VIEWS_FLUSH_MAX_BATCHES = 100  # per run: a backlog is worked off over several runs, not in one long task
+
+
 def tracking_page_view_record(*, merchant: Merchant, order: Order, language: str = "") -> None:
-    with merchant_scope(merchant):
-        TrackingPageView.objects.create(merchant=merchant, order=order, language=language[:8])
+    """Counts one view of the order's tracking page. Where the cache is Redis the view waits in a list
+    (tracking/view_buffer.py) until `tracking_page_views_flush` writes it; elsewhere it is inserted now."""
+    view = view_buffer.View(merchant.pk, order.pk, language[:8], timezone.now())
+    if not view_buffer.push(view):
+        with merchant_scope(merchant):
+            TrackingPageView.objects.create(merchant=merchant, order=order, language=view.language)
+
+
+def tracking_page_views_flush() -> int:
+    """Writes the buffered page views in bulk; returns how many were written.
+
+    Each batch is popped atomically, so runs that overlap never write a view twice. A batch whose insert
+    fails is put back for the next run; a batch whose run dies between the pop and the commit, or whose
+    COMMIT fails, is not (it may have been written): a count can come out low, never high.
+    """
+    written = 0
+    for _batch in range(PAGE_VIEWS_FLUSH_MAX_BATCHES):
+        items = view_buffer.pop(PAGE_VIEWS_FLUSH_BATCH)
+        if items:
+            written += _page_views_write(items)
+        if len(items) < PAGE_VIEWS_FLUSH_BATCH:
+            break
+    return written
+
+
+def _page_views_write(items: list[bytes]) -> int:
+    with transaction.atomic():
+        try:
+            written = _page_views_insert(items)
+            if connection.vendor == "postgresql":
+                # Foreign keys are checked at COMMIT by default: an order deleted meanwhile must fail here,
+                # where the batch can still go back, not in the COMMIT.
+                connection.check_constraints()
+        except Exception:
+            view_buffer.push_back(items)
+            raise
+    return written
+
+
+def _page_views_insert(items: list[bytes]) -> int:
+    views = []
+    for raw in items:
+        try:
+            views.append(view_buffer.View.loads(raw))
+        except (ValueError, TypeError):
+            logger.warning("unreadable buffered page view dropped: %r", raw[:200])
+    with unscoped():  # a batch spans shops: each view is kept only with the shop that owns its order
+        owners = dict(Order.objects.filter(pk__in={v.order_id for v in views}).values_list("pk", "merchant_id"))
+        rows = [
+            TrackingPageView(merchant_id=v.merchant_id, order_id=v.order_id, language=v.language, viewed_at=v.viewed_at)
+            for v in views
+            if owners.get(v.order_id) == v.merchant_id
+        ]
+        TrackingPageView.objects.bulk_create(rows)
+    return len(rows)
 
 
 def wismo_contact_create(*, merchant: Merchant, order: Order, reason: str, message: str = "") -> WismoContact:

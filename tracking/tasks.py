@@ -49,6 +49,12 @@ def send_wismo_email(merchant_id: int, contact_id: int) -> bool:
 
 
 @shared_task
+def flush_page_views() -> int:
+    """Writes the tracking page views buffered in Redis (every few seconds, on the analytics queue)."""
+    return services.tracking_page_views_flush()
+
+
+@shared_task
 def check_delays(now_iso: str = "") -> int:
     """The periodic delay check over every merchant's active shipments."""
     now = datetime.fromisoformat(now_iso) if now_iso else timezone.now()

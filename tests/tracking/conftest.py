@@ -1,7 +1,10 @@
+import os
+import uuid
 from datetime import UTC, datetime
 
+import environ
 import pytest
-from django.core.cache import cache
+from django.core.cache import cache, caches
 
 from merchants.scoping import merchant_scope
 from tests.factories import LineItemFactory, OrderFactory
@@ -15,6 +18,21 @@ def own_cache(settings):
     whose orders have the same ids (the tracking page is cached per order)."""
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The configured Redis (CACHE_URL) as the cache, under a key prefix of this test's own: parallel test
+    runs share that Redis database. Where the page view buffer and the shared page cache are used."""
+    config = environ.Env.cache_url_config(os.environ["CACHE_URL"])
+    if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
+        pytest.skip(f"CACHE_URL is not Redis: {os.environ['CACHE_URL']}")
+    prefix = f"test-{uuid.uuid4().hex}"
+    settings.CACHES = {"default": {"BACKEND": config["BACKEND"], "LOCATION": config["LOCATION"], "KEY_PREFIX": prefix}}
+    yield caches["default"]
+    client = caches["default"]._cache.get_client(write=True)
+    for key in client.scan_iter(f"{prefix}:*"):
+        client.delete(key)
 
 
 @pytest.fixture
