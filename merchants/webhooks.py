@@ -55,6 +55,7 @@ EVENT_TYPES: dict[str, str] = {
     "order.created": _("An order was received."),
     "order.updated": _("An order changed."),
     "order.cancelled": _("An order was cancelled."),
+    "order.restored": _("A cancelled order was restored by the shop."),
     "shipment.created": _("A shipment was created for an order."),
     "shipment.status_changed": _("A shipment's tracking status changed."),
     "shipment.delivered": _("A shipment was delivered."),

@@ -104,6 +104,10 @@ class OrderInput:
     fulfillment_status: str | None = None  # None: keep ours (computed from shipments)
     cancelled_at: datetime | None = None
     cancel_reason: str = ""
+    # The source's status is authoritative both ways (WooCommerce: a cancelled or trashed order can be
+    # set back to processing, or restored): not cancelled there means a cancelled order is restored.
+    # Off for the API and Shopify, where an update that omits cancelled_at must not undo a cancel.
+    uncancel: bool = False
     email: str = ""  # contact email; defaults to the customer's
     language: str = ""
     customer: CustomerInput | None = None  # None: a guest order
@@ -546,6 +550,8 @@ def _order_update(order: Order, data: OrderInput, clean: _CleanOrder, values: di
         event_record(merchant=order.merchant, kind="order.fulfilled", order=order, payload={"order_id": order.pk})
     if data.cancelled_at and order.cancelled_at is None:
         _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)
+    elif data.uncancel and not data.cancelled_at and order.cancelled_at is not None:
+        _restore(order)
 
 
 def _cancel(order: Order, *, reason: str, cancelled_at: datetime) -> None:
@@ -558,6 +564,18 @@ def _cancel(order: Order, *, reason: str, cancelled_at: datetime) -> None:
         order=order,
         payload={"order_id": order.pk, "reason": reason},
         occurred_at=cancelled_at,
+    )
+
+
+def _restore(order: Order) -> None:
+    reason = order.cancel_reason
+    order.cancelled_at, order.cancel_reason = None, ""
+    order.save(update_fields=["cancelled_at", "cancel_reason", "updated_at"])
+    event_record(
+        merchant=order.merchant,
+        kind="order.restored",
+        order=order,
+        payload={"order_id": order.pk, "cancel_reason": reason},
     )
 
 

@@ -180,6 +180,7 @@ def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
         fulfillment_status=FulfillmentStatus.FULFILLED if status == "completed" else None,
         cancelled_at=(updated_at or timezone.now()) if status in CANCELLED_STATUSES else None,
         cancel_reason=status if status in CANCELLED_STATUSES else "",
+        uncancel=status not in CANCELLED_STATUSES,
         email=text(billing, "email"),
         language=merchant.default_language,
         customer=_customer(payload),

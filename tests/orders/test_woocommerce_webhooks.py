@@ -135,6 +135,34 @@ def test_restored_order_is_upserted(send, shop):
         assert Order.objects.count() == 1
 
 
+def test_a_trashed_then_restored_order_is_no_longer_cancelled(send, shop):
+    send("order.created", "order_created.json")
+    send("order.deleted", "order_deleted.json")
+    send("order.restored", "order_restored.json")
+
+    order = order_of(shop)
+    assert (order.cancelled_at, order.cancel_reason) == (None, "")
+    with merchant_scope(shop):
+        events = order.events.filter(kind__in=["order.cancelled", "order.restored"]).order_by("id")
+        kinds = list(events.values_list("kind", "payload"))
+    assert kinds == [
+        ("order.cancelled", {"order_id": order.pk, "reason": "deleted"}),
+        ("order.restored", {"order_id": order.pk, "cancel_reason": "deleted"}),
+    ]
+
+
+def test_a_cancelled_order_set_back_to_processing_is_restored_once(send, shop):
+    send("order.updated", "order_updated_cancelled.json")
+    data = payload("woocommerce", "order_updated_cancelled.json")
+    data.update(status="processing", date_modified_gmt="2025-03-02T08:00:00")
+    send("order.updated", data)
+    send("order.updated", data)  # the same version again: nothing more
+
+    assert order_of(shop).cancelled_at is None
+    with merchant_scope(shop):
+        assert order_of(shop).events.filter(kind="order.restored").count() == 1
+
+
 def test_an_older_version_never_overwrites_a_newer_one(send, shop):
     send("order.updated", "order_updated_refunded.json")
     send("order.created", "order_created.json")
