@@ -135,12 +135,14 @@ EVENT_LABELS = {
     "order.created": _("Order placed"),
     "order.updated": _("Order updated"),
     "order.cancelled": _("Order cancelled"),
+    "order.restored": _("Order restored"),
     "order.refunded": _("Refund recorded"),
     "order.fulfilled": _("Order fulfilled"),
     "shipment.created": _("Shipment created"),
     "shipment.status_changed": _("Shipment status changed"),
     "shipment.delivered": _("Shipment delivered"),
     "shipment.delayed": _("Shipment delayed"),
+    "shipment.cancelled": _("Shipment cancelled"),
 }
 
 
@@ -157,7 +159,7 @@ def event_detail(event: OrderEvent) -> str:
         return payload.get("reason", "")
     if event.kind == "order.refunded":
         return f"{payload.get('amount', '')} {payload.get('currency', '')}".strip()
-    if event.kind == "shipment.created":
+    if event.kind in ("shipment.created", "shipment.cancelled"):
         return f"{payload.get('carrier', '')} {payload.get('tracking_number', '')}".strip()
     if event.kind == "shipment.status_changed":
         return f"{payload.get('from', '')} → {payload.get('to', '')}"

@@ -191,6 +191,7 @@ class ShipmentSerializer(serializers.ModelSerializer):
             "delivered_at",
             "estimated_delivery_from",
             "estimated_delivery_to",
+            "cancelled_at",
         ]
 
 

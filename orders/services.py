@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from merchants.models import LANGUAGE_CHOICES, Merchant
@@ -697,7 +698,7 @@ _FULFILLMENT_RANK = {FulfillmentStatus.UNFULFILLED: 0, FulfillmentStatus.PARTIAL
 def _fulfillment_status_from_shipments(order: Order) -> str:
     from tracking.models import Shipment
 
-    shipments = Shipment.objects.filter(merchant=order.merchant, order=order)
+    shipments = Shipment.objects.filter(merchant=order.merchant, order=order, cancelled_at__isnull=True)
     to_ship = {
         pk
         for pk, quantity, refunded in LineItem.objects.filter(order=order).values_list(
@@ -782,6 +783,35 @@ def fulfillment_add(
         )
         _fulfillment_status_advance(order)
         return shipment, shipment.pk not in known_ids
+
+
+def fulfillment_cancel(
+    *, merchant: Merchant, order: Order, external_id: str, cancelled_at: datetime | None = None
+) -> int:
+    """The shop cancelled a fulfillment: its shipments (one per tracking number) are cancelled and the
+    order's fulfillment status follows the shipments left, backwards too. Returns how many were cancelled now."""
+    from tracking.models import Shipment
+    from tracking.services import shipment_cancel
+
+    with merchant_scope(merchant), transaction.atomic():
+        order = _order_lock(merchant, order)
+        shipments = Shipment.objects.filter(merchant=merchant, order=order).filter(
+            Q(external_id=external_id) | Q(external_id__startswith=f"{external_id}:")
+        )
+        cancelled = sum(
+            shipment_cancel(merchant=merchant, shipment=shipment, cancelled_at=cancelled_at) for shipment in shipments
+        )
+        status = _fulfillment_status_from_shipments(order)
+        if cancelled and order.fulfillment_status in _FULFILLMENT_RANK and status != order.fulfillment_status:
+            order.fulfillment_status = status
+            order.save(update_fields=["fulfillment_status", "updated_at"])
+            event_record(
+                merchant=merchant,
+                kind="order.updated",
+                order=order,
+                payload={"order_id": order.pk, "changed": ["fulfillment_status"]},
+            )
+        return cancelled
 
 
 def _fulfillment_status_advance(order: Order) -> None:

@@ -22,6 +22,7 @@ from .services import (
     RefundLineInput,
     customer_upsert,
     fulfillment_add,
+    fulfillment_cancel,
     language_normalize,
     money_parse,
     order_cancel,
@@ -278,9 +279,10 @@ def _embedded_fulfillments_add(merchant: Merchant, order: Order, payload: dict) 
         return
     known = set(Shipment.objects.filter(merchant=merchant, order=order).values_list("external_id", flat=True))
     for fulfillment in fulfillments:
-        if fulfillment.get("status") in ("cancelled", "error", "failure"):
+        status = fulfillment.get("status")
+        if status in ("error", "failure"):  # never shipped
             continue
-        if optional_id(fulfillment.get("id"), "fulfillments[].id") not in known:
+        if status == "cancelled" or optional_id(fulfillment.get("id"), "fulfillments[].id") not in known:
             handle_fulfillment(merchant, {**fulfillment, "order_id": order.external_id})
 
 
@@ -321,6 +323,11 @@ def handle_fulfillment(merchant: Merchant, payload: dict) -> None:
     """One shipment per tracking number: the first keeps the fulfillment id, the others add the number."""
     order = _order_for(merchant, payload)
     fulfillment_id = shopify_id(payload["id"], "id")
+    if payload.get("status") == "cancelled":
+        fulfillment_cancel(
+            merchant=merchant, order=order, external_id=fulfillment_id, cancelled_at=timestamp(payload, "updated_at")
+        )
+        return
     numbers = _strings(payload, "tracking_numbers", "tracking_number") or [""]
     urls = _strings(payload, "tracking_urls", "tracking_url")
     line_ids = [

@@ -43,6 +43,8 @@ class Shipment(TenantModel):
     is_delayed = models.BooleanField(default=False)
     delay_reason = models.CharField(max_length=40, blank=True)
     delayed_at = models.DateTimeField(null=True, blank=True)
+    # The shop cancelled the fulfillment: no longer polled, checked for delays or shown to the customer.
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     line_items = models.ManyToManyField("orders.LineItem", blank=True, related_name="shipments")
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

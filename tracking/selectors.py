@@ -42,7 +42,7 @@ def needs_attention(*, merchant: Merchant) -> QuerySet:
     """Late shipments and shipments with a problem, oldest problem first."""
     return (
         Shipment.objects.filter(merchant=merchant)
-        .filter(Q(is_delayed=True) | Q(status__in=list(PROBLEMS)))
+        .filter(Q(is_delayed=True) | Q(status__in=list(PROBLEMS)), cancelled_at__isnull=True)
         .exclude(status=S.DELIVERED)
         .select_related("order")
         .order_by("delayed_at", "id")
@@ -179,7 +179,7 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
     """
     events = TrackingEvent.objects.filter(merchant=merchant).order_by("-occurred_at", "-id")
     shipments = (
-        Shipment.objects.filter(merchant=merchant)
+        Shipment.objects.filter(merchant=merchant, cancelled_at__isnull=True)  # cancelled: not the customer's concern
         .prefetch_related(
             Prefetch(
                 "events", queryset=events.only("shipment_id", "status", "description", "city", "country", "occurred_at")

@@ -37,6 +37,7 @@ class ShipmentListSerializer(serializers.ModelSerializer):
             "is_delayed",
             "delay_reason",
             "delayed_at",
+            "cancelled_at",
         ]
 
 

@@ -347,6 +347,8 @@ def delay_threshold_days(merchant: Merchant, carrier: str) -> int:
 
 def delay_reason_for(shipment: Shipment, *, now: datetime, threshold_days: int) -> str:
     """Why this shipment is late, or "" if it is not."""
+    if shipment.cancelled_at is not None:
+        return ""
     if shipment.status in PROBLEMS:
         return shipment.status
     if shipment.status == S.DELIVERED:
@@ -405,6 +407,26 @@ def shipment_delay_check(*, merchant: Merchant, shipment_id: int, now: datetime 
             shipment.save(update_fields=["is_delayed", "delay_reason", "delayed_at", "updated_at"])
             order_cache_version_bump(shipment.order_id)  # clearing a delay records no event
     return shipment
+
+
+def shipment_cancel(*, merchant: Merchant, shipment: Shipment, cancelled_at: datetime | None = None) -> bool:
+    """The shop cancelled this fulfillment. It stays on the order's record for staff, but is no longer
+    polled, checked for delays or shown on the tracking page. Returns True when cancelled now."""
+    with merchant_scope(merchant), transaction.atomic():
+        locked = Shipment.objects.select_for_update().get(merchant=merchant, pk=shipment.pk)
+        if locked.cancelled_at is not None:
+            return False
+        locked.cancelled_at = cancelled_at or timezone.now()
+        locked.is_delayed, locked.delay_reason, locked.delayed_at = False, "", None
+        locked.save(update_fields=["cancelled_at", "is_delayed", "delay_reason", "delayed_at", "updated_at"])
+        event_record(
+            merchant=merchant,
+            kind="shipment.cancelled",
+            order=locked.order,
+            payload={"shipment_id": locked.pk, "tracking_number": locked.tracking_number},
+            occurred_at=locked.cancelled_at,
+        )
+    return True
 
 
 # --- Events from providers and polling -------------------------------------------------------------

@@ -128,3 +128,58 @@ def test_fulfillments_listed_on_an_order_update_become_shipments_once(send, shop
     ]
     assert shipments(shop)[0].status == ShipmentStatus.IN_TRANSIT  # the embedded, older copy changed nothing
     assert order(shop).fulfillment_status == "fulfilled"
+
+
+def test_a_cancelled_fulfillment_cancels_its_shipments_and_undoes_the_fulfillment_status(send, shop):
+    from tracking.selectors import needs_attention, tracking_page_data
+    from tracking.services import delay_reason_for
+
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", "fulfillments_create.json")
+    send("fulfillments/create", "fulfillments_create_two_parcels.json")
+    assert order(shop).fulfillment_status == "fulfilled"
+    cancelled = payload("shopify", "fulfillments_create_two_parcels.json")
+    cancelled.update(status="cancelled", updated_at="2025-03-03T10:00:00+01:00")
+
+    send("fulfillments/update", cancelled)
+    send("fulfillments/update", cancelled)  # redelivered under a new webhook id: nothing more
+
+    colissimo, *ups = shipments(shop)
+    assert colissimo.cancelled_at is None
+    assert [s.cancelled_at.isoformat() for s in ups] == ["2025-03-03T09:00:00+00:00"] * 2
+    the_order = order(shop)
+    assert the_order.fulfillment_status == "partial"
+    with merchant_scope(shop):
+        assert the_order.events.filter(kind="shipment.cancelled").count() == 2
+        page = tracking_page_data(merchant=shop, order=the_order)
+        assert [s.pk for s in page["shipments"]] == [colissimo.pk]
+        Shipment.objects.filter(pk__in=[s.pk for s in ups]).update(status="exception", is_delayed=True)
+        assert not {s.pk for s in ups} & {s.pk for s in needs_attention(merchant=shop)}
+        late = Shipment.objects.get(pk=ups[0].pk)
+    assert delay_reason_for(late, now=the_order.placed_at.replace(year=2030), threshold_days=3) == ""
+
+
+def test_a_cancelled_fulfillment_listed_on_an_order_update_cancels_the_known_shipment(send, shop):
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", "fulfillments_create.json")
+    data = payload("shopify", "orders_updated.json")
+    listed = payload("shopify", "fulfillments_create.json")
+    data["fulfillments"] = [{**listed, "status": "cancelled", "updated_at": "2025-03-03T10:00:00+01:00"}]
+
+    send("orders/updated", data)
+
+    [shipment] = shipments(shop)
+    assert shipment.cancelled_at is not None
+    assert order(shop).fulfillment_status == "unfulfilled"
+
+
+def test_cancelling_a_fulfillment_we_never_saw_changes_nothing(send, shop):
+    send("orders/create", "orders_create.json")
+    cancelled = {**payload("shopify", "fulfillments_create.json"), "status": "cancelled"}
+
+    send("fulfillments/update", cancelled)
+
+    assert shipments(shop) == []
+    with merchant_scope(shop):
+        assert WebhookDelivery.objects.order_by("id").last().status == "processed"
+        assert not order(shop).events.filter(kind="shipment.cancelled").exists()
