@@ -114,6 +114,7 @@ _DIGITS_14 = re.compile(r"\d{14}")
 _DIGITS_12 = re.compile(r"\d{12}")
 _JJD = re.compile(r"JJD[0-9A-Z]{13}")
 _COLISSIMO_DOMESTIC = re.compile(r"\d[A-Z]\d{11}")
+_POSTNL_DOMESTIC = re.compile(r"3S[A-Z]{4}\d{7,9}")  # "3S", the sender's 4-letter customer code, a serial
 _PACKAGE_COURIERS = {"ups": "ups", "fedex": "fedex", "usps": "usps", "dhl": "dhl", "amazon": "amazon"}
 _PACKAGE_COURIERS |= {"ontrac": "ontrac", "cdl": "cdl"}
 _WHITESPACE = re.compile(r"\s+")
@@ -182,6 +183,8 @@ def _european_carriers(number: str) -> list[str]:
         found.append("dhl_paket")
     if _COLISSIMO_DOMESTIC.fullmatch(number):  # shape only: the Colissimo check digit is not documented
         found.append("colissimo")
+    if _POSTNL_DOMESTIC.fullmatch(number):  # shape only: PostNL publishes no check digit
+        found.append("postnl")
     return found
 
 

@@ -312,8 +312,9 @@ def _transit_days_history(shipment: Shipment) -> list[int]:
         .order_by("-delivered_at")
         .values_list("shipped_at", "delivered_at")[:HISTORY_SAMPLE]
     )
+    country = shipment.order.shipping_country
     return [
-        windows.business_days_between(timezone.localtime(s, tz).date(), timezone.localtime(d, tz).date())
+        windows.business_days_between(timezone.localtime(s, tz).date(), timezone.localtime(d, tz).date(), country)
         for s, d in rows
     ]
 
@@ -333,7 +334,9 @@ def _window_estimate(shipment: Shipment) -> None:
         return
     days, origin = windows.transit_range(_transit_days_history(shipment), _carrier_default_days(shipment))
     shipped_on = timezone.localtime(shipment.shipped_at, shipment.merchant.tzinfo).date()
-    shipment.estimated_delivery_from, shipment.estimated_delivery_to = windows.window_for(shipped_on, days)
+    shipment.estimated_delivery_from, shipment.estimated_delivery_to = windows.window_for(
+        shipped_on, days, shipment.order.shipping_country
+    )
     shipment.estimate_source = origin
 
 

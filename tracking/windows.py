@@ -1,13 +1,16 @@
 """Delivery windows: business-day arithmetic, the 20th-80th percentile estimate, and display.
 
-Business days are Monday to Friday; public holidays are not counted out (we hold no
-holiday calendar per country), which makes estimates over holidays slightly optimistic.
+Business days are Monday to Friday except the national public holidays of the destination
+country (the `holidays` package), since that is where the parcel waits when carriers do not
+deliver. A country the calendar does not know counts weekends only.
 """
 
+import functools
 import math
 from collections.abc import Sequence
 from datetime import date, timedelta
 
+import holidays
 from django.utils import formats, translation
 from django.utils.translation import gettext as _
 
@@ -16,26 +19,31 @@ LOW_PERCENTILE = 20
 HIGH_PERCENTILE = 80
 
 
-def business_days_between(start: date, end: date) -> int:
+@functools.lru_cache(maxsize=256)
+def public_holidays(country: str, year: int) -> frozenset[date]:
+    try:
+        return frozenset(holidays.country_holidays(country.upper(), years=year))
+    except NotImplementedError:  # not in the calendar
+        return frozenset()
+
+
+def is_business_day(day: date, country: str = "") -> bool:
+    return day.weekday() < 5 and (not country or day not in public_holidays(country, day.year))
+
+
+def business_days_between(start: date, end: date, country: str = "") -> int:
     """Business days after `start` up to and including `end` (0 when delivered the same day)."""
-    if end <= start:
-        return 0
-    whole_weeks, extra = divmod((end - start).days, 7)
-    days = whole_weeks * 5
-    for offset in range(1, extra + 1):
-        if (start + timedelta(days=whole_weeks * 7 + offset)).weekday() < 5:
-            days += 1
-    return days
+    return sum(is_business_day(start + timedelta(days=n), country) for n in range(1, (end - start).days + 1))
 
 
-def add_business_days(start: date, days: int) -> date:
+def add_business_days(start: date, days: int, country: str = "") -> date:
     current = start
-    while current.weekday() >= 5:  # a parcel handed over at the weekend leaves on Monday
+    while not is_business_day(current, country):  # handed over on a weekend or holiday: leaves the next day
         current += timedelta(days=1)
     added = 0
     while added < days:
         current += timedelta(days=1)
-        if current.weekday() < 5:
+        if is_business_day(current, country):
             added += 1
     return current
 
@@ -54,8 +62,8 @@ def transit_range(transit_days: Sequence[int], default: tuple[int, int]) -> tupl
     return (percentile(ordered, LOW_PERCENTILE), percentile(ordered, HIGH_PERCENTILE)), "history"
 
 
-def window_for(shipped_on: date, days: tuple[int, int]) -> tuple[date, date]:
-    return add_business_days(shipped_on, days[0]), add_business_days(shipped_on, days[1])
+def window_for(shipped_on: date, days: tuple[int, int], country: str = "") -> tuple[date, date]:
+    return add_business_days(shipped_on, days[0], country), add_business_days(shipped_on, days[1], country)
 
 
 def format_window(start: date | None, end: date | None, *, language: str | None = None) -> str:

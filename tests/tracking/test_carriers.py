@@ -33,6 +33,8 @@ from tracking.carriers import (
         ("00340433836442636597", "dhl_paket"),
         ("201298452277", "dhl_paket"),
         ("8D00432154798", "colissimo"),
+        ("3SABCD1234567", "postnl"),  # domestic: 3S + customer code + serial (wire_formats §3.2)
+        ("LS123456785NL", "postnl"),
         ("TBA000000000000", "amazon"),
         ("9400111201080805483016", "usps"),
     ],
@@ -52,6 +54,7 @@ def test_valid_vectors(number, carrier):
         "3318810010",
         "1z827wk74630",  # Shopify's sample: not a valid UPS number
         "2Z5R89390357567127",
+        "3SABC1234567",  # a customer code has four letters
     ],
 )
 def test_invalid_vectors_are_unknown(number):

@@ -19,7 +19,14 @@ from tracking.services import (
     shipment_upsert,
     tracking_event_add,
 )
-from tracking.windows import add_business_days, business_days_between, format_window, percentile, transit_range
+from tracking.windows import (
+    add_business_days,
+    business_days_between,
+    format_window,
+    is_business_day,
+    percentile,
+    transit_range,
+)
 
 from .conftest import PLACED
 
@@ -139,10 +146,24 @@ def test_business_days():
     assert add_business_days(date(2025, 3, 8), 0) == date(2025, 3, 10)  # handed over on Saturday
 
 
-@given(start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)), days=st.integers(0, 40))
-def test_business_days_round_trip(start, days):
-    if start.weekday() < 5:
-        assert business_days_between(start, add_business_days(start, days)) == days
+def test_public_holidays_of_the_destination_are_not_business_days():
+    christmas_eve = date(2026, 12, 24)  # a Thursday; Christmas is a holiday in France, not Boxing Day
+    assert add_business_days(christmas_eve, 1, "FR") == date(2026, 12, 28)
+    assert add_business_days(christmas_eve, 1, "GB") == date(2026, 12, 29)  # Boxing Day, substituted
+    assert add_business_days(christmas_eve, 1) == date(2026, 12, 25)  # no country: weekends only
+    assert business_days_between(date(2026, 4, 30), date(2026, 5, 4), "FR") == 1  # 1 May, then a weekend
+    assert add_business_days(date(2026, 5, 1), 0, "FR") == date(2026, 5, 4)  # handed over on a holiday
+    assert add_business_days(christmas_eve, 1, "ZZ") == date(2026, 12, 25)  # unknown to the calendar
+
+
+@given(
+    start=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 1, 1)),
+    days=st.integers(0, 40),
+    country=st.sampled_from(["", "FR", "GB", "DE", "NL", "US"]),
+)
+def test_business_days_round_trip(start, days, country):
+    if is_business_day(start, country):
+        assert business_days_between(start, add_business_days(start, days, country), country) == days
 
 
 def test_percentiles_and_default():
