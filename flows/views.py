@@ -110,6 +110,16 @@ def _attach_errors(errors, form, template_forms):
             form.add_error(key if key in form.fields else None, message)
 
 
+def _error_lines(form, template_forms: dict) -> list[str]:
+    """Every error of the step form and its templates, each naming its field (and language)."""
+    lines = []
+    for prefix, bound in [("", form), *((f"{language.upper()} · ", tf) for language, tf in template_forms.items())]:
+        for name, errors in bound.errors.items():
+            label = bound.fields[name].label if name in bound.fields else ""
+            lines += [f"{prefix}{label}: {error}" if label else f"{prefix}{error}" for error in errors]
+    return lines
+
+
 def _preview(request, step: FlowStep, data: services.StepInput, language: str) -> dict | None:
     """The submitted (unsaved) content rendered with the sample order, for the preview pane."""
     template_data = (data.templates or {}).get(language)
@@ -170,8 +180,19 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
                 errors = exc.errors
             _attach_errors(errors, form, template_forms)
         has_errors = form.errors or any(tf.errors for tf in template_forms.values())
-        context = {"flow": flow, "step": step, "form": form, "template_forms": template_forms, "preview": preview}
-        return render(request, "flows/step_edit.html", context, status=400 if has_errors else 200)
+        status = 400 if has_errors else 200
+        if request.headers.get("X-Preview-Fragment") == "1":  # the live preview (static/js/step_preview.js)
+            context = {"preview": preview, "preview_errors": _error_lines(form, template_forms)}
+            return render(request, "flows/_preview.html", context, status=status)
+        context = {
+            "flow": flow,
+            "step": step,
+            "form": form,
+            "template_forms": template_forms,
+            "preview": preview,
+            "can_edit": can_edit,
+        }
+        return render(request, "flows/step_edit.html", context, status=status)
     form = StepForm(initial=StepForm.initial_for(step) if step else {"window_time_zone": "customer"})
     context = {
         "flow": flow,

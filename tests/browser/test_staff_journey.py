@@ -80,3 +80,39 @@ def test_staff_member_logs_in_switches_merchant_sees_dashboard_and_logs_out(two_
     expect(page.get_by_role("heading", name="Log in")).to_be_visible()
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
+
+
+@pytest.fixture
+def shop_with_flows(transactional_db, settings):
+    from flows.models import Flow
+    from flows.services import default_flows_install
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "flows"}}
+    caches["default"].clear()
+    shop = MerchantFactory(name="Atelier Nord", slug="atelier-nord-flows", default_language="en")
+    person = UserFactory(email="lea@example.com", full_name="Léa Martin")
+    with merchant_scope(shop):
+        MembershipFactory(merchant=shop, user=person, role=Role.OWNER)
+    default_flows_install(merchant=shop)
+    with merchant_scope(shop):
+        journey = Flow.objects.get(key="post-purchase")
+        welcome = journey.steps.get(key="welcome")
+    return journey, welcome
+
+
+@pytest.mark.browser
+def test_the_step_preview_follows_the_editor_as_they_type(shop_with_flows, live_server, page):
+    expect = playwright_sync.expect
+    journey, welcome = shop_with_flows
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Email").fill("lea@example.com")
+    page.get_by_label("Password").fill("correct horse battery")
+    page.get_by_role("button", name="Log in").click()
+    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+
+    page.goto(f"{live_server.url}/app/flows/{journey.pk}/steps/{welcome.pk}/")
+    page.locator("input[name='en-subject']").fill("Your order {{ order.number }} is on its way")
+
+    expect(page.locator("#preview-pane .preview-subject")).to_have_text("Your order #1001 is on its way")
+    page.locator("input[name='en-subject']").fill("Hi {{ customer.nickname }}")
+    expect(page.locator("#preview-pane [role=alert]")).to_contain_text("Unknown variable: customer.nickname")

@@ -127,6 +127,40 @@ def test_preview_renders_the_sample_order_without_saving(staff_client, merchant,
 
 
 @pytest.mark.django_db
+def test_live_preview_answers_the_pane_alone_and_saves_nothing(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(
+            welcome, action="preview", preview_language="fr", **{"fr-subject": "Aperçu {{ order.number }}"}
+        )
+    url = f"/app/flows/{journey.pk}/steps/{welcome.pk}/"
+
+    response = staff_client.post(url, data, headers={"X-Preview-Fragment": "1"})
+
+    content = response.content.decode()
+    assert response.status_code == 200
+    assert 'class="preview-subject">Aperçu #1001<' in content and "<html" not in content.lower()[:200]
+    assert "Send me a test" not in content  # the pane only: the page around it stays as it is
+    with merchant_scope(merchant):
+        assert welcome.templates.get(language="fr").subject != "Aperçu {{ order.number }}"
+
+
+@pytest.mark.django_db
+def test_live_preview_of_a_broken_template_lists_the_errors(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(welcome, action="preview", **{"en-subject": "Hi {{ customer.nickname }}"})
+
+    response = staff_client.post(
+        f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data, headers={"X-Preview-Fragment": "1"}
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'role="alert"' in content and "EN · Subject: Unknown variable: customer.nickname" in content
+
+
+@pytest.mark.django_db
 def test_send_me_a_test(staff_client, owner, flows):
     journey, welcome = flows
     response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/test/", {"language": "en"})
