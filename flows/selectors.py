@@ -4,6 +4,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.utils.translation import gettext_lazy as _
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
@@ -13,22 +14,22 @@ from .models import Flow, FlowStep, MarketingPreference, Message, MessageStatus,
 from .rules import stop_rule_label
 
 SKIP_REASON_LABELS = {
-    "too_late": "More than the tolerance overdue when scheduled",
-    "conditions_not_met": "The order does not match the step's conditions",
-    "flow_inactive": "The flow is paused",
-    "step_disabled": "The step is disabled",
-    "step_deleted": "The step was deleted",
-    "no_address": "No email address",
-    "invalid_address": "Invalid email address",
-    "suppressed": "The address bounced (suppressed)",
-    "unsubscribed": "Unsubscribed from marketing emails",
-    "no_consent": "No marketing consent",
-    "frequency_cap": "Daily limit of marketing emails",
+    "too_late": _("More than the tolerance overdue when scheduled"),
+    "conditions_not_met": _("The order does not match the step's conditions"),
+    "flow_inactive": _("The flow is paused"),
+    "step_disabled": _("The step is disabled"),
+    "step_deleted": _("The step was deleted"),
+    "no_address": _("No email address"),
+    "invalid_address": _("Invalid email address"),
+    "suppressed": _("The address bounced (suppressed)"),
+    "unsubscribed": _("Unsubscribed from marketing emails"),
+    "no_consent": _("No marketing consent"),
+    "frequency_cap": _("Daily limit of marketing emails"),
 }
 
 
 def skip_reason_label(reason: str) -> str:
-    return SKIP_REASON_LABELS.get(reason) or str(stop_rule_label(reason))
+    return str(SKIP_REASON_LABELS.get(reason) or stop_rule_label(reason))
 
 
 def marketing_subscribed(*, merchant: Merchant, address: str) -> bool:

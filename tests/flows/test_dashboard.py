@@ -230,3 +230,15 @@ def test_another_merchants_flows_are_not_found(client, merchant, other_merchant,
     assert client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/delete/").status_code == 404
     with merchant_scope(merchant):
         assert FlowStep.objects.filter(pk=welcome.pk).exists()
+
+
+def test_skip_reasons_are_labelled_in_the_staff_members_language():
+    from django.utils import translation
+
+    from flows.selectors import skip_reason_label
+
+    with translation.override("fr"):
+        assert skip_reason_label("frequency_cap") == "Limite quotidienne d'e-mails marketing"
+        assert skip_reason_label("order_cancelled") == "La commande a été annulée"
+    assert skip_reason_label("frequency_cap") == "Daily limit of marketing emails"
+    assert skip_reason_label("something_new") == "something_new"
