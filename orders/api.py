@@ -24,11 +24,13 @@ from .serializers import (
     CustomerSerializer,
     OrderInputSerializer,
     OrderSerializer,
+    RefundInputSerializer,
+    RefundSerializer,
     ShipmentInputSerializer,
     ShipmentSerializer,
     TimelineEntrySerializer,
 )
-from .services import OrderValidationError, fulfillment_add, order_cancel, order_upsert
+from .services import OrderValidationError, fulfillment_add, order_cancel, order_upsert, refund_record
 
 BAD_REQUEST = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
@@ -182,6 +184,42 @@ class OrderViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
         shipment.refresh_from_db()
         return Response(
             ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+    @extend_schema(
+        summary="Record a refund",
+        description=(
+            "Marks the money (and, if named, the items) given back and updates the order's financial status: "
+            "201 when recorded, 200 when a refund with this external_id was already recorded (nothing changes). "
+            "A refund larger than what is left to refund, or of more items than were bought, is a 400."
+        ),
+        request=RefundInputSerializer,
+        responses={
+            201: RefundSerializer,
+            200: OpenApiResponse(RefundSerializer, description="This refund was already recorded."),
+            **WRITE_RESPONSES,
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @action(detail=True, methods=["post"])
+    @idempotent
+    def refunds(self, request, pk=None):
+        order = self.get_object()
+        serializer = RefundInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        refund, created = refund_record(
+            merchant=self.merchant,
+            order=order,
+            external_id=data["external_id"],
+            amount=data["amount"],
+            line_items=serializer.to_refund_lines(),
+            note=data["note"],
+            refunded_at=data["refunded_at"],
+            source="api",
+        )
+        return Response(
+            RefundSerializer(refund).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )
 
     @extend_schema(

@@ -37,6 +37,11 @@ urlpatterns = [
         name="api-orders-shipments",
     ),
     path(
+        "orders/<int:pk>/refunds",
+        _action(OrderViewSet, "post", "refunds", basename="api-orders"),
+        name="api-orders-refunds",
+    ),
+    path(
         "orders/<int:pk>/timeline",
         _action(OrderViewSet, "get", "timeline", basename="api-orders"),
         name="api-orders-timeline",

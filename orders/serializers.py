@@ -6,8 +6,8 @@ from rest_framework import serializers
 from tracking.models import Shipment
 
 from .currencies import is_currency_code
-from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order
-from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
+from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput, RefundLineInput
 
 
 def money_field(**kwargs):
@@ -148,6 +148,41 @@ class ShipmentInputSerializer(serializers.Serializer):
     shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
 
 
+class RefundLineInputSerializer(serializers.Serializer):
+    line_item_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
+    external_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Or your shop's id of the line item."
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+
+    def validate(self, attrs):
+        if not attrs["line_item_id"] and not attrs["external_id"]:
+            raise serializers.ValidationError({"line_item_id": ["Name the line item by line_item_id or external_id."]})
+        return attrs
+
+
+class RefundInputSerializer(serializers.Serializer):
+    external_id = serializers.CharField(
+        max_length=64, help_text="Your shop's id of the refund: sending the same id again changes nothing."
+    )
+    amount = money_field(help_text="Money given back, in the order's currency.")
+    line_items = RefundLineInputSerializer(
+        many=True, required=False, default=list, help_text="The items given back, if any (marks them refunded)."
+    )
+    note = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    refunded_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+    def to_refund_lines(self) -> list[RefundLineInput]:
+        return [
+            RefundLineInput(
+                quantity=line["quantity"],
+                line_item_id=line["line_item_id"],
+                line_item_external_id=line["external_id"],
+            )
+            for line in self.validated_data["line_items"]
+        ]
+
+
 # --- Output ----------------------------------------------------------------------------------------
 
 
@@ -285,3 +320,9 @@ class TimelineEntrySerializer(serializers.Serializer):
     detail = serializers.CharField()
     source = serializers.CharField()
     payload = serializers.JSONField()
+
+
+class RefundSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Refund
+        fields = ["id", "external_id", "amount", "currency", "line_items", "note", "source", "refunded_at"]
