@@ -1,6 +1,5 @@
 """Write use cases of flows: installing defaults, scheduling, editing, consent, ESP events."""
 
-import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
+from orders.drains import Drain
 from orders.events import publish_memo
 from orders.models import Order, OrderEvent
 
@@ -37,7 +37,6 @@ from .rendering import template_problems
 from .rules import RuleInput, conditions_met
 from .scheduling import due_time, local_tz
 
-logger = logging.getLogger(__name__)
 
 
 class FlowValidationError(Exception):
@@ -227,14 +226,14 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     return created
 
 
-def _dispatch_soon() -> None:
-    """Send immediate messages (order confirmation) now rather than at the next beat."""
-    from .tasks import dispatch_due_messages
+# Immediate messages (order confirmations) are sent by a dispatch pass queued after their commit rather
+# than at the next beat; a burst of orders queues one pass (orders/drains.py), which clears the flag
+# before it claims. If the broker is down, the beat sends them within a minute.
+IMMEDIATE_DISPATCH = Drain("immediate-dispatch", "flows.tasks.dispatch_due_messages")
 
-    try:
-        dispatch_due_messages.delay()
-    except Exception:  # broker down: the beat picks them up within a minute
-        logger.warning("could not enqueue an immediate dispatch", exc_info=True)
+
+def _dispatch_soon() -> None:
+    IMMEDIATE_DISPATCH.request()
 
 
 def _reanchor_on_delivery(order: Order) -> int:
