@@ -38,7 +38,6 @@ from .rules import RuleInput, conditions_met
 from .scheduling import due_time, local_tz
 
 
-
 class FlowValidationError(Exception):
     """Input a merchant must fix; `errors` maps each field to a message."""
 
