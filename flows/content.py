@@ -132,9 +132,9 @@ def recommendations_for(order: Order, limit: int = MAX_RECOMMENDATIONS) -> list[
     return picked
 
 
-def _guides(order: Order, guides_setting: dict, language: str) -> list[dict]:
+def _guides(items: list, guides_setting: dict, language: str) -> list[dict]:
     result, seen = [], set()
-    for item in order.line_items.all():
+    for item in items:
         kind = item.product_type.strip().lower()
         guide = {k.strip().lower(): v for k, v in guides_setting.items()}.get(kind)
         if not guide or kind in seen:
@@ -172,18 +172,22 @@ def order_context(
     cache=None,
     with_recommendations: bool = True,
     with_tracking: bool = True,
+    items: list | None = None,
+    shipments: list | None = None,
 ) -> dict:
     """Everything a template may use, as plain strings and lists.
 
     Recommendations (two queries) and the tracking link (a signature) are left empty when the
-    template does not use them.
+    template does not use them. `items` and `shipments`: the order's, when the caller has them.
     """
     cache = cache if cache is not None else {}
     customer = order.customer if order.customer_id else None
-    items = list(order.line_items.all())
+    items = list(order.line_items.all()) if items is None else items
     if "recommendations" not in cache:
         cache["recommendations"] = recommendations_for(order) if with_recommendations else []
-    shipment = shipment or (list(order.shipments.all())[-1:] or [None])[0]
+    if shipment is None:
+        shipments = list(order.shipments.all()) if shipments is None else shipments
+        shipment = shipments[-1] if shipments else None
     first_name = (customer.first_name if customer else "") or order.shipping_name.split(" ")[0]
     data = {
         "customer": {
@@ -228,7 +232,7 @@ def order_context(
             }
             for r in cache["recommendations"]
         ],
-        "guides": _guides(order, flow_settings.product_guides or {}, language),
+        "guides": _guides(items, flow_settings.product_guides or {}, language),
         "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
         "links": links,
     }

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
+from functools import cached_property
 
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
@@ -35,6 +36,15 @@ class RuleInput:
     @property
     def contact_email(self) -> str:
         return contact_email_of(self.order)
+
+    # Read once per message: each .all() on a prefetched relation builds a manager and a queryset.
+    @cached_property
+    def items(self) -> list:
+        return list(self.order.line_items.all())
+
+    @cached_property
+    def shipments(self) -> list:
+        return list(self.order.shipments.all())
 
 
 def contact_email_of(order: Order) -> str:
@@ -104,7 +114,7 @@ def order_refunded(data: RuleInput) -> bool:
 
 
 def shipment_delayed(data: RuleInput) -> bool:
-    return any(s.is_delayed and s.delivered_at is None for s in data.order.shipments.all())
+    return any(s.is_delayed and s.delivered_at is None for s in data.shipments)
 
 
 def no_recommendations(data: RuleInput) -> bool:
@@ -164,7 +174,7 @@ def conditions_met(conditions: dict, data: RuleInput) -> bool:
             data.cache["first_order"] = is_first_order(order)
         if data.cache["first_order"] != (wanted_customer == "first"):
             return False
-    items = list(order.line_items.all())
+    items = data.items
     product_types = {t.strip().lower() for t in conditions.get("product_types") or [] if t.strip()}
     if product_types and not any(i.product_type.strip().lower() in product_types for i in items):
         return False

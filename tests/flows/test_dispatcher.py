@@ -77,13 +77,14 @@ def test_two_dispatchers_send_each_message_once(merchant):
 @pytest.mark.django_db
 def test_a_dead_workers_claim_is_taken_over_after_the_timeout(merchant):
     confirmations(merchant, 3)
-    token = claim_batch(now=NOW)  # this worker dies before sending
+    claim = claim_batch(now=NOW)  # this worker dies before sending
+    assert len(claim.ids) == 3
     with at(NOW + timedelta(minutes=5)):
         assert dispatch_due().sent == 0  # still claimed
     with at(NOW + dispatcher.CLAIM_TIMEOUT + timedelta(minutes=1)):
         assert dispatch_due().sent == 3
         # The stale worker wakes up: its token no longer matches any row, nothing is sent twice.
-        assert dispatcher._process(token, NOW, dispatcher.get_connection()).sent == 0
+        assert dispatcher._process(claim, NOW, dispatcher.get_connection()).sent == 0
     assert len(mail.outbox) == 3
 
 
@@ -255,8 +256,31 @@ def test_non_ascii_subject_survives_mime_encoding():
 
     from flows.dispatcher import FlowEmail
 
-    for subject in ["Bienvenue chez Maison Lumière, Zoé — votre commande #10042 est confirmée et arrive bientôt", "Hi"]:
+    subjects = [
+        "Bienvenue chez Maison Lumière, Zoé — votre commande #10042 est confirmée et arrive bientôt",
+        "Hi",
+        "🎉 " * 30 + "日本語の件名" * 8,  # 2-, 3- and 4-byte characters across many words
+    ]
+    for subject in subjects:
         email = FlowEmail(subject=subject, body="x", from_email="shop@example.com", to=["zoe@example.org"])
         parsed = message_from_bytes(email.message().as_bytes())
         assert str(make_header(decode_header(parsed["Subject"]))) == subject
+        assert max(len(word) for word in parsed["Subject"].split()) <= 75  # RFC 2047's limit per word
         assert email.subject == subject  # the object keeps the readable subject
+
+
+@pytest.mark.django_db
+def test_a_batch_costs_the_same_queries_whatever_its_size(merchant):
+    """Rows, orders, items and policies are loaded per batch: nothing is read per message."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size, moment in [(2, NOW), (9, NOW + timedelta(hours=1))]:
+        with at(moment), merchant_scope(merchant):
+            for _ in range(size):
+                record(merchant, "order.created", OrderFactory(merchant=merchant, placed_at=moment))
+        with at(moment + timedelta(seconds=5)), CaptureQueriesContext(db) as queries:
+            assert dispatch_due().sent == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]

@@ -87,6 +87,18 @@ def test_only_links_to_the_shops_domains_are_tracked():
     assert 'href="https://evil.example.net/"' in tracked
 
 
+def test_links_are_found_whatever_the_case_of_href_and_other_urls_are_left_alone():
+    markup = (
+        '<a HREF="HTTPS://shop.example.com/a?x=1&amp;y=2">a</a> <img src="https://shop.example.com/i.png">'
+        ' <a title="https://shop.example.com/t" href="https://shop.example.com/b">b</a>'
+    )
+    tracked = track_links(markup, wrap=lambda url: f"https://us/c/{url}", domains=["shop.example.com"])
+    assert 'HREF="https://us/c/HTTPS://shop.example.com/a?x=1&amp;y=2"' in tracked
+    assert 'src="https://shop.example.com/i.png"' in tracked
+    assert 'title="https://shop.example.com/t"' in tracked
+    assert 'href="https://us/c/https://shop.example.com/b"' in tracked
+
+
 @pytest.mark.parametrize(
     ("anchor", "days", "expected"),
     [
@@ -174,3 +186,37 @@ def test_html_part_of_a_long_email_is_not_quoted_printable(merchant):
     email.attach_alternative(rendered.html, "text/html")
     html_part = email.message().get_payload()[1]
     assert html_part["Content-Transfer-Encoding"] == "8bit"
+
+
+@pytest.mark.parametrize(
+    "markup",
+    [
+        '<h1>Ravis</h1><p>Bonjour Zoé,</p><p>Merci d&#x27;avoir choisi <b class="x">Maison &amp; Co</b>.</p>',
+        '<p title="a>b">x</p><!-- c > d --><p>1 &lt; 2</p><br/><img src="a.png" alt=\'z\'>',
+        "<p>1 < 2 and 3 > 2</p>",  # a bare "<": the parser decides
+        "<<b>script>alert(1)<</b>/script>",
+        "<p>Ben&Jerry &amp tea &#x;</p>",  # odd ampersands: the parser decides
+        '<p a="unbalanced>x</p><!DOCTYPE html><?xml version="1.0"?>',
+    ],
+)
+def test_text_alternative_strips_tags_as_django_does(markup):
+    from django.utils.html import strip_tags
+
+    from flows.rendering import _strip_tags
+
+    assert _strip_tags(markup) == strip_tags(markup)
+
+
+def test_text_alternative_strips_tags_as_django_does_on_random_markup():
+    import random
+
+    from django.utils.html import strip_tags
+
+    from flows.rendering import _strip_tags
+
+    pieces = ["<", ">", "p", " ", '"', "'", "/", "!", "-", "&", ";", "#", "x", "=", "é", "\n", "<!--", "-->"]
+    pieces += ["<p>", "</p>", '<a href="x">', ' class="c"', "&amp;", "&#233;", "&lt;", "div"]
+    rng = random.Random(5)
+    for _ in range(3000):
+        markup = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
+        assert _strip_tags(markup) == strip_tags(markup), markup
