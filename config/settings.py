@@ -273,7 +273,7 @@ SPECTACULAR_SETTINGS = {
 
 # --- Inbound webhooks and order events (orders/drains.py) ---------------------
 # Drain tasks queued per burst of inbound webhook deliveries (each claims the next free one).
-WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=2)
+WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=4)  # about the ingest worker's concurrency
 EVENT_DRAIN_TASKS = env.int("EVENT_DRAIN_TASKS", default=2)  # the same for order events' fan-out
 
 # --- Outbound webhooks ---------------------------------------------------------
