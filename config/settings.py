@@ -235,6 +235,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "merchants.tasks.deliver_due_messages",
         "schedule": crontab(minute="*"),
     },
+    "prune-idempotency-records": {
+        "task": "orders.tasks.prune_idempotency_records",
+        "schedule": crontab(minute=41),  # hourly
+    },
     "prune-webhook-history": {
         "task": "merchants.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),
@@ -275,6 +279,8 @@ SPECTACULAR_SETTINGS = {
 # Drain tasks queued per burst of inbound webhook deliveries (each claims the next free one).
 WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=4)  # about the ingest worker's concurrency
 EVENT_DRAIN_TASKS = env.int("EVENT_DRAIN_TASKS", default=2)  # the same for order events' fan-out
+# API responses replayed for a repeated Idempotency-Key are kept this long, then forgotten.
+IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)
 
 # --- Outbound webhooks ---------------------------------------------------------
 # Loopback and private addresses are refused as webhook targets unless allowed (tests, demos).

@@ -16,8 +16,10 @@ input may be corrected and sent again with the same key.
 
 import hashlib
 import json
+from datetime import timedelta
 from functools import wraps
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import JSONField, Value
 from django.http.request import RawPostDataException
@@ -123,3 +125,15 @@ def idempotent(view_method):
         return response
 
     return wrapper
+
+
+def records_prune(*, now=None) -> int:
+    """Forget stored responses older than the retention: they hold personal data and secrets."""
+    from django.utils import timezone
+
+    from merchants.scoping import unscoped
+
+    cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
+    with unscoped():
+        deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
+    return deleted

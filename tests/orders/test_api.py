@@ -460,3 +460,24 @@ def test_bad_shipment_gives_400(api, merchant, body, field):
     assert field in response.json()
     with merchant_scope(merchant):
         assert not Order.objects.get(pk=order["id"]).shipments.exists()
+
+
+def test_stored_idempotent_responses_are_forgotten_after_the_retention(api, merchant, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from orders.tasks import prune_idempotency_records
+
+    settings.IDEMPOTENCY_KEY_RETENTION_HOURS = 24
+    order_id = post_json(api, "/api/v1/orders", order_body()).json()["id"]
+    post_json(api, f"/api/v1/orders/{order_id}/cancel", {"reason": "customer"}, HTTP_IDEMPOTENCY_KEY="old")
+    post_json(api, f"/api/v1/orders/{order_id}/cancel", {"reason": "customer"}, HTTP_IDEMPOTENCY_KEY="new")
+    with merchant_scope(merchant):
+        IdempotencyRecord.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+
+    assert prune_idempotency_records() == 1
+    with merchant_scope(merchant):
+        assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["new"]
+    again = post_json(api, "/api/v1/orders", order_body(), HTTP_IDEMPOTENCY_KEY="old")  # a new request now
+    assert again.status_code == 200 and "Idempotent-Replayed" not in again
