@@ -10,15 +10,9 @@ from orders import events
 from orders.models import OrderEvent
 from orders.tasks import republish_pending_events
 from tests.factories import OrderFactory
+from tests.orders.conftest import record_task_calls
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def clear_flag():
-    events.EVENTS.flag_clear()
-    yield
-    events.EVENTS.flag_clear()
 
 
 @pytest.fixture
@@ -37,10 +31,9 @@ def seen(monkeypatch):
 
 @pytest.fixture
 def queued(monkeypatch, settings):
+    """Drain tasks queued, recorded instead of run."""
     settings.EVENT_DRAIN_TASKS = 1
-    calls = []
-    monkeypatch.setattr("orders.tasks.publish_events.delay", lambda: calls.append("publish"))
-    return calls
+    return record_task_calls(monkeypatch, "orders.tasks.publish_events", "publish")
 
 
 def record(merchant, kind, order=None):
@@ -133,3 +126,19 @@ def test_a_failed_event_empties_the_pass_memo(merchant, seen, queued, monkeypatc
 
     events.events_publish_pending()
     assert computed == ["test.a", "test.c"]  # read once, then again after the failure
+
+
+def test_one_pass_over_two_shops_schedules_each_with_its_own_flows(merchant, other_merchant, queued):
+    from flows.models import ScheduledMessage
+    from flows.services import default_flows_install
+
+    for shop in (merchant, other_merchant):
+        default_flows_install(merchant=shop)
+        for _ in range(2):
+            record(shop, "order.created", OrderFactory(merchant=shop))
+
+    assert events.events_publish_pending() == 4
+    with unscoped():
+        rows = list(ScheduledMessage.objects.values_list("merchant_id", "step__merchant_id", "order__merchant_id"))
+    assert rows and all(own == step_shop == order_shop for own, step_shop, order_shop in rows)
+    assert {own for own, _step, _order in rows} == {merchant.pk, other_merchant.pk}

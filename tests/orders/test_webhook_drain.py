@@ -10,6 +10,7 @@ from merchants.scoping import merchant_scope, unscoped
 from merchants.services import integration_secret_set
 from orders import webhooks
 from orders.models import Order, WebhookDelivery
+from tests.orders.conftest import record_task_calls
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
 
 pytestmark = pytest.mark.django_db
@@ -18,13 +19,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_event_fanout(monkeypatch):
     monkeypatch.setattr("orders.events.publish_request", lambda: None)
-
-
-@pytest.fixture(autouse=True)
-def clear_flag():
-    webhooks.DELIVERIES.flag_clear()
-    yield
-    webhooks.DELIVERIES.flag_clear()
 
 
 @pytest.fixture
@@ -37,9 +31,7 @@ def shop(merchant):
 def queued(monkeypatch, settings):
     """Drain tasks queued, recorded instead of run."""
     settings.WEBHOOK_DRAIN_TASKS = 1
-    calls = []
-    monkeypatch.setattr("orders.tasks.drain_webhook_deliveries.delay", lambda: calls.append("drain"))
-    return calls
+    return record_task_calls(monkeypatch, "orders.tasks.drain_webhook_deliveries", "drain")
 
 
 def order_payload(number: int) -> dict:
