@@ -2,7 +2,7 @@
 
 Publishing a Celery message for every stored webhook delivery or order event cost more than
 storing it. Writers ask for a drain instead, after their commit: a flag in the shared cache says
-one is queued, so a burst of rows queues one task. A drain takes rows one at a time (each claim
+one is queued, so a burst of rows queues one task. A drain takes rows a batch at a time (each claim
 skips rows another drain holds), clears the flag just before its last, empty claim, and the writer
 sets the flag only after its row committed: either that last claim sees the row, or the writer
 finds the flag cleared and queues a new drain. A row waits for its sweep only if a task is lost.
@@ -55,17 +55,19 @@ class Drain:
         except Exception:
             logger.warning("%s drain flag unavailable", self.name, exc_info=True)
 
-    def run(self, take_one: Callable[[], bool], *, budget_seconds: float = BUDGET_SECONDS) -> int:
-        """Call `take_one` (False when nothing is left) until the backlog is empty; returns how many."""
+    def run(self, take: Callable[[], int], *, budget_seconds: float = BUDGET_SECONDS) -> int:
+        """Call `take` (how many rows it took, 0 when none was left) until the backlog is empty; returns the sum."""
         deadline = time.monotonic() + budget_seconds
         done = 0
         try:
             while True:
-                if not take_one():
+                taken = take()
+                if not taken:
                     self.flag_clear()
-                    if not take_one():  # a row committed before the clear is seen here
+                    taken = take()  # a row committed before the clear is seen here
+                    if not taken:
                         return done
-                done += 1
+                done += taken
                 if time.monotonic() > deadline:
                     import_string(self.task).delay()  # the flag stays set: it now stands for that task
                     return done

@@ -17,14 +17,15 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.db.models.functions import Upper
 from django.utils import timezone
 
 from merchants.models import LANGUAGE_CHOICES, Merchant
 from merchants.scoping import merchant_scope
 
 from .currencies import is_currency_code
-from .events import event_record
-from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
+from .events import event_record, publish_request
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 
 if TYPE_CHECKING:
     from tracking.models import Shipment
@@ -297,9 +298,13 @@ def _lock_email(merchant: Merchant, email: str) -> None:
     """Serialise concurrent upserts of one email so two requests cannot create two customers."""
     if connection.vendor != "postgresql" or not email:
         return
-    digest = hashlib.sha256(f"customer:{merchant.pk}:{email.lower()}".encode()).digest()
     with connection.cursor() as cursor:
-        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [int.from_bytes(digest[:8], "big", signed=True)])
+        cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_email_lock_key(merchant, email)])
+
+
+def _email_lock_key(merchant: Merchant, email: str) -> int:
+    digest = hashlib.sha256(f"customer:{merchant.pk}:{email.lower()}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
 
 
 def _customer_find(merchant: Merchant, data: CustomerInput) -> Customer | None:
@@ -553,6 +558,123 @@ def _order_update(order: Order, data: OrderInput, clean: _CleanOrder, values: di
         _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)
     elif data.uncancel and not data.cancelled_at and order.cancelled_at is not None:
         _restore(order)
+
+
+# --- Many new orders at once (the webhook drain's batches) ----------------------------------------
+
+
+def orders_create_new(*, merchant: Merchant, inputs: list[OrderInput]) -> list[Order | None]:
+    """Create the orders among `inputs` that do not exist yet, with a few statements for all of them.
+
+    Writes what `order_upsert` would write for each (customers matched by the same rules, line items,
+    order.created), for a caller in a transaction. Returns, per input, the order created, or None for
+    an input left to `order_upsert`: an invalid one (its errors are reported there), a known or
+    repeated external id, a cancelled one, one with a non-ASCII email (matched by PostgreSQL's
+    UPPER, not Python's). A concurrent writer of the same rows makes it raise IntegrityError.
+    """
+    chosen = _creatable(merchant, inputs)
+    created: list[Order | None] = [None] * len(inputs)
+    if not chosen:
+        return created
+    with merchant_scope(merchant):
+        customers = iter(
+            _customers_upsert_many(merchant, [data.customer for data, _ in chosen.values() if data.customer])
+        )
+        orders = {}
+        for index, (data, clean) in chosen.items():
+            customer = next(customers) if data.customer else None
+            values = _order_values(data, clean, customer)
+            orders[index] = Order(merchant=merchant, external_id=data.external_id, **values)
+        Order.objects.bulk_create(orders.values())
+        LineItem.objects.bulk_create(
+            LineItem(merchant=merchant, order=orders[index], **_line_item_values(item, unit_price))
+            for index, (data, clean) in chosen.items()
+            for item, unit_price in zip(data.line_items, clean.unit_prices, strict=True)
+        )
+        # No cache version to bump: nothing was ever cached for an order that did not exist.
+        OrderEvent.objects.bulk_create(
+            OrderEvent(merchant=merchant, order=order, kind="order.created", payload={"order_id": order.pk})
+            for order in orders.values()
+        )
+    transaction.on_commit(publish_request)
+    for index, order in orders.items():
+        created[index] = order
+    return created
+
+
+def _creatable(merchant: Merchant, inputs: list[OrderInput]) -> dict[int, tuple[OrderInput, _CleanOrder]]:
+    """The inputs `orders_create_new` takes, by position, validated."""
+    chosen, seen = {}, set()
+    for index, data in enumerate(inputs):
+        emails = [data.email, data.customer.email if data.customer else ""]
+        repeated = data.external_id in seen
+        seen.add(data.external_id)
+        if repeated or data.cancelled_at is not None or not all(email.isascii() for email in emails):
+            continue
+        try:
+            chosen[index] = (data, order_validate(data))
+        except OrderValidationError:
+            continue
+    with merchant_scope(merchant):
+        known = set(
+            Order.objects.filter(
+                merchant=merchant, external_id__in=[data.external_id for data, _ in chosen.values()]
+            ).values_list("external_id", flat=True)
+        )
+    return {index: pair for index, pair in chosen.items() if pair[0].external_id not in known}
+
+
+def _customers_upsert_many(merchant: Merchant, inputs: list[CustomerInput]) -> list[Customer]:
+    """`_customer_upsert_in_transaction` for each input, in order, with a few statements; ASCII emails only."""
+    _lock_emails(merchant, [data.email for data in inputs])
+    external_ids = {data.external_id for data in inputs if data.external_id}
+    emails = {data.email.upper() for data in inputs if data.email}
+    known = list(
+        Customer.objects.select_for_update()
+        .filter(merchant=merchant)
+        .annotate(email_upper=Upper("email"))
+        .filter(Q(external_id__in=external_ids) | Q(email_upper__in=emails, redacted_at__isnull=True))
+        .order_by("id")
+    )
+    resolved, new, changed = [], [], {}
+    for data in inputs:
+        customer = _customer_match(known, data)
+        if customer is None:
+            customer = Customer(merchant=merchant)
+            new.append(customer)
+            known.append(customer)
+        fields = _customer_apply(customer, data)
+        if customer.pk is not None and fields:
+            changed.setdefault(customer.pk, (customer, set()))[1].update(fields)
+        resolved.append(customer)
+    Customer.objects.bulk_create(new)
+    for customer, fields in changed.values():
+        customer.save(update_fields=[*sorted(fields), "updated_at"])
+    return resolved
+
+
+def _customer_match(known: list[Customer], data: CustomerInput) -> Customer | None:
+    """`_customer_find` over rows already read (oldest first): by external id, else by email."""
+    if data.external_id:
+        for customer in known:
+            if customer.external_id == data.external_id:
+                return customer
+    if data.email:
+        email = data.email.upper()
+        for customer in known:
+            if customer.redacted_at is None and customer.email.upper() == email:
+                if not data.external_id or not customer.external_id:
+                    return customer
+    return None
+
+
+def _lock_emails(merchant: Merchant, emails: list[str]) -> None:
+    """`_lock_email` for many emails in one statement, in a fixed order (two batches never deadlock)."""
+    keys = sorted({_email_lock_key(merchant, email) for email in emails if email})
+    if connection.vendor != "postgresql" or not keys:
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key", [keys])
 
 
 def _cancel(order: Order, *, reason: str, cancelled_at: datetime) -> None:

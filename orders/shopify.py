@@ -450,4 +450,24 @@ def process(delivery: WebhookDelivery) -> str:
     return Status.PROCESSED
 
 
-register_source(SOURCE, process)
+PLAIN_ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid"})
+
+
+def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
+    """The order a delivery carries when upserting it is all `process` would do, else None.
+
+    Not for a cancellation or an order with fulfillments listed; a payload `process` would refuse is
+    left to it, so that its error is recorded.
+    """
+    if delivery.topic not in PLAIN_ORDER_TOPICS:
+        return None
+    try:
+        payload = payload_parse(delivery.topic, delivery.body.encode())
+        if items(payload, "fulfillments") or payload.get("cancelled_at"):
+            return None
+        return order_input(payload, merchant=delivery.merchant, topic=delivery.topic)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order)

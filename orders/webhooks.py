@@ -27,7 +27,8 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db.models import F
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 from django.utils import timezone
@@ -282,21 +283,67 @@ def drain_request() -> None:
     DELIVERIES.request()
 
 
-def _drain_one() -> bool:
+BATCH_SIZE = 50  # deliveries claimed together: the new orders among them are created with a few statements
+
+
+def _drain_batch() -> int:
+    """Claim up to BATCH_SIZE waiting deliveries, oldest first; returns how many (0: none waited).
+
+    The deliveries whose only work is to create a new order are done together (`orders_create_new`);
+    the others are then processed one by one, each in its own transaction, as before.
+    """
+    with transaction.atomic():
+        commit_without_waiting_for_disk()  # the deliveries, stored durably, are the source of truth
+        with unscoped():
+            waiting = WebhookDelivery.objects.select_related("merchant").select_for_update(
+                of=("self",), skip_locked=True
+            )
+            batch = list(waiting.filter(status=Status.RECEIVED).order_by("id")[:BATCH_SIZE])
+        done = _orders_create_in_bulk(batch)
+    for delivery in batch:
+        if delivery.pk not in done:
+            delivery_process(delivery_pk=delivery.pk, on_transient=_retry_later, waiting_only=True)
+    return len(batch)
+
+
+def _retry_later(pk: int) -> None:
+    """A transient failure is retried on its own, with the task's backoff: the drain goes on."""
     from .tasks import process_webhook_delivery
 
-    def retry_later(pk: int) -> None:  # on its own, with the task's backoff: the drain goes on
-        process_webhook_delivery.apply_async((pk,), countdown=RETRY_FIRST_SECONDS)
+    process_webhook_delivery.apply_async((pk,), countdown=RETRY_FIRST_SECONDS)
 
-    return delivery_process(delivery_pk=None, on_transient=retry_later) is not None
+
+def _orders_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
+    """Create the new orders the batch's plain order deliveries carry; returns those deliveries' ids."""
+    from .services import orders_create_new
+
+    groups: dict[int, list[tuple[WebhookDelivery, object]]] = {}
+    for delivery in batch:
+        data = _plain_order(delivery)
+        if data is not None:
+            groups.setdefault(delivery.merchant_id, []).append((delivery, data))
+    done = set()
+    for group in groups.values():
+        try:
+            with transaction.atomic():  # a concurrent writer of the same rows undoes this group only
+                orders = orders_create_new(merchant=group[0][0].merchant, inputs=[data for _, data in group])
+        except IntegrityError:  # the one-by-one path copes with it
+            continue
+        done.update(delivery.pk for (delivery, _), order in zip(group, orders, strict=True) if order is not None)
+    if done:
+        with unscoped():
+            WebhookDelivery.objects.filter(pk__in=done).update(
+                status=Status.PROCESSED, attempts=F("attempts") + 1, last_error="", processed_at=timezone.now()
+            )
+    return done
 
 
 def deliveries_drain(**kwargs) -> int:
     """Process received deliveries, oldest first, until none is left; returns how many.
 
-    Several drains can run at once: each claims the next delivery nobody holds (SKIP LOCKED).
+    Several drains can run at once: each claims deliveries nobody holds (SKIP LOCKED).
     """
-    return DELIVERIES.run(_drain_one, **kwargs)
+    return DELIVERIES.run(_drain_batch, **kwargs)
 
 
 def delivery_replay(*, merchant: Merchant, delivery: WebhookDelivery) -> WebhookDelivery:
@@ -320,37 +367,58 @@ def deliveries_drain_stuck(*, older_than_seconds: int = 300) -> int:
 # --- Processing ----------------------------------------------------------------------------------
 
 Handler = Callable[[WebhookDelivery], str | tuple[str, str]]
+# Reads the order a delivery carries when creating or updating that order is all its handler would
+# do; None otherwise. The drain creates the new ones among such orders in bulk.
+PlainOrderReader = Callable[[WebhookDelivery], object | None]
 _handlers: dict[str, Handler] = {}
+_plain_order_readers: dict[str, PlainOrderReader] = {}
 
 
-def register_source(source: str, handler: Handler) -> None:
+def register_source(source: str, handler: Handler, *, plain_order: PlainOrderReader | None = None) -> None:
     _handlers[source] = handler
+    if plain_order is not None:
+        _plain_order_readers[source] = plain_order
 
 
-def _handler_for(source: str) -> Handler:
+def _sources_load(source: str) -> None:
     if source not in _handlers:
         # The shop adapters register themselves on import.
         from . import shopify, woocommerce  # noqa: F401
+
+
+def _handler_for(source: str) -> Handler:
+    _sources_load(source)
     if source not in _handlers:
         raise PayloadError(f"No handler is registered for {source!r} deliveries.")
     return _handlers[source]
+
+
+def _plain_order(delivery: WebhookDelivery):
+    _sources_load(delivery.source)
+    reader = _plain_order_readers.get(delivery.source)
+    if reader is None or delivery.body == REDACTED_BODY:
+        return None
+    return reader(delivery)
 
 
 # Errors worth retrying: the database or a dependency was briefly unavailable.
 TRANSIENT_ERRORS = (TransientError, OperationalError, InterfaceError)
 
 
-def delivery_process(*, delivery_pk: int | None, on_transient: Callable[[int], None] | None = None) -> str | None:
+def delivery_process(
+    *, delivery_pk: int | None, on_transient: Callable[[int], None] | None = None, waiting_only: bool = False
+) -> str | None:
     """Run a delivery's handler once and record the outcome; returns it, or None without a delivery.
 
-    `delivery_pk=None` claims the oldest received delivery no other drain holds. A transient error
+    `delivery_pk=None` claims the oldest received delivery no other drain holds; `waiting_only`
+    takes the given one only if it still waits and no other drain holds it. A transient error
     is recorded, then re-raised for the caller's retry, or handed to `on_transient(pk)` if given.
     """
     merchant = pk = None
     try:
         with transaction.atomic():
             commit_without_waiting_for_disk()  # the delivery, stored durably, is the source of truth
-            locked = _delivery_lock(delivery_pk)
+            locked = _delivery_lock(delivery_pk, waiting_only=waiting_only)
             if locked is None:
                 return None
             merchant, pk = locked.merchant, locked.pk
@@ -375,10 +443,13 @@ def delivery_process(*, delivery_pk: int | None, on_transient: Callable[[int], N
     return Status.FAILED
 
 
-def _delivery_lock(delivery_pk: int | None) -> WebhookDelivery | None:
+def _delivery_lock(delivery_pk: int | None, *, waiting_only: bool = False) -> WebhookDelivery | None:
     """One query locks the delivery (not its merchant) and reads its merchant."""
     with unscoped():
         deliveries = WebhookDelivery.objects.select_related("merchant")
+        if waiting_only:
+            waiting = deliveries.select_for_update(of=("self",), skip_locked=True)
+            return waiting.filter(pk=delivery_pk, status=Status.RECEIVED).first()
         if delivery_pk is not None:
             return deliveries.select_for_update(of=("self",)).filter(pk=delivery_pk).first()
         waiting = deliveries.select_for_update(of=("self",), skip_locked=True).filter(status=Status.RECEIVED)

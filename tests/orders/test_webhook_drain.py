@@ -85,10 +85,10 @@ def test_a_drain_that_crashes_lets_the_next_delivery_queue_another(
 ):
     post_orders(client, shop, [1], django_capture_on_commit_callbacks)
 
-    def crash(**kwargs):
+    def crash(*args, **kwargs):
         raise MemoryError
 
-    monkeypatch.setattr(webhooks, "delivery_process", crash)
+    monkeypatch.setattr(webhooks, "_orders_create_in_bulk", crash)
     with pytest.raises(MemoryError):
         webhooks.deliveries_drain()
     post_orders(client, shop, [2], django_capture_on_commit_callbacks)
@@ -96,7 +96,10 @@ def test_a_drain_that_crashes_lets_the_next_delivery_queue_another(
     assert queued == ["drain", "drain"]
 
 
-def test_a_drain_over_its_budget_hands_over_to_a_fresh_task(client, shop, queued, django_capture_on_commit_callbacks):
+def test_a_drain_over_its_budget_hands_over_to_a_fresh_task(
+    client, shop, queued, monkeypatch, django_capture_on_commit_callbacks
+):
+    monkeypatch.setattr(webhooks, "BATCH_SIZE", 1)
     post_orders(client, shop, range(3), django_capture_on_commit_callbacks)
 
     assert webhooks.deliveries_drain(budget_seconds=0) == 1

@@ -1,0 +1,239 @@
+"""A drain claims deliveries in batches and creates the new orders among them in bulk.
+
+The bulk path must leave exactly the rows, events and delivery outcomes that processing the same
+deliveries one by one leaves: each scenario is run both ways, for two shops, and compared.
+"""
+
+import copy
+
+import pytest
+from django.db import IntegrityError, connection
+from django.test.utils import CaptureQueriesContext
+
+from merchants.scoping import merchant_scope
+from merchants.services import integration_secret_set
+from orders import services, webhooks
+from orders.models import Customer, LineItem, Order, OrderEvent, WebhookDelivery
+from orders.services import CustomerInput, customer_upsert
+from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
+from tracking.models import Shipment
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def no_publishing(monkeypatch):
+    monkeypatch.setattr("orders.events.publish_request", lambda: None)
+    monkeypatch.setattr("orders.webhooks.drain_request", lambda: None)
+
+
+@pytest.fixture
+def shops(merchant, other_merchant):
+    for shop in (merchant, other_merchant):
+        integration_secret_set(merchant=shop, provider="shopify", secret=SHOPIFY_SECRET)
+    return merchant, other_merchant
+
+
+def order(number: int, *, customer_id=None, email=None, **changes) -> dict:
+    data = payload("shopify", "orders_create.json")
+    data["id"] = 5_000_000 + number
+    data["name"] = f"#{number}"
+    for index, item in enumerate(data["line_items"]):
+        item["id"] = 6_000_000 + number * 10 + index
+    if customer_id is not None:
+        data["customer"]["id"] = customer_id
+    if email is not None:
+        data["customer"]["email"] = data["email"] = data["contact_email"] = email
+    data.update(changes)
+    return data
+
+
+CAMILLE = payload("shopify", "orders_create.json")["customer"]["id"]
+
+
+def mixed_deliveries() -> list[tuple[str, dict]]:
+    """Every kind of delivery a batch can hold, in the order the shop sent them."""
+    paid = payload("shopify", "orders_paid.json")
+    guest = payload("shopify", "orders_create_guest.json")
+    cancelled = payload("shopify", "orders_cancelled.json")
+    negative = order(3, total_price="-5.00")
+    known_updated = order(9, customer_id=999, email="known@example.org", updated_at="2025-03-01T12:00:00+01:00")
+    return [
+        ("orders/create", payload("shopify", "orders_create.json")),
+        ("orders/paid", paid),  # the same order again: one by one, after its creation
+        ("fulfillments/create", payload("shopify", "fulfillments_create.json")),  # for that order
+        ("orders/create", guest),
+        ("orders/create", order(1, customer_id=555, email="Camille.Martin@example.org")),  # another person
+        ("orders/create", order(2, customer_id=777, email="ADOPT@example.org")),  # adopts the email-only customer
+        ("orders/create", order(4, customer_id=CAMILLE)),  # Camille again, created earlier in this batch
+        ("orders/cancelled", cancelled),
+        ("orders/create", negative),  # refused: recorded on the delivery
+        ("orders/create", order(5, customer_id=888, email="buyer@exämple.org")),  # non-ASCII: one by one
+        ("orders/updated", known_updated),  # the order exists already: one by one
+        ("orders/updated", order(6, customer_id=321, email="late@example.org")),  # created by an update
+    ]
+
+
+def prepare(shop) -> None:
+    customer_upsert(merchant=shop, data=CustomerInput(email="adopt@example.org", first_name="Ada"))
+    post_shopify_and_drain(shop, [("orders/create", order(9, customer_id=999, email="known@example.org"))])
+
+
+def post_shopify_and_drain(shop, deliveries) -> None:
+    from django.test import Client
+
+    client = Client()
+    for topic, data in deliveries:
+        assert post_shopify(client, shop.slug, topic, data).status_code == 200
+    webhooks.deliveries_drain()
+
+
+def one_by_one(monkeypatch):
+    monkeypatch.setattr(webhooks, "_plain_order", lambda delivery: None)
+
+
+def snapshot(shop) -> dict:
+    """What processing left for the shop, without ids or times that differ between two runs."""
+    with merchant_scope(shop):
+        customers = {c.pk: (c.external_id, c.email) for c in Customer.objects.all()}
+        orders = {o.pk: o.external_id for o in Order.objects.all()}
+        return {
+            "customers": sorted(
+                Customer.objects.values_list(
+                    "external_id", "email", "first_name", "last_name", "phone", "language", "accepts_marketing"
+                )
+            ),
+            "orders": sorted(
+                (customers.get(row.pop("customer"), ("guest", "")), *row.values())
+                for row in Order.objects.values(
+                    "customer",
+                    "external_id",
+                    "number",
+                    "email",
+                    "language",
+                    "placed_at",
+                    "source_updated_at",
+                    "currency",
+                    "subtotal",
+                    "shipping",
+                    "tax",
+                    "discount",
+                    "total",
+                    "refunded_amount",
+                    "financial_status",
+                    "fulfillment_status",
+                    "cancelled_at",
+                    "cancel_reason",
+                    "shipping_name",
+                    "shipping_address1",
+                    "shipping_city",
+                    "shipping_postal_code",
+                    "shipping_country",
+                    "source_platform",
+                    "landing_site",
+                    "referring_site",
+                    "test",
+                )
+            ),
+            "line_items": sorted(
+                (orders[row.pop("order")], *row.values())
+                for row in LineItem.objects.values(
+                    "order",
+                    "external_id",
+                    "sku",
+                    "product_id",
+                    "variant_id",
+                    "title",
+                    "variant_title",
+                    "quantity",
+                    "unit_price",
+                    "tags",
+                    "quantity_refunded",
+                )
+            ),
+            "events": sorted(
+                (orders[event.order_id], event.kind, sorted(k for k in event.payload if k != "order_id"))
+                for event in OrderEvent.objects.all()
+            ),
+            "shipments": sorted(Shipment.objects.values_list("order__external_id", "tracking_number", "status")),
+            "deliveries": list(
+                WebhookDelivery.objects.order_by("id").values_list("topic", "status", "attempts", "last_error")
+            ),
+        }
+
+
+def test_a_batch_leaves_what_one_by_one_processing_leaves(shops, monkeypatch):
+    batched, sequential = shops
+    prepare(batched)
+    in_bulk = []
+    real = webhooks._orders_create_in_bulk
+    with monkeypatch.context() as patch:
+        patch.setattr(webhooks, "_orders_create_in_bulk", lambda batch: in_bulk.append(real(batch)) or in_bulk[-1])
+        post_shopify_and_drain(batched, mixed_deliveries())
+    with monkeypatch.context() as patch:
+        one_by_one(patch)
+        prepare(sequential)
+        post_shopify_and_drain(sequential, mixed_deliveries())
+
+    result = snapshot(batched)
+    assert result == snapshot(sequential)
+    statuses = [status for _topic, status, _attempts, _error in result["deliveries"]]
+    assert statuses.count("failed") == 1
+    assert len(result["orders"]) == 9
+    assert len(in_bulk[0]) == 6  # the fixture's order, the guest's, #1, #2, #4 and #6; the rest one by one
+
+
+def test_new_orders_are_created_with_a_few_statements_for_the_whole_batch(shops):
+    shop = shops[0]
+    customers = [5_500 + n % 7 for n in range(40)]  # some customers order twice in the batch
+    client_deliveries = [
+        ("orders/create", order(n, customer_id=customer, email=f"c{customer}@example.org"))
+        for n, customer in enumerate(customers)
+    ]
+    from django.test import Client
+
+    client = Client()
+    for topic, data in client_deliveries:
+        post_shopify(client, shop.slug, topic, data)
+
+    with CaptureQueriesContext(connection) as queries:
+        assert webhooks.deliveries_drain() == 40
+    # The batch: transaction and savepoint statements (5), claim, known orders, email locks, customers
+    # read and written, orders, line items, events, deliveries marked (9). Then two empty claims (4 each).
+    assert len(queries) == 14 + 2 * 4
+    with merchant_scope(shop):
+        assert Order.objects.count() == 40
+        assert Customer.objects.count() == 7
+        assert LineItem.objects.count() == 80
+        assert OrderEvent.objects.filter(kind="order.created").count() == 40
+        assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("processed", 1)}
+
+
+def test_a_concurrent_writer_sends_the_batch_one_by_one_with_nothing_written_twice(shops, monkeypatch):
+    shop = shops[0]
+    real = services.orders_create_new
+
+    def collides(**kwargs):
+        real(**kwargs)  # writes, then meets a row another drain committed: all of it must roll back
+        raise IntegrityError("duplicate key value violates unique constraint")
+
+    monkeypatch.setattr(services, "orders_create_new", collides)
+    post_shopify_and_drain(shop, [("orders/create", order(n, customer_id=4_000 + n)) for n in range(3)])
+
+    with merchant_scope(shop):
+        assert sorted(Order.objects.values_list("number", flat=True)) == ["#0", "#1", "#2"]
+        assert Customer.objects.count() == 3
+        assert OrderEvent.objects.filter(kind="order.created").count() == 3
+        assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("processed", 1)}
+
+
+def test_a_redelivered_order_in_a_later_batch_creates_nothing(shops):
+    shop = shops[0]
+    data = order(1, customer_id=4_100)
+    post_shopify_and_drain(shop, [("orders/create", data)])
+    post_shopify_and_drain(shop, [("orders/create", copy.deepcopy(data))])  # a new webhook id, same order
+
+    with merchant_scope(shop):
+        assert Order.objects.count() == 1
+        assert OrderEvent.objects.filter(kind="order.created").count() == 1
+        assert list(WebhookDelivery.objects.values_list("status", flat=True)) == ["processed", "processed"]
