@@ -6,7 +6,8 @@ database of its own, creates a merchant, then measures in the same run:
 1. the bare view (/healthz) request rate: the reference;
 2. the webhook endpoint's request rate with the worker stopped (store + enqueue only);
 3. the worker draining that backlog (processing alone);
-4. end to end: fresh orders posted while the worker runs, until every one is a row.
+4. end to end: fresh orders posted while the worker runs, until every one is a row, and until
+   every order.created event is published too (confirmation and follow-up emails scheduled).
 
     python bench/ingest.py --orders 2000 --concurrency 16
 
@@ -220,6 +221,20 @@ def wait_until_processed(expected_orders: int, timeout: float = 600) -> float:
     raise SystemExit(f"timed out: {counts()} (waiting, orders) after {timeout}s")
 
 
+def wait_until_published(timeout: float = 600) -> None:
+    """Until every order event of the bench merchant is published (its emails are scheduled)."""
+    from merchants.scoping import unscoped
+    from orders.models import OrderEvent
+
+    started = time.perf_counter()
+    while time.perf_counter() - started < timeout:
+        with unscoped():
+            if not OrderEvent.objects.filter(merchant__slug=SLUG, published_at__isnull=True).exists():
+                return
+        time.sleep(0.05)
+    raise SystemExit(f"timed out: events still unpublished after {timeout}s")
+
+
 def failed_deliveries() -> list[str]:
     from merchants.scoping import unscoped
     from orders.models import WebhookDelivery
@@ -265,6 +280,8 @@ def main():
         posting_rate = hammer(args.port, args.concurrency, [("POST", path, b, h) for b, h in second_batch])
         wait_until_processed(warm_up + 2 * n)
         end_to_end = n / (time.perf_counter() - started)
+        wait_until_published()
+        published = n / (time.perf_counter() - started)
     finally:
         if worker is not None:
             stop(worker)
@@ -277,6 +294,7 @@ def main():
     print(f"endpoint / bare view:             {endpoint_rate / bare_rate:8.2f}")
     print(f"worker draining the backlog:      {drain_rate:8.0f} orders/s")
     print(f"end to end (post -> order rows):  {end_to_end:8.0f} orders/s (posting at {posting_rate:.0f} req/s)")
+    print(f"end to end (post -> emails due):  {published:8.0f} orders/s (every order.created event published)")
     print(f"failed deliveries:                {len(failures)}{' e.g. ' + failures[0][:300] if failures else ''}")
 
 

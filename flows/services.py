@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
 from orders.drains import Drain
-from orders.events import publish_memo
+from orders.events import after_publish, batch_memo, publish_memo
 from orders.models import Order, OrderEvent
 
 from .content import language_for, sample_context
@@ -190,13 +190,9 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     if event.order_id is None:
         return []
     publish_memo(("flows-defaults", merchant.pk), lambda: default_flows_ensure(merchant=merchant))
-    with merchant_scope(merchant), transaction.atomic():
-        order = (
-            Order.objects.select_related("customer", "merchant")
-            .prefetch_related("line_items", "shipments")
-            .filter(pk=event.order_id)
-            .first()
-        )
+    # No savepoint of its own: a failure must undo the whole publication (it is retried).
+    with merchant_scope(merchant), transaction.atomic(savepoint=False):
+        order = batch_memo(("flows-orders", merchant.pk), _orders_of, event).get(event.order_id)
         if order is None or order.test:
             return []
         if event.kind == Trigger.DELIVERED:
@@ -221,8 +217,14 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
         ]
         created = ScheduledMessage.objects.bulk_create(rows, ignore_conflicts=True)
         if any(r.status == MessageStatus.SCHEDULED and r.due_at <= now + timedelta(minutes=1) for r in rows):
-            transaction.on_commit(_dispatch_soon)
+            after_publish(_dispatch_soon)
     return created
+
+
+def _orders_of(events: list[OrderEvent]) -> dict[int, Order]:
+    """The events' orders (in the current merchant's scope) with what planning reads, in three queries."""
+    orders = Order.objects.select_related("customer", "merchant").prefetch_related("line_items", "shipments")
+    return orders.in_bulk({event.order_id for event in events if event.order_id})
 
 
 # Immediate messages (order confirmations) are sent by a dispatch pass queued after their commit rather

@@ -15,6 +15,7 @@ Apps subscribe in their AppConfig.ready():
 import logging
 from collections.abc import Callable
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -71,6 +72,9 @@ def publish_request() -> None:
     EVENTS.request()
 
 
+BATCH_SIZE = 50  # events claimed and published together, in one transaction
+
+
 def events_publish_pending(**kwargs) -> int:
     """Publish unpublished events, oldest first, until none is left; returns how many were taken.
 
@@ -79,7 +83,7 @@ def events_publish_pending(**kwargs) -> int:
     failed: set[int] = set()
     memo = _pass_memo.set({})
     try:
-        return EVENTS.run(lambda: _publish_next(exclude=failed), **kwargs)
+        return EVENTS.run(lambda: _publish_batch(exclude=failed), **kwargs)
     finally:
         _pass_memo.reset(memo)
 
@@ -100,33 +104,107 @@ def publish_memo(key: tuple, compute: Callable[[], Any]) -> Any:
     return memo[key]
 
 
-def _publish_next(*, exclude: set[int]) -> bool:
-    """Publish the oldest event nobody else holds, in one transaction with what its subscribers write."""
-    event = None
+@dataclass
+class _Batch:
+    events: list[OrderEvent]
+    memo: dict = field(default_factory=dict)
+    after_commit: dict = field(default_factory=dict)  # callbacks by identity, each run once
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("publish_batch", default=None)
+
+
+def batch_memo(key: tuple, load: Callable[[list[OrderEvent]], Any], event: OrderEvent) -> Any:
+    """`load(events)` over the batch being published with `event`, computed once per batch.
+
+    For what subscribers read per event (its order, with items and shipments): one query for the
+    batch. Everything in a batch was committed before it was claimed, so what is read is at least
+    as new as each event. Outside a batch (an event published alone): `load([event])`.
+    """
+    batch = _batch.get()
+    if batch is None:
+        return load([event])
+    if key not in batch.memo:
+        batch.memo[key] = load(batch.events)
+    return batch.memo[key]
+
+
+def after_publish(func: Callable[[], None]) -> None:
+    """Run `func` once the events being published are committed; once per batch, however many ask."""
+    batch = _batch.get()
+    if batch is None:
+        transaction.on_commit(func)
+    else:
+        batch.after_commit.setdefault(func, func)
+
+
+def _publish_batch(*, exclude: set[int]) -> int:
+    """Publish the oldest events nobody else holds together; returns how many were taken.
+
+    The batch is one transaction with what its subscribers write. If a subscriber fails, the batch
+    is rolled back and its events are published one by one, so only the failing one waits.
+    """
+    with transaction.atomic():
+        commit_without_waiting_for_disk()  # the event rows are durable: a lost commit is published again
+        events = _claim(limit=BATCH_SIZE, exclude=exclude)
+        if not events:
+            return 0
+        published = _publish_together(events)
+    if not published:
+        for event in events:
+            _publish_alone(event.pk, exclude=exclude)
+    return len(events)
+
+
+def _claim(*, limit: int, exclude: set[int], pk: int | None = None) -> list[OrderEvent]:
+    with unscoped():
+        waiting = OrderEvent.objects.select_for_update(of=("self",), skip_locked=True).select_related(
+            "merchant", "order"
+        )
+        waiting = waiting.filter(published_at__isnull=True).exclude(pk__in=exclude)
+        if pk is not None:
+            waiting = waiting.filter(pk=pk)
+        return list(waiting.order_by("created_at", "id")[:limit])
+
+
+def _publish_together(events: list[OrderEvent]) -> bool:
+    batch = _Batch(events)
+    token = _batch.set(batch)
     try:
         with transaction.atomic():
-            commit_without_waiting_for_disk()  # the event row is durable: a lost commit is published again
+            for event in events:
+                _run_subscribers(event)
             with unscoped():
-                waiting = OrderEvent.objects.select_for_update(of=("self",), skip_locked=True)
-                event = (
-                    waiting.select_related("merchant", "order")
-                    .filter(published_at__isnull=True)
-                    .exclude(pk__in=exclude)
-                    .order_by("created_at", "id")
-                    .first()
-                )
-            if event is None:
-                return False
-            _publish(event)
+                OrderEvent.objects.filter(pk__in=[event.pk for event in events]).update(published_at=timezone.now())
     except Exception:
-        if event is None:  # the claim itself failed (database down): the task retries
-            raise
-        logger.exception("publishing event %s failed; the sweep will try again", event.pk)
-        exclude.add(event.pk)
-        memo = _pass_memo.get()
-        if memo is not None:  # it may hold what the rolled-back transaction wrote
-            memo.clear()
+        logger.info("publishing a batch of %s events failed; publishing them one by one", len(events), exc_info=True)
+        _forget_pass_memo()
+        return False
+    finally:
+        _batch.reset(token)
+    for func in batch.after_commit.values():
+        transaction.on_commit(func)
     return True
+
+
+def _publish_alone(pk: int, *, exclude: set[int]) -> None:
+    """Publish one event in its own transaction; a failure is logged and the event left to the sweep."""
+    try:
+        with transaction.atomic():
+            commit_without_waiting_for_disk()
+            events = _claim(limit=1, exclude=exclude, pk=pk)
+            if events:
+                _publish(events[0])
+    except Exception:
+        logger.exception("publishing event %s failed; the sweep will try again", pk)
+        exclude.add(pk)
+        _forget_pass_memo()
+
+
+def _forget_pass_memo() -> None:
+    memo = _pass_memo.get()
+    if memo is not None:  # it may hold what a rolled-back transaction wrote
+        memo.clear()
 
 
 def event_publish(*, event_id: int) -> None:
@@ -140,7 +218,12 @@ def event_publish(*, event_id: int) -> None:
 
 def _publish(event: OrderEvent) -> None:
     """Run every subscriber of the event once, then mark it published."""
+    _run_subscribers(event)
+    with merchant_scope(event.merchant):
+        OrderEvent.objects.filter(pk=event.pk).update(published_at=timezone.now())
+
+
+def _run_subscribers(event: OrderEvent) -> None:
     with merchant_scope(event.merchant):
         for handler in subscribers_for(event.kind):
             handler(event)
-        OrderEvent.objects.filter(pk=event.pk).update(published_at=timezone.now())

@@ -121,11 +121,78 @@ def test_a_failed_event_empties_the_pass_memo(merchant, seen, queued, monkeypatc
             raise RuntimeError("rolled back: what it read may not exist")
 
     monkeypatch.setattr(events, "_subscribers", [("test.", subscriber)])
+    monkeypatch.setattr(events, "BATCH_SIZE", 1)
     for kind in ("test.a", "test.b", "test.boom", "test.c"):
         record(merchant, kind)
 
     events.events_publish_pending()
-    assert computed == ["test.a", "test.c"]  # read once, then again after the failure
+    # Read once; again for the failing event, published alone after its batch failed; then after it.
+    assert computed == ["test.a", "test.boom", "test.c"]
+
+
+def test_a_failing_batch_is_published_one_by_one_after_emptying_the_pass_memo(merchant, seen, queued, monkeypatch):
+    computed = []
+
+    def subscriber(event):
+        events.publish_memo(("value",), lambda: computed.append(event.kind))
+        seen.append(event.kind)
+        if event.kind == "test.boom":
+            raise RuntimeError("rolled back: what it read may not exist")
+
+    monkeypatch.setattr(events, "_subscribers", [("test.", subscriber)])
+    for kind in ("test.a", "test.boom", "test.c"):
+        record(merchant, kind)
+
+    assert events.events_publish_pending() == 3
+    # Together until the failure; then one by one, reading again after each failure.
+    assert seen == ["test.a", "test.boom", "test.a", "test.boom", "test.c"]
+    assert computed == ["test.a", "test.a", "test.c"]
+    with unscoped():
+        assert sorted(OrderEvent.objects.filter(published_at__isnull=True).values_list("kind", flat=True)) == [
+            "test.boom"
+        ]
+
+
+def test_publishing_a_batch_of_orders_reads_them_together(merchant, queued):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from flows.models import ScheduledMessage
+    from flows.services import default_flows_install
+
+    default_flows_install(merchant=merchant)
+
+    def queries_to_publish(count: int) -> int:
+        for _ in range(count):
+            record(merchant, "order.created", OrderFactory(merchant=merchant))
+        with CaptureQueriesContext(connection) as queries:
+            assert events.events_publish_pending() == count
+        return len(queries)
+
+    ten, twenty = queries_to_publish(10), queries_to_publish(20)
+    assert twenty - ten == 10  # one INSERT of scheduled messages per order, nothing else per event
+    # The batch: transaction, claim, savepoint (5); per merchant and pass: endpoints, flow settings
+    # (twice), flows and steps (5); the orders with their items and shipments (3); one INSERT per
+    # order (10); published (1). Then two empty claims (4 each).
+    assert ten == 5 + 5 + 3 + 10 + 1 + 2 * 4 + 1
+    with unscoped():
+        assert ScheduledMessage.objects.values("order").distinct().count() == 30
+
+
+def test_a_batch_of_confirmations_asks_for_one_dispatch_pass(merchant, queued, monkeypatch):
+    from flows.services import IMMEDIATE_DISPATCH, default_flows_install
+
+    default_flows_install(merchant=merchant)
+    requests = []
+    monkeypatch.setattr(IMMEDIATE_DISPATCH, "request", lambda: requests.append("dispatch"))
+    for _ in range(5):
+        record(merchant, "order.created", OrderFactory(merchant=merchant, placed_at=timezone.now()))
+
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert events.events_publish_pending() == 5
+    assert requests == ["dispatch"]
 
 
 def test_one_pass_over_two_shops_schedules_each_with_its_own_flows(merchant, other_merchant, queued):
