@@ -5,6 +5,8 @@ on orders still being imported (HRK, SLL, ZWL, CUC, ANG). Funds, precious metals
 testing codes (XAU, XDR, XTS, XXX, BOV, CHE, ...) are left out: no shop prices in them.
 """
 
+from decimal import Decimal
+
 CURRENCY_CODES = frozenset(
     """
     AED AFN ALL AMD ANG AOA ARS AUD AWG AZN BAM BBD BDT BGN BHD BIF BMD BND BOB BRL BSD BTN
@@ -21,3 +23,44 @@ CURRENCY_CODES = frozenset(
 
 def is_currency_code(code: str) -> bool:
     return isinstance(code, str) and code.upper() in CURRENCY_CODES
+
+
+# Digits of each currency's minor unit (ISO 4217 list one). Every code not named here has 2.
+# The money columns hold 3 decimals: the most any code above needs.
+MAX_MINOR_UNITS = 3
+_ZERO_DECIMAL = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX VND VUV XAF XOF XPF"
+_THREE_DECIMAL = "BHD IQD JOD KWD LYD OMR TND"
+MINOR_UNITS = (
+    dict.fromkeys(CURRENCY_CODES, 2)
+    | dict.fromkeys(_ZERO_DECIMAL.split(), 0)
+    | dict.fromkeys(_THREE_DECIMAL.split(), 3)
+)
+
+
+def minor_units(code: str) -> int:
+    """Decimals an amount in `code` may have: 2 for EUR, 3 for KWD, 0 for JPY.
+
+    A code we do not know (refused wherever it is validated) gets what the columns hold.
+    """
+    return MINOR_UNITS.get((code or "").upper(), MAX_MINOR_UNITS)
+
+
+def minor_unit(code: str) -> Decimal:
+    """The smallest amount of `code`: Decimal("0.01") for EUR, Decimal("0.001") for KWD, Decimal("1") for JPY."""
+    return Decimal(1).scaleb(-minor_units(code))
+
+
+def amount_places(amount: Decimal, currency: str) -> int:
+    """Decimals to show `amount` with: the currency's, or more if the stored value has more.
+
+    A JPY amount stored as 1000.50 before validation followed the currency is shown whole,
+    never rounded to 1000 or 1001.
+    """
+    exponent = Decimal(amount).normalize().as_tuple().exponent
+    return max(minor_units(currency), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
+
+
+def amount_str(amount: Decimal, currency: str) -> str:
+    """The amount as the API and outbound webhooks send it: "12.50" EUR, "12.345" KWD, "1000" JPY."""
+    amount = Decimal(amount)
+    return f"{amount:.{amount_places(amount, currency)}f}"
