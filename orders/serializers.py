@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from tracking.models import Shipment
 
-from .currencies import is_currency_code
+from .currencies import amount_str, is_currency_code
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
 from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput, RefundLineInput
 
@@ -13,6 +13,22 @@ from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, 
 def money_field(**kwargs):
     """An amount as a string or a number; stored exactly, two decimals at most, never negative."""
     return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+
+
+class CurrencyAmountsMixin:
+    """Amounts shown with their currency's decimals ("12.50" EUR, "12.345" KWD, "1000" JPY), never rounded."""
+
+    money_fields: tuple[str, ...] = ()
+
+    def currency_of(self, instance) -> str:
+        return instance.currency
+
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        currency = self.currency_of(instance)
+        for name in self.money_fields:
+            data[name] = amount_str(getattr(instance, name), currency)
+        return data
 
 
 # --- Input ---------------------------------------------------------------------------------------
@@ -192,7 +208,12 @@ class OrderCustomerSerializer(serializers.ModelSerializer):
         fields = ["id", "external_id", "email", "first_name", "last_name", "language"]
 
 
-class LineItemSerializer(serializers.ModelSerializer):
+class LineItemSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
+    money_fields = ("unit_price",)
+
+    def currency_of(self, line):
+        return line.order.currency  # the order the line was read through: no query
+
     class Meta:
         model = LineItem
         fields = [
@@ -250,7 +271,8 @@ class OrderMessageSerializer(serializers.Serializer):
     skip_reason = serializers.CharField()
 
 
-class OrderSerializer(serializers.ModelSerializer):
+class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
+    money_fields = ("subtotal", "shipping", "tax", "discount", "total", "refunded_amount")
     customer = OrderCustomerSerializer(allow_null=True)
     line_items = LineItemSerializer(many=True)
     shipments = ShipmentSerializer(many=True)
@@ -322,7 +344,9 @@ class TimelineEntrySerializer(serializers.Serializer):
     payload = serializers.JSONField()
 
 
-class RefundSerializer(serializers.ModelSerializer):
+class RefundSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
+    money_fields = ("amount",)
+
     class Meta:
         model = Refund
         fields = ["id", "external_id", "amount", "currency", "line_items", "note", "source", "refunded_at"]
