@@ -39,6 +39,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
 
+from orders.currencies import amount_str
 from orders.events import publish_memo
 from orders.models import Order, OrderEvent
 from tracking.models import Shipment
@@ -308,10 +309,6 @@ def _iso(value: datetime | None) -> str | None:
     return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
 
 
-def _money(value) -> str:
-    return f"{value:.2f}"
-
-
 def order_data(order: Order) -> dict:
     customer = order.customer
     return {
@@ -321,12 +318,12 @@ def order_data(order: Order) -> dict:
         "placed_at": _iso(order.placed_at),
         "email": order.email,
         "currency": order.currency,
-        "subtotal": _money(order.subtotal),
-        "shipping": _money(order.shipping),
-        "tax": _money(order.tax),
-        "discount": _money(order.discount),
-        "total": _money(order.total),
-        "refunded_amount": _money(order.refunded_amount),
+        "subtotal": amount_str(order.subtotal, order.currency),
+        "shipping": amount_str(order.shipping, order.currency),
+        "tax": amount_str(order.tax, order.currency),
+        "discount": amount_str(order.discount, order.currency),
+        "total": amount_str(order.total, order.currency),
+        "refunded_amount": amount_str(order.refunded_amount, order.currency),
         "financial_status": order.financial_status,
         "fulfillment_status": order.fulfillment_status,
         "cancelled_at": _iso(order.cancelled_at),
@@ -359,7 +356,7 @@ def order_data(order: Order) -> dict:
                 "variant_title": item.variant_title,
                 "quantity": item.quantity,
                 "quantity_refunded": item.quantity_refunded,
-                "unit_price": _money(item.unit_price),
+                "unit_price": amount_str(item.unit_price, order.currency),
             }
             for item in order.line_items.all()
         ],

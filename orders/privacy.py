@@ -22,6 +22,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope
 
+from .currencies import amount_str
 from .models import Customer, DataExport, Order, WebhookDelivery
 
 # Ids shorter than this would match unrelated numbers when searching stored webhook bodies.
@@ -233,7 +234,7 @@ def export_orders(subject: DataSubject) -> list[dict]:
             "placed_at": order.placed_at.isoformat(),
             "email": order.email,
             "currency": order.currency,
-            "total": str(order.total),
+            "total": amount_str(order.total, order.currency),
             "financial_status": order.financial_status,
             "fulfillment_status": order.fulfillment_status,
             "cancelled_at": order.cancelled_at.isoformat() if order.cancelled_at else None,
@@ -246,12 +247,17 @@ def export_orders(subject: DataSubject) -> list[dict]:
                 "country": order.shipping_country,
             },
             "line_items": [
-                {"sku": item.sku, "title": item.title, "quantity": item.quantity, "unit_price": str(item.unit_price)}
+                {
+                    "sku": item.sku,
+                    "title": item.title,
+                    "quantity": item.quantity,
+                    "unit_price": amount_str(item.unit_price, order.currency),
+                }
                 for item in order.line_items.all()
             ],
             "refunds": [
                 {
-                    "amount": str(refund.amount),
+                    "amount": amount_str(refund.amount, refund.currency),
                     "currency": refund.currency,
                     "refunded_at": refund.refunded_at.isoformat(),
                 }
