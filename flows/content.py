@@ -16,6 +16,7 @@ from django.dispatch import receiver
 from django.utils import formats, translation
 
 from merchants.models import Merchant
+from orders.currencies import amount_places
 from orders.models import LineItem, Order
 
 SUPPORTED_LANGUAGES = ("en", "fr")
@@ -58,7 +59,7 @@ def local_date(moment, tz, language: str) -> str:
 @functools.lru_cache(maxsize=4096)
 def _money(amount: Decimal, currency: str, language: str) -> str:
     with translation.override(language):
-        number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
+        number = formats.number_format(amount, amount_places(amount, currency), use_l10n=True, force_grouping=True)
     symbol = CURRENCY_SYMBOLS.get(currency, currency)
     if language == "fr":
         return f"{number}\u00a0{symbol}"
