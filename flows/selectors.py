@@ -1,7 +1,6 @@
 """Reads of flows, always inside the current merchant's scope."""
 
 from datetime import timedelta
-from decimal import Decimal
 
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
@@ -92,7 +91,7 @@ def _rate(part: int, whole: int) -> float | None:
 
 
 def step_stats(*, step: FlowStep) -> dict:
-    """Scheduled, sent, skipped by reason, delivery and engagement rates, and revenue after clicks."""
+    """Scheduled, sent, skipped by reason, delivery and engagement rates, and revenue after clicks by currency."""
     with merchant_scope(step.merchant):
         by_status = dict(
             ScheduledMessage.objects.filter(step=step).values_list("status").annotate(n=Count("id")).order_by()
@@ -119,9 +118,13 @@ def step_stats(*, step: FlowStep) -> dict:
             clicked_at__lte=OuterRef("placed_at"),
             clicked_at__gte=OuterRef("placed_at") - REVENUE_WINDOW,
         )
-        revenue = Order.objects.filter(Exists(clicked_before), cancelled_at__isnull=True, test=False).aggregate(
-            total=Sum("total")
-        )["total"] or Decimal("0.00")
+        # One sum per currency: adding EUR to KWD would mean nothing.
+        revenue = list(
+            Order.objects.filter(Exists(clicked_before), cancelled_at__isnull=True, test=False)
+            .values("currency")
+            .annotate(total=Sum("total"))
+            .order_by("currency")
+        )
     return {
         "scheduled": by_status.get(MessageStatus.SCHEDULED, 0),
         "sent": counts["sent"],
