@@ -34,8 +34,9 @@ class StepForm(forms.Form):
     )
     product_types = forms.CharField(label=_("Product types (comma separated)"), required=False)
     tags = forms.CharField(label=_("Product tags (comma separated)"), required=False)
-    total_min = forms.DecimalField(label=_("Order total at least"), required=False, min_value=0, decimal_places=2)
-    total_max = forms.DecimalField(label=_("Order total at most"), required=False, min_value=0, decimal_places=2)
+    # Three decimals: as many as an order total can have (KWD, TND...).
+    total_min = forms.DecimalField(label=_("Order total at least"), required=False, min_value=0, decimal_places=3)
+    total_max = forms.DecimalField(label=_("Order total at most"), required=False, min_value=0, decimal_places=3)
     languages = forms.MultipleChoiceField(
         label=_("Customer language"), required=False, choices=LANGUAGE_CHOICES, widget=forms.CheckboxSelectMultiple
     )

@@ -10,7 +10,9 @@ from django.utils.translation import gettext_lazy as _
 from merchants.models import LANGUAGE_CHOICES
 from merchants.scoping import TenantModel
 
-MONEY = {"max_digits": 14, "decimal_places": 2, "default": Decimal("0.00")}
+# 12 integer digits and 3 decimals: the most any currency's minor unit has (KWD, TND...).
+# Each amount's decimals are checked against its own currency when it comes in.
+MONEY = {"max_digits": 15, "decimal_places": 3, "default": Decimal(0)}
 
 
 class Customer(TenantModel):

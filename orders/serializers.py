@@ -11,8 +11,12 @@ from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, 
 
 
 def money_field(**kwargs):
-    """An amount as a string or a number; stored exactly, two decimals at most, never negative."""
-    return serializers.DecimalField(max_digits=14, decimal_places=2, min_value=0, **kwargs)
+    """An amount as a string or a number, kept exact and never negative.
+
+    Its decimals depend on the order's currency (2 for EUR, 3 for KWD, 0 for JPY): the service
+    checks them, so the field is read here without a fixed number of places.
+    """
+    return serializers.DecimalField(max_digits=None, decimal_places=None, min_value=0, **kwargs)
 
 
 class CurrencyAmountsMixin:

@@ -10,7 +10,7 @@ import hashlib
 import math
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_DOWN, Decimal, InvalidOperation
 from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
@@ -23,7 +23,7 @@ from django.utils import timezone
 from merchants.models import LANGUAGE_CHOICES, Merchant
 from merchants.scoping import merchant_scope
 
-from .currencies import is_currency_code
+from .currencies import amount_str, is_currency_code, minor_unit, minor_units
 from .events import event_record, publish_request
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 
@@ -31,8 +31,7 @@ if TYPE_CHECKING:
     from tracking.models import Shipment
 
 SUPPORTED_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
-MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(14, 2)
-CENT = Decimal("0.01")
+MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(15, 3)
 MAX_QUANTITY = 1_000_000
 
 
@@ -132,8 +131,12 @@ class RefundLineInput:
 # --- Validation helpers ------------------------------------------------------------------------
 
 
-def money_parse(value) -> Decimal:
-    """An exact, non-negative amount with at most two decimals, else ValueError with the reason."""
+def money_parse(value, currency: str) -> Decimal:
+    """An exact, non-negative amount in `currency`, else ValueError with the reason.
+
+    It may have as many decimals as the currency's minor unit (2 for EUR, 3 for KWD, 0 for
+    JPY); trailing zeros beyond them are fine ("1000.00" JPY), other digits are refused.
+    """
     if isinstance(value, bool) or value is None:
         raise ValueError("Enter an amount such as 12.50.")
     if isinstance(value, float):
@@ -150,9 +153,19 @@ def money_parse(value) -> Decimal:
         raise ValueError("The amount cannot be negative.")
     if amount >= MONEY_LIMIT:
         raise ValueError("The amount is too large.")
-    if amount != amount.quantize(CENT, rounding="ROUND_DOWN"):
-        raise ValueError("Use at most two decimal places.")
-    return amount.quantize(CENT)
+    quantum = minor_unit(currency)
+    if amount != amount.quantize(quantum, rounding=ROUND_DOWN):
+        raise ValueError(_places_message(currency))
+    return amount.quantize(quantum)
+
+
+def _places_message(currency: str) -> str:
+    places = minor_units(currency)
+    if not is_currency_code(currency):
+        return f"Use at most {places} decimal places."
+    if places == 0:
+        return f"{currency.upper()} amounts have no decimal places."
+    return f"{currency.upper()} amounts have at most {places} decimal places."
 
 
 def language_normalize(value: str) -> str:
@@ -195,9 +208,9 @@ def _check_aware(errors: dict, name: str, value, *, required: bool = False) -> N
         errors[name] = "Give a time zone (e.g. 2025-03-01T10:00:00Z)."
 
 
-def _parse_amount(errors: dict, name: str, value) -> Decimal | None:
+def _parse_amount(errors: dict, name: str, value, currency: str) -> Decimal | None:
     try:
-        return money_parse(value)
+        return money_parse(value, currency)
     except ValueError as exc:
         errors[name] = str(exc)
         return None
@@ -215,7 +228,7 @@ def _validate_customer(errors: dict, data: CustomerInput, prefix: str) -> None:
         errors[f"{prefix}email"] = "Give the customer's email or external_id."
 
 
-def _validate_line_items(errors: dict, items: list[LineItemInput]) -> list[Decimal | None]:
+def _validate_line_items(errors: dict, items: list[LineItemInput], currency: str) -> list[Decimal | None]:
     prices = []
     if not items:
         errors["line_items"] = "An order needs at least one line item."
@@ -237,7 +250,7 @@ def _validate_line_items(errors: dict, items: list[LineItemInput]) -> list[Decim
             if item.external_id in seen_external_ids:
                 errors[prefix + "external_id"] = "Two line items have this external_id."
             seen_external_ids.add(item.external_id)
-        prices.append(_parse_amount(errors, prefix + "unit_price", item.unit_price))
+        prices.append(_parse_amount(errors, prefix + "unit_price", item.unit_price, currency))
     return prices
 
 
@@ -275,18 +288,18 @@ def order_validate(data: OrderInput) -> _CleanOrder:
             isinstance(address.country, str) and len(address.country) == 2 and address.country.isalpha()
         ):
             errors["shipping_address.country"] = "Use a two-letter ISO 3166-1 country code (e.g. FR)."
-    unit_prices = _validate_line_items(errors, data.line_items)
+    unit_prices = _validate_line_items(errors, data.line_items, data.currency)
 
     amounts = {}
     for name in ("total", "shipping", "tax", "discount"):
-        amounts[name] = _parse_amount(errors, name, getattr(data, name))
+        amounts[name] = _parse_amount(errors, name, getattr(data, name), data.currency)
     if data.subtotal is not None:
-        amounts["subtotal"] = _parse_amount(errors, "subtotal", data.subtotal)
+        amounts["subtotal"] = _parse_amount(errors, "subtotal", data.subtotal, data.currency)
     if errors:
         raise OrderValidationError(errors)
     if data.subtotal is None:
         amounts["subtotal"] = sum(
-            (price * item.quantity for price, item in zip(unit_prices, data.line_items, strict=True)), Decimal("0.00")
+            (price * item.quantity for price, item in zip(unit_prices, data.line_items, strict=True)), Decimal(0)
         )
     return _CleanOrder(amounts=amounts, unit_prices=unit_prices)
 
@@ -764,7 +777,8 @@ def refund_record(
     _check_length(errors, "external_id", external_id, 64, required=True)
     _check_length(errors, "note", note, 500)
     _check_aware(errors, "refunded_at", refunded_at)
-    money = _parse_amount(errors, "amount", amount)
+    # A refund is in the currency of the order it gives money back on.
+    money = _parse_amount(errors, "amount", amount, order.currency)
     if errors:
         raise OrderValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
@@ -774,7 +788,8 @@ def refund_record(
             return known, False
         resolved = _refund_lines(order, line_items or [], errors)
         if order.refunded_amount + money > order.total:
-            errors["amount"] = f"Only {order.total - order.refunded_amount} {order.currency} can still be refunded."
+            left = amount_str(order.total - order.refunded_amount, order.currency)
+            errors["amount"] = f"Only {left} {order.currency} can still be refunded."
         if errors:
             raise OrderValidationError(errors)
         for item, quantity in resolved:
@@ -804,7 +819,7 @@ def refund_record(
             payload={
                 "order_id": order.pk,
                 "refund_id": refund.pk,
-                "amount": str(money),
+                "amount": amount_str(money, order.currency),
                 "currency": order.currency,
                 "line_items": refund.line_items,
             },

@@ -146,9 +146,9 @@ def timestamp(payload: dict, name: str) -> datetime | None:
     return parsed
 
 
-def amount(value, name: str) -> Decimal:
+def amount(value, name: str, currency: str) -> Decimal:
     try:
-        return money_parse(value)
+        return money_parse(value, currency)
     except ValueError as exc:
         raise PayloadError(f"{name}: {exc}") from exc
 
@@ -167,7 +167,10 @@ def _shipping_amount(payload: dict):
     if isinstance(money, dict) and money.get("amount") is not None:
         return money["amount"]
     lines = items(payload, "shipping_lines")
-    return sum((amount(line.get("price", "0"), f"shipping_lines[{i}].price") for i, line in enumerate(lines)), 0)
+    currency = text(payload, "currency")
+    return sum(
+        (amount(line.get("price", "0"), f"shipping_lines[{i}].price", currency) for i, line in enumerate(lines)), 0
+    )
 
 
 def _customer_input(customer: dict, locale: str) -> CustomerInput:
@@ -352,13 +355,16 @@ def handle_fulfillment(merchant: Merchant, payload: dict) -> None:
 # --- Refunds ------------------------------------------------------------------------------------
 
 
-def refund_amount(payload: dict) -> Decimal:
-    """Money given back: the successful refund transactions; without any, the refunded lines' totals."""
+def refund_amount(payload: dict, currency: str) -> Decimal:
+    """Money given back: the successful refund transactions; without any, the refunded lines' totals.
+
+    `currency` is the order's: a refund gives money back in it.
+    """
     transactions = items(payload, "transactions")
     if transactions:
         return sum(
             (
-                amount(t.get("amount"), f"transactions[{i}].amount")
+                amount(t.get("amount"), f"transactions[{i}].amount", currency)
                 for i, t in enumerate(transactions)
                 if t.get("kind") == "refund" and t.get("status") == "success"
             ),
@@ -366,8 +372,8 @@ def refund_amount(payload: dict) -> Decimal:
         )
     total = Decimal("0.00")
     for i, line in enumerate(items(payload, "refund_line_items")):
-        total += amount(line.get("subtotal", 0), f"refund_line_items[{i}].subtotal")
-        total += amount(line.get("total_tax", 0), f"refund_line_items[{i}].total_tax")
+        total += amount(line.get("subtotal", 0), f"refund_line_items[{i}].subtotal", currency)
+        total += amount(line.get("total_tax", 0), f"refund_line_items[{i}].total_tax", currency)
     return total
 
 
@@ -384,7 +390,7 @@ def handle_refund(merchant: Merchant, payload: dict) -> None:
         merchant=merchant,
         order=order,
         external_id=shopify_id(payload["id"], "id"),
-        amount=refund_amount(payload),
+        amount=refund_amount(payload, order.currency),
         line_items=lines,
         note=text(payload, "note")[:500],
         refunded_at=timestamp(payload, "processed_at") or timestamp(payload, "created_at"),

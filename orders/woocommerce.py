@@ -13,6 +13,7 @@ from django.utils.dateparse import parse_datetime
 
 from merchants.models import Merchant
 
+from .currencies import minor_unit
 from .models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
 from .services import (
     AddressInput,
@@ -30,7 +31,6 @@ from .webhooks import PayloadError, json_object_parse, register_source
 SOURCE = "woocommerce"
 Status = WebhookDelivery.Status
 TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
-CENT = Decimal("0.01")
 
 # Order status -> financial status. Custom statuses fall back on whether date_paid is set.
 FINANCIAL_STATUS = {
@@ -89,26 +89,26 @@ def gmt(payload: dict, name: str) -> datetime | None:
     return parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed
 
 
-def _money(value, name: str) -> Decimal:
+def _money(value, name: str, currency: str) -> Decimal:
     try:
-        return money_parse(value if value not in (None, "") else "0")
+        return money_parse(value if value not in (None, "") else "0", currency)
     except ValueError as exc:
         raise PayloadError(f"{name}: {exc}") from exc
 
 
-def _line_item_input(item: dict, index: int) -> LineItemInput:
+def _line_item_input(item: dict, index: int, currency: str) -> LineItemInput:
     prefix = f"line_items[{index}]"
     quantity = item.get("quantity")
     if isinstance(quantity, bool) or not isinstance(quantity, int) or quantity < 1:
         raise PayloadError(f"{prefix}.quantity must be a whole number of at least 1, not {quantity!r}.")
     # Before discounts: the line's subtotal over its quantity (price is after coupons).
-    subtotal = _money(item.get("subtotal"), f"{prefix}.subtotal")
+    subtotal = _money(item.get("subtotal"), f"{prefix}.subtotal", currency)
     image = obj(item, "image") or {}
     return LineItemInput(
         external_id=optional_id(item.get("id")),
         title=text(item, "name") or text(item, "parent_name"),
         quantity=quantity,
-        unit_price=(subtotal / quantity).quantize(CENT, rounding=ROUND_HALF_UP),
+        unit_price=(subtotal / quantity).quantize(minor_unit(currency), rounding=ROUND_HALF_UP),
         sku=text(item, "sku"),
         product_id=optional_id(item.get("product_id")),
         variant_id=optional_id(item.get("variation_id")),
@@ -163,15 +163,16 @@ def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
     updated_at = gmt(payload, "date_modified_gmt")
     lines = items(payload, "line_items")
     billing = obj(payload, "billing") or {}
+    currency = text(payload, "currency").upper()
     return OrderInput(
         external_id=woo_id(payload["id"], "id"),
         number=f"#{text(payload, 'number') or payload['id']}",
         placed_at=placed_at,
-        currency=text(payload, "currency").upper(),
+        currency=currency,
         total=payload.get("total"),
         subtotal=sum(
-            (_money(item.get("subtotal"), f"line_items[{i}].subtotal") for i, item in enumerate(lines)),
-            Decimal("0.00"),
+            (_money(item.get("subtotal"), f"line_items[{i}].subtotal", currency) for i, item in enumerate(lines)),
+            Decimal(0),
         ),
         shipping=payload.get("shipping_total") or "0",
         tax=payload.get("total_tax") or "0",
@@ -185,7 +186,7 @@ def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
         language=merchant.default_language,
         customer=_customer(payload),
         shipping_address=_address(payload),
-        line_items=[_line_item_input(item, i) for i, item in enumerate(lines)],
+        line_items=[_line_item_input(item, i, currency) for i, item in enumerate(lines)],
         source_platform=SOURCE,
         source_updated_at=updated_at,
     )
@@ -199,7 +200,7 @@ def _refunds_record(merchant: Merchant, order: Order, payload: dict) -> None:
             merchant=merchant,
             order=order,
             external_id=woo_id(refund.get("id"), f"refunds[{index}].id"),
-            amount=_money(total, f"refunds[{index}].total"),
+            amount=_money(total, f"refunds[{index}].total", order.currency),
             note=text(refund, "reason")[:500],
             source=SOURCE,
         )

@@ -58,7 +58,7 @@ def test_refunding_everything_makes_the_order_refunded(api, merchant, order):
     [
         ({"external_id": "r-2", "amount": "64.71"}, "amount", "Only 64.70 EUR can still be refunded."),
         ({"external_id": "r-2", "amount": "-1"}, "amount", "greater than or equal to 0"),
-        ({"external_id": "r-2", "amount": "1.001"}, "amount", "2 decimal places"),
+        ({"external_id": "r-2", "amount": "1.001"}, "amount", "EUR amounts have at most 2 decimal places."),
         ({"amount": "1.00"}, "external_id", "required"),
         (
             {"external_id": "r-2", "amount": "1", "line_items": [{"external_id": "nope", "quantity": 1}]},

@@ -206,14 +206,14 @@ def test_bad_line_item_is_named_by_position(merchant):
     [("12.5", Decimal("12.50")), (12, Decimal("12.00")), (19.99, Decimal("19.99")), (Decimal("0.10"), Decimal("0.10"))],
 )
 def test_money_parse_is_exact(raw, expected):
-    assert money_parse(raw) == expected
-    assert str(money_parse(raw)) == str(expected)
+    assert money_parse(raw, "EUR") == expected
+    assert str(money_parse(raw, "EUR")) == str(expected)
 
 
 @pytest.mark.parametrize("raw", [True, None, "", "1e400", "Infinity", "-0.01", "0.001", [1]])
 def test_money_parse_refuses_what_is_not_an_amount(raw):
     with pytest.raises(ValueError, match=r"."):
-        money_parse(raw)
+        money_parse(raw, "EUR")
 
 
 # --- customer_upsert --------------------------------------------------------------------------
