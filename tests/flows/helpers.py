@@ -23,6 +23,7 @@ def place_order(
     total="54.80",
     accepts_marketing=True,
     customer_external_id="cust-1",
+    currency="EUR",
 ):
     items = items or [
         LineItemInput(
@@ -33,7 +34,7 @@ def place_order(
         external_id=external_id,
         number=f"#{external_id}",
         placed_at=placed_at,
-        currency="EUR",
+        currency=currency,
         total=total,
         financial_status="paid",
         line_items=items,

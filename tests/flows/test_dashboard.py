@@ -1,15 +1,20 @@
 """The flows dashboard: list, editor (validation, preview, test send), settings, roles and isolation."""
 
+from datetime import timedelta
+from decimal import Decimal
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 
-from flows.models import Flow, FlowStep, StepTemplate
+from flows.models import Flow, FlowStep, Message, ScheduledMessage, StepTemplate
+from flows.selectors import step_stats
 from flows.services import default_flows_install
 from merchants.models import Role
 from merchants.scoping import merchant_scope
 from merchants.services import merchant_create
 from tests.conftest import login_as
-from tests.factories import MembershipFactory, UserFactory
+from tests.factories import MembershipFactory, OrderFactory, UserFactory
 
 
 @pytest.fixture
@@ -175,6 +180,44 @@ def test_step_page_shows_stats(staff_client, flows):
     response = staff_client.get(f"/app/flows/{journey.pk}/steps/{welcome.pk}/")
     assert response.status_code == 200 and "Open rate" in response.content.decode()
     assert staff_client.get(f"/app/flows/{journey.pk}/").status_code == 200
+
+
+def clicked_then_ordered(merchant, step, email, currency, total):
+    """A click on the step's email, then an order by the same person a day later."""
+    clicked = timezone.now() - timedelta(days=3)
+    first = OrderFactory(merchant=merchant, email=email, placed_at=clicked - timedelta(days=10))
+    scheduled = ScheduledMessage.objects.create(
+        merchant=merchant, step=step, order=first, anchor_at=clicked, first_due_at=clicked, due_at=clicked
+    )
+    Message.objects.create(
+        merchant=merchant,
+        scheduled=scheduled,
+        step=step,
+        order=first,
+        kind=step.flow.kind,
+        recipient=email,
+        subject="Welcome",
+        language="en",
+        sent_at=clicked,
+        clicked_at=clicked,
+    )
+    OrderFactory(merchant=merchant, email=email, placed_at=clicked + timedelta(days=1), currency=currency, total=total)
+
+
+@pytest.mark.django_db
+def test_revenue_after_clicks_is_summed_per_currency(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        clicked_then_ordered(merchant, welcome, "a@example.org", "KWD", Decimal("12.345"))
+        clicked_then_ordered(merchant, welcome, "b@example.org", "KWD", Decimal("0.005"))
+        clicked_then_ordered(merchant, welcome, "c@example.org", "EUR", Decimal("10.50"))
+
+    assert step_stats(step=welcome)["revenue"] == [
+        {"currency": "EUR", "total": Decimal("10.50")},
+        {"currency": "KWD", "total": Decimal("12.350")},
+    ]
+    page = staff_client.get(f"/app/flows/{journey.pk}/").content.decode()
+    assert "12.350 KWD" in page and "10.50 EUR" in page
 
 
 @pytest.mark.django_db

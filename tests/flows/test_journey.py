@@ -236,6 +236,14 @@ def test_english_customer_gets_english_emails(shop):
 
 
 @pytest.mark.django_db
+@pytest.mark.parametrize(("language", "shown"), [("en", "12.345 KWD"), ("fr", "12,345 KWD")])
+def test_amounts_in_kuwaiti_dinars_keep_their_three_decimals(shop, language, shown):
+    oud = LineItemInput(title="Oud", quantity=1, unit_price="12.345", product_id="p-oud", product_type="perfume")
+    place(shop, language=language, currency="KWD", total="12.345", items=[oud])
+    assert shown in mail.outbox[0].body.replace("\u00a0", " ")  # French puts a no-break space before the code
+
+
+@pytest.mark.django_db
 def test_backfilled_order_sends_nothing_stale(shop):
     """An order imported a month late: every step more than 24 h overdue is skipped as too late."""
     with at(datetime(2025, 4, 10, 12, 0, tzinfo=UTC)):

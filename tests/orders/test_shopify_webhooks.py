@@ -136,6 +136,54 @@ def test_guest_order_without_customer_in_yen(send, shop):
         assert Customer.objects.count() == 0
 
 
+KWD_ORDER_ID = "5301234567890123456"
+
+
+def test_order_in_kuwaiti_dinars_keeps_its_three_decimals(send, shop):
+    response = send("orders/create", "orders_create_kwd.json")
+
+    assert response.status_code == 200
+    order = order_of(shop, KWD_ORDER_ID)
+    assert order.currency == "KWD"
+    assert (order.subtotal, order.discount, order.shipping, order.tax, order.total) == (
+        Decimal("28.815"),
+        Decimal("1.500"),
+        Decimal("1.750"),
+        Decimal("0"),
+        Decimal("29.065"),
+    )
+    with merchant_scope(shop):
+        prices = list(LineItem.objects.filter(order=order).values_list("sku", "unit_price"))
+    assert prices == [("OUD-50", Decimal("12.345")), ("DATES-BOX", Decimal("4.125"))]
+
+
+def test_refund_in_kuwaiti_dinars(send, shop):
+    send("orders/create", "orders_create_kwd.json")
+    data = payload("shopify", "refunds_create.json")
+    data["order_id"] = int(KWD_ORDER_ID)
+    data["refund_line_items"][0]["line_item_id"] = 866550311766440111
+    data["transactions"][0].update(order_id=int(KWD_ORDER_ID), amount="11.060")
+
+    send("refunds/create", data)
+
+    assert deliveries(shop)[-1].status == "processed"
+    order = order_of(shop, KWD_ORDER_ID)
+    assert (order.refunded_amount, order.financial_status) == (Decimal("11.060"), "partially_refunded")
+    with merchant_scope(shop):
+        assert Refund.objects.get(order=order).amount == Decimal("11.060")
+
+
+def test_more_decimals_than_the_currency_has_is_a_recorded_error(send, shop):
+    data = payload("shopify", "orders_create_guest.json")  # in yen
+    data["total_price"] = "4500.5"
+
+    send("orders/create", data)
+
+    failed = deliveries(shop)[-1]
+    assert failed.status == "failed"
+    assert "JPY amounts have no decimal places." in failed.last_error
+
+
 def test_orders_paid_moves_the_financial_status(send, shop):
     send("orders/create", "orders_create_pending.json")
     assert order_of(shop).financial_status == "pending"

@@ -89,6 +89,27 @@ def test_guest_order_in_a_currency_without_decimals(send, shop):
         assert Customer.objects.count() == 0
 
 
+def test_order_in_kuwaiti_dinars_keeps_its_three_decimals(send, shop):
+    data = payload("woocommerce", "order_created.json")
+    data.update(currency="KWD", discount_total="1.500", shipping_total="1.750", total="29.065")
+    data["line_items"][0].update(subtotal="24.690", total="23.190")  # 2 × 12.345
+    data["line_items"][1].update(quantity=3, subtotal="10.000", total="10.000")  # 3.333 each, to the fils
+
+    send("order.created", data)
+
+    order = order_of(shop)
+    assert (order.currency, order.subtotal, order.discount, order.shipping, order.total) == (
+        "KWD",
+        Decimal("34.690"),
+        Decimal("1.500"),
+        Decimal("1.750"),
+        Decimal("29.065"),
+    )
+    with merchant_scope(shop):
+        prices = list(LineItem.objects.filter(order=order).order_by("id").values_list("unit_price", flat=True))
+    assert prices == [Decimal("12.345"), Decimal("3.333")]
+
+
 def test_completed_with_a_refund(send, shop):
     send("order.created", "order_created.json")
     send("order.updated", "order_updated_refunded.json")
