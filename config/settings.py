@@ -84,6 +84,12 @@ MIDDLEWARE = [
     "csp.middleware.CSPMiddleware",
     "merchants.middleware.CurrentMerchantMiddleware",
 ]
+# Inbound webhooks (config/wsgi.py): machine callers with their own signatures need none of the rest.
+MACHINE_PATH_PREFIXES = ["/webhooks/", "/anymail/"]
+MACHINE_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "django.middleware.common.CommonMiddleware",
+]
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -279,6 +285,8 @@ SPECTACULAR_SETTINGS = {
 # Drain tasks queued per burst of inbound webhook deliveries (each claims the next free one).
 WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=4)  # about the ingest worker's concurrency
 EVENT_DRAIN_TASKS = env.int("EVENT_DRAIN_TASKS", default=2)  # the same for order events' fan-out
+# A receiving process that saw a drain queued does not ask again for this long (orders/drains.py).
+WEBHOOK_DRAIN_WINDOW_SECONDS = env.float("WEBHOOK_DRAIN_WINDOW_SECONDS", default=0.25)
 # API responses replayed for a repeated Idempotency-Key are kept this long, then forgotten.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)
 

@@ -12,6 +12,7 @@ from .settings import *  # noqa: E402,F403
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 CELERY_TASK_ALWAYS_EAGER = True
+WEBHOOK_DRAIN_WINDOW_SECONDS = 0.0  # no lingering drain after each test's webhook; its own tests set it
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = False
 STORAGES["staticfiles"]["BACKEND"] = "django.contrib.staticfiles.storage.StaticFilesStorage"  # noqa: F405
 WHITENOISE_USE_FINDERS = True

@@ -9,6 +9,7 @@ finds the flag cleared and queues a new drain. A row waits for its sweep only if
 """
 
 import logging
+import math
 import time
 from collections.abc import Callable
 
@@ -21,14 +22,31 @@ logger = logging.getLogger(__name__)
 
 FLAG_SECONDS = 30  # how long a lost drain task can hold new ones back (the sweeps cover the rest)
 BUDGET_SECONDS = 10  # then a fresh task takes over, so other tasks on the queue get a turn
+LINGER_POLL_SECONDS = 0.05
 _PROCESS_LOCAL_CACHES = ("LocMemCache", "DummyCache")
 
 
 class Drain:
-    def __init__(self, name: str, task: str, *, copies: Callable[[], int] = lambda: 1):
+    """A backlog's drain. With `window_seconds`, a process that saw the flag set (a drain queued or
+    running) does not look at it again for that long, and a drain that clears the flag keeps
+    claiming for twice that long: whichever drain clears the flag a writer saw, it claims once
+    more after the writer's commit. For the busiest writers (a webhook per request): the flag
+    costs a cache round trip per process and window instead of one per row.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        task: str,
+        *,
+        copies: Callable[[], int] = lambda: 1,
+        window_seconds: Callable[[], float] = lambda: 0.0,
+    ):
         self.name = name
         self.task = task  # dotted path of a Celery task that calls run()
         self.copies = copies  # how many tasks a request queues (they share the work)
+        self.window_seconds = window_seconds
+        self._flag_seen_at = -math.inf  # in this process, by time.monotonic(); any thread may set it
 
     def flag(self) -> str:
         # Per database: test runs and deployments sharing one Redis must not hold each other back.
@@ -37,11 +55,17 @@ class Drain:
     def request(self) -> None:
         """Make sure a drain runs after this point; queues a task unless one is queued already."""
         if _cache_is_shared():
+            asked_at = time.monotonic()
+            if asked_at - self._flag_seen_at < self.window_seconds():
+                return  # the drain that clears the flag seen then claims again after this commit
             try:
-                if not cache.add(self.flag(), 1, FLAG_SECONDS):
-                    return
+                added = cache.add(self.flag(), 1, FLAG_SECONDS)
             except Exception:  # the cache is down: queue one more drain rather than none
                 logger.warning("%s drain flag unavailable; queueing a drain anyway", self.name, exc_info=True)
+            else:
+                self._flag_seen_at = asked_at  # set by us or another: a drain was queued or running then
+                if not added:
+                    return
         try:
             for _ in range(self.copies()):
                 import_string(self.task).delay()
@@ -50,6 +74,7 @@ class Drain:
             logger.warning("could not queue a %s drain; the sweep will retry", self.name, exc_info=True)
 
     def flag_clear(self) -> None:
+        self._flag_seen_at = -math.inf  # what this process saw no longer holds
         try:
             cache.delete(self.flag())
         except Exception:
@@ -64,7 +89,7 @@ class Drain:
                 taken = take()
                 if not taken:
                     self.flag_clear()
-                    taken = take()  # a row committed before the clear is seen here
+                    taken = self._take_after_clear(take)  # a row committed before the clear is seen here
                     if not taken:
                         return done
                 done += taken
@@ -74,6 +99,15 @@ class Drain:
         except BaseException:
             self.flag_clear()  # this drain is gone: let the next row queue another
             raise
+
+    def _take_after_clear(self, take: Callable[[], int]) -> int:
+        """One more claim after clearing the flag; with a window, claims until twice the window passed."""
+        linger_until = time.monotonic() + 2 * self.window_seconds()
+        while True:
+            taken = take()
+            if taken or time.monotonic() >= linger_until:
+                return taken
+            time.sleep(min(LINGER_POLL_SECONDS, max(0.0, linger_until - time.monotonic())))
 
 
 def _cache_is_shared() -> bool:

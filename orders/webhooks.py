@@ -275,7 +275,10 @@ _DELIVERY_UNIQUE = ("merchant", "source", "delivery_id")  # the webhookdelivery_
 # --- Draining: one task for many deliveries (orders/drains.py) -------------------------------------
 RETRY_FIRST_SECONDS = 5
 DELIVERIES = Drain(
-    "webhook-deliveries", "orders.tasks.drain_webhook_deliveries", copies=lambda: settings.WEBHOOK_DRAIN_TASKS
+    "webhook-deliveries",
+    "orders.tasks.drain_webhook_deliveries",
+    copies=lambda: settings.WEBHOOK_DRAIN_TASKS,
+    window_seconds=lambda: settings.WEBHOOK_DRAIN_WINDOW_SECONDS,
 )
 
 

@@ -1,6 +1,7 @@
 """Received deliveries are processed by drains: one queued task for a burst, never a delivery left behind."""
 
 import threading
+import time
 
 import psycopg
 import pytest
@@ -8,7 +9,7 @@ from django.db import connection
 
 from merchants.scoping import merchant_scope, unscoped
 from merchants.services import integration_secret_set
-from orders import webhooks
+from orders import drains, webhooks
 from orders.models import Order, WebhookDelivery
 from tests.orders.conftest import record_task_calls
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
@@ -194,3 +195,42 @@ def test_two_drains_never_take_the_same_delivery(client, merchant, queued, djang
         thread.join()
     with unscoped():
         assert dict(WebhookDelivery.objects.values_list("pk", "status")) == {first: "received", second: "processed"}
+
+
+def test_a_process_that_saw_a_drain_queued_does_not_ask_again_within_the_window(
+    client, shop, queued, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.WEBHOOK_DRAIN_WINDOW_SECONDS = 60
+    asked = []
+    add = drains.cache.add
+    monkeypatch.setattr(drains.cache, "add", lambda *args, **kwargs: asked.append(args[0]) or add(*args, **kwargs))
+    post_orders(client, shop, range(3), django_capture_on_commit_callbacks)
+
+    assert queued == ["drain"]
+    assert asked == [webhooks.DELIVERIES.flag()]  # once for the three
+    webhooks.DELIVERIES.flag_clear()  # as a drain does before its last claims: this process looks again
+    post_orders(client, shop, [4], django_capture_on_commit_callbacks)
+    assert queued == ["drain", "drain"]
+    assert len(asked) == 2
+
+
+def test_a_drain_keeps_claiming_for_twice_the_window_after_clearing_the_flag(settings):
+    settings.WEBHOOK_DRAIN_WINDOW_SECONDS = 0.1
+    started = time.monotonic()
+    late = [1]
+
+    def take():
+        # A delivery committed after the clear by a process that saw the flag set within its window.
+        if late and time.monotonic() - started > 0.15:
+            return late.pop()
+        return 0
+
+    assert webhooks.DELIVERIES.run(take) == 1
+    assert time.monotonic() - started >= 0.15 + 0.2  # and then lingered again before stopping
+
+
+def test_without_a_window_a_drain_stops_at_its_first_empty_claims(settings):
+    settings.WEBHOOK_DRAIN_WINDOW_SECONDS = 0
+    started = time.monotonic()
+    assert webhooks.DELIVERIES.run(lambda: 0) == 0
+    assert time.monotonic() - started < 0.05
