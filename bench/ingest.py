@@ -4,7 +4,8 @@ Starts gunicorn and a Celery worker (Redis broker, PostgreSQL) on 127.0.0.1 agai
 database of its own, creates a merchant, then measures in the same run:
 
 1. the bare view (/healthz) request rate: the reference;
-2. the webhook endpoint's request rate with the worker stopped (store + enqueue only);
+2. the webhook endpoint's request rate with the worker stopped (store + enqueue only), measured
+   in turns alternating with the bare view's, so that a change of load hits both;
 3. the worker draining that backlog (processing alone);
 4. end to end: fresh orders posted while the worker runs, until every one is a row, and until
    every order.created event is published too (confirmation and follow-up emails scheduled).
@@ -199,6 +200,16 @@ def hammer(port, concurrency, calls) -> float:
     return len(calls) / elapsed
 
 
+def alternating_rates(args, bare_calls, endpoint_calls, turns: int = 5) -> tuple[float, float]:
+    """Both sides' request rates, measured in alternating turns so that load changes hit both."""
+    seconds = {"bare": 0.0, "endpoint": 0.0}
+    for turn in range(turns):
+        for side, calls in (("bare", bare_calls), ("endpoint", endpoint_calls)):
+            chunk = calls[turn::turns]
+            seconds[side] += len(chunk) / hammer(args.port, args.concurrency, chunk)
+    return len(bare_calls) / seconds["bare"], len(endpoint_calls) / seconds["endpoint"]
+
+
 def counts() -> tuple[int, int]:
     """(deliveries still waiting, orders stored) for the bench merchant."""
     from merchants.scoping import unscoped
@@ -269,8 +280,9 @@ def main():
         # Every web worker and thread imports its code on first use: warm both views up first.
         hammer(args.port, args.concurrency, [("GET", "/healthz", None, None)] * 500)
         hammer(args.port, args.concurrency, [("POST", path, b, h) for b, h in warm_batch])
-        bare_rate = hammer(args.port, args.concurrency, [("GET", "/healthz", None, None)] * n)
-        endpoint_rate = hammer(args.port, args.concurrency, [("POST", path, b, h) for b, h in first_batch])
+        bare_rate, endpoint_rate = alternating_rates(
+            args, [("GET", "/healthz", None, None)] * n, [("POST", path, b, h) for b, h in first_batch]
+        )
 
         worker = start_worker(args, env)
         drain_seconds = wait_until_processed(warm_up + n)

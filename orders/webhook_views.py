@@ -29,6 +29,7 @@ from .webhooks import (
     body_read,
     delivery_replay,
     delivery_store,
+    header,
     max_body_bytes,
     merchant_and_secrets,
     request_headers,
@@ -54,7 +55,7 @@ def _received(request: HttpRequest, merchant_slug: str, *, source: str, signatur
         body = body_read(request)
     except BodyTooLargeError:
         return _answer(413, error=f"The body is larger than {max_body_bytes()} bytes.")
-    return merchant, body, request.headers.get(signature_header, "")
+    return merchant, body, header(request, signature_header)
 
 
 def _verified(request, merchant, body, signature, *, source: str, keys=lambda secrets: secrets):
@@ -126,8 +127,8 @@ def shopify_webhook(request: HttpRequest, merchant_slug: str) -> HttpResponse:
     merchant, refused = _verified(request, merchant, body, signature, source=shopify.SOURCE)
     if refused:
         return refused
-    topic = request.headers.get("X-Shopify-Topic", "").strip()
-    webhook_id = request.headers.get("X-Shopify-Webhook-Id", "").strip()
+    topic = header(request, "X-Shopify-Topic").strip()
+    webhook_id = header(request, "X-Shopify-Webhook-Id").strip()
     missing = [name for name, value in (("X-Shopify-Topic", topic), ("X-Shopify-Webhook-Id", webhook_id)) if not value]
     if missing:
         return _answer(400, error=f"Missing header(s): {', '.join(missing)}.")
@@ -158,8 +159,8 @@ def woocommerce_webhook(request: HttpRequest, merchant_slug: str) -> HttpRespons
     )
     if refused:
         return refused
-    topic = request.headers.get("X-WC-Webhook-Topic", "").strip()
-    delivery_header = request.headers.get("X-WC-Webhook-Delivery-ID", "").strip()
+    topic = header(request, "X-WC-Webhook-Topic").strip()
+    delivery_header = header(request, "X-WC-Webhook-Delivery-ID").strip()
     missing = [
         name
         for name, value in (("X-WC-Webhook-Topic", topic), ("X-WC-Webhook-Delivery-ID", delivery_header))

@@ -15,7 +15,6 @@ receives the locked `WebhookDelivery` and returns a status (processed or ignored
 """
 
 import base64
-import functools
 import hashlib
 import hmac
 import json
@@ -27,7 +26,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, connection, transaction
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
@@ -36,6 +35,7 @@ from django.utils import timezone
 from merchants.models import Merchant
 from merchants.scoping import merchant_scope, unscoped
 
+from .delivery_writes import insert_unless_known
 from .drains import Drain, commit_without_waiting_for_disk
 from .models import WebhookDelivery
 
@@ -186,13 +186,27 @@ def json_error_message(exc: Exception) -> str:
 
 
 def request_headers(request: HttpRequest, prefixes: tuple[str, ...]) -> dict[str, str]:
-    """The headers worth keeping with a delivery, names lower-cased (senders vary the case)."""
+    """The headers worth keeping with a delivery, names lower-cased (senders vary the case).
+
+    Read from META, as `header` does: building request.headers cost a webhook request more than
+    its HMAC.
+    """
     kept = {}
-    for name, value in request.headers.items():
-        lowered = name.lower()
-        if lowered.startswith(prefixes) or lowered in {"content-type", "user-agent"}:
-            kept[lowered] = value[:500]
+    for key, value in request.META.items():
+        if key.startswith("HTTP_"):
+            name = key[5:].replace("_", "-").lower()
+        elif key == "CONTENT_TYPE":
+            name = "content-type"
+        else:
+            continue
+        if name.startswith(prefixes) or name in {"content-type", "user-agent"}:
+            kept[name] = value[:500]
     return kept
+
+
+def header(request: HttpRequest, name: str) -> str:
+    """The value of the request header `name` (any case), or ""."""
+    return request.META.get("HTTP_" + name.upper().replace("-", "_"), "")
 
 
 # --- Storing -----------------------------------------------------------------------------------
@@ -229,7 +243,7 @@ def delivery_store(
         last_error=last_error[:ERROR_LIMIT],
         processed_at=timezone.now() if status != Status.RECEIVED else None,
     )
-    delivery.pk = _insert_unless_known(delivery)
+    delivery.pk = insert_unless_known(delivery)  # by hand: the ORM's save() cost more than the query
     if delivery.pk is None:
         with merchant_scope(merchant):
             return WebhookDelivery.objects.get(merchant=merchant, source=source, delivery_id=delivery_id), False
@@ -237,39 +251,6 @@ def delivery_store(
     if status == Status.RECEIVED:
         transaction.on_commit(drain_request)
     return delivery, True
-
-
-def _insert_unless_known(delivery: WebhookDelivery) -> int | None:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id: the new row's id, None for a known delivery id.
-
-    The receiving views' only query, so written once by hand: the ORM's save() cost more CPU than the
-    round trip, and a duplicate would raise inside it. Outside a transaction it commits on its own.
-    """
-    fields = _DELIVERY_FIELDS
-    values = [field.get_db_prep_save(field.pre_save(delivery, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(_delivery_insert_sql(), values)
-        row = cursor.fetchone()
-    return row[0] if row else None
-
-
-_DELIVERY_FIELDS = [field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key]
-
-
-@functools.cache
-def _delivery_insert_sql() -> str:
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in _DELIVERY_FIELDS)
-    unique = ", ".join(quote(WebhookDelivery._meta.get_field(name).column) for name in _DELIVERY_UNIQUE)
-    # Names come from the model; values are bound parameters.
-    return (
-        f"INSERT INTO {quote(WebhookDelivery._meta.db_table)} ({columns}) "  # noqa: S608
-        f"VALUES ({', '.join(['%s'] * len(_DELIVERY_FIELDS))}) "
-        f"ON CONFLICT ({unique}) DO NOTHING RETURNING {quote(WebhookDelivery._meta.pk.column)}"
-    )
-
-
-_DELIVERY_UNIQUE = ("merchant", "source", "delivery_id")  # the webhookdelivery_unique constraint
 
 
 # --- Draining: one task for many deliveries (orders/drains.py) -------------------------------------
