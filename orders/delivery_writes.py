@@ -71,7 +71,7 @@ class _Waiting:
     def __init__(self, delivery: WebhookDelivery):
         self.delivery = delivery
         self.pk: int | None = None
-        self.error: Exception | None = None
+        self.error: BaseException | None = None
         self.shared = False  # written in one statement with other threads' deliveries
         self.done = False
 
@@ -86,6 +86,7 @@ class SharedWrites:
 
     def insert(self, delivery: WebhookDelivery) -> int | None:
         waiting = _Waiting(delivery)
+        batch = None
         with self._changed:
             self._queue.append(waiting)
             while self._writing and not waiting.done:
@@ -93,7 +94,7 @@ class SharedWrites:
             if not waiting.done:  # nobody is writing: this thread writes the queue
                 self._writing = True
                 batch, self._queue = self._queue, []
-        if not waiting.done:
+        if batch is not None:
             self._write(batch)
         if waiting.error is None:
             return waiting.pk
@@ -102,17 +103,18 @@ class SharedWrites:
         return insert_many([delivery])[0]  # on this thread's connection, alone
 
     def _write(self, batch: list[_Waiting]) -> None:
+        pks: list[int | None] = [None] * len(batch)
+        error: BaseException | None = RuntimeError("The thread writing this delivery stopped.")
         try:
-            pks = insert_many([waiting.delivery for waiting in batch])
+            pks, error = insert_many([waiting.delivery for waiting in batch]), None
         except Exception as exc:  # each thread retries alone: the bad row fails only its own request
-            pks, error = [None] * len(batch), exc
-        else:
-            error = None
-        with self._changed:
-            for waiting, pk in zip(batch, pks, strict=True):
-                waiting.pk, waiting.error, waiting.shared, waiting.done = pk, error, len(batch) > 1, True
-            self._writing = False
-            self._changed.notify_all()
+            error = exc
+        finally:  # whatever happens, the waiting threads are released
+            with self._changed:
+                for waiting, pk in zip(batch, pks, strict=True):
+                    waiting.pk, waiting.error, waiting.shared, waiting.done = pk, error, len(batch) > 1, True
+                self._writing = False
+                self._changed.notify_all()
 
 
 _shared_writes = SharedWrites()

@@ -311,8 +311,8 @@ def _orders_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
         try:
             with transaction.atomic():  # a concurrent writer of the same rows undoes this group only
                 orders = orders_create_new(merchant=group[0][0].merchant, inputs=[data for _, data in group])
-        except IntegrityError:  # the one-by-one path copes with it
-            continue
+        except (IntegrityError, OperationalError):  # another drain wrote the same rows, or deadlocked with us
+            continue  # the one-by-one path copes with both
         done.update(delivery.pk for (delivery, _), order in zip(group, orders, strict=True) if order is not None)
     if done:
         with unscoped():

@@ -34,7 +34,7 @@ def store_from_threads(deliveries: list[WebhookDelivery]) -> list:
         start.wait()
         try:
             results[index] = delivery_writes.insert_unless_known(deliveries[index])
-        except Exception as exc:
+        except BaseException as exc:  # what the thread died of is its result
             results[index] = exc
         finally:
             connections.close_all()
@@ -43,7 +43,8 @@ def store_from_threads(deliveries: list[WebhookDelivery]) -> list:
     for thread in threads:
         thread.start()
     for thread in threads:
-        thread.join()
+        thread.join(timeout=30)
+        assert not thread.is_alive(), "a thread still waits for a write"
     return results
 
 
@@ -101,3 +102,22 @@ def test_inside_a_transaction_a_delivery_is_written_in_it(merchant):
         transaction.set_rollback(True)
 
     assert stored_ids() == []
+
+
+def test_a_writing_thread_that_dies_releases_the_threads_waiting_on_it(merchant, monkeypatch):
+    real = delivery_writes.insert_many
+    died = []
+
+    def dies_once_while_writing_for_others(batch):
+        if len(batch) > 1 and not died:
+            died.append([item.delivery_id for item in batch])
+            raise KeyboardInterrupt  # not an Exception: nothing catches it on the way up
+        return real(batch)
+
+    monkeypatch.setattr(delivery_writes, "insert_many", dies_once_while_writing_for_others)
+    results = store_from_threads([delivery(merchant, f"d-{n}") for n in range(8)])
+
+    assert died, "no two threads shared a write"
+    assert [type(result) for result in results].count(KeyboardInterrupt) == 1  # the thread that died
+    assert sum(isinstance(result, int) for result in results) == 7  # every other one stored its delivery
+    assert len(stored_ids()) == 7
