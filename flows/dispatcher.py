@@ -27,7 +27,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from merchants.models import Merchant
@@ -122,8 +122,15 @@ RETURNING id
 """
 
 
+def _native() -> bool:
+    """PostgreSQL runs the single statements here; other databases (SQLite, the demo) the ORM's steps."""
+    return db_connection.vendor == "postgresql"
+
+
 def claim_batch(*, now: datetime, batch_size: int = BATCH_SIZE) -> Claim | None:
     token = uuid.uuid4()
+    if not _native():
+        return _claim_batch_portable(now=now, batch_size=batch_size, token=token)
     params = {
         "now": now,
         "token": token,
@@ -134,6 +141,19 @@ def claim_batch(*, now: datetime, batch_size: int = BATCH_SIZE) -> Claim | None:
     with db_connection.cursor() as cursor:
         cursor.execute(_CLAIM_SQL.format(table=ScheduledMessage._meta.db_table), params)
         ids = [row[0] for row in cursor.fetchall()]
+    return Claim(token=token, ids=ids) if ids else None
+
+
+def _claim_batch_portable(*, now: datetime, batch_size: int, token: uuid.UUID) -> Claim | None:
+    with unscoped(), transaction.atomic():
+        ids = list(
+            ScheduledMessage.objects.select_for_update(skip_locked=True)
+            .filter(status=MessageStatus.SCHEDULED, due_at__lte=now)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - CLAIM_TIMEOUT))
+            .order_by("due_at")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        ScheduledMessage.objects.filter(pk__in=ids).update(claimed_at=now, claim_token=token)
     return Claim(token=token, ids=ids) if ids else None
 
 
@@ -453,6 +473,8 @@ RETURNING scheduled_id, id
 
 def _mark_sending(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgoing]:
     """Move our still-claimed rows to "sending" and create their Message rows, in one commit."""
+    if not _native():
+        return _mark_sending_portable(batch, chunk)
     params = {
         "sending": MessageStatus.SENDING,
         "scheduled_status": MessageStatus.SCHEDULED,
@@ -478,6 +500,34 @@ def _mark_sending(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgoing]:
     return owned
 
 
+def _mark_sending_portable(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgoing]:
+    with unscoped(), transaction.atomic():
+        ours = ScheduledMessage.objects.filter(
+            pk__in=[o.row.pk for o in chunk], claim_token=batch.token, status=MessageStatus.SCHEDULED
+        )
+        mine = set(ours.values_list("pk", flat=True))
+        ours.update(status=MessageStatus.SENDING, claimed_at=batch.now, updated_at=batch.now)
+        owned = [o for o in chunk if o.row.pk in mine]
+        records = Message.objects.bulk_create(
+            Message(
+                merchant_id=o.row.merchant_id,
+                scheduled_id=o.row.pk,
+                step_id=o.row.step_id,
+                order_id=o.row.order_id,
+                kind=o.row.step.flow.kind,
+                recipient=o.address,
+                subject=o.subject[:255],
+                language=o.language,
+                provider_message_id=o.message_id,
+                created_at=batch.now,
+            )
+            for o in owned
+        )
+    for item, record in zip(owned, records, strict=True):
+        item.record_id = record.pk
+    return owned
+
+
 def _provider_id(email, fallback: str) -> str:
     status = getattr(email, "anymail_status", None)
     message_id = getattr(status, "message_id", None) if status is not None else None
@@ -498,6 +548,15 @@ WHERE m.id = v.id
 
 def _mark_sent(sent: list[_Outgoing], sent_at: datetime) -> None:
     if not sent:
+        return
+    if not _native():
+        with unscoped(), transaction.atomic():
+            ScheduledMessage.objects.filter(pk__in=[item.row.pk for item in sent]).update(
+                status=MessageStatus.SENT, claimed_at=None, updated_at=sent_at
+            )
+            for item in sent:
+                provider_id = _provider_id(item.email, item.message_id)
+                Message.objects.filter(pk=item.record_id).update(sent_at=sent_at, provider_message_id=provider_id)
         return
     params = {
         "sent": MessageStatus.SENT,
