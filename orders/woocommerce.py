@@ -230,4 +230,24 @@ def process(delivery: WebhookDelivery) -> str:
     return Status.PROCESSED
 
 
-register_source(SOURCE, process)
+PLAIN_ORDER_TOPICS = frozenset({"order.created", "order.updated"})
+
+
+def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
+    """The order a delivery carries when upserting it is all `process` would do, else None.
+
+    Not for an order with refunds listed (they are recorded after the upsert); a payload `process`
+    would refuse is left to it, so that its error is recorded.
+    """
+    if delivery.topic not in PLAIN_ORDER_TOPICS:
+        return None
+    try:
+        payload = payload_parse(delivery.topic, delivery.body.encode())
+        if items(payload, "refunds"):
+            return None
+        return order_input(payload, merchant=delivery.merchant)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order)

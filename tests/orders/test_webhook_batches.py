@@ -5,8 +5,10 @@ deliveries one by one leaves: each scenario is run both ways, for two shops, and
 """
 
 import copy
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
@@ -15,7 +17,7 @@ from merchants.services import integration_secret_set
 from orders import services, webhooks
 from orders.models import Customer, LineItem, Order, OrderEvent, WebhookDelivery
 from orders.services import CustomerInput, customer_upsert
-from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
+from tests.orders.fixtures import SHOPIFY_SECRET, WOOCOMMERCE_SECRET, payload, post_shopify, post_woocommerce
 from tracking.models import Shipment
 
 pytestmark = pytest.mark.django_db
@@ -31,6 +33,7 @@ def no_publishing(monkeypatch):
 def shops(merchant, other_merchant):
     for shop in (merchant, other_merchant):
         integration_secret_set(merchant=shop, provider="shopify", secret=SHOPIFY_SECRET)
+        integration_secret_set(merchant=shop, provider="woocommerce", secret=WOOCOMMERCE_SECRET)
     return merchant, other_merchant
 
 
@@ -79,12 +82,12 @@ def prepare(shop) -> None:
     post_shopify_and_drain(shop, [("orders/create", order(9, customer_id=999, email="known@example.org"))])
 
 
-def post_shopify_and_drain(shop, deliveries) -> None:
+def post_shopify_and_drain(shop, deliveries, *, post=post_shopify) -> None:
     from django.test import Client
 
     client = Client()
     for topic, data in deliveries:
-        assert post_shopify(client, shop.slug, topic, data).status_code == 200
+        assert post(client, shop.slug, topic, data).status_code == 200
     webhooks.deliveries_drain()
 
 
@@ -237,3 +240,42 @@ def test_a_redelivered_order_in_a_later_batch_creates_nothing(shops):
         assert Order.objects.count() == 1
         assert OrderEvent.objects.filter(kind="order.created").count() == 1
         assert list(WebhookDelivery.objects.values_list("status", flat=True)) == ["processed", "processed"]
+
+
+def woo_order(number: int, customer_id: int, email: str) -> dict:
+    data = payload("woocommerce", "order_created.json")
+    data["id"], data["number"], data["customer_id"] = 8_000 + number, str(8_000 + number), customer_id
+    data["billing"]["email"] = email
+    for index, item in enumerate(data["line_items"]):
+        item["id"] = 90_000 + number * 10 + index
+    return data
+
+
+def woocommerce_deliveries() -> list[tuple[str, dict]]:
+    return [
+        ("order.created", payload("woocommerce", "order_created.json")),
+        ("order.updated", payload("woocommerce", "order_updated_refunded.json")),  # refunds: one by one
+        ("order.created", payload("woocommerce", "order_created_guest.json")),
+        ("order.created", woo_order(1, 12, "hugo.bernard@example.org")),  # Hugo again, created in this batch
+        ("order.updated", woo_order(2, 77, "new.buyer@example.org")),  # created by an update
+        ("order.updated", payload("woocommerce", "order_updated_cancelled.json")),
+        ("order.deleted", {"id": 8_002}),
+    ]
+
+
+def test_a_woocommerce_batch_leaves_what_one_by_one_processing_leaves(shops, monkeypatch):
+    batched, sequential = shops
+    in_bulk = []
+    real = webhooks._orders_create_in_bulk
+    with time_machine.travel(datetime(2025, 3, 4, 12, 0, tzinfo=UTC), tick=False):  # the deletion's cancel time
+        with monkeypatch.context() as patch:
+            patch.setattr(webhooks, "_orders_create_in_bulk", lambda batch: in_bulk.append(real(batch)) or in_bulk[-1])
+            post_shopify_and_drain(batched, woocommerce_deliveries(), post=post_woocommerce)
+        with monkeypatch.context() as patch:
+            one_by_one(patch)
+            post_shopify_and_drain(sequential, woocommerce_deliveries(), post=post_woocommerce)
+
+    result = snapshot(batched)
+    assert result == snapshot(sequential)
+    assert len(in_bulk[0]) == 4  # 4750, the guest's, 8001 and 8002; the refunds, cancel and delete one by one
+    assert len(result["orders"]) == 4
