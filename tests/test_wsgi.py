@@ -107,3 +107,16 @@ def test_pages_go_through_every_middleware():
 def test_the_machine_chain_is_a_part_of_the_site_chain_in_the_same_order():
     positions = [settings.MIDDLEWARE.index(path) for path in settings.MACHINE_MIDDLEWARE]
     assert positions == sorted(positions)
+
+
+def test_every_view_behind_a_machine_door_is_one_machines_call():
+    """A page mounted under a machine prefix would lose its sessions, users and CSRF checks."""
+    from tests.test_isolation import url_patterns
+
+    behind = [
+        (route, pattern.callback)
+        for route, pattern in url_patterns()
+        if ("/" + route.lstrip("^")).startswith(tuple(settings.MACHINE_PATH_PREFIXES))
+    ]
+    assert len(behind) >= 4  # Shopify, WooCommerce, the carriers, the email providers
+    assert [route for route, view in behind if not getattr(view, "csrf_exempt", False)] == []
