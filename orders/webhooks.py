@@ -309,10 +309,13 @@ def _orders_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
     done = set()
     for group in groups.values():
         try:
-            with transaction.atomic():  # a concurrent writer of the same rows undoes this group only
+            with transaction.atomic():  # a failure undoes this group only: its deliveries go one by one
                 orders = orders_create_new(merchant=group[0][0].merchant, inputs=[data for _, data in group])
         except (IntegrityError, OperationalError):  # another drain wrote the same rows, or deadlocked with us
-            continue  # the one-by-one path copes with both
+            continue
+        except Exception:  # unforeseen: one by one, each delivery keeps its own error for a replay
+            logger.exception("creating %s orders together failed; processing them one by one", len(group))
+            continue
         done.update(delivery.pk for (delivery, _), order in zip(group, orders, strict=True) if order is not None)
     if done:
         with unscoped():
@@ -382,7 +385,11 @@ def _plain_order(delivery: WebhookDelivery):
     reader = _plain_order_readers.get(delivery.source)
     if reader is None or delivery.body == REDACTED_BODY:
         return None
-    return reader(delivery)
+    try:
+        return reader(delivery)
+    except Exception:  # unforeseen: the delivery goes one by one, where its error is recorded
+        logger.exception("reading webhook delivery %s as a plain order failed", delivery.pk)
+        return None
 
 
 # Errors worth retrying: the database or a dependency was briefly unavailable.

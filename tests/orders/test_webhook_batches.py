@@ -279,3 +279,34 @@ def test_a_woocommerce_batch_leaves_what_one_by_one_processing_leaves(shops, mon
     assert result == snapshot(sequential)
     assert len(in_bulk[0]) == 4  # 4750, the guest's, 8001 and 8002; the refunds, cancel and delete one by one
     assert len(result["orders"]) == 4
+
+
+def test_an_unforeseen_failure_of_the_bulk_sends_its_deliveries_one_by_one(shops, monkeypatch, caplog):
+    shop = shops[0]
+
+    def breaks(**kwargs):
+        raise RuntimeError("a bug in the bulk path")
+
+    monkeypatch.setattr(services, "orders_create_new", breaks)
+    post_shopify_and_drain(shop, [("orders/create", order(n, customer_id=4_200 + n)) for n in range(2)])
+
+    assert_processed_one_by_one(shop)
+    assert "processing them one by one" in caplog.text
+
+
+def test_an_unforeseen_failure_to_read_a_delivery_sends_it_one_by_one(shops, monkeypatch, caplog):
+    shop = shops[0]
+    import orders.shopify  # noqa: F401 - registers its reader, replaced below
+
+    monkeypatch.setitem(webhooks._plain_order_readers, "shopify", lambda delivery: 1 / 0)
+    post_shopify_and_drain(shop, [("orders/create", order(n, customer_id=4_300 + n)) for n in range(2)])
+
+    assert_processed_one_by_one(shop)
+    assert "as a plain order failed" in caplog.text
+
+
+def assert_processed_one_by_one(shop) -> None:
+    with merchant_scope(shop):
+        assert Order.objects.count() == 2
+        assert OrderEvent.objects.filter(kind="order.created").count() == 2
+        assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("processed", 1)}
