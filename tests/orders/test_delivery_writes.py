@@ -1,6 +1,7 @@
 """Deliveries stored at the same moment by several threads of a process share one INSERT and commit."""
 
 import threading
+import time
 
 import pytest
 from django.db import IntegrityError, connection, connections
@@ -121,3 +122,18 @@ def test_a_writing_thread_that_dies_releases_the_threads_waiting_on_it(merchant,
     assert [type(result) for result in results].count(KeyboardInterrupt) == 1  # the thread that died
     assert sum(isinstance(result, int) for result in results) == 7  # every other one stored its delivery
     assert len(stored_ids()) == 7
+
+
+def test_only_a_write_during_a_burst_waits_for_more_rows(merchant, monkeypatch):
+    monkeypatch.setattr(delivery_writes, "BUSY_SECONDS", 5.0)
+    monkeypatch.setattr(delivery_writes, "GATHER_SECONDS", 1.0)
+    writes = delivery_writes.SharedWrites()
+
+    started = time.monotonic()
+    writes.insert(delivery(merchant, "after-a-quiet-spell"))
+    assert time.monotonic() - started < 0.5  # written at once
+
+    started = time.monotonic()
+    writes.insert(delivery(merchant, "in-a-burst"))
+    assert time.monotonic() - started >= 1.0  # waited for company, then wrote alone
+    assert stored_ids() == ["after-a-quiet-spell", "in-a-burst"]
