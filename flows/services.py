@@ -9,9 +9,9 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
+from merchants.scoping import merchant_scope, unscoped
 from orders.drains import Drain
-from orders.events import after_publish, batch_memo, publish_memo
+from orders.events import after_publish, batch_defer, batch_memo, publish_memo
 from orders.models import Order, OrderEvent
 
 from .content import language_for, sample_context
@@ -185,7 +185,10 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
 
 
 def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
-    """Create the ScheduledMessage rows an event calls for. Idempotent: a step is scheduled once per order."""
+    """The ScheduledMessage rows an event calls for, written now or with the batch being published.
+
+    Idempotent: a step is scheduled once per order.
+    """
     merchant = event.merchant
     if event.order_id is None:
         return []
@@ -215,10 +218,21 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
             for flow in flows_for_event(event)
             for plan in _plan(flow, event, order, flow_settings, now)
         ]
-        created = ScheduledMessage.objects.bulk_create(rows, ignore_conflicts=True)
+        # One INSERT for a whole batch of events. Nothing in the batch reads these rows back: the
+        # re-anchoring on delivery is for rows planned before the delivery, and every event of a
+        # batch is planned from the state in which all of them were already committed.
+        batch_defer(SCHEDULED_ROWS, rows, _scheduled_insert)
         if any(r.status == MessageStatus.SCHEDULED and r.due_at <= now + timedelta(minutes=1) for r in rows):
             after_publish(_dispatch_soon)
-    return created
+    return rows
+
+
+SCHEDULED_ROWS = ("flows-scheduled-rows",)
+
+
+def _scheduled_insert(rows: list[ScheduledMessage]) -> None:
+    with unscoped():  # a batch's rows may belong to several merchants: each row names its own
+        ScheduledMessage.objects.bulk_create(rows, ignore_conflicts=True)
 
 
 def _orders_of(events: list[OrderEvent]) -> dict[int, Order]:
@@ -558,8 +572,6 @@ def message_event_record_from_esp(*, esp_name: str, event: EspEvent) -> bool:
     Hard bounces suppress the address for every email; complaints and ESP-level unsubscribes
     for marketing ones. Returns True when something was recorded (False for a repeat).
     """
-    from merchants.scoping import unscoped
-
     kind = ESP_EVENT_KINDS.get(event.event_type)
     if kind is None or not event.message_id:
         return False

@@ -109,6 +109,7 @@ class _Batch:
     events: list[OrderEvent]
     memo: dict = field(default_factory=dict)
     after_commit: dict = field(default_factory=dict)  # callbacks by identity, each run once
+    deferred: dict = field(default_factory=dict)  # key -> (items, flush): written once, before the commit
 
 
 _batch: ContextVar[_Batch | None] = ContextVar("publish_batch", default=None)
@@ -127,6 +128,16 @@ def batch_memo(key: tuple, load: Callable[[list[OrderEvent]], Any], event: Order
     if key not in batch.memo:
         batch.memo[key] = load(batch.events)
     return batch.memo[key]
+
+
+def batch_defer(key: tuple, items: list, flush: Callable[[list], None]) -> None:
+    """`flush(items)` now; inside a batch, once for all the items deferred under `key`, just before
+    the batch is marked published. For rows no subscriber of the same batch reads back."""
+    batch = _batch.get()
+    if batch is None:
+        flush(items)
+    else:
+        batch.deferred.setdefault(key, ([], flush))[0].extend(items)
 
 
 def after_publish(func: Callable[[], None]) -> None:
@@ -174,6 +185,8 @@ def _publish_together(events: list[OrderEvent]) -> bool:
         with transaction.atomic():
             for event in events:
                 _run_subscribers(event)
+            for items, flush in batch.deferred.values():
+                flush(items)
             with unscoped():
                 OrderEvent.objects.filter(pk__in=[event.pk for event in events]).update(published_at=timezone.now())
     except Exception:
