@@ -397,13 +397,13 @@ TRANSIENT_ERRORS = (TransientError, OperationalError, InterfaceError)
 
 
 def delivery_process(
-    *, delivery_pk: int | None, on_transient: Callable[[int], None] | None = None, waiting_only: bool = False
+    *, delivery_pk: int, on_transient: Callable[[int], None] | None = None, waiting_only: bool = False
 ) -> str | None:
     """Run a delivery's handler once and record the outcome; returns it, or None without a delivery.
 
-    `delivery_pk=None` claims the oldest received delivery no other drain holds; `waiting_only`
-    takes the given one only if it still waits and no other drain holds it. A transient error
-    is recorded, then re-raised for the caller's retry, or handed to `on_transient(pk)` if given.
+    `waiting_only` takes the delivery only if it still waits and no other drain holds it. A
+    transient error is recorded, then re-raised for the caller's retry, or handed to
+    `on_transient(pk)` if given.
     """
     merchant = pk = None
     try:
@@ -434,17 +434,13 @@ def delivery_process(
     return Status.FAILED
 
 
-def _delivery_lock(delivery_pk: int | None, *, waiting_only: bool = False) -> WebhookDelivery | None:
+def _delivery_lock(delivery_pk: int, *, waiting_only: bool = False) -> WebhookDelivery | None:
     """One query locks the delivery (not its merchant) and reads its merchant."""
     with unscoped():
-        deliveries = WebhookDelivery.objects.select_related("merchant")
+        deliveries = WebhookDelivery.objects.select_related("merchant").filter(pk=delivery_pk)
         if waiting_only:
-            waiting = deliveries.select_for_update(of=("self",), skip_locked=True)
-            return waiting.filter(pk=delivery_pk, status=Status.RECEIVED).first()
-        if delivery_pk is not None:
-            return deliveries.select_for_update(of=("self",)).filter(pk=delivery_pk).first()
-        waiting = deliveries.select_for_update(of=("self",), skip_locked=True).filter(status=Status.RECEIVED)
-        return waiting.order_by("id").first()
+            return deliveries.select_for_update(of=("self",), skip_locked=True).filter(status=Status.RECEIVED).first()
+        return deliveries.select_for_update(of=("self",)).first()
 
 
 def _delivery_run(locked: WebhookDelivery, merchant: Merchant) -> str:

@@ -310,3 +310,22 @@ def assert_processed_one_by_one(shop) -> None:
         assert Order.objects.count() == 2
         assert OrderEvent.objects.filter(kind="order.created").count() == 2
         assert set(WebhookDelivery.objects.values_list("status", "attempts")) == {("processed", 1)}
+
+
+def test_one_batch_over_two_shops_keeps_each_shops_orders_and_customers(shops):
+    from django.test import Client
+
+    client = Client()
+    for number in range(3):  # the same order and customer ids at both shops, interleaved in one batch
+        for shop in shops:
+            data = order(number, customer_id=4_400 + number, email=f"same{number}@example.org")
+            assert post_shopify(client, shop.slug, "orders/create", data).status_code == 200
+    assert webhooks.deliveries_drain() == 6
+
+    for shop in shops:
+        with merchant_scope(shop):
+            orders = list(Order.objects.select_related("customer"))
+            assert sorted(o.number for o in orders) == ["#0", "#1", "#2"]
+            assert {o.customer.merchant_id for o in orders} == {shop.pk}
+            assert Customer.objects.count() == 3
+            assert {e.order.merchant_id for e in OrderEvent.objects.select_related("order")} == {shop.pk}
