@@ -1,6 +1,7 @@
 """Forms for staff accounts and merchant settings. They validate; services write."""
 
 from django import forms
+from django.conf import settings
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.core.exceptions import ValidationError
@@ -67,6 +68,12 @@ class EmailAuthenticationForm(AuthenticationForm):
         return ValidationError(message, code="locked")
 
 
+def site_link_parts() -> dict:
+    """The link parts Django's auth emails expect, taken from SITE_URL and never from a request."""
+    scheme, _sep, rest = settings.SITE_URL.partition("://")
+    return {"site_url": settings.SITE_URL, "protocol": scheme, "domain": rest}
+
+
 class LocalizedPasswordResetForm(PasswordResetForm):
     """Sends each person the reset email in their own language, a few times per period at most.
 
@@ -78,6 +85,9 @@ class LocalizedPasswordResetForm(PasswordResetForm):
         user = context["user"]
         if not login_throttle.allow_reset_email(email=user.email):
             return
+        # Django builds the link from the request's Host header, which an attacker chooses:
+        # a reset link must point at our own site whatever host the request named.
+        context = {**context, **site_link_parts()}
         with translation.override(user.language):
             super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
 

@@ -132,7 +132,7 @@ def test_password_reset_email_in_the_users_language_lets_them_set_a_new_password
     message = mail.outbox[0]
     assert message.to == [owner.email]
     assert "mot de passe" in message.subject
-    link = re.search(r"https?://testserver(/accounts/password-reset/[^\s]+/)", message.body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/password-reset/[^\s]+/)", message.body).group(1)
     form_page = client.get(link, follow=True)
     assert form_page.status_code == 200
     set_url = form_page.redirect_chain[-1][0]
@@ -165,7 +165,7 @@ def test_password_reset_emails_are_limited_per_account(client, owner):
 
 def test_used_reset_link_is_refused(client, owner):
     client.post(reverse("password_reset"), {"email": owner.email})
-    link = re.search(r"https?://testserver(/accounts/password-reset/[^\s]+/)", mail.outbox[0].body).group(1)
+    link = re.search(r"https?://[^/\s]+(/accounts/password-reset/[^\s]+/)", mail.outbox[0].body).group(1)
     set_url = client.get(link, follow=True).redirect_chain[-1][0]
     client.post(set_url, {"new_password1": "a new long passphrase", "new_password2": "a new long passphrase"})
     again = client.get(link, follow=True)
