@@ -18,7 +18,7 @@ urlpatterns = [
     # Inbound webhooks from shops, tracking providers and the ESP
     path("webhooks/", include("orders.webhook_urls")),
     path("webhooks/", include("tracking.webhook_urls")),
-    path("anymail/", include("anymail.urls")),
+    path("anymail/", include("flows.esp_webhooks")),
     # Staff: accounts and the dashboard
     path("", include("merchants.urls")),
     path("app/orders/", include("orders.urls")),

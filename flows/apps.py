@@ -6,12 +6,15 @@ class FlowsConfig(AppConfig):
 
     def ready(self):
         from anymail.signals import tracking
+        from django.core import checks
 
         from orders.events import subscribe
         from orders.selectors import timeline_source_register
 
-        from . import handlers, selectors
+        from . import esp_webhooks, handlers, selectors
 
         subscribe("*", handlers.on_order_event)
         timeline_source_register(selectors.message_timeline_entries)
         tracking.connect(handlers.on_anymail_tracking, dispatch_uid="flows.anymail_tracking")
+        checks.register(esp_webhooks.check_esp_webhooks, checks.Tags.security)
+        esp_webhooks.log_esp_webhook_problems()

@@ -579,7 +579,7 @@ def message_event_record_from_esp(*, esp_name: str, event: EspEvent) -> bool:
         return False
     with unscoped():  # the ESP does not tell us the merchant: the message id does
         message = Message.objects.select_related("merchant").filter(provider_message_id=event.message_id).first()
-    if message is None:
+    if message is None or not _names_its_recipient(event, message):
         return False
     with merchant_scope(message.merchant):
         recorded = _event_apply(
@@ -592,7 +592,7 @@ def message_event_record_from_esp(*, esp_name: str, event: EspEvent) -> bool:
         )
         if not recorded:
             return False
-        address = event.recipient or message.recipient
+        address = message.recipient
         if kind == EventKind.BOUNCED:
             suppression_add(
                 merchant=message.merchant, address=address, reason=SuppressionReason.BOUNCED, scope=SuppressionScope.ALL
@@ -607,6 +607,12 @@ def message_event_record_from_esp(*, esp_name: str, event: EspEvent) -> bool:
         elif kind == EventKind.UNSUBSCRIBED:
             marketing_unsubscribe(merchant=message.merchant, address=address)
     return True
+
+
+def _names_its_recipient(event: EspEvent, message: Message) -> bool:
+    """An event may only speak of the address its message went to: one naming another address is
+    forged or misrouted, and must not suppress or unsubscribe anyone."""
+    return not event.recipient or event.recipient.strip().lower() == message.recipient.strip().lower()
 
 
 def click_record(*, scheduled_id: int, url: str) -> Message | None:
