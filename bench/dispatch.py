@@ -28,8 +28,8 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "bench.settings_postoffice")
 
 def create_orders(merchant, n: int, now):
     """N customers, N orders, N line items and the N due welcome messages, in bulk."""
+    from core.scoping import merchant_scope
     from flows.models import FlowStep, ScheduledMessage
-    from merchants.scoping import merchant_scope
     from orders.models import Customer, LineItem, Order
 
     chunk = 5000
@@ -200,8 +200,8 @@ def run(n: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from core.scoping import merchant_scope
     from flows.dispatcher import dispatch_due
-    from merchants.scoping import merchant_scope
     from merchants.services import merchant_create
 
     test_db = connection.creation.create_test_db(verbosity=0, autoclobber=True)

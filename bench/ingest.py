@@ -219,7 +219,7 @@ def alternating_rates(args, bare_calls, endpoint_calls, turns: int = 5) -> tuple
 
 def counts() -> tuple[int, int]:
     """(deliveries still waiting, orders stored) for the bench merchant."""
-    from merchants.scoping import unscoped
+    from core.scoping import unscoped
     from orders.models import Order, WebhookDelivery
 
     with unscoped():
@@ -241,7 +241,7 @@ def wait_until_processed(expected_orders: int, timeout: float = 600) -> float:
 
 def wait_until_published(timeout: float = 600) -> None:
     """Until every order event of the bench merchant is published (its emails are scheduled)."""
-    from merchants.scoping import unscoped
+    from core.scoping import unscoped
     from orders.models import OrderEvent
 
     started = time.perf_counter()
@@ -254,7 +254,7 @@ def wait_until_published(timeout: float = 600) -> None:
 
 
 def failed_deliveries() -> list[str]:
-    from merchants.scoping import unscoped
+    from core.scoping import unscoped
     from orders.models import WebhookDelivery
 
     with unscoped():

@@ -35,7 +35,7 @@ from datetime import timedelta
 from decimal import Decimal
 from django.utils import timezone
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import Customer, LineItem, Order
 from tracking.services import shipment_upsert, tracking_event_add
 from tracking.tokens import tracking_page_path
@@ -162,7 +162,7 @@ def rate(port, path, count, concurrency, expected) -> float:
 
 
 COUNT_VIEWS = """
-from merchants.scoping import unscoped
+from core.scoping import unscoped
 from tracking.models import TrackingPageView
 from tracking.services import tracking_page_views_flush
 tracking_page_views_flush()

@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "anymail",
     "csp",
+    "core",
     "merchants",
     "orders",
     "tracking",
@@ -242,7 +243,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
     },
     "prune-idempotency-records": {
-        "task": "orders.tasks.prune_idempotency_records",
+        "task": "core.tasks.prune_idempotency_records",
         "schedule": crontab(minute=41),  # hourly
     },
     "prune-webhook-history": {
@@ -281,11 +282,11 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
 }
 
-# --- Inbound webhooks and order events (orders/drains.py) ---------------------
+# --- Inbound webhooks and order events (core/drains.py) ---------------------
 # Drain tasks queued per burst of inbound webhook deliveries (each claims the next free one).
 WEBHOOK_DRAIN_TASKS = env.int("WEBHOOK_DRAIN_TASKS", default=4)  # about the ingest worker's concurrency
 EVENT_DRAIN_TASKS = env.int("EVENT_DRAIN_TASKS", default=2)  # the same for order events' fan-out
-# A receiving process that saw a drain queued does not ask again for this long (orders/drains.py).
+# A receiving process that saw a drain queued does not ask again for this long (core/drains.py).
 WEBHOOK_DRAIN_WINDOW_SECONDS = env.float("WEBHOOK_DRAIN_WINDOW_SECONDS", default=0.25)
 # API responses replayed for a repeated Idempotency-Key are kept this long, then forgotten.
 IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", default=24)

@@ -15,8 +15,8 @@ from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import formats, translation
 
+from core.money import amount_places
 from merchants.models import Merchant
-from orders.currencies import amount_places
 from orders.models import LineItem, Order
 
 SUPPORTED_LANGUAGES = ("en", "fr")

@@ -30,8 +30,8 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 
 from .content import language_for, order_context, sample_context
 from .models import (

@@ -9,8 +9,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
-from merchants.scoping import TenantModel
 
 
 class FlowKind(models.TextChoices):

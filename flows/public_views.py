@@ -8,8 +8,8 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
+from core.scoping import merchant_scope
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
 
 from . import selectors, services
 from .rendering import allowed_link, link_domains

@@ -5,8 +5,8 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import merchant_scope
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
 from orders.models import Order
 
 from .models import Flow, FlowStep, MarketingPreference, Message, MessageStatus, ScheduledMessage, Suppression

@@ -8,9 +8,9 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core.drains import Drain
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
-from orders.drains import Drain
 from orders.events import after_publish, batch_defer, batch_memo, publish_memo
 from orders.models import Order, OrderEvent
 
@@ -242,7 +242,7 @@ def _orders_of(events: list[OrderEvent]) -> dict[int, Order]:
 
 
 # Immediate messages (order confirmations) are sent by a dispatch pass queued after their commit rather
-# than at the next beat; a burst of orders queues one pass (orders/drains.py), which clears the flag
+# than at the next beat; a burst of orders queues one pass (core/drains.py), which clears the flag
 # before it claims. If the broker is down, the beat sends them within a minute.
 IMMEDIATE_DISPATCH = Drain("immediate-dispatch", "flows.tasks.dispatch_due_messages")
 
@@ -617,7 +617,7 @@ def _names_its_recipient(event: EspEvent, message: Message) -> bool:
 
 def click_record(*, scheduled_id: int, url: str) -> Message | None:
     """A click through our redirect: recorded on the message (several clicks, first time kept)."""
-    from merchants.scoping import unscoped
+    from core.scoping import unscoped
 
     with unscoped():
         message = Message.objects.select_related("merchant").filter(scheduled_id=scheduled_id).first()

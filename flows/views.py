@@ -7,9 +7,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.scoping import get_for_merchant
 from merchants.access import staff_view
 from merchants.models import LANGUAGE_CHOICES, Role
-from merchants.scoping import get_for_merchant
 
 from . import dispatcher, selectors, services
 from .content import sample_context

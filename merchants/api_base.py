@@ -5,7 +5,7 @@ from contextlib import ExitStack
 from rest_framework import viewsets
 from rest_framework.views import APIView
 
-from .scoping import merchant_scope
+from core.scoping import merchant_scope
 
 
 class MerchantScopedMixin:

@@ -9,7 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from orders.currencies import CURRENCY_CODES
+from core.money import CURRENCY_CODES
 
 from . import login_throttle
 from .models import LANGUAGE_CHOICES, ApiKey, IntegrationSecret, Merchant, Role, User

@@ -6,7 +6,8 @@ from contextlib import nullcontext
 from django.conf import settings
 from django.utils import timezone, translation
 
-from .scoping import merchant_scope
+from core.scoping import merchant_scope
+
 from .selectors import membership_for_session
 
 SESSION_KEY = "current_merchant_id"

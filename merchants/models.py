@@ -10,7 +10,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from .scoping import TenantModel
+from core.scoping import TenantModel
 
 LANGUAGE_CHOICES = [("en", "English"), ("fr", "Français")]
 TIME_ZONE_CHOICES = sorted((tz, tz) for tz in zoneinfo.available_timezones())

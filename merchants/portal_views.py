@@ -5,8 +5,9 @@ from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
 
+from core.scoping import merchant_scope
+
 from .models import LANGUAGE_CHOICES, Merchant
-from .scoping import merchant_scope
 
 SUPPORTED_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
 

@@ -6,8 +6,9 @@ from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
+
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, User
-from .scoping import merchant_scope, unscoped
 
 
 def memberships_of(*, user: User) -> list[Membership]:

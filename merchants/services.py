@@ -13,8 +13,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.scoping import merchant_scope, unscoped
+
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role, User
-from .scoping import merchant_scope, unscoped
 
 
 @dataclass(frozen=True)

@@ -6,11 +6,12 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.scoping import get_for_merchant
+
 from . import selectors, services
 from .access import staff_view
 from .forms import ApiKeyForm, BrandingForm, IntegrationSecretForm, InviteForm, RoleForm
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role
-from .scoping import get_for_merchant
 
 NEW_API_KEY_SESSION_KEY = "merchants.new_api_key"
 

@@ -10,10 +10,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.scoping import get_for_merchant
+
 from . import webhooks
 from .access import staff_view
 from .models import OutboundAttempt, OutboundMessage, Role, WebhookEndpoint
-from .scoping import get_for_merchant
 from .webhook_forms import WebhookEndpointForm
 
 NEW_SECRET_SESSION_KEY = "merchants.new_webhook_secret"  # noqa: S105 - a session key name

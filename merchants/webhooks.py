@@ -39,13 +39,13 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
 
-from orders.currencies import amount_str
+from core.money import amount_str
+from core.scoping import merchant_scope, unscoped
 from orders.events import publish_memo
 from orders.models import Order, OrderEvent
 from tracking.models import Shipment
 
 from .models import Membership, Merchant, OutboundAttempt, OutboundMessage, Role, User, WebhookEndpoint
-from .scoping import merchant_scope, unscoped
 from .ssrf import TargetError, UnresolvableHostError, check_url_syntax, safe_post, vet_url
 
 logger = logging.getLogger(__name__)

@@ -13,11 +13,11 @@ from rest_framework.exceptions import ParseError, ValidationError
 from rest_framework.parsers import JSONParser
 from rest_framework.response import Response
 
+from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from merchants.api_base import MerchantViewSet
 
 from . import selectors
 from .filters import CustomerFilter, OrderFilter
-from .idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from .models import Customer, Order
 from .serializers import (
     CancelInputSerializer,

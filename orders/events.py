@@ -23,11 +23,11 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from core.drains import Drain, commit_without_waiting_for_disk
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 
 from .cache_version import order_cache_version_bump
-from .drains import Drain, commit_without_waiting_for_disk
 from .models import Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -64,7 +64,7 @@ def event_record(
     return event
 
 
-# Publishing runs in drains (orders/drains.py): one queued task for a burst of events.
+# Publishing runs in drains (core/drains.py): one queued task for a burst of events.
 EVENTS = Drain("order-events", "orders.tasks.publish_events", copies=lambda: settings.EVENT_DRAIN_TASKS)
 
 

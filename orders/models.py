@@ -7,8 +7,8 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
-from merchants.scoping import TenantModel
 
 # 12 integer digits and 3 decimals: the most any currency's minor unit has (KWD, TND...).
 # Each amount's decimals are checked against its own currency when it comes in.
@@ -230,21 +230,6 @@ class WebhookDelivery(TenantModel):
 
     def __str__(self):
         return f"{self.source} {self.topic} {self.delivery_id}"
-
-
-class IdempotencyRecord(TenantModel):
-    """The first response to a POST carrying an Idempotency-Key, replayed on repeats."""
-
-    key = models.CharField(max_length=255)
-    method = models.CharField(max_length=8)
-    path = models.CharField(max_length=500)
-    request_sha256 = models.CharField(max_length=64)
-    response_status = models.PositiveSmallIntegerField()
-    response_body = models.JSONField()
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="idempotency_unique_key")]
 
 
 class DataExport(TenantModel):

@@ -19,10 +19,10 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.utils import timezone
 
+from core.money import amount_str
+from core.scoping import merchant_scope
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
 
-from .currencies import amount_str
 from .models import Customer, DataExport, Order, WebhookDelivery
 
 # Ids shorter than this would match unrelated numbers when searching stored webhook bodies.

@@ -8,8 +8,8 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.scoping import get_for_merchant
 from merchants.models import Merchant
-from merchants.scoping import get_for_merchant
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent
 

@@ -3,9 +3,9 @@
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.money import amount_str, is_currency_code
 from tracking.models import Shipment
 
-from .currencies import amount_str, is_currency_code
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
 from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput, RefundLineInput
 

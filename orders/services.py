@@ -20,10 +20,10 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from core.money import amount_str, is_currency_code, minor_unit, minor_units
+from core.scoping import merchant_scope
 from merchants.models import LANGUAGE_CHOICES, Merchant
-from merchants.scoping import merchant_scope
 
-from .currencies import amount_str, is_currency_code, minor_unit, minor_units
 from .events import event_record, publish_request
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 

@@ -3,10 +3,9 @@ from datetime import timedelta
 from celery import shared_task
 from django.utils import timezone
 
-from merchants.scoping import unscoped
+from core.scoping import unscoped
 
 from .events import events_publish_pending
-from .idempotency import records_prune
 from .models import OrderEvent
 from .webhooks import TRANSIENT_ERRORS, deliveries_drain, deliveries_drain_stuck, delivery_process
 
@@ -45,12 +44,6 @@ def process_webhook_delivery(delivery_id: int) -> str | None:
 def drain_webhook_deliveries() -> int:
     """Process every received inbound webhook (queued by the receiving views, one for many)."""
     return deliveries_drain()
-
-
-@shared_task
-def prune_idempotency_records() -> int:
-    """Stored Idempotency-Key responses are kept for IDEMPOTENCY_KEY_RETENTION_HOURS."""
-    return records_prune()
 
 
 @shared_task

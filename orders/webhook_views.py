@@ -17,9 +17,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.scoping import get_for_merchant
 from merchants.access import staff_view
 from merchants.models import Role
-from merchants.scoping import get_for_merchant
 
 from . import shopify, woocommerce
 from .models import DataExport, WebhookDelivery

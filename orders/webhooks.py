@@ -32,11 +32,11 @@ from django.http import HttpRequest
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
+from core.drains import Drain, commit_without_waiting_for_disk
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 
 from .delivery_writes import insert_unless_known
-from .drains import Drain, commit_without_waiting_for_disk
 from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
@@ -253,7 +253,7 @@ def delivery_store(
     return delivery, True
 
 
-# --- Draining: one task for many deliveries (orders/drains.py) -------------------------------------
+# --- Draining: one task for many deliveries (core/drains.py) -------------------------------------
 RETRY_FIRST_SECONDS = 5
 DELIVERIES = Drain(
     "webhook-deliveries",

@@ -11,9 +11,9 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from core.money import minor_unit
 from merchants.models import Merchant
 
-from .currencies import minor_unit
 from .models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
 from .services import (
     AddressInput,

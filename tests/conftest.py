@@ -1,9 +1,9 @@
 import pytest
 from rest_framework.test import APIClient
 
+from core.scoping import merchant_scope
 from merchants.middleware import SESSION_KEY
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from merchants.services import api_key_issue
 
 from .factories import MembershipFactory, MerchantFactory, UserFactory

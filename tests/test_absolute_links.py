@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.core.cache import caches
 from django.urls import reverse
 
 from merchants.models import Role
@@ -37,6 +38,9 @@ PRODUCT_DIRS = ["config", "merchants", "orders", "tracking", "flows", "returns",
 def hostile_host(settings):
     settings.ALLOWED_HOSTS = ["*"]
     settings.SITE_URL = SITE
+    # Reset emails are rate limited in the cache: each test starts with its own, empty one.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "links"}}
+    caches["default"].clear()
 
 
 def every_email_text():

@@ -26,9 +26,9 @@ from django.urls.exceptions import Resolver404
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from core.scoping import TenantModel, merchant_scope, unscoped
 from merchants.middleware import SESSION_KEY
 from merchants.models import Merchant, Role, User
-from merchants.scoping import TenantModel, merchant_scope, unscoped
 from merchants.services import api_key_issue
 
 SHARED_PK = 987654

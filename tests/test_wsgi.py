@@ -9,7 +9,7 @@ from django.core.signals import request_finished, request_started
 from django.db import close_old_connections
 
 from config.wsgi import application
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders.models import WebhookDelivery
 from tests.orders.fixtures import SHOPIFY_SECRET, raw, sign

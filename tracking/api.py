@@ -8,9 +8,9 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from merchants.api_base import MerchantViewSet
 from orders.api import ServiceErrorsMixin
-from orders.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 
 from .filters import ShipmentFilter
 from .models import Shipment, TrackingEvent

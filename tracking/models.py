@@ -4,7 +4,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from merchants.scoping import TenantModel
+from core.scoping import TenantModel
 from orders.models import Order
 
 

@@ -29,8 +29,8 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from core.scoping import merchant_scope
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
 from orders.cache_version import cache_version, order_cache_version_bump, order_cache_version_key
 from orders.models import Customer, Order
 from orders.privacy import DataSubject, register_eraser

@@ -19,8 +19,8 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 from orders.models import Order
 
 from . import page_cache, selectors, services

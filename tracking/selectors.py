@@ -5,8 +5,8 @@ from datetime import date, datetime
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from core.scoping import merchant_scope
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope
 from orders.models import LineItem, Order
 
 from . import carriers, windows

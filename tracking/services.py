@@ -8,8 +8,8 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 from orders.cache_version import order_cache_version_bump
 from orders.events import event_record
 from orders.models import LineItem, Order, OrderEvent

@@ -8,8 +8,8 @@ from django.core.mail import EmailMessage
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.scoping import merchant_scope, unscoped
 
 from . import polling, services
 from .models import CarrierSetting, Shipment, WismoContact

@@ -22,8 +22,8 @@ from django.apps import apps
 from django.db import transaction
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import Membership, Merchant, Role, User
-from merchants.scoping import merchant_scope, unscoped
 from merchants.services import merchant_create
 from orders.models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 from tracking.models import Shipment, TrackingEvent

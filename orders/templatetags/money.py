@@ -5,7 +5,7 @@ from decimal import Decimal
 from django import template
 from django.utils import formats
 
-from orders.currencies import amount_places
+from core.money import amount_places
 
 register = template.Library()
 

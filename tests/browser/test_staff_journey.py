@@ -5,8 +5,8 @@ import os
 import pytest
 from django.core.cache import caches
 
+from core.scoping import merchant_scope
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from tests.factories import MembershipFactory, MerchantFactory, OrderFactory, UserFactory
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.

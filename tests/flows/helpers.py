@@ -5,7 +5,7 @@ from decimal import Decimal
 
 from django.core import mail
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.events import event_publish, event_record
 from orders.services import CustomerInput, LineItemInput, OrderInput, order_upsert
 from tracking.models import Shipment

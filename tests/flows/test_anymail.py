@@ -9,10 +9,10 @@ from anymail.signals import AnymailTrackingEvent, tracking
 from django.core import mail
 from django.test import override_settings
 
+from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
 from flows.esp_webhooks import esp_webhook_problems
 from flows.models import Message, MessageEvent, Suppression
-from merchants.scoping import merchant_scope
 from tests.factories import MerchantFactory
 
 from .helpers import place_order, publish_pending

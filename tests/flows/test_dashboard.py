@@ -7,11 +7,11 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.scoping import merchant_scope
 from flows.models import Flow, FlowStep, Message, ScheduledMessage, StepTemplate
 from flows.selectors import step_stats
 from flows.services import default_flows_install
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from merchants.services import merchant_create
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, OrderFactory, UserFactory

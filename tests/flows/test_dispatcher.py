@@ -9,11 +9,11 @@ from django.core import mail
 from django.db import connection
 from django.test import override_settings
 
+from core.scoping import merchant_scope, unscoped
 from flows import dispatcher
 from flows.dispatcher import claim_batch, dispatch_due
 from flows.models import Message, MessageStatus, ScheduledMessage, SuppressionReason, SuppressionScope
 from flows.services import default_flows_install, suppression_add
-from merchants.scoping import merchant_scope, unscoped
 from tests.factories import CustomerFactory, MerchantFactory, OrderFactory
 
 from . import backends

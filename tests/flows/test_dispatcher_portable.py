@@ -9,11 +9,11 @@ import pytest
 from django.core import mail
 from django.test import override_settings
 
+from core.scoping import merchant_scope
 from flows import dispatcher
 from flows.dispatcher import dispatch_due
 from flows.models import Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
-from merchants.scoping import merchant_scope
 
 from . import backends
 from .test_dispatcher import NOW, at, confirmations, statuses

@@ -3,10 +3,10 @@
 import pytest
 from django.utils import timezone
 
+from core.scoping import merchant_scope
 from flows.models import ScheduledMessage
 from flows.services import IMMEDIATE_DISPATCH, default_flows_install
 from flows.tasks import dispatch_due_messages
-from merchants.scoping import merchant_scope
 
 from .helpers import place_order, publish_pending
 

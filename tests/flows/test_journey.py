@@ -10,11 +10,11 @@ import pytest
 import time_machine
 from django.core import mail
 
+from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
 from flows.models import MessageStatus, ScheduledMessage
 from flows.rules import _stop_rules, register_stop_rule
 from flows.selectors import messages_for_order
-from merchants.scoping import merchant_scope
 from orders.services import LineItemInput, order_cancel
 from tracking.models import Shipment
 

@@ -7,11 +7,11 @@ import time_machine
 from django.core import mail
 from django.test import Client
 
+from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
 from flows.models import Message, MessageStatus, ScheduledMessage, Suppression
 from flows.selectors import marketing_subscribed
 from flows.tokens import click_token, preference_token
-from merchants.scoping import merchant_scope
 
 from .helpers import place_order, publish_pending
 

@@ -5,9 +5,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
+from core.scoping import merchant_scope
 from flows.models import ScheduledMessage
 from flows.services import default_flows_install
-from merchants.scoping import merchant_scope
 from orders import events
 from orders.events import event_record
 from tracking.models import Shipment

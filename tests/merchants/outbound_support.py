@@ -12,8 +12,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from core.scoping import merchant_scope
 from merchants import webhooks
-from merchants.scoping import merchant_scope
 from orders.events import event_publish, event_record
 
 PUBLIC_IP = "93.184.215.14"

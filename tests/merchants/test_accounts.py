@@ -7,9 +7,9 @@ from django.core import mail
 from django.core.cache import caches
 from django.urls import reverse
 
+from core.scoping import merchant_scope
 from merchants.middleware import SESSION_KEY
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, UserFactory
 

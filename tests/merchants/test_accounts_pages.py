@@ -9,8 +9,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from core.scoping import merchant_scope
 from merchants.portal_views import preferred_language
-from merchants.scoping import merchant_scope
 from merchants.views import server_error
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, OrderFactory
@@ -188,7 +188,7 @@ def test_403_page_for_a_viewer(merchant):
 def test_dashboard_shows_times_in_the_shops_time_zone(client, merchant, owner):
     from datetime import UTC, datetime
 
-    from merchants.scoping import merchant_scope
+    from core.scoping import merchant_scope
     from tests.conftest import login_as
     from tests.factories import OrderFactory
 

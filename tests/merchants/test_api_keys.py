@@ -6,8 +6,8 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import ApiKey, Role
-from merchants.scoping import merchant_scope, unscoped
 from merchants.services import api_key_issue, api_key_revoke
 from tests.conftest import api_client_for, login_as
 from tests.factories import MembershipFactory, UserFactory

@@ -9,9 +9,9 @@ from django.core.management import call_command, execute_from_command_line
 from django.core.management.base import CommandError
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
 from merchants.management.commands import create_merchant as command_module
 from merchants.models import ApiKey, IntegrationSecret, Membership, Merchant, Role, User
-from merchants.scoping import merchant_scope, unscoped
 from merchants.services import api_key_authenticate, integration_secrets
 from orders.models import Order
 from tests.factories import MerchantFactory, UserFactory

@@ -3,9 +3,9 @@
 import pytest
 from standardwebhooks.webhooks import Webhook
 
+from core.scoping import merchant_scope, unscoped
 from merchants import webhooks
 from merchants.models import OutboundMessage, Role, WebhookEndpoint
-from merchants.scoping import merchant_scope, unscoped
 from tests.conftest import api_client_for
 from tests.factories import OrderFactory
 

@@ -2,8 +2,8 @@
 
 import pytest
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import OutboundMessage, Role, WebhookEndpoint
-from merchants.scoping import merchant_scope, unscoped
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
 

@@ -12,9 +12,9 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
+from core.scoping import merchant_scope, unscoped
 from merchants import tasks, webhooks
 from merchants.models import OutboundAttempt, OutboundMessage, Role, WebhookEndpoint
-from merchants.scoping import merchant_scope, unscoped
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
 
 from .outbound_support import Reply, endpoint_for, publish

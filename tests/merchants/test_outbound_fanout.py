@@ -6,9 +6,9 @@ from datetime import UTC, datetime
 import pytest
 from django.utils import timezone
 
+from core.scoping import merchant_scope, unscoped
 from merchants import webhooks
 from merchants.models import OutboundMessage, WebhookEndpoint
-from merchants.scoping import merchant_scope, unscoped
 from orders.events import event_publish, event_record
 from orders.models import OrderEvent
 from tests.factories import LineItemFactory, OrderFactory

@@ -7,9 +7,9 @@ import pytest
 import requests
 from django.core.exceptions import ValidationError
 
+from core.scoping import merchant_scope
 from merchants import ssrf, webhooks
 from merchants.models import OutboundMessage
-from merchants.scoping import merchant_scope
 from merchants.ssrf import UnresolvableHostError, UnsafeTargetError, address_problem, vet_url
 from tests.factories import OrderFactory
 

@@ -1,6 +1,6 @@
 import pytest
 
-from merchants.scoping import ScopeError, merchant_scope, unscoped
+from core.scoping import ScopeError, merchant_scope, unscoped
 from orders.models import Order
 from tests.factories import OrderFactory
 

@@ -13,8 +13,8 @@ from django.urls import resolve, reverse
 from django.utils import timezone
 from PIL import Image
 
+from core.scoping import merchant_scope, unscoped
 from merchants.models import IntegrationSecret, Invitation, Membership, Merchant, Role, User
-from merchants.scoping import merchant_scope, unscoped
 from merchants.services import integration_secret_rotate, invitation_create
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, UserFactory

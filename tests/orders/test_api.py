@@ -4,9 +4,10 @@ from decimal import Decimal
 import pytest
 from rest_framework.test import APIClient
 
+from core.models import IdempotencyRecord
+from core.scoping import merchant_scope
 from merchants.models import Role
-from merchants.scoping import merchant_scope
-from orders.models import Customer, IdempotencyRecord, LineItem, Order, OrderEvent
+from orders.models import Customer, LineItem, Order, OrderEvent
 from orders.services import order_cancel
 from tests.conftest import api_client_for
 from tests.factories import CustomerFactory, LineItemFactory, OrderFactory
@@ -467,7 +468,7 @@ def test_stored_idempotent_responses_are_forgotten_after_the_retention(api, merc
 
     from django.utils import timezone
 
-    from orders.tasks import prune_idempotency_records
+    from core.tasks import prune_idempotency_records
 
     settings.IDEMPOTENCY_KEY_RETENTION_HOURS = 24
     order_id = post_json(api, "/api/v1/orders", order_body()).json()["id"]

@@ -6,9 +6,10 @@ import threading
 import pytest
 from django.db import connection
 
-from merchants.scoping import merchant_scope
+from core.models import IdempotencyRecord
+from core.scoping import merchant_scope
 from orders import api as orders_api
-from orders.models import IdempotencyRecord, Order, OrderEvent
+from orders.models import Order, OrderEvent
 from tests.conftest import api_client_for
 from tests.factories import MerchantFactory
 

@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import LineItem, Order, Refund
 from tests.orders.test_api import order_body, post_json
 

@@ -5,9 +5,9 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
+from core.money import CURRENCY_CODES, MINOR_UNITS, amount_str, minor_units
+from core.scoping import merchant_scope
 from merchants import webhooks
-from merchants.scoping import merchant_scope
-from orders.currencies import CURRENCY_CODES, MINOR_UNITS, amount_str, minor_units
 from orders.models import LineItem, Order
 from orders.privacy import DataSubject, export_orders
 from orders.services import money_parse

@@ -3,8 +3,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.urls import reverse
 
+from core.scoping import merchant_scope
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from orders.models import OrderEvent
 from orders.services import refund_record
 from tests.conftest import login_as

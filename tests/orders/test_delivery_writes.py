@@ -6,7 +6,7 @@ import time
 import pytest
 from django.db import IntegrityError, connection, connections
 
-from merchants.scoping import unscoped
+from core.scoping import unscoped
 from orders import delivery_writes
 from orders.models import WebhookDelivery
 

@@ -5,7 +5,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from merchants.scoping import unscoped
+from core.scoping import unscoped
 from orders import events
 from orders.models import OrderEvent
 from orders.tasks import republish_pending_events

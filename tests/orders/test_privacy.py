@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders import privacy
 from orders.models import Customer, DataExport, Order, WebhookDelivery

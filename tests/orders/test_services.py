@@ -4,7 +4,7 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import Customer, LineItem, Order, OrderEvent, Refund
 from orders.services import (
     AddressInput,

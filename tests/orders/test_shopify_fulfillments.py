@@ -2,7 +2,7 @@
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders.models import Order, WebhookDelivery
 from orders.shopify import SHIPMENT_STATUS_MAP, shipment_status_hint

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.scoping import merchant_scope, unscoped
+from core.scoping import merchant_scope, unscoped
 from merchants.services import integration_secret_set
 from orders.models import Customer, LineItem, Order, Refund, WebhookDelivery
 from tests.orders.fixtures import SHOPIFY_SECRET, as_body, payload, post_shopify, raw, sign
@@ -550,7 +550,7 @@ def test_replay_needs_an_agent_and_is_idempotent(send, shop, client, django_capt
 
 
 def test_replay_fixes_a_failure_once_the_cause_is_gone(send, shop, client, django_capture_on_commit_callbacks):
-    from orders.currencies import CURRENCY_CODES
+    from core.money import CURRENCY_CODES
 
     send("orders/create", _mutated(lambda d: d.update(currency="EURO")))
     [delivery] = deliveries(shop)

@@ -12,7 +12,7 @@ import time_machine
 from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders import services, webhooks
 from orders.models import Customer, LineItem, Order, OrderEvent, WebhookDelivery

@@ -5,8 +5,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from core.scoping import merchant_scope
 from merchants.models import IntegrationSecret
-from merchants.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders import webhooks
 from tests.orders.fixtures import SHOPIFY_SECRET, post_shopify, raw

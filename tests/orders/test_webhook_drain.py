@@ -7,9 +7,10 @@ import psycopg
 import pytest
 from django.db import connection
 
-from merchants.scoping import merchant_scope, unscoped
+from core import drains
+from core.scoping import merchant_scope, unscoped
 from merchants.services import integration_secret_set
-from orders import drains, webhooks
+from orders import webhooks
 from orders.models import Order, WebhookDelivery
 from tests.orders.conftest import record_task_calls
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
@@ -146,7 +147,7 @@ def test_a_cache_outage_still_queues_a_drain(client, shop, queued, monkeypatch, 
     def down(*args, **kwargs):
         raise ConnectionError("cache down")
 
-    monkeypatch.setattr("orders.drains.cache.add", down)
+    monkeypatch.setattr("core.drains.cache.add", down)
     post_orders(client, shop, range(2), django_capture_on_commit_callbacks)
 
     assert queued == ["drain", "drain"]

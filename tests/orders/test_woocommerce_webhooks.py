@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_set
 from orders.models import Customer, LineItem, Order, Refund, WebhookDelivery
 from tests.orders.fixtures import WOOCOMMERCE_SECRET, payload, post_woocommerce, raw, sign

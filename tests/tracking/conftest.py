@@ -6,7 +6,7 @@ import environ
 import pytest
 from django.core.cache import cache, caches
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from tests.factories import LineItemFactory, OrderFactory
 
 PLACED = datetime(2025, 3, 3, 9, 0, tzinfo=UTC)  # a Monday

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from core.scoping import merchant_scope
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from tests.conftest import api_client_for
 from tests.factories import OrderFactory
 from tracking.models import TrackingEvent

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from django.core.cache import cache
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from tests.factories import LineItemFactory, MerchantFactory, OrderFactory
 from tracking.services import shipment_upsert, tracking_event_add
 from tracking.tokens import tracking_page_path

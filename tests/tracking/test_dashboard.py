@@ -4,8 +4,8 @@ from datetime import timedelta
 
 import pytest
 
+from core.scoping import merchant_scope
 from merchants.models import Role
-from merchants.scoping import merchant_scope
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, UserFactory
 from tracking.models import CarrierSetting, Shipment, TrackingEvent

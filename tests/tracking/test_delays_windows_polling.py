@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import OrderEvent
 from tests.factories import OrderFactory
 from tracking import polling, tasks

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import OrderEvent
 from tracking.models import Shipment, ShipmentStatus, TrackingEvent
 from tracking.services import TrackingEventError, shipment_upsert, tracking_event_add

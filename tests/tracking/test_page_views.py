@@ -8,7 +8,7 @@ from django.conf import settings
 from django.db import OperationalError, connection
 
 from config.celery import app
-from merchants.scoping import merchant_scope, unscoped
+from core.scoping import merchant_scope, unscoped
 from tracking import services, tasks, view_buffer
 from tracking.models import TrackingPageView
 from tracking.tokens import tracking_page_path

@@ -10,7 +10,7 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import Order
 from tracking.models import Product, RecommendationClick, TrackingPageView, WismoContact
 from tracking.public_views import _client_key

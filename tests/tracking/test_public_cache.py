@@ -10,7 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import merchant_branding_update
 from orders import privacy
 from orders.cache_version import order_cache_version_key

@@ -3,7 +3,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.core import signing
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from orders.models import OrderEvent
 from tracking.models import Shipment, TrackingEvent
 from tracking.services import shipment_upsert

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from merchants.scoping import merchant_scope
+from core.scoping import merchant_scope
 from merchants.services import integration_secret_rotate, integration_secret_set
 from orders.models import WebhookDelivery
 from tracking.models import Shipment, TrackingEvent, UnmatchedTrackingEvent

@@ -17,9 +17,9 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 
+from core.money import is_currency_code
 from merchants.models import LANGUAGE_CHOICES, IntegrationSecret, Merchant, Role, User
 from merchants.services import api_key_issue, integration_secret_set, merchant_create
-from orders.currencies import is_currency_code
 
 LANGUAGES = [code for code, _label in LANGUAGE_CHOICES]
 

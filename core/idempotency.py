@@ -131,7 +131,7 @@ def records_prune(*, now=None) -> int:
     """Forget stored responses older than the retention: they hold personal data and secrets."""
     from django.utils import timezone
 
-    from merchants.scoping import unscoped
+    from core.scoping import unscoped
 
     cutoff = (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_KEY_RETENTION_HOURS)
     with unscoped():
