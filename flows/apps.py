@@ -9,11 +9,14 @@ class FlowsConfig(AppConfig):
         from django.core import checks
 
         from orders.events import subscribe
+        from orders.sections import order_section_register
         from orders.selectors import timeline_source_register
 
         from . import esp_webhooks, handlers, selectors
+        from .serializers import messages_order_section
 
         subscribe("*", handlers.on_order_event)
+        order_section_register(messages_order_section())
         timeline_source_register(selectors.message_timeline_entries)
         tracking.connect(handlers.on_anymail_tracking, dispatch_uid="flows.anymail_tracking")
         checks.register(esp_webhooks.check_esp_webhooks, checks.Tags.security)

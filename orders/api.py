@@ -1,18 +1,13 @@
 """REST API of orders and customers (/api/v1/orders, /api/v1/customers)."""
 
-import codecs
-import json
-from decimal import Decimal
-
-from django.conf import settings
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, status
 from rest_framework.decorators import action
-from rest_framework.exceptions import ParseError, ValidationError
-from rest_framework.parsers import JSONParser
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import ExactJSONParser, flatten_errors
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from merchants.api_base import MerchantViewSet
 
@@ -26,54 +21,14 @@ from .serializers import (
     OrderSerializer,
     RefundInputSerializer,
     RefundSerializer,
-    ShipmentInputSerializer,
-    ShipmentSerializer,
     TimelineEntrySerializer,
 )
-from .services import OrderValidationError, fulfillment_add, order_cancel, order_upsert, refund_record
+from .services import OrderValidationError, order_cancel, order_upsert, refund_record
 
 BAD_REQUEST = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
 )
 NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such order for this API key's shop.")
-
-
-def _refuse_constant(name):
-    raise ValueError(f"{name} is not a number JSON allows")
-
-
-class ExactJSONParser(JSONParser):
-    """JSON whose numbers with a fraction become Decimal, so 19.99 is stored as 19.99 exactly."""
-
-    def parse(self, stream, media_type=None, parser_context=None):
-        encoding = (parser_context or {}).get("encoding", settings.DEFAULT_CHARSET)
-        try:
-            text = codecs.getreader(encoding)(stream).read()
-            return json.loads(text, parse_float=Decimal, parse_constant=_refuse_constant)
-        except ValueError as exc:
-            raise ParseError(f"The body is not valid JSON: {exc}") from exc
-
-
-def flatten_errors(detail, prefix: str = "") -> dict[str, list[str]]:
-    """{"line_items": {1: {"unit_price": [...]}}} -> {"line_items[1].unit_price": [...]}: one key per bad field."""
-    if isinstance(detail, dict):
-        flat = {}
-        for key, value in detail.items():
-            if isinstance(key, int):
-                name = f"{prefix}[{key}]"
-            elif prefix:
-                name = f"{prefix}.{key}"
-            else:
-                name = str(key)
-            flat.update(flatten_errors(value, name))
-        return flat
-    if isinstance(detail, list) and any(isinstance(item, dict | list) for item in detail):
-        flat = {}
-        for index, item in enumerate(detail):
-            flat.update(flatten_errors(item, f"{prefix}[{index}]"))
-        return flat
-    messages = detail if isinstance(detail, list) else [detail]
-    return {prefix or "non_field_errors": [str(message) for message in messages]} if messages else {}
 
 
 class ServiceErrorsMixin:
@@ -148,43 +103,6 @@ class OrderViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMod
         order_cancel(merchant=self.merchant, order=order, reason=serializer.validated_data["reason"])
         order = selectors.order_get(merchant=self.merchant, pk=order.pk)
         return Response(OrderSerializer(order).data)
-
-    @extend_schema(
-        summary="Add a shipment to an order",
-        description=(
-            "Creates the shipment (or updates the one with the same external_id or tracking number): "
-            "201 when new, 200 when updated. The carrier is detected from the tracking number when not given."
-        ),
-        request=ShipmentInputSerializer,
-        responses={
-            201: ShipmentSerializer,
-            200: OpenApiResponse(ShipmentSerializer, description="An existing shipment was updated."),
-            **WRITE_RESPONSES,
-        },
-        parameters=[IDEMPOTENCY_KEY_PARAMETER],
-    )
-    @action(detail=True, methods=["post"])
-    @idempotent
-    def shipments(self, request, pk=None):
-        order = self.get_object()
-        serializer = ShipmentInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        data = serializer.validated_data
-        shipment, created = fulfillment_add(
-            merchant=self.merchant,
-            order=order,
-            tracking_number=data["tracking_number"],
-            carrier=data["carrier"],
-            tracking_url=data["tracking_url"],
-            external_id=data["external_id"],
-            line_item_ids=data["line_item_ids"] or None,
-            shipped_at=data["shipped_at"],
-            source="api",
-        )
-        shipment.refresh_from_db()
-        return Response(
-            ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
-        )
 
     @extend_schema(
         summary="Record a refund",

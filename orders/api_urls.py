@@ -32,11 +32,6 @@ urlpatterns = [
         name="api-orders-cancel",
     ),
     path(
-        "orders/<int:pk>/shipments",
-        _action(OrderViewSet, "post", "shipments", basename="api-orders"),
-        name="api-orders-shipments",
-    ),
-    path(
         "orders/<int:pk>/refunds",
         _action(OrderViewSet, "post", "refunds", basename="api-orders"),
         name="api-orders-refunds",

@@ -12,6 +12,7 @@ from core.scoping import get_for_merchant
 from merchants.models import Merchant
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent
+from .sections import order_sections
 
 CANCELLED = "cancelled"
 
@@ -47,22 +48,14 @@ def order_number_q(number: str) -> Q:
 
 
 def order_list(*, merchant: Merchant) -> QuerySet[Order]:
-    """Orders with their customer, line items and shipments loaded in a fixed number of queries."""
-    from flows.models import ScheduledMessage
-    from tracking.models import Shipment
-
+    """Orders with their customer, line items and every registered section (shipments, messages…)
+    loaded in a fixed number of queries."""
     return (
         Order.objects.filter(merchant=merchant)
         .select_related("customer")
         .prefetch_related(
             Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant).order_by("id")),
-            Prefetch("shipments", queryset=Shipment.objects.filter(merchant=merchant).order_by("created_at", "id")),
-            Prefetch(
-                "scheduled_messages",
-                queryset=ScheduledMessage.objects.filter(merchant=merchant)
-                .select_related("step", "message")
-                .order_by("due_at", "id"),
-            ),
+            *(section.prefetch(merchant) for section in order_sections()),
         )
         .order_by("-placed_at", "-id")
     )

@@ -4,9 +4,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import amount_str, is_currency_code
-from tracking.models import Shipment
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
+from .sections import order_sections
 from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput, RefundLineInput
 
 
@@ -150,24 +150,6 @@ class CancelInputSerializer(serializers.Serializer):
     )
 
 
-class ShipmentInputSerializer(serializers.Serializer):
-    tracking_number = serializers.CharField(max_length=64)
-    carrier = serializers.CharField(
-        max_length=40, required=False, allow_blank=True, default="", help_text="Detected from the number if omitted."
-    )
-    tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
-    external_id = serializers.CharField(
-        max_length=64, required=False, allow_blank=True, default="", help_text="Your shop's id of the fulfillment."
-    )
-    line_item_ids = serializers.ListField(
-        child=serializers.IntegerField(min_value=1),
-        required=False,
-        default=list,
-        help_text="Ids of the order's line items in this parcel; none means the whole order.",
-    )
-    shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-
-
 class RefundLineInputSerializer(serializers.Serializer):
     line_item_id = serializers.IntegerField(min_value=1, required=False, allow_null=True, default=None)
     external_id = serializers.CharField(
@@ -237,24 +219,6 @@ class LineItemSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
         ]
 
 
-class ShipmentSerializer(serializers.ModelSerializer):
-    class Meta:
-        model = Shipment
-        fields = [
-            "id",
-            "external_id",
-            "carrier",
-            "tracking_number",
-            "tracking_url",
-            "status",
-            "shipped_at",
-            "delivered_at",
-            "estimated_delivery_from",
-            "estimated_delivery_to",
-            "cancelled_at",
-        ]
-
-
 class ShippingAddressSerializer(serializers.Serializer):
     name = serializers.CharField(source="shipping_name")
     address1 = serializers.CharField(source="shipping_address1")
@@ -264,23 +228,10 @@ class ShippingAddressSerializer(serializers.Serializer):
     country = serializers.CharField(source="shipping_country")
 
 
-class OrderMessageSerializer(serializers.Serializer):
-    """An email of the order's flows: scheduled, sent, or skipped with its reason."""
-
-    id = serializers.IntegerField()
-    step = serializers.CharField(source="step.name")
-    status = serializers.CharField()
-    due_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(source="message.sent_at", default=None)
-    skip_reason = serializers.CharField()
-
-
 class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     money_fields = ("subtotal", "shipping", "tax", "discount", "total", "refunded_amount")
     customer = OrderCustomerSerializer(allow_null=True)
     line_items = LineItemSerializer(many=True)
-    shipments = ShipmentSerializer(many=True)
-    messages = OrderMessageSerializer(source="scheduled_messages", many=True, read_only=True)
     shipping_address = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(source="source_updated_at", allow_null=True)
 
@@ -308,11 +259,15 @@ class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
             "customer",
             "shipping_address",
             "line_items",
-            "shipments",
-            "messages",
             "source_platform",
             "test",
         ]
+
+    def get_fields(self):
+        fields = super().get_fields()
+        for section in order_sections():  # shipments, messages… as their apps registered them
+            fields[section.name] = section.field()
+        return fields
 
     @extend_schema_field(ShippingAddressSerializer)
     def get_shipping_address(self, order):

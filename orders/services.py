@@ -11,7 +11,6 @@ import math
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
-from typing import TYPE_CHECKING
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
@@ -20,15 +19,13 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
+from core.inputs import check_aware, check_length
 from core.money import amount_str, is_currency_code, minor_unit, minor_units
 from core.scoping import merchant_scope
 from merchants.models import LANGUAGE_CHOICES, Merchant
 
 from .events import event_record, publish_request
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
-
-if TYPE_CHECKING:
-    from tracking.models import Shipment
 
 SUPPORTED_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
 MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(15, 3)
@@ -187,27 +184,6 @@ def _check_email(errors: dict, name: str, value: str) -> None:
         errors[name] = f"{value!r} is not a valid email address."
 
 
-def _check_length(errors: dict, name: str, value: str, limit: int, *, required: bool = False) -> None:
-    if not isinstance(value, str):
-        errors[name] = "Must be text."
-    elif "\x00" in value:
-        errors[name] = "Null characters are not allowed."
-    elif required and not value.strip():
-        errors[name] = "This field is required."
-    elif len(value) > limit:
-        errors[name] = f"At most {limit} characters."
-
-
-def _check_aware(errors: dict, name: str, value, *, required: bool = False) -> None:
-    if value is None:
-        if required:
-            errors[name] = "This field is required."
-    elif not isinstance(value, datetime):
-        errors[name] = "Enter a date and time in ISO 8601 format."
-    elif timezone.is_naive(value):
-        errors[name] = "Give a time zone (e.g. 2025-03-01T10:00:00Z)."
-
-
 def _parse_amount(errors: dict, name: str, value, currency: str) -> Decimal | None:
     try:
         return money_parse(value, currency)
@@ -217,13 +193,13 @@ def _parse_amount(errors: dict, name: str, value, currency: str) -> Decimal | No
 
 
 def _validate_customer(errors: dict, data: CustomerInput, prefix: str) -> None:
-    _check_length(errors, f"{prefix}external_id", data.external_id, 64)
-    _check_length(errors, f"{prefix}email", data.email, 254)
+    check_length(errors, f"{prefix}external_id", data.external_id, 64)
+    check_length(errors, f"{prefix}email", data.email, 254)
     _check_email(errors, f"{prefix}email", data.email)
-    _check_length(errors, f"{prefix}first_name", data.first_name, 120)
-    _check_length(errors, f"{prefix}last_name", data.last_name, 120)
-    _check_length(errors, f"{prefix}phone", data.phone, 40)
-    _check_length(errors, f"{prefix}time_zone", data.time_zone, 64)
+    check_length(errors, f"{prefix}first_name", data.first_name, 120)
+    check_length(errors, f"{prefix}last_name", data.last_name, 120)
+    check_length(errors, f"{prefix}phone", data.phone, 40)
+    check_length(errors, f"{prefix}time_zone", data.time_zone, 64)
     if not data.external_id and not data.email:
         errors[f"{prefix}email"] = "Give the customer's email or external_id."
 
@@ -236,12 +212,12 @@ def _validate_line_items(errors: dict, items: list[LineItemInput], currency: str
     seen_external_ids = set()
     for index, item in enumerate(items):
         prefix = f"line_items[{index}]."
-        _check_length(errors, prefix + "title", item.title, 255, required=True)
+        check_length(errors, prefix + "title", item.title, 255, required=True)
         for name, limit in (("external_id", 64), ("sku", 120), ("product_id", 64), ("variant_id", 64)):
-            _check_length(errors, prefix + name, getattr(item, name), limit)
-        _check_length(errors, prefix + "variant_title", item.variant_title, 255)
-        _check_length(errors, prefix + "product_type", item.product_type, 120)
-        _check_length(errors, prefix + "image_url", item.image_url, 500)
+            check_length(errors, prefix + name, getattr(item, name), limit)
+        check_length(errors, prefix + "variant_title", item.variant_title, 255)
+        check_length(errors, prefix + "product_type", item.product_type, 120)
+        check_length(errors, prefix + "image_url", item.image_url, 500)
         if not _is_quantity(item.quantity):
             errors[prefix + "quantity"] = f"Enter a whole number from 1 to {MAX_QUANTITY}."
         if not isinstance(item.tags, list) or not all(isinstance(tag, str) for tag in item.tags):
@@ -263,27 +239,27 @@ class _CleanOrder:
 def order_validate(data: OrderInput) -> _CleanOrder:
     """Check every field of `data`; raise OrderValidationError naming each bad one."""
     errors: dict[str, str] = {}
-    _check_length(errors, "external_id", data.external_id, 64, required=True)
-    _check_length(errors, "number", data.number, 64, required=True)
-    _check_aware(errors, "placed_at", data.placed_at, required=True)
-    _check_aware(errors, "cancelled_at", data.cancelled_at)
-    _check_aware(errors, "source_updated_at", data.source_updated_at)
+    check_length(errors, "external_id", data.external_id, 64, required=True)
+    check_length(errors, "number", data.number, 64, required=True)
+    check_aware(errors, "placed_at", data.placed_at, required=True)
+    check_aware(errors, "cancelled_at", data.cancelled_at)
+    check_aware(errors, "source_updated_at", data.source_updated_at)
     if not is_currency_code(data.currency):
         errors["currency"] = f"{data.currency!r} is not an ISO 4217 currency code (e.g. EUR, USD)."
     if data.financial_status not in FinancialStatus.values:
         errors["financial_status"] = f"Use one of: {', '.join(FinancialStatus.values)}."
     if data.fulfillment_status is not None and data.fulfillment_status not in FulfillmentStatus.values:
         errors["fulfillment_status"] = f"Use one of: {', '.join(FulfillmentStatus.values)}."
-    _check_length(errors, "email", data.email, 254)
+    check_length(errors, "email", data.email, 254)
     _check_email(errors, "email", data.email)
-    _check_length(errors, "cancel_reason", data.cancel_reason, 64)
-    _check_length(errors, "source_platform", data.source_platform, 20)
+    check_length(errors, "cancel_reason", data.cancel_reason, 64)
+    check_length(errors, "source_platform", data.source_platform, 20)
     if data.customer is not None:
         _validate_customer(errors, data.customer, "customer.")
     if data.shipping_address is not None:
         address = data.shipping_address
         for name, limit in (("name", 200), ("address1", 255), ("address2", 255), ("city", 120), ("postal_code", 32)):
-            _check_length(errors, f"shipping_address.{name}", getattr(address, name), limit)
+            check_length(errors, f"shipping_address.{name}", getattr(address, name), limit)
         if address.country and not (
             isinstance(address.country, str) and len(address.country) == 2 and address.country.isalpha()
         ):
@@ -496,7 +472,7 @@ def _order_locked(merchant: Merchant, external_id: str) -> Order | None:
     return order
 
 
-def _order_lock(merchant: Merchant, order: Order) -> Order:
+def order_lock(merchant: Merchant, order: Order) -> Order:
     """The order again, locked against concurrent writers, with fresh values."""
     locked = Order.objects.select_for_update().get(merchant=merchant, pk=order.pk)
     locked.merchant = merchant
@@ -720,12 +696,12 @@ def order_cancel(
 ) -> tuple[Order, bool]:
     """Mark the order cancelled. Returns (order, cancelled_now); an already cancelled order is left as it is."""
     errors: dict[str, str] = {}
-    _check_length(errors, "reason", reason, 64)
-    _check_aware(errors, "cancelled_at", cancelled_at)
+    check_length(errors, "reason", reason, 64)
+    check_aware(errors, "cancelled_at", cancelled_at)
     if errors:
         raise OrderValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
-        order = _order_lock(merchant, order)
+        order = order_lock(merchant, order)
         if order.cancelled_at is not None:
             return order, False
         _cancel(order, reason=reason, cancelled_at=cancelled_at or timezone.now())
@@ -774,15 +750,15 @@ def refund_record(
     Returns (refund, created). A repeat of a known refund id changes nothing.
     """
     errors: dict[str, str] = {}
-    _check_length(errors, "external_id", external_id, 64, required=True)
-    _check_length(errors, "note", note, 500)
-    _check_aware(errors, "refunded_at", refunded_at)
+    check_length(errors, "external_id", external_id, 64, required=True)
+    check_length(errors, "note", note, 500)
+    check_aware(errors, "refunded_at", refunded_at)
     # A refund is in the currency of the order it gives money back on.
     money = _parse_amount(errors, "amount", amount, order.currency)
     if errors:
         raise OrderValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
-        order = _order_lock(merchant, order)
+        order = order_lock(merchant, order)
         known = Refund.objects.filter(merchant=merchant, order=order, external_id=external_id).first()
         if known is not None:
             return known, False
@@ -827,138 +803,22 @@ def refund_record(
         return refund, True
 
 
-# --- Fulfillments ------------------------------------------------------------------------------
+# --- Fulfillment status (the shipments are tracking's: it tells us what they add up to) ---------
 
-_FULFILLMENT_RANK = {FulfillmentStatus.UNFULFILLED: 0, FulfillmentStatus.PARTIAL: 1, FulfillmentStatus.FULFILLED: 2}
-
-
-def _fulfillment_status_from_shipments(order: Order) -> str:
-    from tracking.models import Shipment
-
-    shipments = Shipment.objects.filter(merchant=order.merchant, order=order, cancelled_at__isnull=True)
-    to_ship = {
-        pk
-        for pk, quantity, refunded in LineItem.objects.filter(order=order).values_list(
-            "pk", "quantity", "quantity_refunded"
-        )
-        if quantity > refunded
-    }
-    if not shipments.exists():
-        return FulfillmentStatus.UNFULFILLED
-    # A shipment that lists no items carries the whole order.
-    if shipments.filter(line_items__isnull=True).exists():
-        return FulfillmentStatus.FULFILLED
-    shipped = set(
-        Shipment.line_items.through.objects.filter(shipment__in=shipments).values_list("lineitem_id", flat=True)
-    )
-    return FulfillmentStatus.FULFILLED if to_ship <= shipped else FulfillmentStatus.PARTIAL
+FULFILLMENT_RANK = {FulfillmentStatus.UNFULFILLED: 0, FulfillmentStatus.PARTIAL: 1, FulfillmentStatus.FULFILLED: 2}
 
 
-def fulfillment_add(
-    *,
-    merchant: Merchant,
-    order: Order,
-    tracking_number: str = "",
-    carrier: str = "",
-    tracking_url: str = "",
-    external_id: str = "",
-    service: str = "",
-    status_hint: str = "",
-    line_item_ids: list[int] | None = None,
-    line_item_external_ids: list[str] | None = None,
-    shipped_at: datetime | None = None,
-    source: str = "api",
-) -> tuple["Shipment", bool]:
-    """Create or update the shipment of a fulfillment and move the order's fulfillment status forward.
-
-    Items may be named by our ids or the shop's; none means the whole order. Returns
-    (shipment, created). Records order.fulfilled once every item has shipped.
-    """
-    from tracking.models import Shipment
-
-    errors: dict[str, str] = {}
-    _check_length(errors, "tracking_number", tracking_number, 64)
-    _check_length(errors, "external_id", external_id, 64)
-    _check_length(errors, "carrier", carrier, 40)
-    _check_length(errors, "tracking_url", tracking_url, 500)
-    _check_aware(errors, "shipped_at", shipped_at)
-    if not errors and not tracking_number.strip() and not external_id.strip():
-        errors["tracking_number"] = "Give the tracking number of the shipment."
-    if errors:
-        raise OrderValidationError(errors)
-    with merchant_scope(merchant), transaction.atomic():
-        order = _order_lock(merchant, order)
-        items = LineItem.objects.filter(order=order)
-        ids = set()
-        if line_item_ids:
-            found = set(items.filter(pk__in=line_item_ids).values_list("pk", flat=True))
-            if missing := [pk for pk in line_item_ids if pk not in found]:
-                errors["line_item_ids"] = f"This order has no line items with ids {missing}."
-            ids |= found
-        if line_item_external_ids:
-            pairs = dict(items.filter(external_id__in=line_item_external_ids).values_list("external_id", "pk"))
-            if missing := [ext for ext in line_item_external_ids if ext not in pairs]:
-                errors["line_item_external_ids"] = f"This order has no line items with external ids {missing}."
-            ids |= set(pairs.values())
-        if errors:
-            raise OrderValidationError(errors)
-        from tracking.services import shipment_upsert  # the tracking app decides carrier and status
-
-        known_ids = set(Shipment.objects.filter(merchant=merchant, order=order).values_list("pk", flat=True))
-        shipment = shipment_upsert(
-            merchant=merchant,
-            order=order,
-            external_id=external_id.strip(),
-            tracking_number=tracking_number.strip(),
-            carrier_hint=carrier.strip(),
-            tracking_url=tracking_url.strip(),
-            service=service,
-            status_hint=status_hint,
-            line_item_ids=sorted(ids) or None,
-            shipped_at=shipped_at,
-            source=source,
-        )
-        _fulfillment_status_advance(order)
-        return shipment, shipment.pk not in known_ids
-
-
-def fulfillment_cancel(
-    *, merchant: Merchant, order: Order, external_id: str, cancelled_at: datetime | None = None
-) -> int:
-    """The shop cancelled a fulfillment: its shipments (one per tracking number) are cancelled and the
-    order's fulfillment status follows the shipments left, backwards too. Returns how many were cancelled now."""
-    from tracking.models import Shipment
-    from tracking.services import shipment_cancel
-
-    with merchant_scope(merchant), transaction.atomic():
-        order = _order_lock(merchant, order)
-        shipments = Shipment.objects.filter(merchant=merchant, order=order).filter(
-            Q(external_id=external_id) | Q(external_id__startswith=f"{external_id}:")
-        )
-        cancelled = sum(
-            shipment_cancel(merchant=merchant, shipment=shipment, cancelled_at=cancelled_at) for shipment in shipments
-        )
-        status = _fulfillment_status_from_shipments(order)
-        if cancelled and order.fulfillment_status in _FULFILLMENT_RANK and status != order.fulfillment_status:
-            order.fulfillment_status = status
-            order.save(update_fields=["fulfillment_status", "updated_at"])
-            event_record(
-                merchant=merchant,
-                kind="order.updated",
-                order=order,
-                payload={"order_id": order.pk, "changed": ["fulfillment_status"]},
-            )
-        return cancelled
-
-
-def _fulfillment_status_advance(order: Order) -> None:
-    status = _fulfillment_status_from_shipments(order)
-    current = _FULFILLMENT_RANK.get(order.fulfillment_status)
-    if current is None or _FULFILLMENT_RANK[status] <= current:
-        return  # never move backwards, and leave a restocked order alone
+def order_fulfillment_status_set(*, order: Order, status: str, backwards: bool = False) -> bool:
+    """Move the order's fulfillment status to `status`, forwards only unless `backwards` (a cancelled
+    fulfillment); a restocked order is left alone. Records order.fulfilled or order.updated."""
+    current = FULFILLMENT_RANK.get(order.fulfillment_status)
+    if current is None or status == order.fulfillment_status:
+        return False
+    if not backwards and FULFILLMENT_RANK[status] <= current:
+        return False
     order.fulfillment_status = status
     order.save(update_fields=["fulfillment_status", "updated_at"])
-    if status == FulfillmentStatus.FULFILLED:
+    if status == FulfillmentStatus.FULFILLED and not backwards:
         event_record(merchant=order.merchant, kind="order.fulfilled", order=order, payload={"order_id": order.pk})
     else:
         event_record(
@@ -967,3 +827,4 @@ def _fulfillment_status_advance(order: Order) -> None:
             order=order,
             payload={"order_id": order.pk, "changed": ["fulfillment_status"]},
         )
+    return True

@@ -11,6 +11,7 @@ from decimal import Decimal
 from django.utils.dateparse import parse_datetime
 
 from merchants.models import Merchant
+from tracking.fulfillments import fulfillment_add, fulfillment_cancel
 
 from . import privacy
 from .models import FinancialStatus, Order, WebhookDelivery
@@ -21,8 +22,6 @@ from .services import (
     OrderInput,
     RefundLineInput,
     customer_upsert,
-    fulfillment_add,
-    fulfillment_cancel,
     language_normalize,
     money_parse,
     order_cancel,

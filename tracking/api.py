@@ -9,14 +9,19 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.scoping import get_for_merchant
 from merchants.api_base import MerchantViewSet
-from orders.api import ServiceErrorsMixin
+from orders.api import WRITE_RESPONSES, ServiceErrorsMixin
+from orders.models import Order
 
 from .filters import ShipmentFilter
+from .fulfillments import fulfillment_add
 from .models import Shipment, TrackingEvent
 from .serializers import (
     ShipmentDetailSerializer,
+    ShipmentInputSerializer,
     ShipmentListSerializer,
+    ShipmentSerializer,
     TrackingEventInputSerializer,
     TrackingEventSerializer,
 )
@@ -93,4 +98,44 @@ class ShipmentViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.Retrieve
         )
         return Response(
             TrackingEventSerializer(event).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
+        )
+
+
+class OrderShipmentViewSet(ServiceErrorsMixin, MerchantViewSet):
+    """POST /api/v1/orders/{id}/shipments: a fulfillment sent through the API."""
+
+    @extend_schema(
+        summary="Add a shipment to an order",
+        description=(
+            "Creates the shipment (or updates the one with the same external_id or tracking number): "
+            "201 when new, 200 when updated. The carrier is detected from the tracking number when not given."
+        ),
+        request=ShipmentInputSerializer,
+        responses={
+            201: ShipmentSerializer,
+            200: OpenApiResponse(ShipmentSerializer, description="An existing shipment was updated."),
+            **WRITE_RESPONSES,
+        },
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+    )
+    @idempotent
+    def create(self, request, pk=None):
+        order = get_for_merchant(Order, merchant=self.merchant, pk=pk)
+        serializer = ShipmentInputSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        data = serializer.validated_data
+        shipment, created = fulfillment_add(
+            merchant=self.merchant,
+            order=order,
+            tracking_number=data["tracking_number"],
+            carrier=data["carrier"],
+            tracking_url=data["tracking_url"],
+            external_id=data["external_id"],
+            line_item_ids=data["line_item_ids"] or None,
+            shipped_at=data["shipped_at"],
+            source="api",
+        )
+        shipment.refresh_from_db()
+        return Response(
+            ShipmentSerializer(shipment).data, status=status.HTTP_201_CREATED if created else status.HTTP_200_OK
         )

@@ -1,4 +1,7 @@
+from django.db.models import Prefetch
 from rest_framework import serializers
+
+from orders.sections import OrderSection
 
 from .models import Shipment, ShipmentStatus, TrackingEvent
 
@@ -67,3 +70,53 @@ class TrackingEventInputSerializer(serializers.Serializer):
 def _has_offset(text: str) -> bool:
     tail = text.strip()[10:]
     return tail.endswith(("Z", "z")) or "+" in tail or tail.count("-") >= 1
+
+
+# --- A shipment as part of its order (POST /orders/{id}/shipments, the order's JSON) ---------
+
+
+class ShipmentInputSerializer(serializers.Serializer):
+    tracking_number = serializers.CharField(max_length=64)
+    carrier = serializers.CharField(
+        max_length=40, required=False, allow_blank=True, default="", help_text="Detected from the number if omitted."
+    )
+    tracking_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
+    external_id = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, default="", help_text="Your shop's id of the fulfillment."
+    )
+    line_item_ids = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="Ids of the order's line items in this parcel; none means the whole order.",
+    )
+    shipped_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class ShipmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Shipment
+        fields = [
+            "id",
+            "external_id",
+            "carrier",
+            "tracking_number",
+            "tracking_url",
+            "status",
+            "shipped_at",
+            "delivered_at",
+            "estimated_delivery_from",
+            "estimated_delivery_to",
+            "cancelled_at",
+        ]
+
+
+def shipments_order_section() -> OrderSection:
+    """The order's shipments, in its API JSON and loaded with every list of orders."""
+    return OrderSection(
+        name="shipments",
+        prefetch=lambda merchant: Prefetch(
+            "shipments", queryset=Shipment.objects.filter(merchant=merchant).order_by("created_at", "id")
+        ),
+        field=lambda: ShipmentSerializer(many=True, read_only=True),
+    )

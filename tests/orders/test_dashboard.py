@@ -204,7 +204,7 @@ def test_pages_speak_french(staff_client, owner, alice_order):
 def test_order_page_query_count_does_not_grow_with_items_and_shipments(
     staff_client, merchant, alice_order, django_assert_max_num_queries
 ):
-    from orders.services import fulfillment_add
+    from tracking.fulfillments import fulfillment_add
 
     url = reverse("orders:detail", kwargs={"pk": alice_order.pk})
     staff_client.get(url)

@@ -14,12 +14,12 @@ from orders.services import (
     OrderValidationError,
     RefundLineInput,
     customer_upsert,
-    fulfillment_add,
     money_parse,
     order_cancel,
     order_upsert,
     refund_record,
 )
+from tracking.fulfillments import fulfillment_add
 
 PLACED = datetime(2025, 3, 1, 10, 0, tzinfo=UTC)
 
