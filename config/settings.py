@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "feedback",
     "loyalty",
     "analytics",
+    "demo",
 ]
 
 MIDDLEWARE = [

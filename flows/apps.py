@@ -8,6 +8,7 @@ class FlowsConfig(AppConfig):
         from anymail.signals import tracking
         from django.core import checks
 
+        from merchants.services import on_merchant_created
         from orders.events import subscribe
         from orders.sections import order_section_register
         from orders.selectors import timeline_source_register
@@ -17,6 +18,7 @@ class FlowsConfig(AppConfig):
 
         subscribe("*", handlers.on_order_event)
         order_section_register(messages_order_section())
+        on_merchant_created(handlers.on_merchant_created)
         timeline_source_register(selectors.message_timeline_entries)
         tracking.connect(handlers.on_anymail_tracking, dispatch_uid="flows.anymail_tracking")
         checks.register(esp_webhooks.check_esp_webhooks, checks.Tags.security)

@@ -1,6 +1,6 @@
 """Where flows listen: order events (orders.events) and the ESP's tracking webhooks (anymail)."""
 
-from .services import EspEvent, message_event_record_from_esp, messages_schedule_for_event
+from .services import EspEvent, default_flows_install, message_event_record_from_esp, messages_schedule_for_event
 
 
 def on_order_event(event) -> None:
@@ -23,3 +23,8 @@ def on_anymail_tracking(sender, event, esp_name, **kwargs) -> None:
             description=event.description,
         ),
     )
+
+
+def on_merchant_created(merchant) -> None:
+    """A new shop starts with the default journey, ready to edit."""
+    default_flows_install(merchant=merchant)

@@ -1,6 +1,7 @@
 """Write use cases for tenancy. Plain functions, keyword-only, transactional."""
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -92,10 +93,19 @@ def merchant_create(
         owner = User.objects.create_user(owner_email, owner_password)
     with merchant_scope(merchant):
         Membership.objects.create(merchant=merchant, user=owner, role=Role.OWNER)
-    from flows.services import default_flows_install  # flows builds on merchants, not the reverse
-
-    default_flows_install(merchant=merchant)
+    for hook in _merchant_created_hooks:
+        hook(merchant)
     return merchant, owner
+
+
+# Apps that keep something per merchant (flows: the default journey) add it as the merchant is
+# created, in the same transaction; they register here in their AppConfig.ready().
+_merchant_created_hooks: list[Callable[[Merchant], None]] = []
+
+
+def on_merchant_created(hook: Callable[[Merchant], None]) -> None:
+    if hook not in _merchant_created_hooks:
+        _merchant_created_hooks.append(hook)
 
 
 # --- Staff settings: branding, profile, team, integrations -------------------------------

@@ -15,8 +15,8 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.api import flatten_errors
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
-from orders.api import flatten_errors
 
 from . import webhooks
 from .api_base import MerchantViewSet

@@ -262,7 +262,7 @@ def test_seed_demo_reset_reloads_the_same_history():
 
 @pytest.mark.django_db
 def test_seed_demo_extensions_receive_only_the_orders_created_in_this_run(monkeypatch):
-    from merchants.demo import seed
+    from demo import seed
 
     seen = []
     monkeypatch.setattr(seed, "extensions", lambda: [lambda context: seen.append(context)])
@@ -278,7 +278,7 @@ def test_demo_tracking_numbers_carry_valid_check_digits():
 
     import tracking_numbers
 
-    from merchants.demo.tracking_numbers import GENERATORS, s10_check_digit, ups_check_digit
+    from demo.tracking_numbers import GENERATORS, s10_check_digit, ups_check_digit
 
     # Reference vectors (docs: UPU S10 and UPS examples).
     assert s10_check_digit("12345678") == 5

@@ -14,7 +14,7 @@ from django.urls import reverse
 from tqdm import tqdm
 
 from core.scoping import merchant_scope
-from merchants.demo.seed import MAISON_LUMIERE, OWNER_EMAIL, SHOPS, demo_reset, now_for_demo, shop_seed, staff_ensure
+from demo.seed import MAISON_LUMIERE, OWNER_EMAIL, SHOPS, demo_reset, now_for_demo, shop_seed, staff_ensure
 from orders.models import Order
 
 DEFAULT_PASSWORD = "lumiere-demo"  # noqa: S105 - a published demo login, for local use
