@@ -7,7 +7,9 @@ class FlowsConfig(AppConfig):
     def ready(self):
         from anymail.signals import tracking
         from django.core import checks
+        from django.utils.translation import gettext_lazy as _
 
+        from core.dashboard import NavEntry, dashboard_nav_register
         from merchants.services import on_merchant_created
         from orders.events import subscribe
         from orders.sections import order_section_register
@@ -20,6 +22,7 @@ class FlowsConfig(AppConfig):
         order_section_register(messages_order_section())
         on_merchant_created(handlers.on_merchant_created)
         timeline_source_register(selectors.message_timeline_entries)
+        dashboard_nav_register(NavEntry("flows", _("Flows"), "flows:index", "/app/flows/", order=40))
         tracking.connect(handlers.on_anymail_tracking, dispatch_uid="flows.anymail_tracking")
         checks.register(esp_webhooks.check_esp_webhooks, checks.Tags.security)
         esp_webhooks.log_esp_webhook_problems()

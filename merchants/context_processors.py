@@ -1,3 +1,5 @@
+from core.dashboard import dashboard_nav
+
 from .models import Role
 from .selectors import memberships_of
 
@@ -16,4 +18,5 @@ def current_merchant(request):
         "my_memberships": my_memberships,
         "can_manage_settings": membership is not None and membership.has_role(Role.ADMIN),
         "can_manage_team": membership is not None and membership.has_role(Role.OWNER),
+        "dashboard_nav": dashboard_nav,
     }

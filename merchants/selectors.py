@@ -1,8 +1,6 @@
 from dataclasses import dataclass
-from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q, Sum
 from django.urls import reverse
 from django.utils import timezone
 
@@ -93,36 +91,6 @@ def integration_statuses(*, merchant: Merchant) -> list[IntegrationStatus]:
         )
         for provider, label in IntegrationSecret.Provider.choices
     ]
-
-
-# Shipments on their way: picked up and not yet in the customer's hands or back home.
-SHIPMENT_MOVING_STATUSES = ("in_transit", "out_for_delivery", "available_for_pickup", "attempt_failed")
-
-
-def dashboard_overview(*, merchant: Merchant, days: int = 30) -> dict:
-    """Figures for the dashboard home, straight from the database, in a few aggregate queries."""
-    from orders.models import Customer, Order
-    from tracking.models import Shipment
-
-    since = timezone.now() - timedelta(days=days)
-    with merchant_scope(merchant):
-        recent = Order.objects.filter(placed_at__gte=since)
-        revenue = list(recent.values("currency").annotate(total=Sum("total"), count=Count("id")).order_by("-count"))
-        shipments = Shipment.objects.aggregate(
-            moving=Count("id", filter=Q(status__in=SHIPMENT_MOVING_STATUSES)),
-            delayed=Count("id", filter=Q(is_delayed=True) & ~Q(status="delivered")),
-            delivered_recently=Count("id", filter=Q(status="delivered", delivered_at__gte=since)),
-            total=Count("id"),
-        )
-        return {
-            "days": days,
-            "orders_recent": sum(row["count"] for row in revenue),
-            "revenue_by_currency": revenue,
-            "orders_total": Order.objects.count(),
-            "customers_total": Customer.objects.count(),
-            "shipments": shipments,
-            "latest_orders": list(Order.objects.select_related("customer").order_by("-placed_at")[:5]),
-        }
 
 
 def user_exists(*, email: str) -> bool:

@@ -1,5 +1,7 @@
 """Staff accounts, the dashboard home and the error pages."""
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -9,10 +11,12 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.template import loader
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
+
+from core.dashboard import home_blocks
 
 from . import selectors, services
 from .access import staff_view
@@ -156,11 +160,15 @@ def _enter_merchant(request, invitation):
 
 # --- Dashboard -----------------------------------------------------------------------------
 
+HOME_DAYS = 30
+
 
 @staff_view()
 def home(request):
-    overview = selectors.dashboard_overview(merchant=request.merchant)
-    return render(request, "dashboard/home.html", {"overview": overview})
+    """Every app's figures and panels for the last HOME_DAYS days (core.dashboard registry)."""
+    since = timezone.now() - timedelta(days=HOME_DAYS)
+    blocks = home_blocks(merchant=request.merchant, since=since)
+    return render(request, "dashboard/home.html", {"home": blocks, "days": HOME_DAYS})
 
 
 def empty_section(title, description=""):
