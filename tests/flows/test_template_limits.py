@@ -2,6 +2,7 @@
 naming the limit, by the validator on save, the editor's preview and the dispatcher."""
 
 import pytest
+from django.core import mail
 from django.template import Context, Engine
 from django.test import override_settings
 from django.utils import translation
@@ -89,6 +90,55 @@ def test_saving_a_bomb_is_refused_on_the_field(staff_client, merchant, flows, so
     assert words[0] in errors[0]
     with merchant_scope(merchant):
         assert welcome.templates.get(language="en").html_body == before
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "words"), BOMBS.values(), ids=BOMBS.keys())
+def test_the_preview_of_a_bomb_shows_the_limit_instead(staff_client, merchant, flows, source, words):  # noqa: F811
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(welcome, action="preview", preview_language="en", **{"en-html_body": source})
+
+    with time_limit_for(words):
+        response = staff_client.post(
+            f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data, headers={"X-Preview-Fragment": "1"}
+        )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert 'role="alert"' in content and "EN · HTML body: " in content and words[0] in content
+    assert "srcdoc=" not in content
+
+
+@pytest.mark.django_db
+def test_the_preview_keeps_the_limits_with_its_own_data(staff_client, merchant, flows, sample):  # noqa: F811
+    """The preview's links are real signed ones, four times longer than the sample's the validator
+    reads: loops over them pass on save and stop in the preview, which says why."""
+    journey, welcome = flows
+    source = "{% for a in links.unsubscribe %}{% for b in links.unsubscribe %}.{% endfor %}{% endfor %}"
+    assert template_problems(source, sample=sample, html_mode=True) == []
+    with merchant_scope(merchant):
+        data = step_post(welcome, action="preview", preview_language="en", **{"en-html_body": source})
+
+    response = staff_client.post(
+        f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data, headers={"X-Preview-Fragment": "1"}
+    )
+
+    assert response.status_code == 400
+    content = response.content.decode()
+    assert "EN · HTML body: " in content and TURNS[0] in content and "srcdoc=" not in content
+
+
+@pytest.mark.django_db
+def test_send_me_a_test_of_a_bomb_says_why_and_sends_nothing(staff_client, merchant, flows):  # noqa: F811
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        welcome.templates.filter(language="en").update(html_body=BOMBS["join_squares"][0])
+
+    response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/test/", {"language": "en"}, follow=True)
+
+    assert mail.outbox == []
+    assert any(TEXT[0] in str(message) for message in response.context["messages"])
 
 
 @pytest.mark.parametrize(("part", "plain_text_only"), [("subject", False), ("html_body", False), ("text_body", True)])
