@@ -10,11 +10,16 @@ from django.utils import translation
 from core.scoping import merchant_scope
 from flows.content import freeze, sample_context
 from flows.defaults import default_flow_specs
-from flows.models import FlowSettings, StepTemplate
+from flows.dispatcher import dispatch_due
+from flows.models import FlowSettings, MessageStatus, ScheduledMessage, StepTemplate
 from flows.rendering import compose, render_source, template_problems
+from flows.services import default_flows_install
 from flows.template_limits import MAX_NESTING, TemplateLimitError
+from tests.factories import LineItemFactory, OrderFactory
 
+from .helpers import record
 from .test_dashboard import flows, step_post  # noqa: F401 - `flows` is a fixture
+from .test_dispatcher import NOW, at
 
 # Words of each limit's message, in English and in French.
 TEXT = ("characters of text", "caractères de texte")
@@ -108,6 +113,32 @@ def test_the_preview_of_a_bomb_shows_the_limit_instead(staff_client, merchant, f
     content = response.content.decode()
     assert 'role="alert"' in content and "EN · HTML body: " in content and words[0] in content
     assert "srcdoc=" not in content
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(("source", "words"), BOMBS.values(), ids=BOMBS.keys())
+def test_the_dispatcher_does_not_send_a_bomb_and_says_why(merchant, source, words):
+    """A template saved before the limits existed: its messages fail, the shop's others still go."""
+    with at(NOW), merchant_scope(merchant):
+        default_flows_install(merchant=merchant)
+        StepTemplate.objects.filter(step__key="order-confirmation", language="fr").update(html_body=source)
+        orders = {
+            language: OrderFactory(merchant=merchant, placed_at=NOW, language=language) for language in ("fr", "en")
+        }
+        for order in orders.values():
+            LineItemFactory(order=order)
+            record(merchant, "order.created", order)
+
+    with at(NOW), time_limit_for(words):
+        stats = dispatch_due()
+
+    assert (stats.sent, stats.failed) == (1, 1)
+    assert [m.to[0] for m in mail.outbox] == [orders["en"].email]
+    with merchant_scope(merchant):
+        failed = ScheduledMessage.objects.get(status=MessageStatus.FAILED)
+    # In the shop's language (French here), naming the part of the template.
+    assert failed.order_id == orders["fr"].pk
+    assert failed.last_error.startswith("Rendering failed (html_body): ") and words[1] in failed.last_error
 
 
 @pytest.mark.django_db
