@@ -28,7 +28,7 @@ from django.core.validators import validate_email
 from django.db import connection as db_connection
 from django.db import transaction
 from django.db.models import Count, Max, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
@@ -48,6 +48,7 @@ from .models import (
 from .rendering import compose, link_domains, site_host
 from .rules import RuleInput, conditions_met, contact_email_of, first_stop_reason
 from .scheduling import fit_window, local_tz
+from .template_limits import TemplateLimitError
 from .tokens import click_token, click_url, preference_token, preferences_url, unsubscribe_url
 
 logger = logging.getLogger(__name__)
@@ -414,6 +415,10 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
                 language=template.language,
                 scheduled_id=row.pk,
             )
+        except TemplateLimitError as exc:  # saved before the limits, or this order's data takes it past them
+            logger.warning("scheduled message %s not rendered: %s", row.pk, exc)
+            batch.failures.append((row, _limit_failure(exc, merchant)))
+            continue
         except Exception as exc:  # a template that passed validation but fails on this order's data
             logger.exception("rendering scheduled message %s failed", row.pk)
             batch.failures.append((row, f"Rendering failed: {exc}"))
@@ -430,6 +435,12 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
                 message_id=message_id,
             )
         )
+
+
+def _limit_failure(exc: TemplateLimitError, merchant) -> str:
+    """The error staff read on the order's timeline, in the shop's language."""
+    with translation.override(merchant.default_language):
+        return f"Rendering failed ({exc.field}): {exc}"
 
 
 # --- Writing outcomes -------------------------------------------------------------------------

@@ -4,6 +4,8 @@ Merchant templates run in their own Django template Engine: no loaders, no templ
 libraries, only the tags and filters of flows/sandbox_library.py, autoescape on for HTML.
 They only ever see plain data (flows/content.py). They are validated when saved
 (`template_problems`), so a broken template is refused in the editor, not at send time.
+Every render, on save, in the preview and at send time, stays within the limits of
+flows/template_limits.py.
 """
 
 import functools
@@ -26,12 +28,14 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from .content import freeze
-
-MAX_TEMPLATE_LENGTH = 50_000
+from .template_limits import SandboxTemplate, TemplateLimitError, render_within_limits
 
 
 class SandboxEngine(Engine):
     default_builtins = ["flows.sandbox_library"]
+
+    def from_string(self, template_code):
+        return SandboxTemplate(template_code, engine=self)
 
 
 HTML_ENGINE = SandboxEngine(loaders=[], libraries={}, autoescape=True)
@@ -46,7 +50,7 @@ def _compile(source: str, html_mode: bool):
 def render_source(source: str, context: Mapping, *, html_mode: bool) -> str:
     if not source:
         return ""
-    return _compile(source, html_mode).render(Context(context, autoescape=html_mode))
+    return render_within_limits(_compile(source, html_mode), Context(context, autoescape=html_mode))
 
 
 # --- Validation ------------------------------------------------------------------------------
@@ -150,15 +154,18 @@ def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[
     """What is wrong with a template, in words a merchant can act on (empty: it is fine)."""
     if not source:
         return []
-    if len(source) > MAX_TEMPLATE_LENGTH:
-        return [_("The template is too long (at most %(n)s characters).") % {"n": MAX_TEMPLATE_LENGTH}]
     try:
         template = (HTML_ENGINE if html_mode else TEXT_ENGINE).from_string(source)
+    except TemplateLimitError as exc:
+        return [str(exc)]
     except TemplateSyntaxError as exc:
         return [_("Template syntax error: %(error)s") % {"error": exc}]
     misses: list[str] = []
+    context = _RecordingContext(_recording(sample, "", misses), misses=misses, autoescape=html_mode)
     try:
-        template.render(_RecordingContext(_recording(sample, "", misses), misses=misses, autoescape=html_mode))
+        render_within_limits(template, context)
+    except TemplateLimitError as exc:
+        return [str(exc)]
     except Exception as exc:  # any error a merchant's template can raise while rendering
         return [_("This template fails to render: %(error)s") % {"error": exc}]
     found = list(dict.fromkeys(misses + _static_unknowns(template, sample)))
@@ -267,17 +274,20 @@ def compose(
     wrap_link=None,
     domains=(),
 ) -> RenderedEmail:
-    """Render a step template with `context` into the subject, text and HTML of an email."""
+    """Render a step template with `context` into the subject, text and HTML of an email.
+
+    Raises TemplateLimitError, its `field` naming the part that passed the limit.
+    """
     data = freeze(context)
-    subject = " ".join(render_source(template.subject, data, html_mode=False).split())
+    subject = " ".join(_render_part(template, "subject", data).split())
     links = context["links"]
     values = {"preferences": links["preferences"], "unsubscribe": links["unsubscribe"]}
     footer = _skeleton("flows/email/footer.txt", _shop_key(context["shop"]), marketing, language).fill(values)
     if plain_text_only or not template.html_body.strip():
-        text = render_source(template.text_body, data, html_mode=False).strip()
+        text = _render_part(template, "text_body", data).strip()
         return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
-    body = render_source(template.html_body, data, html_mode=True)
-    preheader = " ".join(render_source(template.preheader, data, html_mode=False).split())
+    body = _render_part(template, "html_body", data, html_mode=True)
+    preheader = " ".join(_render_part(template, "preheader", data).split())
     layout = _skeleton("flows/email/layout.html", _shop_key(context["shop"]), marketing, language)
     page = layout.fill(
         {
@@ -291,8 +301,16 @@ def compose(
     )
     if wrap_link is not None:
         page = track_links(page, wrap=wrap_link, domains=list(domains))
-    text = render_source(template.text_body, data, html_mode=False).strip() or html_to_text(body)
+    text = _render_part(template, "text_body", data).strip() or html_to_text(body)
     return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=page)
+
+
+def _render_part(template, field: str, data, *, html_mode: bool = False) -> str:
+    try:
+        return render_source(getattr(template, field), data, html_mode=html_mode)
+    except TemplateLimitError as exc:
+        exc.field = field
+        raise
 
 
 # A per-process marker no template output can contain by chance.

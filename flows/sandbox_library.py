@@ -4,9 +4,12 @@ Left out on purpose: {% load %}, {% include %}, {% extends %} (no files), {% deb
 the context and loaded modules), {% url %}, {% csrf_token %}, {% autoescape %} and the
 `safe`/`safeseq` filters (customer data must stay escaped), and the padding filters and
 {% lorem %} whose arguments can inflate a message to any size.
+Every filter is checked against the render's limits (flows/template_limits.py).
 """
 
 from django.template import Library, defaultfilters, defaulttags
+
+from .template_limits import bounded_filter
 
 SAFE_TAGS = {
     "comment",
@@ -62,4 +65,4 @@ SAFE_FILTERS = {
 
 register = Library()
 register.tags.update({name: defaulttags.register.tags[name] for name in SAFE_TAGS})
-register.filters.update({name: defaultfilters.register.filters[name] for name in SAFE_FILTERS})
+register.filters.update({name: bounded_filter(name, defaultfilters.register.filters[name]) for name in SAFE_FILTERS})

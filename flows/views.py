@@ -17,6 +17,7 @@ from .dispatcher import _links, build_email
 from .forms import FlowForm, FlowSettingsForm, SendTestForm, StepForm, TemplateForm
 from .models import Flow, FlowStep, StepTemplate
 from .rendering import link_domains
+from .template_limits import TemplateLimitError
 
 LANGUAGES = [code for code, _name in LANGUAGE_CHOICES]
 TEMPLATE_FIELDS = ("subject", "preheader", "html_body", "text_body")
@@ -160,11 +161,11 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
         if form.is_valid() and all(tf.is_valid() for tf in template_forms.values()):
             data = _step_input(form, template_forms)
             errors = {}
+            language = request.POST.get("preview_language", LANGUAGES[0])
             try:
                 if request.POST.get("action") == "preview":
                     errors = services.step_input_errors(request.merchant, data)
                     if not errors:
-                        language = request.POST.get("preview_language", LANGUAGES[0])
                         preview = _preview(
                             request, step or FlowStep(merchant=request.merchant, flow=flow), data, language
                         )
@@ -178,6 +179,8 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
                     return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
             except services.FlowValidationError as exc:
                 errors = exc.errors
+            except TemplateLimitError as exc:  # the preview shows the limit instead of the email
+                errors = {f"{language}.{exc.field}": str(exc)}
             _attach_errors(errors, form, template_forms)
         has_errors = form.errors or any(tf.errors for tf in template_forms.values())
         status = 400 if has_errors else 200
@@ -240,7 +243,7 @@ def step_test(request, pk, step_pk):
         return redirect("flows:step", pk=flow.pk, step_pk=step.pk)
     try:
         dispatcher.step_test_send(step=step, language=form.cleaned_data["language"], to=request.user.email)
-    except ValueError as exc:
+    except (ValueError, TemplateLimitError) as exc:
         messages.error(request, str(exc))
     else:
         messages.success(request, _("Test sent to %(email)s.") % {"email": request.user.email})
