@@ -4,7 +4,7 @@ event types); these forms only shape the input and show the services' errors."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .webhooks import ALL_EVENTS, EVENT_TYPES, event_families
+from .webhooks import ALL_EVENTS, event_families, subscribable_event_types
 
 
 def event_type_choices():
@@ -12,7 +12,10 @@ def event_type_choices():
     return [
         (ALL_EVENTS, _("Every event, including types added later")),
         *[(f"{family}.*", _("Every %(family)s event") % {"family": family}) for family in families],
-        *[(event_type, f"{event_type} — {description}") for event_type, description in EVENT_TYPES.items()],
+        *[
+            (event_type, f"{event_type} — {description}")
+            for event_type, description in subscribable_event_types().items()
+        ],
     ]
 
 

@@ -36,32 +36,26 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext
-from django.utils.translation import gettext_lazy as _
 from standardwebhooks.webhooks import Webhook
 
-from core.money import amount_str
+from core.event_kinds import event_kind, event_kinds
 from core.scoping import merchant_scope, unscoped
 from orders.events import publish_memo
-from orders.models import Order, OrderEvent
-from tracking.models import Shipment
+from orders.models import OrderEvent
+from orders.payloads import iso
 
 from .models import Membership, Merchant, OutboundAttempt, OutboundMessage, Role, User, WebhookEndpoint
 from .ssrf import TargetError, UnresolvableHostError, check_url_syntax, safe_post, vet_url
 
 logger = logging.getLogger(__name__)
 
-# Every event type an endpoint can subscribe to. Later parts of the product add theirs here
-# (return.*, survey.*, loyalty.*); an endpoint subscribed to "*" or a family receives them.
-EVENT_TYPES: dict[str, str] = {
-    "order.created": _("An order was received."),
-    "order.updated": _("An order changed."),
-    "order.cancelled": _("An order was cancelled."),
-    "order.restored": _("A cancelled order was restored by the shop."),
-    "shipment.created": _("A shipment was created for an order."),
-    "shipment.status_changed": _("A shipment's tracking status changed."),
-    "shipment.delivered": _("A shipment was delivered."),
-    "shipment.delayed": _("A shipment is late or has a delivery problem."),
-}
+
+def subscribable_event_types() -> dict[str, str]:
+    """Every event type an endpoint can subscribe to, with its description: the kinds the apps
+    registered with a webhook payload (core.event_kinds). "*" and families cover later ones too."""
+    return {entry.kind: entry.description for entry in event_kinds(webhook=True)}
+
+
 ALL_EVENTS = "*"
 
 SECRET_PREFIX = "whsec_"  # noqa: S105 - the format prefix, not a secret
@@ -89,7 +83,7 @@ def _setting(name: str, default):
 
 
 def event_families() -> set[str]:
-    return {event_type.split(".", 1)[0] for event_type in EVENT_TYPES}
+    return {event_type.split(".", 1)[0] for event_type in subscribable_event_types()}
 
 
 def subscription_matches(patterns: list[str], event_type: str) -> bool:
@@ -110,7 +104,11 @@ def event_types_clean(values) -> list[str]:
         if not isinstance(value, str):
             raise ValidationError({"event_types": [gettext("Each event type must be a string.")]})
         value = value.strip()
-        known = value == ALL_EVENTS or value in EVENT_TYPES or (value.endswith(".*") and value[:-2] in event_families())
+        known = (
+            value == ALL_EVENTS
+            or value in subscribable_event_types()
+            or (value.endswith(".*") and value[:-2] in event_families())
+        )
         if not known:
             raise ValidationError(
                 {
@@ -118,7 +116,7 @@ def event_types_clean(values) -> list[str]:
                         gettext(
                             "Unknown event type “%(value)s”. Use one of: %(known)s, a family such as %(family)s, or *."
                         )
-                        % {"value": value, "known": ", ".join(EVENT_TYPES), "family": "shipment.*"}
+                        % {"value": value, "known": ", ".join(subscribable_event_types()), "family": "shipment.*"}
                     ]
                 }
             )
@@ -303,120 +301,14 @@ def endpoint_rotate_secret(*, endpoint: WebhookEndpoint) -> str:
 # --- The body receivers get ----------------------------------------------------------
 
 
-def _iso(value: datetime | None) -> str | None:
-    if value is None:
-        return None
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
-def order_data(order: Order) -> dict:
-    customer = order.customer
-    return {
-        "id": order.pk,
-        "external_id": order.external_id,
-        "number": order.number,
-        "placed_at": _iso(order.placed_at),
-        "email": order.email,
-        "currency": order.currency,
-        "subtotal": amount_str(order.subtotal, order.currency),
-        "shipping": amount_str(order.shipping, order.currency),
-        "tax": amount_str(order.tax, order.currency),
-        "discount": amount_str(order.discount, order.currency),
-        "total": amount_str(order.total, order.currency),
-        "refunded_amount": amount_str(order.refunded_amount, order.currency),
-        "financial_status": order.financial_status,
-        "fulfillment_status": order.fulfillment_status,
-        "cancelled_at": _iso(order.cancelled_at),
-        "cancel_reason": order.cancel_reason,
-        "source_platform": order.source_platform,
-        "customer": None
-        if customer is None
-        else {
-            "id": customer.pk,
-            "external_id": customer.external_id,
-            "email": customer.email,
-            "first_name": customer.first_name,
-            "last_name": customer.last_name,
-            "language": customer.language,
-        },
-        "shipping_address": {
-            "name": order.shipping_name,
-            "address1": order.shipping_address1,
-            "address2": order.shipping_address2,
-            "city": order.shipping_city,
-            "postal_code": order.shipping_postal_code,
-            "country": order.shipping_country,
-        },
-        "line_items": [
-            {
-                "id": item.pk,
-                "external_id": item.external_id,
-                "sku": item.sku,
-                "title": item.title,
-                "variant_title": item.variant_title,
-                "quantity": item.quantity,
-                "quantity_refunded": item.quantity_refunded,
-                "unit_price": amount_str(item.unit_price, order.currency),
-            }
-            for item in order.line_items.all()
-        ],
-        "shipments": [
-            {
-                "id": shipment.pk,
-                "carrier": shipment.carrier,
-                "tracking_number": shipment.tracking_number,
-                "tracking_url": shipment.tracking_url,
-                "status": shipment.status,
-            }
-            for shipment in order.shipments.all()
-        ],
-    }
-
-
-def shipment_data(shipment: Shipment) -> dict:
-    return {
-        "id": shipment.pk,
-        "order_id": shipment.order_id,
-        "external_id": shipment.external_id,
-        "carrier": shipment.carrier,
-        "service": shipment.service,
-        "tracking_number": shipment.tracking_number,
-        "tracking_url": shipment.tracking_url,
-        "status": shipment.status,
-        "substatus": shipment.substatus,
-        "shipped_at": _iso(shipment.shipped_at),
-        "delivered_at": _iso(shipment.delivered_at),
-        "estimated_delivery_from": shipment.estimated_delivery_from.isoformat()
-        if shipment.estimated_delivery_from
-        else None,
-        "estimated_delivery_to": shipment.estimated_delivery_to.isoformat() if shipment.estimated_delivery_to else None,
-        "is_delayed": shipment.is_delayed,
-        "delay_reason": shipment.delay_reason,
-    }
-
-
 def event_data(event: OrderEvent) -> dict:
-    """The event's own fields (ids aside), with the order and shipment as they are now."""
-    payload = dict(event.payload or {})
-    data = {key: value for key, value in payload.items() if key not in ("order_id", "shipment_id")}
-    order_id = event.order_id or payload.get("order_id")
-    order = (
-        Order.objects.select_related("customer").prefetch_related("line_items", "shipments").filter(pk=order_id).first()
-        if order_id
-        else None
-    )
-    data["order"] = order_data(order) if order else None
-    if "shipment_id" in payload or event.kind.startswith("shipment."):
-        shipment = (
-            Shipment.objects.filter(pk=payload.get("shipment_id")).first() if payload.get("shipment_id") else None
-        )
-        data["shipment"] = shipment_data(shipment) if shipment else None
-    return data
+    """The event's own fields (ids aside), with its objects (order, shipment…) as they are now."""
+    return event_kind(event.kind).webhook_data(event)
 
 
 def event_body(event: OrderEvent) -> str:
     """The JSON text we sign and send, frozen at fan-out so every attempt sends the same bytes."""
-    document = {"type": event.kind, "timestamp": _iso(event.occurred_at), "data": event_data(event)}
+    document = {"type": event.kind, "timestamp": iso(event.occurred_at), "data": event_data(event)}
     return json.dumps(document, separators=(",", ":"), sort_keys=False)
 
 
@@ -432,7 +324,7 @@ def event_fan_out(event: OrderEvent) -> list[OutboundMessage]:
 
     Returns the messages created now; a second publication of the same event creates none.
     """
-    if event.kind not in EVENT_TYPES:
+    if event.kind not in subscribable_event_types():
         return []
     active = publish_memo(
         ("webhook-endpoints", event.merchant_id),

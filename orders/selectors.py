@@ -8,6 +8,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
+from core.event_kinds import event_detail, event_label
 from core.scoping import get_for_merchant
 from merchants.models import Merchant
 
@@ -124,51 +125,14 @@ def timeline_source_register(source: TimelineSource) -> None:
         _timeline_sources.append(source)
 
 
-EVENT_LABELS = {
-    "order.created": _("Order placed"),
-    "order.updated": _("Order updated"),
-    "order.cancelled": _("Order cancelled"),
-    "order.restored": _("Order restored"),
-    "order.refunded": _("Refund recorded"),
-    "order.fulfilled": _("Order fulfilled"),
-    "shipment.created": _("Shipment created"),
-    "shipment.status_changed": _("Shipment status changed"),
-    "shipment.delivered": _("Shipment delivered"),
-    "shipment.delayed": _("Shipment delayed"),
-    "shipment.cancelled": _("Shipment cancelled"),
-}
-
-
-def event_label(event: OrderEvent) -> str:
-    return str(EVENT_LABELS.get(event.kind, event.kind))
-
-
-def event_detail(event: OrderEvent) -> str:
-    """The specifics of an event worth a glance, from its payload."""
-    payload = event.payload or {}
-    if event.kind == "order.updated":
-        return ", ".join(payload.get("changed", []))
-    if event.kind == "order.cancelled":
-        return payload.get("reason", "")
-    if event.kind == "order.refunded":
-        return f"{payload.get('amount', '')} {payload.get('currency', '')}".strip()
-    if event.kind in ("shipment.created", "shipment.cancelled"):
-        return f"{payload.get('carrier', '')} {payload.get('tracking_number', '')}".strip()
-    if event.kind == "shipment.status_changed":
-        return f"{payload.get('from', '')} → {payload.get('to', '')}"
-    if event.kind == "shipment.delayed":
-        return payload.get("reason", "")
-    return ""
-
-
 def order_timeline(order: Order) -> list[TimelineEntry]:
     """Everything that happened to the order, oldest first: its events and every registered source."""
     entries = [
         TimelineEntry(
             occurred_at=event.occurred_at,
             kind=event.kind,
-            label=event_label(event),
-            detail=event_detail(event),
+            label=event_label(event.kind),
+            detail=event_detail(event.kind, event.payload),
             source="order",
             payload=event.payload,
         )

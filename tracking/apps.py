@@ -10,11 +10,12 @@ class TrackingConfig(AppConfig):
         from core.dashboard import HomeBlock, NavEntry, dashboard_nav_register, home_block_register
         from orders.sections import order_section_register
 
-        from . import page_cache
+        from . import event_kinds, page_cache
         from .home import shipments_home_empty, shipments_home_figures
         from .serializers import shipments_order_section
         from .webhooks import register_processing
 
+        event_kinds.register()
         register_processing()  # provider deliveries stored by the shared inbound webhook machinery
         page_cache.connect()
         order_section_register(shipments_order_section())

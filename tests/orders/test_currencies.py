@@ -7,8 +7,8 @@ from django.urls import reverse
 
 from core.money import CURRENCY_CODES, MINOR_UNITS, amount_str, minor_units
 from core.scoping import merchant_scope
-from merchants import webhooks
 from orders.models import LineItem, Order
+from orders.payloads import order_data
 from orders.privacy import DataSubject, export_orders
 from orders.services import money_parse
 from tests.factories import LineItemFactory, OrderFactory
@@ -199,7 +199,7 @@ def kwd_order(merchant):
 @pytest.mark.django_db
 def test_outbound_webhook_body_has_three_decimals_in_kwd(merchant, kwd_order):
     with merchant_scope(merchant):
-        order = webhooks.order_data(Order.objects.get(pk=kwd_order.pk))  # as read when the body is built
+        order = order_data(Order.objects.get(pk=kwd_order.pk))  # as read when the body is built
 
     assert (order["subtotal"], order["shipping"], order["total"], order["refunded_amount"]) == (
         "12.345",

@@ -1,0 +1,58 @@
+"""The catalogue of event kinds: one entry per kind, registered by the app that records it.
+
+An entry says how people read the event (its label on a timeline, a detail from its payload), and
+whether shops' systems may subscribe to it through outbound webhooks, with the builder of the data
+they receive. The timeline, the webhook settings and the outbound body all read this one catalogue,
+so an app that records a new kind (return.requested, survey.answered…) registers it here and every
+surface knows it:
+
+    event_kind_register(EventKind(
+        "return.requested", _("Return requested"), _("A customer asked to return items."),
+        webhook_data=return_webhook_data,
+    ))
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+WebhookData = Callable[[Any], dict]  # (the event) -> the "data" object of the outbound body
+
+
+@dataclass(frozen=True)
+class EventKind:
+    kind: str  # "family.name", e.g. "order.created"
+    label: str  # a lazy translation, shown on timelines
+    description: str = ""  # a lazy translation, shown where endpoints choose their subscriptions
+    webhook_data: WebhookData | None = None  # None: never sent to outbound webhooks
+    detail: Callable[[dict], str] | None = None  # the specifics worth a glance, from the payload
+
+    @property
+    def family(self) -> str:
+        return self.kind.split(".", 1)[0]
+
+
+_kinds: dict[str, EventKind] = {}
+
+
+def event_kind_register(entry: EventKind) -> None:
+    _kinds[entry.kind] = entry
+
+
+def event_kind(kind: str) -> EventKind | None:
+    return _kinds.get(kind)
+
+
+def event_kinds(*, webhook: bool | None = None) -> list[EventKind]:
+    """Every registered kind in registration order; `webhook=True`: those endpoints may subscribe to."""
+    return [entry for entry in _kinds.values() if webhook is None or (entry.webhook_data is not None) == webhook]
+
+
+def event_label(kind: str) -> str:
+    entry = _kinds.get(kind)
+    return str(entry.label) if entry else kind
+
+
+def event_detail(kind: str, payload: dict) -> str:
+    entry = _kinds.get(kind)
+    return entry.detail(payload or {}) if entry and entry.detail else ""

@@ -1,0 +1,51 @@
+"""The kinds of event tracking records, in the catalogue every surface reads (core.event_kinds)."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.event_kinds import EventKind, event_kind_register
+
+from .payloads import shipment_event_data
+
+
+def _parcel(payload: dict) -> str:
+    return f"{payload.get('carrier', '')} {payload.get('tracking_number', '')}".strip()
+
+
+def _status_change(payload: dict) -> str:
+    return f"{payload.get('from', '')} → {payload.get('to', '')}"
+
+
+def _reason(payload: dict) -> str:
+    return payload.get("reason", "")
+
+
+SHIPMENT_EVENT_KINDS = [
+    EventKind(
+        "shipment.created",
+        _("Shipment created"),
+        _("A shipment was created for an order."),
+        shipment_event_data,
+        _parcel,
+    ),
+    EventKind(
+        "shipment.status_changed",
+        _("Shipment status changed"),
+        _("A shipment's tracking status changed."),
+        shipment_event_data,
+        _status_change,
+    ),
+    EventKind("shipment.delivered", _("Shipment delivered"), _("A shipment was delivered."), shipment_event_data),
+    EventKind(
+        "shipment.delayed",
+        _("Shipment delayed"),
+        _("A shipment is late or has a delivery problem."),
+        shipment_event_data,
+        _reason,
+    ),
+    EventKind("shipment.cancelled", _("Shipment cancelled"), detail=_parcel),
+]
+
+
+def register() -> None:
+    for entry in SHIPMENT_EVENT_KINDS:
+        event_kind_register(entry)
