@@ -34,6 +34,7 @@ from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 
 from .content import language_for, order_context, sample_context
+from .message_status import checked, scheduled_messages_move
 from .models import (
     FlowKind,
     FlowSettings,
@@ -169,8 +170,13 @@ def release_interrupted(*, now: datetime) -> int:
         if not ids:
             return 0
         note = "Interrupted while sending; not retried so it is never sent twice."
-        ScheduledMessage.objects.filter(pk__in=ids).update(
-            status=MessageStatus.FAILED, last_error=note, claimed_at=None, updated_at=now
+        scheduled_messages_move(
+            ScheduledMessage.objects.filter(pk__in=ids),
+            from_status=MessageStatus.SENDING,
+            to_status=MessageStatus.FAILED,
+            last_error=note,
+            claimed_at=None,
+            updated_at=now,
         )
         Message.objects.filter(scheduled_id__in=ids, sent_at__isnull=True).update(error=note)
     return len(ids)
@@ -445,20 +451,34 @@ def _limit_failure(exc: TemplateLimitError, merchant) -> str:
 
 # --- Writing outcomes -------------------------------------------------------------------------
 def _ours(batch: _Batch, ids):
-    return ScheduledMessage.objects.filter(pk__in=ids, claim_token=batch.token, status=MessageStatus.SCHEDULED)
+    return ScheduledMessage.objects.filter(pk__in=ids, claim_token=batch.token)
 
 
 def _apply_decisions(batch: _Batch, stats: DispatchStats) -> None:
     with transaction.atomic():
         for reason, ids in batch.skips.items():
-            stats.skipped[reason] += _ours(batch, ids).update(
-                status=MessageStatus.SKIPPED, skip_reason=reason, claimed_at=None, updated_at=batch.now
+            stats.skipped[reason] += scheduled_messages_move(
+                _ours(batch, ids),
+                from_status=MessageStatus.SCHEDULED,
+                to_status=MessageStatus.SKIPPED,
+                skip_reason=reason,
+                claimed_at=None,
+                updated_at=batch.now,
             )
         for pk, due_at in batch.defers:
-            stats.deferred += _ours(batch, [pk]).update(due_at=due_at, claimed_at=None, updated_at=batch.now)
+            stats.deferred += (
+                _ours(batch, [pk])
+                .filter(status=MessageStatus.SCHEDULED)
+                .update(due_at=due_at, claimed_at=None, updated_at=batch.now)
+            )
         for row, error in batch.failures:
-            stats.failed += _ours(batch, [row.pk]).update(
-                status=MessageStatus.FAILED, last_error=error, claimed_at=None, updated_at=batch.now
+            stats.failed += scheduled_messages_move(
+                _ours(batch, [row.pk]),
+                from_status=MessageStatus.SCHEDULED,
+                to_status=MessageStatus.FAILED,
+                last_error=error,
+                claimed_at=None,
+                updated_at=batch.now,
             )
 
 
@@ -486,9 +506,10 @@ def _mark_sending(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgoing]:
     """Move our still-claimed rows to "sending" and create their Message rows, in one commit."""
     if not _native():
         return _mark_sending_portable(batch, chunk)
+    scheduled_status, sending = checked(MessageStatus.SCHEDULED, MessageStatus.SENDING)
     params = {
-        "sending": MessageStatus.SENDING,
-        "scheduled_status": MessageStatus.SCHEDULED,
+        "sending": sending,
+        "scheduled_status": scheduled_status,
         "now": batch.now,
         "token": batch.token,
         "ids": [o.row.pk for o in chunk],
@@ -517,7 +538,13 @@ def _mark_sending_portable(batch: _Batch, chunk: list[_Outgoing]) -> list[_Outgo
             pk__in=[o.row.pk for o in chunk], claim_token=batch.token, status=MessageStatus.SCHEDULED
         )
         mine = set(ours.values_list("pk", flat=True))
-        ours.update(status=MessageStatus.SENDING, claimed_at=batch.now, updated_at=batch.now)
+        scheduled_messages_move(
+            ours,
+            from_status=MessageStatus.SCHEDULED,
+            to_status=MessageStatus.SENDING,
+            claimed_at=batch.now,
+            updated_at=batch.now,
+        )
         owned = [o for o in chunk if o.row.pk in mine]
         records = Message.objects.bulk_create(
             Message(
@@ -562,15 +589,19 @@ def _mark_sent(sent: list[_Outgoing], sent_at: datetime) -> None:
         return
     if not _native():
         with unscoped(), transaction.atomic():
-            ScheduledMessage.objects.filter(pk__in=[item.row.pk for item in sent]).update(
-                status=MessageStatus.SENT, claimed_at=None, updated_at=sent_at
+            scheduled_messages_move(
+                ScheduledMessage.objects.filter(pk__in=[item.row.pk for item in sent]),
+                from_status=MessageStatus.SENDING,
+                to_status=MessageStatus.SENT,
+                claimed_at=None,
+                updated_at=sent_at,
             )
             for item in sent:
                 provider_id = _provider_id(item.email, item.message_id)
                 Message.objects.filter(pk=item.record_id).update(sent_at=sent_at, provider_message_id=provider_id)
         return
     params = {
-        "sent": MessageStatus.SENT,
+        "sent": checked(MessageStatus.SENDING, MessageStatus.SENT)[1],
         "at": sent_at,
         "ids": [item.row.pk for item in sent],
         "record_ids": [item.record_id for item in sent],
@@ -599,8 +630,10 @@ def _send_chunk(batch: _Batch, chunk: list[_Outgoing], backend, stats: DispatchS
             attempts = item.row.attempts + 1
             Message.objects.filter(scheduled_id=item.row.pk).delete()
             give_up = attempts >= MAX_ATTEMPTS
-            ScheduledMessage.objects.filter(pk=item.row.pk).update(
-                status=MessageStatus.FAILED if give_up else MessageStatus.SCHEDULED,
+            scheduled_messages_move(
+                ScheduledMessage.objects.filter(pk=item.row.pk),
+                from_status=MessageStatus.SENDING,
+                to_status=MessageStatus.FAILED if give_up else MessageStatus.SCHEDULED,
                 attempts=attempts,
                 last_error=error,
                 due_at=sent_at + retry_delay(attempts),
@@ -612,8 +645,10 @@ def _send_chunk(batch: _Batch, chunk: list[_Outgoing], backend, stats: DispatchS
             stats.retried += not give_up
         for item, error in permanent:
             Message.objects.filter(scheduled_id=item.row.pk).update(error=error)
-            ScheduledMessage.objects.filter(pk=item.row.pk).update(
-                status=MessageStatus.FAILED,
+            scheduled_messages_move(
+                ScheduledMessage.objects.filter(pk=item.row.pk),
+                from_status=MessageStatus.SENDING,
+                to_status=MessageStatus.FAILED,
                 attempts=item.row.attempts + 1,
                 last_error=error,
                 claimed_at=None,

@@ -16,6 +16,7 @@ from orders.models import Order, OrderEvent
 
 from .content import language_for, sample_context
 from .defaults import default_flow_specs
+from .message_status import checked, scheduled_messages_move
 from .models import (
     Anchor,
     EventKind,
@@ -275,7 +276,7 @@ def _reanchor_on_delivery(order: Order) -> int:
         row.anchor_at = delivered_at
         row.due_at = row.first_due_at = due_time(anchor_at=delivered_at, step=row.step, tz=tz)
         if row.due_at < too_late_before:
-            row.status, row.skip_reason = MessageStatus.SKIPPED, "too_late"
+            row.status, row.skip_reason = checked(row.status, MessageStatus.SKIPPED)[1], "too_late"
         row.save(update_fields=["anchor_at", "due_at", "first_due_at", "status", "skip_reason", "updated_at"])
         moved += 1
     return moved
@@ -419,8 +420,12 @@ def step_delete(*, step: FlowStep) -> bool:
 
     Returns True when deleted. Its scheduled messages are cancelled either way.
     """
-    ScheduledMessage.objects.filter(step=step, status=MessageStatus.SCHEDULED).update(
-        status=MessageStatus.CANCELLED, skip_reason="step_deleted", claimed_at=None
+    scheduled_messages_move(
+        ScheduledMessage.objects.filter(step=step),
+        from_status=MessageStatus.SCHEDULED,
+        to_status=MessageStatus.CANCELLED,
+        skip_reason="step_deleted",
+        claimed_at=None,
     )
     if Message.objects.filter(step=step).exists():
         step.active = False
