@@ -283,6 +283,19 @@ def order_validate(data: OrderInput) -> _CleanOrder:
 # --- Customers ---------------------------------------------------------------------------------
 
 
+def customer_input_of(data: OrderInput) -> CustomerInput | None:
+    """Who bought: the shop's customer, or for a guest order (no customer) the order's email address.
+
+    One rule for guests: a guest is one customer per shop and email, so their orders, wallets,
+    loyalty, survey throttles and holdout groups work as anyone's. An order with neither has no customer.
+    """
+    if data.customer is not None:
+        return data.customer
+    if data.email.strip():
+        return CustomerInput(email=data.email.strip(), language=data.language)
+    return None
+
+
 def _lock_email(merchant: Merchant, email: str) -> None:
     """Serialise concurrent upserts of one email so two requests cannot create two customers."""
     if connection.vendor != "postgresql" or not email:
@@ -508,7 +521,8 @@ def order_upsert(*, merchant: Merchant, data: OrderInput) -> tuple[Order, bool]:
         if order is not None and _is_stale(order, data):
             return order, False
         # Validated with the order above; written in this transaction without a savepoint of its own.
-        customer = _customer_upsert_in_transaction(merchant, data.customer)[0] if data.customer else None
+        buyer = customer_input_of(data)
+        customer = _customer_upsert_in_transaction(merchant, buyer)[0] if buyer else None
         values = _order_values(data, clean, customer)
         if order is None:
             order = _order_try_create(merchant, data.external_id, values)
@@ -566,12 +580,11 @@ def orders_create_new(*, merchant: Merchant, inputs: list[OrderInput]) -> list[O
     if not chosen:
         return created
     with merchant_scope(merchant):
-        customers = iter(
-            _customers_upsert_many(merchant, [data.customer for data, _ in chosen.values() if data.customer])
-        )
+        buyers = {index: customer_input_of(data) for index, (data, _clean) in chosen.items()}
+        customers = iter(_customers_upsert_many(merchant, [buyer for buyer in buyers.values() if buyer]))
         orders = {}
         for index, (data, clean) in chosen.items():
-            customer = next(customers) if data.customer else None
+            customer = next(customers) if buyers[index] else None
             values = _order_values(data, clean, customer)
             orders[index] = Order(merchant=merchant, external_id=data.external_id, **values)
         Order.objects.bulk_create(orders.values())

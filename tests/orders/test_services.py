@@ -141,10 +141,30 @@ def test_same_external_id_for_two_merchants_gives_two_orders(merchant, other_mer
         assert Customer.objects.count() == 1
 
 
-def test_guest_order_has_no_customer(merchant):
-    order, _ = order_upsert(merchant=merchant, data=make_input(customer=None, email="guest@example.org"))
+def test_a_guest_is_one_customer_per_email(merchant):
+    first, _ = order_upsert(merchant=merchant, data=make_input(customer=None, email="guest@example.org"))
+    second, _ = order_upsert(
+        merchant=merchant, data=make_input(external_id="2002", customer=None, email="Guest@Example.org")
+    )
+    assert first.email == "guest@example.org"
+    assert first.customer_id is not None and second.customer_id == first.customer_id
+    with merchant_scope(merchant):
+        guest = Customer.objects.get()
+    assert (guest.email.lower(), guest.external_id) == ("guest@example.org", "")
+
+
+def test_a_guest_who_signs_up_keeps_their_customer(merchant):
+    guest_order, _ = order_upsert(merchant=merchant, data=make_input(customer=None, email="guest@example.org"))
+    account = CustomerInput(external_id="cus-9", email="guest@example.org", first_name="Lou")
+    later, _ = order_upsert(merchant=merchant, data=make_input(external_id="2003", customer=account))
+    assert later.customer_id == guest_order.customer_id
+    with merchant_scope(merchant):
+        assert Customer.objects.get().external_id == "cus-9"
+
+
+def test_an_order_without_customer_or_email_has_no_customer(merchant):
+    order, _ = order_upsert(merchant=merchant, data=make_input(customer=None, email=""))
     assert order.customer_id is None
-    assert order.email == "guest@example.org"
 
 
 def test_input_that_cancels_records_order_cancelled(merchant):
