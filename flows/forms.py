@@ -1,5 +1,3 @@
-import json
-
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +11,10 @@ def _split(value: str) -> list[str]:
     return [part.strip() for part in (value or "").split(",") if part.strip()]
 
 
+# The browser's time picker, which reads and writes hours and minutes ("10:00", not "10:00:00").
+TIME_INPUT = forms.TimeInput(format="%H:%M", attrs={"type": "time"})
+
+
 class FlowForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     active = forms.BooleanField(label=_("Active"), required=False)
@@ -24,8 +26,8 @@ class StepForm(forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False, initial=True)
     delay_days = forms.IntegerField(label=_("Days after (J+N)"), min_value=0, max_value=365, initial=0)
     delay_hours = forms.IntegerField(label=_("Hours after"), min_value=0, max_value=23, initial=0)
-    window_start = forms.TimeField(label=_("Send from"), required=False, help_text=_("e.g. 10:00"))
-    window_end = forms.TimeField(label=_("Send until"), required=False, help_text=_("e.g. 18:00"))
+    window_start = forms.TimeField(label=_("Send from"), required=False, widget=TIME_INPUT)
+    window_end = forms.TimeField(label=_("Send until"), required=False, widget=TIME_INPUT)
     window_time_zone = forms.ChoiceField(label=_("In the time zone of"), choices=WindowTimeZone.choices)
     customer = forms.ChoiceField(
         label=_("Customer"),
@@ -125,12 +127,6 @@ class FlowSettingsForm(forms.Form):
         label=_("Other domains links may lead to (comma separated; your shop's website is always allowed)"),
         required=False,
     )
-    product_guides = forms.CharField(
-        label=_("Product guides by product type (JSON)"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 8}),
-        help_text=_('{"candle": {"en": "Let it burn 2 hours the first time.", "fr": "…", "url": "https://…"}}'),
-    )
 
     def clean_allowed_link_domains(self):
         domains = [d.lower() for d in _split(self.cleaned_data["allowed_link_domains"])]
@@ -141,17 +137,73 @@ class FlowSettingsForm(forms.Form):
             )
         return domains
 
-    def clean_product_guides(self):
-        raw = self.cleaned_data["product_guides"].strip()
-        if not raw:
-            return {}
-        try:
-            value = json.loads(raw)
-        except json.JSONDecodeError as exc:
-            raise forms.ValidationError(_("This is not valid JSON: %(error)s") % {"error": exc}) from exc
-        if not isinstance(value, dict):
-            raise forms.ValidationError(_("Use an object keyed by product type."))
-        return value
+
+GUIDE_LANGUAGES = [code for code, _name in LANGUAGE_CHOICES]
+
+
+class GuideForm(forms.Form):
+    """One product guide: what customers who bought this type of product read in the "how to use it" email."""
+
+    product_type = forms.CharField(
+        label=_("Product type"),
+        max_length=120,
+        required=False,
+        widget=forms.TextInput(attrs={"list": "product-types"}),  # the shop's own types (flows/settings.html)
+    )
+    en = forms.CharField(label=_("Guide in English"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    fr = forms.CharField(label=_("Guide in French"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    url = forms.URLField(label=_("Link to read more (optional)"), required=False, assume_scheme="https")
+
+    def clean_url(self):
+        url = self.cleaned_data["url"]
+        if url and not url.startswith(("https://", "http://")):
+            raise forms.ValidationError(_("Give a web address starting with https://."))
+        return url
+
+    def clean(self):
+        data = super().clean()
+        kind = (data.get("product_type") or "").strip()
+        texts = [(data.get(code) or "").strip() for code in GUIDE_LANGUAGES]
+        if kind and not any(texts):
+            raise forms.ValidationError(_("Write the guide in at least one language."))
+        if not kind and (any(texts) or data.get("url")):
+            raise forms.ValidationError(_("Name the product type this guide is for."))
+        return data
+
+
+class BaseGuideFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen = set()
+        for form in self.forms:
+            kind = (form.cleaned_data.get("product_type") or "").strip().lower()
+            if kind in seen:
+                raise forms.ValidationError(
+                    _("Each product type has one guide: %(type)s appears twice.") % {"type": kind}
+                )
+            if kind:
+                seen.add(kind)
+
+    def guides(self) -> dict:
+        """The guides as stored: {"candle": {"en": "…", "fr": "…", "url": "https://…"}}; empty rows dropped."""
+        result = {}
+        for form in self.forms:
+            kind = (form.cleaned_data.get("product_type") or "").strip()
+            if kind:
+                fields = (*GUIDE_LANGUAGES, "url")
+                result[kind] = {key: form.cleaned_data[key].strip() for key in fields if form.cleaned_data.get(key)}
+        return result
+
+    @staticmethod
+    def initial_for(guides: dict) -> list[dict]:
+        return [{"product_type": kind, **values} for kind, values in (guides or {}).items()]
+
+
+# Two empty rows under the saved guides: room for new ones without JavaScript.
+GuideFormSet = forms.formset_factory(
+    GuideForm, formset=BaseGuideFormSet, extra=2, max_num=100, validate_max=True, absolute_max=100
+)
 
 
 class SendTestForm(forms.Form):

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.scoping import merchant_scope
 from merchants.models import Merchant
-from orders.models import Order
+from orders.models import LineItem, Order
 
 from .models import Flow, FlowStep, MarketingPreference, Message, MessageStatus, ScheduledMessage, Suppression
 from .rules import stop_rule_label
@@ -44,6 +44,19 @@ def marketing_subscribed(*, merchant: Merchant, address: str) -> bool:
 def flows_list(*, merchant: Merchant) -> list[Flow]:
     with merchant_scope(merchant):
         return list(Flow.objects.annotate(step_count=Count("steps")).order_by("kind", "name"))
+
+
+def product_types(*, merchant: Merchant, limit: int = 200) -> list[str]:
+    """The product types of the shop's ordered items, suggested when naming a product guide."""
+    with merchant_scope(merchant):
+        rows = (
+            LineItem.objects.filter(merchant=merchant)
+            .exclude(product_type="")
+            .values_list("product_type", flat=True)
+            .distinct()
+            .order_by("product_type")
+        )
+        return list(rows[:limit])
 
 
 def messages_for_order(order: Order) -> list[dict]:

@@ -1,6 +1,6 @@
 """Dashboard: flows, their steps (editor, preview, test send, statistics) and email settings."""
 
-import json
+from email.header import decode_header, make_header
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
@@ -14,7 +14,7 @@ from merchants.models import LANGUAGE_CHOICES, Role
 from . import dispatcher, selectors, services
 from .content import sample_context
 from .dispatcher import _links, build_email
-from .forms import FlowForm, FlowSettingsForm, SendTestForm, StepForm, TemplateForm
+from .forms import FlowForm, FlowSettingsForm, GuideFormSet, SendTestForm, StepForm, TemplateForm
 from .models import Flow, FlowStep, StepTemplate
 from .rendering import link_domains
 from .template_limits import TemplateLimitError
@@ -147,7 +147,30 @@ def _preview(request, step: FlowStep, data: services.StepInput, language: str) -
         language=language,
     )
     html = email.alternatives[0][0] if email.alternatives else None
-    return {"language": language, "subject": email.subject, "from": email.from_email, "text": email.body, "html": html}
+    sender = str(make_header(decode_header(email.from_email)))  # as a mail app shows it, not RFC 2047-encoded
+    return {"language": language, "subject": email.subject, "from": sender, "text": email.body, "html": html}
+
+
+def _saved_input(step: FlowStep) -> services.StepInput:
+    """What _preview reads of the step as saved: the preview shown when the editor opens."""
+    return services.StepInput(
+        name=step.name,
+        delay_days=step.delay_days,
+        plain_text_only=step.plain_text_only,
+        from_name=step.from_name,
+        reply_to=step.reply_to,
+        templates={t.language: {f: getattr(t, f) for f in TEMPLATE_FIELDS} for t in step.templates.all()},
+    )
+
+
+def _preview_language(request, step: FlowStep | None) -> str:
+    """The language asked for, else the shop's default when the step has it, else the step's first."""
+    asked = request.POST.get("preview_language")
+    if asked in LANGUAGES:
+        return asked
+    saved = [t.language for t in step.templates.all()] if step else []
+    default = request.merchant.default_language
+    return default if default in saved or not saved else saved[0]
 
 
 def _step_editor(request, flow: Flow, step: FlowStep | None):
@@ -167,7 +190,10 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
                     errors = services.step_input_errors(request.merchant, data)
                     if not errors:
                         preview = _preview(
-                            request, step or FlowStep(merchant=request.merchant, flow=flow), data, language
+                            request,
+                            step or FlowStep(merchant=request.merchant, flow=flow),
+                            data,
+                            _preview_language(request, step),
                         )
                 elif step is None:
                     step = services.step_create(flow=flow, data=data)
@@ -193,15 +219,19 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
             "form": form,
             "template_forms": template_forms,
             "preview": preview,
+            "preview_language": _preview_language(request, step),
             "can_edit": can_edit,
         }
         return render(request, "flows/step_edit.html", context, status=status)
     form = StepForm(initial=StepForm.initial_for(step) if step else {"window_time_zone": "customer"})
+    language = _preview_language(request, step)
     context = {
         "flow": flow,
         "step": step,
         "form": form,
         "template_forms": _template_forms(step),
+        "preview": _preview(request, step, _saved_input(step), language) if step else None,
+        "preview_language": language,
         "stats": selectors.step_stats(step=step) if step else None,
         "can_edit": can_edit,
         "test_form": SendTestForm(initial={"language": request.merchant.default_language}),
@@ -259,21 +289,24 @@ def flow_settings(request):
         "late_tolerance_hours": current.late_tolerance_hours,
         "signature_name": current.signature_name,
         "allowed_link_domains": ", ".join(current.allowed_link_domains or []),
-        "product_guides": json.dumps(current.product_guides or {}, ensure_ascii=False, indent=2)
-        if current.product_guides
-        else "",
     }
     form = FlowSettingsForm(initial=initial)
+    guides = GuideFormSet(initial=GuideFormSet.initial_for(current.product_guides), prefix="guides")
     if request.method == "POST":
         if not request.membership.has_role(Role.ADMIN):
             return render(request, "flows/forbidden.html", status=403)
         form = FlowSettingsForm(request.POST)
-        if form.is_valid():
+        guides = GuideFormSet(request.POST, prefix="guides")
+        if form.is_valid() and guides.is_valid():
             try:
-                services.flow_settings_update(merchant=request.merchant, **form.cleaned_data)
+                services.flow_settings_update(
+                    merchant=request.merchant, product_guides=guides.guides(), **form.cleaned_data
+                )
             except services.FlowValidationError as exc:
                 _attach_errors(exc.errors, form, {})
             else:
                 messages.success(request, _("Email settings saved."))
                 return redirect("flows:settings")
-    return render(request, "flows/settings.html", {"form": form}, status=400 if form.errors else 200)
+    status = 400 if form.errors or (guides.is_bound and not guides.is_valid()) else 200
+    context = {"form": form, "guides": guides, "product_types": selectors.product_types(merchant=request.merchant)}
+    return render(request, "flows/settings.html", context, status=status)

@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.cache import patch_vary_headers
+from django.utils.http import urlencode
 
 from core.scoping import merchant_scope
 
@@ -42,9 +43,9 @@ def portal_home(request, merchant_slug):
     language = customer_language(request, merchant)
     context = {
         "merchant": merchant,
-        # The tracking app's public look-up: a customer finds an order by number and email.
-        "order_lookup_url": reverse("tracking-public:lookup"),
-        "portal_language": language,
+        # The tracking app's public look-up: a customer finds an order by number and email, on a page
+        # with the shop's branding and in the language of this one.
+        "order_lookup_url": f"{reverse('tracking-public:lookup')}?{urlencode({'shop': merchant.slug, 'lang': language})}",
     }
     with translation.override(language), merchant_scope(merchant):
         response = render(request, "merchants/portal/home.html", context)

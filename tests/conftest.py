@@ -1,4 +1,6 @@
 import pytest
+import redis
+from django.conf import settings
 from rest_framework.test import APIClient
 
 from core.scoping import merchant_scope
@@ -7,6 +9,51 @@ from merchants.models import Role
 from merchants.services import api_key_issue
 
 from .factories import MembershipFactory, MerchantFactory, UserFactory
+
+
+def run_keys_delete(client: redis.Redis) -> int:
+    """Delete this run's keys (this worker's, config/test_settings.py) and only those: other test runs
+    and workers share the database. Returns how many were deleted."""
+    deleted = 0
+    batch = []
+    for key in client.scan_iter(match=f"{settings.TEST_KEY_PREFIX}:*", count=1000):
+        batch.append(key)
+        if len(batch) == 500:
+            deleted += client.unlink(*batch)
+            batch.clear()
+    if batch:
+        deleted += client.unlink(*batch)
+    return deleted
+
+
+def redis_clients() -> list[redis.Redis]:
+    """Clients of the Redis databases the configured cache and broker use, if they are Redis."""
+    urls = []
+    cache = settings.CACHES["default"]
+    if cache["BACKEND"] == "config.cache.RedisCache":
+        urls.append(cache["LOCATION"])
+    if "global_keyprefix" in getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {}):
+        urls.append(settings.CELERY_BROKER_URL)
+    return [redis.Redis.from_url(url) for url in urls]
+
+
+@pytest.fixture(scope="session")
+def run_redis():
+    """Redis as configured for the run (tests may point settings elsewhere); emptied of this run's keys
+    at the end."""
+    clients = redis_clients()
+    yield clients
+    for client in clients:
+        run_keys_delete(client)
+        client.close()
+
+
+@pytest.fixture(autouse=True)
+def run_keys_cleared(run_redis):
+    """Each test starts with none of this run's keys in Redis (instead of flushing a shared database)."""
+    yield
+    for client in run_redis:
+        run_keys_delete(client)
 
 
 @pytest.fixture

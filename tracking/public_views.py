@@ -14,13 +14,16 @@ from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
+from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
+from merchants.portal_views import customer_language, preferred_language
 from orders.models import Order
 
 from . import page_cache, selectors, services
@@ -224,35 +227,62 @@ def _rate_limited(request) -> bool:
     return attempts > LOOKUP_LIMIT
 
 
+def _lookup_language(request, merchant: Merchant | None) -> str:
+    """The visitor's: ?lang=, then the browser's languages; then the shop's default, if a shop is named."""
+    if merchant is not None:
+        return customer_language(request, merchant)
+    asked = request.GET.get("lang", "").lower()
+    if asked in LANGUAGES:
+        return asked
+    return preferred_language(request.headers.get("Accept-Language", "")) or settings.LANGUAGE_CODE
+
+
+def _lookup_render(request, context: dict, status: int = 200):
+    """The look-up page, with links to itself in the other languages that keep the shop's branding."""
+    language, shop = context["language"], context["shop"]
+    context["other_languages"] = [
+        (
+            code,
+            translation.get_language_info(code)["name_local"],
+            "?" + urlencode({"shop": shop, "lang": code} if shop else {"lang": code}),
+        )
+        for code, _name in settings.LANGUAGES
+        if code != language
+    ]
+    response = render(request, "tracking/public/lookup.html", context, status=status)
+    response["Content-Language"] = language
+    patch_vary_headers(response, ["Accept-Language"])
+    return response
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def lookup(request):
     """Order number + email. Shows the tracking page only when both match; any other case gets the
-    same answer, so the form cannot tell whether an order number exists."""
+    same answer, so the form cannot tell whether an order number exists. With ?shop= the page wears
+    the shop's branding; without, it is neutral. Either way it speaks the visitor's language."""
     shop_slug = request.GET.get("shop") or request.POST.get("shop") or ""
     merchant = Merchant.objects.filter(slug=shop_slug).first() if shop_slug else None
-    language = request.GET.get("lang", "")
-    if language not in LANGUAGES:
-        language = merchant.default_language if merchant else translation.get_language() or settings.LANGUAGE_CODE
+    language = _lookup_language(request, merchant)
     with translation.override(language):
         form = LookupForm(request.POST or None)
         context = {"form": form, "merchant": merchant, "shop": merchant.slug if merchant else "", "language": language}
         if request.method != "POST":
-            return render(request, "tracking/public/lookup.html", context)
+            return _lookup_render(request, context)
         if _rate_limited(request):
             context["error"] = _("Too many attempts. Please wait a few minutes and try again.")
-            response = render(request, "tracking/public/lookup.html", context, status=429)
+            response = _lookup_render(request, context, status=429)
             response["Retry-After"] = str(LOOKUP_WINDOW_SECONDS)
             return response
         if not form.is_valid():
-            return render(request, "tracking/public/lookup.html", context, status=400)
+            return _lookup_render(request, context, status=400)
         order = _order_for_lookup(merchant, form.cleaned_data["order_number"], form.cleaned_data["email"])
         if order is None:
             context["error"] = _(
                 "We could not find an order with this number and email address. "
                 "Check both against your order confirmation email."
             )
-            return render(request, "tracking/public/lookup.html", context, status=404)
-    return redirect(tracking_page_path(order))
+            return _lookup_render(request, context, status=404)
+    return redirect(f"{tracking_page_path(order)}?lang={language}")  # the language the visitor was reading
 
 
 def _order_for_lookup(merchant: Merchant | None, number: str, email: str) -> Order | None:

@@ -31,6 +31,22 @@
     timer = window.setTimeout(refresh, 400);
   }
 
-  form.addEventListener("input", later);
-  form.addEventListener("change", later);
+  // The preview's language buttons sit beside the form (form="…"), so events are watched on the document.
+  function fromTheForm(event) {
+    return event.target.form === form;
+  }
+  document.addEventListener("input", function (event) { if (fromTheForm(event)) later(); });
+  document.addEventListener("change", function (event) { if (fromTheForm(event)) later(); });
+
+  // Editing one language's content shows that language in the preview.
+  form.addEventListener("focusin", function (event) {
+    var section = event.target.closest("fieldset[data-language]");
+    var choice = section && document.querySelector(
+      'input[name="preview_language"][value="' + section.getAttribute("data-language") + '"]'
+    );
+    if (choice && !choice.checked) {
+      choice.checked = true;
+      later();
+    }
+  });
 })();

@@ -100,19 +100,63 @@ def shop_with_flows(transactional_db, settings):
     return journey, welcome
 
 
-@pytest.mark.browser
-def test_the_step_preview_follows_the_editor_as_they_type(shop_with_flows, live_server, page):
-    expect = playwright_sync.expect
-    journey, welcome = shop_with_flows
+def open_step_editor(page, live_server, journey, step):
+    """Léa logs in and opens the step's editor."""
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("Email").fill("lea@example.com")
     page.get_by_label("Password").fill("correct horse battery")
     page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    playwright_sync.expect(page.get_by_role("heading", name="Overview")).to_be_visible()
+    page.goto(f"{live_server.url}/app/flows/{journey.pk}/steps/{step.pk}/")
 
-    page.goto(f"{live_server.url}/app/flows/{journey.pk}/steps/{welcome.pk}/")
+
+@pytest.mark.browser
+def test_the_step_preview_follows_the_editor_as_they_type(shop_with_flows, live_server, page):
+    expect = playwright_sync.expect
+    journey, welcome = shop_with_flows
+    open_step_editor(page, live_server, journey, welcome)
     page.locator("input[name='en-subject']").fill("Your order {{ order.number }} is on its way")
 
     expect(page.locator("#preview-pane .preview-subject")).to_have_text("Your order #1001 is on its way")
     page.locator("input[name='en-subject']").fill("Hi {{ customer.nickname }}")
     expect(page.locator("#preview-pane [role=alert]")).to_contain_text("Unknown variable: customer.nickname")
+
+
+# Options whose chosen text does not fit their select box (the text, its padding and the arrow).
+CUT_OFF_SELECTS = """() => {
+  const context = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("select")].filter((select) => select.offsetParent).flatMap((select) => {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const text = select.options[select.selectedIndex]?.text || "";
+    const needed = context.measureText(text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20;
+    return needed > select.clientWidth ? [`${select.name}: ${text}`] : [];
+  });
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_step_editor_and_its_preview_fit_the_screen(shop_with_flows, live_server, page, width):
+    expect = playwright_sync.expect
+    journey, welcome = shop_with_flows
+    page.set_viewport_size({"width": width, "height": 900})
+    open_step_editor(page, live_server, journey, welcome)
+
+    page.locator(".preview-text summary").click()  # the plain text, with its long links
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+    assert page.evaluate(CUT_OFF_SELECTS) == []
+    assert page.locator("input[name=window_start]").input_value() == "10:00"
+
+    frame = page.locator(".preview-frame iframe")
+    desktop = frame.bounding_box()["width"]
+    page.get_by_text("Phone", exact=True).click()
+    assert frame.bounding_box()["width"] == min(375, desktop)
+    if width < 1100:
+        return
+    form, preview = page.locator("#step-form").bounding_box(), page.locator("#step-preview").bounding_box()
+    assert preview["x"] >= form["x"] + form["width"]  # side by side
+    page.locator("textarea[name='fr-html_body']").focus()  # far down the form: the preview stays in view
+    expect(page.locator("input[name=preview_language][value=fr]")).to_be_checked()
+    expect(page.locator("#preview-pane .preview-subject")).to_contain_text("Bienvenue")
+    assert 0 <= page.locator("#step-preview").bounding_box()["y"] < 900

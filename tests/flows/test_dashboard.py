@@ -166,6 +166,30 @@ def test_live_preview_of_a_broken_template_lists_the_errors(staff_client, mercha
 
 
 @pytest.mark.django_db
+def test_editor_opens_beside_the_saved_email_with_times_in_hours_and_minutes(staff_client, merchant, flows):
+    journey, welcome = flows
+    html = staff_client.get(f"/app/flows/{journey.pk}/steps/{welcome.pk}/").content.decode()
+
+    assert 'type="time" name="window_start" value="10:00"' in html and "10:00:00" not in html
+    assert 'class="preview-subject">Bienvenue chez Maison Lumière' in html  # the shop's language first
+    assert 'name="preview_language" value="fr" form="step-form" checked' in html
+    assert "Send me a test" in html and 'value="phone"' in html
+
+
+@pytest.mark.django_db
+def test_preview_shows_the_sender_as_a_mail_app_does(staff_client, merchant, flows):
+    journey, welcome = flows
+    with merchant_scope(merchant):
+        data = step_post(welcome, action="preview", preview_language="en", from_name="Élodie")
+    response = staff_client.post(
+        f"/app/flows/{journey.pk}/steps/{welcome.pk}/", data, headers={"X-Preview-Fragment": "1"}
+    )
+    content = response.content.decode()
+    assert "<dd>Élodie · Maison Lumière &lt;" in content
+    assert "=?utf-8?" not in content
+
+
+@pytest.mark.django_db
 def test_send_me_a_test(staff_client, owner, flows):
     journey, welcome = flows
     response = staff_client.post(f"/app/flows/{journey.pk}/steps/{welcome.pk}/test/", {"language": "en"})
@@ -220,32 +244,92 @@ def test_revenue_after_clicks_is_summed_per_currency(staff_client, merchant, flo
     assert "12.350 KWD" in page and "10.50 EUR" in page
 
 
+def settings_post(*guides, **overrides) -> dict:
+    """The email settings form as the browser sends it: fields, then the guide rows and their management form."""
+    data = {"marketing_daily_cap": "1", "late_tolerance_hours": "24", "allowed_link_domains": ""}
+    rows = [*guides, {}, {}]  # the page's two empty rows
+    data.update({"guides-TOTAL_FORMS": str(len(rows)), "guides-INITIAL_FORMS": str(len(guides))})
+    for index, row in enumerate(rows):
+        for key in ("product_type", "en", "fr", "url"):
+            data[f"guides-{index}-{key}"] = row.get(key, "")
+    data.update(overrides)
+    return data
+
+
 @pytest.mark.django_db
-def test_settings_refuse_bad_json_and_keep_the_old_values(staff_client, merchant):
-    response = staff_client.post(
-        "/app/flows/settings/",
-        {
-            "marketing_daily_cap": "1",
-            "late_tolerance_hours": "24",
-            "product_guides": "{not json",
-            "allowed_link_domains": "",
-        },
-    )
-    assert response.status_code == 400 and "not valid JSON" in response.content.decode()
-    response = staff_client.post(
-        "/app/flows/settings/",
-        {
-            "marketing_daily_cap": "2",
-            "late_tolerance_hours": "48",
-            "product_guides": '{"candle": {"en": "Trim the wick."}}',
-            "allowed_link_domains": "blog.example.com",
-        },
-    )
-    assert response.status_code == 302
+def test_product_guides_are_edited_as_rows_and_stored_by_product_type(staff_client, merchant):
     from flows.services import flow_settings_get
 
+    candle = {"product_type": "Candle", "en": "Trim the wick.", "fr": "Coupez la mèche.", "url": "shop.example/c"}
+    response = staff_client.post(
+        "/app/flows/settings/", settings_post(candle, {"product_type": "mug", "fr": "Lavez à la main."})
+    )
+    assert response.status_code == 302
+    assert flow_settings_get(merchant=merchant).product_guides == {
+        "Candle": {"en": "Trim the wick.", "fr": "Coupez la mèche.", "url": "https://shop.example/c"},
+        "mug": {"fr": "Lavez à la main."},
+    }
+    page = staff_client.get("/app/flows/settings/").content.decode()
+    assert 'name="guides-0-product_type"' in page and 'value="Candle"' in page and "Coupez la mèche." in page
+    assert 'name="guides-3-product_type"' in page  # two empty rows under the two guides
+    assert "JSON" not in page
+
+    emptied = {"product_type": "", "en": "", "fr": ""}
+    assert (
+        staff_client.post(
+            "/app/flows/settings/", settings_post(emptied, {"product_type": "mug", "fr": "Lavez."})
+        ).status_code
+        == 302
+    )
+    assert flow_settings_get(merchant=merchant).product_guides == {"mug": {"fr": "Lavez."}}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("guides", "message"),
+    [
+        ([{"product_type": "candle"}], "Write the guide in at least one language."),
+        ([{"en": "Trim the wick."}], "Name the product type this guide is for."),
+        ([{"product_type": "candle", "en": "a"}, {"product_type": "Candle ", "fr": "b"}], "candle appears twice"),
+        ([{"product_type": "candle", "en": "a", "url": "javascript:alert(1)"}], "Enter a valid URL."),
+        ([{"product_type": "candle", "en": "a", "url": "ftp://files.example.com/guide"}], "starting with https://"),
+    ],
+)
+def test_bad_product_guides_are_refused_and_keep_the_old_values(staff_client, merchant, guides, message):
+    from flows.services import flow_settings_get
+
+    staff_client.post("/app/flows/settings/", settings_post({"product_type": "mug", "en": "Hand wash."}))
+    response = staff_client.post("/app/flows/settings/", settings_post(*guides, marketing_daily_cap="3"))
+    assert response.status_code == 400 and message in response.content.decode()
     saved = flow_settings_get(merchant=merchant)
-    assert (saved.marketing_daily_cap, saved.allowed_link_domains) == (2, ["blog.example.com"])
+    assert (saved.product_guides, saved.marketing_daily_cap) == ({"mug": {"en": "Hand wash."}}, 1)
+
+
+@pytest.mark.django_db
+def test_settings_without_the_guides_management_form_are_refused(staff_client, merchant):
+    data = {key: value for key, value in settings_post().items() if not key.startswith("guides-")}
+    response = staff_client.post("/app/flows/settings/", {**data, "marketing_daily_cap": "3"})
+    assert response.status_code == 400
+    from flows.services import flow_settings_get
+
+    assert flow_settings_get(merchant=merchant).marketing_daily_cap == 1
+
+
+@pytest.mark.django_db
+def test_other_settings_are_saved_and_bad_domains_refused(staff_client, merchant):
+    from flows.services import flow_settings_get
+
+    refused = staff_client.post(
+        "/app/flows/settings/", settings_post(allowed_link_domains="https://blog.example.com/x")
+    )
+    assert refused.status_code == 400 and "bare domain names" in refused.content.decode()
+    saved = staff_client.post(
+        "/app/flows/settings/",
+        settings_post(marketing_daily_cap="2", late_tolerance_hours="48", allowed_link_domains="blog.example.com"),
+    )
+    assert saved.status_code == 302
+    settings = flow_settings_get(merchant=merchant)
+    assert (settings.marketing_daily_cap, settings.allowed_link_domains) == (2, ["blog.example.com"])
 
 
 @pytest.mark.django_db

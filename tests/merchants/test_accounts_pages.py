@@ -105,7 +105,7 @@ def test_portal_is_branded_from_the_merchants_settings(client, merchant):
     assert "--brand: #aa3366" in response.text
     assert "Maison Lumière" in response.text
     assert "mailto:aide@maison-lumiere.example.com" in response.text
-    assert reverse("tracking-public:lookup") in response.text
+    assert f'href="{reverse("tracking-public:lookup")}?shop=maison-lumiere&amp;lang=en"' in response.text  # branded
     assert "Track my order" in response.text
 
 

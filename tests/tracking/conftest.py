@@ -1,5 +1,4 @@
 import os
-import uuid
 from datetime import UTC, datetime
 
 import environ
@@ -22,17 +21,19 @@ def own_cache(settings):
 
 @pytest.fixture
 def redis_cache(settings):
-    """The configured Redis (CACHE_URL) as the cache, under a key prefix of this test's own: parallel test
-    runs share that Redis database. Where the page view buffer and the shared page cache are used."""
+    """The configured Redis (CACHE_URL) as the cache, under this run's key prefix (emptied after each test,
+    tests/conftest.py). Where the page view buffer and the shared page cache are used."""
     config = environ.Env.cache_url_config(os.environ["CACHE_URL"])
     if config["BACKEND"] != "django.core.cache.backends.redis.RedisCache":
         pytest.skip(f"CACHE_URL is not Redis: {os.environ['CACHE_URL']}")
-    prefix = f"test-{uuid.uuid4().hex}"
-    settings.CACHES = {"default": {"BACKEND": config["BACKEND"], "LOCATION": config["LOCATION"], "KEY_PREFIX": prefix}}
-    yield caches["default"]
-    client = caches["default"]._cache.get_client(write=True)
-    for key in client.scan_iter(f"{prefix}:*"):
-        client.delete(key)
+    settings.CACHES = {
+        "default": {
+            "BACKEND": config["BACKEND"],
+            "LOCATION": config["LOCATION"],
+            "KEY_PREFIX": settings.TEST_KEY_PREFIX,
+        }
+    }
+    return caches["default"]
 
 
 @pytest.fixture

@@ -221,9 +221,9 @@ def _fresh_rate_limit():
 
 def test_lookup_with_both_matching_goes_to_the_page(client, merchant, order, shipment):
     response = client.post("/track/", {"order_number": "1001", "email": "CAMILLE@example.org", "shop": merchant.slug})
-    assert response.status_code == 302 and response["Location"] == tracking_page_path(order)
-    response = client.post("/track/", {"order_number": "#1001", "email": "camille@example.org"})
-    assert response.status_code == 302
+    assert response.status_code == 302 and response["Location"] == tracking_page_path(order) + "?lang=fr"
+    response = client.post("/track/?lang=en", {"order_number": "#1001", "email": "camille@example.org"})
+    assert response.status_code == 302 and response["Location"] == tracking_page_path(order) + "?lang=en"
 
 
 def without_inputs(response) -> str:
@@ -261,6 +261,51 @@ def test_lookup_scoped_to_a_shop_ignores_other_shops(client, merchant, other_mer
 def test_lookup_form_shows_shop_branding(client, merchant):
     html = client.get(f"/track/?shop={merchant.slug}&lang=fr").content.decode()
     assert merchant.name in html and "Suivre ma commande" in html
+
+
+@pytest.mark.parametrize(
+    ("accept", "language", "words", "switch"),
+    [
+        ("fr-FR,fr;q=0.9", "fr", "Suivre ma commande", ("en", "English")),
+        ("en-GB", "en", "Track my order", ("fr", "Français")),
+    ],
+)
+def test_bare_lookup_is_neutral_in_the_visitors_language_with_the_switcher(
+    client, merchant, accept, language, words, switch
+):
+    response = client.get("/track/", HTTP_ACCEPT_LANGUAGE=accept)
+    html = response.content.decode()
+    assert f'<html lang="{language}">' in html and words in html
+    assert merchant.name not in html and "--brand" not in html  # no shop's branding
+    code, name = switch
+    assert f'<a href="?lang={code}" lang="{code}" hreflang="{code}">{name}</a>' in html
+    assert response["Content-Language"] == language and "Accept-Language" in response["Vary"]
+
+
+def test_a_shops_lookup_keeps_its_branding_in_every_language(client, merchant):
+    english = client.get(f"/track/?shop={merchant.slug}", HTTP_ACCEPT_LANGUAGE="en")  # the shop's default is French
+    html = english.content.decode()
+    assert '<html lang="en">' in html and merchant.name in html and "--brand" in html
+    switch = re.search(r'<a href="([^"]+)" lang="fr"', html).group(1).replace("&amp;", "&")
+    assert switch == f"?shop={merchant.slug}&lang=fr"
+
+    french = client.get(f"/track/{switch}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert '<html lang="fr">' in french and merchant.name in french and "--brand" in french
+    refused = client.post(
+        f"/track/{switch}", {"order_number": "#9999", "email": "x@example.org", "shop": merchant.slug}
+    )
+    assert refused.status_code == 404
+    assert merchant.name in refused.content.decode() and "Nous n" in refused.content.decode()
+
+
+def test_an_unknown_shop_gives_the_neutral_page(client, merchant):
+    html = client.get("/track/?shop=no-such-shop&lang=en").content.decode()
+    assert "Track my order" in html and "--brand" not in html and 'name="shop"' not in html
+
+
+def test_a_bad_link_leads_to_the_look_up_in_the_same_language(client):
+    html = client.get("/track/not-a-token/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert 'href="/track/?lang=fr"' in html
 
 
 # --- WISMO ---------------------------------------------------------------------------------------
