@@ -30,5 +30,5 @@ urlpatterns = [
     path("me", MeView.as_view(), name="api-me"),
     path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
-    path("", include("merchants.api_urls")),
+    path("", include("outbound.api_urls")),
 ]

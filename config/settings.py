@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "orders",
     "tracking",
     "flows",
+    "outbound",
     "returns",
     "feedback",
     "loyalty",
@@ -214,7 +215,7 @@ CELERY_TASK_ROUTES = {
     "orders.tasks.*": {"queue": "ingest"},
     "tracking.tasks.ingest_*": {"queue": "ingest"},
     "flows.tasks.*": {"queue": "messages"},
-    "merchants.tasks.deliver_*": {"queue": "webhooks"},
+    "outbound.tasks.deliver_*": {"queue": "webhooks"},
     "analytics.tasks.*": {"queue": "analytics"},
     "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }
@@ -245,7 +246,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),
     },
     "deliver-due-webhooks": {
-        "task": "merchants.tasks.deliver_due_messages",
+        "task": "outbound.tasks.deliver_due_messages",
         "schedule": crontab(minute="*"),
     },
     "prune-idempotency-records": {
@@ -253,7 +254,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute=41),  # hourly
     },
     "prune-webhook-history": {
-        "task": "merchants.tasks.prune_webhook_history",
+        "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),
     },
 }

@@ -28,7 +28,7 @@ urlpatterns = [
     path("app/feedback/", include("feedback.urls")),
     path("app/loyalty/", include("loyalty.urls")),
     path("app/analytics/", include("analytics.urls")),
-    path("app/settings/webhooks/", include("merchants.webhook_urls")),
+    path("app/settings/webhooks/", include("outbound.urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
     path("e/", include("flows.public_urls")),

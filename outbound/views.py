@@ -11,11 +11,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from core.scoping import get_for_merchant
+from merchants.access import staff_view
+from merchants.models import Role
 
-from . import webhooks
-from .access import staff_view
-from .models import OutboundAttempt, OutboundMessage, Role, WebhookEndpoint
-from .webhook_forms import WebhookEndpointForm
+from . import services
+from .forms import WebhookEndpointForm
+from .models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 
 NEW_SECRET_SESSION_KEY = "merchants.new_webhook_secret"  # noqa: S105 - a session key name
 DELIVERIES_PER_PAGE = 25
@@ -33,7 +34,7 @@ def endpoint_list(request):
         failed_count=Count("messages", filter=Q(messages__status=OutboundMessage.Status.FAILED)),
         pending_count=Count("messages", filter=Q(messages__status=OutboundMessage.Status.PENDING)),
     ).order_by("created_at", "id")
-    return render(request, "merchants/webhooks/list.html", {"endpoints": endpoints})
+    return render(request, "outbound/list.html", {"endpoints": endpoints})
 
 
 @staff_view(Role.ADMIN)
@@ -41,14 +42,14 @@ def endpoint_create(request):
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            issued = webhooks.endpoint_create(merchant=request.merchant, created_by=request.user, **form.cleaned_data)
+            issued = services.endpoint_create(merchant=request.merchant, created_by=request.user, **form.cleaned_data)
         except ValidationError as error:
             form.apply_service_errors(error)
         else:
             messages.success(request, _("Endpoint added."))
             return _show_secret_once(request, issued.endpoint, issued.secret)
     status = 400 if form.errors else 200
-    return render(request, "merchants/webhooks/create.html", {"form": form}, status=status)
+    return render(request, "outbound/create.html", {"form": form}, status=status)
 
 
 @staff_view(Role.ADMIN)
@@ -58,7 +59,7 @@ def endpoint_secret(request, pk):
     if not shown or shown.get("id") != endpoint.pk:
         return redirect("webhooks:detail", pk=endpoint.pk)
     del request.session[NEW_SECRET_SESSION_KEY]
-    response = render(request, "merchants/webhooks/secret.html", {"endpoint": endpoint, "secret": shown["secret"]})
+    response = render(request, "outbound/secret.html", {"endpoint": endpoint, "secret": shown["secret"]})
     response["Cache-Control"] = "no-store"
     return response
 
@@ -71,7 +72,7 @@ def endpoint_detail(request, pk):
     form = WebhookEndpointForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            webhooks.endpoint_update(endpoint=endpoint, **form.cleaned_data)
+            services.endpoint_update(endpoint=endpoint, **form.cleaned_data)
         except ValidationError as error:
             form.apply_service_errors(error)
         else:
@@ -91,7 +92,7 @@ def endpoint_detail(request, pk):
         "status_filter": wanted,
         "statuses": OutboundMessage.Status.choices,
     }
-    return render(request, "merchants/webhooks/detail.html", context, status=400 if form.errors else 200)
+    return render(request, "outbound/detail.html", context, status=400 if form.errors else 200)
 
 
 @require_POST
@@ -99,10 +100,10 @@ def endpoint_detail(request, pk):
 def endpoint_toggle(request, pk):
     endpoint = get_for_merchant(WebhookEndpoint, merchant=request.merchant, pk=pk)
     if endpoint.is_active:
-        webhooks.endpoint_disable(endpoint=endpoint, reason=WebhookEndpoint.DisabledReason.MANUAL)
+        services.endpoint_disable(endpoint=endpoint, reason=WebhookEndpoint.DisabledReason.MANUAL)
         messages.success(request, _("Endpoint disabled: nothing is sent to it until you enable it again."))
     else:
-        webhooks.endpoint_enable(endpoint=endpoint)
+        services.endpoint_enable(endpoint=endpoint)
         messages.success(request, _("Endpoint enabled: new events are sent to it again."))
     return redirect("webhooks:detail", pk=endpoint.pk)
 
@@ -111,7 +112,7 @@ def endpoint_toggle(request, pk):
 @staff_view(Role.ADMIN)
 def endpoint_rotate_secret(request, pk):
     endpoint = get_for_merchant(WebhookEndpoint, merchant=request.merchant, pk=pk)
-    secret = webhooks.endpoint_rotate_secret(endpoint=endpoint)
+    secret = services.endpoint_rotate_secret(endpoint=endpoint)
     messages.success(request, _("New secret issued. The previous one keeps signing for 24 hours."))
     return _show_secret_once(request, endpoint, secret)
 
@@ -120,10 +121,10 @@ def endpoint_rotate_secret(request, pk):
 def endpoint_delete(request, pk):
     endpoint = get_for_merchant(WebhookEndpoint, merchant=request.merchant, pk=pk)
     if request.method == "POST":
-        webhooks.endpoint_delete(endpoint=endpoint)
+        services.endpoint_delete(endpoint=endpoint)
         messages.success(request, _("Endpoint deleted with its delivery log."))
         return redirect("webhooks:index")
-    return render(request, "merchants/webhooks/delete.html", {"endpoint": endpoint})
+    return render(request, "outbound/delete.html", {"endpoint": endpoint})
 
 
 @staff_view(Role.ADMIN)
@@ -131,9 +132,7 @@ def delivery_detail(request, pk):
     message = get_for_merchant(OutboundMessage, merchant=request.merchant, pk=pk)
     attempts = OutboundAttempt.objects.filter(message=message).order_by("attempted_at", "id")
     body = json.dumps(json.loads(message.body), indent=2, ensure_ascii=False)
-    return render(
-        request, "merchants/webhooks/delivery.html", {"message": message, "attempts": attempts, "pretty_body": body}
-    )
+    return render(request, "outbound/delivery.html", {"message": message, "attempts": attempts, "pretty_body": body})
 
 
 @require_POST
@@ -141,8 +140,8 @@ def delivery_detail(request, pk):
 def delivery_resend(request, pk):
     message = get_for_merchant(OutboundMessage, merchant=request.merchant, pk=pk)
     try:
-        webhooks.message_resend(message=message)
-    except (ValidationError, webhooks.DeliveryInProgressError) as error:
+        services.message_resend(message=message)
+    except (ValidationError, services.DeliveryInProgressError) as error:
         messages.error(request, " ".join(getattr(error, "messages", [str(error)])))
     else:
         messages.success(request, _("The delivery is being sent again."))

@@ -13,8 +13,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from core.scoping import merchant_scope
-from merchants import webhooks
 from orders.events import event_publish, event_record
+from outbound import services as webhooks
 
 PUBLIC_IP = "93.184.215.14"
 

@@ -40,11 +40,12 @@ from standardwebhooks.webhooks import Webhook
 
 from core.event_kinds import event_kind, event_kinds
 from core.scoping import merchant_scope, unscoped
+from merchants.models import Membership, Merchant, Role, User
 from orders.events import publish_memo
 from orders.models import OrderEvent
 from orders.payloads import iso
 
-from .models import Membership, Merchant, OutboundAttempt, OutboundMessage, Role, User, WebhookEndpoint
+from .models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from .ssrf import TargetError, UnresolvableHostError, check_url_syntax, safe_post, vet_url
 
 logger = logging.getLogger(__name__)
@@ -368,7 +369,7 @@ def _enqueue_on_commit(message_id: int, token: uuid.UUID) -> None:
 
 
 def _enqueue_delivery(message_id: int, token: uuid.UUID) -> None:
-    from .tasks import deliver_message
+    from outbound.tasks import deliver_message
 
     try:
         deliver_message.delay(message_id, str(token))
@@ -377,7 +378,7 @@ def _enqueue_delivery(message_id: int, token: uuid.UUID) -> None:
 
 
 def _enqueue_disabled_notice(endpoint_id: int) -> None:
-    from .tasks import notify_endpoint_disabled
+    from outbound.tasks import notify_endpoint_disabled
 
     try:
         notify_endpoint_disabled.delay(endpoint_id)
@@ -652,8 +653,8 @@ def endpoint_disabled_notify(*, endpoint_id: int) -> int:
                 "owner": owner,
                 "settings_url": settings_url,
             }
-            subject = render_to_string("merchants/webhooks/email/endpoint_disabled_subject.txt", context).strip()
-            body = render_to_string("merchants/webhooks/email/endpoint_disabled.txt", context)
+            subject = render_to_string("outbound/email/endpoint_disabled_subject.txt", context).strip()
+            body = render_to_string("outbound/email/endpoint_disabled.txt", context)
         sent += send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [owner.email])
     return sent
 

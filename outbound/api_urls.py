@@ -2,7 +2,7 @@
 
 from rest_framework.routers import SimpleRouter
 
-from .webhook_api import WebhookDeliveryViewSet, WebhookEndpointViewSet
+from .api import WebhookDeliveryViewSet, WebhookEndpointViewSet
 
 router = SimpleRouter(trailing_slash=False)
 router.register("webhook-endpoints", WebhookEndpointViewSet, basename="api-webhook-endpoints")

@@ -3,7 +3,8 @@
 import pytest
 
 from core.scoping import merchant_scope, unscoped
-from merchants.models import OutboundMessage, Role, WebhookEndpoint
+from merchants.models import Role
+from outbound.models import OutboundMessage, WebhookEndpoint
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
 

@@ -1,3 +1,3 @@
-"""Fixtures shared by the merchants tests."""
+"""Fixtures shared by the outbound webhook tests."""
 
 from .outbound_support import allow_private, fake_dns, receiver  # noqa: F401 - fixtures for test_outbound_*

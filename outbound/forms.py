@@ -4,7 +4,7 @@ event types); these forms only shape the input and show the services' errors."""
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .webhooks import ALL_EVENTS, event_families, subscribable_event_types
+from .services import ALL_EVENTS, event_families, subscribable_event_types
 
 
 def event_type_choices():

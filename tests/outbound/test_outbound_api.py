@@ -4,8 +4,9 @@ import pytest
 from standardwebhooks.webhooks import Webhook
 
 from core.scoping import merchant_scope, unscoped
-from merchants import webhooks
-from merchants.models import OutboundMessage, Role, WebhookEndpoint
+from merchants.models import Role
+from outbound import services as webhooks
+from outbound.models import OutboundMessage, WebhookEndpoint
 from tests.conftest import api_client_for
 from tests.factories import OrderFactory
 

@@ -7,10 +7,10 @@ import pytest
 from django.utils import timezone
 
 from core.scoping import merchant_scope, unscoped
-from merchants import webhooks
-from merchants.models import OutboundMessage, WebhookEndpoint
 from orders.events import event_publish, event_record
 from orders.models import OrderEvent
+from outbound import services as webhooks
+from outbound.models import OutboundMessage, WebhookEndpoint
 from tests.factories import LineItemFactory, OrderFactory
 from tracking.models import Shipment
 

@@ -17,10 +17,11 @@ from rest_framework.response import Response
 
 from core.api import flatten_errors
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from merchants.api_base import MerchantViewSet
+from merchants.models import Role
 
-from . import webhooks
-from .api_base import MerchantViewSet
-from .models import OutboundAttempt, OutboundMessage, Role, WebhookEndpoint
+from . import services
+from .models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 
 TAGS = ["webhooks"]
 BAD_REQUEST = OpenApiResponse(
@@ -129,7 +130,7 @@ class WebhookErrorsMixin:
             exc = ValidationError(
                 exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
             )
-        elif isinstance(exc, webhooks.DeliveryInProgressError):
+        elif isinstance(exc, services.DeliveryInProgressError):
             return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
         if isinstance(exc, ValidationError) and isinstance(exc.detail, dict):
             exc = ValidationError(flatten_errors(exc.detail))
@@ -177,7 +178,7 @@ class WebhookEndpointViewSet(
     def create(self, request):
         data = WebhookEndpointInputSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        issued = webhooks.endpoint_create(merchant=self.merchant, **data.validated_data)
+        issued = services.endpoint_create(merchant=self.merchant, **data.validated_data)
         body = WebhookEndpointSerializer(issued.endpoint).data | {"secret": issued.secret}
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -192,11 +193,11 @@ class WebhookEndpointViewSet(
         endpoint = self.get_object()
         data = WebhookEndpointPatchSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        endpoint = webhooks.endpoint_update(endpoint=endpoint, **data.validated_data)
+        endpoint = services.endpoint_update(endpoint=endpoint, **data.validated_data)
         return Response(WebhookEndpointSerializer(endpoint).data)
 
     def perform_destroy(self, instance):
-        webhooks.endpoint_delete(endpoint=instance)
+        services.endpoint_delete(endpoint=instance)
 
     @extend_schema(
         summary="Rotate the signing secret",
@@ -211,7 +212,7 @@ class WebhookEndpointViewSet(
     @action(detail=True, methods=["post"], url_path="rotate-secret")
     def rotate_secret(self, request, pk=None):
         endpoint = self.get_object()
-        secret = webhooks.endpoint_rotate_secret(endpoint=endpoint)
+        secret = services.endpoint_rotate_secret(endpoint=endpoint)
         return Response(WebhookEndpointSerializer(endpoint).data | {"secret": secret})
 
     @extend_schema(
@@ -273,7 +274,7 @@ class WebhookDeliveryViewSet(WebhookErrorsMixin, mixins.RetrieveModelMixin, Merc
     @idempotent
     def resend(self, request, pk=None):
         message = self.get_object()
-        webhooks.message_resend(message=message)
+        services.message_resend(message=message)
         return Response(
             OutboundMessageSerializer(self.get_queryset().get(pk=message.pk)).data, status=status.HTTP_202_ACCEPTED
         )

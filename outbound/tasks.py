@@ -7,25 +7,25 @@ import uuid
 
 from celery import shared_task
 
-from . import webhooks
+from . import services
 
 
 @shared_task
 def deliver_message(message_id: int, claim_token: str) -> None:
-    webhooks.message_deliver(message_id=message_id, claim_token=uuid.UUID(claim_token))
+    services.message_deliver(message_id=message_id, claim_token=uuid.UUID(claim_token))
 
 
 @shared_task
 def deliver_due_messages(limit: int = 500) -> int:
     """Every minute (beat): claim messages whose next attempt is due and queue them."""
-    return webhooks.messages_claim_due(limit=limit)
+    return services.messages_claim_due(limit=limit)
 
 
 @shared_task
 def notify_endpoint_disabled(endpoint_id: int) -> int:
-    return webhooks.endpoint_disabled_notify(endpoint_id=endpoint_id)
+    return services.endpoint_disabled_notify(endpoint_id=endpoint_id)
 
 
 @shared_task
 def prune_webhook_history() -> tuple[int, int]:
-    return webhooks.webhook_history_prune()
+    return services.webhook_history_prune()

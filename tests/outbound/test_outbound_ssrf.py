@@ -8,9 +8,10 @@ import requests
 from django.core.exceptions import ValidationError
 
 from core.scoping import merchant_scope
-from merchants import ssrf, webhooks
-from merchants.models import OutboundMessage
-from merchants.ssrf import UnresolvableHostError, UnsafeTargetError, address_problem, vet_url
+from outbound import services as webhooks
+from outbound import ssrf
+from outbound.models import OutboundMessage
+from outbound.ssrf import UnresolvableHostError, UnsafeTargetError, address_problem, vet_url
 from tests.factories import OrderFactory
 
 from .outbound_support import PUBLIC_IP, Receiver, Reply, endpoint_for, publish

@@ -13,8 +13,10 @@ from django.utils import timezone
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from core.scoping import merchant_scope, unscoped
-from merchants import tasks, webhooks
-from merchants.models import OutboundAttempt, OutboundMessage, Role, WebhookEndpoint
+from merchants.models import Role
+from outbound import services as webhooks
+from outbound import tasks
+from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from tests.factories import MembershipFactory, OrderFactory, UserFactory
 
 from .outbound_support import Reply, endpoint_for, publish
