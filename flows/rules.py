@@ -1,4 +1,4 @@
-"""Step conditions and stop rules.
+"""Step conditions and stop rules, both registries.
 
 Conditions say who a step is for (first order, product type, total, language, country).
 Stop rules say when a scheduled step must not go out any more (the customer ordered
@@ -144,7 +144,41 @@ MARKETING_STOP_RULES = [
 
 
 # --- Conditions ---------------------------------------------------------------------------------
-CONDITION_KEYS = {"customer", "product_types", "tags", "total_min", "total_max", "languages", "countries"}
+# A step's conditions are {key: value}; each key names a registered condition whose check says
+# whether the order matches the value. Empty values match every order. Other apps register theirs
+# (a loyalty tier, a return reason) the same way, in their AppConfig.ready():
+#
+#     register_condition("loyalty_tier", _("Loyalty tier"), lambda tiers, data: tier_of(data) in tiers)
+
+
+@dataclass(frozen=True)
+class StepCondition:
+    key: str
+    label: str
+    check: Callable[[object, RuleInput], bool]  # (the step's value, the order) -> matches
+
+
+_conditions: dict[str, StepCondition] = {}
+
+
+def register_condition(key: str, label, check: Callable[[object, RuleInput], bool]) -> None:
+    _conditions[key] = StepCondition(key=key, label=label, check=check)
+
+
+def step_conditions() -> list[StepCondition]:
+    return list(_conditions.values())
+
+
+def conditions_met(conditions: dict, data: RuleInput) -> bool:
+    """True when the order matches every condition the step sets; a key no app registers is inert."""
+    for key, value in (conditions or {}).items():
+        condition = _conditions.get(key)
+        if condition is not None and value not in (None, "", []) and not condition.check(value, data):
+            return False
+    return True
+
+
+# --- Built-in conditions ----------------------------------------------------------------------------
 
 
 def _decimal(value) -> Decimal | None:
@@ -165,29 +199,51 @@ def is_first_order(order: Order) -> bool:
     return not earlier.exists()
 
 
-def conditions_met(conditions: dict, data: RuleInput) -> bool:
-    """True when the order matches every condition the step sets (an empty one matches all)."""
-    order = data.order
-    wanted_customer = conditions.get("customer")
-    if wanted_customer in ("first", "repeat"):
-        if "first_order" not in data.cache:
-            data.cache["first_order"] = is_first_order(order)
-        if data.cache["first_order"] != (wanted_customer == "first"):
-            return False
-    items = data.items
-    product_types = {t.strip().lower() for t in conditions.get("product_types") or [] if t.strip()}
-    if product_types and not any(i.product_type.strip().lower() in product_types for i in items):
-        return False
-    tags = {t.strip().lower() for t in conditions.get("tags") or [] if t.strip()}
-    if tags and not any(tags & {str(t).strip().lower() for t in i.tags or []} for i in items):
-        return False
-    total_min, total_max = _decimal(conditions.get("total_min")), _decimal(conditions.get("total_max"))
-    if total_min is not None and order.total < total_min:
-        return False
-    if total_max is not None and order.total > total_max:
-        return False
-    languages = conditions.get("languages") or []
-    if languages and data.language not in languages:
-        return False
-    countries = {c.upper() for c in conditions.get("countries") or []}
-    return not (countries and order.shipping_country.upper() not in countries)
+def customer_kind_matches(wanted, data: RuleInput) -> bool:
+    if wanted not in ("first", "repeat"):
+        return True
+    if "first_order" not in data.cache:
+        data.cache["first_order"] = is_first_order(data.order)
+    return data.cache["first_order"] == (wanted == "first")
+
+
+def _lowered(values) -> set[str]:
+    return {str(value).strip().lower() for value in values or [] if str(value).strip()}
+
+
+def product_types_match(wanted, data: RuleInput) -> bool:
+    types = _lowered(wanted)
+    return not types or any(item.product_type.strip().lower() in types for item in data.items)
+
+
+def tags_match(wanted, data: RuleInput) -> bool:
+    tags = _lowered(wanted)
+    return not tags or any(tags & _lowered(item.tags) for item in data.items)
+
+
+def total_at_least(wanted, data: RuleInput) -> bool:
+    minimum = _decimal(wanted)
+    return minimum is None or data.order.total >= minimum
+
+
+def total_at_most(wanted, data: RuleInput) -> bool:
+    maximum = _decimal(wanted)
+    return maximum is None or data.order.total <= maximum
+
+
+def language_in(wanted, data: RuleInput) -> bool:
+    return not wanted or data.language in wanted
+
+
+def country_in(wanted, data: RuleInput) -> bool:
+    countries = {str(code).upper() for code in wanted or []}
+    return not countries or data.order.shipping_country.upper() in countries
+
+
+register_condition("customer", _("First or repeat customer"), customer_kind_matches)
+register_condition("product_types", _("Product types"), product_types_match)
+register_condition("tags", _("Product tags"), tags_match)
+register_condition("total_min", _("Order total at least"), total_at_least)
+register_condition("total_max", _("Order total at most"), total_at_most)
+register_condition("languages", _("Languages"), language_in)
+register_condition("countries", _("Shipping countries"), country_in)
