@@ -19,6 +19,8 @@ from core.money import amount_places
 from merchants.models import Merchant
 from orders.models import LineItem, Order
 
+from .context_providers import provided_samples, provided_values
+
 SUPPORTED_LANGUAGES = ("en", "fr")
 CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "CAD": "$"}
 MAX_RECOMMENDATIONS = 3
@@ -76,16 +78,6 @@ def _date(day: date, language: str) -> str:
 def _forget_formats(**kwargs):
     _money.cache_clear()
     _date.cache_clear()
-
-
-def tracking_url_for(order: Order) -> str:
-    """The customer's branded tracking page; the carrier's page until tracking tokens exist."""
-    try:
-        from tracking.tokens import tracking_page_url
-    except ImportError:
-        shipments = [s for s in order.shipments.all() if s.tracking_url]
-        return shipments[-1].tracking_url if shipments else ""
-    return tracking_page_url(order)
 
 
 def _product_key(item) -> str:
@@ -172,14 +164,15 @@ def order_context(
     shipment=None,
     cache=None,
     with_recommendations: bool = True,
-    with_tracking: bool = True,
+    wanted=lambda name: True,
     items: list | None = None,
     shipments: list | None = None,
 ) -> dict:
     """Everything a template may use, as plain strings and lists.
 
-    Recommendations (two queries) and the tracking link (a signature) are left empty when the
-    template does not use them. `items` and `shipments`: the order's, when the caller has them.
+    Recommendations (two queries) and other apps' variables (flows/context_providers.py: the
+    tracking link is a signature) are left empty when the template does not use them, as `wanted`
+    tells. `items` and `shipments`: the order's, when the caller has them.
     """
     cache = cache if cache is not None else {}
     customer = order.customer if order.customer_id else None
@@ -222,7 +215,6 @@ def order_context(
             "status": shipment.get_status_display() if shipment else "",
             "estimated_delivery": local_date(shipment.estimated_delivery_to, tz, language) if shipment else "",
         },
-        "tracking_url": tracking_url_for(order) if with_tracking else "",
         "shop": shop_context(merchant),
         "recommendations": [
             {
@@ -239,7 +231,7 @@ def order_context(
     }
     with translation.override(language):
         data["shipment"]["status"] = str(data["shipment"]["status"])
-    return data
+    return {**provided_values(order=order, language=language, wanted=wanted), **data}
 
 
 def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
@@ -278,7 +270,7 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
             "status": "En transit" if fr else "In transit",
             "estimated_delivery": local_date(datetime(2025, 3, 18, 12, 0, tzinfo=tz), tz, language),
         },
-        "tracking_url": f"{settings.SITE_URL}/track/sample/",
+        **provided_samples(merchant=merchant, language=language),
         "shop": shop_context(merchant),
         "recommendations": [
             {

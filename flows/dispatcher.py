@@ -12,6 +12,7 @@ Exactly once, in three steps per batch:
 """
 
 import base64
+import functools
 import logging
 import smtplib
 import uuid
@@ -407,7 +408,7 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
                 links=_links(merchant.pk, address, row.pk),
                 cache=data.cache,
                 with_recommendations=_uses(template, "recommendations"),
-                with_tracking=_uses(template, "tracking_url"),
+                wanted=functools.partial(_uses, template),
                 items=data.items,
                 shipments=data.shipments,
             )

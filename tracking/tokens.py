@@ -13,6 +13,8 @@ from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
+from flows.context_providers import EmailContextProvider
+
 SALT = "tracking.page"
 MAX_AGE = timedelta(days=730)
 RECOMMENDATION_SALT = "tracking.recommendation"
@@ -44,6 +46,15 @@ def tracking_page_path(order) -> str:
 def tracking_page_url(order) -> str:
     """Absolute URL of the order's branded tracking page, for emails and webhooks."""
     return f"{settings.SITE_URL}{tracking_page_path(order)}"
+
+
+def tracking_link_provider():
+    """`{{ tracking_url }}` in every email template: the order's branded tracking page."""
+    return EmailContextProvider(
+        "tracking_url",
+        value=lambda order, language: tracking_page_url(order),
+        sample=lambda merchant, language: f"{settings.SITE_URL}/track/sample/",
+    )
 
 
 def recommendation_token(*, merchant_id: int, order_id: int, product_id: int) -> str:

@@ -1,0 +1,45 @@
+"""What other apps add to the data an email template sees, without flows knowing them.
+
+Tracking adds the customer's tracking page link; returns will add the return portal link, feedback a
+survey's score links, loyalty a points balance. A provider gives the value for a real order and a
+made-up value of the same shape: previews, test sends and the template validator read the made-up
+one, so a template that uses a provider's variable is accepted as soon as the provider is registered.
+
+    email_context_register(EmailContextProvider(
+        "tracking_url",
+        value=lambda order, language: tracking_page_url(order),
+        sample=lambda merchant, language: f"{settings.SITE_URL}/track/sample/",
+    ))
+
+Values are plain data (strings, dicts, lists): templates are merchants' and never see model instances.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class EmailContextProvider:
+    name: str  # the variable's name in templates; must not be one flows itself provides
+    value: Callable[..., object]  # (order, language) -> plain data for this order
+    sample: Callable[..., object]  # (merchant, language) -> plain data of the same shape
+    empty: object = ""  # what a template that does not use it gets (it is then not computed)
+
+
+_providers: dict[str, EmailContextProvider] = {}
+
+
+def email_context_register(provider: EmailContextProvider) -> None:
+    _providers[provider.name] = provider
+
+
+def provided_values(*, order, language: str, wanted: Callable[[str], bool]) -> dict:
+    """Every provider's value for this order; those the template does not use are left empty."""
+    return {
+        name: provider.value(order, language) if wanted(name) else provider.empty
+        for name, provider in _providers.items()
+    }
+
+
+def provided_samples(*, merchant, language: str) -> dict:
+    return {name: provider.sample(merchant, language) for name, provider in _providers.items()}
