@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "tracking",
     "flows",
     "outbound",
+    "integrations",
     "returns",
     "feedback",
     "loyalty",
@@ -213,6 +214,7 @@ CELERY_WORKER_REDIRECT_STDOUTS = False
 CELERY_TASK_DEFAULT_QUEUE = "default"
 CELERY_TASK_ROUTES = {
     "orders.tasks.*": {"queue": "ingest"},
+    "integrations.tasks.*": {"queue": "ingest"},
     "tracking.tasks.ingest_*": {"queue": "ingest"},
     "flows.tasks.*": {"queue": "messages"},
     "outbound.tasks.deliver_*": {"queue": "webhooks"},
@@ -238,7 +240,7 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*/30"),
     },
     "drain-stuck-webhook-deliveries": {
-        "task": "orders.tasks.drain_stuck_webhook_deliveries",
+        "task": "integrations.tasks.drain_stuck_webhook_deliveries",
         "schedule": crontab(minute="*/5"),
     },
     "dispatch-due-messages": {
@@ -281,7 +283,7 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "ShipmentStatusEnum": "tracking.models.ShipmentStatus",
-        "WebhookDeliveryStatusEnum": "merchants.models.OutboundMessage.Status",
+        "WebhookDeliveryStatusEnum": "outbound.models.OutboundMessage.Status",
     },
     # Swagger UI served from our own static files: no CDN, and the CSP stays strict.
     "SWAGGER_UI_DIST": "SIDECAR",

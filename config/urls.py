@@ -16,12 +16,12 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
     # Inbound webhooks from shops, tracking providers and the ESP
-    path("webhooks/", include("orders.webhook_urls")),
-    path("webhooks/", include("tracking.webhook_urls")),
-    path("anymail/", include("flows.esp_webhooks")),
+    path("webhooks/", include("integrations.urls")),
+    path("anymail/", include("integrations.esp.urls")),
     # Staff: accounts and the dashboard
     path("", include("merchants.urls")),
     path("app/orders/", include("orders.urls")),
+    path("app/orders/webhooks/", include("integrations.staff_urls")),
     path("app/shipments/", include("tracking.urls")),
     path("app/flows/", include("flows.urls")),
     path("app/returns/", include("returns.urls")),

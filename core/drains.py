@@ -15,10 +15,13 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.utils.module_loading import import_string
 
 logger = logging.getLogger(__name__)
+
+# Errors a retry can outlive: the database was briefly unreachable or dropped the connection.
+DATABASE_HICCUPS = (OperationalError, InterfaceError)
 
 FLAG_SECONDS = 30  # how long a lost drain task can hold new ones back (the sweeps cover the rest)
 BUDGET_SECONDS = 10  # then a fresh task takes over, so other tasks on the queue get a turn

@@ -5,8 +5,6 @@ class FlowsConfig(AppConfig):
     name = "flows"
 
     def ready(self):
-        from anymail.signals import tracking
-        from django.core import checks
         from django.utils.translation import gettext_lazy as _
 
         from core.dashboard import NavEntry, dashboard_nav_register
@@ -15,7 +13,7 @@ class FlowsConfig(AppConfig):
         from orders.sections import order_section_register
         from orders.selectors import timeline_source_register
 
-        from . import esp_webhooks, handlers, selectors
+        from . import handlers, selectors
         from .serializers import messages_order_section
 
         subscribe("*", handlers.on_order_event)
@@ -23,6 +21,3 @@ class FlowsConfig(AppConfig):
         on_merchant_created(handlers.on_merchant_created)
         timeline_source_register(selectors.message_timeline_entries)
         dashboard_nav_register(NavEntry("flows", _("Flows"), "flows:index", "/app/flows/", order=40))
-        tracking.connect(handlers.on_anymail_tracking, dispatch_uid="flows.anymail_tracking")
-        checks.register(esp_webhooks.check_esp_webhooks, checks.Tags.security)
-        esp_webhooks.log_esp_webhook_problems()

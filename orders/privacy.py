@@ -171,31 +171,6 @@ def erase_orders(subject: DataSubject) -> int:
     )
 
 
-def _delivery_match(subject: DataSubject) -> Q | None:
-    match = Q()
-    for email in subject.emails:
-        match |= Q(body__icontains=email)
-    identifiers = subject.customer_external_ids | subject.order_external_ids
-    identifiers |= set(subject.orders().values_list("external_id", flat=True))
-    for identifier in identifiers:
-        if len(identifier) >= MIN_SEARCHABLE_ID_LENGTH:
-            match |= Q(body__contains=identifier)
-    return match or None
-
-
-def erase_webhook_deliveries(subject: DataSubject) -> int:
-    """Replace the stored bodies that carry the subject's data (by email or id) with a marker."""
-    from .webhooks import REDACTED_BODY
-
-    deliveries = WebhookDelivery.objects.filter(merchant=subject.merchant).exclude(body=REDACTED_BODY)
-    if not subject.whole_shop:
-        match = _delivery_match(subject)
-        if match is None:
-            return 0
-        deliveries = deliveries.filter(match)
-    return deliveries.update(body=REDACTED_BODY)
-
-
 def erase_data_exports(subject: DataSubject) -> int:
     exports = DataExport.objects.filter(merchant=subject.merchant)
     if not subject.whole_shop:
@@ -274,7 +249,6 @@ def export_orders(subject: DataSubject) -> list[dict]:
 
 register_eraser("orders.customers", erase_customers)
 register_eraser("orders.orders", erase_orders)
-register_eraser("orders.webhook_deliveries", erase_webhook_deliveries)
 register_eraser("orders.data_exports", erase_data_exports)
 register_exporter("customers", export_customers)
 register_exporter("orders", export_orders)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, webhook_views
+from . import export_views, views
 
 app_name = "orders"
 
@@ -9,10 +9,7 @@ urlpatterns = [
     path("<int:pk>/", views.order_detail, name="detail"),
     path("<int:pk>/cancel/", views.order_cancel_view, name="cancel"),
     path("customers/<int:pk>/", views.customer_detail, name="customer"),
-    # app/orders/webhooks/: inbound deliveries and data exports
-    path("webhooks/", webhook_views.delivery_list, name="webhook-list"),
-    path("webhooks/<int:pk>/", webhook_views.delivery_detail, name="webhook-detail"),
-    path("webhooks/<int:pk>/replay/", webhook_views.delivery_replay_view, name="webhook-replay"),
-    path("webhooks/exports/", webhook_views.export_list, name="data-export-list"),
-    path("webhooks/exports/<int:pk>/download/", webhook_views.export_download, name="data-export-download"),
+    # data requests: what staff download for a customer who asked for their data
+    path("webhooks/exports/", export_views.export_list, name="data-export-list"),
+    path("webhooks/exports/<int:pk>/download/", export_views.export_download, name="data-export-download"),
 ]

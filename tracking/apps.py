@@ -15,10 +15,8 @@ class TrackingConfig(AppConfig):
         from .home import shipments_home_empty, shipments_home_figures
         from .serializers import shipments_order_section
         from .tokens import tracking_link_provider
-        from .webhooks import register_processing
 
         event_kinds.register()
-        register_processing()  # provider deliveries stored by the shared inbound webhook machinery
         page_cache.connect()
         order_section_register(shipments_order_section())
         email_context_register(tracking_link_provider())

@@ -1,7 +1,7 @@
 import pytest
 
+from integrations.inbound import DELIVERIES, door_cache_clear
 from orders.events import EVENTS
-from orders.webhooks import DELIVERIES, door_cache_clear
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,7 @@ import pytest
 from django.db import IntegrityError, connection, connections
 
 from core.scoping import unscoped
-from orders import delivery_writes
+from integrations import delivery_writes
 from orders.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)

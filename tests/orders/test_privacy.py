@@ -5,10 +5,10 @@ import json
 import pytest
 
 from core.scoping import merchant_scope
+from integrations.inbound import REDACTED_BODY
 from merchants.services import integration_secret_set
 from orders import privacy
 from orders.models import Customer, DataExport, Order, WebhookDelivery
-from orders.webhooks import REDACTED_BODY
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
 
 pytestmark = pytest.mark.django_db
@@ -73,7 +73,7 @@ def test_customer_redact_erases_everywhere_we_hold_it(send, shop, two_customers)
 
 
 def test_redacted_delivery_replays_as_ignored(send, shop, two_customers, django_capture_on_commit_callbacks):
-    from orders.webhooks import delivery_replay
+    from integrations.inbound import delivery_replay
 
     send("customers/redact", "customers_redact.json")
     with merchant_scope(shop):

@@ -242,7 +242,7 @@ def test_refund_without_transactions_sums_line_numbers_exactly(send, shop):
 
 
 def test_refund_before_its_order_is_retried_then_replayed(client, shop, django_capture_on_commit_callbacks):
-    from orders.webhooks import TransientError, delivery_process, delivery_replay
+    from integrations.inbound import TransientError, delivery_process, delivery_replay
 
     with django_capture_on_commit_callbacks(execute=False):
         post_shopify(client, shop.slug, "refunds/create", raw("shopify", "refunds_create.json"))
@@ -594,7 +594,7 @@ def test_stuck_received_deliveries_are_drained_by_the_sweep(client, shop, django
 
     from django.utils import timezone
 
-    from orders.tasks import drain_stuck_webhook_deliveries
+    from integrations.tasks import drain_stuck_webhook_deliveries
 
     with django_capture_on_commit_callbacks(execute=False):  # the broker "lost" the message
         post_shopify(client, shop.slug, "orders/create", raw("shopify", "orders_create.json"))

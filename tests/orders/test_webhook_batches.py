@@ -13,8 +13,9 @@ from django.db import IntegrityError, connection
 from django.test.utils import CaptureQueriesContext
 
 from core.scoping import merchant_scope
+from integrations import inbound as webhooks
 from merchants.services import integration_secret_set
-from orders import services, webhooks
+from orders import services
 from orders.models import Customer, LineItem, Order, OrderEvent, WebhookDelivery
 from orders.services import CustomerInput, customer_upsert
 from tests.orders.fixtures import SHOPIFY_SECRET, WOOCOMMERCE_SECRET, payload, post_shopify, post_woocommerce
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def no_publishing(monkeypatch):
     monkeypatch.setattr("orders.events.publish_request", lambda: None)
-    monkeypatch.setattr("orders.webhooks.drain_request", lambda: None)
+    monkeypatch.setattr("integrations.inbound.drain_request", lambda: None)
 
 
 @pytest.fixture
@@ -296,7 +297,7 @@ def test_an_unforeseen_failure_of_the_bulk_sends_its_deliveries_one_by_one(shops
 
 def test_an_unforeseen_failure_to_read_a_delivery_sends_it_one_by_one(shops, monkeypatch, caplog):
     shop = shops[0]
-    import orders.shopify  # noqa: F401 - registers its reader, replaced below
+    import integrations.shopify.adapter  # noqa: F401 - registers its reader, replaced below
 
     monkeypatch.setitem(webhooks._plain_order_readers, "shopify", lambda delivery: 1 / 0)
     post_shopify_and_drain(shop, [("orders/create", order(n, customer_id=4_300 + n)) for n in range(2)])

@@ -1,4 +1,4 @@
-"""The per-process cache of a merchant and its webhook secrets (orders.webhooks.merchant_and_secrets)."""
+"""The per-process cache of a merchant and its webhook secrets (integrations.inbound.merchant_and_secrets)."""
 
 import pytest
 from django.db import connection
@@ -6,9 +6,9 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.scoping import merchant_scope
+from integrations import inbound as webhooks
 from merchants.models import IntegrationSecret
 from merchants.services import integration_secret_set
-from orders import webhooks
 from tests.orders.fixtures import SHOPIFY_SECRET, post_shopify, raw
 
 pytestmark = pytest.mark.django_db
@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture(autouse=True)
 def no_processing(monkeypatch):
-    monkeypatch.setattr("orders.webhooks.drain_request", lambda: None)
+    monkeypatch.setattr("integrations.inbound.drain_request", lambda: None)
 
 
 @pytest.fixture

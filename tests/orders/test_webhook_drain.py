@@ -9,8 +9,8 @@ from django.db import connection
 
 from core import drains
 from core.scoping import merchant_scope, unscoped
+from integrations import inbound as webhooks
 from merchants.services import integration_secret_set
-from orders import webhooks
 from orders.models import Order, WebhookDelivery
 from tests.orders.conftest import record_task_calls
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
@@ -33,7 +33,7 @@ def shop(merchant):
 def queued(monkeypatch, settings):
     """Drain tasks queued, recorded instead of run."""
     settings.WEBHOOK_DRAIN_TASKS = 1
-    return record_task_calls(monkeypatch, "orders.tasks.drain_webhook_deliveries", "drain")
+    return record_task_calls(monkeypatch, "integrations.tasks.drain_webhook_deliveries", "drain")
 
 
 def order_payload(number: int) -> dict:
@@ -114,7 +114,7 @@ def test_a_transient_failure_is_retried_on_its_own_while_the_drain_goes_on(
 ):
     retries = []
     monkeypatch.setattr(
-        "orders.tasks.process_webhook_delivery.apply_async",
+        "integrations.tasks.process_webhook_delivery.apply_async",
         lambda args, countdown: retries.append((args, countdown)),
     )
     with django_capture_on_commit_callbacks(execute=True):  # a refund whose order has not come yet
@@ -163,7 +163,7 @@ def test_a_broker_outage_clears_the_flag_so_the_next_delivery_tries_again(
         attempts.append(1)
         raise ConnectionError("broker down")
 
-    monkeypatch.setattr("orders.tasks.drain_webhook_deliveries.delay", broker_down)
+    monkeypatch.setattr("integrations.tasks.drain_webhook_deliveries.delay", broker_down)
     post_orders(client, shop, range(2), django_capture_on_commit_callbacks)
 
     assert len(attempts) == 2

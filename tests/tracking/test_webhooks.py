@@ -9,10 +9,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from core.scoping import merchant_scope
+from integrations.easypost import parser as easypost
 from merchants.services import integration_secret_rotate, integration_secret_set
 from orders.models import WebhookDelivery
 from tracking.models import Shipment, TrackingEvent, UnmatchedTrackingEvent
-from tracking.providers import easypost
 from tracking.services import shipment_upsert
 
 from .conftest import PLACED

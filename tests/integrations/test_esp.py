@@ -11,11 +11,10 @@ from django.test import override_settings
 
 from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
-from flows.esp_webhooks import esp_webhook_problems
 from flows.models import Message, MessageEvent, Suppression
+from integrations.esp.urls import esp_webhook_problems
 from tests.factories import MerchantFactory
-
-from .helpers import place_order, publish_pending
+from tests.flows.helpers import place_order, publish_pending
 
 NOW = datetime(2025, 6, 2, 9, 0, tzinfo=UTC)
 

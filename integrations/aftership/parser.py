@@ -10,12 +10,12 @@ Only `tracking_update` and `edd_revise` events change anything; others are store
 import json
 from datetime import UTC, datetime
 
-from orders.webhooks import PayloadError, json_object_parse
-from orders.webhooks import signature_valid as base64_signature_valid
+from tracking.models import ShipmentStatus as S
+from tracking.services import ProviderEvent
 
-from ..models import ShipmentStatus as S
-from ..services import ProviderEvent
-from . import Update, aware_datetime, country_alpha2, optional_date, text
+from ..inbound import PayloadError, json_object_parse
+from ..inbound import signature_valid as base64_signature_valid
+from ..provider_parsing import Update, aware_datetime, country_alpha2, optional_date, text
 
 SOURCE = "aftership"
 SIGNATURE_HEADER = "aftership-hmac-sha256"

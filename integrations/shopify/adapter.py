@@ -10,12 +10,11 @@ from decimal import Decimal
 
 from django.utils.dateparse import parse_datetime
 
+from integrations.inbound import PayloadError, TransientError, json_object_parse, register_source
 from merchants.models import Merchant
-from tracking.fulfillments import fulfillment_add, fulfillment_cancel
-
-from . import privacy
-from .models import FinancialStatus, Order, WebhookDelivery
-from .services import (
+from orders import privacy
+from orders.models import FinancialStatus, Order, WebhookDelivery
+from orders.services import (
     AddressInput,
     CustomerInput,
     LineItemInput,
@@ -28,7 +27,7 @@ from .services import (
     order_upsert,
     refund_record,
 )
-from .webhooks import PayloadError, TransientError, json_object_parse, register_source
+from tracking.fulfillments import fulfillment_add, fulfillment_cancel
 
 SOURCE = "shopify"
 Status = WebhookDelivery.Status
@@ -436,7 +435,7 @@ def handle_privacy(merchant: Merchant, topic: str, payload: dict, delivery: Webh
 
 
 def process(delivery: WebhookDelivery) -> str:
-    """Handle one stored delivery (called by orders.webhooks.delivery_process)."""
+    """Handle one stored delivery (called by integrations.inbound.delivery_process)."""
     topic = delivery.topic
     if topic not in TOPICS:
         return Status.IGNORED

@@ -12,11 +12,11 @@ import json
 import unicodedata
 import zoneinfo
 
-from orders.webhooks import PayloadError, json_object_parse
+from tracking.models import ShipmentStatus as S
+from tracking.services import ProviderEvent
 
-from ..models import ShipmentStatus as S
-from ..services import ProviderEvent
-from . import Update, aware_datetime, country_alpha2, optional_date, text
+from ..inbound import PayloadError, json_object_parse
+from ..provider_parsing import Update, aware_datetime, country_alpha2, optional_date, text
 
 SOURCE = "easypost"
 SIGNATURE_HEADER = "X-Hmac-Signature"

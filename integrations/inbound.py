@@ -26,18 +26,17 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
-from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db import DatabaseError, IntegrityError, OperationalError, transaction
 from django.db.models import F
 from django.http import HttpRequest
 from django.http.request import RawPostDataException
 from django.utils import timezone
 
-from core.drains import Drain, commit_without_waiting_for_disk
+from core.drains import DATABASE_HICCUPS, Drain, commit_without_waiting_for_disk
 from core.scoping import merchant_scope, unscoped
+from integrations.delivery_writes import insert_unless_known
 from merchants.models import Merchant
-
-from .delivery_writes import insert_unless_known
-from .models import WebhookDelivery
+from orders.models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security")
@@ -50,9 +49,6 @@ ERROR_LIMIT = 2000
 
 class BodyTooLargeError(Exception):
     pass
-
-
-BodyTooLarge = BodyTooLargeError  # the name tracking/webhooks.py imports
 
 
 class PayloadError(Exception):
@@ -257,7 +253,7 @@ def delivery_store(
 RETRY_FIRST_SECONDS = 5
 DELIVERIES = Drain(
     "webhook-deliveries",
-    "orders.tasks.drain_webhook_deliveries",
+    "integrations.tasks.drain_webhook_deliveries",
     copies=lambda: settings.WEBHOOK_DRAIN_TASKS,
     window_seconds=lambda: settings.WEBHOOK_DRAIN_WINDOW_SECONDS,
 )
@@ -292,14 +288,14 @@ def _drain_batch() -> int:
 
 def _retry_later(pk: int) -> None:
     """A transient failure is retried on its own, with the task's backoff: the drain goes on."""
-    from .tasks import process_webhook_delivery
+    from integrations.tasks import process_webhook_delivery
 
     process_webhook_delivery.apply_async((pk,), countdown=RETRY_FIRST_SECONDS)
 
 
 def _orders_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
     """Create the new orders the batch's plain order deliveries carry; returns those deliveries' ids."""
-    from .services import orders_create_new
+    from orders.services import orders_create_new
 
     groups: dict[int, list[tuple[WebhookDelivery, object]]] = {}
     for delivery in batch:
@@ -370,7 +366,8 @@ def register_source(source: str, handler: Handler, *, plain_order: PlainOrderRea
 def _sources_load(source: str) -> None:
     if source not in _handlers:
         # The shop adapters register themselves on import.
-        from . import shopify, woocommerce  # noqa: F401
+        from .shopify import adapter as _shopify  # noqa: F401
+        from .woocommerce import adapter as _woocommerce  # noqa: F401
 
 
 def _handler_for(source: str) -> Handler:
@@ -393,7 +390,7 @@ def _plain_order(delivery: WebhookDelivery):
 
 
 # Errors worth retrying: the database or a dependency was briefly unavailable.
-TRANSIENT_ERRORS = (TransientError, OperationalError, InterfaceError)
+TRANSIENT_ERRORS = (TransientError, *DATABASE_HICCUPS)
 
 
 def delivery_process(
@@ -424,7 +421,7 @@ def delivery_process(
     except PayloadError as exc:
         _delivery_fail(merchant, pk, str(exc))
     except Exception as exc:  # a failure we did not foresee: keep it visible for a replay after the fix
-        from .services import OrderValidationError
+        from orders.services import OrderValidationError
 
         if merchant is None:
             raise
@@ -460,7 +457,7 @@ def _delivery_run(locked: WebhookDelivery, merchant: Merchant) -> str:
 
 
 def _describe(exc: Exception) -> str:
-    from .services import OrderValidationError
+    from orders.services import OrderValidationError
 
     if isinstance(exc, OrderValidationError):
         return "Invalid data: " + "; ".join(f"{field}: {message}" for field, message in exc.errors.items())

@@ -3,19 +3,24 @@
 The door (the view) checks size and signature, parses the payload, and stores the delivery
 in orders.WebhookDelivery (unique per merchant, source and delivery id: a redelivery changes
 nothing). Processing runs on the ingest queue through the shared machinery in
-orders/webhooks.py, which calls `process_delivery` below.
+integrations/inbound.py, which calls `process_delivery` below.
 """
 
 import hashlib
+import importlib
+from types import ModuleType
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.urls import path
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from merchants.services import integration_secrets
 from orders.models import WebhookDelivery
-from orders.webhooks import (
-    BodyTooLarge,
+from tracking.services import provider_events_apply
+
+from .inbound import (
+    BodyTooLargeError,
     PayloadError,
     body_read,
     delivery_store,
@@ -26,10 +31,22 @@ from orders.webhooks import (
     security_log,
 )
 
-from . import providers
-from .services import provider_events_apply
-
 Status = WebhookDelivery.Status
+PARSERS = ("integrations.aftership.parser", "integrations.easypost.parser")
+
+
+def discover() -> dict[str, ModuleType]:
+    """Every tracking provider's parser module, by its SOURCE."""
+    modules = (importlib.import_module(name) for name in PARSERS)
+    return {module.SOURCE: module for module in modules}
+
+
+def provider_urls() -> list:
+    """/webhooks/<provider>/<merchant_slug>/ for every provider."""
+    return [
+        path(f"{source}/<slug:merchant_slug>/", provider_view(source), name=f"webhook-{source}")
+        for source in sorted(discover())
+    ]
 
 
 def _answer(http_status: int, **content) -> JsonResponse:
@@ -37,7 +54,7 @@ def _answer(http_status: int, **content) -> JsonResponse:
 
 
 def provider_view(source: str):
-    module = providers.discover()[source]
+    module = discover()[source]
 
     @csrf_exempt
     @require_POST
@@ -47,7 +64,7 @@ def provider_view(source: str):
             return _answer(404, error="No merchant has this address. Check the webhook URL.")
         try:
             body = body_read(request)
-        except BodyTooLarge:
+        except BodyTooLargeError:
             return _answer(413, error=f"The body is larger than {max_body_bytes()} bytes.")
         secrets = integration_secrets(merchant=merchant, provider=source)
         if not secrets:
@@ -92,7 +109,7 @@ def provider_view(source: str):
 
 def process_delivery(delivery: WebhookDelivery):
     """Apply a stored provider delivery (runs inside the merchant's scope and a transaction)."""
-    module = providers.discover()[delivery.source]
+    module = discover()[delivery.source]
     update = module.parse(delivery.body.encode("utf-8"), delivery.headers, default_tz=delivery.merchant.tzinfo)
     if not update.processed:
         return Status.IGNORED
@@ -111,5 +128,5 @@ def process_delivery(delivery: WebhookDelivery):
 
 
 def register_processing() -> None:
-    for source in providers.discover():
+    for source in discover():
         register_source(source, process_delivery)

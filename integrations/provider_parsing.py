@@ -1,28 +1,25 @@
-"""Tracking-provider webhooks: one module per provider, side by side.
+"""What tracking-provider parsers share: the Update they return, and helpers for their fields.
 
-A provider module defines:
+A provider's parser module (integrations/<provider>/parser.py) defines:
 
 - SOURCE: its name, used in the URL (/webhooks/<SOURCE>/<merchant_slug>/), in
   WebhookDelivery.source and in IntegrationSecret.provider;
 - signature_valid(*, body, headers, secrets) -> bool: verification exactly as the provider documents;
 - parse(body, headers) -> Update: the payload in our vocabulary, raising PayloadError when malformed.
 
-Adding a provider is adding its module here: URLs and processing find it by discovery.
+Adding a provider is adding its folder and naming its parser in integrations/providers.py.
 """
 
-import importlib
-import pkgutil
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from types import ModuleType
 
 import pycountry
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
-from orders.webhooks import PayloadError
+from tracking.services import ProviderEvent
 
-from ..services import ProviderEvent
+from .inbound import PayloadError
 
 
 @dataclass
@@ -34,15 +31,6 @@ class Update:
     carrier: str = ""
     events: list[ProviderEvent] = field(default_factory=list)
     estimated_delivery: date | None = None
-
-
-def discover() -> dict[str, ModuleType]:
-    found = {}
-    for info in pkgutil.iter_modules(__path__):
-        module = importlib.import_module(f"{__name__}.{info.name}")
-        if hasattr(module, "SOURCE") and hasattr(module, "parse") and hasattr(module, "signature_valid"):
-            found[module.SOURCE] = module
-    return found
 
 
 # --- Helpers the provider modules share ----------------------------------------------------------

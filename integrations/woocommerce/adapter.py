@@ -12,10 +12,11 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from core.money import minor_unit
+from integrations.inbound import PayloadError, json_object_parse, register_source
+from integrations.shopify.adapter import items, obj, text
 from merchants.models import Merchant
-
-from .models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
-from .services import (
+from orders.models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
+from orders.services import (
     AddressInput,
     CustomerInput,
     LineItemInput,
@@ -25,8 +26,6 @@ from .services import (
     order_upsert,
     refund_record,
 )
-from .shopify import items, obj, text
-from .webhooks import PayloadError, json_object_parse, register_source
 
 SOURCE = "woocommerce"
 Status = WebhookDelivery.Status

@@ -1,0 +1,27 @@
+from django.apps import AppConfig
+
+
+class IntegrationsConfig(AppConfig):
+    """Inbound integrations: each source (Shopify, WooCommerce, AfterShip, EasyPost, the ESP) in its
+    folder with its door and parser, over one store-first machinery (inbound.py) and its drains."""
+
+    name = "integrations"
+
+    def ready(self):
+        from anymail.signals import tracking
+        from django.core import checks
+
+        from orders.privacy import register_eraser
+
+        from . import providers
+        from .esp import handlers as esp_handlers
+        from .esp import urls as esp_urls
+        from .privacy import erase_webhook_deliveries
+        from .shopify import adapter as _shopify  # noqa: F401 - the shop adapters register their sources on import
+        from .woocommerce import adapter as _woocommerce  # noqa: F401
+
+        providers.register_processing()
+        register_eraser("integrations.webhook_deliveries", erase_webhook_deliveries)
+        tracking.connect(esp_handlers.on_anymail_tracking, dispatch_uid="integrations.anymail_tracking")
+        checks.register(esp_urls.check_esp_webhooks, checks.Tags.security)
+        esp_urls.log_esp_webhook_problems()
