@@ -41,7 +41,7 @@ from standardwebhooks.webhooks import Webhook
 from core.event_kinds import event_kind, event_kinds
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Membership, Merchant, Role, User
-from orders.events import publish_memo
+from orders.events import batch_memo
 from orders.models import OrderEvent
 from orders.payloads import iso
 
@@ -324,12 +324,18 @@ def event_fan_out(event: OrderEvent) -> list[OutboundMessage]:
     """Subscriber of every order event (runs in the event's merchant scope). Idempotent.
 
     Returns the messages created now; a second publication of the same event creates none.
+
+    The endpoints are read once per batch, in the batch's transaction, after its events were claimed
+    (never from a pass-long memo): an endpoint registered, subscribed or enabled before an event was
+    committed is committed before that event's claim, so this read sees it. Every event published
+    after the change's answer therefore reaches the endpoint.
     """
     if event.kind not in subscribable_event_types():
         return []
-    active = publish_memo(
+    active = batch_memo(
         ("webhook-endpoints", event.merchant_id),
-        lambda: list(WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)),
+        lambda _events: list(WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)),
+        event,
     )
     endpoints = [endpoint for endpoint in active if subscription_matches(endpoint.event_types, event.kind)]
     if not endpoints:
