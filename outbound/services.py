@@ -4,8 +4,8 @@ How it flows (docs/webhooks.md is the receiver's view):
 1. `event_fan_out` subscribes to every order event. For each active endpoint subscribed to
    the event's type it creates one OutboundMessage, unique per (endpoint, event), holding
    the exact JSON body, and queues its first attempt once the transaction commits.
-2. `message_deliver` signs the body per Standard Webhooks and POSTs it (short timeout, no
-   redirects, SSRF-vetted target), records an OutboundAttempt, then schedules the next try
+2. `message_deliver` signs the body per Standard Webhooks and POSTs it (short timeouts and an
+   overall deadline, no redirects, SSRF-vetted target), records an OutboundAttempt, then schedules the next try
    as data (`next_attempt_at`) with exponential backoff for about a day.
 3. `messages_claim_due`, run every minute by beat, claims due messages with
    `SELECT ... FOR UPDATE SKIP LOCKED` and queues them. A claim is a token plus a lease:
@@ -46,7 +46,15 @@ from orders.models import OrderEvent
 from orders.payloads import iso
 
 from .models import OutboundAttempt, OutboundMessage, WebhookEndpoint
-from .ssrf import TargetError, UnresolvableHostError, check_url_syntax, safe_post, vet_url
+from .ssrf import (
+    DEFAULT_DEADLINE_SECONDS,
+    DeadlineExceeded,
+    TargetError,
+    UnresolvableHostError,
+    check_url_syntax,
+    safe_post,
+    vet_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -513,6 +521,7 @@ def _connection_error_text(exc: requests.ConnectionError) -> str:
 def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> SendResult:
     """One signed POST of the message's body. Never raises for network or receiver trouble."""
     timeout = float(_setting("WEBHOOKS_TIMEOUT_SECONDS", 5))
+    deadline = float(_setting("WEBHOOKS_ATTEMPT_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -526,12 +535,15 @@ def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> Send
             body=message.body.encode("utf-8"),
             headers=headers,
             timeout=timeout,
+            deadline=deadline,
             excerpt_bytes=EXCERPT_BYTES,
         )
     except UnresolvableHostError as exc:
         error = str(exc)
     except TargetError as exc:
         error, retryable = f"Refused target: {exc}", False
+    except DeadlineExceeded as exc:
+        error = str(exc)
     except requests.Timeout:
         error = f"No answer within {timeout:g} s."
     except requests.ConnectionError as exc:
