@@ -518,6 +518,11 @@ def _connection_error_text(exc: requests.ConnectionError) -> str:
     return text.split("): ", 1)[1] if "): " in text else text
 
 
+def _storable(text: str) -> str:
+    """The receiver's text without NUL characters, which PostgreSQL text columns refuse."""
+    return text.replace("\x00", "\ufffd")
+
+
 def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> SendResult:
     """One signed POST of the message's body. Never raises for network or receiver trouble."""
     timeout = float(_setting("WEBHOOKS_TIMEOUT_SECONDS", 5))
@@ -560,8 +565,8 @@ def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> Send
     return SendResult(
         status_code=status_code,
         duration_ms=int((time.monotonic() - started) * 1000),
-        excerpt=excerpt,
-        error=error[:500],
+        excerpt=_storable(excerpt),
+        error=_storable(error)[:500],
         succeeded=succeeded,
         retryable=retryable and not succeeded,
     )

@@ -201,3 +201,14 @@ def test_slow_redirecting_and_failing_receivers_lose_nothing_and_follow_nothing(
     with merchant_scope(merchant):
         longest = max(OutboundAttempt.objects.values_list("duration_ms", flat=True))
     assert longest <= DEADLINE * 1000 + SLACK_MS
+
+
+def test_an_answer_holding_nul_bytes_is_logged_and_counted(merchant, receiver, send):
+    """PostgreSQL text refuses NUL: stored as is, the attempt was never recorded and the message resent forever."""
+    endpoint = endpoint_for(merchant, receiver.url()).endpoint
+    receiver.reply(Reply(status=500, body=b"bad\x00answer"))
+    send()
+    [attempt] = attempts_of(merchant, endpoint)
+    assert (attempt.status_code, attempt.response_excerpt) == (500, "bad\ufffdanswer")
+    [message] = messages_of(merchant, endpoint)
+    assert (message.status, message.attempt_count) == (OutboundMessage.Status.PENDING, 1)
