@@ -304,6 +304,8 @@ IDEMPOTENCY_KEY_RETENTION_HOURS = env.int("IDEMPOTENCY_KEY_RETENTION_HOURS", def
 # Loopback and private addresses are refused as webhook targets unless allowed (tests, demos).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env.bool("WEBHOOKS_ALLOW_PRIVATE_TARGETS", default=False)
 WEBHOOKS_TIMEOUT_SECONDS = env.float("WEBHOOKS_TIMEOUT_SECONDS", default=5.0)  # connect, and each read
+# One attempt as a whole (connect, send, read the answer) is cut off after this long, then retried.
+WEBHOOKS_ATTEMPT_DEADLINE_SECONDS = env.float("WEBHOOKS_ATTEMPT_DEADLINE_SECONDS", default=15.0)
 # An endpoint with no successful delivery for this many days is disabled and its owners emailed.
 WEBHOOKS_DISABLE_AFTER_DAYS = env.int("WEBHOOKS_DISABLE_AFTER_DAYS", default=3)
 WEBHOOKS_RETENTION_DAYS = env.int("WEBHOOKS_RETENTION_DAYS", default=30)  # delivery log kept this long

@@ -88,9 +88,10 @@ def events_publish_pending(**kwargs) -> int:
         _pass_memo.reset(memo)
 
 
-# What subscribers read per merchant (its flows, webhook endpoints, settings) is read once per drain
-# pass rather than once per event. A pass lasts at most drains.BUDGET_SECONDS, so an edit made
-# during one reaches the events published after it within seconds.
+# What subscribers read per merchant (its flows, settings) is read once per drain pass rather than
+# once per event. A pass lasts at most drains.BUDGET_SECONDS, so an edit made during one reaches the
+# events published after it within seconds. What must reach every event committed after it (webhook
+# endpoints) is read per batch instead, with batch_memo.
 _pass_memo: ContextVar[dict | None] = ContextVar("publish_pass_memo", default=None)
 
 

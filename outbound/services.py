@@ -4,8 +4,8 @@ How it flows (docs/webhooks.md is the receiver's view):
 1. `event_fan_out` subscribes to every order event. For each active endpoint subscribed to
    the event's type it creates one OutboundMessage, unique per (endpoint, event), holding
    the exact JSON body, and queues its first attempt once the transaction commits.
-2. `message_deliver` signs the body per Standard Webhooks and POSTs it (short timeout, no
-   redirects, SSRF-vetted target), records an OutboundAttempt, then schedules the next try
+2. `message_deliver` signs the body per Standard Webhooks and POSTs it (short timeouts and an
+   overall deadline, no redirects, SSRF-vetted target), records an OutboundAttempt, then schedules the next try
    as data (`next_attempt_at`) with exponential backoff for about a day.
 3. `messages_claim_due`, run every minute by beat, claims due messages with
    `SELECT ... FOR UPDATE SKIP LOCKED` and queues them. A claim is a token plus a lease:
@@ -41,12 +41,20 @@ from standardwebhooks.webhooks import Webhook
 from core.event_kinds import event_kind, event_kinds
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Membership, Merchant, Role, User
-from orders.events import publish_memo
+from orders.events import batch_memo
 from orders.models import OrderEvent
 from orders.payloads import iso
 
 from .models import OutboundAttempt, OutboundMessage, WebhookEndpoint
-from .ssrf import TargetError, UnresolvableHostError, check_url_syntax, safe_post, vet_url
+from .ssrf import (
+    DEFAULT_DEADLINE_SECONDS,
+    DeadlineExceeded,
+    TargetError,
+    UnresolvableHostError,
+    check_url_syntax,
+    safe_post,
+    vet_url,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -324,12 +332,18 @@ def event_fan_out(event: OrderEvent) -> list[OutboundMessage]:
     """Subscriber of every order event (runs in the event's merchant scope). Idempotent.
 
     Returns the messages created now; a second publication of the same event creates none.
+
+    The endpoints are read once per batch, in the batch's transaction, after its events were claimed
+    (never from a pass-long memo): an endpoint registered, subscribed or enabled before an event was
+    committed is committed before that event's claim, so this read sees it. Every event published
+    after the change's answer therefore reaches the endpoint.
     """
     if event.kind not in subscribable_event_types():
         return []
-    active = publish_memo(
+    active = batch_memo(
         ("webhook-endpoints", event.merchant_id),
-        lambda: list(WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)),
+        lambda _events: list(WebhookEndpoint.objects.filter(merchant=event.merchant_id, is_active=True)),
+        event,
     )
     endpoints = [endpoint for endpoint in active if subscription_matches(endpoint.event_types, event.kind)]
     if not endpoints:
@@ -504,9 +518,15 @@ def _connection_error_text(exc: requests.ConnectionError) -> str:
     return text.split("): ", 1)[1] if "): " in text else text
 
 
+def _storable(text: str) -> str:
+    """The receiver's text without NUL characters, which PostgreSQL text columns refuse."""
+    return text.replace("\x00", "\ufffd")
+
+
 def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> SendResult:
     """One signed POST of the message's body. Never raises for network or receiver trouble."""
     timeout = float(_setting("WEBHOOKS_TIMEOUT_SECONDS", 5))
+    deadline = float(_setting("WEBHOOKS_ATTEMPT_DEADLINE_SECONDS", DEFAULT_DEADLINE_SECONDS))
     headers = {
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
@@ -520,12 +540,15 @@ def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> Send
             body=message.body.encode("utf-8"),
             headers=headers,
             timeout=timeout,
+            deadline=deadline,
             excerpt_bytes=EXCERPT_BYTES,
         )
     except UnresolvableHostError as exc:
         error = str(exc)
     except TargetError as exc:
         error, retryable = f"Refused target: {exc}", False
+    except DeadlineExceeded as exc:
+        error = str(exc)
     except requests.Timeout:
         error = f"No answer within {timeout:g} s."
     except requests.ConnectionError as exc:
@@ -542,8 +565,8 @@ def message_send(*, endpoint: WebhookEndpoint, message: OutboundMessage) -> Send
     return SendResult(
         status_code=status_code,
         duration_ms=int((time.monotonic() - started) * 1000),
-        excerpt=excerpt,
-        error=error[:500],
+        excerpt=_storable(excerpt),
+        error=_storable(error)[:500],
         succeeded=succeeded,
         retryable=retryable and not succeeded,
     )

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -25,6 +26,9 @@ class Reply:
     body: bytes = b"ok"
     headers: dict = field(default_factory=dict)
     delay: float = 0.0
+    trickle: float = 0.0  # seconds between the bytes of the answer, from its status line on
+    trickle_body_only: bool = False  # status line and headers at once, then the body trickled
+    endless: bool = False  # the body (repeated) never ends: only the client can stop it
 
 
 @dataclass
@@ -39,18 +43,25 @@ class Receiver:
 
     def __init__(self, tls_context=None):
         self.received: list[Received] = []
+        self.streamed: list[int] = []  # bytes written by each trickled or endless answer, once it ended
         self.replies: deque[Reply] = deque()
         self.default = Reply()
+        self.answer: Callable[[Received], Reply] | None = None  # when set, the reply to each request
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's naming
                 length = int(self.headers.get("Content-Length", 0))
                 body = self.rfile.read(length)
-                receiver.received.append(Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body))
-                reply = receiver.replies.popleft() if receiver.replies else receiver.default
+                request = Received(self.path, {k.lower(): v for k, v in self.headers.items()}, body)
+                receiver.received.append(request)
+                reply = receiver.reply_to(request)
                 if reply.delay:
                     time.sleep(reply.delay)
+                if reply.trickle or reply.endless:
+                    receiver.streamed.append(_stream(self.wfile, reply))
+                    self.close_connection = True
+                    return
                 try:
                     self.send_response(reply.status)
                     for name, value in reply.headers.items():
@@ -72,6 +83,11 @@ class Receiver:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
+    def reply_to(self, request: Received) -> Reply:
+        if self.answer is not None:
+            return self.answer(request)
+        return self.replies.popleft() if self.replies else self.default
+
     def url(self, path="/hook"):
         return f"http://127.0.0.1:{self.port}{path}"
 
@@ -81,6 +97,30 @@ class Receiver:
     def close(self):
         self.server.shutdown()
         self.server.server_close()
+
+
+def _stream(wfile, reply: Reply) -> int:
+    """Write a trickled or endless answer until it is done or the client went away; returns bytes written."""
+    head = f"HTTP/1.1 {reply.status} Whatever\r\n"
+    for name, value in reply.headers.items():
+        head += f"{name}: {value}\r\n"
+    head += "Connection: close\r\n" if reply.endless else f"Content-Length: {len(reply.body)}\r\n"
+    head = head.encode() + b"\r\n"
+    answer = head + reply.body
+    at_once = len(head) if reply.trickle_body_only else 0
+    written = 0
+    try:
+        if reply.endless:
+            written += wfile.write(answer)
+            while True:
+                written += wfile.write(reply.body * 64)
+        written += wfile.write(answer[:at_once])
+        for index in range(at_once, len(answer)):
+            time.sleep(reply.trickle)
+            written += wfile.write(answer[index : index + 1])
+    except OSError:  # the client hung up
+        pass
+    return written
 
 
 @pytest.fixture

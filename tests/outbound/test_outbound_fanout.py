@@ -205,3 +205,25 @@ def test_end_to_end_from_a_service_transaction(merchant, order, receiver, django
 )
 def test_subscription_matching(patterns, event_type, matches):
     assert webhooks.subscription_matches(patterns, event_type) is matches
+
+
+def test_a_pass_reads_the_endpoints_once_per_batch(merchant, monkeypatch):
+    """Fresh for each batch (its events were committed before it was claimed), never for each event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from orders import events
+
+    endpoint_for(merchant, URL, ["*"])
+    monkeypatch.setattr(events, "BATCH_SIZE", 3)
+    with merchant_scope(merchant):
+        for _ in range(6):
+            order = OrderFactory(merchant=merchant)
+            event_record(merchant=merchant, kind="order.created", order=order, payload={"order_id": order.pk})
+
+    with CaptureQueriesContext(connection) as queries:
+        assert events.events_publish_pending() == 6
+    table = WebhookEndpoint._meta.db_table
+    reads = [q for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}"')]
+    assert len(reads) == 2
+    assert len(messages_of(merchant)) == 6
