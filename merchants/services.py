@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.scoping import merchant_scope, unscoped
 
+from .branding import brand_palette
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role, User
 
 
@@ -189,6 +190,7 @@ def invitation_email_send(*, invitation: Invitation, token: str) -> None:
         context = {
             "merchant": merchant,
             "brand_color": merchant.primary_color,
+            "palette": brand_palette(merchant.primary_color),
             "invitation": invitation,
             "role_label": Role(invitation.role).label,
             "inviter": invitation.invited_by,
