@@ -15,7 +15,7 @@ A date outside the current year carries its year ("mar. 3 déc. 2024").
 import functools
 import re
 from copy import copy
-from datetime import date, datetime, tzinfo
+from datetime import date, datetime, time, tzinfo
 from decimal import Decimal
 
 from babel import Locale
@@ -87,8 +87,15 @@ def format_datetime(value: datetime | None, language: str | None = None, tz: tzi
     moment = _local(value, tz)
     locale = _locale(_language(language))
     day = format_skeleton(_skeleton(moment.date(), tz), moment, locale=locale)
-    time = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
-    return locale.datetime_formats["short"].format(time, day)
+    clock = format_time(moment, "short", tzinfo=moment.tzinfo, locale=locale)
+    return locale.datetime_formats["short"].format(clock, day)
+
+
+def format_time_of_day(value: time | None, language: str | None = None) -> str:
+    """ "6:00 PM" / "18:00": a wall-clock time, such as the hours of a send window."""
+    if value is None:
+        return ""
+    return format_time(value, "short", locale=_locale(_language(language)))
 
 
 def format_day_range(

@@ -186,7 +186,7 @@ def invitation_create(*, merchant: Merchant, email: str, role: str, invited_by: 
 def invitation_email_send(*, invitation: Invitation, token: str) -> None:
     """Send the invitation in the merchant's default language, linking to the accept page."""
     merchant = invitation.merchant
-    with translation.override(merchant.default_language):
+    with translation.override(merchant.default_language), timezone.override(merchant.tzinfo):
         context = {
             "merchant": merchant,
             "brand_color": merchant.primary_color,
