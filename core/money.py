@@ -60,6 +60,20 @@ def amount_places(amount: Decimal, currency: str) -> int:
     return max(minor_units(currency), -exponent if isinstance(exponent, int) and exponent < 0 else 0)
 
 
+def exact_amount(value, currency: str | None = None) -> Decimal:
+    """An amount, or a sum of amounts, as an exact Decimal: with `currency`, written with its decimals.
+
+    SQLite adds decimal columns as floats: a month of orders sums to 32145.0000000001 (a float,
+    where PostgreSQL gives a Decimal). Amounts hold at most MAX_MINOR_UNITS decimals and so does
+    any sum of them, so rounding there only removes the float's noise; then the currency's own
+    decimals (more only if a stored amount has more, see amount_places).
+    """
+    amount = Decimal(str(value) if isinstance(value, float) else value).quantize(Decimal(1).scaleb(-MAX_MINOR_UNITS))
+    if currency is None:
+        return amount
+    return amount.quantize(Decimal(1).scaleb(-amount_places(amount, currency)))
+
+
 def amount_str(amount: Decimal, currency: str) -> str:
     """The amount as the API and outbound webhooks send it: "12.50" EUR, "12.345" KWD, "1000" JPY."""
     amount = Decimal(amount)

@@ -13,16 +13,16 @@ from types import MappingProxyType
 from django.core.signals import setting_changed
 from django.db.models import Count, Max
 from django.dispatch import receiver
-from django.utils import formats, translation
+from django.utils import timezone, translation
 
-from core.money import amount_places
+from core.l10n import format_day, format_money
+from core.money import exact_amount
 from merchants.models import Merchant
 from orders.models import LineItem, Order
 
 from .context_providers import provided_samples, provided_values
 
 SUPPORTED_LANGUAGES = ("en", "fr")
-CURRENCY_SYMBOLS = {"EUR": "€", "USD": "$", "GBP": "£", "CHF": "CHF", "CAD": "$"}
 MAX_RECOMMENDATIONS = 3
 
 
@@ -45,7 +45,7 @@ def language_for(order: Order, merchant: Merchant) -> str:
 
 
 def money(amount: Decimal, currency: str, language: str) -> str:
-    return _money(amount, currency, language)
+    return format_money(amount, currency, language)
 
 
 def local_date(moment, tz, language: str) -> str:
@@ -53,30 +53,18 @@ def local_date(moment, tz, language: str) -> str:
         return ""
     if isinstance(moment, datetime):
         moment = moment.astimezone(tz).date()
-    return _date(moment, language)
+    return _date(moment, language, timezone.now().year)
 
 
-# Formatting under translation.override costs more than the rest of the context together, and a
-# batch repeats the same few prices and dates: each (value, language) is formatted once.
+# A batch repeats the same few dates: each (day, language) is formatted once. The current year is part
+# of the key since a day of another year is written with its year.
 @functools.lru_cache(maxsize=4096)
-def _money(amount: Decimal, currency: str, language: str) -> str:
-    with translation.override(language):
-        number = formats.number_format(amount, amount_places(amount, currency), use_l10n=True, force_grouping=True)
-    symbol = CURRENCY_SYMBOLS.get(currency, currency)
-    if language == "fr":
-        return f"{number}\u00a0{symbol}"
-    return f"{symbol}{number}" if len(symbol) == 1 else f"{number} {symbol}"
-
-
-@functools.lru_cache(maxsize=4096)
-def _date(day: date, language: str) -> str:
-    with translation.override(language):
-        return formats.date_format(day, "DATE_FORMAT")
+def _date(day: date, language: str, this_year: int) -> str:
+    return format_day(day, language)
 
 
 @receiver(setting_changed)
 def _forget_formats(**kwargs):
-    _money.cache_clear()
     _date.cache_clear()
 
 
@@ -220,7 +208,7 @@ def order_context(
             {
                 "title": r["title"],
                 "image_url": r["image_url"],
-                "price": money(r["price"], order.currency, language),
+                "price": money(exact_amount(r["price"]), order.currency, language),
                 "url": merchant.website_url,
             }
             for r in cache["recommendations"]

@@ -27,6 +27,8 @@ from django.utils.html import escape, strip_tags
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from merchants.branding import brand_palette
+
 from .content import freeze
 from .template_limits import SandboxTemplate, TemplateLimitError, render_within_limits
 
@@ -367,9 +369,11 @@ def _shop_key(shop: Mapping) -> tuple:
 def _skeleton(name: str, shop_key: tuple, marketing: bool, language: str) -> _Skeleton:
     slot = {key: mark_safe(f"{_SLOT}_{key}_") for key in ("body", "preheader", "subject")}  # noqa: S308 - markers
     links = {key: mark_safe(f"{_SLOT}_{key}_") for key in ("preferences", "unsubscribe")}  # noqa: S308
+    shop = dict(shop_key)
+    palette = brand_palette(shop.get("primary_color", ""))
     with translation.override(language):
         rendered = _layout(name).render(
-            {**slot, "shop": dict(shop_key), "links": links, "marketing": marketing, "language": language}
+            {**slot, "shop": shop, "palette": palette, "links": links, "marketing": marketing, "language": language}
         )
     return _Skeleton(rendered, html=name.endswith(".html"))
 

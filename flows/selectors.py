@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext_lazy as _
 
+from core.money import exact_amount
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import LineItem, Order
@@ -138,6 +139,8 @@ def step_stats(*, step: FlowStep) -> dict:
             .annotate(total=Sum("total"))
             .order_by("currency")
         )
+        for row in revenue:
+            row["total"] = exact_amount(row["total"], row["currency"])
     return {
         "scheduled": by_status.get(MessageStatus.SCHEDULED, 0),
         "sent": counts["sent"],

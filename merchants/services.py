@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.scoping import merchant_scope, unscoped
 
+from .branding import brand_palette
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role, User
 
 
@@ -185,10 +186,11 @@ def invitation_create(*, merchant: Merchant, email: str, role: str, invited_by: 
 def invitation_email_send(*, invitation: Invitation, token: str) -> None:
     """Send the invitation in the merchant's default language, linking to the accept page."""
     merchant = invitation.merchant
-    with translation.override(merchant.default_language):
+    with translation.override(merchant.default_language), timezone.override(merchant.tzinfo):
         context = {
             "merchant": merchant,
             "brand_color": merchant.primary_color,
+            "palette": brand_palette(merchant.primary_color),
             "invitation": invitation,
             "role_label": Role(invitation.role).label,
             "inviter": invitation.invited_by,

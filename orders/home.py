@@ -2,12 +2,16 @@
 
 from django.db.models import Count, Sum
 
+from core.money import exact_amount
+
 from .models import Customer, Order
 
 
 def orders_home_figures(*, merchant, since) -> dict:
     recent = Order.objects.filter(merchant=merchant, placed_at__gte=since)
     revenue = list(recent.values("currency").annotate(total=Sum("total"), count=Count("id")).order_by("-count"))
+    for row in revenue:
+        row["total"] = exact_amount(row["total"], row["currency"])
     return {
         "orders_recent": sum(row["count"] for row in revenue),
         "revenue_by_currency": revenue,

@@ -11,8 +11,8 @@ from collections.abc import Sequence
 from datetime import date, timedelta
 
 import holidays
-from django.utils import formats, translation
-from django.utils.translation import gettext as _
+
+from core.l10n import format_day_range
 
 MIN_HISTORY = 20  # deliveries needed before this merchant's own figures replace the carrier default
 LOW_PERCENTILE = 20
@@ -67,12 +67,5 @@ def window_for(shipped_on: date, days: tuple[int, int], country: str = "") -> tu
 
 
 def format_window(start: date | None, end: date | None, *, language: str | None = None) -> str:
-    """ "between Tue 24 and Thu 26" / "entre mar. 24 et jeu. 26", in the active or given language."""
-    if start is None or end is None:
-        return ""
-    with translation.override(language or translation.get_language()):
-        first = formats.date_format(start, "D j")
-        last = formats.date_format(end, "D j")
-        if start == end:
-            return _("on %(day)s") % {"day": first}
-        return _("between %(start)s and %(end)s") % {"start": first, "end": last}
+    """ "Tue, Jun 24 – Thu, Jun 26" / "mar. 24 – jeu. 26 juin", in the active or given language."""
+    return format_day_range(start, end, language)

@@ -1,7 +1,5 @@
 """A staff member logs in, switches merchant, sees the dashboard and logs out, in a real browser."""
 
-import os
-
 import pytest
 from django.core.cache import caches
 
@@ -9,31 +7,19 @@ from core.scoping import merchant_scope
 from merchants.models import Role
 from tests.factories import MembershipFactory, MerchantFactory, OrderFactory, UserFactory
 
-# Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
-os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+from .support import chromium
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 @pytest.fixture
 def page():
-    with playwright_sync.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+    with chromium() as browser:
         context = browser.new_context(locale="en-GB")
         page = context.new_page()
         page.set_default_timeout(10_000)
         yield page
         context.close()
-        browser.close()
 
 
 @pytest.fixture

@@ -203,4 +203,4 @@ def test_dashboard_shows_times_in_the_shops_time_zone(client, merchant, owner):
     with merchant_scope(merchant):
         order = OrderFactory(merchant=merchant, placed_at=datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     page = login_as(client, owner, merchant).get(f"/app/orders/{order.pk}/").content.decode()
-    assert "March 3, 2026" in page or "Mar. 3, 2026" in page  # 15:00 UTC is past midnight in Tokyo
+    assert "Tue, Mar 3" in page  # 15:00 UTC is past midnight in Tokyo

@@ -100,7 +100,7 @@ def test_order_page_shows_items_timeline_and_refunds(staff_client, merchant, ali
     assert "Linen shirt" in text
     assert "Order placed" in text
     assert "Refund recorded" in text
-    assert "10.00 EUR" in text
+    assert "€10.00" in text
     assert "Damaged" in text
     assert "No shipment yet." in text
     assert reverse("orders:cancel", kwargs={"pk": alice_order.pk}) in text

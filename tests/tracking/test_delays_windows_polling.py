@@ -3,6 +3,7 @@
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -174,9 +175,19 @@ def test_percentiles_and_default():
 
 
 def test_format_window_in_both_languages():
-    assert format_window(date(2025, 6, 24), date(2025, 6, 26), language="en") == "between Tue 24 and Thu 26"
-    assert format_window(date(2025, 6, 24), date(2025, 6, 26), language="fr") == "entre le mar 24 et le jeu 26"
-    assert format_window(date(2025, 6, 24), date(2025, 6, 24), language="en") == "on Tue 24"
+    with time_machine.travel(datetime(2025, 6, 1, tzinfo=UTC)):
+        assert (
+            format_window(date(2025, 6, 24), date(2025, 6, 26), language="en")
+            == "Tue, Jun 24\u2009\u2013\u2009Thu, Jun 26"
+        )
+        assert (
+            format_window(date(2025, 6, 24), date(2025, 6, 26), language="fr")
+            == "mar. 24\u2009\u2013\u2009jeu. 26 juin"
+        )
+        assert format_window(date(2025, 6, 30), date(2025, 7, 2), language="fr") == (
+            "lun. 30 juin\u2009\u2013\u2009mer. 2 juil."
+        )
+        assert format_window(date(2025, 6, 24), date(2025, 6, 24), language="en") == "Tue, Jun 24"
 
 
 def test_estimate_from_the_merchants_own_history(merchant, _clock):
