@@ -47,7 +47,7 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    "merchants.admin_site.OperatorAdminConfig",  # django.contrib.admin with the login throttle
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -145,10 +145,13 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Failed logins allowed per email and per client address in LOGIN_LOCKOUT_SECONDS.
+# Failed logins allowed per email, and per client address whatever the email, in LOGIN_LOCKOUT_SECONDS.
+# A client's allowance is larger: several people may share an address (an office, a mobile carrier).
 LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
+LOGIN_MAX_FAILURES_PER_CLIENT = env.int("LOGIN_MAX_FAILURES_PER_CLIENT", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
+# Every rate limit counts clients by the address this gives (merchants/client_address.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Languages and time -------------------------------------------------------

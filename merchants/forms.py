@@ -2,16 +2,16 @@
 
 from django import forms
 from django.conf import settings
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from core.money import CURRENCY_CODES
 
-from . import login_throttle
+from . import login_throttle, rate_limits
 from .models import LANGUAGE_CHOICES, ApiKey, IntegrationSecret, Merchant, Role, User
 
 LOGO_MAX_BYTES = 1024 * 1024
@@ -19,7 +19,42 @@ LOGO_FORMATS = {"PNG", "JPEG", "GIF", "WEBP"}
 SECRET_MIN_LENGTH = 8
 
 
-class EmailAuthenticationForm(AuthenticationForm):
+class ThrottledPasswordCheck:
+    """For forms that check a password: refused while the account or the client is locked, and every
+    wrong password counts against both (login_throttle). `locked_seconds` tells the view to answer 429."""
+
+    locked_seconds = 0
+
+    def _checked(self, attempt: login_throttle.LoginAttempt, check):
+        """`check()`'s result, unless locked; a ValidationError from it counts as a failure."""
+        self.locked_seconds = attempt.seconds_locked()
+        if self.locked_seconds:
+            raise self._locked_error()
+        try:
+            result = check()
+        except ValidationError:
+            attempt.failed()
+            self.locked_seconds = attempt.seconds_locked()
+            if self.locked_seconds:
+                raise self._locked_error() from None
+            raise
+        attempt.succeeded()
+        return result
+
+    def _locked_error(self):
+        return ValidationError(rate_limits.too_many_attempts_message(self.locked_seconds), code="locked")
+
+
+class ThrottledLogin(ThrottledPasswordCheck):
+    """For AuthenticationForm subclasses. Any refusal counts, a right password for an account this door
+    does not admit included: were it not counted, the lock would tell which password was right."""
+
+    def clean(self):
+        attempt = login_throttle.LoginAttempt.of(self.request, self.data.get("username", ""))
+        return self._checked(attempt, super().clean)
+
+
+class EmailAuthenticationForm(ThrottledLogin, AuthenticationForm):
     """Email and password, with failed attempts limited per email and per client address."""
 
     username = forms.EmailField(
@@ -30,42 +65,25 @@ class EmailAuthenticationForm(AuthenticationForm):
         "invalid_login": _("This email and password do not match an account. Check both and try again."),
     }
 
-    def __init__(self, request=None, *args, **kwargs):
-        super().__init__(request, *args, **kwargs)
-        self.locked_seconds = 0
-
     def clean_username(self):
         # Addresses are stored in lower case; people type them any way.
         return self.cleaned_data["username"].strip().lower()
 
-    def _subjects(self):
-        email = self.data.get("username", "") or ""
-        return login_throttle.subjects_for(email=email, ip=login_throttle.client_ip(self.request))
 
-    def clean(self):
-        subjects = self._subjects()
-        self.locked_seconds = login_throttle.seconds_locked(subjects)
-        if self.locked_seconds:
-            raise self._locked_error()
-        try:
-            cleaned = super().clean()
-        except ValidationError:
-            login_throttle.record_failure(subjects)
-            self.locked_seconds = login_throttle.seconds_locked(subjects)
-            if self.locked_seconds:
-                raise self._locked_error() from None
-            raise
-        login_throttle.record_success(subjects)
-        return cleaned
+class AdminLoginForm(ThrottledLogin, AdminAuthenticationForm):
+    """The operator admin's login, under the same limits as the staff login."""
 
-    def _locked_error(self):
-        minutes = max(1, -(-self.locked_seconds // 60))
-        message = ngettext(
-            "Too many attempts, try again in %(minutes)s minute.",
-            "Too many attempts, try again in %(minutes)s minutes.",
-            minutes,
-        ) % {"minutes": minutes}
-        return ValidationError(message, code="locked")
+
+class ThrottledPasswordChangeForm(ThrottledPasswordCheck, PasswordChangeForm):
+    """The old password is a password guess like any other."""
+
+    def __init__(self, user, *args, request, **kwargs):
+        super().__init__(user, *args, **kwargs)
+        self.request = request
+
+    def clean_old_password(self):
+        attempt = login_throttle.LoginAttempt.of(self.request, self.user.email)
+        return self._checked(attempt, super().clean_old_password)
 
 
 def site_link_parts() -> dict:
@@ -83,7 +101,7 @@ class LocalizedPasswordResetForm(PasswordResetForm):
 
     def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
         user = context["user"]
-        if not login_throttle.allow_reset_email(email=user.email):
+        if not login_throttle.reset_email_allowed(email=user.email):
             return
         # Django builds the link from the request's Host header, which an attacker chooses:
         # a reset link must point at our own site whatever host the request named.

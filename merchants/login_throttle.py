@@ -1,99 +1,65 @@
-"""Failed-login limits, per email address and per client address, kept in the cache.
+"""Failed-login limits for every form that checks a password, counted per account and per client apart.
 
-After LOGIN_MAX_FAILURES failures within LOGIN_LOCKOUT_SECONDS, that email (or that
-client address) is locked for LOGIN_LOCKOUT_SECONDS: even the right password fails
-until the lock expires, so guessing gains nothing from a lucky hit.
+LOGIN_MAX_FAILURES failures for one email within LOGIN_LOCKOUT_SECONDS lock that account, from
+everywhere; LOGIN_MAX_FAILURES_PER_CLIENT failures from one client address, whatever the emails, lock
+that client. A lock lasts LOGIN_LOCKOUT_SECONDS and refuses even the right password, so guessing gains
+nothing from a lucky hit. An attacker hammering one account locks that account and their own address,
+never the other accounts; docs/operations.md says how NUM_PROXIES keeps the addresses apart.
 """
 
-import hashlib
-import logging
-import math
-import time
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.cache import cache
 
-security_log = logging.getLogger("security")
+from .client_address import client_rate_key
+from .rate_limits import RateLimit, seconds_blocked
+
+# Password-reset emails per account per LOGIN_LOCKOUT_SECONDS, so the form cannot flood an inbox,
+# and reset requests per client address, so one client cannot mail every account in turn.
+RESET_EMAILS_PER_ACCOUNT = 3
+RESET_REQUESTS_PER_CLIENT = 10
+
+
+def _account_failures() -> RateLimit:
+    return RateLimit("login:account", limit=settings.LOGIN_MAX_FAILURES, window=settings.LOGIN_LOCKOUT_SECONDS)
+
+
+def _client_failures() -> RateLimit:
+    return RateLimit(
+        "login:client", limit=settings.LOGIN_MAX_FAILURES_PER_CLIENT, window=settings.LOGIN_LOCKOUT_SECONDS
+    )
 
 
 @dataclass(frozen=True)
-class Subject:
-    kind: str  # "email" or "ip"
-    value: str
+class LoginAttempt:
+    email: str
+    client: str
 
-    @property
-    def _id(self) -> str:
-        # Hashed so cache keys never carry an address and stay within key-length limits.
-        return hashlib.sha256(f"{self.kind}:{self.value}".encode()).hexdigest()[:32]
+    @classmethod
+    def of(cls, request, email: str) -> "LoginAttempt":
+        return cls(email=(email or "").strip().lower(), client=client_rate_key(request))
 
-    @property
-    def failures_key(self) -> str:
-        return f"login:failures:{self._id}"
+    def seconds_locked(self) -> int:
+        """Seconds until both the account and the client may try again; 0 when neither is locked."""
+        return seconds_blocked([(_account_failures(), self.email), (_client_failures(), self.client)])
 
-    @property
-    def lock_key(self) -> str:
-        return f"login:locked-until:{self._id}"
+    def failed(self) -> None:
+        _account_failures().hit(self.email)
+        _client_failures().hit(self.client)
 
-
-def client_ip(request) -> str:
-    """The client's address. Behind NUM_PROXIES trusted proxies, read it from X-Forwarded-For."""
-    proxies = getattr(settings, "NUM_PROXIES", 0)
-    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
-    if proxies and forwarded:
-        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
-        if hops:
-            return hops[-min(proxies, len(hops))]
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+    def succeeded(self) -> None:
+        """The right password forgets the account's failures; the client's count stays."""
+        _account_failures().forget(self.email)
 
 
-def subjects_for(*, email: str, ip: str) -> list[Subject]:
-    return [Subject("email", email.strip().lower()), Subject("ip", ip)]
+def reset_email_allowed(*, email: str) -> bool:
+    emails = RateLimit("password-reset:account", limit=RESET_EMAILS_PER_ACCOUNT, window=settings.LOGIN_LOCKOUT_SECONDS)
+    return emails.take(email.strip().lower()) == 0
 
 
-def seconds_locked(subjects: list[Subject]) -> int:
-    """Seconds until every subject may try again; 0 when none is locked."""
-    now = time.time()
-    remaining = 0.0
-    for subject in subjects:
-        until = cache.get(subject.lock_key)
-        if until is not None:
-            remaining = max(remaining, until - now)
-    return math.ceil(remaining) if remaining > 0 else 0
-
-
-def record_failure(subjects: list[Subject]) -> None:
-    window = settings.LOGIN_LOCKOUT_SECONDS
-    for subject in subjects:
-        cache.add(subject.failures_key, 0, timeout=window)
-        try:
-            failures = cache.incr(subject.failures_key)
-        except ValueError:  # expired between add and incr
-            cache.set(subject.failures_key, 1, timeout=window)
-            failures = 1
-        if failures >= settings.LOGIN_MAX_FAILURES:
-            cache.set(subject.lock_key, time.time() + window, timeout=window)
-            cache.delete(subject.failures_key)
-            security_log.warning("Login locked for %s after %s failures", subject.kind, failures)
-
-
-def record_success(subjects: list[Subject]) -> None:
-    """A correct login forgets the email's failures; the address's count stays."""
-    for subject in subjects:
-        if subject.kind == "email":
-            cache.delete(subject.failures_key)
-
-
-# Password-reset emails per account per LOGIN_LOCKOUT_SECONDS, so the form cannot flood an inbox.
-RESET_EMAILS_PER_WINDOW = 3
-
-
-def allow_reset_email(*, email: str) -> bool:
-    key = f"login:reset-emails:{Subject('email', email.strip().lower())._id}"
-    cache.add(key, 0, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-    try:
-        sent = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=settings.LOGIN_LOCKOUT_SECONDS)
-        sent = 1
-    return sent <= RESET_EMAILS_PER_WINDOW
+def reset_request_wait(request) -> int:
+    """0 when this client may ask for another reset email (and counts it), else the seconds to wait."""
+    requests = RateLimit(
+        "password-reset:client", limit=RESET_REQUESTS_PER_CLIENT, window=settings.LOGIN_LOCKOUT_SECONDS
+    )
+    return requests.take(client_rate_key(request))

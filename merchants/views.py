@@ -18,11 +18,18 @@ from django.views.decorators.http import require_POST
 
 from core.dashboard import home_blocks
 
-from . import selectors, services
+from . import login_throttle, selectors, services
 from .access import staff_view
-from .forms import EmailAuthenticationForm, InvitationSignupForm, LocalizedPasswordResetForm, ProfileForm
+from .forms import (
+    EmailAuthenticationForm,
+    InvitationSignupForm,
+    LocalizedPasswordResetForm,
+    ProfileForm,
+    ThrottledPasswordChangeForm,
+)
 from .middleware import SESSION_KEY
 from .models import LANGUAGE_CHOICES
+from .rate_limits import too_many_attempts_message, too_many_requests
 
 # --- Error pages -----------------------------------------------------------------------
 
@@ -54,23 +61,43 @@ def server_error(request):
 # --- Sign in and account -------------------------------------------------------------
 
 
-class LoginView(auth_views.LoginView):
+class LockoutStatus:
+    """A form locked by too many attempts answers 429 with Retry-After, not a plain 200."""
+
+    def form_invalid(self, form):
+        return lockout_status(super().form_invalid(form), form)
+
+
+def lockout_status(response, form):
+    locked = getattr(form, "locked_seconds", 0)
+    return too_many_requests(response, locked) if locked else response
+
+
+class LoginView(LockoutStatus, auth_views.LoginView):
     form_class = EmailAuthenticationForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form):
-        response = super().form_invalid(form)
-        if form.locked_seconds:
-            response.status_code = 429
-            response["Retry-After"] = str(form.locked_seconds)
-        return response
+
+class PasswordChangeView(LockoutStatus, auth_views.PasswordChangeView):
+    form_class = ThrottledPasswordChangeForm
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "request": self.request}
 
 
-class PasswordResetView(auth_views.PasswordResetView):
+class PasswordResetView(LockoutStatus, auth_views.PasswordResetView):
     form_class = LocalizedPasswordResetForm
     email_template_name = "registration/password_reset_email.txt"
     html_email_template_name = "registration/password_reset_email.html"
     subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form):
+        # Counted whether or not an account uses the address: the answer must not tell.
+        form.locked_seconds = login_throttle.reset_request_wait(self.request)
+        if form.locked_seconds:
+            form.add_error(None, too_many_attempts_message(form.locked_seconds))
+            return self.form_invalid(form)
+        return super().form_valid(form)
 
 
 def no_merchant(request):

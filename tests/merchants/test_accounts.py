@@ -5,6 +5,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.cache import caches
+from django.test import Client
 from django.urls import reverse
 
 from core.scoping import merchant_scope
@@ -22,6 +23,7 @@ def private_cache(settings):
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "accounts"}}
     caches["default"].clear()  # locmem stores are per process: start each test empty
     settings.LOGIN_MAX_FAILURES = 3
+    settings.LOGIN_MAX_FAILURES_PER_CLIENT = 5
     settings.LOGIN_LOCKOUT_SECONDS = 600
 
 
@@ -71,7 +73,7 @@ def test_failed_logins_lock_the_email_even_for_the_right_password(client, owner)
 
 
 def test_failed_logins_lock_the_client_address_for_every_email(client, owner):
-    for number in range(3):
+    for number in range(5):
         log_in(client, f"guess{number}@example.com", "wrong password", REMOTE_ADDR="10.0.0.9")
     response = log_in(client, owner.email, PASSWORD, REMOTE_ADDR="10.0.0.9")
     assert response.status_code == 429
@@ -102,15 +104,121 @@ def test_successful_login_forgets_earlier_failures_of_the_email(client, owner):
     assert log_in(client, owner.email, PASSWORD, REMOTE_ADDR="10.0.0.6").status_code == 302
 
 
-def test_client_address_comes_from_forwarded_for_only_behind_trusted_proxies(client, owner, settings):
+def test_hammering_one_account_locks_that_account_only(client, owner, merchant):
+    colleague = UserFactory(email="colleague@maison-lumiere.example.com")
+    for _attempt in range(3):
+        log_in(client, owner.email, "wrong password", REMOTE_ADDR="198.51.100.66")
+    assert log_in(Client(), owner.email, PASSWORD, REMOTE_ADDR="10.0.0.1").status_code == 429
+    # Other people sign in, from anywhere, the attacker's address included (3 failures < 5 per client).
+    assert log_in(Client(), colleague.email, PASSWORD, REMOTE_ADDR="10.0.0.2").status_code == 302
+    assert log_in(Client(), colleague.email, PASSWORD, REMOTE_ADDR="198.51.100.66").status_code == 302
+
+
+def test_one_client_trying_many_accounts_is_locked_before_any_account_is(client, owner):
+    for number in range(5):
+        log_in(client, f"guess{number}@example.com", "wrong password", REMOTE_ADDR="198.51.100.66")
+    assert log_in(client, "guess5@example.com", "wrong password", REMOTE_ADDR="198.51.100.66").status_code == 429
+    # None of the accounts tried was locked by it.
+    assert log_in(Client(), "guess0@example.com", "wrong password", REMOTE_ADDR="10.0.0.1").status_code == 200
+
+
+def proxied_log_in(client_address, email, password, forwarded_prefix=""):
+    """A login that reached the app through one reverse proxy at 10.0.0.1."""
+    forwarded = f"{forwarded_prefix}{client_address}"
+    return log_in(Client(), email, password, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_behind_a_proxy_with_num_proxies_1_each_client_has_its_own_count(owner, settings):
     settings.NUM_PROXIES = 1
-    for number in range(3):
-        log_in(client, f"guess{number}@example.com", "x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7")
+    for number in range(5):
+        proxied_log_in("203.0.113.7", f"guess{number}@example.com", "x")
+    assert proxied_log_in("203.0.113.7", owner.email, PASSWORD).status_code == 429
     # Same proxy, another client: not locked.
-    assert (
-        log_in(client, owner.email, PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8").status_code
-        == 302
-    )
+    assert proxied_log_in("203.0.113.8", owner.email, PASSWORD).status_code == 302
+
+
+def test_behind_a_proxy_with_num_proxies_0_every_client_shares_the_proxys_count(owner, settings):
+    """The trade-off docs/operations.md describes: a wrong NUM_PROXIES locks everyone out together."""
+    settings.NUM_PROXIES = 0
+    for number in range(5):
+        proxied_log_in(f"203.0.113.{number}", f"guess{number}@example.com", "x")
+    assert proxied_log_in("203.0.113.99", owner.email, PASSWORD).status_code == 429
+
+
+def test_made_up_forwarded_for_entries_do_not_free_a_locked_client(owner, settings):
+    settings.NUM_PROXIES = 1
+    for number in range(5):
+        proxied_log_in("203.0.113.7", f"guess{number}@example.com", "x", forwarded_prefix=f"192.0.2.{number}, ")
+    response = proxied_log_in("203.0.113.7", owner.email, PASSWORD, forwarded_prefix="192.0.2.200, 192.0.2.201, ")
+    assert response.status_code == 429
+
+
+def test_without_a_trusted_proxy_the_forwarded_for_header_is_ignored(owner, settings):
+    settings.NUM_PROXIES = 0
+    for number in range(5):
+        log_in(
+            Client(),
+            f"guess{number}@example.com",
+            "x",
+            REMOTE_ADDR="198.51.100.66",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.{number}",
+        )
+    response = log_in(Client(), owner.email, PASSWORD, REMOTE_ADDR="198.51.100.66", HTTP_X_FORWARDED_FOR="192.0.2.99")
+    assert response.status_code == 429
+
+
+# --- The operator admin ---------------------------------------------------------------------------
+
+
+@pytest.fixture
+def operator(db):
+    return UserFactory(email="operator@example.com", is_staff=True, is_superuser=True)
+
+
+def admin_log_in(client, email, password, **extra):
+    data = {"username": email, "password": password, "next": reverse("admin:index")}  # as the admin's form posts
+    return client.post(reverse("admin:login"), data, **extra)
+
+
+def test_operator_logs_in_to_the_admin(client, operator):
+    response = admin_log_in(client, operator.email, PASSWORD)
+    assert response.status_code == 302 and response.url == reverse("admin:index")
+
+
+def test_admin_login_locks_after_the_same_failures_with_the_same_message(client, operator):
+    for _attempt in range(2):
+        assert admin_log_in(client, operator.email, "wrong").status_code == 200
+    locked = admin_log_in(client, operator.email, "wrong")
+    assert locked.status_code == 429 and 590 < int(locked["Retry-After"]) <= 600
+    assert "Too many attempts, try again in 10 minutes." in locked.text
+    right_password = admin_log_in(client, operator.email, PASSWORD, HTTP_ACCEPT_LANGUAGE="fr")
+    assert right_password.status_code == 429
+    assert "Trop de tentatives, réessayez dans 10 minutes." in right_password.text
+    assert "_auth_user_id" not in client.session
+
+
+def test_admin_and_staff_logins_share_the_accounts_count(client, operator):
+    for _attempt in range(2):
+        log_in(client, operator.email, "wrong", REMOTE_ADDR="10.0.0.1")
+    admin_log_in(client, operator.email, "wrong", REMOTE_ADDR="10.0.0.2")
+    assert log_in(client, operator.email, PASSWORD, REMOTE_ADDR="10.0.0.3").status_code == 429
+
+
+def test_admin_counts_the_right_password_of_an_account_it_does_not_admit(client, owner):
+    """Otherwise the lock, coming or not, would tell a guesser which password was right."""
+    for _attempt in range(3):
+        response = admin_log_in(client, owner.email, PASSWORD)
+    assert response.status_code == 429
+
+
+def test_admin_honours_num_proxies_like_every_other_form(operator, settings):
+    settings.NUM_PROXIES = 1
+    for number in range(5):
+        admin_log_in(
+            Client(), f"guess{number}@example.com", "x", REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.7"
+        )
+    other = admin_log_in(Client(), operator.email, PASSWORD, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR="203.0.113.8")
+    assert other.status_code == 302
 
 
 def test_logout_needs_post(staff_client):
@@ -157,10 +265,28 @@ def test_password_reset_with_a_malformed_email_shows_the_error(client, db):
 
 
 def test_password_reset_emails_are_limited_per_account(client, owner):
-    for _attempt in range(5):
-        response = client.post(reverse("password_reset"), {"email": owner.email})
+    for number in range(5):
+        response = client.post(reverse("password_reset"), {"email": owner.email}, REMOTE_ADDR=f"10.0.0.{number}")
         assert response.status_code == 302
     assert len(mail.outbox) == 3
+
+
+def test_password_reset_requests_are_limited_per_client(client, owner, settings):
+    settings.NUM_PROXIES = 1
+    behind_proxy = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.7"}
+    for number in range(10):
+        assert (
+            client.post(reverse("password_reset"), {"email": f"n{number}@example.com"}, **behind_proxy).status_code
+            == 302
+        )
+    refused = client.post(reverse("password_reset"), {"email": owner.email}, **behind_proxy)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 590
+    assert "Too many attempts, try again in 10 minutes." in refused.text
+    assert mail.outbox == []
+    # Another client behind the same proxy still gets its email.
+    other = {"REMOTE_ADDR": "10.0.0.1", "HTTP_X_FORWARDED_FOR": "203.0.113.8"}
+    assert client.post(reverse("password_reset"), {"email": owner.email}, **other).status_code == 302
+    assert len(mail.outbox) == 1
 
 
 def test_used_reset_link_is_refused(client, owner):
@@ -273,6 +399,26 @@ def test_password_change_from_profile(staff_client, owner):
     assert response.status_code == 302
     owner.refresh_from_db()
     assert owner.check_password("another long passphrase")
+
+
+def test_wrong_old_passwords_lock_the_password_change_like_a_login(staff_client, owner):
+    def change(old_password):
+        data = {
+            "old_password": old_password,
+            "new_password1": "another long passphrase",
+            "new_password2": "another long passphrase",
+        }
+        return staff_client.post(reverse("password_change"), data)
+
+    for _attempt in range(2):
+        assert change("nope").status_code == 200
+    assert change("nope").status_code == 429
+    response = change(PASSWORD)
+    assert response.status_code == 429 and "Too many attempts" in response.text
+    owner.refresh_from_db()
+    assert owner.check_password(PASSWORD)
+    # The account is locked for logging in too.
+    assert log_in(Client(), owner.email, PASSWORD).status_code == 429
 
 
 def test_password_change_with_a_wrong_old_password_changes_nothing(staff_client, owner):
