@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from core.scoping import get_for_merchant
@@ -12,8 +13,11 @@ from . import selectors, services
 from .access import staff_view
 from .forms import ApiKeyForm, BrandingForm, IntegrationSecretForm, InviteForm, RoleForm
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role
+from .rate_limits import RateLimit, too_many_requests, wait_minutes
 
 NEW_API_KEY_SESSION_KEY = "merchants.new_api_key"
+# Each invitation is an email to an address the shop typed: enough for a team, too few to spam with.
+INVITATIONS_PER_SHOP = RateLimit("team:invitations", limit=20, window=3600)
 
 
 def _render(request, template, context, form_errors=False):
@@ -63,20 +67,30 @@ def team(request):
 @staff_view(Role.OWNER)
 def team_invite(request):
     form = InviteForm(request.POST)
-    if form.is_valid():
-        try:
-            services.invitation_create(
-                merchant=request.merchant,
-                email=form.cleaned_data["email"],
-                role=form.cleaned_data["role"],
-                invited_by=request.user,
-            )
-        except ValidationError as error:
-            form.add_error("email", error)
-        else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
-            return redirect("settings:team")
-    return _team_page(request, invite_form=form, status=400)
+    if not form.is_valid():
+        return _team_page(request, invite_form=form, status=400)
+    wait = INVITATIONS_PER_SHOP.take(str(request.merchant.pk))
+    if wait:
+        minutes = wait_minutes(wait)
+        message = ngettext(
+            "This shop has sent many invitations in the last hour. Try again in %(minutes)s minute.",
+            "This shop has sent many invitations in the last hour. Try again in %(minutes)s minutes.",
+            minutes,
+        )
+        form.add_error(None, message % {"minutes": minutes})
+        return too_many_requests(_team_page(request, invite_form=form, status=429), wait)
+    try:
+        services.invitation_create(
+            merchant=request.merchant,
+            email=form.cleaned_data["email"],
+            role=form.cleaned_data["role"],
+            invited_by=request.user,
+        )
+    except ValidationError as error:
+        form.add_error("email", error)
+        return _team_page(request, invite_form=form, status=400)
+    messages.success(request, _("Invitation sent to %(email)s.") % {"email": form.cleaned_data["email"]})
+    return redirect("settings:team")
 
 
 @require_POST

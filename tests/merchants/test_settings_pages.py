@@ -303,6 +303,24 @@ def test_invite_bad_input_sends_nothing(invite, staff_client, merchant, data, me
         assert not Invitation.objects.exists()
 
 
+def test_invitation_emails_are_limited_per_shop(invite, staff_client, merchant, other_merchant, monkeypatch):
+    from merchants import settings_views
+    from merchants.rate_limits import RateLimit
+
+    monkeypatch.setattr(settings_views, "INVITATIONS_PER_SHOP", RateLimit("team:invitations", limit=2, window=3600))
+    for number in range(2):
+        assert invite(staff_client, {"email": f"person{number}@example.com", "role": "agent"}).status_code == 302
+    refused = invite(staff_client, {"email": "person2@example.com", "role": "agent"})
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 3500
+    assert "This shop has sent many invitations in the last hour. Try again in 60 minutes." in refused.text
+    assert len(mail.outbox) == 2
+    with merchant_scope(merchant):
+        assert not Invitation.objects.filter(email="person2@example.com").exists()
+    # Another shop's owner still invites.
+    other_owner = staff(other_merchant, Role.OWNER, email="owner@other.example.com")
+    assert invite(other_owner, {"email": "person2@example.com", "role": "agent"}).status_code == 302
+
+
 def test_owner_can_cancel_an_invitation(staff_client, merchant, owner):
     issued = invitation_create(merchant=merchant, email="lea@example.com", role=Role.AGENT, invited_by=owner)
     response = staff_client.post(reverse("settings:invitation-revoke", kwargs={"pk": issued.invitation.pk}))
