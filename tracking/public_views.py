@@ -5,9 +5,9 @@ and suggestion clicks. No login: the page's link carries a signed token (trackin
 import functools
 import logging
 import zoneinfo
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
@@ -18,12 +18,15 @@ from django.utils.cache import patch_vary_headers
 from django.utils.html import escape
 from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
+from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scoping import merchant_scope, unscoped
+from merchants.client_address import client_rate_key
 from merchants.models import Merchant
 from merchants.portal_views import customer_language, preferred_language
+from merchants.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
 from orders.models import Order
 
 from . import page_cache, selectors, services
@@ -34,8 +37,10 @@ from .tokens import BadToken, recommendation_token, recommendation_token_read, t
 logger = logging.getLogger(__name__)
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
-LOOKUP_LIMIT = 10  # attempts per client address
-LOOKUP_WINDOW_SECONDS = 15 * 60
+LOOKUPS_PER_CLIENT = RateLimit("tracking:lookup:client", limit=10, window=15 * 60)
+# "Where is my order?" messages, each an email to the shop's support address.
+CONTACTS_PER_ORDER = RateLimit("tracking:contact:order", limit=3, window=24 * 3600)
+CONTACTS_PER_CLIENT = RateLimit("tracking:contact:client", limit=10, window=3600)
 # Stand-ins for what differs between two views of the same page, filled in after rendering. Both are
 # filled with the visitor's own values, so shop text that happened to contain one would reveal nothing.
 TOKEN_SLOT = "__tracking_token_slot__"  # noqa: S105 - not a secret
@@ -186,9 +191,18 @@ def wismo_contact(request, token):
         language = _language(request, order=order, merchant=merchant)
         form = WismoForm(request.POST)
         with translation.override(language):
+            context = {"merchant": merchant, "token": token, "form": form, "language": language}
             if not form.is_valid():
-                context = {"merchant": merchant, "token": token, "form": form, "language": language}
                 return render(request, "tracking/public/contact_invalid.html", context, status=400)
+            wait = CONTACTS_PER_CLIENT.take(client_rate_key(request)) or CONTACTS_PER_ORDER.take(str(order.pk))
+            if wait:
+                now = timezone.now()
+                context["error"] = _(
+                    "The shop has already received several messages from you and will reply by email. "
+                    "You can write again in %(wait)s."
+                ) % {"wait": timeuntil(now + timedelta(seconds=wait), now, depth=1)}
+                page = render(request, "tracking/public/contact_invalid.html", context, status=429)
+                return too_many_requests(page, wait)
             services.wismo_contact_create(merchant=merchant, order=order, **form.cleaned_data)
     return redirect(f"{tracking_page_path(order)}?lang={language}&contact=sent#contact")
 
@@ -210,21 +224,6 @@ def recommendation_click(request, token, product_token):
             return _not_found(request)
         services.recommendation_click_record(merchant=merchant, order=order, product=product)
     return HttpResponseRedirect(product.url)
-
-
-def _client_key(request) -> str:
-    return f"tracking:lookup:{request.META.get('REMOTE_ADDR', '?')}"
-
-
-def _rate_limited(request) -> bool:
-    key = _client_key(request)
-    cache.add(key, 0, LOOKUP_WINDOW_SECONDS)
-    try:
-        attempts = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, LOOKUP_WINDOW_SECONDS)
-        attempts = 1
-    return attempts > LOOKUP_LIMIT
 
 
 def _lookup_language(request, merchant: Merchant | None) -> str:
@@ -268,11 +267,10 @@ def lookup(request):
         context = {"form": form, "merchant": merchant, "shop": merchant.slug if merchant else "", "language": language}
         if request.method != "POST":
             return _lookup_render(request, context)
-        if _rate_limited(request):
-            context["error"] = _("Too many attempts. Please wait a few minutes and try again.")
-            response = _lookup_render(request, context, status=429)
-            response["Retry-After"] = str(LOOKUP_WINDOW_SECONDS)
-            return response
+        wait = LOOKUPS_PER_CLIENT.take(client_rate_key(request))
+        if wait:
+            context["error"] = too_many_attempts_message(wait)
+            return too_many_requests(_lookup_render(request, context, status=429), wait)
         if not form.is_valid():
             return _lookup_render(request, context, status=400)
         order = _order_for_lookup(merchant, form.cleaned_data["order_number"], form.cleaned_data["email"])

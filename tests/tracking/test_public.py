@@ -5,15 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.core import mail, signing
-from django.core.cache import cache
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
 from core.scoping import merchant_scope
 from orders.models import Order
+from tests.factories import OrderFactory
 from tracking.models import Product, RecommendationClick, TrackingPageView, WismoContact
-from tracking.public_views import _client_key
 from tracking.services import product_catalogue_sync, recommendation_rule_save, shipment_upsert, tracking_event_add
 from tracking.tokens import recommendation_token, tracking_page_path
 
@@ -213,12 +212,6 @@ def test_token_for_another_merchants_order_id_does_not_cross(client, merchant, o
 # --- Look-up -----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(autouse=True)
-def _fresh_rate_limit():
-    cache.delete(_client_key(type("R", (), {"META": {"REMOTE_ADDR": "127.0.0.1"}})()))
-    yield
-
-
 def test_lookup_with_both_matching_goes_to_the_page(client, merchant, order, shipment):
     response = client.post("/track/", {"order_number": "1001", "email": "CAMILLE@example.org", "shop": merchant.slug})
     assert response.status_code == 302 and response["Location"] == tracking_page_path(order) + "?lang=fr"
@@ -250,7 +243,39 @@ def test_lookup_is_rate_limited(client, merchant, order):
     for _ in range(10):
         client.post("/track/", {"order_number": "#1", "email": "a@example.org"})
     response = client.post("/track/", {"order_number": "#1001", "email": "camille@example.org"})
-    assert response.status_code == 429 and response["Retry-After"]
+    assert response.status_code == 429 and 890 < int(response["Retry-After"]) <= 900
+    assert "Too many attempts, try again in 15 minutes." in response.text
+    french = client.post("/track/?lang=fr", {"order_number": "#1001", "email": "camille@example.org"})
+    assert "Trop de tentatives, réessayez dans 15 minutes." in french.content.decode()
+
+
+def lookup_through_proxy(client_address, forwarded_prefix=""):
+    """A look-up that reached the app through one reverse proxy at 10.0.0.1."""
+    forwarded = f"{forwarded_prefix}{client_address}"
+    data = {"order_number": "#1001", "email": "camille@example.org"}
+    return Client().post("/track/", data, REMOTE_ADDR="10.0.0.1", HTTP_X_FORWARDED_FOR=forwarded)
+
+
+def test_lookup_behind_a_trusted_proxy_limits_each_customer_apart(order, settings):
+    settings.NUM_PROXIES = 1
+    for _ in range(10):
+        assert lookup_through_proxy("203.0.113.7").status_code == 302
+    assert lookup_through_proxy("203.0.113.7").status_code == 429
+    assert lookup_through_proxy("203.0.113.8").status_code == 302
+
+
+def test_lookup_forwarded_for_entries_a_customer_made_up_do_not_free_them(order, settings):
+    settings.NUM_PROXIES = 1
+    for number in range(10):
+        lookup_through_proxy("203.0.113.7", forwarded_prefix=f"192.0.2.{number}, ")
+    assert lookup_through_proxy("203.0.113.7", forwarded_prefix="192.0.2.99, ").status_code == 429
+
+
+def test_lookup_ignores_forwarded_for_without_a_trusted_proxy(order, settings):
+    settings.NUM_PROXIES = 0
+    for number in range(10):
+        lookup_through_proxy(f"203.0.113.{number}")
+    assert lookup_through_proxy("203.0.113.99").status_code == 429  # everyone shares the proxy's address
 
 
 def test_lookup_scoped_to_a_shop_ignores_other_shops(client, merchant, other_merchant, other_order):
@@ -330,6 +355,54 @@ def test_wismo_bad_reason_is_400_and_records_nothing(client, merchant, order):
     assert response.status_code == 400
     with merchant_scope(merchant):
         assert WismoContact.objects.count() == 0
+
+
+def contact(order, client_address="203.0.113.7", language=""):
+    path = tracking_page_path(order) + "contact/" + (f"?lang={language}" if language else "")
+    return Client().post(path, {"reason": "late", "message": "Still nothing"}, REMOTE_ADDR=client_address)
+
+
+def test_wismo_messages_are_limited_per_order(merchant, order, settings, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        sent = [contact(order, client_address=f"198.51.100.{number}").status_code for number in range(3)]
+        refused = contact(order, client_address="198.51.100.9", language="en")
+    assert sent == [302, 302, 302]
+    assert refused.status_code == 429 and 86390 < int(refused["Retry-After"]) <= 86400
+    text = refused.content.decode()
+    assert "The shop has already received several messages from you and will reply by email." in text
+    assert "You can write again in 1\xa0day." in text and "Back to tracking" in text
+    assert len(mail.outbox) == 3
+    with merchant_scope(merchant):
+        assert WismoContact.objects.count() == 3
+
+
+def test_wismo_limit_is_told_in_the_customers_language(order):
+    for _ in range(3):
+        contact(order)
+    refused = contact(order, language="fr")
+    assert refused.status_code == 429
+    assert "La boutique a déjà reçu plusieurs messages de votre part" in refused.content.decode()
+
+
+def test_wismo_messages_are_limited_per_client(merchant, settings, django_capture_on_commit_callbacks):
+    settings.NUM_PROXIES = 1
+    with merchant_scope(merchant):
+        orders = [OrderFactory(merchant=merchant, placed_at=PLACED, email="camille@example.org") for _ in range(11)]
+
+    def contact_through_proxy(order, client_address):
+        return Client().post(
+            tracking_page_path(order) + "contact/",
+            {"reason": "late"},
+            REMOTE_ADDR="10.0.0.1",
+            HTTP_X_FORWARDED_FOR=f"192.0.2.1, {client_address}",
+        )
+
+    with django_capture_on_commit_callbacks(execute=True):
+        statuses = [contact_through_proxy(order, "203.0.113.7").status_code for order in orders]
+        another_customer = contact_through_proxy(orders[-1], "203.0.113.8")
+    assert statuses == [302] * 10 + [429]
+    assert another_customer.status_code == 302
+    assert len(mail.outbox) == 11
 
 
 def test_wismo_bad_token_is_404(client):
