@@ -151,7 +151,7 @@ LOGIN_MAX_FAILURES = env.int("LOGIN_MAX_FAILURES", default=5)
 LOGIN_MAX_FAILURES_PER_CLIENT = env.int("LOGIN_MAX_FAILURES_PER_CLIENT", default=20)
 LOGIN_LOCKOUT_SECONDS = env.int("LOGIN_LOCKOUT_SECONDS", default=900)
 # Reverse proxies in front of the app that append to X-Forwarded-For; 0 trusts REMOTE_ADDR only.
-# Every rate limit counts clients by the address this gives (merchants/client_address.py).
+# Every rate limit counts clients by the address this gives (core/client_address.py).
 NUM_PROXIES = env.int("NUM_PROXIES", default=0)
 
 # --- Languages and time -------------------------------------------------------

@@ -9,9 +9,10 @@ from django.core.exceptions import ValidationError
 from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core import rate_limits
 from core.money import CURRENCY_CODES
 
-from . import login_throttle, rate_limits
+from . import login_throttle
 from .models import LANGUAGE_CHOICES, ApiKey, IntegrationSecret, Merchant, Role, User
 
 LOGO_MAX_BYTES = 1024 * 1024

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from .client_address import client_rate_key
-from .rate_limits import RateLimit, seconds_blocked
+from core.client_address import client_rate_key
+from core.rate_limits import RateLimit, seconds_blocked
 
 # Password-reset emails per account per LOGIN_LOCKOUT_SECONDS, so the form cannot flood an inbox,
 # and reset requests per client address, so one client cannot mail every account in turn.

@@ -7,13 +7,13 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from core.rate_limits import RateLimit, too_many_requests, wait_minutes
 from core.scoping import get_for_merchant
 
 from . import selectors, services
 from .access import staff_view
 from .forms import ApiKeyForm, BrandingForm, IntegrationSecretForm, InviteForm, RoleForm
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role
-from .rate_limits import RateLimit, too_many_requests, wait_minutes
 
 NEW_API_KEY_SESSION_KEY = "merchants.new_api_key"
 # Each invitation is an email to an address the shop typed: enough for a team, too few to spam with.

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.dashboard import home_blocks
+from core.rate_limits import too_many_attempts_message, too_many_requests
 
 from . import login_throttle, selectors, services
 from .access import staff_view
@@ -29,7 +30,6 @@ from .forms import (
 )
 from .middleware import SESSION_KEY
 from .models import LANGUAGE_CHOICES
-from .rate_limits import too_many_attempts_message, too_many_requests
 
 # --- Error pages -----------------------------------------------------------------------
 

@@ -22,11 +22,11 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.client_address import client_rate_key
+from core.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
 from core.scoping import merchant_scope, unscoped
-from merchants.client_address import client_rate_key
 from merchants.models import Merchant
 from merchants.portal_views import customer_language, preferred_language
-from merchants.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
 from orders.models import Order
 
 from . import page_cache, selectors, services

@@ -304,8 +304,8 @@ def test_invite_bad_input_sends_nothing(invite, staff_client, merchant, data, me
 
 
 def test_invitation_emails_are_limited_per_shop(invite, staff_client, merchant, other_merchant, monkeypatch):
+    from core.rate_limits import RateLimit
     from merchants import settings_views
-    from merchants.rate_limits import RateLimit
 
     monkeypatch.setattr(settings_views, "INVITATIONS_PER_SHOP", RateLimit("team:invitations", limit=2, window=3600))
     for number in range(2):

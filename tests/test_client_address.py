@@ -5,8 +5,8 @@ import logging
 import pytest
 from django.test import RequestFactory
 
-from merchants import client_address as module
-from merchants.client_address import client_address, client_rate_key
+from core import client_address as module
+from core.client_address import client_address, client_rate_key
 
 
 @pytest.fixture(autouse=True)

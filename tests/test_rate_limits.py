@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.core.cache import caches
 
-from merchants.rate_limits import RateLimit, seconds_blocked, too_many_attempts_message
+from core.rate_limits import RateLimit, seconds_blocked, too_many_attempts_message
 
 
 @pytest.fixture
