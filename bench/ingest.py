@@ -220,7 +220,8 @@ def alternating_rates(args, bare_calls, endpoint_calls, turns: int = 5) -> tuple
 def counts() -> tuple[int, int]:
     """(deliveries still waiting, orders stored) for the bench merchant."""
     from core.scoping import unscoped
-    from orders.models import Order, WebhookDelivery
+    from integrations.models import WebhookDelivery
+    from orders.models import Order
 
     with unscoped():
         waiting = WebhookDelivery.objects.filter(merchant__slug=SLUG, status="received").count()
@@ -255,7 +256,7 @@ def wait_until_published(timeout: float = 600) -> None:
 
 def failed_deliveries() -> list[str]:
     from core.scoping import unscoped
-    from orders.models import WebhookDelivery
+    from integrations.models import WebhookDelivery
 
     with unscoped():
         return list(

@@ -18,7 +18,7 @@ import time
 
 from django.db import connection, models
 
-from orders.models import WebhookDelivery
+from .models import WebhookDelivery
 
 FIELDS = [field for field in WebhookDelivery._meta.concrete_fields if not field.primary_key]
 UNIQUE = ("merchant", "source", "delivery_id")  # the webhookdelivery_unique constraint

@@ -5,8 +5,6 @@ later on the ingest queue (integrations/inbound.py), so the shop gets its 200 wi
 
 from django.http import HttpRequest, JsonResponse
 
-from orders.models import WebhookDelivery
-
 from .inbound import (
     BodyTooLargeError,
     PayloadError,
@@ -18,6 +16,7 @@ from .inbound import (
     security_log,
     signature_valid,
 )
+from .models import WebhookDelivery
 
 Status = WebhookDelivery.Status
 MAX_DELIVERY_ID = 128

@@ -36,7 +36,8 @@ from core.drains import DATABASE_HICCUPS, Drain, commit_without_waiting_for_disk
 from core.scoping import merchant_scope, unscoped
 from integrations.delivery_writes import insert_unless_known
 from merchants.models import Merchant
-from orders.models import WebhookDelivery
+
+from .models import WebhookDelivery
 
 logger = logging.getLogger(__name__)
 security_logger = logging.getLogger("security")

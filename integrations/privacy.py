@@ -2,10 +2,10 @@
 
 from django.db.models import Q
 
-from orders.models import WebhookDelivery
 from orders.privacy import MIN_SEARCHABLE_ID_LENGTH, DataSubject
 
 from .inbound import REDACTED_BODY
+from .models import WebhookDelivery
 
 
 def _delivery_match(subject: DataSubject) -> Q | None:

@@ -16,7 +16,6 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
 from merchants.services import integration_secrets
-from orders.models import WebhookDelivery
 from tracking.services import provider_events_apply
 
 from .inbound import (
@@ -30,6 +29,7 @@ from .inbound import (
     request_headers,
     security_log,
 )
+from .models import WebhookDelivery
 
 Status = WebhookDelivery.Status
 PARSERS = ("integrations.aftership.parser", "integrations.easypost.parser")

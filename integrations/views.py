@@ -12,9 +12,9 @@ from django.views.decorators.http import require_POST
 from core.scoping import get_for_merchant
 from merchants.access import staff_view
 from merchants.models import Role
-from orders.models import WebhookDelivery
 
 from .inbound import delivery_replay
+from .models import WebhookDelivery
 
 Status = WebhookDelivery.Status
 

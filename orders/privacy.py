@@ -23,7 +23,7 @@ from core.money import amount_str
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 
-from .models import Customer, DataExport, Order, WebhookDelivery
+from .models import Customer, DataExport, Order
 
 # Ids shorter than this would match unrelated numbers when searching stored webhook bodies.
 MIN_SEARCHABLE_ID_LENGTH = 6
@@ -119,10 +119,11 @@ def personal_data_collect(*, subject: DataSubject) -> dict:
         return {name: exporter(subject) for name, exporter in _exporters.items()}
 
 
-def data_export_create(
-    *, subject: DataSubject, source: str, request_id: str = "", delivery: WebhookDelivery | None = None
-) -> DataExport:
-    """Gather the subject's data into a DataExport; the same request id updates the same export."""
+def data_export_create(*, subject: DataSubject, source: str, request_id: str = "", delivery=None) -> DataExport:
+    """Gather the subject's data into a DataExport; the same request id updates the same export.
+
+    `delivery`: the inbound webhook that asked for it (integrations.WebhookDelivery), if one did.
+    """
     if not request_id and delivery is not None:
         request_id = f"delivery-{delivery.pk}"
     data = personal_data_collect(subject=subject)

@@ -363,7 +363,7 @@ def session_for(user, merchant) -> Client:
 
 
 CORE_MODELS = (
-    "orders.Customer orders.Order orders.LineItem orders.OrderEvent orders.WebhookDelivery tracking.Shipment "
+    "orders.Customer orders.Order orders.LineItem orders.OrderEvent integrations.WebhookDelivery tracking.Shipment "
     "tracking.TrackingEvent merchants.ApiKey merchants.Membership merchants.Invitation"
 ).split()
 

@@ -10,8 +10,8 @@ from django.db import close_old_connections
 
 from config.wsgi import application
 from core.scoping import merchant_scope
+from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
-from orders.models import WebhookDelivery
 from tests.orders.fixtures import SHOPIFY_SECRET, raw, sign
 
 pytestmark = pytest.mark.django_db

@@ -107,7 +107,7 @@ class UnmatchedTrackingEvent(TenantModel):
     occurred_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True)
     delivery = models.ForeignKey(
-        "orders.WebhookDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "integrations.WebhookDelivery", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)

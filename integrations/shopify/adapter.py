@@ -13,7 +13,7 @@ from django.utils.dateparse import parse_datetime
 from integrations.inbound import PayloadError, TransientError, json_object_parse, register_source
 from merchants.models import Merchant
 from orders import privacy
-from orders.models import FinancialStatus, Order, WebhookDelivery
+from orders.models import FinancialStatus, Order
 from orders.services import (
     AddressInput,
     CustomerInput,
@@ -28,6 +28,8 @@ from orders.services import (
     refund_record,
 )
 from tracking.fulfillments import fulfillment_add, fulfillment_cancel
+
+from ..models import WebhookDelivery
 
 SOURCE = "shopify"
 Status = WebhookDelivery.Status

@@ -15,7 +15,7 @@ from core.money import minor_unit
 from integrations.inbound import PayloadError, json_object_parse, register_source
 from integrations.shopify.adapter import items, obj, text
 from merchants.models import Merchant
-from orders.models import FinancialStatus, FulfillmentStatus, Order, WebhookDelivery
+from orders.models import FinancialStatus, FulfillmentStatus, Order
 from orders.services import (
     AddressInput,
     CustomerInput,
@@ -26,6 +26,8 @@ from orders.services import (
     order_upsert,
     refund_record,
 )
+
+from ..models import WebhookDelivery
 
 SOURCE = "woocommerce"
 Status = WebhookDelivery.Status

@@ -8,7 +8,7 @@ from django.db import IntegrityError, connection, connections
 
 from core.scoping import unscoped
 from integrations import delivery_writes
-from orders.models import WebhookDelivery
+from integrations.models import WebhookDelivery
 
 pytestmark = pytest.mark.django_db(transaction=True)
 

@@ -6,9 +6,10 @@ import pytest
 
 from core.scoping import merchant_scope
 from integrations.inbound import REDACTED_BODY
+from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders import privacy
-from orders.models import Customer, DataExport, Order, WebhookDelivery
+from orders.models import Customer, DataExport, Order
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
 
 pytestmark = pytest.mark.django_db

@@ -3,9 +3,10 @@
 import pytest
 
 from core.scoping import merchant_scope
+from integrations.models import WebhookDelivery
 from integrations.shopify.adapter import SHIPMENT_STATUS_MAP, shipment_status_hint
 from merchants.services import integration_secret_set
-from orders.models import Order, WebhookDelivery
+from orders.models import Order
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
 from tracking.models import Shipment, ShipmentStatus
 

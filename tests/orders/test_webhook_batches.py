@@ -14,9 +14,10 @@ from django.test.utils import CaptureQueriesContext
 
 from core.scoping import merchant_scope
 from integrations import inbound as webhooks
+from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders import services
-from orders.models import Customer, LineItem, Order, OrderEvent, WebhookDelivery
+from orders.models import Customer, LineItem, Order, OrderEvent
 from orders.services import CustomerInput, customer_upsert
 from tests.orders.fixtures import SHOPIFY_SECRET, WOOCOMMERCE_SECRET, payload, post_shopify, post_woocommerce
 from tracking.models import Shipment

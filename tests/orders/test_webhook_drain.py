@@ -10,8 +10,9 @@ from django.db import connection
 from core import drains
 from core.scoping import merchant_scope, unscoped
 from integrations import inbound as webhooks
+from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
-from orders.models import Order, WebhookDelivery
+from orders.models import Order
 from tests.orders.conftest import record_task_calls
 from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
 
@@ -181,7 +182,7 @@ def test_two_drains_never_take_the_same_delivery(client, merchant, queued, djang
 
     def other_drain_holds_the_first():
         with psycopg.connect(dbname=dsn["dbname"], host=dsn["host"], port=dsn["port"], user=dsn["user"]) as other:
-            other.execute("SELECT id FROM orders_webhookdelivery WHERE id = %s FOR UPDATE", [first])
+            other.execute("SELECT id FROM integrations_webhookdelivery WHERE id = %s FOR UPDATE", [first])
             holding.set()
             release.wait(10)
 

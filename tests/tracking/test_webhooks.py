@@ -10,8 +10,8 @@ import pytest
 
 from core.scoping import merchant_scope
 from integrations.easypost import parser as easypost
+from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_rotate, integration_secret_set
-from orders.models import WebhookDelivery
 from tracking.models import Shipment, TrackingEvent, UnmatchedTrackingEvent
 from tracking.services import shipment_upsert
 
