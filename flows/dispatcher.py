@@ -660,8 +660,8 @@ def _send_chunk(batch: _Batch, chunk: list[_Outgoing], backend, stats: DispatchS
 
 
 # Columns no check or template reads: bookkeeping and attribution. Each costs a conversion per
-# row (timestamps in Python, in Django's loader) for 200 rows of three tables per batch; leaving
-# them out makes loading a batch about 15% faster. A stop rule that reads one still gets it, with
+# row (timestamps in Python, in Django's loader) for 200 rows of three tables per batch, so they
+# are left out (docs/performance.md, dispatcher). A stop rule that reads one still gets it, with
 # a query per row.
 _NOT_READ = [
     *("created_at", "updated_at", "claimed_at", "claim_token", "last_error", "skip_reason", "trigger_event"),

@@ -125,8 +125,8 @@ class SharedWrites:
 
 
 # In a burst (this process wrote less than BUSY_SECONDS ago), the writing thread waits up to
-# GATHER_SECONDS for GATHER_ROWS rows: in the ingest bench, three rows per statement instead of
-# two, and 0.2 ms less CPU per webhook. A webhook after a quiet spell is written at once.
+# GATHER_SECONDS for GATHER_ROWS rows, so more webhooks share a statement and its commit
+# (docs/performance.md, ingest). A webhook after a quiet spell is written at once.
 BUSY_SECONDS = 0.01
 GATHER_ROWS = 4
 GATHER_SECONDS = 0.002
