@@ -12,7 +12,7 @@ from config.wsgi import application
 from core.scoping import merchant_scope
 from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
-from tests.orders.fixtures import SHOPIFY_SECRET, raw, sign
+from tests.integrations.fixtures import SHOPIFY_SECRET, raw, sign
 
 pytestmark = pytest.mark.django_db
 

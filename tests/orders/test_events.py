@@ -9,8 +9,8 @@ from core.scoping import unscoped
 from orders import events
 from orders.models import OrderEvent
 from orders.tasks import republish_pending_events
+from tests.conftest import record_task_calls
 from tests.factories import OrderFactory
-from tests.orders.conftest import record_task_calls
 
 pytestmark = pytest.mark.django_db
 

@@ -10,7 +10,7 @@ from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders import privacy
 from orders.models import Customer, DataExport, Order
-from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
+from tests.integrations.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
 
 pytestmark = pytest.mark.django_db
 CAMILLE = "camille.martin@example.org"

@@ -13,8 +13,8 @@ from integrations import inbound as webhooks
 from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders.models import Order
-from tests.orders.conftest import record_task_calls
-from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify
+from tests.conftest import record_task_calls
+from tests.integrations.fixtures import SHOPIFY_SECRET, payload, post_shopify
 
 pytestmark = pytest.mark.django_db
 

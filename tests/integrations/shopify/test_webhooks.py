@@ -9,7 +9,7 @@ from core.scoping import merchant_scope, unscoped
 from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders.models import Customer, LineItem, Order, Refund
-from tests.orders.fixtures import SHOPIFY_SECRET, as_body, payload, post_shopify, raw, sign
+from tests.integrations.fixtures import SHOPIFY_SECRET, as_body, payload, post_shopify, raw, sign
 
 pytestmark = pytest.mark.django_db
 ORDER_ID = "820982911946154508"

@@ -9,7 +9,7 @@ from core.scoping import merchant_scope
 from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from orders.models import Customer, LineItem, Order, Refund
-from tests.orders.fixtures import WOOCOMMERCE_SECRET, payload, post_woocommerce, raw, sign
+from tests.integrations.fixtures import WOOCOMMERCE_SECRET, payload, post_woocommerce, raw, sign
 
 pytestmark = pytest.mark.django_db
 

@@ -7,7 +7,7 @@ from integrations.models import WebhookDelivery
 from integrations.shopify.adapter import SHIPMENT_STATUS_MAP, shipment_status_hint
 from merchants.services import integration_secret_set
 from orders.models import Order
-from tests.orders.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
+from tests.integrations.fixtures import SHOPIFY_SECRET, payload, post_shopify, raw
 from tracking.models import Shipment, ShipmentStatus
 
 pytestmark = pytest.mark.django_db

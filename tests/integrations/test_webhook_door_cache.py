@@ -9,7 +9,7 @@ from core.scoping import merchant_scope
 from integrations import inbound as webhooks
 from merchants.models import IntegrationSecret
 from merchants.services import integration_secret_set
-from tests.orders.fixtures import SHOPIFY_SECRET, post_shopify, raw
+from tests.integrations.fixtures import SHOPIFY_SECRET, post_shopify, raw
 
 pytestmark = pytest.mark.django_db
 

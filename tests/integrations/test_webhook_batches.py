@@ -19,7 +19,7 @@ from merchants.services import integration_secret_set
 from orders import services
 from orders.models import Customer, LineItem, Order, OrderEvent
 from orders.services import CustomerInput, customer_upsert
-from tests.orders.fixtures import SHOPIFY_SECRET, WOOCOMMERCE_SECRET, payload, post_shopify, post_woocommerce
+from tests.integrations.fixtures import SHOPIFY_SECRET, WOOCOMMERCE_SECRET, payload, post_shopify, post_woocommerce
 from tracking.models import Shipment
 
 pytestmark = pytest.mark.django_db
