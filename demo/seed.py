@@ -19,8 +19,11 @@ from decimal import Decimal
 from random import Random
 
 from django.apps import apps
+from django.conf import settings
 from django.db import transaction
+from django.templatetags.static import static
 from django.utils import timezone
+from django.utils.text import slugify
 
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Membership, Merchant, Role, User
@@ -246,6 +249,7 @@ def line_items_write(merchant, shop, plans, orders) -> dict[int, list[LineItem]]
                 unit_price=line.unit_price,
                 product_type=line.product.product_type,
                 tags=list(line.product.tags),
+                image_url=product_image_url(line.product),
                 quantity_refunded=_refunded_quantity(plan, position),
             )
             for position, line in enumerate(plan.lines)
@@ -253,6 +257,11 @@ def line_items_write(merchant, shop, plans, orders) -> dict[int, list[LineItem]]
         rows += items[order.pk]
     LineItem.objects.bulk_create(rows, batch_size=500)
     return items
+
+
+def product_image_url(product: cat.Product) -> str:
+    """A picture of the product's kind, served by this app (a demo reaches no outside host)."""
+    return f"{settings.SITE_URL}{static(f'demo/products/{slugify(product.product_type)}.svg')}"
 
 
 def _refunded_quantity(plan: OrderPlan, position: int) -> int:

@@ -2,6 +2,7 @@
 
 import io
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -164,9 +165,10 @@ def test_command_line_exit_status_is_1_with_the_message_on_stderr(capsys):
 
 def demo_counts():
     from orders.models import Customer, LineItem, Order, OrderEvent, Refund
-    from tracking.models import Shipment, TrackingEvent
+    from tracking.models import Product, RecommendationRule, Shipment, TrackingEvent
 
     models = (Merchant, User, Membership, Customer, Order, LineItem, Refund, OrderEvent, Shipment, TrackingEvent)
+    models += (Product, RecommendationRule)
     with unscoped():
         return {model.__name__: model.objects.count() for model in models}
 
@@ -182,8 +184,9 @@ def test_seed_demo_twice_writes_nothing_the_second_time(django_capture_on_commit
     assert after_first["Order"] == 40 + 5  # the second shop gets a tenth, at least five
     assert after_first["Merchant"] == 2
     assert "40 orders added" in first_output and "0 orders added" in second_output
-    # History is written as already published: no fan-out, no email, nothing queued.
-    assert callbacks == [] and mailoutbox == []
+    # History is written as already published: no fan-out, no email, nothing queued. The only
+    # after-commit work is the tracking pages' cache dropping what the suggestion rule changed.
+    assert {callback.__module__ for callback in callbacks} <= {"tracking.page_cache"} and mailoutbox == []
     from orders.models import OrderEvent
 
     with unscoped():
@@ -246,6 +249,28 @@ def test_seed_demo_history_is_consistent():
     recent = [s.status for o in orders if o.placed_at > now - timedelta(days=1) for s in o.shipments.all()]
     assert old and set(old) <= {"delivered", "returning_to_sender"}
     assert "delivered" not in recent
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("slug", ["maison-lumiere", "wild-fern"])
+def test_seed_demo_tracking_pages_suggest_products_with_pictures_served_here(client, slug):
+    from django.conf import settings
+    from django.contrib.staticfiles import finders
+
+    from tracking.tokens import tracking_page_path
+
+    run_seed()
+    merchant = Merchant.objects.get(slug=slug)
+    with merchant_scope(merchant):
+        order = Order.objects.filter(line_items__product_type__in=["Bougies", "Mugs"]).first()
+    html = client.get(tracking_page_path(order)).content.decode()
+
+    assert 'class="track-recommendations"' in html
+    images = re.findall(r'<img src="([^"]+)"', html)
+    assert images
+    for url in images:
+        assert url.startswith(f"{settings.SITE_URL}{settings.STATIC_URL}demo/products/")
+        assert finders.find(url.removeprefix(f"{settings.SITE_URL}{settings.STATIC_URL}"))
 
 
 @pytest.mark.django_db
