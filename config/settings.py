@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "flows",
     "outbound",
     "integrations",
+    "shop_actions",
     "returns",
     "feedback",
     "loyalty",
@@ -221,6 +222,7 @@ CELERY_TASK_ROUTES = {
     "tracking.tasks.ingest_*": {"queue": "ingest"},
     "flows.tasks.*": {"queue": "messages"},
     "outbound.tasks.deliver_*": {"queue": "webhooks"},
+    "shop_actions.tasks.*": {"queue": "webhooks"},  # calls to shops, like outbound webhooks
     "analytics.tasks.*": {"queue": "analytics"},
     "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }
@@ -253,6 +255,10 @@ CELERY_BEAT_SCHEDULE = {
     "deliver-due-webhooks": {
         "task": "outbound.tasks.deliver_due_messages",
         "schedule": crontab(minute="*"),
+    },
+    "perform-due-shop-actions": {
+        "task": "shop_actions.tasks.perform_due_actions",
+        "schedule": crontab(minute="*"),  # retries, and a safety net for attempts the broker lost
     },
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",

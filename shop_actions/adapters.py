@@ -1,0 +1,70 @@
+"""The one interface between us and a shop platform, for everything we ask of the shop.
+
+An adapter (Shopify Admin GraphQL, WooCommerce REST, "manual", ...) subclasses `ShopAdapter`
+and is registered once, in its app's AppConfig.ready():
+
+    adapter_register("shopify", ShopifyAdapter())
+
+The worker (services.shop_action_perform) calls `perform` outside any database transaction,
+possibly more than once for the same action: after a transient error, or when a worker died
+during the call and the claim's lease ran out. `idempotency_key` is the same on every call for
+an action; an adapter passes it to the shop (or checks what the shop already did with it) so
+that a repeated call does not refund twice. `perform` must return within a few seconds, well
+inside services.CLAIM_LEASE.
+"""
+
+from abc import ABC, abstractmethod
+
+
+class ShopActionError(Exception):
+    """Raised by an adapter. Its message is shown to staff: plain words, no secrets."""
+
+
+class TransientShopError(ShopActionError):
+    """The shop could not answer now (429, 5xx, timeout, connection): tried again later."""
+
+
+class PermanentShopError(ShopActionError):
+    """The shop refused (invalid request, not allowed, already refunded): never tried again by itself."""
+
+
+class NeedsStaffError(ShopActionError):
+    """Only a person can do this (a manual shop, a missing permission): the message says what to do."""
+
+
+class ShopAdapter(ABC):
+    platform: str  # the name actions are requested with, e.g. "shopify"
+
+    @abstractmethod
+    def perform(self, *, merchant, action_kind: str, payload: dict, idempotency_key: str) -> dict:
+        """Do `action_kind` with `payload` in `merchant`'s shop; return the shop's answer as plain data.
+
+        Raise TransientShopError, PermanentShopError or NeedsStaffError for the outcomes above.
+        """
+
+
+class UnknownPlatformError(LookupError):
+    pass
+
+
+_registry: dict[str, ShopAdapter] = {}
+
+
+def adapter_register(platform: str, adapter: ShopAdapter) -> None:
+    if getattr(adapter, "platform", platform) != platform:
+        raise ValueError(f"Adapter {adapter!r} says its platform is {adapter.platform!r}, not {platform!r}.")
+    registered = _registry.get(platform)
+    if registered is not None and registered is not adapter:
+        raise ValueError(f"Platform {platform!r} already has an adapter: {registered!r}.")
+    _registry[platform] = adapter
+
+
+def adapter_for(platform: str) -> ShopAdapter:
+    try:
+        return _registry[platform]
+    except KeyError:
+        raise UnknownPlatformError(f"No shop adapter is registered for the platform {platform!r}.") from None
+
+
+def platforms() -> list[str]:
+    return sorted(_registry)

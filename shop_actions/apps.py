@@ -1,0 +1,5 @@
+from django.apps import AppConfig
+
+
+class ShopActionsConfig(AppConfig):
+    name = "shop_actions"
