@@ -29,6 +29,7 @@ urlpatterns = [
     path("app/feedback/", include("feedback.urls")),
     path("app/loyalty/", include("loyalty.urls")),
     path("app/analytics/", include("analytics.urls")),
+    path("app/shop-actions/", include("shop_actions.urls")),
     path("app/settings/webhooks/", include("outbound.urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
