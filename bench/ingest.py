@@ -33,7 +33,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FIXTURE = ROOT / "tests" / "orders" / "fixtures" / "shopify" / "orders_create.json"
+FIXTURE = ROOT / "tests" / "integrations" / "shopify" / "fixtures" / "orders_create.json"
 SECRET = "bench-shopify-secret"
 SLUG = "bench-ingest"
 WARM_UP_ORDERS = 100
