@@ -172,7 +172,7 @@ def message_timeline_entries(order: Order):
         yield TimelineEntry(
             occurred_at=item["sent_at"] or item["due_at"],
             kind=f"email.{status}",
-            label=f"{item['step']} ({status})",
+            label=f"{item['step']} ({MessageStatus(status).label})",
             detail=detail,
             source="flows",
             payload={

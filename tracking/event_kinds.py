@@ -4,15 +4,23 @@ from django.utils.translation import gettext_lazy as _
 
 from core.event_kinds import EventKind, event_kind_register
 
+from .carriers import carrier_name
+from .models import ShipmentStatus
 from .payloads import shipment_event_data
 
 
 def _parcel(payload: dict) -> str:
-    return f"{payload.get('carrier', '')} {payload.get('tracking_number', '')}".strip()
+    carrier = carrier_name(payload["carrier"]) if payload.get("carrier") else ""
+    return f"{carrier} {payload.get('tracking_number', '')}".strip()
+
+
+def _status_label(value: str) -> str:
+    """The status as people read it; a value we no longer know, as it was recorded."""
+    return ShipmentStatus(value).label if value in ShipmentStatus.values else value
 
 
 def _status_change(payload: dict) -> str:
-    return f"{payload.get('from', '')} → {payload.get('to', '')}"
+    return f"{_status_label(payload.get('from', ''))} → {_status_label(payload.get('to', ''))}"
 
 
 def _reason(payload: dict) -> str:

@@ -43,4 +43,4 @@ def test_api_timeline_includes_emails_with_due_time_and_status(api, order_with_e
 
 def test_order_page_shows_emails(staff_client, order_with_emails):
     page = staff_client.get(f"/app/orders/{order_with_emails.pk}/").content.decode()
-    assert "(sent)" in page and "(scheduled)" in page
+    assert "(Sent)" in page and "(Scheduled)" in page  # the statuses' labels, not their codes
