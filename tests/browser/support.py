@@ -2,11 +2,42 @@
 
 import contextlib
 import os
+from pathlib import Path
 
 import pytest
 
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
 os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+
+AXE_JS = Path(pytest.importorskip("axe_playwright_python").__file__).with_name("axe.min.js")
+
+# axe-core's verdict on every text element, and the visible text elements it did not look at.
+CONTRAST_JS = """async () => {
+  const results = await axe.run(document, {runOnly: {type: "rule", values: ["color-contrast"]}});
+  const measured = new Set();
+  const found = {violations: [], incomplete: []};
+  for (const kind of ["passes", "violations", "incomplete"]) {
+    for (const rule of results[kind]) {
+      for (const node of rule.nodes) {
+        measured.add(document.querySelector(node.target[0]));
+        if (kind !== "passes") {
+          const data = (node.any[0] || {}).data || {};
+          found[kind].push(`${node.html.slice(0, 100)}: ${data.fgColor} on ${data.bgColor}, ` +
+            `${data.contrastRatio}:1 (needs ${data.expectedContrastRatio}) ${node.failureSummary || ""}`);
+        }
+      }
+    }
+  }
+  const unmeasured = [];
+  for (const element of document.body.querySelectorAll("*")) {
+    const ownText = [...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
+    const shown = element.checkVisibility({opacityProperty: true, visibilityProperty: true});
+    if (ownText && shown && element.getClientRects().length && !measured.has(element)) {
+      unmeasured.push(element.outerHTML.slice(0, 100));
+    }
+  }
+  return {...found, unmeasured, measured: measured.size};
+}"""
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [

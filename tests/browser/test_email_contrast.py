@@ -23,42 +23,12 @@ from merchants.models import Role
 from merchants.services import invitation_create, invitation_email_send
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
-from .support import chromium
+from .support import AXE_JS, CONTRAST_JS, chromium
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens"
 WIDTHS = {"phone": 390, "desktop": 1366}
-AXE_JS = Path(pytest.importorskip("axe_playwright_python").__file__).with_name("axe.min.js")
-
-# axe-core's verdict on every text element, and the visible text elements it did not look at.
-CONTRAST_JS = """async () => {
-  const results = await axe.run(document, {runOnly: {type: "rule", values: ["color-contrast"]}});
-  const measured = new Set();
-  const found = {violations: [], incomplete: []};
-  for (const kind of ["passes", "violations", "incomplete"]) {
-    for (const rule of results[kind]) {
-      for (const node of rule.nodes) {
-        measured.add(document.querySelector(node.target[0]));
-        if (kind !== "passes") {
-          const data = (node.any[0] || {}).data || {};
-          found[kind].push(`${node.html.slice(0, 100)}: ${data.fgColor} on ${data.bgColor}, ` +
-            `${data.contrastRatio}:1 (needs ${data.expectedContrastRatio}) ${node.failureSummary || ""}`);
-        }
-      }
-    }
-  }
-  const unmeasured = [];
-  for (const element of document.body.querySelectorAll("*")) {
-    const ownText = [...element.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent.trim());
-    const shown = element.checkVisibility({opacityProperty: true, visibilityProperty: true});
-    if (ownText && shown && element.getClientRects().length && !measured.has(element)) {
-      unmeasured.push(element.outerHTML.slice(0, 100));
-    }
-  }
-  return {...found, unmeasured, measured: measured.size};
-}"""
-
 # The shop colour of the first report (the invisible buttons), our default, a light and a middle one.
 BRAND_COLOURS = ["#9a4a2a", "#1f6feb", "#f5c518", "#808080"]
 
