@@ -29,10 +29,11 @@ from demo.seed import MAISON_LUMIERE, shop_seed
 from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
 from flows.tokens import preference_token
+from integrations.models import WebhookDelivery
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
-from orders.models import Customer, DataExport, Order, OrderEvent, WebhookDelivery
+from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -375,7 +376,8 @@ def raw_values() -> set[str]:
     values = set(CARRIERS)
     for choices in _subclasses(models.TextChoices):
         if choices.__module__.split(".")[0] in PROJECT_APPS:
-            values.update(value for value in choices.values if isinstance(value, str))
+            # Event types ("order.created") are the webhook API's own words, shown to developers on purpose.
+            values.update(value for value in choices.values if isinstance(value, str) and "." not in value)
     return {value for value in values if value}
 
 
