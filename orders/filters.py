@@ -2,13 +2,13 @@
 
 import django_filters
 
-from merchants.api_filters import IsoMomentFromToRangeFilter
+from merchants.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, Order
 from .selectors import order_email_q, order_number_q, order_status_choices, order_status_q
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(
         choices=order_status_choices,
         method="filter_status",
@@ -37,7 +37,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(order_number_q(value))
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(ApiFilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact", help_text="Case-insensitive.")
     external_id = django_filters.CharFilter()
 

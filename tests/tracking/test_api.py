@@ -37,6 +37,16 @@ def test_list_and_filters(api, merchant, order, shipment):
     assert bad.status_code == 400 and "status" in bad.json()
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("delayed=null", "delayed"), ("delayed=", "delayed"), ("status=", "status"), ("carier=dhl", "carier")],
+)
+def test_filters_refuse_what_they_would_have_ignored(api, shipment, query, field):
+    response = api.get(f"/api/v1/shipments?{query}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
 def test_list_query_count_does_not_grow_with_shipments(api, merchant):
     def count():
         with CaptureQueriesContext(connection) as queries:
