@@ -288,6 +288,10 @@ SPECTACULAR_SETTINGS = {
         "ShipmentStatusEnum": "tracking.models.ShipmentStatus",
         "WebhookDeliveryStatusEnum": "outbound.models.OutboundMessage.Status",
     },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "merchants.api_schema.document_common_errors",
+    ],
     # Swagger UI served from our own static files: no CDN, and the CSP stays strict.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -32,6 +32,11 @@ CONFLICT = OpenApiResponse(response=OpenApiTypes.OBJECT, description="A delivery
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    # Declared so the schema lists "" (an active endpoint) among the values: read-only model fields lose allow_blank.
+    disabled_reason = serializers.ChoiceField(
+        choices=WebhookEndpoint.DisabledReason.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = WebhookEndpoint
         fields = [
