@@ -130,3 +130,9 @@ def test_schema_documents_the_shipment_endpoints(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/shipments", "/api/v1/shipments/{id}", "/api/v1/shipments/{id}/events"):
         assert path in schema
+
+
+def test_options_describes_the_shipment_input_of_an_order(api, order):
+    response = api.options(f"/api/v1/orders/{order.pk}/shipments")
+    assert response.status_code == 200
+    assert "tracking_number" in response.json()["actions"]["POST"]
