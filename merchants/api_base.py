@@ -2,6 +2,7 @@
 
 from contextlib import ExitStack
 
+from django.utils.cache import add_never_cache_headers
 from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
@@ -48,6 +49,7 @@ class MerchantScopedMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = super().finalize_response(request, response, *args, **kwargs)
+        add_never_cache_headers(response)  # answers hold the shop's orders and customers: never stored
         if hasattr(self, "_scope_stack"):
             self._scope_stack.close()
         return response
