@@ -7,6 +7,7 @@ DEBUG needs an explicit opt-in.
 """
 
 from pathlib import Path
+from urllib.parse import unquote, urlsplit
 
 import environ
 from celery.schedules import crontab
@@ -186,8 +187,21 @@ EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # An ESP through django-anymail: EMAIL_BACKEND=anymail.backends.<esp>.EmailBackend
 EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+
+
+def _email_file_path(url: str) -> str:
+    """The folder of filemail:///abs/dir (absolute) or filemail://rel/dir (under the project folder).
+
+    django-environ drops the leading slash of the first (so /tmp/x became ./tmp/x) and the first
+    part of the second (read as a host name).
+    """
+    parts = urlsplit(url)
+    path = unquote(parts.netloc + parts.path) if parts.scheme == "filemail" else ""
+    return str(BASE_DIR / path) if path else str(VAR_DIR / "mail")
+
+
 if EMAIL_BACKEND == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = EMAIL_CONFIG.get("EMAIL_FILE_PATH") or str(VAR_DIR / "mail")
+    EMAIL_FILE_PATH = _email_file_path(env.str("EMAIL_URL", default=""))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="noreply@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 ANYMAIL = {
