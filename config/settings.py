@@ -285,7 +285,7 @@ REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": ["merchants.authentication.ApiKeyAuthentication"],
     "DEFAULT_PERMISSION_CLASSES": ["merchants.permissions.ApiKeyRolePermission"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
-    "DEFAULT_PAGINATION_CLASS": "merchants.api_pagination.LimitOffsetPagination",
+    "DEFAULT_PAGINATION_CLASS": "core.api_pagination.LimitOffsetPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
@@ -305,7 +305,7 @@ SPECTACULAR_SETTINGS = {
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
-        "merchants.api_schema.document_common_errors",
+        "core.api_schema.document_common_errors",
     ],
     # Swagger UI served from our own static files: no CDN, and the CSP stays strict.
     "SWAGGER_UI_DIST": "SIDECAR",

@@ -7,9 +7,8 @@ from rest_framework import viewsets
 from rest_framework.exceptions import ValidationError
 from rest_framework.views import APIView
 
+from core.api_filters import filter_parameters
 from core.scoping import merchant_scope
-
-from .api_filters import filter_parameters
 
 
 class MerchantScopedMixin:

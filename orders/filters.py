@@ -2,7 +2,7 @@
 
 import django_filters
 
-from merchants.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
+from core.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, Order
 from .selectors import order_email_q, order_number_q, order_status_choices, order_status_q

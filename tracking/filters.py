@@ -2,7 +2,7 @@
 
 import django_filters
 
-from merchants.api_filters import ApiFilterSet
+from core.api_filters import ApiFilterSet
 
 from .models import Shipment, ShipmentStatus
 

@@ -1,7 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from merchants.moments import MomentField
+from core.moments import MomentField
 
 from .carriers import CARRIERS
 from .models import Product, RecommendationRule, ShipmentStatus, WismoContact
