@@ -8,11 +8,9 @@ from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.views.decorators.csrf import csrf_exempt
 
-from core.scoping import merchant_scope
 from merchants.models import Merchant
 
 from . import selectors, services
-from .rendering import allowed_link, link_domains
 from .tokens import InvalidLinkError, click_token_read, preference_token_read
 
 
@@ -80,13 +78,10 @@ def click(request, token):
         data = click_token_read(token)
     except InvalidLinkError:
         return _invalid(request)
-    message = services.click_record(scheduled_id=data["s"], url=data["u"])
+    message = services.click_message(scheduled_id=data["s"])
     if message is None:
         return _invalid(request, status=404)
-    merchant = message.merchant
-    with merchant_scope(merchant):
-        domains = link_domains(merchant, services.flow_settings_get(merchant=merchant))
-    if not allowed_link(data["u"], domains):
+    if not services.click_record(message=message, url=data["u"]):
         return _invalid(request)
     response = HttpResponse(status=302)
     response["Location"] = data["u"]

@@ -15,7 +15,9 @@ class OrderMessageSerializer(serializers.Serializer):
     step = serializers.CharField(source="step.name")
     status = serializers.CharField()
     due_at = serializers.DateTimeField()
-    sent_at = serializers.DateTimeField(source="message.sent_at", default=None)
+    sent_at = serializers.DateTimeField(
+        source="message.sent_at", default=None, allow_null=True, help_text="null until the email is sent."
+    )
     skip_reason = serializers.CharField()
 
 

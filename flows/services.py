@@ -34,7 +34,7 @@ from .models import (
     SuppressionScope,
     Trigger,
 )
-from .rendering import template_problems
+from .rendering import allowed_link, link_domains, template_problems
 from .rules import RuleInput, conditions_met
 from .scheduling import due_time, local_tz
 
@@ -620,14 +620,24 @@ def _names_its_recipient(event: EspEvent, message: Message) -> bool:
     return not event.recipient or event.recipient.strip().lower() == message.recipient.strip().lower()
 
 
-def click_record(*, scheduled_id: int, url: str) -> Message | None:
-    """A click through our redirect: recorded on the message (several clicks, first time kept)."""
-    from core.scoping import unscoped
-
+def click_message(*, scheduled_id: int) -> Message | None:
+    """The message a click token names (the token is signed; the id alone says which shop)."""
     with unscoped():
-        message = Message.objects.select_related("merchant").filter(scheduled_id=scheduled_id).first()
-    if message is None:
-        return None
-    with merchant_scope(message.merchant), transaction.atomic():
-        _event_apply(message, EventKind.CLICKED, source="redirect", event_id="", occurred_at=timezone.now(), detail=url)
-    return message
+        return Message.objects.select_related("merchant").filter(scheduled_id=scheduled_id).first()
+
+
+def click_record(*, message: Message, url: str) -> bool:
+    """A click through our redirect, recorded on the message (several clicks, first time kept).
+
+    Only a link we send the customer on to counts: one outside the shop's own domains is refused
+    before anything is written, so a forged or stale link never shows up as a click. Returns
+    whether the link is allowed.
+    """
+    with merchant_scope(message.merchant):
+        if not allowed_link(url, link_domains(message.merchant, flow_settings_get(merchant=message.merchant))):
+            return False
+        with transaction.atomic():
+            _event_apply(
+                message, EventKind.CLICKED, source="redirect", event_id="", occurred_at=timezone.now(), detail=url
+            )
+    return True

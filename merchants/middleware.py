@@ -5,6 +5,7 @@ from contextlib import nullcontext
 
 from django.conf import settings
 from django.utils import timezone, translation
+from django.utils.cache import add_never_cache_headers
 
 from core.scoping import merchant_scope
 
@@ -45,3 +46,22 @@ class CurrentMerchantMiddleware:
         if language in self.languages:
             translation.activate(language)
             request.LANGUAGE_CODE = language
+
+
+class PrivatePagesMiddleware:
+    """Pages answered to a signed-in person show their shop's customers: no browser or proxy keeps them.
+
+    Without it the back button, a shared computer's cache or a caching proxy could show order
+    and customer details after sign-out. (API answers get the same headers in merchants/api_base.py.)
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        # Read before the view: signing out must not make its own answer cacheable.
+        signed_in = getattr(request, "user", None) is not None and request.user.is_authenticated
+        response = self.get_response(request)
+        if signed_in:
+            add_never_cache_headers(response)
+        return response

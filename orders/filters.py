@@ -2,11 +2,13 @@
 
 import django_filters
 
+from core.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
+
 from .models import Customer, FinancialStatus, FulfillmentStatus, Order
 from .selectors import order_email_q, order_number_q, order_status_choices, order_status_q
 
 
-class OrderFilter(django_filters.FilterSet):
+class OrderFilter(ApiFilterSet):
     status = django_filters.ChoiceFilter(
         choices=order_status_choices,
         method="filter_status",
@@ -14,8 +16,8 @@ class OrderFilter(django_filters.FilterSet):
     )
     financial_status = django_filters.ChoiceFilter(choices=FinancialStatus.choices)
     fulfillment_status = django_filters.ChoiceFilter(choices=FulfillmentStatus.choices)
-    placed_at = django_filters.IsoDateTimeFromToRangeFilter(
-        help_text="placed_at_after / placed_at_before, ISO 8601 (e.g. 2025-03-01T00:00:00Z)."
+    placed_at = IsoMomentFromToRangeFilter(
+        help_text="placed_at_after / placed_at_before, ISO 8601 (e.g. 2025-03-01T00:00:00Z); offsets -12:00 to +14:00."
     )
     email = django_filters.CharFilter(method="filter_email", help_text="The customer's email (case-insensitive).")
     number = django_filters.CharFilter(method="filter_number", help_text="e.g. #1001 or 1001.")
@@ -35,7 +37,7 @@ class OrderFilter(django_filters.FilterSet):
         return queryset.filter(order_number_q(value))
 
 
-class CustomerFilter(django_filters.FilterSet):
+class CustomerFilter(ApiFilterSet):
     email = django_filters.CharFilter(lookup_expr="iexact", help_text="Case-insensitive.")
     external_id = django_filters.CharFilter()
 

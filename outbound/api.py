@@ -32,6 +32,11 @@ CONFLICT = OpenApiResponse(response=OpenApiTypes.OBJECT, description="A delivery
 
 
 class WebhookEndpointSerializer(serializers.ModelSerializer):
+    # Declared so the schema lists "" (an active endpoint) among the values: read-only model fields lose allow_blank.
+    disabled_reason = serializers.ChoiceField(
+        choices=WebhookEndpoint.DisabledReason.choices, allow_blank=True, read_only=True
+    )
+
     class Meta:
         model = WebhookEndpoint
         fields = [
@@ -226,12 +231,12 @@ class WebhookEndpointViewSet(
         ],
         responses={200: OutboundMessageSerializer(many=True), 400: BAD_REQUEST, 404: NOT_FOUND},
     )
-    @action(detail=True, methods=["get"])
+    @action(detail=True, methods=["get"], extra_query_parameters=("status",))
     def deliveries(self, request, pk=None):
         endpoint = self.get_object()
         messages = _messages_with_attempts().filter(endpoint=endpoint).order_by("-created_at", "-id")
         wanted = request.query_params.get("status")
-        if wanted:
+        if wanted is not None:  # an empty status is a mistake too, not "any status"
             if wanted not in OutboundMessage.Status.values:
                 raise ValidationError({"status": [f"Use one of: {', '.join(OutboundMessage.Status.values)}."]})
             messages = messages.filter(status=wanted)

@@ -104,6 +104,8 @@ class ShipmentViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.Retrieve
 class OrderShipmentViewSet(ServiceErrorsMixin, MerchantViewSet):
     """POST /api/v1/orders/{id}/shipments: a fulfillment sent through the API."""
 
+    serializer_class = ShipmentInputSerializer  # what OPTIONS describes; without one it was a 500
+
     @extend_schema(
         summary="Add a shipment to an order",
         description=(

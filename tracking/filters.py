@@ -2,10 +2,12 @@
 
 import django_filters
 
+from core.api_filters import ApiFilterSet
+
 from .models import Shipment, ShipmentStatus
 
 
-class ShipmentFilter(django_filters.FilterSet):
+class ShipmentFilter(ApiFilterSet):
     carrier = django_filters.CharFilter(help_text="Our carrier code, e.g. colissimo, dhl, ups, unknown.")
     status = django_filters.ChoiceFilter(choices=ShipmentStatus.choices)
     delayed = django_filters.BooleanFilter(field_name="is_delayed", help_text="true: late shipments only.")

@@ -1,6 +1,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.moments import MomentField
+
 from .carriers import CARRIERS
 from .models import Product, RecommendationRule, ShipmentStatus, WismoContact
 
@@ -22,7 +24,7 @@ class WismoForm(forms.Form):
 
 class ManualEventForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), choices=ShipmentStatus.choices)
-    occurred_at = forms.DateTimeField(
+    occurred_at = MomentField(
         label=_("When (your shop's time zone)"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     description = forms.CharField(label=_("Description"), max_length=500, required=False)

@@ -9,7 +9,7 @@ from django.test import Client
 
 from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
-from flows.models import Message, MessageStatus, ScheduledMessage, Suppression
+from flows.models import EventKind, Message, MessageEvent, MessageStatus, ScheduledMessage, Suppression
 from flows.selectors import marketing_subscribed
 from flows.tokens import click_token, preference_token
 
@@ -130,6 +130,16 @@ def test_click_tracking_redirects_only_to_the_shops_domains(merchant, welcome):
     evil = click_token(scheduled_id=message.scheduled_id, url="https://evil.example.net/")
     assert Client().get(f"/e/c/{evil}/").status_code == 400
     assert Client().get("/e/c/not-a-token/").status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_refused_link_is_not_counted_as_a_click(merchant, welcome):
+    message = welcome["message"]
+    evil = click_token(scheduled_id=message.scheduled_id, url="https://evil.example.net/")
+    assert Client().get(f"/e/c/{evil}/").status_code == 400
+    with merchant_scope(merchant):
+        assert Message.objects.get(pk=message.pk).clicked_at is None
+        assert not MessageEvent.objects.filter(message=message, kind=EventKind.CLICKED).exists()
 
 
 @pytest.mark.django_db

@@ -272,12 +272,42 @@ def test_list_filter_by_external_id(api, orders):
 
 
 @pytest.mark.parametrize(
-    ("params", "field"), [({"status": "lost"}, "status"), ({"placed_at_after": "not a date"}, "placed_at")]
+    ("params", "field"),
+    [
+        ({"status": "lost"}, "status"),
+        ({"status": ""}, "status"),
+        ({"placed_at_after": "not a date"}, "placed_at"),
+        ({"placed_at_before": ""}, "placed_at"),
+        # Offsets no place uses; PostgreSQL refuses those beyond ±15:59, which was a 500.
+        ({"placed_at_after": "2025-01-01T00:00:00+16:00"}, "placed_at"),
+        ({"placed_at_after": "2025-01-01T00:00:00+14:30"}, "placed_at"),
+        ({"placed_at_before": "2025-01-01T00:00:00-12:30"}, "placed_at"),
+        ({"placed_at_after": "2025-01-01T00:00:00+24:00"}, "placed_at"),
+        ({"placed_at_after": "0001-01-01T00:00:00+01:00"}, "placed_at"),  # before year 1 in UTC
+        ({"offset": "null"}, "offset"),
+        ({"offset": "-1"}, "offset"),
+        ({"limit": "0"}, "limit"),
+        ({"limit": "1001"}, "limit"),
+        ({"limit": "ten"}, "limit"),
+        ({"placed_after": "2025-01-01T00:00:00Z"}, "placed_after"),  # a misspelt filter is not ignored
+    ],
 )
 def test_bad_filter_values_give_400(api, orders, params, field):
     response = api.get("/api/v1/orders", params)
     assert response.status_code == 400
     assert field in response.json()
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"placed_at_after": "2025-02-10T23:00:00+14:00"}, ["#1003", "#1002"]),  # 09:00 UTC, before #1002
+        ({"placed_at_after": "2025-02-09T23:00:00-12:00"}, ["#1003"]),  # 11:00 UTC, after #1002
+        ({"placed_at_after": "2025-02-10T10:00:00Z", "limit": "1000", "offset": "1"}, ["#1002"]),
+    ],
+)
+def test_date_filters_take_every_offset_in_use(api, orders, params, expected):
+    assert numbers(api.get("/api/v1/orders", params)) == expected
 
 
 def test_list_query_count_does_not_grow_with_orders(api, merchant, django_assert_num_queries):

@@ -37,6 +37,16 @@ def test_list_and_filters(api, merchant, order, shipment):
     assert bad.status_code == 400 and "status" in bad.json()
 
 
+@pytest.mark.parametrize(
+    ("query", "field"),
+    [("delayed=null", "delayed"), ("delayed=", "delayed"), ("status=", "status"), ("carier=dhl", "carier")],
+)
+def test_filters_refuse_what_they_would_have_ignored(api, shipment, query, field):
+    response = api.get(f"/api/v1/shipments?{query}")
+    assert response.status_code == 400
+    assert field in response.json()
+
+
 def test_list_query_count_does_not_grow_with_shipments(api, merchant):
     def count():
         with CaptureQueriesContext(connection) as queries:
@@ -120,3 +130,9 @@ def test_schema_documents_the_shipment_endpoints(client):
     schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").content.decode()
     for path in ("/api/v1/shipments", "/api/v1/shipments/{id}", "/api/v1/shipments/{id}/events"):
         assert path in schema
+
+
+def test_options_describes_the_shipment_input_of_an_order(api, order):
+    response = api.options(f"/api/v1/orders/{order.pk}/shipments")
+    assert response.status_code == 200
+    assert "tracking_number" in response.json()["actions"]["POST"]

@@ -73,6 +73,8 @@ def test_detail_and_manual_event(staff_client, merchant, shipment):
         {"status": "in_transit", "occurred_at": "not a date"},
         {"status": "in_transit", "occurred_at": "2099-01-01T08:00"},
         {"status": "in_transit", "occurred_at": "2020-01-01T08:00"},
+        {"status": "in_transit", "occurred_at": "2025-03-04T08:00:00+16:00"},  # PostgreSQL refuses the offset
+        {"status": "in_transit", "occurred_at": "0001-01-01T00:00:00+01:00"},  # before year 1 in UTC
     ],
 )
 def test_bad_manual_events_are_400(staff_client, merchant, shipment, data):
