@@ -35,6 +35,7 @@ from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
+from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
 from tracking.tokens import tracking_page_path
@@ -52,6 +53,8 @@ SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/")
 # new page is never left out by accident.
 ACTIONS = {
     "orders:cancel": "POST only",
+    "shop_actions:retry": "POST only",
+    "shop_actions:confirm": "POST only",
     "orders:data-export-download": "a JSON download, not a page",
     "integrations:webhook-replay": "POST only",
     "tracking:unmatched-resolve": "POST only",
@@ -91,6 +94,8 @@ SIGNED_OUT = {
 KNOWN_DEFECTS: dict[tuple[str, str], str] = {
     ("flows:index", "raw-value"): "a flow's trigger status shown as its code, e.g. (out_for_delivery): "
     "flows/templates/flows/flow_list.html:14 and flow_detail.html:6 show flow.trigger_status",
+    ("shop_actions:index", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
+    ("shop_actions:detail", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
 }
 
 VISIBLE_TEXT_JS = """() => {
@@ -314,12 +319,24 @@ def page_paths(shop) -> dict[str, str]:
         delivery = WebhookDelivery.objects.get(status=WebhookDelivery.Status.FAILED)
         outbound = OutboundMessage.objects.filter(status=OutboundMessage.Status.FAILED).first()
         customer = Customer.objects.get(pk=order.customer_id)
+        action = ShopAction.objects.create(
+            merchant=merchant,
+            kind="refund",
+            platform="manual",
+            key="sweep-refund",
+            payload={"amount": "12.00", "currency": "EUR"},
+            subject="return:RMA-1001",
+            status="failed",
+            last_error="The shop answered 500.",
+            order=order,
+        )
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
     arguments = {
         "orders:detail": {"pk": order.pk},
         "orders:customer": {"pk": customer.pk},
+        "shop_actions:detail": {"pk": action.pk},
         "integrations:webhook-detail": {"pk": delivery.pk},
         "tracking:detail": {"pk": shipment.pk},
         "flows:detail": {"pk": flow.pk},
@@ -482,7 +499,9 @@ def signed_in_session(user, merchant) -> str:
 
 
 @pytest.fixture
-def shop(transactional_db, settings):
+def shop(transactional_db, live_server, settings):
+    # The demo's product pictures are served by the app at SITE_URL: here, the live server.
+    settings.SITE_URL = live_server.url
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sweep"}}
     caches["default"].clear()
     return shop_with_data_everywhere(timezone.now().replace(microsecond=0))
