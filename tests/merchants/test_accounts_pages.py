@@ -9,8 +9,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from core.locale import preferred_language
 from core.scoping import merchant_scope
-from merchants.portal_views import preferred_language
 from merchants.views import server_error
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, OrderFactory
