@@ -90,7 +90,7 @@ def customer_token_read(token: str) -> tuple[int, int]:
 
 def customer_portal_path(customer, section: str = "me") -> str:
     """The path of one of the customer's sections (their orders by default), with a fresh token."""
-    return reverse(f"{section}:index", kwargs={"token": customer_token(customer)})
+    return reverse(f"portal-{section}:index", kwargs={"token": customer_token(customer)})
 
 
 def customer_portal_url(customer, section: str = "me") -> str:

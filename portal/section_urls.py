@@ -4,4 +4,4 @@ from django.urls import include, path
 
 from .sections import mounted
 
-urlpatterns = [path(f"{section.key}/<str:token>/", include((section.urls, section.key))) for section in mounted()]
+urlpatterns = [path(f"{section.key}/<str:token>/", include((section.urls, section.namespace))) for section in mounted()]

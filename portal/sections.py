@@ -3,7 +3,7 @@
 Every section lives at `/<key>/<token>/`. A section belongs to one scope: "order" sections take an
 order link's token (`/track/<token>/`, `/returns/<token>/`: the same token opens every section of
 the order), "customer" sections a customer link's (`/me/<token>/`, `/preferences/<token>/`; loyalty
-and NPS next). The portal mounts each section's URL module there, with the key as namespace, and
+and NPS next). The portal mounts each section's URL module there, in the namespace "portal-<key>", and
 lists the sections a shop offers in the navigation of every page of the scope. Views receive the
 link's `token` and read it with `portal.links`.
 
@@ -34,8 +34,13 @@ class PortalSection:
     offered: Callable[..., bool] = lambda merchant: True
     entry: str = "index"  # the URL name of its first page, in its namespace (or in full when `urls` is None)
 
+    @property
+    def namespace(self) -> str:
+        """ "portal-<key>": apart from the staff pages' namespaces ("returns" is the dashboard's)."""
+        return f"portal-{self.key}"
+
     def url(self, token: str) -> str:
-        name = self.entry if self.urls is None else f"{self.key}:{self.entry}"
+        name = self.entry if self.urls is None else f"{self.namespace}:{self.entry}"
         return reverse(name, kwargs={"token": token})
 
 

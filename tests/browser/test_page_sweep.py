@@ -353,8 +353,8 @@ def page_paths(shop) -> dict[str, str]:
         "flows-public:preferences": {"token": address_token},
         "portal:home": {"merchant_slug": merchant.slug},
         "portal:fresh-link": {"merchant_slug": merchant.slug},
-        "me:index": {"token": customer_token(customer)},
-        "preferences:index": {"token": customer_token(customer)},
+        "portal-me:index": {"token": customer_token(customer)},
+        "portal-preferences:index": {"token": customer_token(customer)},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -549,5 +549,5 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
 def test_every_page_route_has_a_way_to_be_reached():
     names = swept_routes()
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
-    assert {"me:index", "preferences:index", "portal:fresh-link"} <= set(names)
+    assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
