@@ -59,6 +59,7 @@ class ReturnPolicy(TenantModel):
     excluded_discount_percent = models.PositiveIntegerField(
         _("items discounted by at least (%) are not returnable"), null=True, blank=True
     )
+    return_address = models.TextField(_("return address"), blank=True, max_length=1000)
     returns_per_year = models.PositiveIntegerField(_("returns per customer per 12 months"), null=True, blank=True)
     auto_approve = models.BooleanField(_("approve requests automatically"), default=False)
     auto_approve_below = models.DecimalField(_("only for orders below"), null=True, blank=True, **MONEY)

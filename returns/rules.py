@@ -1,6 +1,8 @@
 """Stop rules the default journey names: no cross-sell or "how do you like it" email during or after a return."""
 
-from .models import OPEN_STATUSES, ReturnRequest, ReturnStatus
+from core.scoping import merchant_scope
+
+from .models import OPEN_STATUSES, ReturnPolicy, ReturnRequest, ReturnStatus
 
 CAME_BACK = {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED}
 
@@ -12,6 +14,12 @@ def _statuses(data) -> set[str]:
             ReturnRequest.objects.filter(order_id=data.order.pk).values_list("status", flat=True)
         )
     return data.cache["return_statuses"]
+
+
+def returns_offered(merchant) -> bool:
+    """Customers see returns once the shop has set its return policy."""
+    with merchant_scope(merchant):
+        return ReturnPolicy.objects.filter(merchant=merchant).exists()
 
 
 def has_open_return(data) -> bool:
