@@ -238,21 +238,24 @@ def order_counts() -> tuple[dict[str, int], int]:
     return {row["number"]: row["n"] for row in rows}, failed
 
 
-def settle(args, phases: list[Phase], stream_end: float) -> tuple[float | None, float | None]:
-    """Seconds after the stream's end until the ingest work was done, and until every accepted
-    order had its confirmation (None: not within --settle-timeout)."""
+def settle(args, phases: list[Phase], stream_end: float) -> dict[str, float | None]:
+    """Seconds after the stream's end until the ingest work was done, the ingest queue was empty,
+    and every accepted order had its confirmation (None: not within --settle-timeout)."""
     expected = set().union(*(phase.accepted for phase in phases))
-    ingest_done = emails_done = None
-    while time.monotonic() - stream_end < args.settle_timeout:
+    client = redis_client(args)
+    done: dict[str, float | None] = {"ingest work": None, "ingest queue": None, "confirmations": None}
+    checks = {
+        "ingest work": lambda: ingest_work_left() == (0, 0),
+        "ingest queue": lambda: client.llen(f"{args.key_prefix}:ingest") == 0,
+        "confirmations": lambda: expected <= emails_by_order(args).keys(),
+    }
+    while time.monotonic() - stream_end < args.settle_timeout and None in done.values():
         waited = time.monotonic() - stream_end
-        if ingest_done is None and ingest_work_left() == (0, 0):
-            ingest_done = waited
-        if emails_done is None and expected <= emails_by_order(args).keys():
-            emails_done = waited
-        if ingest_done is not None and emails_done is not None:
-            break
+        for name, check in checks.items():
+            if done[name] is None and check():
+                done[name] = waited
         time.sleep(0.5)
-    return ingest_done, emails_done
+    return done
 
 
 def percentile(values: list[float], share: float) -> float:
@@ -261,7 +264,7 @@ def percentile(values: list[float], share: float) -> float:
     )
 
 
-def report(args, phases, watch, restart, ingest_done, emails_done, last_email_after_end) -> None:
+def report(args, phases, watch, restart, settled, last_email_after_end) -> None:
     emails = emails_by_order(args)
     rows, failed = order_counts()
     print(
@@ -303,7 +306,8 @@ def report(args, phases, watch, restart, ingest_done, emails_done, last_email_af
         f"most drain tasks waiting in the ingest queue at once: {watch.most_drains} (ingest queue at most {watch.most_ingest})"
     )
     print(
-        f"after the stream: ingest work done in {_seconds(ingest_done)}, every confirmation sent in {_seconds(emails_done)}"
+        f"after the stream: ingest work done in {_seconds(settled['ingest work'])}, the ingest queue empty "
+        f"in {_seconds(settled['ingest queue'])}, every confirmation sent in {_seconds(settled['confirmations'])}"
     )
     if last_email_after_end is not None:
         print(f"last confirmation handed over {last_email_after_end:.1f} s after the stream's end")
@@ -381,12 +385,12 @@ def main():
         stream_end = time.monotonic()
         stream_end_wall = time.time()
         restarter.join()
-        ingest_done, emails_done = settle(args, phases, stream_end)
+        settled = settle(args, phases, stream_end)
         emails = emails_by_order(args)
         last = max((times[0] for times in emails.values()), default=None)
         last_email_after_end = last - stream_end_wall if last is not None else None
         watch.stopped.set()
-        report(args, phases, watch, restart, ingest_done, emails_done, last_email_after_end)
+        report(args, phases, watch, restart, settled, last_email_after_end)
     finally:
         watch.stopped.set()
         stop_workers(workers, args.stop_grace)
