@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.drains import Drain
+from core.drains import WakeUp
 from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
@@ -246,7 +246,7 @@ def _orders_of(events: list[OrderEvent]) -> dict[int, Order]:
 # Immediate messages (order confirmations) are sent by a dispatch pass queued after their commit rather
 # than at the next beat; a burst of orders queues one pass (core/drains.py), which clears the flag
 # before it claims. If the broker is down, the beat sends them within a minute.
-IMMEDIATE_DISPATCH = Drain("immediate-dispatch", "flows.tasks.dispatch_due_messages")
+IMMEDIATE_DISPATCH = WakeUp("immediate-dispatch", "flows.tasks.dispatch_due_messages")
 
 
 def _dispatch_soon() -> None:
