@@ -91,12 +91,7 @@ SIGNED_OUT = {
 }
 
 # Problems another change is fixing now: (page, check) -> the defect. Anything else fails.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("flows:index", "raw-value"): "a flow's trigger status shown as its code, e.g. (out_for_delivery): "
-    "flows/templates/flows/flow_list.html:14 and flow_detail.html:6 show flow.trigger_status",
-    ("shop_actions:index", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
-    ("shop_actions:detail", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 VISIBLE_TEXT_JS = """() => {
   const texts = [];
