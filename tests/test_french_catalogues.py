@@ -74,6 +74,18 @@ def test_a_message_has_one_translation_across_catalogues():
     assert clashes == {}, "give each meaning its own context"
 
 
+TEMPLATES = sorted(
+    p for p in ROOT.glob("**/templates/**/*") if p.suffix in (".html", ".txt") and ".venv" not in p.parts
+)
+
+
+def test_no_template_puts_punctuation_after_a_translated_label():
+    """`{% translate "Total" %}:` gives "Total:" in French too: the colon belongs in the message."""
+    after_label = re.compile(r"""\{%\s*translate\s+(["'])[^"']*\1[^%]*%\}[:?!;]""")
+    found = [str(p.relative_to(ROOT)) for p in TEMPLATES if after_label.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+
+
 def test_the_typography_check_catches_what_it_should():
     assert typography_faults("Total : 3 €") == ["Total :"]
     assert typography_faults("Une question?") == ["Une question?"]
