@@ -15,7 +15,7 @@ from tracking.tokens import tracking_page_path
 def order(merchant):
     with merchant_scope(merchant):
         order = OrderFactory(merchant=merchant, number="#2001", source_platform="api")
-        LineItemFactory(order=order, title="Linen shirt")
+        LineItemFactory(order=order, title="Linen shirt", quantity=2, unit_price="19.50")
     return order
 
 
@@ -28,6 +28,7 @@ def test_an_unshipped_order_links_to_its_tracking_page_and_offers_a_danger_cance
     assert f'href="{tracking_page_path(order)}"' in html
     assert '<button type="submit" class="danger">Cancel order</button>' in html
     assert "REST API" in html  # the source by name, not "api"
+    assert '<td class="num">€19.50</td><td class="num">€39.00</td>' in html  # unit price, then the line's total
 
 
 def test_a_shipped_order_links_its_shipment_and_explains_why_it_cannot_be_cancelled(staff_client, merchant, order):
