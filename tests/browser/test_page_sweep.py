@@ -196,7 +196,7 @@ def _order_with_shipments() -> Order:
     )
     in_transit = Shipment.objects.filter(status=ShipmentStatus.IN_TRANSIT).order_by("pk")[:1]
     Shipment.objects.filter(pk__in=in_transit).update(
-        is_delayed=True, delay_reason="no_scan", delayed_at=timezone.now()
+        is_delayed=True, delay_reason="no_news", delayed_at=timezone.now()
     )
     return order
 

@@ -31,7 +31,7 @@ def shipment_status(code: str) -> str:
 
 @register.filter
 def delay_reason(code: str) -> str:
-    return str(DELAY_REASONS.get(code, _("late")))
+    return str(DELAY_REASONS.get(code, _("Late")))
 
 
 @register.filter
