@@ -287,8 +287,8 @@ def _uses(template, name: str) -> bool:
     )
 
 
-def _links(merchant_id: int, address: str, scheduled_id: int | None) -> dict:
-    token = preference_token(merchant_id=merchant_id, address=address, scheduled_id=scheduled_id)
+def _links(merchant_id: int, address: str, scheduled_id: int | None, *, test: bool = False) -> dict:
+    token = preference_token(merchant_id=merchant_id, address=address, scheduled_id=scheduled_id, test=test)
     return {"preferences": preferences_url(token), "unsubscribe": unsubscribe_url(token)}
 
 
@@ -736,7 +736,7 @@ def step_test_send(*, step, language: str, to: str) -> None:
     if template is None:
         raise ValueError("This step has no template.")
     context = sample_context(merchant=merchant, language=template.language, flow_settings=flow_settings)
-    context["links"] = _links(merchant.pk, to, None)
+    context["links"] = _links(merchant.pk, to, None, test=True)  # they open a page that says so, and change nothing
     email, _message_id = build_email(
         step=step,
         template=template,

@@ -33,6 +33,7 @@ from portal.views import expired_link_response
 from . import page_cache, selectors, services
 from .forms import LookupForm, WismoForm
 from .models import Product, RecommendationRule
+from .status import progress_labels
 from .tokens import recommendation_token, recommendation_token_read, tracking_page_path
 
 logger = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def _timeline(entry: page_cache.OrderEntry, language: str, tz) -> dict:
         html, purchased = entry.parts[name]
         return {"html": html, "purchased": [selectors.PurchasedItem(*item) for item in purchased]}
     data = selectors.tracking_page_data(merchant=entry.order.merchant, order=entry.order)
-    context = {"steps": [str(label) for label in _step_labels()], **data}
+    context = {"steps": progress_labels(), **data}
     html = render_to_string("tracking/public/_timeline.html", context)
     entry.add_part(name, (html, [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]))
     return {"html": html, "purchased": data["purchased"]}
@@ -157,10 +158,6 @@ def _contact_fields(language: str) -> str:
     per process. The CSRF token is not part of it."""
     with translation.override(language):
         return WismoForm().as_p()
-
-
-def _step_labels():
-    return [_("Ordered"), _("Shipped"), _("In transit"), _("Out for delivery"), _("Delivered")]
 
 
 def _recommendation_link(merchant_id, order_id, product_id):
