@@ -164,8 +164,9 @@ def test_command_line_exit_status_is_1_with_the_message_on_stderr(capsys):
 
 
 def demo_counts():
+    from catalogue.models import Product, RecommendationRule
     from orders.models import Customer, LineItem, Order, OrderEvent, Refund
-    from tracking.models import Product, RecommendationRule, Shipment, TrackingEvent
+    from tracking.models import Shipment, TrackingEvent
 
     models = (Merchant, User, Membership, Customer, Order, LineItem, Refund, OrderEvent, Shipment, TrackingEvent)
     models += (Product, RecommendationRule)
