@@ -27,7 +27,11 @@ class Purchased(Protocol):
 
 
 def recommendations_for(
-    order: Order, limit: int = MAX_RECOMMENDATIONS, *, items: Iterable[Purchased] | None = None
+    order: Order,
+    limit: int = MAX_RECOMMENDATIONS,
+    *,
+    items: Iterable[Purchased] | None = None,
+    with_prices: bool = False,
 ) -> list[Product]:
     """Up to `limit` products chosen by the merchant's rule, most often bought with this order's products
     first, then by title: the same list for the same order wherever it is shown.
@@ -35,10 +39,12 @@ def recommendations_for(
     Never a product the customer already owns (in this order or an earlier one), only active products
     with a page on the shop, only the order's merchant's. Two queries (the rule, the products); `items`
     are the order's line items when the caller has them, else they are read too. Each product carries
-    `co_purchases`, and `price` with `price_currency` as last sold (None if never sold).
+    `co_purchases`; `with_prices`, also `price` and `price_currency` as last sold (None if never sold).
     """
     with merchant_scope(order.merchant_id):
-        rule = RecommendationRule.objects.filter(merchant_id=order.merchant_id).only("pk", "mode").first()
+        rule = (
+            RecommendationRule.objects.filter(merchant_id=order.merchant_id).only("pk", "merchant_id", "mode").first()
+        )
         if rule is None or rule.mode == Mode.OFF:
             return []
         items = list(order.line_items.all() if items is None else items)
@@ -47,9 +53,8 @@ def recommendations_for(
             return []
         bought = sorted({item.product_id for item in items if item.product_id})
         ranked = products.annotate(co_purchases=_co_purchases(order.merchant_id, bought))
-        if rule.mode == Mode.BOUGHT_TOGETHER:
-            ranked = ranked.filter(co_purchases__gt=0)
-        ranked = ranked.annotate(**_last_price(order.merchant_id))
+        if with_prices:
+            ranked = ranked.annotate(**_last_price(order.merchant_id))
         return list(ranked.order_by("-co_purchases", "title", "id")[:limit])
 
 
@@ -87,18 +92,27 @@ def _by_rule(rule: RecommendationRule, products: QuerySet, items: list) -> Query
         )
         return products.filter(tags__has_any_keys=tags) if tags else None
     if rule.mode == Mode.BOUGHT_TOGETHER:
-        return products if any(item.product_id for item in items) else None
+        bought = sorted({item.product_id for item in items if item.product_id})
+        with_bought = _orders_with(rule.merchant_id, bought)
+        together = LineItem.objects.filter(merchant_id=rule.merchant_id, order_id__in=with_bought).values("product_id")
+        return products.filter(product_id__in=together) if bought else None
     return None
 
 
+def _orders_with(merchant_id: int, bought: list[str]) -> QuerySet:
+    """The real orders (not test ones) holding one of `bought`."""
+    items = LineItem.objects.filter(merchant_id=merchant_id, product_id__in=bought).exclude(order__test=True)
+    return items.values("order_id")
+
+
 def _co_purchases(merchant_id: int, bought: list[str]):
-    """How many real orders (not test ones) hold the candidate together with one of `bought`."""
+    """How many real orders hold the candidate together with one of `bought`."""
     if not bought:
         return Value(0, output_field=IntegerField())
-    together = LineItem.objects.filter(merchant_id=merchant_id, product_id__in=bought).values("order_id")
     count = (
-        LineItem.objects.filter(merchant_id=merchant_id, product_id=OuterRef("product_id"), order_id__in=together)
-        .exclude(order__test=True)
+        LineItem.objects.filter(
+            merchant_id=merchant_id, product_id=OuterRef("product_id"), order_id__in=_orders_with(merchant_id, bought)
+        )
         .order_by()
         .values("product_id")
         .annotate(orders=Count("order_id", distinct=True))

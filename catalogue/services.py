@@ -48,6 +48,8 @@ def product_url_set(*, merchant: Merchant, product_id: int, url: str, active: bo
 def recommendation_rule_save(
     *, merchant: Merchant, mode: str, picked_ids: list[int] | None = None
 ) -> RecommendationRule:
+    if mode not in RecommendationRule.Mode.values:
+        raise ValueError(f"Unknown suggestion mode {mode!r}: use one of {', '.join(RecommendationRule.Mode.values)}.")
     with merchant_scope(merchant), transaction.atomic():
         rule, _created = RecommendationRule.objects.update_or_create(merchant=merchant, defaults={"mode": mode})
         rule.picked.set(Product.objects.filter(merchant=merchant, pk__in=picked_ids or [])[:MAX_RECOMMENDATIONS])

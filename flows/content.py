@@ -126,7 +126,9 @@ def order_context(
     customer = order.customer if order.customer_id else None
     items = list(order.line_items.all()) if items is None else items
     if "recommendations" not in cache:
-        cache["recommendations"] = recommendations_for(order, items=items) if with_recommendations else []
+        cache["recommendations"] = (
+            recommendations_for(order, items=items, with_prices=True) if with_recommendations else []
+        )
     if shipment is None:
         shipments = list(order.shipments.all()) if shipments is None else shipments
         shipment = shipments[-1] if shipments else None

@@ -121,7 +121,7 @@ def no_recommendations(data: RuleInput) -> bool:
     from catalogue.selectors import recommendations_for
 
     if "recommendations" not in data.cache:
-        data.cache["recommendations"] = recommendations_for(data.order, items=data.items)
+        data.cache["recommendations"] = recommendations_for(data.order, items=data.items, with_prices=True)
     return not data.cache["recommendations"]
 
 

@@ -1,9 +1,10 @@
 """The staff page that sets the one rule both the tracking page and the emails follow."""
 
+import pytest
 from django.utils import translation
 
 from catalogue.models import Product, RecommendationRule
-from catalogue.services import product_catalogue_sync
+from catalogue.services import product_catalogue_sync, recommendation_rule_save
 from core.scoping import merchant_scope
 from tests.factories import LineItemFactory, OrderFactory
 
@@ -22,6 +23,14 @@ def test_bad_input_is_refused_and_changes_nothing(staff_client, merchant):
     assert response.status_code == 400 and "Select a valid choice" in response.content.decode()
     with merchant_scope(merchant):
         assert RecommendationRule.objects.get().mode == "product_type"
+
+
+def test_the_service_refuses_an_unknown_mode_and_keeps_the_rule(merchant):
+    recommendation_rule_save(merchant=merchant, mode="tags")
+    with pytest.raises(ValueError, match="use one of off, bought_together"):
+        recommendation_rule_save(merchant=merchant, mode="everything")
+    with merchant_scope(merchant):
+        assert RecommendationRule.objects.get().mode == "tags"
 
 
 def test_another_shops_product_cannot_be_changed(staff_client, other_merchant):
