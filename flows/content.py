@@ -22,8 +22,6 @@ from orders.models import Order
 
 from .context_providers import provided_samples, provided_values
 
-SUPPORTED_LANGUAGES = ("en", "fr")
-
 
 def freeze(value):
     """Dicts become read-only mappings, lists tuples: a template cannot call .clear() or .pop()."""
@@ -32,15 +30,6 @@ def freeze(value):
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     return value
-
-
-def language_for(order: Order, merchant: Merchant) -> str:
-    customer = order.customer if order.customer_id else None
-    for candidate in (order.language, customer.language if customer else "", merchant.default_language):
-        code = (candidate or "").split("-")[0].split("_")[0].lower()
-        if code in SUPPORTED_LANGUAGES:
-            return code
-    return "en"
 
 
 def money(amount: Decimal, currency: str, language: str) -> str:

@@ -31,10 +31,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 
+from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 
-from .content import language_for, order_context, sample_context
+from .content import order_context, sample_context
 from .message_status import checked, scheduled_messages_move
 from .models import (
     FlowKind,
@@ -376,7 +377,7 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
     batch_counts = Counter()
     templates = {}  # (step, language) -> template: rows of a batch share a few steps
     for row in rows:
-        language = language_for(row.order, merchant)
+        language = customer_language(merchant=merchant, order=row.order)
         data = RuleInput(order=row.order, anchor_at=row.anchor_at, language=language)
         reason = _skip_reason(row, policy, data)
         if reason:

@@ -9,12 +9,13 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.drains import Drain
+from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.events import after_publish, batch_defer, batch_memo, publish_memo
 from orders.models import Order, OrderEvent
 
-from .content import language_for, sample_context
+from .content import sample_context
 from .defaults import default_flow_specs
 from .message_status import checked, scheduled_messages_move
 from .models import (
@@ -164,7 +165,7 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
     anchor_at = _trigger_time(event)
     if flow.anchor == Anchor.DELIVERY_OR_ORDER:
         anchor_at = _delivered_at(order) or anchor_at
-    language = language_for(order, order.merchant)
+    language = customer_language(merchant=order.merchant, order=order)
     data = RuleInput(order=order, anchor_at=anchor_at, language=language)
     too_late_before = now - timedelta(hours=flow_settings.late_tolerance_hours)
     planned = []

@@ -35,6 +35,7 @@ from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
+from portal.links import customer_token
 from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -47,7 +48,7 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/")
+SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/")
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -351,6 +352,9 @@ def page_paths(shop) -> dict[str, str]:
         "flows-public:unsubscribe": {"token": address_token},
         "flows-public:preferences": {"token": address_token},
         "portal:home": {"merchant_slug": merchant.slug},
+        "portal:fresh-link": {"merchant_slug": merchant.slug},
+        "me:index": {"token": customer_token(customer)},
+        "preferences:index": {"token": customer_token(customer)},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -486,7 +490,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/")
+CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/")
 
 
 def signed_in_session(user, merchant) -> str:
@@ -545,4 +549,5 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
 def test_every_page_route_has_a_way_to_be_reached():
     names = swept_routes()
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
+    assert {"me:index", "preferences:index", "portal:fresh-link"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
