@@ -11,19 +11,17 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from django.core.signals import setting_changed
-from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from catalogue.selectors import recommendations_for
 from core.l10n import format_day, format_money
 from core.money import exact_amount
 from core.scoping import merchant_scope
 from merchants.models import Membership, Merchant, Role
-from orders.models import LineItem, Order
+from orders.models import Order
 
 from .context_providers import provided_samples, provided_values, shipment_samples, shipment_values
-
-MAX_RECOMMENDATIONS = 3
 
 
 def freeze(value):
@@ -57,51 +55,6 @@ def _date(day: date, language: str, this_year: int) -> str:
 @receiver(setting_changed)
 def _forget_formats(**kwargs):
     _date.cache_clear()
-
-
-def _product_key(item) -> str:
-    return item.product_id or ""
-
-
-def recommendations_for(order: Order, limit: int = MAX_RECOMMENDATIONS) -> list[dict]:
-    """Products often bought with what this order contains, never one the customer owns.
-
-    Co-purchases first; topped up with the shop's best sellers of other product types.
-    """
-    from .rules import _customer_orders
-
-    bought = [i for i in order.line_items.all() if i.product_id]
-    owned = set(
-        LineItem.objects.filter(order__in=_customer_orders(order).values("pk"))
-        .exclude(product_id="")
-        .values_list("product_id", flat=True)
-    ) | {i.product_id for i in bought}
-    owned_types = {i.product_type for i in order.line_items.all() if i.product_type}
-    candidates = LineItem.objects.exclude(product_id="").exclude(product_id__in=owned).exclude(order__test=True)
-    grouped = (
-        candidates.values("product_id")
-        .annotate(
-            orders=Count("order_id", distinct=True),
-            title=Max("title"),
-            image_url=Max("image_url"),
-            price=Max("unit_price"),
-            product_type=Max("product_type"),
-        )
-        .order_by("-orders", "product_id")
-    )
-    picked = []
-    if bought:
-        co_orders = LineItem.objects.filter(product_id__in=[i.product_id for i in bought]).values("order_id")
-        picked = list(grouped.filter(order_id__in=co_orders)[:limit])
-    if len(picked) < limit:
-        seen = {p["product_id"] for p in picked}
-        for row in grouped.exclude(product_type__in=owned_types or {""})[: limit * 4]:
-            if row["product_id"] not in seen:
-                picked.append(row)
-                seen.add(row["product_id"])
-            if len(picked) >= limit:
-                break
-    return picked
 
 
 def _guides(items: list, guides_setting: dict, language: str) -> list[dict]:
@@ -155,6 +108,12 @@ def _amounts(order: Order, language: str) -> dict:
     }
 
 
+def _recommendation(product, language: str) -> dict:
+    """A suggested product (catalogue.selectors.recommendations_for) as templates see it: its own page."""
+    price = "" if product.price is None else money(exact_amount(product.price), product.price_currency, language)
+    return {"title": product.title, "image_url": product.image_url, "price": price, "url": product.url}
+
+
 def shop_context(merchant: Merchant) -> dict:
     from django.conf import settings
 
@@ -193,7 +152,9 @@ def order_context(
     customer = order.customer if order.customer_id else None
     items = list(order.line_items.all()) if items is None else items
     if "recommendations" not in cache:
-        cache["recommendations"] = recommendations_for(order) if with_recommendations else []
+        cache["recommendations"] = (
+            recommendations_for(order, items=items, with_prices=True) if with_recommendations else []
+        )
     if shipment is None:
         shipments = list(order.shipments.all()) if shipments is None else shipments
         shipment = shipments[-1] if shipments else None
@@ -234,15 +195,7 @@ def order_context(
             **shipment_values(shipment),
         },
         "shop": shop_context(merchant),
-        "recommendations": [
-            {
-                "title": r["title"],
-                "image_url": r["image_url"],
-                "price": money(exact_amount(r["price"]), order.currency, language),
-                "url": merchant.website_url,
-            }
-            for r in cache["recommendations"]
-        ],
+        "recommendations": [_recommendation(product, language) for product in cache["recommendations"]],
         "guides": _guides(items, flow_settings.product_guides or {}, language),
         "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
         "links": links,

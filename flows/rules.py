@@ -118,10 +118,10 @@ def shipment_delayed(data: RuleInput) -> bool:
 
 
 def no_recommendations(data: RuleInput) -> bool:
-    from .content import recommendations_for
+    from catalogue.selectors import recommendations_for
 
     if "recommendations" not in data.cache:
-        data.cache["recommendations"] = recommendations_for(data.order)
+        data.cache["recommendations"] = recommendations_for(data.order, items=data.items, with_prices=True)
     return not data.cache["recommendations"]
 
 
