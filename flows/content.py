@@ -190,7 +190,7 @@ def order_context(
         "shipment": {
             "carrier": shipment.carrier if shipment else "",
             "tracking_number": shipment.tracking_number if shipment else "",
-            "status": shipment.get_status_display() if shipment else "",
+            "status": _in_language(shipment.get_status_display, language) if shipment else "",
             "estimated_delivery": local_date(shipment.estimated_delivery_to, tz, language) if shipment else "",
             **shipment_values(shipment),
         },
@@ -200,9 +200,13 @@ def order_context(
         "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
         "links": links,
     }
-    with translation.override(language):
-        data["shipment"]["status"] = str(data["shipment"]["status"])
     return {**provided_values(order=order, language=language, wanted=wanted), **data}
+
+
+def _in_language(text, language: str) -> str:
+    """A label Django writes as it is asked (get_FOO_display()), in `language` whatever is active."""
+    with translation.override(language):
+        return str(text())
 
 
 def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
