@@ -3,6 +3,9 @@
 Templates are edited by merchants, so they never receive model instances: only read-only
 mappings of strings and tuples (see `freeze`). `order_context` builds it from an order,
 `sample_context` from a made-up order with the same shape, for previews and validation.
+A customer-anchored email (no order) gets `customer_context`: the customer, the shop, the
+signature and links, and the variables of providers that know customers; `sample_context(...,
+customer_anchored=True)` is its made-up twin.
 """
 
 import functools
@@ -18,9 +21,9 @@ from django.utils import timezone, translation
 from core.l10n import format_day, format_money
 from core.money import exact_amount
 from merchants.models import Merchant
-from orders.models import LineItem, Order
+from orders.models import Customer, LineItem, Order
 
-from .context_providers import provided_samples, provided_values
+from .context_providers import provided_customer_values, provided_samples, provided_values
 
 SUPPORTED_LANGUAGES = ("en", "fr")
 MAX_RECOMMENDATIONS = 3
@@ -37,7 +40,16 @@ def freeze(value):
 
 def language_for(order: Order, merchant: Merchant) -> str:
     customer = order.customer if order.customer_id else None
-    for candidate in (order.language, customer.language if customer else "", merchant.default_language):
+    return _supported(order.language, customer.language if customer else "", merchant.default_language)
+
+
+def customer_language_for(customer: Customer | None, merchant: Merchant) -> str:
+    """The language of a customer-anchored email: the customer's, else the shop's."""
+    return _supported(customer.language if customer else "", merchant.default_language)
+
+
+def _supported(*candidates: str) -> str:
+    for candidate in candidates:
         code = (candidate or "").split("-")[0].split("_")[0].lower()
         if code in SUPPORTED_LANGUAGES:
             return code
@@ -222,10 +234,41 @@ def order_context(
     return {**provided_values(order=order, language=language, wanted=wanted), **data}
 
 
-def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
-    """A made-up order with every key a real one has, for previews and template validation."""
+def customer_context(
+    *,
+    customer: Customer,
+    anchor_key: str,
+    merchant: Merchant,
+    language: str,
+    flow_settings,
+    links: dict,
+    wanted=lambda name: True,
+) -> dict:
+    """What a customer-anchored email may use: no order, no shipment, only who and which shop."""
+    data = {
+        "customer": {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "full_name": customer.full_name,
+            "email": customer.email,
+        },
+        "shop": shop_context(merchant),
+        "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
+        "links": links,
+    }
+    values = provided_customer_values(customer=customer, anchor_key=anchor_key, language=language, wanted=wanted)
+    return {**values, **data}
+
+
+def sample_context(*, merchant: Merchant, language: str, flow_settings, customer_anchored: bool = False) -> dict:
+    """A made-up order with every key a real one has, for previews and template validation.
+
+    `customer_anchored`: the made-up context of an email about a customer, which has no order.
+    """
     from django.conf import settings
 
+    if customer_anchored:
+        return _sample_customer_context(merchant=merchant, language=language, flow_settings=flow_settings)
     fr = language == "fr"
     tz = merchant.tzinfo
     item = {
@@ -281,3 +324,32 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
         "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
         "links": {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"},
     }
+
+
+SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.org"}
+
+
+def _sample_customer_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
+    from django.conf import settings
+
+    links = {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"}
+    context = customer_context(
+        customer=Customer(merchant=merchant, **SAMPLE_CUSTOMER),
+        anchor_key="sample",
+        merchant=merchant,
+        language=language,
+        flow_settings=flow_settings,
+        links=links,
+        wanted=lambda name: False,  # providers' values are made up below, never computed
+    )
+    samples = provided_samples(merchant=merchant, language=language, customer_anchored=True)
+    return {**context, **samples}
+
+
+def order_only_variables(*, merchant: Merchant, language: str, flow_settings) -> set[str]:
+    """The top-level variables an order email has and a customer-anchored one does not."""
+    order_keys = sample_context(merchant=merchant, language=language, flow_settings=flow_settings)
+    customer_keys = sample_context(
+        merchant=merchant, language=language, flow_settings=flow_settings, customer_anchored=True
+    )
+    return set(order_keys) - set(customer_keys)

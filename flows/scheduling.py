@@ -8,9 +8,13 @@ import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
 
 
-def local_tz(*, order, merchant, source: str):
-    """The customer's time zone when known and valid (and the step wants it), else the shop's."""
-    customer = order.customer if order.customer_id else None
+def local_tz(*, order, merchant, source: str, customer=None):
+    """The customer's time zone when known and valid (and the step wants it), else the shop's.
+
+    The customer is the order's; a customer-anchored message (no order) passes its own.
+    """
+    if order is not None:
+        customer = order.customer if order.customer_id else None
     if source == "customer" and customer is not None and customer.time_zone:
         try:
             return zoneinfo.ZoneInfo(customer.time_zone)

@@ -25,6 +25,7 @@ SKIP_REASON_LABELS = {
     "unsubscribed": _("Unsubscribed from marketing emails"),
     "no_consent": _("No marketing consent"),
     "frequency_cap": _("Daily limit of marketing emails"),
+    "customer_erased": _("The customer's personal data was erased"),
 }
 
 
