@@ -182,10 +182,7 @@ def template_problems(
     about_orders = [name for name in unknown if name.split(".", 1)[0] in order_only]
     if about_orders:
         return [
-            _(
-                "This email is about a customer, not an order: %(names)s cannot be used here. "
-                "Available: %(available)s."
-            )
+            _("This email is about a customer, not an order: %(names)s cannot be used here. Available: %(available)s.")
             % {"names": ", ".join(about_orders), "available": ", ".join(available_variables(sample))}
         ]
     if unknown:

@@ -190,9 +190,7 @@ class OrderEvent(TenantModel):
             models.Index(
                 fields=["created_at"], condition=models.Q(published_at__isnull=True), name="orderevent_unpublished"
             ),
-            models.Index(
-                fields=["customer"], condition=models.Q(customer__isnull=False), name="orderevent_customer"
-            ),
+            models.Index(fields=["customer"], condition=models.Q(customer__isnull=False), name="orderevent_customer"),
         ]
         constraints = [
             # A customer-anchored event says what it is about: its emails are unique per that key.
