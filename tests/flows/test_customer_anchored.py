@@ -11,6 +11,7 @@ import time_machine
 from django.core import mail
 from django.db import IntegrityError, connection, transaction
 from django.test import Client
+from django.utils import translation
 
 from core.event_kinds import EventKind, event_kind_register, event_kind_unregister
 from core.scoping import merchant_scope, unscoped
@@ -385,6 +386,9 @@ def test_order_variables_are_refused_in_a_customer_step_with_a_clear_message(mer
     assert "Unknown variable" not in caught.value.errors["en.subject"]
     with merchant_scope(merchant):
         assert FlowStep.objects.filter(flow=step.flow).count() == 1  # nothing saved
+    with translation.override("fr"), pytest.raises(FlowValidationError) as caught:
+        step_create(flow=step.flow, data=data)
+    assert "Cet e-mail concerne un client, pas une commande : order.number" in caught.value.errors["en.subject"]
 
 
 @pytest.mark.django_db
