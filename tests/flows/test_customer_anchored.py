@@ -144,6 +144,32 @@ def test_one_batch_holding_the_same_event_twice_writes_one_row(merchant, step, c
         assert not OrderEvent.objects.filter(published_at__isnull=True).exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_publishing_the_same_anchor_at_once_write_one_row(merchant, step, customer):
+    events = [nudge(merchant, customer, "referral:123", publish=False) for _ in range(2)]
+    errors, barrier = [], threading.Barrier(2)
+
+    def publish(event):
+        try:
+            barrier.wait()
+            with at(NOW):
+                event_publish(event_id=event.pk)
+        except Exception as exc:  # reported below: a thread's exception would otherwise vanish
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=publish, args=(event,)) for event in events]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert len(rows(merchant)) == 1
+    with unscoped():
+        assert OrderEvent.objects.filter(published_at__isnull=False).count() == 2
+
+
 @pytest.mark.django_db
 def test_an_erased_customer_is_not_scheduled(merchant, step, customer):
     with merchant_scope(merchant):
@@ -425,6 +451,17 @@ def test_the_editor_previews_with_a_sample_customer_and_refuses_order_variables(
     )
     with merchant_scope(merchant):
         assert step.templates.get(language="fr").subject == TEMPLATES["fr"]["subject"]
+
+
+@pytest.mark.django_db
+def test_a_test_send_of_a_customer_step_uses_the_sample_customer(merchant, step):
+    from flows.dispatcher import step_test_send
+
+    with merchant_scope(merchant):
+        step_test_send(step=step, language="en", to="staff@maison-lumiere.example.com")
+    [email] = mail.outbox
+    assert email.subject == "[TEST] Camille, how was Maison Lumière?"
+    assert "Hello Camille Martin." in email.alternatives[0][0]
 
 
 # --- Tenants, staff pages, outbound ---------------------------------------------------------------------
