@@ -193,9 +193,9 @@ class OrderEvent(TenantModel):
             models.Index(fields=["customer"], condition=models.Q(customer__isnull=False), name="orderevent_customer"),
         ]
         constraints = [
-            # A customer-anchored event says what it is about: its emails are unique per that key.
+            # An event about a customer (no order) says what it is about: its emails are unique per that key.
             models.CheckConstraint(
-                condition=models.Q(customer__isnull=True) | ~models.Q(anchor_key=""),
+                condition=models.Q(customer__isnull=True) | models.Q(order__isnull=False) | ~models.Q(anchor_key=""),
                 name="orderevent_customer_has_anchor_key",
             )
         ]
