@@ -338,6 +338,10 @@ def flow_update(*, flow: Flow, name: str, active: bool, anchor: str) -> Flow:
         raise FlowValidationError({"name": _("A flow needs a name.")})
     if anchor not in Anchor.values:
         raise FlowValidationError({"anchor": _("Choose when the flow counts from.")})
+    if anchor == Anchor.DELIVERY_OR_ORDER and flow.is_customer_anchored:
+        raise FlowValidationError(
+            {"anchor": _("This flow's emails are about a customer, not an order: they count from the event.")}
+        )
     flow.name, flow.active, flow.anchor = name.strip(), active, anchor
     flow.save(update_fields=["name", "active", "anchor", "updated_at"])
     return flow

@@ -511,3 +511,14 @@ def test_deleting_a_customer_deletes_its_customer_messages_and_keeps_its_order_o
         assert not ScheduledMessage.objects.filter(order__isnull=True).exists()
         kept = ScheduledMessage.objects.filter(order=order)
         assert kept.count() == order_rows and not kept.filter(customer__isnull=False).exists()
+
+
+@pytest.mark.django_db
+def test_a_customer_flow_cannot_count_from_a_delivery(merchant, step, staff_client):
+    response = staff_client.post(
+        f"/app/flows/{step.flow_id}/", {"name": "Survey", "active": "on", "anchor": "delivery_or_order"}
+    )
+    assert response.status_code == 400
+    assert "about a customer, not an order: they count from the event" in response.content.decode()
+    step.flow.refresh_from_db()
+    assert step.flow.anchor == "trigger"
