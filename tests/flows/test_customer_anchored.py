@@ -522,3 +522,23 @@ def test_a_customer_flow_cannot_count_from_a_delivery(merchant, step, staff_clie
     assert "about a customer, not an order: they count from the event" in response.content.decode()
     step.flow.refresh_from_db()
     assert step.flow.anchor == "trigger"
+
+
+@pytest.mark.django_db
+def test_erasing_a_whole_shop_blanks_its_order_and_customer_messages_only(merchant, step, customer, other_merchant):
+    with at(NOW):
+        place_order(merchant, placed_at=NOW, external_id="2001", email="lea@example.org", customer_external_id="lea")
+        place_order(other_merchant, placed_at=NOW, external_id="2001", email="lea@example.org")
+        publish_pending(merchant)
+        publish_pending(other_merchant)
+    nudge(merchant, customer)
+    send_due()
+    with unscoped():
+        assert Message.objects.filter(merchant=merchant, order__isnull=False).exists()
+        assert Message.objects.filter(merchant=merchant, order__isnull=True).exists()
+    privacy.personal_data_erase(subject=privacy.subject_whole_shop(merchant=merchant))
+    with unscoped():
+        assert set(Message.objects.filter(merchant=merchant).values_list("recipient", "subject")) == {("", "")}
+        assert set(Message.objects.filter(merchant=other_merchant).values_list("recipient", flat=True)) == {
+            "lea@example.org"
+        }
