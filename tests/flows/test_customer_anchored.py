@@ -450,6 +450,13 @@ def test_the_editor_previews_with_a_sample_customer_and_refuses_order_variables(
         response.content.decode()
     )
     with merchant_scope(merchant):
+        data = step_post(step, stop_rules=["order_cancelled"])
+    response = staff_client.post(url, data)
+    assert response.status_code == 400
+    assert "these stop rules read an order and cannot be used here: The order was cancelled." in (
+        response.content.decode()
+    )
+    with merchant_scope(merchant):
         assert step.templates.get(language="fr").subject == TEMPLATES["fr"]["subject"]
 
 
