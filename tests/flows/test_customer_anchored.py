@@ -549,3 +549,28 @@ def test_erasing_a_whole_shop_blanks_its_order_and_customer_messages_only(mercha
         assert set(Message.objects.filter(merchant=other_merchant).values_list("recipient", flat=True)) == {
             "lea@example.org"
         }
+
+
+@pytest.mark.django_db
+def test_the_customer_page_lists_the_events_and_emails_about_them(merchant, step, customer, staff_client):
+    nudge(merchant, customer)
+    send_due()
+    page = staff_client.get(f"/app/orders/customers/{customer.pk}/")
+    assert page.status_code == 200
+    content = page.content.decode()
+    assert "About this customer" in content
+    assert "<strong>Customer nudge</strong>" in content  # the event, by its registered label
+    assert "<strong>NPS (Sent)</strong> — camille@example.org" in content  # the email sent about it
+
+
+@pytest.mark.django_db
+def test_another_shops_staff_cannot_open_the_customer_page(merchant, step, customer, other_merchant, client):
+    from tests.conftest import login_as
+    from tests.factories import MembershipFactory, UserFactory
+
+    nudge(merchant, customer)
+    intruder = UserFactory(email="owner@other-shop.example.com")
+    with merchant_scope(other_merchant):
+        MembershipFactory(merchant=other_merchant, user=intruder)
+    response = login_as(client, intruder, other_merchant).get(f"/app/orders/customers/{customer.pk}/")
+    assert response.status_code == 404
