@@ -3,6 +3,9 @@
 Templates are edited by merchants, so they never receive model instances: only read-only
 mappings of strings and tuples (see `freeze`). `order_context` builds it from an order,
 `sample_context` from a made-up order with the same shape, for previews and validation.
+A customer-anchored email (no order) gets `customer_context`: the customer, the shop, the
+signature and links, and the variables of providers that know customers; `sample_context(...,
+customer_anchored=True)` is its made-up twin.
 """
 
 import functools
@@ -19,9 +22,15 @@ from core.l10n import format_day, format_money
 from core.money import exact_amount
 from core.scoping import merchant_scope
 from merchants.models import Membership, Merchant, Role
-from orders.models import Order
+from orders.models import Customer, Order
 
-from .context_providers import provided_samples, provided_values, shipment_samples, shipment_values
+from .context_providers import (
+    provided_customer_values,
+    provided_samples,
+    provided_values,
+    shipment_samples,
+    shipment_values,
+)
 
 
 def freeze(value):
@@ -209,10 +218,41 @@ def _in_language(text, language: str) -> str:
         return str(text())
 
 
-def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
-    """A made-up order with every key a real one has, for previews and template validation."""
+def customer_context(
+    *,
+    customer: Customer,
+    anchor_key: str,
+    merchant: Merchant,
+    language: str,
+    flow_settings,
+    links: dict,
+    wanted=lambda name: True,
+) -> dict:
+    """What a customer-anchored email may use: no order, no shipment, only who and which shop."""
+    data = {
+        "customer": {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "full_name": customer.full_name,
+            "email": customer.email,
+        },
+        "shop": shop_context(merchant),
+        "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
+        "links": links,
+    }
+    values = provided_customer_values(customer=customer, anchor_key=anchor_key, language=language, wanted=wanted)
+    return {**values, **data}
+
+
+def sample_context(*, merchant: Merchant, language: str, flow_settings, customer_anchored: bool = False) -> dict:
+    """A made-up order with every key a real one has, for previews and template validation.
+
+    `customer_anchored`: the made-up context of an email about a customer, which has no order.
+    """
     from django.conf import settings
 
+    if customer_anchored:
+        return _sample_customer_context(merchant=merchant, language=language, flow_settings=flow_settings)
     fr = language == "fr"
     tz = merchant.tzinfo
     item = {
@@ -274,3 +314,32 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
         "signature": {"name": signer_name(merchant, flow_settings)},
         "links": {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"},
     }
+
+
+SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.org"}
+
+
+def _sample_customer_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
+    from django.conf import settings
+
+    links = {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"}
+    context = customer_context(
+        customer=Customer(merchant=merchant, **SAMPLE_CUSTOMER),
+        anchor_key="sample",
+        merchant=merchant,
+        language=language,
+        flow_settings=flow_settings,
+        links=links,
+        wanted=lambda name: False,  # providers' values are made up below, never computed
+    )
+    samples = provided_samples(merchant=merchant, language=language, customer_anchored=True)
+    return {**context, **samples}
+
+
+def order_only_variables(*, merchant: Merchant, language: str, flow_settings) -> set[str]:
+    """The top-level variables an order email has and a customer-anchored one does not."""
+    order_keys = sample_context(merchant=merchant, language=language, flow_settings=flow_settings)
+    customer_keys = sample_context(
+        merchant=merchant, language=language, flow_settings=flow_settings, customer_anchored=True
+    )
+    return set(order_keys) - set(customer_keys)
