@@ -45,6 +45,15 @@ def _read_preference_token(token):
     return merchant, data["a"], data.get("s")
 
 
+def _test_link(request, token) -> HttpResponse | None:
+    """The page a link of a "send me a test" email opens, whatever the method: it changes nothing. None for
+    the links of real emails."""
+    if preference_token_read(token).get("t") != 1:
+        return None
+    merchant = _read_preference_token(token)[0]
+    return render(request, "flows/public/test_link.html", {"merchant": merchant})
+
+
 @csrf_exempt  # RFC 8058: the one-click POST carries no cookie, so no CSRF token can exist
 def unsubscribe(request, token):
     """GET shows a confirmation (never unsubscribes: link scanners prefetch). POST unsubscribes.
@@ -56,8 +65,11 @@ def unsubscribe(request, token):
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
         merchant, address, scheduled_id = _read_preference_token(token)
+        test_page = _test_link(request, token)
     except InvalidLinkError:
         return _invalid(request)
+    if test_page is not None:
+        return test_page
     context = {"merchant": merchant, "address": address, "token": token}
     if request.method == "POST":
         services.marketing_unsubscribe(merchant=merchant, address=address, scheduled_id=scheduled_id)
@@ -68,8 +80,11 @@ def unsubscribe(request, token):
 def preferences(request, token):
     try:
         merchant, address, scheduled_id = _read_preference_token(token)
+        test_page = _test_link(request, token)
     except InvalidLinkError:
         return _invalid(request)
+    if test_page is not None:
+        return test_page
     return preferences_page(request, merchant=merchant, address=address, scheduled_id=scheduled_id)
 
 

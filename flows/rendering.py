@@ -152,8 +152,14 @@ def available_variables(sample: Mapping, prefix: str = "") -> list[str]:
     return names
 
 
-def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[str]:
-    """What is wrong with a template, in words a merchant can act on (empty: it is fine)."""
+def template_problems(
+    source: str, *, sample: Mapping, html_mode: bool, order_only: frozenset[str] = frozenset()
+) -> list[str]:
+    """What is wrong with a template, in words a merchant can act on (empty: it is fine).
+
+    `order_only`: the variables an order email has and this one, about a customer, has not
+    (`order`, `shipment`…): named apart, since "unknown" would puzzle whoever used them elsewhere.
+    """
     if not source:
         return []
     try:
@@ -173,6 +179,12 @@ def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[
     found = list(dict.fromkeys(misses + _static_unknowns(template, sample)))
     # "coupon" and "coupon.code" are one mistake: keep the longest path.
     unknown = [name for name in found if not any(other.startswith(name + ".") for other in found)]
+    about_orders = [name for name in unknown if name.split(".", 1)[0] in order_only]
+    if about_orders:
+        return [
+            _("This email is about a customer, not an order: %(names)s cannot be used here. Available: %(available)s.")
+            % {"names": ", ".join(about_orders), "available": ", ".join(available_variables(sample))}
+        ]
     if unknown:
         return [
             _("Unknown variable: %(names)s. Available: %(available)s.")
@@ -227,8 +239,14 @@ def html_to_text(markup: str) -> str:
     markup = re.sub(r"(?i)</(p|div|h[1-6]|tr|table|ul|ol)>", "\n\n", markup)
     markup = re.sub(r"(?i)<li\b[^>]*>", "\n- ", markup)
     text = html.unescape(_strip_tags(markup))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [_squeeze(line) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces and line breaks as one space. Not str.split(): it would also turn the non-breaking
+    spaces of French typography ("Total\u00a0:") into breakable ones."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 def allowed_link(url: str, domains: list[str]) -> bool:
@@ -281,7 +299,7 @@ def compose(
     Raises TemplateLimitError, its `field` naming the part that passed the limit.
     """
     data = freeze(context)
-    subject = " ".join(_render_part(template, "subject", data).split())
+    subject = _squeeze(_render_part(template, "subject", data))
     links = context["links"]
     values = {"preferences": links["preferences"], "unsubscribe": links["unsubscribe"]}
     footer = _skeleton("flows/email/footer.txt", _shop_key(context["shop"]), marketing, language).fill(values)
@@ -289,7 +307,7 @@ def compose(
         text = _render_part(template, "text_body", data).strip()
         return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
     body = _render_part(template, "html_body", data, html_mode=True)
-    preheader = " ".join(_render_part(template, "preheader", data).split())
+    preheader = _squeeze(_render_part(template, "preheader", data))
     layout = _skeleton("flows/email/layout.html", _shop_key(context["shop"]), marketing, language)
     page = layout.fill(
         {

@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
 from orders.models import Order
@@ -11,16 +12,18 @@ from orders.models import Order
 class ShipmentStatus(models.TextChoices):
     """The one normalized vocabulary every source is mapped to (docs/tracking.md)."""
 
-    PENDING = "pending", _("Pending")
-    INFO_RECEIVED = "info_received", _("Label created")
-    IN_TRANSIT = "in_transit", _("In transit")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
-    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
-    DELIVERED = "delivered", _("Delivered")
-    ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
-    EXCEPTION = "exception", _("Problem")
-    RETURNING_TO_SENDER = "returning_to_sender", _("Returning to sender")
-    EXPIRED = "expired", _("Tracking expired")
+    # "Shipped" for pending: the shop has said the parcel left, the carrier has not spoken yet. Every
+    # surface words a status with these labels (tracking/status.py: status_label, progress_labels).
+    PENDING = "pending", pgettext_lazy("shipment status", "Shipped")
+    INFO_RECEIVED = "info_received", pgettext_lazy("shipment status", "Label created")
+    IN_TRANSIT = "in_transit", pgettext_lazy("shipment status", "In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", pgettext_lazy("shipment status", "Out for delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", pgettext_lazy("shipment status", "Ready for pickup")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
+    ATTEMPT_FAILED = "attempt_failed", pgettext_lazy("shipment status", "Delivery attempt failed")
+    EXCEPTION = "exception", pgettext_lazy("shipment status", "Problem")
+    RETURNING_TO_SENDER = "returning_to_sender", pgettext_lazy("shipment status", "Returning to sender")
+    EXPIRED = "expired", pgettext_lazy("shipment status", "Tracking expired")
 
 
 class Shipment(TenantModel):
@@ -173,51 +176,9 @@ class TrackingPageView(TenantModel):
         ]
 
 
-class Product(TenantModel):
-    """A product of the shop that the tracking page may suggest.
-
-    Filled from the merchant's own past line items; only products with a page on the shop
-    (url) are ever suggested, so a click always lands somewhere real.
-    """
-
-    product_id = models.CharField(max_length=64, help_text="The shop's product id.")
-    title = models.CharField(max_length=255)
-    product_type = models.CharField(max_length=120, blank=True)
-    tags = models.JSONField(default=list, blank=True)
-    image_url = models.URLField(max_length=500, blank=True)
-    url = models.URLField(_("product page"), max_length=500, blank=True)
-    active = models.BooleanField(default=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["title", "id"]
-        constraints = [models.UniqueConstraint(fields=["merchant", "product_id"], name="product_unique_product_id")]
-        indexes = [models.Index(fields=["merchant", "product_type"])]
-
-    def __str__(self):
-        return self.title
-
-
-class RecommendationRule(TenantModel):
-    """How the tracking page picks up to four products to suggest (one rule per merchant)."""
-
-    class Mode(models.TextChoices):
-        OFF = "off", _("No suggestions")
-        PRODUCT_TYPE = "product_type", _("Same product type as the order")
-        TAGS = "tags", _("Sharing a tag with the order")
-        PICKED = "picked", _("Products I pick")
-
-    mode = models.CharField(max_length=16, choices=Mode.choices, default=Mode.OFF)
-    picked = models.ManyToManyField(Product, blank=True, related_name="+")
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["merchant"], name="recommendationrule_one_per_merchant")]
-
-
 class RecommendationClick(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="+")
-    product = models.ForeignKey(Product, on_delete=models.CASCADE, related_name="clicks")
+    product = models.ForeignKey("catalogue.Product", on_delete=models.CASCADE, related_name="clicks")
     clicked_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

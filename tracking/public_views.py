@@ -21,6 +21,8 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalogue.models import Product, RecommendationRule
+from catalogue.selectors import recommendations_for
 from core.client_address import client_rate_key
 from core.locale import customer_language, customer_time_zone
 from core.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
@@ -33,7 +35,7 @@ from portal.views import expired_link_response
 
 from . import page_cache, selectors, services
 from .forms import LookupForm, WismoForm
-from .models import Product, RecommendationRule
+from .status import progress_labels
 from .tokens import recommendation_token, recommendation_token_read, tracking_page_path
 
 logger = logging.getLogger(__name__)
@@ -112,11 +114,7 @@ def _page_html(entry: page_cache.OrderEntry, language: str, tz, *, contact_sent:
     if not suggests and name in entry.parts:
         return entry.parts[name]
     timeline = _timeline(entry, language, tz)
-    products = (
-        selectors.recommendations_for(merchant=merchant, order=order, line_items=timeline["purchased"])
-        if suggests
-        else []
-    )
+    products = recommendations_for(order, items=timeline["purchased"]) if suggests else []
     context = {
         "merchant": merchant,
         "order": order,
@@ -149,7 +147,7 @@ def _timeline(entry: page_cache.OrderEntry, language: str, tz) -> dict:
         html, purchased = entry.parts[name]
         return {"html": html, "purchased": [selectors.PurchasedItem(*item) for item in purchased]}
     data = selectors.tracking_page_data(merchant=entry.order.merchant, order=entry.order)
-    context = {"steps": [str(label) for label in _step_labels()], **data}
+    context = {"steps": progress_labels(), **data}
     html = render_to_string("tracking/public/_timeline.html", context)
     entry.add_part(name, (html, [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]))
     return {"html": html, "purchased": data["purchased"]}
@@ -161,10 +159,6 @@ def _contact_fields(language: str) -> str:
     per process. The CSRF token is not part of it."""
     with translation.override(language):
         return WismoForm().as_p()
-
-
-def _step_labels():
-    return [_("Ordered"), _("Shipped"), _("In transit"), _("Out for delivery"), _("Delivered")]
 
 
 def _recommendation_link(merchant_id, order_id, product_id):

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from catalogue.models import RecommendationRule
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import LineItem, Order
@@ -12,17 +13,14 @@ from orders.models import LineItem, Order
 from . import carriers, windows
 from .models import (
     CarrierSetting,
-    Product,
-    RecommendationRule,
     Shipment,
     ShipmentStatus,
     TrackingEvent,
     UnmatchedTrackingEvent,
 )
-from .status import PROBLEMS
+from .status import PROBLEMS, status_step
 
 S = ShipmentStatus
-MAX_RECOMMENDATIONS = 4
 ACTIVE_STATUSES = [S.PENDING, S.INFO_RECEIVED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.AVAILABLE_FOR_PICKUP]
 ACTIVE_STATUSES += [S.ATTEMPT_FAILED, S.EXCEPTION]
 
@@ -86,27 +84,6 @@ def order_by_number_and_email(*, merchant: Merchant, number: str, email: str) ->
 
 
 # --- The tracking page -------------------------------------------------------------------------------
-
-STEPS = [
-    ("ordered", S.PENDING),
-    ("shipped", S.INFO_RECEIVED),
-    ("in_transit", S.IN_TRANSIT),
-    ("out_for_delivery", S.OUT_FOR_DELIVERY),
-    ("delivered", S.DELIVERED),
-]
-# How far along the five steps each status is (0 = ordered ... 4 = delivered).
-STEP_OF_STATUS = {
-    S.PENDING: 1,
-    S.INFO_RECEIVED: 1,
-    S.IN_TRANSIT: 2,
-    S.ATTEMPT_FAILED: 3,
-    S.EXCEPTION: 2,
-    S.EXPIRED: 2,
-    S.RETURNING_TO_SENDER: 2,
-    S.OUT_FOR_DELIVERY: 3,
-    S.AVAILABLE_FOR_PICKUP: 3,
-    S.DELIVERED: 4,
-}
 
 
 @dataclass
@@ -200,7 +177,7 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
                 tracking_url=shipment.tracking_url,
                 status=shipment.status,
                 status_label=labels.get(shipment.status, shipment.status),
-                step=STEP_OF_STATUS.get(shipment.status, 1),
+                step=status_step(shipment.status),
                 window_from=shipment.estimated_delivery_from,
                 window_to=shipment.estimated_delivery_to,
                 delivered_at=shipment.delivered_at,
@@ -222,27 +199,3 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
         )
     purchased = [PurchasedItem(item.product_id, item.product_type, item.tags) for item in line_items]
     return {"line_items": line_items, "shipments": views, "purchased": purchased}
-
-
-def recommendations_for(
-    *, merchant: Merchant, order: Order, line_items: list[LineItem] | list[PurchasedItem]
-) -> list[Product]:
-    """Up to four products by the merchant's rule, never one already in the order, only ones with a page."""
-    rule = RecommendationRule.objects.filter(merchant=merchant).first()
-    if rule is None or rule.mode == RecommendationRule.Mode.OFF:
-        return []
-    bought = {item.product_id for item in line_items if item.product_id}
-    products = Product.objects.filter(merchant=merchant, active=True).exclude(url="").exclude(product_id__in=bought)
-    if rule.mode == RecommendationRule.Mode.PICKED:
-        products = products.filter(pk__in=rule.picked.values("pk"))
-    elif rule.mode == RecommendationRule.Mode.PRODUCT_TYPE:
-        types = {item.product_type for item in line_items if item.product_type}
-        if not types:
-            return []
-        products = products.filter(product_type__in=types)
-    elif rule.mode == RecommendationRule.Mode.TAGS:
-        tags = {tag for item in line_items if isinstance(item.tags, list) for tag in item.tags if isinstance(tag, str)}
-        if not tags:
-            return []
-        products = products.filter(tags__has_any_keys=sorted(tags))
-    return list(products.order_by("title", "id")[:MAX_RECOMMENDATIONS])
