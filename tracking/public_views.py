@@ -30,7 +30,6 @@ from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.models import Order
 from portal.links import BadLink, ExpiredLink, order_token_read
-from portal.sections import navigation
 from portal.views import expired_link_response
 
 from . import page_cache, selectors, services
@@ -128,9 +127,6 @@ def _page_html(entry: page_cache.OrderEntry, language: str, tz, *, contact_sent:
         ],
         "contact_fields": _contact_fields(language),
         "contact_sent": contact_sent,
-        "portal_nav": navigation(
-            scope="order", merchant=merchant, token=TOKEN_SLOT, current="track", query=f"?lang={language}"
-        ),
     }
     # Rendered without the request: the page reads nothing of it but the CSRF token, filled in per request.
     html = render_to_string("tracking/public/page.html", context)
