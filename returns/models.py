@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
 
@@ -86,14 +87,14 @@ class ReturnRule(TenantModel):
 
 
 class ReturnStatus(models.TextChoices):
-    REQUESTED = "requested", _("Requested")
-    APPROVED = "approved", _("Approved")
-    REJECTED = "rejected", _("Rejected")
-    IN_TRANSIT = "in_transit", _("On its way back")
-    RECEIVED = "received", _("Received")
-    RESOLVED = "resolved", _("Resolved")
-    CLOSED = "closed", _("Closed")
-    CANCELLED = "cancelled", _("Cancelled")
+    REQUESTED = "requested", pgettext_lazy("return status", "Requested")
+    APPROVED = "approved", pgettext_lazy("return status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("return status", "Rejected")
+    IN_TRANSIT = "in_transit", pgettext_lazy("return status", "On its way back")
+    RECEIVED = "received", pgettext_lazy("return status", "Received")
+    RESOLVED = "resolved", pgettext_lazy("return status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("return status", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("return status", "Cancelled")
 
 
 OPEN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED)

@@ -81,6 +81,7 @@ def start(request, token):
     methods = [(code, Method(code).label) for code in (policy.methods or [Method.SHIP_YOURSELF])]
     context = {
         "rows": [_row(line, request.POST) for line in lines],
+        "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
         "earlier": earlier,
         "reasons": Reason.choices,
