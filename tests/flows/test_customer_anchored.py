@@ -414,7 +414,7 @@ def test_order_variables_are_refused_in_a_customer_step_with_a_clear_message(mer
         assert FlowStep.objects.filter(flow=step.flow).count() == 1  # nothing saved
     with translation.override("fr"), pytest.raises(FlowValidationError) as caught:
         step_create(flow=step.flow, data=data)
-    assert "Cet e-mail concerne un client, pas une commande : order.number" in caught.value.errors["en.subject"]
+    assert "Cet e-mail concerne un client, pas une commande\u00a0: order.number" in caught.value.errors["en.subject"]
 
 
 @pytest.mark.django_db
