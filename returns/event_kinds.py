@@ -1,0 +1,36 @@
+"""The kinds of event returns records (core.event_kinds): timelines, the API and outbound webhooks read them."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.event_kinds import EventKind, event_kind_register
+
+
+def _the_return(event) -> dict:
+    return event.payload  # the return's JSON as the API shows it, at the time of the event
+
+
+def _rma(payload: dict) -> str:
+    return payload.get("rma", "")
+
+
+RETURN_EVENT_KINDS = [
+    EventKind("return.requested", _("Return requested"), _("A customer asked to return items."), _the_return, _rma),
+    EventKind("return.approved", _("Return approved"), _("A return was approved."), _the_return, _rma),
+    EventKind("return.rejected", _("Return rejected"), _("A return was rejected."), _the_return, _rma),
+    EventKind(
+        "return.in_transit",
+        _("Return on its way"),
+        _("A returned parcel was scanned by the carrier."),
+        _the_return,
+        _rma,
+    ),
+    EventKind("return.received", _("Return received"), _("The shop received a returned parcel."), _the_return, _rma),
+    EventKind("return.resolved", _("Return resolved"), _("A return was refunded."), _the_return, _rma),
+    EventKind("return.closed", _("Return closed"), _("Everything a return asked for is done."), _the_return, _rma),
+    EventKind("return.cancelled", _("Return cancelled"), _("A return was cancelled."), _the_return, _rma),
+]
+
+
+def register() -> None:
+    for entry in RETURN_EVENT_KINDS:
+        event_kind_register(entry)

@@ -1,0 +1,211 @@
+"""A return's life: one service per move, checked against one table, each recorded as an order event.
+
+requested → approved | rejected → in_transit → received → resolved → closed; cancelled by the
+customer until it ships (and back to requested when the shop reopens it). A keep-it return goes from
+approved to resolved without shipping; a resolution that need not wait for the parcel (an instant
+exchange, next) may resolve from approved or in transit.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.scoping import merchant_scope
+from orders.events import event_record
+from orders.models import FinancialStatus, LineItem, Order
+
+from .eligibility import policy_for, returnable_lines
+from .models import (
+    Method,
+    Reason,
+    ReturnItem,
+    ReturnNote,
+    ReturnRequest,
+    ReturnStatus,
+)
+from .payloads import return_data
+
+S = ReturnStatus
+TRANSITIONS = {
+    S.REQUESTED: {S.APPROVED, S.REJECTED, S.CANCELLED},
+    S.APPROVED: {S.IN_TRANSIT, S.RECEIVED, S.RESOLVED, S.CANCELLED},
+    S.IN_TRANSIT: {S.RECEIVED, S.RESOLVED},
+    S.RECEIVED: {S.RESOLVED},
+    S.RESOLVED: {S.CLOSED},
+    S.REJECTED: set(),
+    S.CLOSED: set(),
+    S.CANCELLED: {S.REQUESTED},  # the shop reopened it
+}
+REFUNDABLE_ORDERS = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
+YEAR = timedelta(days=365)
+
+
+class ReturnValidationError(Exception):
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(errors)
+        self.errors = errors
+
+
+class ReturnStateError(Exception):
+    """The move is not allowed from the return's status (another person may have moved it first)."""
+
+
+@dataclass(frozen=True)
+class ItemInput:
+    line_item_id: int
+    quantity: int
+    reason: str
+    comment: str = ""
+
+
+def return_request_create(
+    *, order: Order, items: list[ItemInput], method: str, submission_key: str = "", now: datetime | None = None
+) -> ReturnRequest:
+    """A customer's (or staff's, on their behalf) return of some of an order's items.
+
+    Checks everything the portal shows, again, under a lock on the order: two submits cannot
+    return the same item twice, and the same `submission_key` returns the return it made first.
+    """
+    now = now or timezone.now()
+    merchant = order.merchant
+    with merchant_scope(merchant), transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=order.pk)
+        if submission_key:
+            earlier = ReturnRequest.objects.filter(merchant=merchant, submission_key=submission_key).first()
+            if earlier is not None:
+                return earlier
+        policy = policy_for(merchant)
+        lines = {r.line_item.pk: r for r in returnable_lines(order, now=now, policy=policy)}
+        chosen = _checked_items(order, items, lines)
+        items_amount = sum((lines[i.line_item_id].unit_amount * i.quantity for i in items), Decimal(0))
+        _check_method(method, policy, items_amount)
+        _check_customer_limit(order, policy, now)
+        fee = Decimal(0) if method == Method.KEEP_IT else min(policy.fee, items_amount)
+        request = ReturnRequest.objects.create(
+            merchant=merchant,
+            rma=_next_rma(order),
+            order=order,
+            customer=order.customer,
+            method=method,
+            currency=order.currency,
+            items_amount=items_amount,
+            fee=fee,
+            refund_amount=items_amount - fee,
+            submission_key=submission_key,
+            created_at=now,
+        )
+        ReturnItem.objects.bulk_create(
+            ReturnItem(
+                merchant=merchant,
+                request=request,
+                line_item=line,
+                quantity=data.quantity,
+                reason=data.reason,
+                comment=data.comment.strip(),
+                amount=lines[line.pk].unit_amount * data.quantity,
+            )
+            for line, data in chosen
+        )
+        _record(request, S.REQUESTED, by=None, text="")
+        if _auto_approved(request, policy, items):
+            _move(request, S.APPROVED, by=None, text=_("Approved automatically by the return policy."))
+    return request
+
+
+def _checked_items(order, items: list[ItemInput], lines: dict) -> list[tuple[LineItem, ItemInput]]:
+    errors = {}
+    if order.financial_status not in REFUNDABLE_ORDERS or order.cancelled_at is not None:
+        errors["order"] = _("This order cannot be returned: it is not paid, or it was cancelled.")
+    if not items:
+        errors["items"] = _("Choose at least one item to return.")
+    seen, chosen = set(), []
+    for index, item in enumerate(items):
+        field = f"items[{index}]"
+        returnable = lines.get(item.line_item_id)
+        if returnable is None or item.line_item_id in seen:
+            errors[field] = _("This item is not part of the order, or is listed twice.")
+        elif returnable.refusal:
+            errors[field] = returnable.refusal
+        elif not isinstance(item.quantity, int) or not 1 <= item.quantity <= returnable.quantity:
+            errors[field] = _("Choose a quantity between 1 and %(max)s.") % {"max": returnable.quantity}
+        elif item.reason not in Reason.values:
+            errors[field] = _("Choose a reason from the list.")
+        elif item.reason == Reason.OTHER and not item.comment.strip():
+            errors[field] = _("Tell us more in the comment: the reason is “Other”.")
+        else:
+            chosen.append((returnable.line_item, item))
+        seen.add(item.line_item_id)
+    if errors:
+        raise ReturnValidationError(errors)
+    return chosen
+
+
+def _check_method(method: str, policy, items_amount: Decimal) -> None:
+    offered = set(policy.methods or [Method.SHIP_YOURSELF])
+    if method not in offered:
+        raise ReturnValidationError({"method": _("Choose one of the return methods the shop offers.")})
+    if method == Method.KEEP_IT and (policy.keep_it_below is None or items_amount >= policy.keep_it_below):
+        raise ReturnValidationError({"method": _("These items are worth too much to keep: send them back.")})
+
+
+def _check_customer_limit(order, policy, now: datetime) -> None:
+    if not policy.returns_per_year or order.customer_id is None:
+        return
+    recent = ReturnRequest.objects.filter(customer_id=order.customer_id, created_at__gte=now - YEAR).exclude(
+        status__in=(S.CANCELLED, S.REJECTED)
+    )
+    if recent.count() >= policy.returns_per_year:
+        raise ReturnValidationError(
+            {"order": _("You have reached the number of returns allowed in 12 months. Contact the shop.")}
+        )
+
+
+def _auto_approved(request, policy, items: list[ItemInput]) -> bool:
+    if not policy.auto_approve or any(item.reason == Reason.DAMAGED for item in items):
+        return False
+    return policy.auto_approve_below is None or request.order.total < policy.auto_approve_below
+
+
+def _next_rma(order: Order) -> str:
+    """R-<order number>-<n>: readable on a parcel, unique per shop (the order row is locked)."""
+    number = "".join(ch for ch in order.number if ch.isalnum()) or str(order.pk)
+    count = ReturnRequest.objects.filter(order=order).count()
+    return f"R-{number}-{count + 1}"
+
+
+def return_move(*, request: ReturnRequest, to: str, by=None, text: str = "", **fields) -> ReturnRequest:
+    """Move a return to `to`, if its current status allows it (rows are locked: one of two racing staff wins)."""
+    with merchant_scope(request.merchant), transaction.atomic():
+        locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+        if to not in TRANSITIONS[locked.status]:
+            raise ReturnStateError(
+                _("This return is %(status)s: it cannot become %(to)s.")
+                % {"status": S(locked.status).label.lower(), "to": S(to).label.lower()}
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        _move(locked, to, by=by, text=text)
+    return locked
+
+
+def _move(request: ReturnRequest, to: str, *, by, text: str) -> None:
+    request.status = to
+    request.save()
+    _record(request, to, by=by, text=text)
+
+
+def _record(request: ReturnRequest, status: str, *, by, text: str) -> None:
+    ReturnNote.objects.create(merchant=request.merchant, request=request, author=by, status=status, text=text)
+    event_record(merchant=request.merchant, kind=f"return.{status}", order=request.order, payload=return_data(request))
+
+
+def return_note_add(*, request: ReturnRequest, by, text: str) -> ReturnNote:
+    text = text.strip()
+    if not text:
+        raise ReturnValidationError({"text": _("Write the note first.")})
+    with merchant_scope(request.merchant):
+        return ReturnNote.objects.create(merchant=request.merchant, request=request, author=by, text=text[:2000])

@@ -1,0 +1,166 @@
+"""Returns: a shop's return policy and the returns its customers ask for (docs/returns.md)."""
+
+from decimal import Decimal
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from core.scoping import TenantModel
+
+MONEY = {"max_digits": 15, "decimal_places": 3}
+
+
+class WindowStart(models.TextChoices):
+    DELIVERY = "delivery", _("Delivery (else shipping, else the order date)")
+    FULFILLMENT = "fulfillment", _("Shipping (else the order date)")
+    ORDER = "order", _("The order date")
+
+
+class Method(models.TextChoices):
+    LABEL = "label", _("Prepaid label")
+    QR_DROPOFF = "qr_dropoff", _("QR code drop-off")
+    SHIP_YOURSELF = "ship_yourself", _("Ship it yourself")
+    KEEP_IT = "keep_it", _("Keep the item")
+
+
+class Resolution(models.TextChoices):
+    REFUND = "refund", _("Refund to the original payment")
+
+
+class Reason(models.TextChoices):
+    TOO_SMALL = "too_small", _("Too small")
+    TOO_BIG = "too_big", _("Too big")
+    NOT_AS_DESCRIBED = "not_as_described", _("Not as described")
+    DAMAGED = "damaged", _("Damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    CHANGED_MIND = "changed_mind", _("Changed my mind")
+    ARRIVED_LATE = "arrived_late", _("Arrived too late")
+    OTHER = "other", _("Other")
+
+
+class Inspection(models.TextChoices):
+    AS_EXPECTED = "as_expected", _("As expected")
+    DAMAGED = "damaged", _("Damaged")
+    WRONG_ITEM = "wrong_item", _("Wrong item")
+    MISSING = "missing", _("Missing")
+
+
+class ReturnPolicy(TenantModel):
+    """The shop's default policy; `ReturnRule`s override it for some products."""
+
+    window_days = models.PositiveIntegerField(_("return window (days)"), default=30)
+    window_start = models.CharField(
+        _("counted from"), max_length=12, choices=WindowStart.choices, default=WindowStart.DELIVERY
+    )
+    methods = models.JSONField(_("return methods"), default=list)  # Method codes the shop offers
+    fee = models.DecimalField(_("return shipping fee"), default=Decimal(0), **MONEY)
+    keep_it_below = models.DecimalField(_("let customers keep items worth less than"), null=True, blank=True, **MONEY)
+    excluded_discount_percent = models.PositiveIntegerField(
+        _("items discounted by at least (%) are not returnable"), null=True, blank=True
+    )
+    return_address = models.TextField(_("return address"), blank=True, max_length=1000)
+    returns_per_year = models.PositiveIntegerField(_("returns per customer per 12 months"), null=True, blank=True)
+    auto_approve = models.BooleanField(_("approve requests automatically"), default=False)
+    auto_approve_below = models.DecimalField(_("only for orders below"), null=True, blank=True, **MONEY)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
+
+
+class ReturnRule(TenantModel):
+    """For products of a type, with a tag or a SKU: another window, or not returnable at all."""
+
+    class Match(models.TextChoices):
+        PRODUCT_TYPE = "product_type", _("Product type")
+        TAG = "tag", _("Tag")
+        SKU = "sku", _("SKU")
+
+    match = models.CharField(max_length=12, choices=Match.choices)
+    value = models.CharField(max_length=120)
+    final_sale = models.BooleanField(_("final sale: not returnable"), default=False)
+    window_days = models.PositiveIntegerField(_("return window (days)"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ReturnStatus(models.TextChoices):
+    REQUESTED = "requested", pgettext_lazy("return status", "Requested")
+    APPROVED = "approved", pgettext_lazy("return status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("return status", "Rejected")
+    IN_TRANSIT = "in_transit", pgettext_lazy("return status", "On its way back")
+    RECEIVED = "received", pgettext_lazy("return status", "Received")
+    RESOLVED = "resolved", pgettext_lazy("return status", "Resolved")
+    CLOSED = "closed", pgettext_lazy("return status", "Closed")
+    CANCELLED = "cancelled", pgettext_lazy("return status", "Cancelled")
+
+
+OPEN_STATUSES = (ReturnStatus.REQUESTED, ReturnStatus.APPROVED, ReturnStatus.IN_TRANSIT, ReturnStatus.RECEIVED)
+# Statuses whose items count as given back: they are no longer returnable.
+COUNTED_STATUSES = (*OPEN_STATUSES, ReturnStatus.RESOLVED, ReturnStatus.CLOSED)
+
+
+class ReturnRequest(TenantModel):
+    rma = models.CharField(max_length=32)
+    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="returns")
+    customer = models.ForeignKey(
+        "orders.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="returns"
+    )
+    status = models.CharField(max_length=12, choices=ReturnStatus.choices, default=ReturnStatus.REQUESTED)
+    method = models.CharField(max_length=16, choices=Method.choices)
+    resolution = models.CharField(max_length=16, choices=Resolution.choices, default=Resolution.REFUND)
+    currency = models.CharField(max_length=3)
+    items_amount = models.DecimalField(**MONEY)  # what the items were charged, discounts shared out
+    fee = models.DecimalField(**MONEY)
+    refund_amount = models.DecimalField(**MONEY)
+    rejection_reason = models.CharField(max_length=500, blank=True)
+    # What the form was submitted with: a second submit of the same form finds this return.
+    submission_key = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "rma"], name="returnrequest_unique_rma"),
+            models.UniqueConstraint(
+                fields=["merchant", "submission_key"],
+                condition=~models.Q(submission_key=""),
+                name="returnrequest_unique_submission",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["merchant", "status", "created_at"]),
+            models.Index(fields=["merchant", "order"]),
+        ]
+
+    def __str__(self):
+        return self.rma
+
+
+class ReturnItem(TenantModel):
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="items")
+    line_item = models.ForeignKey("orders.LineItem", on_delete=models.CASCADE, related_name="return_items")
+    quantity = models.PositiveIntegerField()
+    reason = models.CharField(max_length=40)
+    comment = models.TextField(blank=True, max_length=2000)
+    amount = models.DecimalField(**MONEY)  # this line's share of items_amount
+    inspection = models.CharField(max_length=12, choices=Inspection.choices, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+
+
+class ReturnNote(TenantModel):
+    """Who did what and when: every transition and every staff note of a return."""
+
+    request = models.ForeignKey(ReturnRequest, on_delete=models.CASCADE, related_name="notes")
+    author = models.ForeignKey("merchants.User", null=True, blank=True, on_delete=models.SET_NULL)
+    status = models.CharField(max_length=12, blank=True)  # the status moved to, if a transition
+    text = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]

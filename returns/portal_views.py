@@ -1,0 +1,142 @@
+"""The customer's side of returns: choose items, a reason and a method, then follow the return."""
+
+import uuid
+
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.views.decorators.http import require_http_methods
+
+from core.locale import customer_language, customer_time_zone
+from core.scoping import merchant_scope
+from merchants.models import Merchant
+from orders.models import Order
+from portal.links import BadLink, ExpiredLink, order_token_read
+from portal.sections import navigation
+from portal.views import expired_link_response
+
+from .eligibility import policy_for, returnable_lines
+from .lifecycle import ItemInput, ReturnValidationError, return_request_create
+from .models import Method, Reason, ReturnRequest
+from .rules import returns_offered
+
+
+def _order_for(request, token):
+    """(order, None) for a valid link, else (None, the response to give)."""
+    try:
+        merchant_id, order_id = order_token_read(token)
+    except ExpiredLink as expired:
+        return None, expired_link_response(request, expired.merchant_id)
+    except BadLink:
+        return None, render(request, "portal/link_invalid.html", status=404)
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    order = None
+    if merchant is not None:
+        with merchant_scope(merchant):
+            order = Order.objects.filter(pk=order_id).select_related("merchant", "customer").first()
+    if order is None or not returns_offered(merchant):
+        return None, render(request, "portal/link_invalid.html", status=404)
+    return order, None
+
+
+def _render(request, order, token, template: str, context: dict, status: int = 200):
+    merchant = order.merchant
+    language = customer_language(merchant=merchant, order=order, asked=request.GET.get("lang", ""))
+    tz = customer_time_zone(merchant=merchant, customer=order.customer)
+    nav = navigation(scope="order", merchant=merchant, token=token, current="returns", query=f"?lang={language}")
+    context = {**context, "merchant": merchant, "order": order, "token": token, "language": language, "portal_nav": nav}
+    with translation.override(language), timezone.override(tz), merchant_scope(merchant):
+        response = render(request, template, context, status=status)
+    response["Content-Language"] = language
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+def start(request, token):
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            with merchant_scope(order.merchant):
+                created = return_request_create(
+                    order=order,
+                    items=_items_posted(request.POST, order),
+                    method=request.POST.get("method", ""),
+                    submission_key=_submission_key(request.POST.get("submission", "")),
+                )
+        except ReturnValidationError as invalid:
+            errors, status = list(invalid.errors.values()), 400
+        else:
+            path = reverse("portal-returns:detail", kwargs={"token": token, "rma": created.rma})
+            return redirect(f"{path}?lang={request.GET.get('lang', '')}")
+    with merchant_scope(order.merchant):
+        policy = policy_for(order.merchant)
+        lines = returnable_lines(order, now=timezone.now(), policy=policy)
+        earlier = list(ReturnRequest.objects.filter(order=order).order_by("-created_at"))
+    methods = [(code, Method(code).label) for code in (policy.methods or [Method.SHIP_YOURSELF])]
+    context = {
+        "rows": [_row(line, request.POST) for line in lines],
+        "any_returnable": any(line.quantity for line in lines),
+        "policy": policy,
+        "earlier": earlier,
+        "reasons": Reason.choices,
+        "methods": methods,
+        "method": request.POST.get("method") or methods[0][0],
+        "errors": errors,
+        "posted": request.POST,
+        "submission": request.POST.get("submission") or uuid.uuid4().hex,
+    }
+    return _render(request, order, token, "returns/portal/start.html", context, status=status)
+
+
+def _row(line, posted) -> dict:
+    """One line of the form, with what the customer chose if the form comes back with errors."""
+    pk = line.line_item.pk
+    quantity = posted.get(f"quantity-{pk}", "0")
+    return {
+        "line": line,
+        "choices": range(line.quantity + 1),
+        "quantity": int(quantity) if quantity.isdigit() and len(quantity) <= 4 else 0,
+        "reason": posted.get(f"reason-{pk}", ""),
+        "comment": posted.get(f"comment-{pk}", ""),
+    }
+
+
+def _items_posted(data, order) -> list[ItemInput]:
+    """The lines given a quantity; one that is not a whole number becomes -1, which the checks refuse with a reason."""
+    items = []
+    for line in order.line_items.all():
+        raw = data.get(f"quantity-{line.pk}", "0").strip()
+        quantity = int(raw) if raw.isdigit() and len(raw) <= 4 else -1
+        if quantity == 0:
+            continue
+        items.append(
+            ItemInput(line.pk, quantity, data.get(f"reason-{line.pk}", ""), data.get(f"comment-{line.pk}", "")[:2000])
+        )
+    return items
+
+
+def _submission_key(value: str) -> str:
+    """The form's own id: a second submit of the same form finds the return the first one made."""
+    try:
+        return uuid.UUID(value).hex
+    except ValueError:
+        return ""
+
+
+@require_http_methods(["GET", "HEAD"])
+def detail(request, token, rma):
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).prefetch_related("items__line_item").first()
+        if found is None:
+            raise Http404
+        policy = policy_for(order.merchant)
+    return _render(request, order, token, "returns/portal/detail.html", {"the_return": found, "policy": policy})

@@ -1,0 +1,31 @@
+"""Stop rules the default journey names: no cross-sell or "how do you like it" email during or after a return."""
+
+from core.scoping import merchant_scope
+
+from .models import OPEN_STATUSES, ReturnPolicy, ReturnRequest, ReturnStatus
+
+CAME_BACK = {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED}
+
+
+def _statuses(data) -> set[str]:
+    """The statuses of the order's returns, read once per message for both rules."""
+    if "return_statuses" not in data.cache:
+        data.cache["return_statuses"] = set(
+            ReturnRequest.objects.filter(order_id=data.order.pk).values_list("status", flat=True)
+        )
+    return data.cache["return_statuses"]
+
+
+def returns_offered(merchant) -> bool:
+    """Customers see returns once the shop has set its return policy."""
+    with merchant_scope(merchant):
+        return ReturnPolicy.objects.filter(merchant=merchant).exists()
+
+
+def has_open_return(data) -> bool:
+    return bool(_statuses(data) & set(OPEN_STATUSES))
+
+
+def order_returned(data) -> bool:
+    """Items of the order came back to the shop."""
+    return bool(_statuses(data) & CAME_BACK)

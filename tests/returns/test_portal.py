@@ -1,0 +1,103 @@
+"""The customer's returns pages: /returns/<order token>/ (a portal section)."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+
+from core.scoping import merchant_scope
+from orders.models import OrderEvent
+from portal.links import order_token
+from returns.models import ReturnPolicy, ReturnRequest
+from tests.factories import LineItemFactory, OrderFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def policy(merchant):
+    with merchant_scope(merchant):
+        return ReturnPolicy.objects.create(
+            merchant=merchant, methods=["ship_yourself"], fee=Decimal("3"), return_address="Maison Lumière\n12 rue X"
+        )
+
+
+@pytest.fixture
+def order(merchant):
+    order = OrderFactory(merchant=merchant, placed_at=timezone.now() - timedelta(days=3), discount=Decimal(0))
+    LineItemFactory(merchant=merchant, order=order, title="Candle", unit_price=Decimal("30"), quantity=2)
+    return order
+
+
+def page(order, suffix="", **query):
+    return f"/returns/{order_token(order)}/{suffix}?lang=en"
+
+
+def candle(order):
+    with merchant_scope(order.merchant):
+        return order.line_items.get(title="Candle").pk
+
+
+def submit(client, order, quantity="1", reason="too_big", submission="0f1e2d3c4b5a69788796a5b4c3d2e1f0"):
+    pk = candle(order)
+    data = {f"quantity-{pk}": quantity, f"reason-{pk}": reason, "method": "ship_yourself", "submission": submission}
+    return client.post(page(order), data)
+
+
+def test_the_order_link_opens_the_returns_form_with_the_returnable_items(order, policy):
+    response = Client().get(page(order))
+    html = response.content.decode()
+    assert response.status_code == 200 and "Candle" in html and "Request the return" in html
+    assert 'href="/track/' in html  # the order's other section, in the navigation
+
+
+def test_a_request_goes_through_and_shows_its_status_and_refund(order, policy):
+    client = Client()
+    response = submit(client, order)
+    assert response.status_code == 302
+    detail = client.get(response["Location"])
+    html = detail.content.decode()
+    with merchant_scope(order.merchant):
+        the_return = ReturnRequest.objects.get()
+    assert the_return.rma in html and "Requested" in html and "€27.00" in html and "12 rue X" not in html
+
+
+def test_a_double_submit_makes_one_return(order, policy):
+    client = Client()
+    submit(client, order)
+    submit(client, order)
+    with merchant_scope(order.merchant):
+        assert ReturnRequest.objects.count() == 1
+        assert OrderEvent.objects.filter(kind="return.requested").count() == 1
+
+
+@pytest.mark.parametrize(("quantity", "reason"), [("5", "too_big"), ("x", "too_big"), ("1", ""), ("1", "bored")])
+def test_bad_choices_come_back_with_a_reason_and_store_nothing(order, policy, quantity, reason):
+    response = submit(Client(), order, quantity=quantity, reason=reason)
+    assert response.status_code == 400 and "could not be sent" in response.content.decode()
+    with merchant_scope(order.merchant):
+        assert not ReturnRequest.objects.exists()
+
+
+def test_nothing_chosen_says_so(order, policy):
+    response = submit(Client(), order, quantity="0")
+    assert response.status_code == 400 and "at least one item" in response.content.decode()
+
+
+def test_the_page_speaks_french(order, policy):
+    html = Client().get(f"/returns/{order_token(order)}/?lang=fr").content.decode()
+    assert "Retourner des articles" in html
+
+
+def test_a_shop_without_a_return_policy_offers_no_returns(order):
+    assert Client().get(page(order)).status_code == 404
+
+
+def test_a_tampered_link_or_another_orders_return_opens_nothing(order, policy, merchant):
+    assert Client().get(f"/returns/{order_token(order)[:-2]}xx/").status_code == 404
+    response = submit(Client(), order)
+    rma = response["Location"].split("/")[-2]
+    other = OrderFactory(merchant=merchant)
+    assert Client().get(f"/returns/{order_token(other)}/{rma}/").status_code == 404
