@@ -89,9 +89,12 @@ def parse(body: bytes, headers, *, default_tz=UTC) -> Update:
 
 
 def _from_ts(ts) -> str:
-    if isinstance(ts, int) and ts > 0:
+    if isinstance(ts, bool) or not isinstance(ts, int) or ts <= 0:
+        return ""
+    try:
         return datetime.fromtimestamp(ts, tz=UTC).isoformat()
-    return ""
+    except (OverflowError, OSError, ValueError):  # beyond the calendar: no time to read
+        return ""
 
 
 def _event(checkpoint: dict, where: str, default_tz) -> ProviderEvent:
