@@ -42,7 +42,7 @@ def signature_valid(*, body: bytes, headers, secrets: list[str]) -> bool:
 def status_for(tag, subtag="") -> str:
     if isinstance(subtag, str) and subtag in SUBTAGS:
         return SUBTAGS[subtag]
-    if tag not in TAGS:
+    if not isinstance(tag, str) or tag not in TAGS:
         raise PayloadError(f"tag {tag!r} is not an AfterShip delivery status ({', '.join(TAGS)}).")
     return TAGS[tag]
 

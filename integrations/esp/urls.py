@@ -14,11 +14,11 @@ from anymail import urls as anymail_urls
 from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
-from django.db import DatabaseError
 from django.http import HttpResponse
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
 
+from core.drains import DATABASE_HICCUPS
 from integrations.inbound import BodyNotJsonError, json_document_parse
 
 logger = logging.getLogger(__name__)
@@ -64,10 +64,10 @@ def _never_failing(view, request, *args, **kwargs):
     would answer 500 and the provider would send the same event again, and again. An event we
     cannot read is logged for operations and accepted. A refused signature or password (anymail's
     SuspiciousOperation, a 400) stays refused, and a database outage still fails, so that the
-    provider retries."""
+    provider retries; text the database refuses (a NUL character) is one more event we cannot read."""
     try:
         return view(request, *args, **kwargs)
-    except (SuspiciousOperation, DatabaseError):
+    except (SuspiciousOperation, *DATABASE_HICCUPS):
         raise
     except Exception:
         logger.exception("an email provider event could not be read and was dropped")
