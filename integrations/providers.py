@@ -3,8 +3,8 @@
 The door (the view) checks size and signature, parses the payload, and stores the delivery
 in orders.WebhookDelivery (unique per merchant, source and delivery id: a redelivery changes
 nothing). Only a body that is not UTF-8 JSON text is refused; a payload the parser cannot use is
-stored as failed, with its reason, and accepted. Processing runs on the ingest queue through the shared machinery in
-integrations/inbound.py, which calls `process_delivery` below.
+stored as failed, with its reason, and accepted. Processing runs on the ingest queue through the
+shared machinery in integrations/inbound.py, which calls `process_delivery` below.
 """
 
 import hashlib
