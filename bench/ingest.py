@@ -154,9 +154,14 @@ def request(port, method, path, body=None, headers=None):
     raise RuntimeError("unreachable")
 
 
-def signed_orders(count: int, start: int) -> list[tuple[bytes, dict]]:
-    """`count` distinct orders/create deliveries; one customer in four orders again."""
+def signed_orders(count: int, start: int, *, placed_at: str | None = None) -> list[tuple[bytes, dict]]:
+    """`count` distinct orders/create deliveries; one customer in four orders again.
+
+    `placed_at` (ISO 8601) replaces the fixture's date: a confirmation is not sent for an order placed long ago.
+    """
     template = json.loads(FIXTURE.read_bytes())
+    if placed_at is not None:
+        template["created_at"] = template["processed_at"] = placed_at
     deliveries = []
     for n in range(start, start + count):
         order = copy.deepcopy(template)

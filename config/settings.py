@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "orders",
     "tracking",
     "flows",
+    "portal",
     "outbound",
     "integrations",
     "shop_actions",
@@ -236,6 +237,7 @@ CELERY_TASK_ROUTES = {
     "integrations.tasks.*": {"queue": "ingest"},
     "tracking.tasks.ingest_*": {"queue": "ingest"},
     "flows.tasks.*": {"queue": "messages"},
+    "portal.tasks.*": {"queue": "messages"},
     "outbound.tasks.deliver_*": {"queue": "webhooks"},
     "shop_actions.tasks.*": {"queue": "webhooks"},  # calls to shops, like outbound webhooks
     "analytics.tasks.*": {"queue": "analytics"},

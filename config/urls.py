@@ -34,7 +34,8 @@ urlpatterns = [
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
     path("e/", include("flows.public_urls")),
-    path("p/", include("merchants.portal_urls")),
+    path("p/", include("portal.urls")),
+    path("", include("portal.section_urls")),
 ]
 
 if settings.DEBUG:

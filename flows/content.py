@@ -17,12 +17,12 @@ from django.utils import timezone, translation
 
 from core.l10n import format_day, format_money
 from core.money import exact_amount
-from merchants.models import Merchant
+from core.scoping import merchant_scope
+from merchants.models import Membership, Merchant, Role
 from orders.models import LineItem, Order
 
-from .context_providers import provided_samples, provided_values
+from .context_providers import provided_samples, provided_values, shipment_samples, shipment_values
 
-SUPPORTED_LANGUAGES = ("en", "fr")
 MAX_RECOMMENDATIONS = 3
 
 
@@ -33,15 +33,6 @@ def freeze(value):
     if isinstance(value, list | tuple):
         return tuple(freeze(v) for v in value)
     return value
-
-
-def language_for(order: Order, merchant: Merchant) -> str:
-    customer = order.customer if order.customer_id else None
-    for candidate in (order.language, customer.language if customer else "", merchant.default_language):
-        code = (candidate or "").split("-")[0].split("_")[0].lower()
-        if code in SUPPORTED_LANGUAGES:
-            return code
-    return "en"
 
 
 def money(amount: Decimal, currency: str, language: str) -> str:
@@ -128,6 +119,42 @@ def _guides(items: list, guides_setting: dict, language: str) -> list[dict]:
     return result
 
 
+def signer_name(merchant: Merchant, flow_settings, *, wanted: bool = True) -> str:
+    """Who signs the personal check-in: the person named in the settings, else the shop's sender name, else
+    the first owner's first name. Empty when that is only the shop's own name: templates then speak as the
+    shop ("we") rather than "It's Maison Lumière, from Maison Lumière"."""
+    shop = merchant.name.strip().casefold()
+    named = [n.strip() for n in (flow_settings.signature_name, merchant.sender_name) if n and n.strip()]
+    name = next((n for n in named if n.casefold() != shop), "")
+    if not name and wanted and merchant.pk:
+        with merchant_scope(merchant):
+            owner = (
+                Membership.objects.filter(merchant=merchant, role=Role.OWNER)
+                .exclude(user__full_name="")
+                .order_by("created_at", "id")
+                .values_list("user__full_name", flat=True)
+                .first()
+            )
+        name = owner.split()[0] if owner else ""
+    return "" if name.casefold() == shop else name
+
+
+def _amounts(order: Order, language: str) -> dict:
+    """The lines under the items, so that they add up to the total: shipping, a discount, and tax when it is
+    added on top of the prices (left out when the prices include it). Empty when zero."""
+    tax_on_top = order.subtotal + order.shipping - order.discount + order.tax == order.total
+
+    def shown(amount, show=True):
+        return money(amount, order.currency, language) if amount and show else ""
+
+    return {
+        "subtotal": shown(order.subtotal),
+        "shipping": shown(order.shipping),
+        "discount": shown(order.discount),
+        "tax": shown(order.tax, tax_on_top),
+    }
+
+
 def shop_context(merchant: Merchant) -> dict:
     from django.conf import settings
 
@@ -182,6 +209,7 @@ def order_context(
             "number": order.number,
             "placed_on": local_date(order.placed_at, tz, language),
             "total": money(order.total, order.currency, language),
+            **_amounts(order, language),
             "item_count": str(sum(i.quantity for i in items)),
             "items": [
                 {
@@ -189,6 +217,7 @@ def order_context(
                     "variant": i.variant_title,
                     "quantity": str(i.quantity),
                     "price": money(i.unit_price, order.currency, language),
+                    "line_total": money(i.unit_price * i.quantity, order.currency, language),
                     "product_type": i.product_type,
                     "image_url": i.image_url,
                 }
@@ -202,6 +231,7 @@ def order_context(
             "tracking_number": shipment.tracking_number if shipment else "",
             "status": shipment.get_status_display() if shipment else "",
             "estimated_delivery": local_date(shipment.estimated_delivery_to, tz, language) if shipment else "",
+            **shipment_values(shipment),
         },
         "shop": shop_context(merchant),
         "recommendations": [
@@ -214,7 +244,7 @@ def order_context(
             for r in cache["recommendations"]
         ],
         "guides": _guides(items, flow_settings.product_guides or {}, language),
-        "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
+        "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
         "links": links,
     }
     with translation.override(language):
@@ -233,6 +263,7 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
         "variant": "200 g",
         "quantity": "1",
         "price": money(Decimal("34.00"), merchant.currency, language),
+        "line_total": money(Decimal("34.00"), merchant.currency, language),
         "product_type": "candle",
         "image_url": "",
     }
@@ -247,6 +278,10 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
             "number": "#1001",
             "placed_on": local_date(datetime(2025, 3, 14, 10, 0, tzinfo=tz), tz, language),
             "total": money(Decimal("38.90"), merchant.currency, language),
+            "subtotal": money(Decimal("34.00"), merchant.currency, language),
+            "shipping": money(Decimal("4.90"), merchant.currency, language),
+            "discount": "",
+            "tax": "",
             "item_count": "1",
             "items": [item],
             "shipping_city": "Lyon",
@@ -257,6 +292,7 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
             "tracking_number": "6A12345678901",
             "status": "En transit" if fr else "In transit",
             "estimated_delivery": local_date(datetime(2025, 3, 18, 12, 0, tzinfo=tz), tz, language),
+            **shipment_samples(),
         },
         **provided_samples(merchant=merchant, language=language),
         "shop": shop_context(merchant),
@@ -278,6 +314,6 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
                 "url": merchant.website_url,
             }
         ],
-        "signature": {"name": flow_settings.signature_name or merchant.sender_name or merchant.name},
+        "signature": {"name": signer_name(merchant, flow_settings)},
         "links": {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"},
     }

@@ -43,3 +43,27 @@ def provided_values(*, order, language: str, wanted: Callable[[str], bool]) -> d
 
 def provided_samples(*, merchant, language: str) -> dict:
     return {name: provider.sample(merchant, language) for name, provider in _providers.items()}
+
+
+@dataclass(frozen=True)
+class ShipmentField:
+    """A key of `shipment` in templates that another app words, e.g. the carrier's name for its code."""
+
+    name: str
+    value: Callable[..., str]  # (shipment) -> plain text
+    sample: str
+
+
+_shipment_fields: dict[str, ShipmentField] = {}
+
+
+def shipment_field_register(field: ShipmentField) -> None:
+    _shipment_fields[field.name] = field
+
+
+def shipment_values(shipment) -> dict:
+    return {name: field.value(shipment) if shipment else "" for name, field in _shipment_fields.items()}
+
+
+def shipment_samples() -> dict:
+    return {name: field.sample for name, field in _shipment_fields.items()}

@@ -9,7 +9,24 @@ WINDOW = (time(10, 0), time(18, 0))
 
 _BUTTON = '<p><a class="button" href="{{ tracking_url }}">%s</a></p>'
 
-_ITEMS = """<ul>{% for item in order.items %}<li>{{ item.quantity }} × {{ item.title }}{% if item.variant %} ({{ item.variant }}){% endif %} — {{ item.price }}</li>{% endfor %}</ul>"""
+# Each line: quantity × title, the unit price when more than one, and the line's total.
+_ITEMS = (
+    "<ul>{% for item in order.items %}<li>{{ item.quantity }} × {{ item.title }}"
+    "{% if item.variant %} ({{ item.variant }}){% endif %} — "
+    '{% if item.quantity != "1" %}{{ item.quantity }} × {{ item.price }} = {% endif %}<strong>{{ item.line_total }}</strong>'
+    "</li>{% endfor %}</ul>"
+)
+# What lies between the items and the total, so that the lines add up to it.
+_AMOUNTS = {
+    "en": "{% if order.shipping %}<p>Shipping: {{ order.shipping }}</p>{% endif %}"
+    "{% if order.discount %}<p>Discount: −{{ order.discount }}</p>{% endif %}"
+    "{% if order.tax %}<p>Tax: {{ order.tax }}</p>{% endif %}"
+    "<p><strong>Total: {{ order.total }}</strong></p>",
+    "fr": "{% if order.shipping %}<p>Livraison\u00a0: {{ order.shipping }}</p>{% endif %}"
+    "{% if order.discount %}<p>Remise\u00a0: −{{ order.discount }}</p>{% endif %}"
+    "{% if order.tax %}<p>Taxes\u00a0: {{ order.tax }}</p>{% endif %}"
+    "<p><strong>Total\u00a0: {{ order.total }}</strong></p>",
+}
 
 TRANSACTIONAL = [
     {
@@ -24,19 +41,19 @@ TRANSACTIONAL = [
                 "html": "<h1>Thank you{% if customer.first_name %}, {{ customer.first_name }}{% endif %}!</h1>"
                 "<p>We have received your order {{ order.number }} placed on {{ order.placed_on }} and we are getting it ready.</p>"
                 + _ITEMS
-                + "<p><strong>Total: {{ order.total }}</strong></p>"
-                "<p>You will get another email with a tracking link as soon as your parcel leaves us.</p>"
+                + _AMOUNTS["en"]
+                + "<p>You will get another email with a tracking link as soon as your parcel leaves us.</p>"
                 "<p>A question? Just reply to this email, a real person will answer.</p>",
             },
             "fr": {
                 "subject": "Votre commande {{ order.number }} est confirmée",
-                "preheader": "Merci{% if customer.first_name %} {{ customer.first_name }}{% endif %} ! Voici le récapitulatif de votre commande.",
-                "html": "<h1>Merci{% if customer.first_name %} {{ customer.first_name }}{% endif %} !</h1>"
+                "preheader": "Merci{% if customer.first_name %} {{ customer.first_name }}{% endif %}\u00a0! Voici le récapitulatif de votre commande.",
+                "html": "<h1>Merci{% if customer.first_name %} {{ customer.first_name }}{% endif %}\u00a0!</h1>"
                 "<p>Nous avons bien reçu votre commande {{ order.number }} du {{ order.placed_on }} et nous la préparons.</p>"
                 + _ITEMS
-                + "<p><strong>Total : {{ order.total }}</strong></p>"
-                "<p>Vous recevrez un autre e-mail avec un lien de suivi dès que votre colis sera parti.</p>"
-                "<p>Une question ? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
+                + _AMOUNTS["fr"]
+                + "<p>Vous recevrez un autre e-mail avec un lien de suivi dès que votre colis sera parti.</p>"
+                "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
             },
         },
     },
@@ -50,7 +67,7 @@ TRANSACTIONAL = [
                 "subject": "Your order {{ order.number }} is on its way",
                 "preheader": "Follow your parcel{% if shipment.estimated_delivery %}, expected {{ shipment.estimated_delivery }}{% endif %}.",
                 "html": "<h1>It's on its way!</h1>"
-                "<p>Your order {{ order.number }} has left us{% if shipment.carrier %} with {{ shipment.carrier|title }}{% endif %}.</p>"
+                "<p>Your order {{ order.number }} has left us{% if shipment.carrier_name %} with {{ shipment.carrier_name }}{% endif %}.</p>"
                 "{% if shipment.estimated_delivery %}<p>Expected delivery: <strong>{{ shipment.estimated_delivery }}</strong>.</p>{% endif %}"
                 + _BUTTON % "Track my parcel"
                 + "<p>We will let you know when it is out for delivery.</p>",
@@ -58,9 +75,9 @@ TRANSACTIONAL = [
             "fr": {
                 "subject": "Votre commande {{ order.number }} est en route",
                 "preheader": "Suivez votre colis{% if shipment.estimated_delivery %}, livraison prévue le {{ shipment.estimated_delivery }}{% endif %}.",
-                "html": "<h1>C'est parti !</h1>"
-                "<p>Votre commande {{ order.number }} a quitté nos ateliers{% if shipment.carrier %} avec {{ shipment.carrier|title }}{% endif %}.</p>"
-                "{% if shipment.estimated_delivery %}<p>Livraison prévue : <strong>{{ shipment.estimated_delivery }}</strong>.</p>{% endif %}"
+                "html": "<h1>C'est parti\u00a0!</h1>"
+                "<p>Votre commande {{ order.number }} a quitté nos ateliers{% if shipment.carrier_name %} avec {{ shipment.carrier_name }}{% endif %}.</p>"
+                "{% if shipment.estimated_delivery %}<p>Livraison prévue\u00a0: <strong>{{ shipment.estimated_delivery }}</strong>.</p>{% endif %}"
                 + _BUTTON % "Suivre mon colis"
                 + "<p>Nous vous préviendrons quand il sera en cours de livraison.</p>",
             },
@@ -107,9 +124,9 @@ TRANSACTIONAL = [
             "fr": {
                 "subject": "Votre commande {{ order.number }} a été livrée",
                 "preheader": "Nous espérons qu'elle vous plaira.",
-                "html": "<h1>Livrée !</h1>"
+                "html": "<h1>Livrée\u00a0!</h1>"
                 "<p>Votre commande {{ order.number }} a été livrée. Nous espérons que tout est arrivé en parfait état.</p>"
-                "<p>S'il manque quelque chose ou si un article est abîmé, répondez à cet e-mail : nous réglerons cela rapidement.</p>",
+                "<p>S'il manque quelque chose ou si un article est abîmé, répondez à cet e-mail\u00a0: nous réglerons cela rapidement.</p>",
             },
         },
     },
@@ -124,7 +141,7 @@ TRANSACTIONAL = [
                 "preheader": "We are on it, and we are sorry for the wait.",
                 "html": "<h1>Your parcel is running late</h1>"
                 "<p>Your order {{ order.number }} is taking longer than expected to reach you. We are sorry about that.</p>"
-                "<p>We are keeping an eye on it{% if shipment.carrier %} with {{ shipment.carrier|title }}{% endif %} and you can follow it here:</p>"
+                "<p>We are keeping an eye on it{% if shipment.carrier_name %} with {{ shipment.carrier_name }}{% endif %} and you can follow it here:</p>"
                 + _BUTTON % "Track my parcel"
                 + "<p>If it has not arrived in a few days, reply to this email and we will find a solution together.</p>",
             },
@@ -133,7 +150,7 @@ TRANSACTIONAL = [
                 "preheader": "Nous suivons votre colis de près, désolés pour l'attente.",
                 "html": "<h1>Votre colis a du retard</h1>"
                 "<p>Votre commande {{ order.number }} met plus de temps que prévu à arriver. Nous en sommes désolés.</p>"
-                "<p>Nous la suivons de près{% if shipment.carrier %} avec {{ shipment.carrier|title }}{% endif %}, et vous pouvez la suivre ici :</p>"
+                "<p>Nous la suivons de près{% if shipment.carrier_name %} avec {{ shipment.carrier_name }}{% endif %}, et vous pouvez la suivre ici\u00a0:</p>"
                 + _BUTTON % "Suivre mon colis"
                 + "<p>S'il n'est pas arrivé d'ici quelques jours, répondez à cet e-mail et nous trouverons une solution ensemble.</p>",
             },
@@ -159,8 +176,9 @@ JOURNEY = {
                     "html": "<h1>We're glad you're here</h1>"
                     "<p>Hello {{ customer.first_name|default:'there' }},</p>"
                     "<p>Thank you again for choosing {{ shop.name }}. Every order matters to a shop like ours, and yours made our week.</p>"
-                    "<p>Behind each parcel there is a small team who picks, checks and packs everything by hand. We hope "
-                    "{% with item=order.items|first %}{{ item.title }}{% endwith %} brings you as much joy as we had preparing it.</p>"
+                    "<p>Behind each parcel there is a small team who picks, checks and packs everything by hand. "
+                    '{% if order.item_count == "1" %}We hope your {{ order.items.0.title }} brings you as much joy as we had preparing it.'
+                    "{% else %}We hope everything in your parcel brings you as much joy as we had preparing it.{% endif %}</p>"
                     "<p>Nothing to buy, nothing to do: this email is simply here to say hello. If you ever need anything, "
                     "just reply, it comes straight to us.</p>",
                 },
@@ -170,9 +188,11 @@ JOURNEY = {
                     "html": "<h1>Ravis de vous compter parmi nous</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
                     "<p>Merci encore d'avoir choisi {{ shop.name }}. Chaque commande compte pour une boutique comme la nôtre, et la vôtre nous a fait très plaisir.</p>"
-                    "<p>Derrière chaque colis, il y a une petite équipe qui choisit, vérifie et emballe tout à la main. Nous espérons que "
-                    "{% with item=order.items|first %}{{ item.title }}{% endwith %} vous apportera autant de plaisir que nous en avons eu à le préparer.</p>"
-                    "<p>Rien à acheter, rien à faire : cet e-mail est simplement là pour vous dire bonjour. Si vous avez besoin de quoi que ce soit, "
+                    "<p>Derrière chaque colis, il y a une petite équipe qui choisit, vérifie et emballe tout à la main. "
+                    '{% if order.item_count == "1" %}Nous espérons que votre article «\u00a0{{ order.items.0.title }}\u00a0» vous plaira '
+                    "autant que nous avons aimé préparer votre colis."
+                    "{% else %}Nous espérons que vos articles vous plairont autant que nous avons aimé préparer votre colis.{% endif %}</p>"
+                    "<p>Rien à acheter, rien à faire\u00a0: cet e-mail est simplement là pour vous dire bonjour. Si vous avez besoin de quoi que ce soit, "
                     "répondez-nous, votre message arrive directement chez nous.</p>",
                 },
             },
@@ -184,28 +204,33 @@ JOURNEY = {
             "stop_rules": MARKETING_STOP_RULES,
             "templates": {
                 "en": {
-                    "subject": "Getting the most out of your {{ order.items.0.title }}",
-                    "preheader": "A few tips to enjoy it for a long time.",
+                    "subject": '{% if order.item_count == "1" %}Getting the most out of your {{ order.items.0.title }}'
+                    "{% else %}Getting the most out of your order{% endif %}",
+                    "preheader": '{% if order.item_count == "1" %}A few tips to enjoy it for a long time.'
+                    "{% else %}A few tips to enjoy them for a long time.{% endif %}",
                     "html": "<h1>A few tips for you</h1>"
                     "<p>Hello {{ customer.first_name|default:'there' }},</p>"
-                    "<p>Now that your order has arrived, here is how to enjoy it for a long time.</p>"
+                    "<p>Now that your order has arrived, here is how to enjoy "
+                    '{% if order.item_count == "1" %}it{% else %}it all{% endif %} for a long time.</p>'
                     "{% for guide in guides %}<h2>{{ guide.title }}</h2><p>{{ guide.text|linebreaksbr }}</p>"
                     '{% if guide.url %}<p><a href="{{ guide.url }}">Read the full guide</a></p>{% endif %}'
-                    "{% empty %}<ul><li>Take a minute to read the label or the leaflet: it holds the care instructions that keep it like new.</li>"
-                    "<li>Keep the packaging for a few weeks, it is the best protection if you ever need to send it back.</li>"
+                    "{% empty %}<ul><li>Take a minute to read the label or the leaflet: it holds the care instructions that keep "
+                    '{% if order.item_count == "1" %}it{% else %}everything{% endif %} like new.</li>'
+                    "<li>Keep the packaging for a few weeks: it is the best protection if you ever need to send something back.</li>"
                     "<li>Something unclear? Reply to this email with your question, we answer every one.</li></ul>{% endfor %}",
                 },
                 "fr": {
-                    "subject": "Bien profiter de votre {{ order.items.0.title }}",
+                    "subject": '{% if order.item_count == "1" %}Bien profiter de votre article «\u00a0{{ order.items.0.title }}\u00a0»'
+                    "{% else %}Bien profiter de votre commande{% endif %}",
                     "preheader": "Quelques conseils pour en profiter longtemps.",
                     "html": "<h1>Quelques conseils pour vous</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-                    "<p>Votre commande est arrivée : voici comment en profiter longtemps.</p>"
+                    "<p>Votre commande est arrivée\u00a0: voici comment en profiter longtemps.</p>"
                     "{% for guide in guides %}<h2>{{ guide.title }}</h2><p>{{ guide.text|linebreaksbr }}</p>"
                     '{% if guide.url %}<p><a href="{{ guide.url }}">Lire le guide complet</a></p>{% endif %}'
-                    "{% empty %}<ul><li>Prenez une minute pour lire l'étiquette ou la notice : elle contient les conseils d'entretien qui le garderont comme neuf.</li>"
-                    "<li>Gardez l'emballage quelques semaines, c'est la meilleure protection si vous devez nous le renvoyer.</li>"
-                    "<li>Un doute ? Répondez à cet e-mail avec votre question, nous répondons à chacune.</li></ul>{% endfor %}",
+                    "{% empty %}<ul><li>Prenez une minute pour lire l'étiquette ou la notice\u00a0: vous y trouverez les conseils d'entretien pour en profiter longtemps.</li>"
+                    "<li>Gardez l'emballage quelques semaines\u00a0: c'est la meilleure protection si vous devez nous renvoyer un article.</li>"
+                    "<li>Un doute\u00a0? Répondez à cet e-mail avec votre question, nous répondons à chacune.</li></ul>{% endfor %}",
                 },
             },
         },
@@ -220,7 +245,8 @@ JOURNEY = {
                     "preheader": "Chosen to complement what you already have.",
                     "html": "<h1>Goes well with your order</h1>"
                     "<p>Hello {{ customer.first_name|default:'there' }},</p>"
-                    "<p>Customers who chose the same as you often pair it with these. No pressure, just ideas:</p>"
+                    "<p>Customers who chose the same as you often pair "
+                    '{% if order.item_count == "1" %}it{% else %}them{% endif %} with these. No pressure, just ideas:</p>'
                     "<ul>{% for product in recommendations %}<li>"
                     '{% if product.url %}<a href="{{ product.url }}">{{ product.title }}</a>{% else %}{{ product.title }}{% endif %} — {{ product.price }}'
                     "</li>{% endfor %}</ul>",
@@ -230,7 +256,7 @@ JOURNEY = {
                     "preheader": "Choisies pour compléter ce que vous avez déjà.",
                     "html": "<h1>Va bien avec votre commande</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-                    "<p>Les clients qui ont fait le même choix que vous l'associent souvent à ceci. Aucune obligation, juste des idées :</p>"
+                    "<p>Les clients qui ont fait le même choix que vous y associent souvent ces articles. Aucune obligation, juste des idées\u00a0:</p>"
                     "<ul>{% for product in recommendations %}<li>"
                     '{% if product.url %}<a href="{{ product.url }}">{{ product.title }}</a>{% else %}{{ product.title }}{% endif %} — {{ product.price }}'
                     "</li>{% endfor %}</ul>",
@@ -245,22 +271,29 @@ JOURNEY = {
             "stop_rules": MARKETING_STOP_RULES,
             "templates": {
                 "en": {
-                    "subject": "Have you tried it yet?",
+                    "subject": '{% if order.item_count == "1" %}Have you tried it yet?{% else %}Have you tried them yet?{% endif %}',
                     "text": "Hi {{ customer.first_name|default:'there' }},\n\n"
-                    "It's {{ signature.name }} from {{ shop.name }}. Your order arrived a little while ago and I wanted to ask: "
-                    "have you had a chance to try it?\n\n"
-                    "If something isn't quite right, or if you simply have a question, hit reply. This email comes straight "
-                    "to me and I read every answer myself.\n\n"
-                    "Thanks again,\n{{ signature.name }}\n{{ shop.name }}",
+                    "{% if signature.name %}It's {{ signature.name }} from {{ shop.name }}. Your order arrived a little while ago "
+                    "and I wanted to ask: {% else %}A quick note from {{ shop.name }}. Your order arrived a little while ago "
+                    "and we wanted to ask: {% endif %}"
+                    '{% if order.item_count == "1" %}have you had a chance to try it?{% else %}have you had a chance to try them?{% endif %}\n\n'
+                    "If something isn't quite right, or if you simply have a question, hit reply. "
+                    "{% if signature.name %}This email comes straight to me and I read every answer myself."
+                    "{% else %}This email comes straight to us and we read every answer ourselves.{% endif %}\n\n"
+                    "Thanks again,\n{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}The {{ shop.name }} team{% endif %}",
                 },
                 "fr": {
-                    "subject": "Vous avez pu l'essayer ?",
+                    "subject": '{% if order.item_count == "1" %}Avez-vous pu essayer votre article\u00a0?{% else %}Avez-vous pu essayer vos articles\u00a0?{% endif %}',
                     "text": "Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},\n\n"
-                    "C'est {{ signature.name }}, de {{ shop.name }}. Votre commande est arrivée il y a quelque temps et je voulais vous demander : "
-                    "avez-vous eu l'occasion de l'essayer ?\n\n"
-                    "Si quelque chose ne va pas, ou si vous avez simplement une question, répondez à cet e-mail. Il arrive directement "
-                    "chez moi et je lis chaque réponse moi-même.\n\n"
-                    "Merci encore,\n{{ signature.name }}\n{{ shop.name }}",
+                    "{% if signature.name %}C'est {{ signature.name }}, de chez {{ shop.name }}. Votre commande est arrivée il y a quelque temps "
+                    "et je voulais vous demander\u00a0: {% else %}Un petit mot de l'équipe de {{ shop.name }}. Votre commande est arrivée "
+                    "il y a quelque temps et nous voulions vous demander\u00a0: {% endif %}"
+                    "{% if order.item_count == \"1\" %}avez-vous eu l'occasion d'essayer votre article\u00a0?"
+                    "{% else %}avez-vous eu l'occasion d'essayer vos articles\u00a0?{% endif %}\n\n"
+                    "Si quelque chose ne va pas, ou si vous avez simplement une question, répondez à cet e-mail. "
+                    "{% if signature.name %}Il arrive directement chez moi et je lis chaque réponse moi-même."
+                    "{% else %}Il arrive directement chez nous et nous lisons chaque réponse nous-mêmes.{% endif %}\n\n"
+                    "Merci encore,\n{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}L'équipe de {{ shop.name }}{% endif %}",
                 },
             },
         },
@@ -283,12 +316,12 @@ JOURNEY = {
                 },
                 "fr": {
                     "subject": "{{ customer.first_name|default:'Bonjour' }}, découvrez les nouveautés de {{ shop.name }}",
-                    "preheader": "Déjà un mois : voici ce que nous avons préparé.",
+                    "preheader": "Déjà un mois\u00a0: voici ce que nous avons préparé.",
                     "html": "<h1>Déjà un mois</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-                    "<p>Cela fait un mois que vous avez passé commande. Depuis, nous n'avons pas chômé : des nouveautés, le retour de "
+                    "<p>Cela fait un mois que vous avez passé commande. Depuis, nous n'avons pas chômé\u00a0: des nouveautés, le retour de "
                     "vos favoris et quelques pièces que nous n'avons encore montrées à personne.</p>"
-                    "{% if recommendations %}<p>Choisis en pensant à vous :</p><ul>{% for product in recommendations %}"
+                    "{% if recommendations %}<p>Choisis en pensant à vous\u00a0:</p><ul>{% for product in recommendations %}"
                     "<li>{{ product.title }} — {{ product.price }}</li>{% endfor %}</ul>{% endif %}"
                     '{% if shop.url %}<p><a class="button" href="{{ shop.url }}">Voir les nouveautés</a></p>{% endif %}',
                 },

@@ -31,10 +31,11 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 
+from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 
-from .content import language_for, order_context, sample_context
+from .content import order_context, sample_context
 from .message_status import checked, scheduled_messages_move
 from .models import (
     FlowKind,
@@ -286,8 +287,8 @@ def _uses(template, name: str) -> bool:
     )
 
 
-def _links(merchant_id: int, address: str, scheduled_id: int | None) -> dict:
-    token = preference_token(merchant_id=merchant_id, address=address, scheduled_id=scheduled_id)
+def _links(merchant_id: int, address: str, scheduled_id: int | None, *, test: bool = False) -> dict:
+    token = preference_token(merchant_id=merchant_id, address=address, scheduled_id=scheduled_id, test=test)
     return {"preferences": preferences_url(token), "unsubscribe": unsubscribe_url(token)}
 
 
@@ -376,7 +377,7 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
     batch_counts = Counter()
     templates = {}  # (step, language) -> template: rows of a batch share a few steps
     for row in rows:
-        language = language_for(row.order, merchant)
+        language = customer_language(merchant=merchant, order=row.order)
         data = RuleInput(order=row.order, anchor_at=row.anchor_at, language=language)
         reason = _skip_reason(row, policy, data)
         if reason:
@@ -735,7 +736,7 @@ def step_test_send(*, step, language: str, to: str) -> None:
     if template is None:
         raise ValueError("This step has no template.")
     context = sample_context(merchant=merchant, language=template.language, flow_settings=flow_settings)
-    context["links"] = _links(merchant.pk, to, None)
+    context["links"] = _links(merchant.pk, to, None, test=True)  # they open a page that says so, and change nothing
     email, _message_id = build_email(
         step=step,
         template=template,

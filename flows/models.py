@@ -8,6 +8,7 @@ about it afterwards is a MessageEvent.
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
@@ -152,7 +153,7 @@ class MessageStatus(models.TextChoices):
     SENT = "sent", _("Sent")
     SKIPPED = "skipped", _("Skipped")
     FAILED = "failed", _("Failed")
-    CANCELLED = "cancelled", _("Cancelled")
+    CANCELLED = "cancelled", pgettext_lazy("email status", "Cancelled")
 
 
 class ScheduledMessage(TenantModel):

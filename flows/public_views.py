@@ -6,8 +6,10 @@ shows a friendly page and changes nothing.
 
 from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.views.decorators.csrf import csrf_exempt
 
+from core.locale import customer_language, supported_language
 from merchants.models import Merchant
 
 from . import selectors, services
@@ -18,12 +20,38 @@ def _invalid(request, status=400):
     return render(request, "flows/public/invalid_link.html", status=status)
 
 
+def _render(request, template: str, context: dict, status: int = 200, language: str | None = None):
+    """In the language of the customer the address belongs to (the switcher's ?lang= first)."""
+    if language is None:
+        merchant, address = context["merchant"], context["address"]
+        language = customer_language(
+            merchant=merchant,
+            order=selectors.latest_order_to(merchant=merchant, address=address),
+            asked=request.GET.get("lang", ""),
+            accept_language=request.headers.get("Accept-Language", ""),
+        )
+    with translation.override(language):
+        response = render(request, template, context, status=status)
+    response["Content-Language"] = language
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
 def _read_preference_token(token):
     data = preference_token_read(token)
     merchant = Merchant.objects.filter(pk=data["m"]).first()
     if merchant is None:
         raise InvalidLinkError("unknown merchant")
     return merchant, data["a"], data.get("s")
+
+
+def _test_link(request, token) -> HttpResponse | None:
+    """The page a link of a "send me a test" email opens, whatever the method: it changes nothing. None for
+    the links of real emails."""
+    if preference_token_read(token).get("t") != 1:
+        return None
+    merchant = _read_preference_token(token)[0]
+    return render(request, "flows/public/test_link.html", {"merchant": merchant})
 
 
 @csrf_exempt  # RFC 8058: the one-click POST carries no cookie, so no CSRF token can exist
@@ -37,39 +65,48 @@ def unsubscribe(request, token):
         return HttpResponseNotAllowed(["GET", "POST"])
     try:
         merchant, address, scheduled_id = _read_preference_token(token)
+        test_page = _test_link(request, token)
     except InvalidLinkError:
         return _invalid(request)
+    if test_page is not None:
+        return test_page
     context = {"merchant": merchant, "address": address, "token": token}
     if request.method == "POST":
         services.marketing_unsubscribe(merchant=merchant, address=address, scheduled_id=scheduled_id)
-        return render(request, "flows/public/unsubscribed.html", context)
-    return render(request, "flows/public/unsubscribe_confirm.html", context)
+        return _render(request, "flows/public/unsubscribed.html", context)
+    return _render(request, "flows/public/unsubscribe_confirm.html", context)
 
 
 def preferences(request, token):
-    """Marketing emails on or off. Changes apply to the very next message."""
     try:
         merchant, address, scheduled_id = _read_preference_token(token)
+        test_page = _test_link(request, token)
     except InvalidLinkError:
         return _invalid(request)
+    if test_page is not None:
+        return test_page
+    return preferences_page(request, merchant=merchant, address=address, scheduled_id=scheduled_id)
+
+
+def preferences_page(request, *, merchant, address, scheduled_id=None, language=None, extra_context=None):
+    """Marketing emails on or off for one address; changes apply to the very next message.
+
+    Shown by the preference link of every email and by the customer portal's preferences section."""
+    context = {"merchant": merchant, "address": address, **(extra_context or {})}
     if request.method == "POST":
         choice = request.POST.get("marketing")
         if choice not in ("on", "off"):
-            context = {"merchant": merchant, "address": address, "token": token, "error": True}
+            context["error"] = True
             context["subscribed"] = selectors.marketing_subscribed(merchant=merchant, address=address)
-            return render(request, "flows/public/preferences.html", context, status=400)
+            return _render(request, "flows/public/preferences.html", context, status=400, language=language)
         services.marketing_preference_set(
             merchant=merchant, address=address, subscribed=choice == "on", scheduled_id=scheduled_id
         )
-        return redirect(f"{request.path}?saved=1")
-    context = {
-        "merchant": merchant,
-        "address": address,
-        "token": token,
-        "saved": request.GET.get("saved") == "1",
-        "subscribed": selectors.marketing_subscribed(merchant=merchant, address=address),
-    }
-    return render(request, "flows/public/preferences.html", context)
+        asked = request.GET.get("lang", "")
+        return redirect(f"{request.path}?saved=1" + (f"&lang={asked}" if supported_language(asked) else ""))
+    context["saved"] = request.GET.get("saved") == "1"
+    context["subscribed"] = selectors.marketing_subscribed(merchant=merchant, address=address)
+    return _render(request, "flows/public/preferences.html", context, language=language)
 
 
 def click(request, token):

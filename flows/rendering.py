@@ -227,8 +227,14 @@ def html_to_text(markup: str) -> str:
     markup = re.sub(r"(?i)</(p|div|h[1-6]|tr|table|ul|ol)>", "\n\n", markup)
     markup = re.sub(r"(?i)<li\b[^>]*>", "\n- ", markup)
     text = html.unescape(_strip_tags(markup))
-    lines = [" ".join(line.split()) for line in text.splitlines()]
+    lines = [_squeeze(line) for line in text.splitlines()]
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
+
+
+def _squeeze(text: str) -> str:
+    """Runs of spaces and line breaks as one space. Not str.split(): it would also turn the non-breaking
+    spaces of French typography ("Total\u00a0:") into breakable ones."""
+    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
 
 
 def allowed_link(url: str, domains: list[str]) -> bool:
@@ -281,7 +287,7 @@ def compose(
     Raises TemplateLimitError, its `field` naming the part that passed the limit.
     """
     data = freeze(context)
-    subject = " ".join(_render_part(template, "subject", data).split())
+    subject = _squeeze(_render_part(template, "subject", data))
     links = context["links"]
     values = {"preferences": links["preferences"], "unsubscribe": links["unsubscribe"]}
     footer = _skeleton("flows/email/footer.txt", _shop_key(context["shop"]), marketing, language).fill(values)
@@ -289,7 +295,7 @@ def compose(
         text = _render_part(template, "text_body", data).strip()
         return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=None)
     body = _render_part(template, "html_body", data, html_mode=True)
-    preheader = " ".join(_render_part(template, "preheader", data).split())
+    preheader = _squeeze(_render_part(template, "preheader", data))
     layout = _skeleton("flows/email/layout.html", _shop_key(context["shop"]), marketing, language)
     page = layout.fill(
         {

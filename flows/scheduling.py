@@ -4,19 +4,16 @@ All arithmetic happens in the customer's (or the shop's) local time so "J+2 at 1
 stays 15:00 across a daylight-saving change; the result is stored in UTC.
 """
 
-import zoneinfo
 from datetime import UTC, date, datetime, time, timedelta
+
+from core.locale import customer_time_zone
 
 
 def local_tz(*, order, merchant, source: str):
-    """The customer's time zone when known and valid (and the step wants it), else the shop's."""
-    customer = order.customer if order.customer_id else None
-    if source == "customer" and customer is not None and customer.time_zone:
-        try:
-            return zoneinfo.ZoneInfo(customer.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-            pass
-    return merchant.tzinfo
+    """The customer's time zone when the step wants it (core.locale's rule), else the shop's."""
+    if source != "customer" or not order.customer_id:
+        return merchant.tzinfo
+    return customer_time_zone(merchant=merchant, customer=order.customer)
 
 
 def localize(naive: datetime, tz) -> datetime:

@@ -10,7 +10,16 @@ from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import LineItem, Order
 
-from .models import Flow, FlowStep, MarketingPreference, Message, MessageStatus, ScheduledMessage, Suppression
+from .models import (
+    Flow,
+    FlowStep,
+    MarketingPreference,
+    Message,
+    MessageStatus,
+    ScheduledMessage,
+    Suppression,
+    SuppressionScope,
+)
 from .rules import stop_rule_label
 
 SKIP_REASON_LABELS = {
@@ -40,6 +49,19 @@ def marketing_subscribed(*, merchant: Merchant, address: str) -> bool:
         if preference is not None and not preference.subscribed:
             return False
         return not Suppression.objects.filter(address=address).exists()
+
+
+def address_blocked(*, merchant: Merchant, address: str) -> bool:
+    """No email at all to this address: it bounced hard or complained."""
+    with merchant_scope(merchant):
+        return Suppression.objects.filter(address=address.lower(), scope=SuppressionScope.ALL).exists()
+
+
+def latest_order_to(*, merchant: Merchant, address: str) -> Order | None:
+    """The latest order sent to `address`: its language is the one the customer reads our pages in."""
+    with merchant_scope(merchant):
+        orders = Order.objects.filter(merchant=merchant, email__iexact=address).select_related("customer")
+        return orders.order_by("-placed_at").first()
 
 
 def flows_list(*, merchant: Merchant) -> list[Flow]:

@@ -8,13 +8,14 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
-from core.drains import Drain
+from core.drains import WakeUp
+from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.events import after_publish, batch_defer, batch_memo, publish_memo
 from orders.models import Order, OrderEvent
 
-from .content import language_for, sample_context
+from .content import sample_context
 from .defaults import default_flow_specs
 from .message_status import checked, scheduled_messages_move
 from .models import (
@@ -164,7 +165,7 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
     anchor_at = _trigger_time(event)
     if flow.anchor == Anchor.DELIVERY_OR_ORDER:
         anchor_at = _delivered_at(order) or anchor_at
-    language = language_for(order, order.merchant)
+    language = customer_language(merchant=order.merchant, order=order)
     data = RuleInput(order=order, anchor_at=anchor_at, language=language)
     too_late_before = now - timedelta(hours=flow_settings.late_tolerance_hours)
     planned = []
@@ -245,7 +246,7 @@ def _orders_of(events: list[OrderEvent]) -> dict[int, Order]:
 # Immediate messages (order confirmations) are sent by a dispatch pass queued after their commit rather
 # than at the next beat; a burst of orders queues one pass (core/drains.py), which clears the flag
 # before it claims. If the broker is down, the beat sends them within a minute.
-IMMEDIATE_DISPATCH = Drain("immediate-dispatch", "flows.tasks.dispatch_due_messages")
+IMMEDIATE_DISPATCH = WakeUp("immediate-dispatch", "flows.tasks.dispatch_due_messages")
 
 
 def _dispatch_soon() -> None:

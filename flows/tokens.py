@@ -52,10 +52,13 @@ def _dumps(payload: dict, salt: str) -> str:
     return f"{value}:{signing.b64_encode(mac.digest()).decode()}"
 
 
-def preference_token(*, merchant_id: int, address: str, scheduled_id: int | None = None) -> str:
+def preference_token(*, merchant_id: int, address: str, scheduled_id: int | None = None, test: bool = False) -> str:
+    """`test`: the link of a "send me a test" email, which only says so and changes nobody's preferences."""
     payload = {"m": merchant_id, "a": address.lower()}
     if scheduled_id:
         payload["s"] = scheduled_id
+    if test:
+        payload["t"] = 1
     return _dumps(payload, PREFERENCE_SALT)
 
 

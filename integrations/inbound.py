@@ -297,12 +297,13 @@ def delivery_store(
     return delivery, True
 
 
-# --- Draining: one task for many deliveries (core/drains.py) -------------------------------------
+# --- Draining: at most WEBHOOK_DRAIN_TASKS tasks (core/drains.py) -------------------------------------
 RETRY_FIRST_SECONDS = 5
 DELIVERIES = Drain(
     "webhook-deliveries",
     "integrations.tasks.drain_webhook_deliveries",
-    copies=lambda: settings.WEBHOOK_DRAIN_TASKS,
+    slots=lambda: settings.WEBHOOK_DRAIN_TASKS,
+    batch_size=lambda: BATCH_SIZE,
     window_seconds=lambda: settings.WEBHOOK_DRAIN_WINDOW_SECONDS,
 )
 

@@ -18,9 +18,9 @@ def process_webhook_delivery(delivery_id: int) -> str | None:
 
 
 @shared_task(autoretry_for=TRANSIENT_ERRORS, retry_backoff=5, retry_backoff_max=300, max_retries=8)
-def drain_webhook_deliveries() -> int:
+def drain_webhook_deliveries(slot: int | None = None, token: str | None = None) -> int:
     """Process every received inbound webhook (queued by the receiving views, one for many)."""
-    return deliveries_drain()
+    return deliveries_drain(slot=slot, token=token)
 
 
 @shared_task

@@ -22,6 +22,7 @@ class CurrentMerchantMiddleware:
     def __call__(self, request):
         request.membership = None
         request.merchant = None
+        language_before = translation.get_language()
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             self.activate_language(request)
             membership = membership_for_session(user=request.user, merchant_id=request.session.get(SESSION_KEY))
@@ -39,6 +40,7 @@ class CurrentMerchantMiddleware:
                 return response
         finally:
             timezone.deactivate()
+            translation.activate(language_before)  # the profile's language ends with its request
 
     def activate_language(self, request):
         """A signed-in person sees every staff page in the language of their profile."""

@@ -64,8 +64,13 @@ def event_record(
     return event
 
 
-# Publishing runs in drains (core/drains.py): one queued task for a burst of events.
-EVENTS = Drain("order-events", "orders.tasks.publish_events", copies=lambda: settings.EVENT_DRAIN_TASKS)
+# Publishing runs in drains (core/drains.py): at most EVENT_DRAIN_TASKS queued or running.
+EVENTS = Drain(
+    "order-events",
+    "orders.tasks.publish_events",
+    slots=lambda: settings.EVENT_DRAIN_TASKS,
+    batch_size=lambda: BATCH_SIZE,
+)
 
 
 def publish_request() -> None:

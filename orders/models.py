@@ -133,6 +133,10 @@ class LineItem(TenantModel):
         ordering = ["id"]
         indexes = [models.Index(fields=["merchant", "product_type"])]
 
+    @property
+    def line_total(self):
+        return self.unit_price * self.quantity
+
     def __str__(self):
         return f"{self.quantity} × {self.title}"
 

@@ -20,14 +20,14 @@ from django.db.models.functions import Upper
 from django.utils import timezone
 
 from core.inputs import check_aware, check_length, check_web_url
+from core.locale import supported_language
 from core.money import amount_str, is_currency_code, minor_unit, minor_units
 from core.scoping import merchant_scope
-from merchants.models import LANGUAGE_CHOICES, Merchant
+from merchants.models import Merchant
 
 from .events import event_record, publish_request
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 
-SUPPORTED_LANGUAGES = {code for code, _name in LANGUAGE_CHOICES}
 MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(15, 3)
 MAX_QUANTITY = 1_000_000
 
@@ -167,8 +167,7 @@ def _places_message(currency: str) -> str:
 
 def language_normalize(value: str) -> str:
     """'fr-FR' -> 'fr'. A language we do not speak becomes '' (the merchant's default applies)."""
-    primary = (value or "").replace("_", "-").split("-")[0].strip().lower()
-    return primary if primary in SUPPORTED_LANGUAGES else ""
+    return supported_language(value) or ""
 
 
 def _is_quantity(value) -> bool:

@@ -14,9 +14,9 @@ REPUBLISH_AFTER = timedelta(minutes=2)
 
 
 @shared_task(autoretry_for=DATABASE_HICCUPS, retry_backoff=5, retry_backoff_max=300, max_retries=8)
-def publish_events() -> int:
+def publish_events(slot: int | None = None, token: str | None = None) -> int:
     """Publish every unpublished order event (queued after their commit, one task for many)."""
-    return events_publish_pending()
+    return events_publish_pending(slot=slot, token=token)
 
 
 @shared_task

@@ -11,6 +11,7 @@ from merchants.models import Role
 
 from . import selectors
 from .forms import OrderCancelForm, OrderSearchForm
+from .models import FulfillmentStatus
 from .services import OrderValidationError, order_cancel
 
 PAGE_SIZE = 25
@@ -33,26 +34,43 @@ def order_list(request):
     )
 
 
+def cancel_refusal(order) -> str:
+    """Why staff can no longer cancel the order here; empty when they can. Once parcels have left, cancelling
+    would promise the customer a refund for goods on their way: that is a return or a refund, done in the shop."""
+    if order.fulfillment_status in (FulfillmentStatus.PARTIAL, FulfillmentStatus.FULFILLED):
+        return _(
+            "This order has shipped, so it can no longer be cancelled. To take items back, arrange a return "
+            "with the customer; to give money back, refund it in your shop."
+        )
+    return ""
+
+
+def _order_page(request, order, status=200):
+    can_cancel = order.cancelled_at is None and request.membership.has_role(Role.AGENT)
+    refusal = cancel_refusal(order) if can_cancel else ""
+    context = {
+        "order": order,
+        "timeline": selectors.order_timeline(order),
+        "refunds": order.refunds.all(),
+        "cancel_form": OrderCancelForm() if can_cancel and not refusal else None,
+        "cancel_refusal": refusal,
+    }
+    return render(request, "orders/order_detail.html", context, status=status)
+
+
 @staff_view()
 def order_detail(request, pk):
-    order = selectors.order_get(merchant=request.merchant, pk=pk)
-    can_cancel = order.cancelled_at is None and request.membership.has_role(Role.AGENT)
-    return render(
-        request,
-        "orders/order_detail.html",
-        {
-            "order": order,
-            "timeline": selectors.order_timeline(order),
-            "refunds": order.refunds.all(),
-            "cancel_form": OrderCancelForm() if can_cancel else None,
-        },
-    )
+    return _order_page(request, selectors.order_get(merchant=request.merchant, pk=pk))
 
 
 @require_POST
 @staff_view(Role.AGENT)
 def order_cancel_view(request, pk):
     order = selectors.order_get(merchant=request.merchant, pk=pk)
+    refusal = "" if order.cancelled_at else cancel_refusal(order)
+    if refusal:
+        messages.error(request, refusal)
+        return _order_page(request, order, status=409)
     form = OrderCancelForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose a reason to cancel the order."))

@@ -15,6 +15,8 @@ inside services.CLAIM_LEASE.
 
 from abc import ABC, abstractmethod
 
+from django.utils.translation import gettext_lazy as _
+
 
 class ShopActionError(Exception):
     """Raised by an adapter. Its message is shown to staff: plain words, no secrets."""
@@ -34,6 +36,7 @@ class NeedsStaffError(ShopActionError):
 
 class ShopAdapter(ABC):
     platform: str  # the name actions are requested with, e.g. "shopify"
+    label: str = ""  # how staff read the platform ("Shopify"); the platform itself when empty
 
     @abstractmethod
     def perform(self, *, merchant, action_kind: str, payload: dict, idempotency_key: str) -> dict:
@@ -64,6 +67,21 @@ def adapter_for(platform: str) -> ShopAdapter:
         return _registry[platform]
     except KeyError:
         raise UnknownPlatformError(f"No shop adapter is registered for the platform {platform!r}.") from None
+
+
+# Platforms staff know by another name than our code, for actions whose adapter is not registered here.
+PLATFORM_NAMES = {
+    "shopify": "Shopify",
+    "woocommerce": "WooCommerce",
+    "manual": _("By hand, in the shop"),
+}
+
+
+def platform_name(platform: str) -> str:
+    """The platform as staff read it: its adapter's label, a name we know, else the platform as recorded."""
+    adapter = _registry.get(platform)
+    label = getattr(adapter, "label", "") if adapter is not None else ""
+    return str(label or PLATFORM_NAMES.get(platform) or platform)
 
 
 def platforms() -> list[str]:

@@ -128,16 +128,16 @@ def empty_door_cache():
 
 @pytest.fixture(autouse=True)
 def no_drain_queued():
-    """The drains' "a task is queued" flags live in the shared cache: each test starts without them."""
+    """The drains' slots and pending marks live in the shared cache: each test starts without them."""
     for drain in (DELIVERIES, EVENTS):
-        drain.flag_clear()
+        drain.reset()
     yield
     for drain in (DELIVERIES, EVENTS):
-        drain.flag_clear()
+        drain.reset()
 
 
 def record_task_calls(monkeypatch, task_path: str, label: str) -> list[str]:
     """Replace a task's .delay() by a recorder; returns the list of calls."""
     calls = []
-    monkeypatch.setattr(f"{task_path}.delay", lambda: calls.append(label))
+    monkeypatch.setattr(f"{task_path}.delay", lambda *args: calls.append(label))
     return calls

@@ -1,12 +1,15 @@
 """docker-compose.yml: migrations run once, and nothing that reads the database starts before them."""
 
+import re
 from pathlib import Path
 
 import pytest
 import yaml
+from django.conf import settings
 
-COMPOSE = Path(__file__).resolve().parent.parent / "docker-compose.yml"
-APP_SERVICES = ("web", "worker", "beat")
+ROOT = Path(__file__).resolve().parent.parent
+COMPOSE = ROOT / "docker-compose.yml"
+APP_SERVICES = ("web", "worker", "messages", "beat")
 
 
 @pytest.fixture(scope="module")
@@ -43,3 +46,22 @@ def test_the_start_order_has_no_cycle_and_names_only_real_services(services):
         started += sorted(ready)
         waiting -= ready
     assert started.index("migrate") < min(started.index(name) for name in APP_SERVICES)
+
+
+def queues_by_worker(commands: list[str]) -> list[set[str]]:
+    workers = [command for command in commands if "celery" in command and " worker " in command]
+    return [set(re.search(r"-Q (\S+)", command).group(1).split(",")) for command in workers]
+
+
+def procfile_commands() -> list[str]:
+    return [line.partition(":")[2] for line in (ROOT / "Procfile").read_text().splitlines() if line.strip()]
+
+
+@pytest.mark.parametrize("source", ["docker-compose.yml", "Procfile"])
+def test_every_queue_is_consumed_and_emails_never_wait_behind_ingest(services, source):
+    commands = [command_of(s) for s in services.values()] if source == "docker-compose.yml" else procfile_commands()
+    workers = queues_by_worker(commands)
+    routed = {route["queue"] for route in settings.CELERY_TASK_ROUTES.values()} | {settings.CELERY_TASK_DEFAULT_QUEUE}
+
+    assert routed <= set().union(*workers)
+    assert [queues for queues in workers if "messages" in queues] == [{"messages"}]

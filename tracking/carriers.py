@@ -11,8 +11,11 @@ from dataclasses import dataclass
 from urllib.parse import quote
 
 from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
 from tracking_numbers import _generated as package_definitions
 from tracking_numbers import get_definition
+
+from flows.context_providers import ShipmentField
 
 UNKNOWN = "unknown"
 
@@ -62,8 +65,8 @@ CARRIERS: dict[str, Carrier] = {
         Carrier("amazon", "Amazon Logistics", "https://track.amazon.com/tracking/{number}", (1, 3)),
         Carrier("ontrac", "OnTrac", "https://www.ontrac.com/tracking/?number={number}", (1, 5)),
         Carrier("cdl", "CDL Last Mile", "", (1, 3)),
-        Carrier("upu_post", "International post", "", (5, 15)),
-        Carrier(UNKNOWN, "Unknown carrier", "", (2, 7)),
+        Carrier("upu_post", _("International post"), "", (5, 15)),
+        Carrier(UNKNOWN, _("Unknown carrier"), "", (2, 7)),
     )
 }
 
@@ -254,8 +257,19 @@ def detect(number: str, *, hint: str = "") -> Detection:
 
 
 def carrier_name(code: str) -> str:
+    """The name people know the carrier by, in the active language; a carrier we do not know by its name."""
     known = CARRIERS.get(code)
-    return known.name if known else code.replace("_", " ").title()
+    return str(known.name) if known else code.replace("_", " ").title()
+
+
+def carrier_name_field():
+    """`{{ shipment.carrier_name }}` in email templates: empty for a carrier we cannot name, so a template's
+    `{% if shipment.carrier_name %}` leaves out "with Unknown carrier"."""
+    return ShipmentField(
+        "carrier_name",
+        value=lambda shipment: "" if shipment.carrier == UNKNOWN else carrier_name(shipment.carrier),
+        sample=CARRIERS["colissimo"].name,
+    )
 
 
 def tracking_url_for(code: str, number: str) -> str:

@@ -5,8 +5,8 @@ from django.utils.translation import gettext_lazy as _
 from core.event_kinds import EventKind, event_kind_register
 
 from .carriers import carrier_name
-from .models import ShipmentStatus
 from .payloads import shipment_event_data
+from .status import status_label
 
 
 def _parcel(payload: dict) -> str:
@@ -14,13 +14,8 @@ def _parcel(payload: dict) -> str:
     return f"{carrier} {payload.get('tracking_number', '')}".strip()
 
 
-def _status_label(value: str) -> str:
-    """The status as people read it; a value we no longer know, as it was recorded."""
-    return ShipmentStatus(value).label if value in ShipmentStatus.values else value
-
-
 def _status_change(payload: dict) -> str:
-    return f"{_status_label(payload.get('from', ''))} → {_status_label(payload.get('to', ''))}"
+    return f"{status_label(payload.get('from', ''))} → {status_label(payload.get('to', ''))}"
 
 
 def _reason(payload: dict) -> str:

@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.moments import MomentField
 
-from .carriers import CARRIERS
+from .carriers import CARRIERS, carrier_name
 from .models import Product, RecommendationRule, ShipmentStatus, WismoContact
 
 
@@ -58,7 +58,7 @@ class CarrierSettingForm(forms.Form):
     def __init__(self, *args, carriers_used=(), **kwargs):
         super().__init__(*args, **kwargs)
         codes = dict.fromkeys([*carriers_used, *CARRIERS])
-        self.fields["carrier"].choices = [(code, code) for code in codes]
+        self.fields["carrier"].choices = [(code, carrier_name(code)) for code in codes]
         self.fields["polling_adapter"].choices = polling_adapter_choices()
 
     def clean(self):

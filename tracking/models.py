@@ -3,6 +3,7 @@
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
 from orders.models import Order
@@ -13,16 +14,18 @@ from .carriers import detect
 class ShipmentStatus(models.TextChoices):
     """The one normalized vocabulary every source is mapped to (docs/tracking.md)."""
 
-    PENDING = "pending", _("Pending")
-    INFO_RECEIVED = "info_received", _("Label created")
-    IN_TRANSIT = "in_transit", _("In transit")
-    OUT_FOR_DELIVERY = "out_for_delivery", _("Out for delivery")
-    AVAILABLE_FOR_PICKUP = "available_for_pickup", _("Ready for pickup")
-    DELIVERED = "delivered", _("Delivered")
-    ATTEMPT_FAILED = "attempt_failed", _("Delivery attempt failed")
-    EXCEPTION = "exception", _("Problem")
-    RETURNING_TO_SENDER = "returning_to_sender", _("Returning to sender")
-    EXPIRED = "expired", _("Tracking expired")
+    # "Shipped" for pending: the shop has said the parcel left, the carrier has not spoken yet. Every
+    # surface words a status with these labels (tracking/status.py: status_label, progress_labels).
+    PENDING = "pending", pgettext_lazy("shipment status", "Shipped")
+    INFO_RECEIVED = "info_received", pgettext_lazy("shipment status", "Label created")
+    IN_TRANSIT = "in_transit", pgettext_lazy("shipment status", "In transit")
+    OUT_FOR_DELIVERY = "out_for_delivery", pgettext_lazy("shipment status", "Out for delivery")
+    AVAILABLE_FOR_PICKUP = "available_for_pickup", pgettext_lazy("shipment status", "Ready for pickup")
+    DELIVERED = "delivered", pgettext_lazy("shipment status", "Delivered")
+    ATTEMPT_FAILED = "attempt_failed", pgettext_lazy("shipment status", "Delivery attempt failed")
+    EXCEPTION = "exception", pgettext_lazy("shipment status", "Problem")
+    RETURNING_TO_SENDER = "returning_to_sender", pgettext_lazy("shipment status", "Returning to sender")
+    EXPIRED = "expired", pgettext_lazy("shipment status", "Tracking expired")
 
 
 class Shipment(TenantModel):

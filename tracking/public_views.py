@@ -4,7 +4,6 @@ and suggestion clicks. No login: the page's link carries a signed token (trackin
 
 import functools
 import logging
-import zoneinfo
 from datetime import timedelta
 
 from django.conf import settings
@@ -23,16 +22,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
 from core.client_address import client_rate_key
+from core.locale import customer_language, customer_time_zone
 from core.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from merchants.portal_views import customer_language, preferred_language
 from orders.models import Order
+from portal.links import BadLink, ExpiredLink, order_token_read
+from portal.views import expired_link_response
 
 from . import page_cache, selectors, services
 from .forms import LookupForm, WismoForm
 from .models import Product, RecommendationRule
-from .tokens import BadToken, recommendation_token, recommendation_token_read, tracking_page_path, tracking_token_read
+from .status import progress_labels
+from .tokens import recommendation_token, recommendation_token_read, tracking_page_path
 
 logger = logging.getLogger(__name__)
 
@@ -54,39 +56,28 @@ def _not_found(request):
 
 def _merchant_and_order_id(token: str) -> tuple[Merchant, int] | None:
     try:
-        merchant_id, order_id = tracking_token_read(token)
-    except BadToken:
+        merchant_id, order_id = order_token_read(token)
+    except BadLink:
         return None
     merchant = Merchant.objects.filter(pk=merchant_id).first()
     return (merchant, order_id) if merchant is not None else None
 
 
-def _language(request, *, order: Order | None, merchant: Merchant) -> str:
-    """?lang= first, then the customer's language, then the order's, then the merchant's default."""
-    candidates = [request.GET.get("lang", "")]
-    if order is not None:
-        candidates += [order.customer.language if order.customer else "", order.language]
-    candidates.append(merchant.default_language)
-    for candidate in candidates:
-        code = (candidate or "").lower()[:2]
-        if code in LANGUAGES:
-            return code
-    return settings.LANGUAGE_CODE
+def _language(request, *, order: Order, merchant: Merchant) -> str:
+    return customer_language(merchant=merchant, order=order, asked=request.GET.get("lang", ""))
 
 
 def _time_zone(order: Order, merchant: Merchant):
-    name = order.customer.time_zone if order.customer and order.customer.time_zone else ""
-    try:
-        return zoneinfo.ZoneInfo(name) if name else merchant.tzinfo
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return merchant.tzinfo
+    return customer_time_zone(merchant=merchant, customer=order.customer if order.customer_id else None)
 
 
 @require_http_methods(["GET", "HEAD"])
 def tracking_page(request, token):
     try:
-        merchant_id, order_id = tracking_token_read(token)
-    except BadToken:
+        merchant_id, order_id = order_token_read(token)
+    except ExpiredLink as expired:
+        return expired_link_response(request, expired.merchant_id)
+    except BadLink:
         return _not_found(request)
     entry = page_cache.order_entry(merchant_id=merchant_id, order_id=order_id)
     if entry is None:
@@ -155,7 +146,7 @@ def _timeline(entry: page_cache.OrderEntry, language: str, tz) -> dict:
         html, purchased = entry.parts[name]
         return {"html": html, "purchased": [selectors.PurchasedItem(*item) for item in purchased]}
     data = selectors.tracking_page_data(merchant=entry.order.merchant, order=entry.order)
-    context = {"steps": [str(label) for label in _step_labels()], **data}
+    context = {"steps": progress_labels(), **data}
     html = render_to_string("tracking/public/_timeline.html", context)
     entry.add_part(name, (html, [(item.product_id, item.product_type, item.tags) for item in data["purchased"]]))
     return {"html": html, "purchased": data["purchased"]}
@@ -167,10 +158,6 @@ def _contact_fields(language: str) -> str:
     per process. The CSRF token is not part of it."""
     with translation.override(language):
         return WismoForm().as_p()
-
-
-def _step_labels():
-    return [_("Ordered"), _("Shipped"), _("In transit"), _("Out for delivery"), _("Delivered")]
 
 
 def _recommendation_link(merchant_id, order_id, product_id):
@@ -212,7 +199,7 @@ def recommendation_click(request, token, product_token):
     found = _merchant_and_order_id(token)
     try:
         merchant_id, order_id, product_id = recommendation_token_read(product_token)
-    except BadToken:
+    except BadLink:
         return _not_found(request)
     if found is None or found[0].pk != merchant_id or found[1] != order_id:
         return _not_found(request)
@@ -227,13 +214,9 @@ def recommendation_click(request, token, product_token):
 
 
 def _lookup_language(request, merchant: Merchant | None) -> str:
-    """The visitor's: ?lang=, then the browser's languages; then the shop's default, if a shop is named."""
-    if merchant is not None:
-        return customer_language(request, merchant)
-    asked = request.GET.get("lang", "").lower()
-    if asked in LANGUAGES:
-        return asked
-    return preferred_language(request.headers.get("Accept-Language", "")) or settings.LANGUAGE_CODE
+    """A visitor we cannot name yet: ?lang=, then the browser's languages, then the shop's default."""
+    asked, browser = request.GET.get("lang", ""), request.headers.get("Accept-Language", "")
+    return customer_language(merchant=merchant, asked=asked, accept_language=browser)
 
 
 def _lookup_render(request, context: dict, status: int = 200):

@@ -19,7 +19,7 @@ from .models import (
     TrackingEvent,
     UnmatchedTrackingEvent,
 )
-from .status import PROBLEMS
+from .status import PROBLEMS, status_step
 
 S = ShipmentStatus
 MAX_RECOMMENDATIONS = 4
@@ -86,27 +86,6 @@ def order_by_number_and_email(*, merchant: Merchant, number: str, email: str) ->
 
 
 # --- The tracking page -------------------------------------------------------------------------------
-
-STEPS = [
-    ("ordered", S.PENDING),
-    ("shipped", S.INFO_RECEIVED),
-    ("in_transit", S.IN_TRANSIT),
-    ("out_for_delivery", S.OUT_FOR_DELIVERY),
-    ("delivered", S.DELIVERED),
-]
-# How far along the five steps each status is (0 = ordered ... 4 = delivered).
-STEP_OF_STATUS = {
-    S.PENDING: 1,
-    S.INFO_RECEIVED: 1,
-    S.IN_TRANSIT: 2,
-    S.ATTEMPT_FAILED: 3,
-    S.EXCEPTION: 2,
-    S.EXPIRED: 2,
-    S.RETURNING_TO_SENDER: 2,
-    S.OUT_FOR_DELIVERY: 3,
-    S.AVAILABLE_FOR_PICKUP: 3,
-    S.DELIVERED: 4,
-}
 
 
 @dataclass
@@ -200,7 +179,7 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
                 tracking_url=shipment.tracking_url,
                 status=shipment.status,
                 status_label=labels.get(shipment.status, shipment.status),
-                step=STEP_OF_STATUS.get(shipment.status, 1),
+                step=status_step(shipment.status),
                 window_from=shipment.estimated_delivery_from,
                 window_to=shipment.estimated_delivery_to,
                 delivered_at=shipment.delivered_at,

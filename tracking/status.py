@@ -10,6 +10,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.utils.translation import pgettext
+
 from .models import ShipmentStatus as S
 
 # Progress along the happy path; also the tie-break for events at the same instant.
@@ -67,3 +69,37 @@ def is_progress_regression(current: str, proposed: str) -> bool:
     if current not in happy or proposed not in happy:
         return False
     return happy.index(proposed) < happy.index(current)
+
+
+# --- What people read ---------------------------------------------------------------------------
+# The tracking page's progress bar: "Ordered", then the statuses whose labels name the next steps. A
+# shipment's heading, its bar, the dashboard's badges and the emails all take their words from the
+# status labels, so a status is worded one way everywhere.
+PROGRESS_STATUSES = [S.PENDING, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.DELIVERED]
+# How far along the bar each status is (0 = ordered ... 4 = delivered).
+STEP_OF_STATUS = {
+    S.PENDING: 1,
+    S.INFO_RECEIVED: 1,
+    S.IN_TRANSIT: 2,
+    S.ATTEMPT_FAILED: 3,
+    S.EXCEPTION: 2,
+    S.EXPIRED: 2,
+    S.RETURNING_TO_SENDER: 2,
+    S.OUT_FOR_DELIVERY: 3,
+    S.AVAILABLE_FOR_PICKUP: 3,
+    S.DELIVERED: 4,
+}
+
+
+def status_label(status: str) -> str:
+    """`status` in the active language; a value we no longer know, as it was recorded."""
+    return str(S(status).label) if status in S.values else status
+
+
+def status_step(status: str) -> int:
+    return STEP_OF_STATUS.get(status, 1)
+
+
+def progress_labels() -> list[str]:
+    """The progress bar's steps in the active language."""
+    return [pgettext("progress step", "Ordered"), *(status_label(status) for status in PROGRESS_STATUSES)]

@@ -1,46 +1,21 @@
-"""The customer's link to their branded tracking page.
+"""The customer's link to their branded tracking page: the order link of the customer portal.
 
-The token is signed with SECRET_KEY (django.core.signing, its own salt) and carries only the
-merchant and order ids: it cannot be guessed or altered, and it reveals nothing but two
-numbers. It stays valid for two years, longer than any delivery, return or warranty
-question, so every email ever sent keeps working; rotating SECRET_KEY (without keeping the
-old one in SECRET_KEY_FALLBACKS) invalidates all of them at once.
+Its token is `portal.links`' order token (merchant and order ids, signed, two years): see
+docs/customer_links.md for the scheme, lifetimes and rotation.
 """
-
-from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 
 from flows.context_providers import EmailContextProvider
+from portal.links import ORDER_MAX_AGE, BadLink, order_token
 
-SALT = "tracking.page"
-MAX_AGE = timedelta(days=730)
 RECOMMENDATION_SALT = "tracking.recommendation"
 
 
-class BadToken(Exception):  # noqa: N818 - named like flows.tokens.BadToken
-    """The token is altered, forged, expired or malformed."""
-
-
-def tracking_token(order) -> str:
-    return signing.dumps({"m": order.merchant_id, "o": order.pk}, salt=SALT, compress=True)
-
-
-def tracking_token_read(token: str) -> tuple[int, int]:
-    """(merchant_id, order_id) of a valid token; BadToken otherwise."""
-    try:
-        data = signing.loads(token, salt=SALT, max_age=MAX_AGE)
-    except signing.BadSignature as exc:  # SignatureExpired is a BadSignature
-        raise BadToken(str(exc)) from exc
-    if not isinstance(data, dict) or not isinstance(data.get("m"), int) or not isinstance(data.get("o"), int):
-        raise BadToken("malformed")
-    return data["m"], data["o"]
-
-
 def tracking_page_path(order) -> str:
-    return reverse("tracking-public:page", kwargs={"token": tracking_token(order)})
+    return reverse("tracking-public:page", kwargs={"token": order_token(order)})
 
 
 def tracking_page_url(order) -> str:
@@ -64,9 +39,9 @@ def recommendation_token(*, merchant_id: int, order_id: int, product_id: int) ->
 
 def recommendation_token_read(token: str) -> tuple[int, int, int]:
     try:
-        data = signing.loads(token, salt=RECOMMENDATION_SALT, max_age=MAX_AGE)
+        data = signing.loads(token, salt=RECOMMENDATION_SALT, max_age=ORDER_MAX_AGE)
     except signing.BadSignature as exc:
-        raise BadToken(str(exc)) from exc
+        raise BadLink(str(exc)) from exc
     if not isinstance(data, dict) or not all(isinstance(data.get(k), int) for k in ("m", "o", "p")):
-        raise BadToken("malformed")
+        raise BadLink("malformed")
     return data["m"], data["o"], data["p"]

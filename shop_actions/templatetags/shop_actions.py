@@ -1,4 +1,4 @@
-"""`{{ action.payload|payload_amount }}`: what an action is worth, when its payload says so."""
+"""What staff read of an action: its platform by name, and what it is worth when its payload says so."""
 
 from decimal import Decimal, InvalidOperation
 
@@ -6,8 +6,14 @@ from django import template
 
 from core.l10n import format_money
 from core.money import is_currency_code
+from shop_actions.adapters import platform_name as name_of
 
 register = template.Library()
+
+
+@register.filter
+def platform_name(platform: str) -> str:
+    return name_of(platform)
 
 
 @register.filter

@@ -35,6 +35,7 @@ from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
+from portal.links import customer_token
 from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -47,7 +48,7 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/")
+SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/")
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -91,12 +92,7 @@ SIGNED_OUT = {
 }
 
 # Problems another change is fixing now: (page, check) -> the defect. Anything else fails.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("flows:index", "raw-value"): "a flow's trigger status shown as its code, e.g. (out_for_delivery): "
-    "flows/templates/flows/flow_list.html:14 and flow_detail.html:6 show flow.trigger_status",
-    ("shop_actions:index", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
-    ("shop_actions:detail", "raw-value"): "a shop action's platform shown as its adapter's code (manual)",
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 VISIBLE_TEXT_JS = """() => {
   const texts = [];
@@ -201,7 +197,7 @@ def _order_with_shipments() -> Order:
     )
     in_transit = Shipment.objects.filter(status=ShipmentStatus.IN_TRANSIT).order_by("pk")[:1]
     Shipment.objects.filter(pk__in=in_transit).update(
-        is_delayed=True, delay_reason="no_scan", delayed_at=timezone.now()
+        is_delayed=True, delay_reason="no_news", delayed_at=timezone.now()
     )
     return order
 
@@ -351,6 +347,9 @@ def page_paths(shop) -> dict[str, str]:
         "flows-public:unsubscribe": {"token": address_token},
         "flows-public:preferences": {"token": address_token},
         "portal:home": {"merchant_slug": merchant.slug},
+        "portal:fresh-link": {"merchant_slug": merchant.slug},
+        "portal-me:index": {"token": customer_token(customer)},
+        "portal-preferences:index": {"token": customer_token(customer)},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -486,7 +485,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/")
+CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/")
 
 
 def signed_in_session(user, merchant) -> str:
@@ -545,4 +544,5 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
 def test_every_page_route_has_a_way_to_be_reached():
     names = swept_routes()
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
+    assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"

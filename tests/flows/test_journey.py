@@ -104,9 +104,9 @@ def test_the_whole_journey_in_the_customers_time_zone(shop, complementary):
 
     steps = [
         (J2, "Bienvenue chez Maison Lumière, Camille"),
-        (J5, "Bien profiter de votre Bougie Figuier"),
+        (J5, "Bien profiter de votre article «\u00a0Bougie Figuier\u00a0»"),
         (J10, "Quelques idées qui vont bien avec votre commande"),
-        (J15, "Vous avez pu l'essayer ?"),
+        (J15, "Avez-vous pu essayer votre article\u00a0?"),
         (J30, "Camille, découvrez les nouveautés de Maison Lumière"),
     ]
     for due, subject in steps:

@@ -103,7 +103,7 @@ def test_expired_link_changes_nothing(merchant):
 def test_preference_page_turns_marketing_off_and_on(merchant):
     token = preference_token(merchant_id=merchant.pk, address="camille@example.org")
     client = Client()
-    page = client.get(f"/e/p/{token}/")
+    page = client.get(f"/e/p/{token}/?lang=en")
     assert page.status_code == 200 and "News and offers" in page.content.decode()
     assert client.post(f"/e/p/{token}/", {"marketing": "off"}).status_code == 302
     assert not marketing_subscribed(merchant=merchant, address="camille@example.org")

@@ -9,8 +9,8 @@ from django.test import Client, RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 
+from core.locale import preferred_language
 from core.scoping import merchant_scope
-from merchants.portal_views import preferred_language
 from merchants.views import server_error
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, OrderFactory
@@ -204,3 +204,15 @@ def test_dashboard_shows_times_in_the_shops_time_zone(client, merchant, owner):
         order = OrderFactory(merchant=merchant, placed_at=datetime(2026, 3, 2, 15, 0, tzinfo=UTC))
     page = login_as(client, owner, merchant).get(f"/app/orders/{order.pk}/").content.decode()
     assert "Tue, Mar 3" in page  # 15:00 UTC is past midnight in Tokyo
+
+
+def test_a_staff_members_language_ends_with_their_request(client, owner, merchant):
+    """Code running after a dashboard request (a test, a signal in the same thread) is not left in French."""
+    from django.utils import translation
+
+    owner.language = "fr"
+    owner.save()
+    login_as(client, owner, merchant)
+    with translation.override("en"):
+        assert client.get("/app/orders/").status_code == 200
+        assert translation.get_language() == "en"

@@ -54,6 +54,38 @@ def test_a_burst_of_events_queues_one_publish_task(merchant, seen, queued, djang
     assert seen == []  # nothing published until the task runs
 
 
+def test_events_recorded_while_a_drain_publishes_never_queue_more_drains_than_slots(
+    merchant, seen, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    settings.EVENT_DRAIN_TASKS = 2
+    monkeypatch.setattr(events, "BATCH_SIZE", 5)
+    waiting = []
+    monkeypatch.setattr("orders.tasks.publish_events.delay", lambda slot, token: waiting.append((slot, token)))
+    with django_capture_on_commit_callbacks(execute=True):
+        record(merchant, "test.first")
+    batch = events._publish_batch
+    more = iter(range(100))
+
+    def publish_while_events_keep_coming(**kwargs):
+        for _ in range(10):
+            with django_capture_on_commit_callbacks(execute=True):
+                record(merchant, f"test.{next(more)}")
+        return batch(**kwargs)
+
+    monkeypatch.setattr(events, "_publish_batch", publish_while_events_keep_coming)
+    slot, token = waiting.pop(0)
+    with pytest.raises(StopIteration):  # raised by the test once 100 events came: stop feeding
+        events.events_publish_pending(slot=slot, token=token)
+    monkeypatch.setattr(events, "_publish_batch", batch)
+    assert len(waiting) <= 1  # the helper for the second slot, and nothing else
+    while waiting:
+        events.events_publish_pending(slot=waiting[0][0], token=waiting.pop(0)[1])
+
+    with unscoped():
+        assert not OrderEvent.objects.filter(published_at__isnull=True).exists()
+        assert len(seen) == len({pk for _, pk in seen}) == OrderEvent.objects.count() == 101  # each once
+
+
 def test_the_drain_publishes_every_event_oldest_first(merchant, seen, queued, django_capture_on_commit_callbacks):
     order = OrderFactory(merchant=merchant)
     with django_capture_on_commit_callbacks(execute=True):
@@ -173,8 +205,8 @@ def test_publishing_a_batch_of_orders_reads_them_together(merchant, queued):
     # Nothing per event. The batch: transaction, claim and savepoint with their releases (6); per
     # merchant: webhook endpoints (each batch), flow settings (twice), flows and steps (each pass) (5);
     # the orders with their items and shipments (3); one INSERT of scheduled messages (1); published
-    # (1). Then two empty claims (4 each).
-    assert ten == twenty == 6 + 5 + 3 + 1 + 1 + 2 * 4
+    # (1). Then an empty claim (4).
+    assert ten == twenty == 6 + 5 + 3 + 1 + 1 + 4
     with unscoped():
         assert ScheduledMessage.objects.values("order").distinct().count() == 30
 

@@ -5,9 +5,10 @@ from django.core import signing
 
 from core.scoping import merchant_scope
 from orders.models import OrderEvent
+from portal.links import BadLink, order_token, order_token_read
 from tracking.models import Shipment, TrackingEvent
 from tracking.services import shipment_upsert
-from tracking.tokens import BadToken, tracking_page_url, tracking_token, tracking_token_read
+from tracking.tokens import tracking_page_url
 
 from .conftest import PLACED
 
@@ -130,7 +131,7 @@ def test_tracking_page_url_is_absolute_and_signed(settings, merchant, order):
     url = tracking_page_url(order)
     assert url.startswith("https://track.example.com/track/")
     token = url.rstrip("/").rsplit("/", 1)[1]
-    assert tracking_token_read(token) == (merchant.pk, order.pk)
+    assert order_token_read(token) == (merchant.pk, order.pk)
     assert str(order.pk) not in token.split(":")[0] or len(token) > 20
 
 
@@ -145,18 +146,18 @@ def test_tracking_page_url_is_absolute_and_signed(settings, merchant, order):
     ids=["garbage", "other-salt", "string-merchant-id", "list-payload"],  # signed values hold a timestamp
 )
 def test_bad_tokens_are_refused(token):
-    with pytest.raises(BadToken):
-        tracking_token_read(token)
+    with pytest.raises(BadLink):
+        order_token_read(token)
 
 
 def test_altered_token_is_refused(merchant, order):
-    token = tracking_token(order)
-    with pytest.raises(BadToken):
-        tracking_token_read(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
+    token = order_token(order)
+    with pytest.raises(BadLink):
+        order_token_read(token[:-2] + ("AA" if not token.endswith("AA") else "BB"))
 
 
 def test_expired_token_is_refused(merchant, order, time_machine):
-    token = tracking_token(order)
+    token = order_token(order)
     time_machine.move_to(datetime.now(UTC) + timedelta(days=731))
-    with pytest.raises(BadToken):
-        tracking_token_read(token)
+    with pytest.raises(BadLink):
+        order_token_read(token)

@@ -1,0 +1,93 @@
+"""The French catalogues: every message translated, French typography, and one translation per message.
+
+Django merges every app's catalogue (LOCALE_PATHS first, then apps in INSTALLED_APPS order): when two
+catalogues translate the same message differently, the first silently wins everywhere, which is how a
+column label ("Shipped" → "Expédié le") ended up as a step of the tracking page. A message with two
+meanings needs a context (pgettext, {% translate "…" context "…" %}).
+"""
+
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parent.parent
+CATALOGUES = sorted(p for p in ROOT.glob("**/locale/fr/LC_MESSAGES/django.po") if ".venv" not in p.parts)
+NARROW_OR_NBSP = "\u00a0\u202f"
+# Code shown inside a French sentence keeps its own punctuation: <code>…</code> and JSON examples.
+CODE = re.compile(r"<code>.*?</code>|\{.*\}", re.S)
+
+
+def messages(path: Path):
+    with path.open("rb") as handle:
+        for message in read_po(handle):
+            if message.id:
+                yield message
+
+
+def strings(message) -> list[str]:
+    return list(message.string) if isinstance(message.string, tuple) else [message.string]
+
+
+def msgid(message) -> str:
+    return message.id[0] if isinstance(message.id, tuple) else message.id
+
+
+def typography_faults(text: str) -> list[str]:
+    """A plain space, or no space, before : ? ! ; (French wants a non-breaking one)."""
+    text = CODE.sub("", text)
+    faults = []
+    for match in re.finditer(r"[:?!;]", text):
+        before = text[match.start() - 1] if match.start() else ""
+        after = text[match.end() : match.end() + 1]
+        if before in NARROW_OR_NBSP:
+            continue
+        if before == " " or (before.isalpha() and after in ("", " ", "\n", "<", '"', "»")):
+            faults.append(text[max(0, match.start() - 20) : match.end()])
+    return faults
+
+
+def test_the_catalogues_are_found():
+    assert {p.relative_to(ROOT).parts[0] for p in CATALOGUES} >= {"locale", "orders", "tracking", "flows"}
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_every_message_is_translated_and_not_fuzzy(path):
+    missing = [msgid(m) for m in messages(path) if m.fuzzy or not all(strings(m))]
+    assert missing == [], f"{path}: untranslated or fuzzy"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_french_punctuation_has_a_non_breaking_space_before_it(path):
+    faults = [fault for m in messages(path) for text in strings(m) for fault in typography_faults(text)]
+    assert faults == [], f"{path}: use U+00A0 or U+202F before : ? ! ;"
+
+
+def test_a_message_has_one_translation_across_catalogues():
+    seen = defaultdict(dict)
+    for path in CATALOGUES:
+        for message in messages(path):
+            seen[message.context, msgid(message)][str(path.relative_to(ROOT))] = strings(message)[0]
+    clashes = {key: found for key, found in seen.items() if len(set(found.values())) > 1}
+    assert clashes == {}, "give each meaning its own context"
+
+
+TEMPLATES = sorted(
+    p for p in ROOT.glob("**/templates/**/*") if p.suffix in (".html", ".txt") and ".venv" not in p.parts
+)
+
+
+def test_no_template_puts_punctuation_after_a_translated_label():
+    """`{% translate "Total" %}:` gives "Total:" in French too: the colon belongs in the message."""
+    after_label = re.compile(r"""\{%\s*translate\s+(["'])[^"']*\1[^%]*%\}[:?!;]""")
+    found = [str(p.relative_to(ROOT)) for p in TEMPLATES if after_label.search(p.read_text(encoding="utf-8"))]
+    assert found == []
+
+
+def test_the_typography_check_catches_what_it_should():
+    assert typography_faults("Total : 3 €") == ["Total :"]
+    assert typography_faults("Une question?") == ["Une question?"]
+    assert typography_faults("Total\u00a0: 3 €, vraiment\u202f!") == []
+    assert typography_faults("<code>Authorization: Bearer</code> 10:30 https://x") == []
