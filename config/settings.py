@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "core",
     "merchants",
     "orders",
+    "catalogue",
     "tracking",
     "flows",
     "portal",

@@ -10,6 +10,10 @@ surface knows it:
         "return.requested", _("Return requested"), _("A customer asked to return items."),
         webhook_data=return_webhook_data,
     ))
+
+A kind that concerns a customer rather than an order (loyalty.points_earned, feedback.nps_due)
+says so with `customer_anchored=True`: its events name a customer and an anchor key instead of
+an order, and the flows they trigger send one message per customer and key.
 """
 
 from collections.abc import Callable
@@ -26,6 +30,7 @@ class EventKind:
     description: str = ""  # a lazy translation, shown where endpoints choose their subscriptions
     webhook_data: WebhookData | None = None  # None: never sent to outbound webhooks
     detail: Callable[[dict], str] | None = None  # the specifics worth a glance, from the payload
+    customer_anchored: bool = False  # its events concern a customer (and a key), not an order
 
     @property
     def family(self) -> str:
@@ -46,6 +51,16 @@ def event_kind(kind: str) -> EventKind | None:
 def event_kinds(*, webhook: bool | None = None) -> list[EventKind]:
     """Every registered kind in registration order; `webhook=True`: those endpoints may subscribe to."""
     return [entry for entry in _kinds.values() if webhook is None or (entry.webhook_data is not None) == webhook]
+
+
+def is_customer_anchored(kind: str) -> bool:
+    entry = _kinds.get(kind)
+    return entry is not None and entry.customer_anchored
+
+
+def event_kind_unregister(kind: str) -> None:
+    """For tests that register a kind of their own."""
+    _kinds.pop(kind, None)
 
 
 def event_label(kind: str) -> str:

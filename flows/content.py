@@ -3,6 +3,9 @@
 Templates are edited by merchants, so they never receive model instances: only read-only
 mappings of strings and tuples (see `freeze`). `order_context` builds it from an order,
 `sample_context` from a made-up order with the same shape, for previews and validation.
+A customer-anchored email (no order) gets `customer_context`: the customer, the shop, the
+signature and links, and the variables of providers that know customers; `sample_context(...,
+customer_anchored=True)` is its made-up twin.
 """
 
 import functools
@@ -11,19 +14,23 @@ from decimal import Decimal
 from types import MappingProxyType
 
 from django.core.signals import setting_changed
-from django.db.models import Count, Max
 from django.dispatch import receiver
 from django.utils import timezone, translation
 
+from catalogue.selectors import recommendations_for
 from core.l10n import format_day, format_money
 from core.money import exact_amount
 from core.scoping import merchant_scope
 from merchants.models import Membership, Merchant, Role
-from orders.models import LineItem, Order
+from orders.models import Customer, Order
 
-from .context_providers import provided_samples, provided_values, shipment_samples, shipment_values
-
-MAX_RECOMMENDATIONS = 3
+from .context_providers import (
+    provided_customer_values,
+    provided_samples,
+    provided_values,
+    shipment_samples,
+    shipment_values,
+)
 
 
 def freeze(value):
@@ -57,51 +64,6 @@ def _date(day: date, language: str, this_year: int) -> str:
 @receiver(setting_changed)
 def _forget_formats(**kwargs):
     _date.cache_clear()
-
-
-def _product_key(item) -> str:
-    return item.product_id or ""
-
-
-def recommendations_for(order: Order, limit: int = MAX_RECOMMENDATIONS) -> list[dict]:
-    """Products often bought with what this order contains, never one the customer owns.
-
-    Co-purchases first; topped up with the shop's best sellers of other product types.
-    """
-    from .rules import _customer_orders
-
-    bought = [i for i in order.line_items.all() if i.product_id]
-    owned = set(
-        LineItem.objects.filter(order__in=_customer_orders(order).values("pk"))
-        .exclude(product_id="")
-        .values_list("product_id", flat=True)
-    ) | {i.product_id for i in bought}
-    owned_types = {i.product_type for i in order.line_items.all() if i.product_type}
-    candidates = LineItem.objects.exclude(product_id="").exclude(product_id__in=owned).exclude(order__test=True)
-    grouped = (
-        candidates.values("product_id")
-        .annotate(
-            orders=Count("order_id", distinct=True),
-            title=Max("title"),
-            image_url=Max("image_url"),
-            price=Max("unit_price"),
-            product_type=Max("product_type"),
-        )
-        .order_by("-orders", "product_id")
-    )
-    picked = []
-    if bought:
-        co_orders = LineItem.objects.filter(product_id__in=[i.product_id for i in bought]).values("order_id")
-        picked = list(grouped.filter(order_id__in=co_orders)[:limit])
-    if len(picked) < limit:
-        seen = {p["product_id"] for p in picked}
-        for row in grouped.exclude(product_type__in=owned_types or {""})[: limit * 4]:
-            if row["product_id"] not in seen:
-                picked.append(row)
-                seen.add(row["product_id"])
-            if len(picked) >= limit:
-                break
-    return picked
 
 
 def _guides(items: list, guides_setting: dict, language: str) -> list[dict]:
@@ -155,6 +117,12 @@ def _amounts(order: Order, language: str) -> dict:
     }
 
 
+def _recommendation(product, language: str) -> dict:
+    """A suggested product (catalogue.selectors.recommendations_for) as templates see it: its own page."""
+    price = "" if product.price is None else money(exact_amount(product.price), product.price_currency, language)
+    return {"title": product.title, "image_url": product.image_url, "price": price, "url": product.url}
+
+
 def shop_context(merchant: Merchant) -> dict:
     from django.conf import settings
 
@@ -193,7 +161,9 @@ def order_context(
     customer = order.customer if order.customer_id else None
     items = list(order.line_items.all()) if items is None else items
     if "recommendations" not in cache:
-        cache["recommendations"] = recommendations_for(order) if with_recommendations else []
+        cache["recommendations"] = (
+            recommendations_for(order, items=items, with_prices=True) if with_recommendations else []
+        )
     if shipment is None:
         shipments = list(order.shipments.all()) if shipments is None else shipments
         shipment = shipments[-1] if shipments else None
@@ -229,33 +199,60 @@ def order_context(
         "shipment": {
             "carrier": shipment.carrier if shipment else "",
             "tracking_number": shipment.tracking_number if shipment else "",
-            "status": shipment.get_status_display() if shipment else "",
+            "status": _in_language(shipment.get_status_display, language) if shipment else "",
             "estimated_delivery": local_date(shipment.estimated_delivery_to, tz, language) if shipment else "",
             **shipment_values(shipment),
         },
         "shop": shop_context(merchant),
-        "recommendations": [
-            {
-                "title": r["title"],
-                "image_url": r["image_url"],
-                "price": money(exact_amount(r["price"]), order.currency, language),
-                "url": merchant.website_url,
-            }
-            for r in cache["recommendations"]
-        ],
+        "recommendations": [_recommendation(product, language) for product in cache["recommendations"]],
         "guides": _guides(items, flow_settings.product_guides or {}, language),
         "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
         "links": links,
     }
-    with translation.override(language):
-        data["shipment"]["status"] = str(data["shipment"]["status"])
     return {**provided_values(order=order, language=language, wanted=wanted), **data}
 
 
-def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
-    """A made-up order with every key a real one has, for previews and template validation."""
+def _in_language(text, language: str) -> str:
+    """A label Django writes as it is asked (get_FOO_display()), in `language` whatever is active."""
+    with translation.override(language):
+        return str(text())
+
+
+def customer_context(
+    *,
+    customer: Customer,
+    anchor_key: str,
+    merchant: Merchant,
+    language: str,
+    flow_settings,
+    links: dict,
+    wanted=lambda name: True,
+) -> dict:
+    """What a customer-anchored email may use: no order, no shipment, only who and which shop."""
+    data = {
+        "customer": {
+            "first_name": customer.first_name,
+            "last_name": customer.last_name,
+            "full_name": customer.full_name,
+            "email": customer.email,
+        },
+        "shop": shop_context(merchant),
+        "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
+        "links": links,
+    }
+    values = provided_customer_values(customer=customer, anchor_key=anchor_key, language=language, wanted=wanted)
+    return {**values, **data}
+
+
+def sample_context(*, merchant: Merchant, language: str, flow_settings, customer_anchored: bool = False) -> dict:
+    """A made-up order with every key a real one has, for previews and template validation.
+
+    `customer_anchored`: the made-up context of an email about a customer, which has no order.
+    """
     from django.conf import settings
 
+    if customer_anchored:
+        return _sample_customer_context(merchant=merchant, language=language, flow_settings=flow_settings)
     fr = language == "fr"
     tz = merchant.tzinfo
     item = {
@@ -317,3 +314,32 @@ def sample_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
         "signature": {"name": signer_name(merchant, flow_settings)},
         "links": {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"},
     }
+
+
+SAMPLE_CUSTOMER = {"first_name": "Camille", "last_name": "Martin", "email": "camille@example.org"}
+
+
+def _sample_customer_context(*, merchant: Merchant, language: str, flow_settings) -> dict:
+    from django.conf import settings
+
+    links = {"preferences": f"{settings.SITE_URL}/e/p/sample/", "unsubscribe": f"{settings.SITE_URL}/e/u/sample/"}
+    context = customer_context(
+        customer=Customer(merchant=merchant, **SAMPLE_CUSTOMER),
+        anchor_key="sample",
+        merchant=merchant,
+        language=language,
+        flow_settings=flow_settings,
+        links=links,
+        wanted=lambda name: False,  # providers' values are made up below, never computed
+    )
+    samples = provided_samples(merchant=merchant, language=language, customer_anchored=True)
+    return {**context, **samples}
+
+
+def order_only_variables(*, merchant: Merchant, language: str, flow_settings) -> set[str]:
+    """The top-level variables an order email has and a customer-anchored one does not."""
+    order_keys = sample_context(merchant=merchant, language=language, flow_settings=flow_settings)
+    customer_keys = sample_context(
+        merchant=merchant, language=language, flow_settings=flow_settings, customer_anchored=True
+    )
+    return set(order_keys) - set(customer_keys)

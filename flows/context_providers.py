@@ -12,6 +12,11 @@ one, so a template that uses a provider's variable is accepted as soon as the pr
     ))
 
 Values are plain data (strings, dicts, lists): templates are merchants' and never see model instances.
+
+An email anchored to a customer rather than an order (a loyalty or survey email) has no order: it
+sees only the providers that give `customer_value` (customer, anchor key, language), e.g. a points
+balance or a survey link for "nps:2026-Q4". The others are order variables, refused by the
+template validator in such a step.
 """
 
 from collections.abc import Callable
@@ -24,6 +29,8 @@ class EmailContextProvider:
     value: Callable[..., object]  # (order, language) -> plain data for this order
     sample: Callable[..., object]  # (merchant, language) -> plain data of the same shape
     empty: object = ""  # what a template that does not use it gets (it is then not computed)
+    # (customer, anchor_key, language) -> plain data, for customer-anchored emails; None: order only
+    customer_value: Callable[..., object] | None = None
 
 
 _providers: dict[str, EmailContextProvider] = {}
@@ -41,8 +48,26 @@ def provided_values(*, order, language: str, wanted: Callable[[str], bool]) -> d
     }
 
 
-def provided_samples(*, merchant, language: str) -> dict:
-    return {name: provider.sample(merchant, language) for name, provider in _providers.items()}
+def provided_samples(*, merchant, language: str, customer_anchored: bool = False) -> dict:
+    return {
+        name: provider.sample(merchant, language)
+        for name, provider in _providers.items()
+        if provider.customer_value is not None or not customer_anchored
+    }
+
+
+def provided_customer_values(*, customer, anchor_key: str, language: str, wanted: Callable[[str], bool]) -> dict:
+    """The values of the providers that know customers, for a customer-anchored email."""
+    return {
+        name: provider.customer_value(customer, anchor_key, language) if wanted(name) else provider.empty
+        for name, provider in _providers.items()
+        if provider.customer_value is not None
+    }
+
+
+def email_context_unregister(name: str) -> None:
+    """For tests that register a provider of their own."""
+    _providers.pop(name, None)
 
 
 @dataclass(frozen=True)

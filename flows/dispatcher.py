@@ -34,8 +34,9 @@ from django.utils import timezone, translation
 from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
+from orders.models import Customer
 
-from .content import order_context, sample_context
+from .content import customer_context, order_context, sample_context
 from .message_status import checked, scheduled_messages_move
 from .models import (
     FlowKind,
@@ -212,7 +213,7 @@ class _MerchantPolicy:
     def __init__(self, merchant, rows, now):
         self.merchant, self.now = merchant, now
         self.settings = FlowSettings.objects.filter(merchant=merchant).first() or FlowSettings(merchant=merchant)
-        addresses = {contact_email_of(r.order) for r in rows} - {""}
+        addresses = {_address_of(r) for r in rows} - {""}
         self.suppressed_all, self.suppressed_marketing = set(), set()
         for address, scope in Suppression.objects.filter(address__in=addresses).values_list("address", "scope"):
             (self.suppressed_all if scope == SuppressionScope.ALL else self.suppressed_marketing).add(address)
@@ -228,12 +229,36 @@ class _MerchantPolicy:
         self.domains = link_domains(merchant, self.settings)
 
 
+def _address_of(row: ScheduledMessage) -> str:
+    if row.order_id is None:
+        return ((row.customer.email if row.customer else "") or "").strip().lower()
+    return contact_email_of(row.order)
+
+
+def _rule_input(row: ScheduledMessage, merchant) -> RuleInput:
+    """What checks read of a row: its order, or the customer and key of a customer-anchored one."""
+    if row.order_id is None:
+        language = customer_language(merchant=merchant, customer=row.customer)
+        return RuleInput(
+            order=None,
+            anchor_at=row.anchor_at,
+            language=language,
+            anchored_customer=row.customer,
+            anchor_key=row.anchor_key,
+        )
+    return RuleInput(
+        order=row.order, anchor_at=row.anchor_at, language=customer_language(merchant=merchant, order=row.order)
+    )
+
+
 def _skip_reason(row: ScheduledMessage, policy: _MerchantPolicy, data: RuleInput) -> str | None:
     step, flow = row.step, row.step.flow
     if not flow.active:
         return "flow_inactive"
     if not step.active:
         return "step_disabled"
+    if data.customer is not None and data.customer.redacted_at is not None:
+        return "customer_erased"
     address = data.contact_email
     if not address:
         return "no_address"
@@ -246,9 +271,7 @@ def _skip_reason(row: ScheduledMessage, policy: _MerchantPolicy, data: RuleInput
     if flow.is_marketing:
         if address in policy.suppressed_marketing or policy.preferences.get(address) is False:
             return "unsubscribed"
-        opted_in = policy.preferences.get(address) is True or bool(
-            row.order.customer and row.order.customer.accepts_marketing
-        )
+        opted_in = policy.preferences.get(address) is True or bool(data.customer and data.customer.accepts_marketing)
         if policy.settings.require_marketing_consent and not opted_in:
             return "no_consent"
     if not conditions_met(step.conditions, data):
@@ -270,7 +293,8 @@ def _cap_defer(row, policy, address, batch_counts, now) -> datetime | str | None
     last = max(filter(None, [last, now if batch_counts[address] else None]))
     retry_at = max(last + CAP_PERIOD, now + timedelta(minutes=1))  # always later than this pass
     if row.step.has_window:
-        tz = local_tz(order=row.order, merchant=row.merchant, source=row.step.window_time_zone)
+        customer = row.customer if row.order_id is None else None  # an order row's is its order's
+        tz = local_tz(order=row.order, customer=customer, merchant=row.merchant, source=row.step.window_time_zone)
         retry_at = fit_window(retry_at, row.step.window_start, row.step.window_end, tz)
     return "frequency_cap" if retry_at - row.first_due_at > MAX_CAP_DEFERRAL else retry_at
 
@@ -377,8 +401,8 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
     batch_counts = Counter()
     templates = {}  # (step, language) -> template: rows of a batch share a few steps
     for row in rows:
-        language = customer_language(merchant=merchant, order=row.order)
-        data = RuleInput(order=row.order, anchor_at=row.anchor_at, language=language)
+        data = _rule_input(row, merchant)
+        language = data.language
         reason = _skip_reason(row, policy, data)
         if reason:
             batch.skips[reason].append(row.pk)
@@ -398,21 +422,8 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
         if template is None:
             batch.failures.append((row, "The step has no template."))
             continue
-        tz = local_tz(order=row.order, merchant=merchant, source=row.step.window_time_zone)
         try:
-            context = order_context(
-                order=row.order,
-                merchant=merchant,
-                language=template.language,
-                tz=tz,
-                flow_settings=policy.settings,
-                links=_links(merchant.pk, address, row.pk),
-                cache=data.cache,
-                with_recommendations=_uses(template, "recommendations"),
-                wanted=functools.partial(_uses, template),
-                items=data.items,
-                shipments=data.shipments,
-            )
+            context = _context(row, data, template, merchant, policy, _links(merchant.pk, address, row.pk))
             email, message_id = build_email(
                 step=row.step,
                 template=template,
@@ -443,6 +454,33 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
                 message_id=message_id,
             )
         )
+
+
+def _context(row: ScheduledMessage, data: RuleInput, template, merchant, policy, links: dict) -> dict:
+    """The template's data: the order's, or only the customer's for a customer-anchored message."""
+    if row.order_id is None:
+        return customer_context(
+            customer=row.customer,
+            anchor_key=row.anchor_key,
+            merchant=merchant,
+            language=template.language,
+            flow_settings=policy.settings,
+            links=links,
+            wanted=functools.partial(_uses, template),
+        )
+    return order_context(
+        order=row.order,
+        merchant=merchant,
+        language=template.language,
+        tz=local_tz(order=row.order, merchant=merchant, source=row.step.window_time_zone),
+        flow_settings=policy.settings,
+        links=links,
+        cache=data.cache,
+        with_recommendations=_uses(template, "recommendations"),
+        wanted=functools.partial(_uses, template),
+        items=data.items,
+        shipments=data.shipments,
+    )
 
 
 def _limit_failure(exc: TemplateLimitError, merchant) -> str:
@@ -689,8 +727,16 @@ def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
             .select_related("flow")
             .prefetch_related("templates")
         }
+        # Customer-anchored rows have no order to reach their customer through: loaded apart, only
+        # when the batch has some, so a batch of order emails reads what it always read.
+        anchored = {r.customer_id for r in rows if r.order_id is None}
+        customers = Customer.objects.in_bulk(anchored) if anchored else {}
     for row in rows:
-        row.merchant = row.order.merchant = merchants[row.merchant_id]
+        row.merchant = merchants[row.merchant_id]
+        if row.order_id is None:
+            row.customer = customers[row.customer_id]
+        else:
+            row.order.merchant = row.merchant
         row.step = steps[row.step_id]
     stats.claimed = len(rows)
     by_merchant = defaultdict(list)
@@ -735,7 +781,12 @@ def step_test_send(*, step, language: str, to: str) -> None:
     template = _template_for(step, language, merchant)
     if template is None:
         raise ValueError("This step has no template.")
-    context = sample_context(merchant=merchant, language=template.language, flow_settings=flow_settings)
+    context = sample_context(
+        merchant=merchant,
+        language=template.language,
+        flow_settings=flow_settings,
+        customer_anchored=step.flow.is_customer_anchored,
+    )
     context["links"] = _links(merchant.pk, to, None, test=True)  # they open a page that says so, and change nothing
     email, _message_id = build_email(
         step=step,

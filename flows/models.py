@@ -3,13 +3,19 @@
 A trigger (an order event) creates ScheduledMessage rows; the dispatcher sends them when
 due (flows/dispatcher.py). What was actually sent is a Message, and what the ESP told us
 about it afterwards is a MessageEvent.
+
+A message is anchored either to an order (the journey, shipping emails) or to a customer and a
+key naming what it is about (a loyalty, referral or survey email: "nps:2026-Q4"). Either way a
+step goes out at most once per anchor, which the database enforces.
 """
 
 from django.db import models
+from django.db.models import CASCADE, SET_NULL
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.event_kinds import is_customer_anchored
 from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
 
@@ -67,6 +73,11 @@ class Flow(TenantModel):
     @property
     def is_marketing(self):
         return self.kind == FlowKind.MARKETING
+
+    @property
+    def is_customer_anchored(self) -> bool:
+        """Started by an event about a customer (core.event_kinds): its emails have no order."""
+        return self.trigger == Trigger.EVENT and is_customer_anchored(self.event_kind)
 
 
 class FlowStep(TenantModel):
@@ -156,16 +167,31 @@ class MessageStatus(models.TextChoices):
     CANCELLED = "cancelled", pgettext_lazy("email status", "Cancelled")
 
 
+def customer_deleted(collector, field, sub_objs, using):
+    """A deleted customer takes its customer-anchored messages with it; order-anchored ones stay
+    with their order and only forget the customer (a row must keep one of its two anchors)."""
+    anchored = [row for row in sub_objs if row.order_id is None]
+    by_order = [row for row in sub_objs if row.order_id is not None]
+    if anchored:
+        CASCADE(collector, field, anchored, using)
+    if by_order:
+        SET_NULL(collector, field, by_order, using)
+
+
 class ScheduledMessage(TenantModel):
     # No single-column index on merchant or step: the composite indexes below start with them
     # ((merchant, order), (merchant, step, status), (step, order)), and a row is written three
     # times on its way out (claimed, sending, sent), each write paying for every index.
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="scheduled", db_index=False)
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="scheduled_messages")
-    customer = models.ForeignKey(
-        "orders.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="scheduled_messages"
+    # The anchor: an order, or (order empty) the customer and the key of what the message is about.
+    order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="scheduled_messages"
     )
+    customer = models.ForeignKey(
+        "orders.Customer", null=True, blank=True, on_delete=customer_deleted, related_name="scheduled_messages"
+    )
+    anchor_key = models.CharField(max_length=120, blank=True)
     trigger_event = models.ForeignKey("orders.OrderEvent", null=True, blank=True, on_delete=models.SET_NULL)
     anchor_at = models.DateTimeField()
     first_due_at = models.DateTimeField()
@@ -182,7 +208,19 @@ class ScheduledMessage(TenantModel):
 
     class Meta:
         ordering = ["due_at", "id"]
-        constraints = [models.UniqueConstraint(fields=["step", "order"], name="scheduledmessage_once_per_order")]
+        constraints = [
+            # NULL orders are distinct in PostgreSQL: this binds order-anchored rows only.
+            models.UniqueConstraint(fields=["step", "order"], name="scheduledmessage_once_per_order"),
+            models.UniqueConstraint(
+                fields=["step", "customer", "anchor_key"],
+                condition=models.Q(order__isnull=True),
+                name="scheduledmessage_once_per_customer_anchor",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(order__isnull=False) | (models.Q(customer__isnull=False) & ~models.Q(anchor_key="")),
+                name="scheduledmessage_has_anchor",
+            ),
+        ]
         indexes = [
             models.Index(fields=["due_at"], condition=models.Q(status="scheduled"), name="scheduledmessage_due"),
             models.Index(fields=["claimed_at"], condition=models.Q(status="sending"), name="scheduledmessage_inflight"),
@@ -191,7 +229,12 @@ class ScheduledMessage(TenantModel):
         ]
 
     def __str__(self):
-        return f"{self.step} for {self.order_id} @ {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+        anchor = self.order_id if self.order_id else f"customer {self.customer_id} {self.anchor_key}"
+        return f"{self.step} for {anchor} @ {self.due_at:%Y-%m-%d %H:%M} ({self.status})"
+
+    @property
+    def is_customer_anchored(self) -> bool:
+        return self.order_id is None
 
 
 class Message(TenantModel):
@@ -201,7 +244,8 @@ class Message(TenantModel):
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     scheduled = models.OneToOneField(ScheduledMessage, on_delete=models.CASCADE, related_name="message")
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="messages")
-    order = models.ForeignKey("orders.Order", on_delete=models.CASCADE, related_name="messages")
+    # Empty for a customer-anchored message: its customer and key are on `scheduled`.
+    order = models.ForeignKey("orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="messages")
     kind = models.CharField(max_length=16, choices=FlowKind.choices)
     recipient = models.EmailField()
     subject = models.CharField(max_length=255)

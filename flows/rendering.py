@@ -152,8 +152,14 @@ def available_variables(sample: Mapping, prefix: str = "") -> list[str]:
     return names
 
 
-def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[str]:
-    """What is wrong with a template, in words a merchant can act on (empty: it is fine)."""
+def template_problems(
+    source: str, *, sample: Mapping, html_mode: bool, order_only: frozenset[str] = frozenset()
+) -> list[str]:
+    """What is wrong with a template, in words a merchant can act on (empty: it is fine).
+
+    `order_only`: the variables an order email has and this one, about a customer, has not
+    (`order`, `shipment`…): named apart, since "unknown" would puzzle whoever used them elsewhere.
+    """
     if not source:
         return []
     try:
@@ -173,6 +179,12 @@ def template_problems(source: str, *, sample: Mapping, html_mode: bool) -> list[
     found = list(dict.fromkeys(misses + _static_unknowns(template, sample)))
     # "coupon" and "coupon.code" are one mistake: keep the longest path.
     unknown = [name for name in found if not any(other.startswith(name + ".") for other in found)]
+    about_orders = [name for name in unknown if name.split(".", 1)[0] in order_only]
+    if about_orders:
+        return [
+            _("This email is about a customer, not an order: %(names)s cannot be used here. Available: %(available)s.")
+            % {"names": ", ".join(about_orders), "available": ", ".join(available_variables(sample))}
+        ]
     if unknown:
         return [
             _("Unknown variable: %(names)s. Available: %(available)s.")

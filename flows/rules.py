@@ -12,6 +12,13 @@ Stop rules are a registry so other apps can add theirs without flows knowing the
 
 A check receives a `RuleInput` and returns True when the message must be skipped. A step
 lists the keys of the rules that apply to it; a key whose app is not installed is inert.
+
+A message anchored to a customer rather than an order (a loyalty or survey email) has no order:
+`data.order` is None and `data.customer`, `data.anchor_key` say what it is about. Rules and
+conditions that read the order are registered with `needs_order=True` (the default) and are not
+checked for such a message; one written for customers too says `needs_order=False`:
+
+    register_stop_rule("survey_answered", _("Survey already answered"), answered, needs_order=False)
 """
 
 from collections.abc import Callable
@@ -23,28 +30,42 @@ from functools import cached_property
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from orders.models import FinancialStatus, Order
+from orders.models import Customer, FinancialStatus, Order
 
 
 @dataclass
 class RuleInput:
-    order: Order  # with line_items, shipments and customer loaded
+    order: Order | None  # with line_items, shipments and customer loaded; None: customer-anchored
     anchor_at: datetime
     language: str
     cache: dict = field(default_factory=dict)  # per-order memo shared by the checks of one send
+    anchored_customer: Customer | None = None  # the customer a customer-anchored message is for
+    anchor_key: str = ""  # what that message is about, e.g. "nps:2026-Q4"
+
+    @property
+    def is_customer_anchored(self) -> bool:
+        return self.order is None
+
+    @property
+    def customer(self) -> Customer | None:
+        if self.order is None:
+            return self.anchored_customer
+        return self.order.customer if self.order.customer_id else None
 
     @property
     def contact_email(self) -> str:
+        if self.order is None:
+            return ((self.anchored_customer.email if self.anchored_customer else "") or "").strip().lower()
         return contact_email_of(self.order)
 
     # Read once per message: each .all() on a prefetched relation builds a manager and a queryset.
     @cached_property
     def items(self) -> list:
-        return list(self.order.line_items.all())
+        return list(self.order.line_items.all()) if self.order is not None else []
 
     @cached_property
     def shipments(self) -> list:
-        return list(self.order.shipments.all())
+        return list(self.order.shipments.all()) if self.order is not None else []
 
 
 def contact_email_of(order: Order) -> str:
@@ -57,13 +78,23 @@ class StopRule:
     key: str
     label: str
     check: Callable[[RuleInput], bool]
+    needs_order: bool = True  # not checked for a customer-anchored message, which has no order
 
 
 _stop_rules: dict[str, StopRule] = {}
 
 
-def register_stop_rule(key: str, label, check: Callable[[RuleInput], bool]) -> None:
-    _stop_rules[key] = StopRule(key=key, label=label, check=check)
+def register_stop_rule(key: str, label, check: Callable[[RuleInput], bool], *, needs_order: bool = True) -> None:
+    _stop_rules[key] = StopRule(key=key, label=label, check=check, needs_order=needs_order)
+
+
+def unregister_stop_rule(key: str) -> None:
+    """For tests that register a rule of their own."""
+    _stop_rules.pop(key, None)
+
+
+def _applies(rule, data: RuleInput) -> bool:
+    return rule is not None and not (rule.needs_order and data.order is None)
 
 
 def stop_rules() -> list[StopRule]:
@@ -79,7 +110,7 @@ def first_stop_reason(keys: list[str], data: RuleInput) -> str | None:
     """The key of the first listed, registered rule that stops this message, else None."""
     for key in keys:
         rule = _stop_rules.get(key)
-        if rule is not None and rule.check(data):
+        if _applies(rule, data) and rule.check(data):
             return key
     return None
 
@@ -118,10 +149,10 @@ def shipment_delayed(data: RuleInput) -> bool:
 
 
 def no_recommendations(data: RuleInput) -> bool:
-    from .content import recommendations_for
+    from catalogue.selectors import recommendations_for
 
     if "recommendations" not in data.cache:
-        data.cache["recommendations"] = recommendations_for(data.order)
+        data.cache["recommendations"] = recommendations_for(data.order, items=data.items, with_prices=True)
     return not data.cache["recommendations"]
 
 
@@ -156,13 +187,14 @@ class StepCondition:
     key: str
     label: str
     check: Callable[[object, RuleInput], bool]  # (the step's value, the order) -> matches
+    needs_order: bool = True  # not checked for a customer-anchored message, which has no order
 
 
 _conditions: dict[str, StepCondition] = {}
 
 
-def register_condition(key: str, label, check: Callable[[object, RuleInput], bool]) -> None:
-    _conditions[key] = StepCondition(key=key, label=label, check=check)
+def register_condition(key: str, label, check: Callable[[object, RuleInput], bool], *, needs_order=True) -> None:
+    _conditions[key] = StepCondition(key=key, label=label, check=check, needs_order=needs_order)
 
 
 def step_conditions() -> list[StepCondition]:
@@ -170,10 +202,11 @@ def step_conditions() -> list[StepCondition]:
 
 
 def conditions_met(conditions: dict, data: RuleInput) -> bool:
-    """True when the order matches every condition the step sets; a key no app registers is inert."""
+    """True when the order matches every condition the step sets; a key no app registers is inert,
+    and so is one that reads the order for a customer-anchored message."""
     for key, value in (conditions or {}).items():
         condition = _conditions.get(key)
-        if condition is not None and value not in (None, "", []) and not condition.check(value, data):
+        if _applies(condition, data) and value not in (None, "", []) and not condition.check(value, data):
             return False
     return True
 
@@ -245,5 +278,5 @@ register_condition("product_types", _("Product types"), product_types_match)
 register_condition("tags", _("Product tags"), tags_match)
 register_condition("total_min", _("Order total at least"), total_at_least)
 register_condition("total_max", _("Order total at most"), total_at_most)
-register_condition("languages", _("Languages"), language_in)
+register_condition("languages", _("Languages"), language_in, needs_order=False)
 register_condition("countries", _("Shipping countries"), country_in)

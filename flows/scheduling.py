@@ -9,11 +9,16 @@ from datetime import UTC, date, datetime, time, timedelta
 from core.locale import customer_time_zone
 
 
-def local_tz(*, order, merchant, source: str):
-    """The customer's time zone when the step wants it (core.locale's rule), else the shop's."""
-    if source != "customer" or not order.customer_id:
+def local_tz(*, order, merchant, source: str, customer=None):
+    """The customer's time zone when the step wants it (core.locale's rule), else the shop's.
+
+    The customer is the order's; a customer-anchored message (no order) passes its own.
+    """
+    if order is not None:
+        customer = order.customer if order.customer_id else None
+    if source != "customer" or customer is None:
         return merchant.tzinfo
-    return customer_time_zone(merchant=merchant, customer=order.customer)
+    return customer_time_zone(merchant=merchant, customer=customer)
 
 
 def localize(naive: datetime, tz) -> datetime:

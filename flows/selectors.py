@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from core.money import exact_amount
 from core.scoping import merchant_scope
 from merchants.models import Merchant
-from orders.models import LineItem, Order
+from orders.models import Customer, LineItem, Order
 
 from .models import (
     Flow,
@@ -34,6 +34,7 @@ SKIP_REASON_LABELS = {
     "unsubscribed": _("Unsubscribed from marketing emails"),
     "no_consent": _("No marketing consent"),
     "frequency_cap": _("Daily limit of marketing emails"),
+    "customer_erased": _("The customer's personal data was erased"),
 }
 
 
@@ -89,34 +90,48 @@ def messages_for_order(order: Order) -> list[dict]:
     skip_reason_label (words), recipient, subject, opened_at, clicked_at. Oldest due first.
     """
     with merchant_scope(order.merchant):
-        rows = (
-            ScheduledMessage.objects.filter(order=order)
-            .select_related("step__flow", "message")
-            .order_by("due_at", "id")
+        return _message_items(_with_message(ScheduledMessage.objects.filter(order=order)).order_by("due_at", "id"))
+
+
+CUSTOMER_MESSAGES_SHOWN = 50
+
+
+def messages_for_customer(customer: Customer) -> list[dict]:
+    """The newest messages about the customer rather than one of their orders (loyalty, surveys…),
+    as `messages_for_order` gives them, newest due first."""
+    with merchant_scope(customer.merchant):
+        rows = _with_message(ScheduledMessage.objects.filter(customer=customer, order__isnull=True))
+        return _message_items(rows.order_by("-due_at", "-id")[:CUSTOMER_MESSAGES_SHOWN])
+
+
+def _with_message(rows):
+    return rows.select_related("step__flow", "message")
+
+
+def _message_items(rows) -> list[dict]:
+    result = []
+    for row in rows:
+        message = getattr(row, "message", None)
+        result.append(
+            {
+                "kind": "message",
+                "id": row.pk,
+                "step": row.step.name,
+                "flow": row.step.flow.name,
+                "flow_kind": row.step.flow.kind,
+                "status": row.status,
+                "due_at": row.due_at,
+                "sent_at": message.sent_at if message else None,
+                "skip_reason": row.skip_reason,
+                "skip_reason_label": skip_reason_label(row.skip_reason) if row.skip_reason else "",
+                "error": row.last_error,
+                "recipient": message.recipient if message else "",
+                "subject": message.subject if message else "",
+                "opened_at": message.opened_at if message else None,
+                "clicked_at": message.clicked_at if message else None,
+            }
         )
-        result = []
-        for row in rows:
-            message = getattr(row, "message", None)
-            result.append(
-                {
-                    "kind": "message",
-                    "id": row.pk,
-                    "step": row.step.name,
-                    "flow": row.step.flow.name,
-                    "flow_kind": row.step.flow.kind,
-                    "status": row.status,
-                    "due_at": row.due_at,
-                    "sent_at": message.sent_at if message else None,
-                    "skip_reason": row.skip_reason,
-                    "skip_reason_label": skip_reason_label(row.skip_reason) if row.skip_reason else "",
-                    "error": row.last_error,
-                    "recipient": message.recipient if message else "",
-                    "subject": message.subject if message else "",
-                    "opened_at": message.opened_at if message else None,
-                    "clicked_at": message.clicked_at if message else None,
-                }
-            )
-        return result
+    return result
 
 
 REVENUE_WINDOW = timedelta(days=7)
@@ -181,9 +196,18 @@ def step_stats(*, step: FlowStep) -> dict:
 
 def message_timeline_entries(order: Order):
     """The order's emails as entries of its timeline (orders.selectors.order_timeline)."""
+    return _timeline_entries(messages_for_order(order))
+
+
+def customer_message_timeline_entries(customer: Customer):
+    """The emails about the customer as entries of their page (orders.selectors.customer_timeline)."""
+    return _timeline_entries(messages_for_customer(customer))
+
+
+def _timeline_entries(items: list[dict]):
     from orders.selectors import TimelineEntry
 
-    for item in messages_for_order(order):
+    for item in items:
         status = item["status"]
         if item["sent_at"]:
             detail = item["recipient"]

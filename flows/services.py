@@ -13,9 +13,9 @@ from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.events import after_publish, batch_defer, batch_memo, publish_memo
-from orders.models import Order, OrderEvent
+from orders.models import Customer, Order, OrderEvent
 
-from .content import sample_context
+from .content import order_only_variables, sample_context
 from .defaults import default_flow_specs
 from .message_status import checked, scheduled_messages_move
 from .models import (
@@ -36,7 +36,7 @@ from .models import (
     Trigger,
 )
 from .rendering import allowed_link, link_domains, template_problems
-from .rules import RuleInput, conditions_met
+from .rules import RuleInput, conditions_met, step_conditions, stop_rules
 from .scheduling import due_time, local_tz
 
 
@@ -165,19 +165,21 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
     anchor_at = _trigger_time(event)
     if flow.anchor == Anchor.DELIVERY_OR_ORDER:
         anchor_at = _delivered_at(order) or anchor_at
-    language = customer_language(merchant=order.merchant, order=order)
-    data = RuleInput(order=order, anchor_at=anchor_at, language=language)
+    data = RuleInput(order=order, anchor_at=anchor_at, language=customer_language(merchant=order.merchant, order=order))
+    return _plan_steps(flow, data, order.merchant, flow_settings, now)
+
+
+def _plan_steps(
+    flow: Flow, data: RuleInput, merchant: Merchant, flow_settings: FlowSettings, now: datetime
+) -> list[_Planned]:
     too_late_before = now - timedelta(hours=flow_settings.late_tolerance_hours)
     planned = []
     for step in flow.steps.all():
         if not step.active:
             continue
-        due_at = due_time(
-            anchor_at=anchor_at,
-            step=step,
-            tz=local_tz(order=order, merchant=order.merchant, source=step.window_time_zone),
-        )
-        plan = _Planned(step=step, anchor_at=anchor_at, due_at=due_at)
+        tz = local_tz(order=data.order, customer=data.customer, merchant=merchant, source=step.window_time_zone)
+        due_at = due_time(anchor_at=data.anchor_at, step=step, tz=tz)
+        plan = _Planned(step=step, anchor_at=data.anchor_at, due_at=due_at)
         if due_at < too_late_before:
             plan.status, plan.skip_reason = MessageStatus.SKIPPED, "too_late"
         elif not conditions_met(step.conditions, data):
@@ -189,11 +191,12 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
 def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     """The ScheduledMessage rows an event calls for, written now or with the batch being published.
 
-    Idempotent: a step is scheduled once per order.
+    Idempotent: a step is scheduled once per order, or once per customer and anchor key for an
+    event about a customer (the database refuses a second row; the INSERT skips it).
     """
     merchant = event.merchant
     if event.order_id is None:
-        return []
+        return _schedule_for_customer(event) if event.customer_id else []
     publish_memo(("flows-defaults", merchant.pk), lambda: default_flows_ensure(merchant=merchant))
     # No savepoint of its own: a failure must undo the whole publication (it is retried).
     with merchant_scope(merchant), transaction.atomic(savepoint=False):
@@ -230,6 +233,51 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
 
 
 SCHEDULED_ROWS = ("flows-scheduled-rows",)
+
+
+def _schedule_for_customer(event: OrderEvent) -> list[ScheduledMessage]:
+    """The rows an event about a customer calls for: one per step of its flows, customer and anchor key."""
+    merchant = event.merchant
+    publish_memo(("flows-defaults", merchant.pk), lambda: default_flows_ensure(merchant=merchant))
+    with merchant_scope(merchant), transaction.atomic(savepoint=False):
+        customer = batch_memo(("flows-customers", merchant.pk), _customers_of, event).get(event.customer_id)
+        flows = flows_for_event(event)
+        if customer is None or customer.redacted_at is not None or not flows:
+            return []
+        flow_settings = publish_memo(("flow-settings", merchant.pk), lambda: flow_settings_get(merchant=merchant))
+        now = timezone.now()
+        data = RuleInput(
+            order=None,
+            anchor_at=event.occurred_at,
+            language=customer_language(merchant=merchant, customer=customer),
+            anchored_customer=customer,
+            anchor_key=event.anchor_key,
+        )
+        rows = [
+            ScheduledMessage(
+                merchant=merchant,
+                step=plan.step,
+                customer=customer,
+                anchor_key=event.anchor_key,
+                trigger_event=event,
+                anchor_at=plan.anchor_at,
+                first_due_at=plan.due_at,
+                due_at=plan.due_at,
+                status=plan.status,
+                skip_reason=plan.skip_reason,
+            )
+            for flow in flows
+            for plan in _plan_steps(flow, data, merchant, flow_settings, now)
+        ]
+        batch_defer(SCHEDULED_ROWS, rows, _scheduled_insert)
+        if any(r.status == MessageStatus.SCHEDULED and r.due_at <= now + timedelta(minutes=1) for r in rows):
+            after_publish(_dispatch_soon)
+    return rows
+
+
+def _customers_of(events: list[OrderEvent]) -> dict[int, Customer]:
+    """The customers the batch's customer events are about (in the current merchant's scope), in one query."""
+    return Customer.objects.in_bulk({event.customer_id for event in events if event.customer_id})
 
 
 def _scheduled_insert(rows: list[ScheduledMessage]) -> None:
@@ -291,17 +339,34 @@ def flow_update(*, flow: Flow, name: str, active: bool, anchor: str) -> Flow:
         raise FlowValidationError({"name": _("A flow needs a name.")})
     if anchor not in Anchor.values:
         raise FlowValidationError({"anchor": _("Choose when the flow counts from.")})
+    if anchor == Anchor.DELIVERY_OR_ORDER and flow.is_customer_anchored:
+        raise FlowValidationError(
+            {"anchor": _("This flow's emails are about a customer, not an order: they count from the event.")}
+        )
     flow.name, flow.active, flow.anchor = name.strip(), active, anchor
     flow.save(update_fields=["name", "active", "anchor", "updated_at"])
     return flow
 
 
-def templates_validate(*, merchant: Merchant, templates: dict[str, dict], plain_text_only: bool) -> dict[str, str]:
-    """Problems of each template field, keyed "<language>.<field>", checked against the sample order."""
+def templates_validate(
+    *, merchant: Merchant, templates: dict[str, dict], plain_text_only: bool, customer_anchored: bool = False
+) -> dict[str, str]:
+    """Problems of each template field, keyed "<language>.<field>", checked against the sample order.
+
+    `customer_anchored`: the step's emails are about a customer, not an order, and order variables
+    are refused with a message saying so.
+    """
     flow_settings = flow_settings_get(merchant=merchant)
     errors = {}
     for language, content in templates.items():
-        sample = sample_context(merchant=merchant, language=language, flow_settings=flow_settings)
+        sample = sample_context(
+            merchant=merchant, language=language, flow_settings=flow_settings, customer_anchored=customer_anchored
+        )
+        order_only = frozenset(
+            order_only_variables(merchant=merchant, language=language, flow_settings=flow_settings)
+            if customer_anchored
+            else ()
+        )
         if not content.get("subject", "").strip():
             errors[f"{language}.subject"] = _("A subject is required.")
         fields = [("subject", False), ("preheader", False), ("text_body", False)]
@@ -316,7 +381,9 @@ def templates_validate(*, merchant: Merchant, templates: dict[str, dict], plain_
         ):
             errors[f"{language}.html_body"] = _("Write an HTML body or a text body.")
         for name, html_mode in fields:
-            problems = template_problems(content.get(name, ""), sample=sample, html_mode=html_mode)
+            problems = template_problems(
+                content.get(name, ""), sample=sample, html_mode=html_mode, order_only=order_only
+            )
             if problems:
                 errors.setdefault(f"{language}.{name}", " ".join(problems))
     return errors
@@ -339,7 +406,7 @@ class StepInput:
     templates: dict[str, dict] | None = None  # {"en": {"subject":…, "preheader":…, "html_body":…, "text_body":…}}
 
 
-def step_input_errors(merchant: Merchant, data: StepInput) -> dict[str, str]:
+def step_input_errors(merchant: Merchant, data: StepInput, *, customer_anchored: bool = False) -> dict[str, str]:
     errors = {}
     if not data.name.strip():
         errors["name"] = _("A step needs a name.")
@@ -351,8 +418,34 @@ def step_input_errors(merchant: Merchant, data: StepInput) -> dict[str, str]:
         errors["templates"] = _("Write the email in at least one language.")
     else:
         errors.update(
-            templates_validate(merchant=merchant, templates=data.templates, plain_text_only=data.plain_text_only)
+            templates_validate(
+                merchant=merchant,
+                templates=data.templates,
+                plain_text_only=data.plain_text_only,
+                customer_anchored=customer_anchored,
+            )
         )
+    if customer_anchored:
+        errors.update(_order_rules_errors(data))
+    return errors
+
+
+def _order_rules_errors(data: StepInput) -> dict[str, str]:
+    """Conditions and stop rules that read an order, which a customer-anchored email has not."""
+    errors = {}
+    conditions = data.conditions or {}
+    used = [c.label for c in step_conditions() if c.needs_order and conditions.get(c.key) not in (None, "", [])]
+    if used:
+        errors["conditions"] = _(
+            "This email is about a customer, not an order: these conditions read an order and cannot be used "
+            "here: %(names)s."
+        ) % {"names": ", ".join(str(label) for label in used)}
+    listed = [r.label for r in stop_rules() if r.needs_order and r.key in (data.stop_rules or [])]
+    if listed:
+        errors["stop_rules"] = _(
+            "This email is about a customer, not an order: these stop rules read an order and cannot be used "
+            "here: %(names)s."
+        ) % {"names": ", ".join(str(label) for label in listed)}
     return errors
 
 
@@ -394,7 +487,7 @@ def _templates_save(step: FlowStep, templates: dict[str, dict]) -> None:
 def step_update(*, step: FlowStep, data: StepInput) -> FlowStep:
     """Edit a step. Content, conditions and stop rules apply to messages still scheduled (read at send
     time); a new delay or window applies to messages scheduled from now on."""
-    errors = step_input_errors(step.merchant, data)
+    errors = step_input_errors(step.merchant, data, customer_anchored=step.flow.is_customer_anchored)
     if errors:
         raise FlowValidationError(errors)
     _step_apply(step, data)
@@ -405,7 +498,7 @@ def step_update(*, step: FlowStep, data: StepInput) -> FlowStep:
 
 @transaction.atomic
 def step_create(*, flow: Flow, data: StepInput) -> FlowStep:
-    errors = step_input_errors(flow.merchant, data)
+    errors = step_input_errors(flow.merchant, data, customer_anchored=flow.is_customer_anchored)
     if errors:
         raise FlowValidationError(errors)
     step = FlowStep(merchant=flow.merchant, flow=flow, position=flow.steps.count())

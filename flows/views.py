@@ -135,7 +135,12 @@ def _preview(request, step: FlowStep, data: services.StepInput, language: str) -
         reply_to=data.reply_to,
     )
     template = StepTemplate(language=language, **{k: template_data.get(k, "") for k in TEMPLATE_FIELDS})
-    context = sample_context(merchant=request.merchant, language=language, flow_settings=flow_settings)
+    context = sample_context(
+        merchant=request.merchant,
+        language=language,
+        flow_settings=flow_settings,
+        customer_anchored=step.flow.is_customer_anchored,
+    )
     context["links"] = _links(request.merchant.pk, request.user.email, None)
     email, _message_id = build_email(
         step=preview_step,
@@ -187,7 +192,9 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
             language = request.POST.get("preview_language", LANGUAGES[0])
             try:
                 if request.POST.get("action") == "preview":
-                    errors = services.step_input_errors(request.merchant, data)
+                    errors = services.step_input_errors(
+                        request.merchant, data, customer_anchored=flow.is_customer_anchored
+                    )
                     if not errors:
                         preview = _preview(
                             request,

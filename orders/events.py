@@ -24,11 +24,12 @@ from django.db import transaction
 from django.utils import timezone
 
 from core.drains import Drain, commit_without_waiting_for_disk
+from core.event_kinds import is_customer_anchored
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 
 from .cache_version import order_cache_version_bump
-from .models import Order, OrderEvent
+from .models import Customer, Order, OrderEvent
 
 logger = logging.getLogger(__name__)
 
@@ -50,18 +51,55 @@ def event_record(
     merchant: Merchant,
     kind: str,
     order: Order | None = None,
+    customer: Customer | None = None,
+    anchor_key: str = "",
     payload: dict | None = None,
     occurred_at: datetime | None = None,
 ) -> OrderEvent:
-    """Write the event now; publish it once the surrounding transaction commits."""
+    """Write the event now; publish it once the surrounding transaction commits.
+
+    An event about a customer rather than an order (points earned, a survey due) gives `customer`
+    and `anchor_key`, the name of what it is about ("nps:2026-Q4"): the emails it starts go out
+    once per customer and key, however often it is recorded.
+    """
+    _anchor_check(merchant, kind, order, customer, anchor_key)
     with merchant_scope(merchant):
         event = OrderEvent.objects.create(
-            merchant=merchant, order=order, kind=kind, payload=payload or {}, occurred_at=occurred_at or timezone.now()
+            merchant=merchant,
+            order=order,
+            customer=customer,
+            anchor_key=anchor_key,
+            kind=kind,
+            payload=payload or {},
+            occurred_at=occurred_at or timezone.now(),
         )
     transaction.on_commit(publish_request)
     if order is not None:  # every change to an order records an event: pages cached from it are stale
         order_cache_version_bump(order.pk)
     return event
+
+
+MAX_ANCHOR_KEY_LENGTH = OrderEvent._meta.get_field("anchor_key").max_length
+
+
+def _anchor_check(
+    merchant: Merchant, kind: str, order: Order | None, customer: Customer | None, anchor_key: str
+) -> None:
+    """A programming error, raised before anything is written: the caller is our own code.
+
+    Whether a kind is about customers is said once, where it is registered (core.event_kinds),
+    so flows and their template checks can rely on it.
+    """
+    for row in (order, customer):
+        if row is not None and row.merchant_id != merchant.pk:
+            raise ValueError(f"{row._meta.model_name} {row.pk} belongs to another shop.")
+    if is_customer_anchored(kind):
+        if customer is None or order is not None or not anchor_key:
+            raise ValueError(f"{kind} is about a customer: give customer and anchor_key, and no order.")
+    elif customer is not None or anchor_key:
+        raise ValueError(f"{kind} is not registered with customer_anchored=True: it takes no customer or anchor_key.")
+    if len(anchor_key) > MAX_ANCHOR_KEY_LENGTH:
+        raise ValueError(f"anchor_key is longer than {MAX_ANCHOR_KEY_LENGTH} characters.")
 
 
 # Publishing runs in drains (core/drains.py): at most EVENT_DRAIN_TASKS queued or running.

@@ -131,7 +131,8 @@ class LineItem(TenantModel):
 
     class Meta:
         ordering = ["id"]
-        indexes = [models.Index(fields=["merchant", "product_type"])]
+        # By product id: the recommendation engine counts what is bought together on every tracking page view.
+        indexes = [models.Index(fields=["merchant", "product_type"]), models.Index(fields=["merchant", "product_id"])]
 
     @property
     def line_total(self):
@@ -170,9 +171,17 @@ class OrderEvent(TenantModel):
 
     Written in the same transaction as the change it records. `published_at` is set
     once every subscriber has run; a periodic sweep republishes the rest.
+
+    Some events concern a customer rather than an order (points earned, a survey due): they name
+    the `customer` and an `anchor_key` saying what they are about ("nps:2026-Q4", "referral:123"),
+    so the emails they start go out once per customer and key (docs/flows.md).
     """
 
     order = models.ForeignKey(Order, null=True, blank=True, on_delete=models.CASCADE, related_name="events")
+    customer = models.ForeignKey(
+        Customer, null=True, blank=True, on_delete=models.CASCADE, related_name="events", db_index=False
+    )
+    anchor_key = models.CharField(max_length=120, blank=True)
     kind = models.CharField(max_length=64, db_index=True)  # e.g. order.created, shipment.delivered
     payload = models.JSONField(default=dict, blank=True)
     occurred_at = models.DateTimeField(default=timezone.now)
@@ -186,6 +195,14 @@ class OrderEvent(TenantModel):
             models.Index(
                 fields=["created_at"], condition=models.Q(published_at__isnull=True), name="orderevent_unpublished"
             ),
+            models.Index(fields=["customer"], condition=models.Q(customer__isnull=False), name="orderevent_customer"),
+        ]
+        constraints = [
+            # An event about a customer (no order) says what it is about: its emails are unique per that key.
+            models.CheckConstraint(
+                condition=models.Q(customer__isnull=True) | models.Q(order__isnull=False) | ~models.Q(anchor_key=""),
+                name="orderevent_customer_has_anchor_key",
+            )
         ]
 
     def __str__(self):

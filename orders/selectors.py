@@ -141,3 +141,40 @@ def order_timeline(order: Order) -> list[TimelineEntry]:
     for source in _timeline_sources:
         entries.extend(source(order))
     return sorted(entries, key=lambda entry: entry.occurred_at)
+
+
+# --- A customer's own timeline: what concerns them apart from their orders (points, surveys…) -------
+CustomerTimelineSource = Callable[[Customer], Iterable[TimelineEntry]]
+_customer_timeline_sources: list[CustomerTimelineSource] = []
+
+CUSTOMER_TIMELINE_LENGTH = 50  # the newest entries of each source: the page stays short for loyal customers
+
+
+def customer_timeline_source_register(source: CustomerTimelineSource) -> None:
+    """Let another app add entries about a customer (emails about them, rewards…) to their page.
+
+    `source(customer)` runs inside the customer's merchant scope and gives at most
+    CUSTOMER_TIMELINE_LENGTH entries, newest first.
+    """
+    if source not in _customer_timeline_sources:
+        _customer_timeline_sources.append(source)
+
+
+def customer_timeline(customer: Customer) -> list[TimelineEntry]:
+    """Events about the customer (not about one of their orders) and every registered source, newest first."""
+    events = OrderEvent.objects.filter(merchant_id=customer.merchant_id, customer=customer, order__isnull=True)
+    entries = [
+        TimelineEntry(
+            occurred_at=event.occurred_at,
+            kind=event.kind,
+            label=event_label(event.kind),
+            detail=event_detail(event.kind, event.payload),
+            source="customer",
+            payload=event.payload,
+        )
+        for event in events.order_by("-occurred_at", "-id")[:CUSTOMER_TIMELINE_LENGTH]
+    ]
+    for source in _customer_timeline_sources:
+        entries.extend(source(customer))
+    entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
+    return entries[:CUSTOMER_TIMELINE_LENGTH]

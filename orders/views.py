@@ -95,5 +95,11 @@ def customer_detail(request, pk):
     return render(
         request,
         "orders/customer_detail.html",
-        {"customer": customer, "page": page, "orders": page.object_list, "filters": ""},
+        {
+            "customer": customer,
+            "page": page,
+            "orders": page.object_list,
+            "filters": "",
+            "timeline": selectors.customer_timeline(customer),
+        },
     )

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from core.moments import MomentField
 
 from .carriers import CARRIERS, carrier_name
-from .models import Product, RecommendationRule, ShipmentStatus, WismoContact
+from .models import ShipmentStatus, WismoContact
 
 
 class LookupForm(forms.Form):
@@ -69,26 +69,3 @@ class CarrierSettingForm(forms.Form):
         if low is not None and high is not None and low > high:
             raise forms.ValidationError(_("The fastest transit cannot be longer than the slowest."))
         return data
-
-
-class RecommendationRuleForm(forms.Form):
-    mode = forms.ChoiceField(label=_("Suggest"), choices=RecommendationRule.Mode.choices)
-    picked = forms.ModelMultipleChoiceField(
-        label=_("Picked products (up to 4)"), queryset=Product.objects.none(), required=False
-    )
-
-    def __init__(self, *args, products=None, **kwargs):
-        super().__init__(*args, **kwargs)
-        if products is not None:
-            self.fields["picked"].queryset = products
-
-    def clean_picked(self):
-        picked = self.cleaned_data["picked"]
-        if len(picked) > 4:
-            raise forms.ValidationError(_("Pick at most four products."))
-        return picked
-
-
-class ProductUrlForm(forms.Form):
-    url = forms.URLField(label=_("Product page"), max_length=500, required=False, assume_scheme="https")
-    active = forms.BooleanField(label=_("May be suggested"), required=False)

@@ -29,6 +29,7 @@ from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
+from catalogue.models import RecommendationRule
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.cache_version import cache_version, order_cache_version_bump, order_cache_version_key
@@ -36,7 +37,6 @@ from orders.models import Customer, Order
 from orders.privacy import DataSubject, register_eraser
 
 from . import selectors
-from .models import RecommendationRule
 
 logger = logging.getLogger(__name__)
 

@@ -21,6 +21,8 @@ from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from catalogue.models import Product, RecommendationRule
+from catalogue.selectors import recommendations_for
 from core.client_address import client_rate_key
 from core.locale import customer_language, customer_time_zone
 from core.rate_limits import RateLimit, too_many_attempts_message, too_many_requests
@@ -32,7 +34,6 @@ from portal.views import expired_link_response
 
 from . import page_cache, selectors, services
 from .forms import LookupForm, WismoForm
-from .models import Product, RecommendationRule
 from .status import progress_labels
 from .tokens import recommendation_token, recommendation_token_read, tracking_page_path
 
@@ -112,11 +113,7 @@ def _page_html(entry: page_cache.OrderEntry, language: str, tz, *, contact_sent:
     if not suggests and name in entry.parts:
         return entry.parts[name]
     timeline = _timeline(entry, language, tz)
-    products = (
-        selectors.recommendations_for(merchant=merchant, order=order, line_items=timeline["purchased"])
-        if suggests
-        else []
-    )
+    products = recommendations_for(order, items=timeline["purchased"]) if suggests else []
     context = {
         "merchant": merchant,
         "order": order,

@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from catalogue.models import RecommendationRule
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import LineItem, Order
@@ -12,8 +13,6 @@ from orders.models import LineItem, Order
 from . import carriers, windows
 from .models import (
     CarrierSetting,
-    Product,
-    RecommendationRule,
     Shipment,
     ShipmentStatus,
     TrackingEvent,
@@ -22,7 +21,6 @@ from .models import (
 from .status import PROBLEMS, status_step
 
 S = ShipmentStatus
-MAX_RECOMMENDATIONS = 4
 ACTIVE_STATUSES = [S.PENDING, S.INFO_RECEIVED, S.IN_TRANSIT, S.OUT_FOR_DELIVERY, S.AVAILABLE_FOR_PICKUP]
 ACTIVE_STATUSES += [S.ATTEMPT_FAILED, S.EXCEPTION]
 
@@ -201,27 +199,3 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
         )
     purchased = [PurchasedItem(item.product_id, item.product_type, item.tags) for item in line_items]
     return {"line_items": line_items, "shipments": views, "purchased": purchased}
-
-
-def recommendations_for(
-    *, merchant: Merchant, order: Order, line_items: list[LineItem] | list[PurchasedItem]
-) -> list[Product]:
-    """Up to four products by the merchant's rule, never one already in the order, only ones with a page."""
-    rule = RecommendationRule.objects.filter(merchant=merchant).first()
-    if rule is None or rule.mode == RecommendationRule.Mode.OFF:
-        return []
-    bought = {item.product_id for item in line_items if item.product_id}
-    products = Product.objects.filter(merchant=merchant, active=True).exclude(url="").exclude(product_id__in=bought)
-    if rule.mode == RecommendationRule.Mode.PICKED:
-        products = products.filter(pk__in=rule.picked.values("pk"))
-    elif rule.mode == RecommendationRule.Mode.PRODUCT_TYPE:
-        types = {item.product_type for item in line_items if item.product_type}
-        if not types:
-            return []
-        products = products.filter(product_type__in=types)
-    elif rule.mode == RecommendationRule.Mode.TAGS:
-        tags = {tag for item in line_items if isinstance(item.tags, list) for tag in item.tags if isinstance(tag, str)}
-        if not tags:
-            return []
-        products = products.filter(tags__has_any_keys=sorted(tags))
-    return list(products.order_by("title", "id")[:MAX_RECOMMENDATIONS])

@@ -8,6 +8,7 @@ from datetime import date, datetime, timedelta
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from catalogue.models import Product
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.cache_version import order_cache_version_bump
@@ -17,9 +18,7 @@ from orders.models import LineItem, Order, OrderEvent
 from . import carriers, view_buffer, windows
 from .models import (
     CarrierSetting,
-    Product,
     RecommendationClick,
-    RecommendationRule,
     Shipment,
     ShipmentStatus,
     TrackingEvent,
@@ -644,50 +643,6 @@ def _wismo_email_enqueue(merchant_id: int, contact_id: int) -> None:
     from .tasks import send_wismo_email
 
     send_wismo_email.delay(merchant_id, contact_id)
-
-
-def product_catalogue_sync(*, merchant: Merchant) -> int:
-    """Add the products seen in this merchant's orders to its catalogue (title, type, tags, image).
-
-    Product pages (url) are the merchant's to give; existing rows keep theirs.
-    """
-    with merchant_scope(merchant), transaction.atomic():
-        latest: dict[str, LineItem] = {}
-        items = LineItem.objects.filter(merchant=merchant).exclude(product_id="").order_by("product_id", "-id")
-        for item in items.only("product_id", "title", "product_type", "tags", "image_url"):
-            latest.setdefault(item.product_id, item)
-        known = set(Product.objects.filter(merchant=merchant).values_list("product_id", flat=True))
-        new = [
-            Product(
-                merchant=merchant,
-                product_id=pid,
-                title=item.title[:255],
-                product_type=item.product_type,
-                tags=item.tags if isinstance(item.tags, list) else [],
-                image_url=item.image_url,
-            )
-            for pid, item in latest.items()
-            if pid not in known
-        ]
-        Product.objects.bulk_create(new)
-    return len(new)
-
-
-def product_url_set(*, merchant: Merchant, product_id: int, url: str, active: bool = True) -> Product:
-    with merchant_scope(merchant), transaction.atomic():
-        product = Product.objects.select_for_update().get(merchant=merchant, pk=product_id)
-        product.url, product.active = url[:500], active
-        product.save(update_fields=["url", "active", "updated_at"])
-    return product
-
-
-def recommendation_rule_save(
-    *, merchant: Merchant, mode: str, picked_ids: list[int] | None = None
-) -> RecommendationRule:
-    with merchant_scope(merchant), transaction.atomic():
-        rule, _created = RecommendationRule.objects.update_or_create(merchant=merchant, defaults={"mode": mode})
-        rule.picked.set(Product.objects.filter(merchant=merchant, pk__in=picked_ids or [])[:4])
-    return rule
 
 
 def recommendation_click_record(*, merchant: Merchant, order: Order, product: Product) -> RecommendationClick:

@@ -8,12 +8,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from catalogue import selectors as catalogue_selectors
+from catalogue import services as catalogue_services
+from catalogue.forms import ProductUrlForm, RecommendationRuleForm
+from catalogue.models import Product, RecommendationRule
 from merchants.access import staff_view
 from merchants.models import Role
 
 from . import carriers, selectors, services
-from .forms import CarrierSettingForm, ManualEventForm, ProductUrlForm, RecommendationRuleForm, ShipmentFilterForm
-from .models import Product, RecommendationRule, Shipment
+from .forms import CarrierSettingForm, ManualEventForm, ShipmentFilterForm
+from .models import Shipment
 
 PAGE_SIZE = 25
 
@@ -149,17 +153,17 @@ def carrier_settings(request):
 @staff_view(Role.ADMIN)
 def recommendations(request):
     merchant = request.merchant
-    products = Product.objects.filter(merchant=merchant)
-    rule = RecommendationRule.objects.filter(merchant=merchant).first()
+    products = catalogue_selectors.products_of(merchant=merchant)
+    rule = catalogue_selectors.rule_of(merchant=merchant)
     initial = {"mode": rule.mode, "picked": list(rule.picked.all())} if rule else {"mode": RecommendationRule.Mode.OFF}
     form = RecommendationRuleForm(request.POST or None, products=products, initial=initial)
     if request.method == "POST":
         if request.POST.get("action") == "sync":
-            added = services.product_catalogue_sync(merchant=merchant)
+            added = catalogue_services.product_catalogue_sync(merchant=merchant)
             messages.success(request, _("%(count)d products added from your orders.") % {"count": added})
             return redirect("tracking:recommendations")
         if form.is_valid():
-            services.recommendation_rule_save(
+            catalogue_services.recommendation_rule_save(
                 merchant=merchant,
                 mode=form.cleaned_data["mode"],
                 picked_ids=[p.pk for p in form.cleaned_data["picked"]],
@@ -178,7 +182,7 @@ def product_update(request, pk):
         messages.error(request, _("Give a full web address, e.g. https://shop.example.com/products/shirt."))
         return redirect("tracking:recommendations")
     try:
-        services.product_url_set(merchant=request.merchant, product_id=pk, **form.cleaned_data)
+        catalogue_services.product_url_set(merchant=request.merchant, product_id=pk, **form.cleaned_data)
     except Product.DoesNotExist as exc:
         raise Http404(_("No such product.")) from exc
     messages.success(request, _("Product saved."))

@@ -10,6 +10,8 @@ import pytest
 import time_machine
 from django.core import mail
 
+from catalogue.models import Product
+from catalogue.services import product_catalogue_sync, product_url_set, recommendation_rule_save
 from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
 from flows.models import MessageStatus, ScheduledMessage
@@ -70,6 +72,16 @@ def complementary(shop):
         publish_pending(shop)
         dispatch_due()
     mail.outbox.clear()
+    shop_suggests_what_is_bought_together(shop)
+
+
+def shop_suggests_what_is_bought_together(shop):
+    """The shop's catalogue from its orders, each product with its page, and the rule the cross-sell follows."""
+    product_catalogue_sync(merchant=shop)
+    with merchant_scope(shop):
+        for product in Product.objects.all():
+            product_url_set(merchant=shop, product_id=product.pk, url=f"{shop.website_url}/p/{product.product_id}")
+    recommendation_rule_save(merchant=shop, mode="bought_together")
 
 
 def place(shop, placed_at=PLACED, **kwargs):

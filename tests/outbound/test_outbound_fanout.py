@@ -227,3 +227,33 @@ def test_a_pass_reads_the_endpoints_once_per_batch(merchant, monkeypatch):
     reads = [q for q in queries.captured_queries if q["sql"].startswith(f'SELECT "{table}"')]
     assert len(reads) == 2
     assert len(messages_of(merchant)) == 6
+
+
+@pytest.mark.parametrize("with_data", [True, False])
+def test_an_event_about_a_customer_is_sent_only_when_its_kind_has_a_payload(merchant, with_data):
+    from core.event_kinds import EventKind, event_kind_register, event_kind_unregister
+    from tests.factories import CustomerFactory
+
+    def points_data(event):  # what a loyalty app's builder would give: the event names no order
+        return {"customer_id": event.customer_id, "anchor_key": event.anchor_key, "order": event.order_id}
+
+    kind = "test.points_earned"
+    event_kind_register(
+        EventKind(kind, "Points earned", webhook_data=points_data if with_data else None, customer_anchored=True)
+    )
+    try:
+        endpoint_for(merchant, URL, ["*"])
+        with merchant_scope(merchant):
+            customer = CustomerFactory(merchant=merchant)
+            event = event_record(merchant=merchant, kind=kind, customer=customer, anchor_key="points:42")
+        event_publish(event_id=event.pk)
+    finally:
+        event_kind_unregister(kind)
+    sent = messages_of(merchant)
+    if not with_data:
+        assert sent == []
+        return
+    [message] = sent
+    body = json.loads(message.body)
+    assert body["type"] == kind
+    assert body["data"] == {"customer_id": customer.pk, "anchor_key": "points:42", "order": None}

@@ -9,11 +9,13 @@ from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.models import Product
+from catalogue.services import product_catalogue_sync, recommendation_rule_save
 from core.scoping import merchant_scope
 from orders.models import Order
 from tests.factories import OrderFactory
-from tracking.models import Product, RecommendationClick, TrackingPageView, WismoContact
-from tracking.services import product_catalogue_sync, recommendation_rule_save, shipment_upsert, tracking_event_add
+from tracking.models import RecommendationClick, TrackingPageView, WismoContact
+from tracking.services import shipment_upsert, tracking_event_add
 from tracking.tokens import recommendation_token, tracking_page_path
 
 from .conftest import PLACED

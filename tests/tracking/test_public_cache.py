@@ -10,6 +10,7 @@ from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from catalogue.services import recommendation_rule_save
 from core.scoping import merchant_scope
 from merchants.services import merchant_branding_update
 from orders import privacy
@@ -18,7 +19,7 @@ from orders.models import Customer, Order
 from orders.services import CustomerInput, customer_upsert
 from tests.factories import OrderFactory
 from tracking import page_cache
-from tracking.services import recommendation_rule_save, shipment_upsert, tracking_event_add
+from tracking.services import shipment_upsert, tracking_event_add
 from tracking.tokens import tracking_page_path
 
 from .conftest import PLACED
@@ -95,7 +96,7 @@ def test_branding_and_suggestion_mode_changes_show_on_the_next_view(
         recommendation_rule_save(merchant=merchant, mode="product_type")
     with CaptureQueriesContext(connection) as queries:
         client.get(path)
-    assert any("tracking_recommendationrule" in q["sql"] for q in queries)  # suggestions are chosen again
+    assert any("catalogue_recommendationrule" in q["sql"] for q in queries)  # suggestions are chosen again
 
 
 def test_deleted_order_answers_404_even_after_it_was_cached(

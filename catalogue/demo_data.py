@@ -1,4 +1,4 @@
-"""The demo shops' catalogue: products from their orders, each with a page, suggested on the tracking page."""
+"""The demo shops' catalogue: products from their orders, each with a page, suggested on the tracking page and in emails."""
 
 from collections import Counter
 

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('tracking', '0001_initial'),
+        ('tracking', '0002_products_and_rule_move_to_catalogue'),
     ]
 
     operations = [
