@@ -3,6 +3,8 @@ to `errors`, keyed by the field's name (or path, e.g. "line_items[1].title")."""
 
 from datetime import datetime
 
+from django.core.exceptions import ValidationError
+from django.core.validators import URLValidator
 from django.utils import timezone
 
 
@@ -25,3 +27,25 @@ def check_aware(errors: dict, name: str, value, *, required: bool = False) -> No
         errors[name] = "Enter a date and time in ISO 8601 format."
     elif timezone.is_naive(value):
         errors[name] = "Give a time zone (e.g. 2025-03-01T10:00:00Z)."
+
+
+_WEB_URL = URLValidator(schemes=["http", "https"])
+
+
+def is_web_url(value) -> bool:
+    """True for an absolute http(s) address: the only links we store from a shop or show to anyone
+    (a `javascript:` or `data:` one would run in our pages)."""
+    if not isinstance(value, str) or not value:
+        return False
+    try:
+        _WEB_URL(value)
+    except ValidationError:
+        return False
+    return True
+
+
+def check_web_url(errors: dict, name: str, value: str) -> None:
+    if name in errors or not value:
+        return
+    if not is_web_url(value.strip() if isinstance(value, str) else value):
+        errors[name] = "Give an absolute http:// or https:// address."

@@ -6,6 +6,7 @@ later on the ingest queue (integrations/inbound.py), so the shop gets its 200 wi
 from django.http import HttpRequest, JsonResponse
 
 from .inbound import (
+    BodyNotJsonError,
     BodyTooLargeError,
     PayloadError,
     body_read,
@@ -59,30 +60,25 @@ def door_verified(request, merchant, body, signature, *, source: str, keys=lambd
 
 
 def store_and_answer(*, merchant, adapter, delivery_id, topic, headers, body):
-    """Store the signed delivery (failed when its body is malformed) and answer the shop.
+    """Store the signed delivery and answer the shop.
 
+    A body that is not UTF-8 JSON text is refused (400): the shop's webhook is broken and retrying
+    tells it so. Any JSON document is accepted (200), and one we cannot use is stored as failed,
+    its reason shown to staff: the shop cannot fix it by resending, and Shopify deletes (WooCommerce
+    disables) a subscription that keeps failing. Either way the delivery is kept for staff to see.
     `adapter` is the platform module (shopify, woocommerce): its SOURCE, TOPICS and payload_parse.
     """
     source, known_topic = adapter.SOURCE, topic in adapter.TOPICS
+    refused = False
     try:
         adapter.payload_parse(topic, body)
-        payload_error = None
+        status = Status.RECEIVED if known_topic else Status.IGNORED
+        note = "" if known_topic else f"Topic {topic!r} is not one we process."
+    except BodyNotJsonError as exc:
+        status, note, refused = Status.FAILED, str(exc), True
     except PayloadError as exc:
-        payload_error = exc
-    if payload_error is not None:
-        delivery_store(
-            merchant=merchant,
-            source=source,
-            delivery_id=delivery_id,
-            topic=topic,
-            headers=headers,
-            body=body,
-            status=Status.FAILED,
-            last_error=str(payload_error),
-        )
-        return answer(400, error=str(payload_error))
-    status = Status.RECEIVED if known_topic else Status.IGNORED
-    delivery, created = delivery_store(
+        status, note = Status.FAILED, str(exc)
+    _delivery, created = delivery_store(
         merchant=merchant,
         source=source,
         delivery_id=delivery_id,
@@ -90,8 +86,12 @@ def store_and_answer(*, merchant, adapter, delivery_id, topic, headers, body):
         headers=headers,
         body=body,
         status=status,
-        last_error="" if known_topic else f"Topic {topic!r} is not one we process.",
+        last_error=note,
     )
+    if refused:
+        return answer(400, error=note)
     if not created:
         return answer(200, status="duplicate")
+    if status == Status.FAILED:
+        return answer(200, status="failed", error=note)
     return answer(200, status="accepted" if known_topic else "ignored")

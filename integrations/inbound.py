@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import logging
+import re
 import threading
 import time
 from collections.abc import Callable
@@ -154,21 +155,65 @@ def merchant_and_secrets(slug: str, provider: str, *, fresh: bool = False) -> tu
     return merchant, secrets
 
 
+class BodyNotJsonError(PayloadError):
+    """The body is not UTF-8 JSON text: what a door can see, so it refuses it with a 400."""
+
+
+class LoneSurrogateError(ValueError):
+    pass
+
+
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# A \uD800-\uDFFF escape: half of a UTF-16 pair, which JSON text may carry only as a whole pair.
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")
+
+
 def json_parse(body: bytes | str):
-    """Parse JSON exactly: integers of any size stay exact, decimals become Decimal (never float)."""
-    return json.loads(body, parse_float=Decimal, parse_constant=_reject_constant)
+    """Parse JSON exactly: integers of any size stay exact, decimals become Decimal (never float).
+
+    Bytes must be UTF-8 (a leading byte-order mark is allowed): json.loads would also take UTF-16
+    and UTF-32, which we could neither store nor show as sent. Text must be valid Unicode: a lone
+    surrogate escape ("\\ud800") would pass json.loads and then fail in the database or the page.
+    """
+    text = body.decode("utf-8-sig") if isinstance(body, bytes) else body
+    document = json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
+    if _SURROGATE_ESCAPE.search(text):
+        _refuse_lone_surrogates(document)
+    return document
+
+
+def _refuse_lone_surrogates(document) -> None:
+    """Walk the parsed document (keys too), without recursion: nesting depth is the sender's choice."""
+    waiting = [document]
+    while waiting:
+        value = waiting.pop()
+        if isinstance(value, dict):
+            waiting.extend(value.keys())
+            waiting.extend(value.values())
+        elif isinstance(value, list):
+            waiting.extend(value)
+        elif isinstance(value, str):
+            try:
+                value.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                lone = value[exc.start]
+                raise LoneSurrogateError(f"\\u{ord(lone):04x} is half of a UTF-16 surrogate pair, alone") from None
+
+
+def json_document_parse(body: bytes | str):
+    """Any JSON document; BodyNotJsonError says why the body is not UTF-8 JSON text."""
+    try:
+        return json_parse(body)
+    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
+        raise BodyNotJsonError(json_error_message(exc)) from exc
 
 
 def json_object_parse(body: bytes | str, *, expected: str = "a JSON object") -> dict:
     """Parse a webhook body that must be one JSON object; PayloadError says what is wrong with it."""
-    try:
-        payload = json_parse(body)
-    except (ValueError, RecursionError) as exc:  # UnicodeDecodeError is a ValueError
-        raise PayloadError(json_error_message(exc)) from exc
+    payload = json_document_parse(body)
     if not isinstance(payload, dict):
         raise PayloadError(f"The body must be {expected}, not {type(payload).__name__}.")
     return payload
@@ -179,6 +224,8 @@ def json_error_message(exc: Exception) -> str:
         return "The body is not UTF-8 encoded JSON."
     if isinstance(exc, RecursionError):
         return "The JSON is nested too deeply."
+    if isinstance(exc, LoneSurrogateError):
+        return f"The body is not valid Unicode text: {exc}."
     return f"The body is not valid JSON: {exc}."
 
 

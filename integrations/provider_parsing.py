@@ -14,9 +14,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 import pycountry
-from django.utils import timezone
-from django.utils.dateparse import parse_date, parse_datetime
+from django.utils.dateparse import parse_date
 
+from core.moments import MomentError, moment_parse
 from tracking.services import ProviderEvent
 
 from .inbound import PayloadError
@@ -41,25 +41,31 @@ def text(value, limit: int) -> str:
 
 
 def aware_datetime(value, *, where: str, default_tz) -> datetime:
-    """An ISO 8601 time; one without an offset is read in `default_tz` (carriers often send local time)."""
+    """An ISO 8601 time in UTC; one without an offset, or a bare date, is read in `default_tz`
+    (carriers often send local time)."""
     if not isinstance(value, str) or not value.strip():
         raise PayloadError(f"{where} must be an ISO 8601 date and time, not {value!r}.")
-    parsed = parse_datetime(value.strip())
-    if parsed is None:
-        only_date = parse_date(value.strip())
-        if only_date is None:
-            raise PayloadError(f"{where} is not a date and time we can read: {value!r}.")
-        parsed = datetime(only_date.year, only_date.month, only_date.day)
-    if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, default_tz)
-    return parsed
+    only_date = _date(value.strip())
+    if only_date is not None:
+        value = only_date.isoformat() + "T00:00:00"
+    try:
+        return moment_parse(value, naive_tz=default_tz)
+    except MomentError as exc:
+        raise PayloadError(f"{where} is not a date and time we can read: {value!r}: {exc}") from None
+
+
+def _date(value: str) -> date | None:
+    try:
+        return parse_date(value)
+    except ValueError:  # well-formed but impossible, e.g. 2025-02-30
+        return None
 
 
 def optional_date(value) -> date | None:
     """A delivery estimate as YYYY-MM-DD or a full timestamp; anything else is no estimate."""
     if not isinstance(value, str) or len(value) < 10:
         return None
-    return parse_date(value[:10])
+    return _date(value[:10])
 
 
 def country_alpha2(value) -> str:

@@ -50,15 +50,26 @@ def _can(request, role=Role.AGENT) -> bool:
 @staff_view(Role.VIEWER)
 def delivery_detail(request: HttpRequest, pk: int) -> HttpResponse:
     delivery = get_for_merchant(WebhookDelivery, merchant=request.merchant, pk=pk)
-    try:
-        body = json.dumps(json.loads(delivery.body), indent=2, ensure_ascii=False)
-    except ValueError:
-        body = delivery.body
     return render(
         request,
         "integrations/delivery_detail.html",
-        {"delivery": delivery, "body": body, "can_replay": _can(request)},
+        {"delivery": delivery, "body": readable_body(delivery.body), "can_replay": _can(request)},
     )
+
+
+def readable_body(body: str) -> str:
+    """The body indented for reading; as stored when it is not JSON we can show as UTF-8 text.
+
+    Stored bodies are valid UTF-8, but their JSON escapes may stand for text that is not (a lone
+    "\\ud800" escape, accepted before the doors refused it), and a deeply nested one cannot be
+    indented: either would otherwise fail the page.
+    """
+    try:
+        indented = json.dumps(json.loads(body), indent=2, ensure_ascii=False)
+        indented.encode("utf-8")
+    except (ValueError, RecursionError):  # UnicodeEncodeError is a ValueError
+        return body
+    return indented
 
 
 @require_POST

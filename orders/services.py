@@ -19,7 +19,7 @@ from django.db.models import Q
 from django.db.models.functions import Upper
 from django.utils import timezone
 
-from core.inputs import check_aware, check_length
+from core.inputs import check_aware, check_length, check_web_url
 from core.locale import supported_language
 from core.money import amount_str, is_currency_code, minor_unit, minor_units
 from core.scoping import merchant_scope
@@ -217,6 +217,7 @@ def _validate_line_items(errors: dict, items: list[LineItemInput], currency: str
         check_length(errors, prefix + "variant_title", item.variant_title, 255)
         check_length(errors, prefix + "product_type", item.product_type, 120)
         check_length(errors, prefix + "image_url", item.image_url, 500)
+        check_web_url(errors, prefix + "image_url", item.image_url)
         if not _is_quantity(item.quantity):
             errors[prefix + "quantity"] = f"Enter a whole number from 1 to {MAX_QUANTITY}."
         if not isinstance(item.tags, list) or not all(isinstance(tag, str) for tag in item.tags):

@@ -128,6 +128,7 @@ class Detection:
     carrier: str
     candidates: list[str]
     number: str
+    problem: str = ""  # why the number could not be checked at all, for staff
 
 
 def normalize_number(number: str) -> str:
@@ -162,18 +163,17 @@ def mod37_36_check(body: str) -> str:
     return "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[0 if cd == 36 else cd]
 
 
-def _s10_carriers(number: str) -> list[str]:
+def _s10_carriers(number: str, problems: list[str]) -> list[str]:
     match = _S10.fullmatch(number)
     if not match or s10_check_digit(match.group(1)) != int(match.group(2)):
         return []
-    known = get_definition("S10").test(number)  # validates the country code against the UPU list
-    if known is None or not known.valid:
+    if not _package_valid(get_definition("S10"), number, problems):  # checks the country code against the UPU list
         return []
     return list(S10_OPERATORS.get(match.group(3), ("upu_post",)))
 
 
-def _european_carriers(number: str) -> list[str]:
-    found = _s10_carriers(number)
+def _european_carriers(number: str, problems: list[str]) -> list[str]:
+    found = _s10_carriers(number, problems)
     if _DPD_28.fullmatch(number) and mod37_36_check(number[:-1]) == number[-1]:
         found.append("dpd")
     if _DIGITS_20_DHL.fullmatch(number) and mod10_weighted(number[:19], (3, 1)) == int(number[19]):
@@ -191,24 +191,36 @@ def _european_carriers(number: str) -> list[str]:
     return found
 
 
-def _package_carriers(number: str) -> list[str]:
+def _package_carriers(number: str, problems: list[str]) -> list[str]:
     """Every carrier the tracking-numbers package validates the number for (check digit included)."""
     found = []
     for definition in package_definitions.DEFINITIONS:
         code = _PACKAGE_COURIERS.get(definition.courier.code)
         if code is None:  # its S10 definition is handled above, with the issuing operator
             continue
-        result = definition.test(number)
-        if result is not None and result.valid:
+        if _package_valid(definition, number, problems):
             found.append(code)
     return found
 
 
-def candidates_for(number: str) -> list[str]:
+def _package_valid(definition, number: str, problems: list[str]) -> bool:
+    """The package's verdict. When it raises instead (int() of a letter check digit, say), the
+    number is not that carrier's and `problems` says so: a shipment is never lost to the package."""
+    try:
+        result = definition.test(number)
+    except Exception as exc:
+        problems.append(f"checking it as a {definition.courier.name} number failed ({type(exc).__name__}: {exc})")
+        return False
+    return result is not None and result.valid
+
+
+def candidates_for(number: str, problems: list[str] | None = None) -> list[str]:
+    """The carriers whose format and check digit the number matches; checks that failed go to `problems`."""
+    problems = [] if problems is None else problems
     number = normalize_number(number)
     if not number or len(number) > 64:
         return []
-    found = _european_carriers(number) + _package_carriers(number)
+    found = _european_carriers(number, problems) + _package_carriers(number, problems)
     return list(dict.fromkeys(found))  # keep the order, drop repeats
 
 
@@ -225,9 +237,15 @@ def carrier_from_hint(hint: str) -> str:
 
 
 def detect(number: str, *, hint: str = "") -> Detection:
-    """The carrier of `number`: the shop's named carrier first, else the first candidate, else unknown."""
+    """The carrier of `number`: the shop's named carrier first, else the first candidate, else unknown.
+
+    A check the tracking-numbers package fails on matches nothing, and the Detection says so: the
+    shipment is stored (carrier unknown if nothing else matched) and staff can see why.
+    """
     normalized = normalize_number(number)
-    candidates = candidates_for(normalized)
+    problems: list[str] = []
+    candidates = candidates_for(normalized, problems)
+    problem = f"Tracking number {normalized}: {'; '.join(problems)}." if problems else ""
     named = carrier_from_hint(hint)
     if named:
         family = HINT_FAMILIES.get(named, {named})
@@ -235,7 +253,7 @@ def detect(number: str, *, hint: str = "") -> Detection:
         carrier = in_family[0] if in_family else named
     else:
         carrier = candidates[0] if candidates else UNKNOWN
-    return Detection(carrier=carrier, candidates=candidates, number=normalized)
+    return Detection(carrier=carrier, candidates=candidates, number=normalized, problem=problem)
 
 
 def carrier_name(code: str) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q
 
-from core.inputs import check_aware, check_length
+from core.inputs import check_aware, check_length, check_web_url
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import FulfillmentStatus, LineItem, Order
@@ -61,6 +61,7 @@ def fulfillment_add(
     check_length(errors, "external_id", external_id, 64)
     check_length(errors, "carrier", carrier, 40)
     check_length(errors, "tracking_url", tracking_url, 500)
+    check_web_url(errors, "tracking_url", tracking_url)
     check_aware(errors, "shipped_at", shipped_at)
     if not errors and not tracking_number.strip() and not external_id.strip():
         errors["tracking_number"] = "Give the tracking number of the shipment."

@@ -8,6 +8,8 @@ from django.utils.translation import pgettext_lazy
 from core.scoping import TenantModel
 from orders.models import Order
 
+from .carriers import detect
+
 
 class ShipmentStatus(models.TextChoices):
     """The one normalized vocabulary every source is mapped to (docs/tracking.md)."""
@@ -70,6 +72,11 @@ class Shipment(TenantModel):
 
     def __str__(self):
         return f"{self.carrier} {self.tracking_number}".strip()
+
+    @property
+    def carrier_problem(self) -> str:
+        """Why the number's carrier could not be checked (the tracking-numbers package failed), or ""."""
+        return detect(self.tracking_number).problem if self.tracking_number else ""
 
 
 class TrackingEvent(TenantModel):

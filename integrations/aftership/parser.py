@@ -42,7 +42,7 @@ def signature_valid(*, body: bytes, headers, secrets: list[str]) -> bool:
 def status_for(tag, subtag="") -> str:
     if isinstance(subtag, str) and subtag in SUBTAGS:
         return SUBTAGS[subtag]
-    if tag not in TAGS:
+    if not isinstance(tag, str) or tag not in TAGS:
         raise PayloadError(f"tag {tag!r} is not an AfterShip delivery status ({', '.join(TAGS)}).")
     return TAGS[tag]
 
@@ -89,9 +89,12 @@ def parse(body: bytes, headers, *, default_tz=UTC) -> Update:
 
 
 def _from_ts(ts) -> str:
-    if isinstance(ts, int) and ts > 0:
+    if isinstance(ts, bool) or not isinstance(ts, int) or ts <= 0:
+        return ""
+    try:
         return datetime.fromtimestamp(ts, tz=UTC).isoformat()
-    return ""
+    except (OverflowError, OSError, ValueError):  # beyond the calendar: no time to read
+        return ""
 
 
 def _event(checkpoint: dict, where: str, default_tz) -> ProviderEvent:

@@ -53,7 +53,7 @@ def signature_valid(*, body: bytes, headers, secrets: list[str]) -> bool:
 
 
 def status_for(value, where: str) -> str:
-    if value not in STATUSES:
+    if not isinstance(value, str) or value not in STATUSES:
         raise PayloadError(f"{where} {value!r} is not an EasyPost tracker status ({', '.join(STATUSES)}).")
     return STATUSES[value]
 

@@ -13,10 +13,13 @@ from functools import wraps
 from anymail import urls as anymail_urls
 from django.conf import settings
 from django.core import checks
-from django.core.exceptions import ImproperlyConfigured
+from django.core.exceptions import ImproperlyConfigured, SuspiciousOperation
 from django.http import HttpResponse
 from django.urls import URLPattern
 from django.views.decorators.csrf import csrf_exempt
+
+from core.drains import DATABASE_HICCUPS
+from integrations.inbound import BodyNotJsonError, json_document_parse
 
 logger = logging.getLogger(__name__)
 
@@ -24,6 +27,8 @@ REFUSED = (
     "Email provider webhooks are turned off on this server: set ANYMAIL_WEBHOOK_SECRET and put the same "
     "user:password in the webhook URL at your provider (see docs/operations.md)."
 )
+
+UNREADABLE = "This event could not be read; it was logged and dropped."
 
 # Providers whose signature anymail can check only once their key is given (the others either have
 # no signature, or anymail refuses to start their webhook without one).
@@ -44,9 +49,29 @@ def require_webhook_secret(view):
     def guarded(request, *args, **kwargs):
         if not webhook_secret_configured():
             return HttpResponse(REFUSED, status=403, content_type="text/plain; charset=utf-8")
-        return view(request, *args, **kwargs)
+        if request.content_type == "application/json":
+            try:  # what the door can see, as at the shops' doors: UTF-16, a lone surrogate, bad syntax
+                json_document_parse(request.body)
+            except BodyNotJsonError as exc:
+                return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
+        return _never_failing(view, request, *args, **kwargs)
 
     return guarded
+
+
+def _never_failing(view, request, *args, **kwargs):
+    """anymail reads each provider's payload trusting its shape: a KeyError or TypeError there
+    would answer 500 and the provider would send the same event again, and again. An event we
+    cannot read is logged for operations and accepted. A refused signature or password (anymail's
+    SuspiciousOperation, a 400) stays refused, and a database outage still fails, so that the
+    provider retries; text the database refuses (a NUL character) is one more event we cannot read."""
+    try:
+        return view(request, *args, **kwargs)
+    except (SuspiciousOperation, *DATABASE_HICCUPS):
+        raise
+    except Exception:
+        logger.exception("an email provider event could not be read and was dropped")
+        return HttpResponse(UNREADABLE, status=200, content_type="text/plain; charset=utf-8")
 
 
 def _is_tracking(pattern: URLPattern) -> bool:

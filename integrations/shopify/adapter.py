@@ -8,8 +8,8 @@ which are JSON numbers: those are parsed as Decimal, never float.
 from datetime import datetime
 from decimal import Decimal
 
-from django.utils.dateparse import parse_datetime
-
+from core.inputs import is_web_url
+from core.moments import MomentError, moment_parse
 from integrations.inbound import PayloadError, TransientError, json_object_parse, register_source
 from merchants.models import Merchant
 from orders import privacy
@@ -140,10 +140,12 @@ def timestamp(payload: dict, name: str) -> datetime | None:
     value = payload.get(name)
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None or parsed.tzinfo is None:
+    if not isinstance(value, str):
         raise PayloadError(f"{name} must be an ISO 8601 date and time with an offset, not {value!r}.")
-    return parsed
+    try:
+        return moment_parse(value)
+    except MomentError as exc:
+        raise PayloadError(f"{name} must be an ISO 8601 date and time with an offset, not {value!r}: {exc}") from None
 
 
 def amount(value, name: str, currency: str) -> Decimal:
@@ -259,9 +261,9 @@ def order_input(payload: dict, *, merchant: Merchant, topic: str = "orders/updat
     )
 
 
-def handle_order(merchant: Merchant, topic: str, payload: dict) -> None:
+def handle_order(merchant: Merchant, topic: str, payload: dict) -> list[str]:
     order, _created = order_upsert(merchant=merchant, data=order_input(payload, merchant=merchant, topic=topic))
-    _embedded_fulfillments_add(merchant, order, payload)
+    notes = _embedded_fulfillments_add(merchant, order, payload)
     if topic == "orders/cancelled" and order.cancelled_at is None:
         # A trimmed payload (include_fields) may leave cancelled_at out; the topic says enough.
         order_cancel(
@@ -270,23 +272,26 @@ def handle_order(merchant: Merchant, topic: str, payload: dict) -> None:
             reason=text(payload, "cancel_reason"),
             cancelled_at=timestamp(payload, "cancelled_at") or timestamp(payload, "updated_at"),
         )
+    return notes
 
 
-def _embedded_fulfillments_add(merchant: Merchant, order: Order, payload: dict) -> None:
+def _embedded_fulfillments_add(merchant: Merchant, order: Order, payload: dict) -> list[str]:
     """Shipments for fulfillments listed on the order that we have not seen (a shop may not
     subscribe to fulfillments/*). Known ones are left to fulfillments/update, which is newer."""
     from tracking.models import Shipment
 
     fulfillments = items(payload, "fulfillments")
     if not fulfillments:
-        return
+        return []
     known = set(Shipment.objects.filter(merchant=merchant, order=order).values_list("external_id", flat=True))
+    notes = []
     for fulfillment in fulfillments:
         status = fulfillment.get("status")
         if status in ("error", "failure"):  # never shipped
             continue
         if status == "cancelled" or optional_id(fulfillment.get("id"), "fulfillments[].id") not in known:
-            handle_fulfillment(merchant, {**fulfillment, "order_id": order.external_id})
+            notes += handle_fulfillment(merchant, {**fulfillment, "order_id": order.external_id})
+    return notes
 
 
 def _order_for(merchant: Merchant, payload: dict) -> Order:
@@ -322,22 +327,38 @@ def shipment_status_hint(value) -> str:
     return SHIPMENT_STATUS_MAP.get(value, "") if isinstance(value, str) else ""
 
 
-def handle_fulfillment(merchant: Merchant, payload: dict) -> None:
-    """One shipment per tracking number: the first keeps the fulfillment id, the others add the number."""
+def _tracking_urls(payload: dict, notes: list[str]) -> list[str]:
+    """The tracking URLs, in the numbers' order; one that is not an http(s) address is left out
+    (it would be a link on the tracking page) and `notes` says so."""
+    urls = []
+    for index, url in enumerate(_strings(payload, "tracking_urls", "tracking_url")):
+        if len(url) > 500 or not is_web_url(url):
+            notes.append(f"tracking_urls[{index}] {url[:100]!r} left out: not an http(s) address.")
+            url = ""
+        urls.append(url)
+    return urls
+
+
+def handle_fulfillment(merchant: Merchant, payload: dict) -> list[str]:
+    """One shipment per tracking number: the first keeps the fulfillment id, the others add the number.
+
+    Returns notes for staff: what was left out, and numbers whose carrier could not be checked.
+    """
     order = _order_for(merchant, payload)
     fulfillment_id = shopify_id(payload["id"], "id")
     if payload.get("status") == "cancelled":
         fulfillment_cancel(
             merchant=merchant, order=order, external_id=fulfillment_id, cancelled_at=timestamp(payload, "updated_at")
         )
-        return
+        return []
+    notes: list[str] = []
     numbers = _strings(payload, "tracking_numbers", "tracking_number") or [""]
-    urls = _strings(payload, "tracking_urls", "tracking_url")
+    urls = _tracking_urls(payload, notes)
     line_ids = [
         shopify_id(item.get("id"), f"line_items[{i}].id") for i, item in enumerate(items(payload, "line_items"))
     ]
     for index, number in enumerate(numbers):
-        fulfillment_add(
+        shipment, _created = fulfillment_add(
             merchant=merchant,
             order=order,
             external_id=fulfillment_id if index == 0 else f"{fulfillment_id}:{number}"[:64],
@@ -350,6 +371,9 @@ def handle_fulfillment(merchant: Merchant, payload: dict) -> None:
             shipped_at=timestamp(payload, "created_at"),
             source=SOURCE,
         )
+        if shipment.carrier_problem:
+            notes.append(shipment.carrier_problem)
+    return notes
 
 
 # --- Refunds ------------------------------------------------------------------------------------
@@ -436,24 +460,26 @@ def handle_privacy(merchant: Merchant, topic: str, payload: dict, delivery: Webh
 # --- Dispatch -----------------------------------------------------------------------------------
 
 
-def process(delivery: WebhookDelivery) -> str:
-    """Handle one stored delivery (called by integrations.inbound.delivery_process)."""
+def process(delivery: WebhookDelivery) -> str | tuple[str, str]:
+    """Handle one stored delivery (called by integrations.inbound.delivery_process); notes for staff
+    (what was left out of a processed delivery) come back with the status."""
     topic = delivery.topic
     if topic not in TOPICS:
         return Status.IGNORED
     payload = payload_parse(topic, delivery.body.encode())
     merchant = delivery.merchant
+    notes = []
     if topic in ORDER_TOPICS:
-        handle_order(merchant, topic, payload)
+        notes = handle_order(merchant, topic, payload)
     elif topic in FULFILLMENT_TOPICS:
-        handle_fulfillment(merchant, payload)
+        notes = handle_fulfillment(merchant, payload)
     elif topic == "refunds/create":
         handle_refund(merchant, payload)
     elif topic in CUSTOMER_TOPICS:
         handle_customer(merchant, payload)
     else:
         handle_privacy(merchant, topic, payload, delivery)
-    return Status.PROCESSED
+    return (Status.PROCESSED, " ".join(notes)) if notes else Status.PROCESSED
 
 
 PLAIN_ORDER_TOPICS = frozenset({"orders/create", "orders/updated", "orders/paid"})

@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.utils import timezone
-from django.utils.dateparse import parse_datetime
 
+from core.inputs import is_web_url
+from core.moments import MomentError, moment_parse
 from core.money import minor_unit
 from integrations.inbound import PayloadError, json_object_parse, register_source
 from integrations.shopify.adapter import items, obj, text
@@ -81,13 +82,16 @@ def optional_id(value) -> str:
 
 
 def gmt(payload: dict, name: str) -> datetime | None:
+    """A date-time in UTC: WooCommerce's `_gmt` fields carry no offset (a plugin may add one)."""
     value = payload.get(name)
     if value in (None, ""):
         return None
-    parsed = parse_datetime(value) if isinstance(value, str) else None
-    if parsed is None:
+    if not isinstance(value, str):
         raise PayloadError(f"{name} must be an ISO 8601 date and time, not {value!r}.")
-    return parsed.replace(tzinfo=UTC) if timezone.is_naive(parsed) else parsed
+    try:
+        return moment_parse(value, naive_tz=UTC)
+    except MomentError as exc:
+        raise PayloadError(f"{name} must be an ISO 8601 date and time, not {value!r}: {exc}") from None
 
 
 def _money(value, name: str, currency: str) -> Decimal:
@@ -113,8 +117,13 @@ def _line_item_input(item: dict, index: int, currency: str) -> LineItemInput:
         sku=text(item, "sku"),
         product_id=optional_id(item.get("product_id")),
         variant_id=optional_id(item.get("variation_id")),
-        image_url=text(image, "src")[:500],
+        image_url=_image_url(text(image, "src")),
     )
+
+
+def _image_url(src: str) -> str:
+    """A product picture is decoration: one that is not an http(s) address is left out, not refused."""
+    return src if len(src) <= 500 and is_web_url(src) else ""
 
 
 def _address(payload: dict) -> AddressInput | None:

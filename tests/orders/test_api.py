@@ -459,6 +459,15 @@ def test_add_shipment_then_update_it(api, merchant):
     assert detail["fulfillment_status"] == "fulfilled"
 
 
+def test_a_number_the_carrier_library_fails_on_is_kept_with_carrier_unknown(api, merchant):
+    order = post_json(api, "/api/v1/orders", order_body()).json()
+
+    response = post_json(api, f"/api/v1/orders/{order['id']}/shipments", {"tracking_number": "1Z999AA1012345678X"})
+
+    assert response.status_code == 201, response.content
+    assert (response.json()["tracking_number"], response.json()["carrier"]) == ("1Z999AA1012345678X", "unknown")
+
+
 def test_shipment_for_some_items(api, merchant):
     order = post_json(api, "/api/v1/orders", order_body()).json()
     first_item = order["line_items"][0]["id"]
@@ -481,6 +490,7 @@ def test_shipment_for_some_items(api, merchant):
         ({"tracking_number": "6A1", "line_item_ids": [999999]}, "line_item_ids"),
         ({"tracking_number": "6A1", "line_item_ids": ["x"]}, "line_item_ids[0]"),
         ({"tracking_number": "6A1", "tracking_url": "not a url"}, "tracking_url"),
+        ({"tracking_number": "6A1", "tracking_url": "javascript:alert(1)"}, "tracking_url"),
     ],
 )
 def test_bad_shipment_gives_400(api, merchant, body, field):

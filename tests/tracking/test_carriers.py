@@ -150,3 +150,13 @@ def test_dhl_paket_20_digit_check(body):
 
 def test_s10_weights_are_the_upu_ones():
     assert S10_WEIGHTS == (8, 6, 4, 2, 3, 5, 9, 7)
+
+
+def test_a_number_the_package_raises_on_is_nobodys_and_says_why():
+    # The package reads a UPS check digit with int(): a letter there raised ValueError.
+    detection = detect("1Z999AA1012345678X")
+
+    assert (detection.carrier, detection.candidates) == ("unknown", [])
+    assert "UPS" in detection.problem and "ValueError" in detection.problem
+    assert detect("1Z999AA1012345678X", hint="UPS").carrier == "ups"  # the shop's word still counts
+    assert detect("1Z999AA10123456784").problem == ""

@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 import pytest
+from django.test import Client
 
 from core.scoping import merchant_scope
 from merchants.models import Role
@@ -139,3 +140,22 @@ def test_suggestion_settings_page(staff_client, merchant, order):
     response = staff_client.post("/app/shipments/suggestions/", {"mode": "product_type"})
     assert response.status_code == 302
     assert staff_client.post("/app/shipments/suggestions/", {"mode": "nonsense"}).status_code == 400
+
+
+def test_a_stored_tracking_url_that_is_not_http_is_never_a_link(staff_client, client, merchant, order):
+    """Stored before inbound URLs were checked: every page that links to it shows no link instead."""
+    from tracking.tokens import tracking_page_path
+
+    shipment = shipment_upsert(
+        merchant=merchant, order=order, tracking_number="3318810025", tracking_url="javascript:alert(1)"
+    )
+    pages = [
+        staff_client.get(f"/app/shipments/{shipment.pk}/"),
+        staff_client.get(f"/app/orders/{order.pk}/"),
+        Client().get(tracking_page_path(order) + "?lang=en"),
+    ]
+
+    assert [page.status_code for page in pages] == [200, 200, 200]
+    for page in pages:
+        assert b"javascript:" not in page.content
+    assert b"3318810025" in pages[1].content  # the number is still shown, as text

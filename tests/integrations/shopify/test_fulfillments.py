@@ -184,3 +184,53 @@ def test_cancelling_a_fulfillment_we_never_saw_changes_nothing(send, shop):
     with merchant_scope(shop):
         assert WebhookDelivery.objects.order_by("id").last().status == "processed"
         assert not order(shop).events.filter(kind="shipment.cancelled").exists()
+
+
+def _fulfillment(**changes):
+    data = payload("shopify", "fulfillments_create.json")
+    data.update(changes)
+    return data
+
+
+def test_a_number_the_carrier_library_fails_on_is_stored_and_staff_are_told(send, shop, client):
+    send("orders/create", "orders_create.json")
+    send(
+        "fulfillments/create",
+        _fulfillment(tracking_company=None, tracking_number="1Z999AA1012345678X", tracking_numbers=None),
+    )
+
+    [shipment] = shipments(shop)
+    assert (shipment.tracking_number, shipment.carrier) == ("1Z999AA1012345678X", "unknown")
+    with merchant_scope(shop):
+        delivery = WebhookDelivery.objects.get(topic="fulfillments/create")
+    assert delivery.status == "processed"
+    assert "1Z999AA1012345678X" in delivery.last_error and "ValueError" in delivery.last_error
+    page = _staff(client, shop).get(f"/app/shipments/{shipment.pk}/")
+    assert page.status_code == 200
+    assert b"Checking this tracking number failed" in page.content
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(document.cookie)", "data:text/html,<b>", "/relative", "ftp://x.example/"]
+)
+def test_a_tracking_url_that_is_not_http_is_left_out_and_said(send, shop, url):
+    send("orders/create", "orders_create.json")
+    send("fulfillments/create", _fulfillment(tracking_url=url, tracking_urls=[url]))
+
+    [shipment] = shipments(shop)
+    assert shipment.tracking_url == "https://www.laposte.fr/outils/suivre-vos-envois?code=6A12345678901"
+    with merchant_scope(shop):
+        delivery = WebhookDelivery.objects.get(topic="fulfillments/create")
+    assert delivery.status == "processed"
+    assert "tracking_urls[0]" in delivery.last_error and "not an http(s) address" in delivery.last_error
+
+
+def _staff(client, merchant):
+    from merchants.models import Role
+    from tests.conftest import login_as
+    from tests.factories import MembershipFactory, UserFactory
+
+    user = UserFactory(email="viewer@staff.example.com")
+    with merchant_scope(merchant):
+        MembershipFactory(merchant=merchant, user=user, role=Role.VIEWER)
+    return login_as(client, user, merchant)

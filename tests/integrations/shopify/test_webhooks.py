@@ -431,18 +431,46 @@ def test_signed_body_that_is_not_json_is_a_400_and_recorded(send, shop):
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        (b"[1, 2]", "must be a JSON object, not list"),
-        (b'{"name": "#1001"}', "needs the field(s): id"),
-        (b'{"id": "#1001"}', "id must be an integer id"),
         (b'{"id": 1, "total_price": NaN}', "not a number JSON allows"),
         (b'{"id": 1, "note": "\x00"}', "not valid JSON"),
         (b'{"id": 1, "name": "\xc3\x28"}', "not UTF-8"),
+        ('{"id": 1, "name": "#1001"}'.encode("utf-16"), "not UTF-8"),
+        ('{"id": 1, "name": "#1001"}'.encode("utf-32"), "not UTF-8"),
+        (b'{"id": 1, "note": "\\ud800"}', "\\ud800 is half of a UTF-16 surrogate pair"),
+        (b'{"id": 1, "\\uDFFF": "key"}', "not valid Unicode"),
     ],
 )
-def test_wrong_shape_is_a_400_and_recorded(send, shop, body, message):
+def test_a_body_that_is_not_utf8_json_is_a_400_and_recorded(send, shop, body, message):
     response = send("orders/create", body)
 
     assert response.status_code == 400
+    assert message in response.json()["error"]
+    [delivery] = deliveries(shop)
+    assert delivery.status == "failed"
+    assert message in delivery.last_error
+    assert order_of(shop) is None
+
+
+def test_a_whole_surrogate_pair_and_a_byte_order_mark_are_accepted(send, shop):
+    body = as_body(payload("shopify", "orders_create.json")).replace(b'"note":null', b'"note":"\\ud83d\\udce6"')
+    assert b"ud83d" in body
+    assert send("orders/create", b"\xef\xbb\xbf" + body).json() == {"status": "accepted"}
+    assert order_of(shop) is not None
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b"[1, 2]", "must be a JSON object, not list"),
+        (b'{"name": "#1001"}', "needs the field(s): id"),
+        (b'{"id": "#1001"}', "id must be an integer id"),
+    ],
+)
+def test_json_of_the_wrong_shape_is_accepted_and_recorded_as_failed(send, shop, body, message):
+    response = send("orders/create", body)
+
+    assert response.status_code == 200  # resending cannot fix it, and Shopify drops failing subscriptions
+    assert response.json() == {"status": "failed", "error": response.json()["error"]}
     assert message in response.json()["error"]
     [delivery] = deliveries(shop)
     assert delivery.status == "failed"
@@ -468,6 +496,8 @@ def _mutated(change):
         (lambda d: d["customer"].update(email="camille@"), "customer.email"),
         (lambda d: d.update(financial_status="sort_of_paid"), "financial_status 'sort_of_paid'"),
         (lambda d: d.update(created_at="yesterday", processed_at=None), "created_at must be an ISO 8601"),
+        (lambda d: d.update(processed_at="2025-03-01T10:00:00+16:00"), "processed_at must be an ISO 8601"),
+        (lambda d: d.update(updated_at="2025-02-30T10:00:00Z"), "updated_at must be an ISO 8601"),
         (lambda d: d["line_items"][0].update(quantity="2"), "line_items[0].quantity must be a whole number"),
     ],
 )
@@ -617,3 +647,22 @@ def test_redelivery_outside_a_transaction_is_recognised(client, merchant):
 
     assert (first.json(), again.json()) == ({"status": "accepted"}, {"status": "duplicate"})
     assert len(deliveries(merchant)) == 1
+
+
+@pytest.mark.parametrize(
+    ("body", "shown"),
+    [
+        (b'{"id": 1, "note": "\\ud800"}', b"\\ud800"),  # stored before the doors refused lone surrogates
+        (b"[" * 5000 + b"]" * 5000, b"[[[["),  # too deep to indent
+    ],
+)
+def test_the_delivery_page_shows_any_stored_body(shop, client, body, shown):
+    from integrations.inbound import delivery_store
+
+    delivery, _ = delivery_store(
+        merchant=shop, source="shopify", delivery_id="old", topic="orders/create", headers={}, body=body
+    )
+    page = _staff(client, shop, "viewer").get(f"/app/orders/webhooks/{delivery.pk}/")
+
+    assert page.status_code == 200
+    assert shown in page.content

@@ -266,15 +266,39 @@ def test_unknown_slug_and_large_body(client, shop, send):
     ("body", "message"),
     [
         (b"{not json", "not valid JSON"),
-        (b'"order"', "must be a JSON object"),
-        (b'{"id": "4750"}', "id must be a positive integer id"),
+        ('{"id": 4750}'.encode("utf-16"), "not UTF-8"),
+        (b'{"id": 4750, "customer_note": "\\udc00"}', "not valid Unicode"),
     ],
 )
-def test_malformed_signed_body_is_a_400_and_recorded(send, shop, body, message):
+def test_signed_body_that_is_not_utf8_json_is_a_400_and_recorded(send, shop, body, message):
     response = send("order.created", body)
     assert response.status_code == 400
     assert message in response.json()["error"]
     assert deliveries(shop)[0].status == "failed"
+
+
+@pytest.mark.parametrize(
+    ("body", "message"),
+    [
+        (b'"order"', "must be a JSON object"),
+        (b'{"id": "4750"}', "id must be a positive integer id"),
+    ],
+)
+def test_signed_json_of_the_wrong_shape_is_accepted_and_recorded_as_failed(send, shop, body, message):
+    response = send("order.created", body)
+    assert response.status_code == 200  # WooCommerce disables a webhook that keeps failing
+    assert message in response.json()["error"]
+    [delivery] = deliveries(shop)
+    assert delivery.status == "failed" and message in delivery.last_error
+
+
+def test_an_impossible_utc_offset_fails_the_delivery_with_its_reason(send, shop):
+    order = payload("woocommerce", "order_created.json")
+    order["date_created_gmt"] = "2025-03-01T10:00:00+16:00"
+    assert send("order.created", order).status_code == 200
+    [delivery] = deliveries(shop)
+    assert delivery.status == "failed"
+    assert "date_created_gmt" in delivery.last_error and "UTC offset" in delivery.last_error
 
 
 def test_unknown_topic_is_ignored(send, shop):
