@@ -419,12 +419,12 @@ def untranslated(texts: list[str], msgids: set[str]) -> list[str]:
 
 
 def raw_shown(texts: list[str], values: set[str]) -> list[str]:
-    """Codes in the text: a snake_case value or a carrier code anywhere; a one-word value ("sent")
+    """Codes in the text: a snake_case value or a carrier code anywhere but inside a dotted event type (return.in_transit); a one-word value ("sent")
     where it stands as a label would, the whole text or in brackets."""
     anywhere = {value for value in values if "_" in value or value in CARRIERS}
     found = set()
     for text in texts:
-        found.update(set(re.findall(r"(?<![\w-])[a-z0-9_]+(?![\w-])", text)) & anywhere)
+        found.update(set(re.findall(r"(?<![\w.-])[a-z0-9_]+(?![\w-])", text)) & anywhere)
         found.update({text, *re.findall(r"\(([a-z]+)\)", text)} & values)
     return sorted(found)
 
