@@ -20,6 +20,7 @@ from orders.models import FinancialStatus, LineItem, Order
 
 from .eligibility import policy_for, returnable_lines
 from .models import (
+    Inspection,
     Method,
     Reason,
     ReturnItem,
@@ -209,3 +210,39 @@ def return_note_add(*, request: ReturnRequest, by, text: str) -> ReturnNote:
         raise ReturnValidationError({"text": _("Write the note first.")})
     with merchant_scope(request.merchant):
         return ReturnNote.objects.create(merchant=request.merchant, request=request, author=by, text=text[:2000])
+
+
+# --- The named moves staff, the API and the customer call --------------------------------------
+# Each is `return_move` plus what that move needs; callers never pick a status themselves.
+
+
+def return_approve(*, request: ReturnRequest, by=None) -> ReturnRequest:
+    return return_move(request=request, to=S.APPROVED, by=by)
+
+
+def return_reject(*, request: ReturnRequest, reason: str, by=None) -> ReturnRequest:
+    reason = reason.strip()
+    if not reason:
+        raise ReturnValidationError({"reason": _("Say why: the customer reads this reason.")})
+    return return_move(request=request, to=S.REJECTED, by=by, text=reason[:500], rejection_reason=reason[:500])
+
+
+def return_receive(*, request: ReturnRequest, inspections: dict[int, str], by=None) -> ReturnRequest:
+    """Staff have the parcel: record what they found in it, per return item (id → Inspection code)."""
+    with merchant_scope(request.merchant), transaction.atomic():
+        items = set(request.items.values_list("pk", flat=True))
+        wrong = {pk for pk, code in inspections.items() if code not in Inspection.values}
+        if wrong or items != set(inspections):
+            raise ReturnValidationError({"inspections": _("Record what you found for every item of the return.")})
+        for pk, code in inspections.items():
+            ReturnItem.objects.filter(pk=pk).update(inspection=code)
+        return return_move(request=request, to=S.RECEIVED, by=by)
+
+
+def return_resolve(*, request: ReturnRequest, by=None) -> ReturnRequest:
+    """Carry out the resolution (refund): the return is resolved now and closes when the shop confirms."""
+    return return_move(request=request, to=S.RESOLVED, by=by)
+
+
+def return_cancel(*, request: ReturnRequest, by=None) -> ReturnRequest:
+    return return_move(request=request, to=S.CANCELLED, by=by)

@@ -13,8 +13,13 @@ from returns.lifecycle import (
     ItemInput,
     ReturnStateError,
     ReturnValidationError,
+    return_approve,
+    return_cancel,
     return_move,
+    return_receive,
+    return_reject,
     return_request_create,
+    return_resolve,
 )
 from returns.models import ReturnItem, ReturnPolicy, ReturnRequest, ReturnRule, ReturnStatus
 from tests.factories import LineItemFactory, OrderFactory
@@ -205,3 +210,33 @@ def test_stop_rules_hold_emails_during_and_after_a_return(order):
     return_move(request=request, to="approved")
     return_move(request=request, to="received")
     assert stops("order_returned")
+
+
+def test_named_moves_carry_what_each_needs(order, owner):
+    request = create(order, item(order, "Candle"), item(order, "Vase"))
+    with pytest.raises(ReturnValidationError) as missing_reason:
+        return_reject(request=request, reason="  ", by=owner)
+    assert "reason" in missing_reason.value.errors
+    return_approve(request=request, by=owner)
+    with merchant_scope(order.merchant):
+        candle, vase = request.items.all()
+    with pytest.raises(ReturnValidationError):
+        return_receive(request=request, inspections={candle.pk: "as_expected"}, by=owner)  # the vase is missing
+    with pytest.raises(ReturnValidationError):
+        return_receive(request=request, inspections={candle.pk: "as_expected", vase.pk: "burnt"}, by=owner)
+    with merchant_scope(order.merchant):
+        assert request.items.exclude(inspection="").count() == 0
+    return_receive(request=request, inspections={candle.pk: "as_expected", vase.pk: "damaged"}, by=owner)
+    assert return_resolve(request=request, by=owner).status == "resolved"
+    with merchant_scope(order.merchant):
+        assert dict(request.items.values_list("line_item__title", "inspection")) == {
+            "Candle": "as_expected",
+            "Vase": "damaged",
+        }
+
+
+def test_rejecting_tells_the_customer_why_and_cancelling_frees_the_items(order, owner):
+    rejected = return_reject(request=create(order, item(order, "Vase")), reason=" Worn twice. ", by=owner)
+    assert (rejected.status, rejected.rejection_reason) == ("rejected", "Worn twice.")
+    cancelled = return_cancel(request=create(order, item(order, "Candle", 2)))
+    assert cancelled.status == "cancelled" and lines(order)["Candle"].quantity == 2
