@@ -39,6 +39,9 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105 - development only
 # Previous keys, still accepted when checking signatures while a new SECRET_KEY rolls out.
 SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
+# Shop credentials (merchants.ShopCredential) are encrypted with keys derived from SECRET_KEY (and its
+# fallbacks, during a rotation) and this salt.
+SALT_KEY = env.str("CREDENTIALS_SALT", default="shop-credentials")
 
 ALLOWED_HOSTS = env.list(
     "ALLOWED_HOSTS", default=[] if PRODUCTION else ["localhost", "127.0.0.1", "[::1]", "testserver"]

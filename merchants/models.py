@@ -7,6 +7,7 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
+from encrypted_fields.fields import EncryptedCharField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -205,3 +206,24 @@ class IntegrationSecret(TenantModel):
     class Meta:
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["merchant", "provider"])]
+
+
+class ShopCredential(TenantModel):
+    """A credential we use to call a shop or a provider on the merchant's behalf, encrypted at rest.
+
+    Encrypted with a key derived from SECRET_KEY and CREDENTIALS_SALT (SECRET_KEY_FALLBACKS still
+    decrypt during a rotation). Write-only: pages and the API show that it is set, never its value.
+    """
+
+    class Kind(models.TextChoices):
+        SHOPIFY_ADMIN_TOKEN = "shopify_admin_token", "Shopify Admin API access token"
+        WOOCOMMERCE_KEY = "woocommerce_consumer_key", "WooCommerce REST consumer key"
+        WOOCOMMERCE_SECRET = "woocommerce_consumer_secret", "WooCommerce REST consumer secret"
+        EASYPOST_API_KEY = "easypost_api_key", "EasyPost API key"
+
+    kind = models.CharField(max_length=40, choices=Kind.choices)
+    value = EncryptedCharField(max_length=500)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "kind"], name="shopcredential_one_per_kind")]

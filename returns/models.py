@@ -116,6 +116,11 @@ class ReturnRequest(TenantModel):
     fee = models.DecimalField(**MONEY)
     refund_amount = models.DecimalField(**MONEY)
     rejection_reason = models.CharField(max_length=500, blank=True)
+    # The way back, once approved: a prepaid label or a drop-off QR code, and the parcel's tracking number.
+    label_url = models.URLField(max_length=1000, blank=True)
+    qr_code_url = models.URLField(max_length=1000, blank=True)
+    tracking_number = models.CharField(max_length=64, blank=True)
+    label_error = models.CharField(max_length=500, blank=True)  # the label provider's last refusal, for staff
     # What the form was submitted with: a second submit of the same form finds this return.
     submission_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
