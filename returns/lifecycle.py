@@ -29,6 +29,7 @@ from .models import (
     ReturnStatus,
 )
 from .payloads import return_data
+from .reasons import reasons_for
 
 S = ReturnStatus
 TRANSITIONS = {
@@ -81,7 +82,7 @@ def return_request_create(
                 return earlier
         policy = policy_for(merchant)
         lines = {r.line_item.pk: r for r in returnable_lines(order, now=now, policy=policy)}
-        chosen = _checked_items(order, items, lines)
+        chosen = _checked_items(order, items, lines, {r.code: r for r in reasons_for(merchant)})
         items_amount = sum((lines[i.line_item_id].unit_amount * i.quantity for i in items), Decimal(0))
         _check_method(method, policy, items_amount)
         _check_customer_limit(order, policy, now)
@@ -117,7 +118,7 @@ def return_request_create(
     return request
 
 
-def _checked_items(order, items: list[ItemInput], lines: dict) -> list[tuple[LineItem, ItemInput]]:
+def _checked_items(order, items: list[ItemInput], lines: dict, reasons: dict) -> list[tuple[LineItem, ItemInput]]:
     errors = {}
     if order.financial_status not in REFUNDABLE_ORDERS or order.cancelled_at is not None:
         errors["order"] = _("This order cannot be returned: it is not paid, or it was cancelled.")
@@ -133,10 +134,12 @@ def _checked_items(order, items: list[ItemInput], lines: dict) -> list[tuple[Lin
             errors[field] = returnable.refusal
         elif not isinstance(item.quantity, int) or not 1 <= item.quantity <= returnable.quantity:
             errors[field] = _("Choose a quantity between 1 and %(max)s.") % {"max": returnable.quantity}
-        elif item.reason not in Reason.values:
+        elif item.reason not in reasons:
             errors[field] = _("Choose a reason from the list.")
-        elif item.reason == Reason.OTHER and not item.comment.strip():
-            errors[field] = _("Tell us more in the comment: the reason is “Other”.")
+        elif reasons[item.reason].comment_required and not item.comment.strip():
+            errors[field] = _("Tell us more in the comment: the reason “%(reason)s” asks for one.") % {
+                "reason": reasons[item.reason].label
+            }
         else:
             chosen.append((returnable.line_item, item))
         seen.add(item.line_item_id)

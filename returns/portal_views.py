@@ -18,7 +18,8 @@ from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
-from .models import Method, Reason, ReturnRequest
+from .models import Method, ReturnRequest
+from .reasons import reasons_for
 from .rules import returns_offered
 
 
@@ -84,7 +85,7 @@ def start(request, token):
         "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
         "earlier": earlier,
-        "reasons": Reason.choices,
+        "reasons": [(r.code, r.label) for r in reasons_for(order.merchant)],  # labels stay lazy until rendered
         "methods": methods,
         "method": request.POST.get("method") or methods[0][0],
         "errors": errors,
