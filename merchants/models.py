@@ -7,9 +7,9 @@ import zoneinfo
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.core.validators import RegexValidator
 from django.db import models
-from encrypted_fields.fields import EncryptedCharField
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from encrypted_fields.fields import EncryptedCharField
 
 from core.scoping import TenantModel
 

@@ -15,6 +15,4 @@ class ReturnReasonChoice:
 
 def reasons_for(merchant) -> list[ReturnReasonChoice]:
     """The reasons the merchant's customers choose from, in the order they are shown."""
-    return [
-        ReturnReasonChoice(code, label, comment_required=code == Reason.OTHER) for code, label in Reason.choices
-    ]
+    return [ReturnReasonChoice(code, label, comment_required=code == Reason.OTHER) for code, label in Reason.choices]
