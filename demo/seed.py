@@ -28,7 +28,9 @@ from django.utils.text import slugify
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Membership, Merchant, Role, User
 from merchants.services import merchant_create
-from orders.models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
+from orders.events import NewEvent, events_record
+from orders.models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
+from orders.services import NewOrder, orders_write_new
 from tracking.models import Shipment, TrackingEvent
 
 from . import catalogue as cat
@@ -195,68 +197,69 @@ def _financial_status(plan: OrderPlan) -> str:
     return FinancialStatus.PAID
 
 
-def orders_write(merchant: Merchant, shop: DemoShop, plans: list[OrderPlan], customer_ids: dict) -> list[Order]:
-    orders = [
-        Order(
-            merchant=merchant,
-            external_id=plan.external_id,
-            number=plan.number,
-            customer_id=None if plan.customer.is_guest else customer_ids[plan.customer.external_id],
-            email=plan.customer.email,
-            language=plan.customer.language,
-            placed_at=plan.placed_at,
-            source_updated_at=plan.placed_at,
-            currency=shop.currency,
-            subtotal=plan.subtotal,
-            shipping=plan.shipping,
-            tax=plan.tax,
-            discount=plan.discount,
-            total=plan.total,
-            refunded_amount=plan.refund.amount if plan.refund else Decimal("0.00"),
-            financial_status=_financial_status(plan),
-            fulfillment_status=FulfillmentStatus.FULFILLED if plan.shipment else FulfillmentStatus.UNFULFILLED,
-            cancelled_at=plan.cancelled_at,
-            cancel_reason="customer" if plan.cancelled_at else "",
-            shipping_name=plan.customer.full_name,
-            shipping_address1=plan.customer.street,
-            shipping_city=plan.customer.city,
-            shipping_postal_code=plan.customer.postal_code,
-            shipping_country=plan.customer.country,
-            source_platform=SOURCE,
-            landing_site="/",
-            referring_site=plan.referring_site,
-        )
+def orders_write(
+    merchant: Merchant, shop: DemoShop, plans: list[OrderPlan], customer_ids: dict
+) -> tuple[list[Order], dict[int, list[LineItem]]]:
+    """The planned orders and their line items, through the one order writer, as history."""
+    new_orders = [
+        NewOrder(_order_row(merchant, shop, plan, customer_ids), _line_item_rows(merchant, shop, plan))
         for plan in plans
     ]
-    return Order.objects.bulk_create(orders, batch_size=500)
+    orders = orders_write_new(merchant=merchant, new_orders=new_orders, past=True)
+    return orders, {new.order.pk: new.line_items for new in new_orders}
 
 
-def line_items_write(merchant, shop, plans, orders) -> dict[int, list[LineItem]]:
-    items = {}
-    rows = []
-    for plan, order in zip(plans, orders, strict=True):
-        items[order.pk] = [
-            LineItem(
-                merchant=merchant,
-                order=order,
-                external_id=line.external_id,
-                sku=f"{shop.sku_prefix}{line.variant_id}",
-                product_id=line.product.product_id,
-                variant_id=line.variant_id,
-                title=line.product.title,
-                variant_title=line.variant_title,
-                quantity=line.quantity,
-                unit_price=line.unit_price,
-                product_type=line.product.product_type,
-                tags=list(line.product.tags),
-                image_url=product_image_url(line.product),
-                quantity_refunded=_refunded_quantity(plan, position),
-            )
-            for position, line in enumerate(plan.lines)
-        ]
-        rows += items[order.pk]
-    LineItem.objects.bulk_create(rows, batch_size=500)
-    return items
+def _order_row(merchant: Merchant, shop: DemoShop, plan: OrderPlan, customer_ids: dict) -> Order:
+    return Order(
+        merchant=merchant,
+        external_id=plan.external_id,
+        number=plan.number,
+        customer_id=None if plan.customer.is_guest else customer_ids[plan.customer.external_id],
+        email=plan.customer.email,
+        language=plan.customer.language,
+        placed_at=plan.placed_at,
+        source_updated_at=plan.placed_at,
+        currency=shop.currency,
+        subtotal=plan.subtotal,
+        shipping=plan.shipping,
+        tax=plan.tax,
+        discount=plan.discount,
+        total=plan.total,
+        refunded_amount=plan.refund.amount if plan.refund else Decimal("0.00"),
+        financial_status=_financial_status(plan),
+        fulfillment_status=FulfillmentStatus.FULFILLED if plan.shipment else FulfillmentStatus.UNFULFILLED,
+        cancelled_at=plan.cancelled_at,
+        cancel_reason="customer" if plan.cancelled_at else "",
+        shipping_name=plan.customer.full_name,
+        shipping_address1=plan.customer.street,
+        shipping_city=plan.customer.city,
+        shipping_postal_code=plan.customer.postal_code,
+        shipping_country=plan.customer.country,
+        source_platform=SOURCE,
+        landing_site="/",
+        referring_site=plan.referring_site,
+    )
+
+
+def _line_item_rows(merchant: Merchant, shop: DemoShop, plan: OrderPlan) -> list[LineItem]:
+    return [
+        LineItem(
+            merchant=merchant,
+            external_id=line.external_id,
+            sku=f"{shop.sku_prefix}{line.variant_id}",
+            product_id=line.product.product_id,
+            variant_id=line.variant_id,
+            title=line.product.title,
+            variant_title=line.variant_title,
+            quantity=line.quantity,
+            unit_price=line.unit_price,
+            product_type=line.product.product_type,
+            tags=list(line.product.tags),
+            image_url=product_image_url(line.product),
+            quantity_refunded=_refunded_quantity(plan, position),
+        )
+        for position, line in enumerate(plan.lines)
+    ]
 
 
 def product_image_url(product: cat.Product) -> str:
@@ -348,19 +351,17 @@ def refunds_write(merchant, shop, plans, orders, line_items) -> None:
     Refund.objects.bulk_create(rows, batch_size=500)
 
 
-def order_events_write(merchant, shop, plans, orders, shipments, line_items, now) -> None:
-    """The journey timeline of each order, already published: its moment has passed."""
-    rows = []
-    for plan, order in zip(plans, orders, strict=True):
-        for at, kind, payload in _timeline(shop, plan, order, shipments.get(order.pk), line_items[order.pk]):
-            rows.append(
-                OrderEvent(merchant=merchant, order=order, kind=kind, payload=payload, occurred_at=at, published_at=now)
-            )
-    OrderEvent.objects.bulk_create(rows, batch_size=1000)
+def order_events_write(merchant, shop, plans, orders, shipments, line_items) -> None:
+    """The rest of each order's journey (order.created is the writer's), as history: its moment has passed."""
+    events = [
+        NewEvent(kind, order=order, payload=payload, occurred_at=at)
+        for plan, order in zip(plans, orders, strict=True)
+        for at, kind, payload in _timeline(shop, plan, order, shipments.get(order.pk), line_items[order.pk])
+    ]
+    events_record(merchant=merchant, events=events, past=True)
 
 
 def _timeline(shop: DemoShop, plan: OrderPlan, order: Order, shipment: Shipment | None, items) -> Iterable:
-    yield plan.placed_at, "order.created", {"order_id": order.pk}
     if plan.cancelled_at:
         yield plan.cancelled_at, "order.cancelled", {"order_id": order.pk, "reason": "customer"}
     if shipment is not None:
@@ -390,7 +391,7 @@ def _timeline(shop: DemoShop, plan: OrderPlan, order: Order, shipment: Shipment 
         yield plan.refund.refunded_at, "order.refunded", payload
 
 
-def history_write(merchant: Merchant, shop: DemoShop, plans: list[OrderPlan], now: datetime, progress) -> list[int]:
+def history_write(merchant: Merchant, shop: DemoShop, plans: list[OrderPlan], progress) -> list[int]:
     """Write the planned orders that are not there yet, in batches; return the new order ids."""
     existing = set(
         Order.objects.filter(external_id__in=[p.external_id for p in plans]).values_list("external_id", flat=True)
@@ -401,12 +402,11 @@ def history_write(merchant: Merchant, shop: DemoShop, plans: list[OrderPlan], no
     created = []
     for start in range(0, len(todo), BATCH):
         batch = todo[start : start + BATCH]
-        orders = orders_write(merchant, shop, batch, customer_ids)
-        line_items = line_items_write(merchant, shop, batch, orders)
+        orders, line_items = orders_write(merchant, shop, batch, customer_ids)
         shipments = shipments_write(merchant, batch, orders, line_items)
         tracking_events_write(merchant, batch, orders, shipments)
         refunds_write(merchant, shop, batch, orders, line_items)
-        order_events_write(merchant, shop, batch, orders, shipments, line_items, now)
+        order_events_write(merchant, shop, batch, orders, shipments, line_items)
         created += [order.pk for order in orders]
         progress.update(len(batch))
     return created
@@ -439,7 +439,7 @@ def shop_seed(shop: DemoShop, *, owner: User, orders: int, now: datetime, progre
         if shop is MAISON_LUMIERE:
             teammates_ensure(merchant)
         with merchant_scope(merchant), progress_factory(total=len(plans), desc=shop.name, unit="order") as progress:
-            created = history_write(merchant, shop, plans, now, progress)
+            created = history_write(merchant, shop, plans, progress)
             context = DemoContext(shop=shop, merchant=merchant, now=now, created_order_ids=created)
             for extension in extensions():
                 extension(context)

@@ -28,7 +28,7 @@ from core.event_kinds import is_customer_anchored
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 
-from .cache_version import order_cache_version_bump
+from .cache_version import order_cache_versions_bump
 from .models import Customer, Order, OrderEvent
 
 logger = logging.getLogger(__name__)
@@ -62,21 +62,54 @@ def event_record(
     and `anchor_key`, the name of what it is about ("nps:2026-Q4"): the emails it starts go out
     once per customer and key, however often it is recorded.
     """
-    _anchor_check(merchant, kind, order, customer, anchor_key)
-    with merchant_scope(merchant):
-        event = OrderEvent.objects.create(
+    new = NewEvent(
+        kind, order=order, customer=customer, anchor_key=anchor_key, payload=payload, occurred_at=occurred_at
+    )
+    return events_record(merchant=merchant, events=[new])[0]
+
+
+@dataclass(frozen=True)
+class NewEvent:
+    """One event for `events_record`: the arguments of `event_record` but the merchant."""
+
+    kind: str
+    order: Order | None = None
+    customer: Customer | None = None
+    anchor_key: str = ""
+    payload: dict | None = None
+    occurred_at: datetime | None = None
+
+
+def events_record(*, merchant: Merchant, events: list[NewEvent], past: bool = False) -> list[OrderEvent]:
+    """Write many events with one statement; publish them once the surrounding transaction commits.
+
+    `past=True` records history whose moment has passed (an import, the demo's past months): the
+    events are written as already published, so no subscriber acts on them (no email goes out for
+    an order delivered last spring).
+    """
+    for new in events:
+        _anchor_check(merchant, new.kind, new.order, new.customer, new.anchor_key)
+    now = timezone.now()
+    rows = [
+        OrderEvent(
             merchant=merchant,
-            order=order,
-            customer=customer,
-            anchor_key=anchor_key,
-            kind=kind,
-            payload=payload or {},
-            occurred_at=occurred_at or timezone.now(),
+            order=new.order,
+            customer=new.customer,
+            anchor_key=new.anchor_key,
+            kind=new.kind,
+            payload=new.payload or {},
+            occurred_at=new.occurred_at or now,
+            published_at=now if past else None,
         )
-    transaction.on_commit(publish_request)
-    if order is not None:  # every change to an order records an event: pages cached from it are stale
-        order_cache_version_bump(order.pk)
-    return event
+        for new in events
+    ]
+    with merchant_scope(merchant):
+        written = OrderEvent.objects.bulk_create(rows, batch_size=1000)
+    if not past:
+        transaction.on_commit(publish_request)
+    # Every change to an order records an event: pages cached from it are stale.
+    order_cache_versions_bump({new.order.pk for new in events if new.order is not None})
+    return written
 
 
 MAX_ANCHOR_KEY_LENGTH = OrderEvent._meta.get_field("anchor_key").max_length

@@ -25,8 +25,8 @@ from core.money import amount_str, is_currency_code, minor_unit, minor_units
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 
-from .events import event_record, publish_request
-from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
+from .events import NewEvent, event_record, events_record
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
 
 MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(15, 3)
 MAX_QUANTITY = 1_000_000
@@ -439,14 +439,47 @@ def _line_item_values(item: LineItemInput, unit_price: Decimal) -> dict:
     }
 
 
-def _line_items_create(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> None:
-    """The line items of a new order, in one INSERT (in input order, so ids follow positions)."""
-    LineItem.objects.bulk_create(
+@dataclass
+class NewOrder:
+    """An order to write with `orders_write_new`: its row and its line items, not saved yet."""
+
+    order: Order
+    line_items: list[LineItem]
+
+
+def _new_order(merchant: Merchant, data: OrderInput, clean: _CleanOrder, customer: Customer | None) -> NewOrder:
+    return NewOrder(
+        Order(merchant=merchant, external_id=data.external_id, **_order_values(data, clean, customer)),
         [
-            LineItem(merchant=order.merchant, order=order, **_line_item_values(item, unit_price))
-            for item, unit_price in zip(items, unit_prices, strict=True)
-        ]
+            LineItem(merchant=merchant, **_line_item_values(item, unit_price))
+            for item, unit_price in zip(data.line_items, clean.unit_prices, strict=True)
+        ],
     )
+
+
+def orders_write_new(*, merchant: Merchant, new_orders: list[NewOrder], past: bool = False) -> list[Order]:
+    """The one writer of new orders, for the webhook's upsert, the drain's batches and the demo's history.
+
+    Writes the orders, their line items (in input order, so ids follow positions) and each order's
+    `order.created` through the event bus, with a few statements for all of them, in the caller's
+    transaction. `past=True` writes history (events.events_record): the order was created when it
+    was placed, long ago, and nothing reacts to it now. Raises IntegrityError when an order with the
+    same external id exists.
+    """
+    with merchant_scope(merchant):
+        orders = Order.objects.bulk_create([new.order for new in new_orders], batch_size=500)
+        for new in new_orders:
+            for item in new.line_items:
+                item.order = new.order
+        LineItem.objects.bulk_create([item for new in new_orders for item in new.line_items], batch_size=500)
+    created = [
+        NewEvent(
+            "order.created", order=order, payload={"order_id": order.pk}, occurred_at=order.placed_at if past else None
+        )
+        for order in orders
+    ]
+    events_record(merchant=merchant, events=created, past=past)
+    return orders
 
 
 def _line_items_sync(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> bool:
@@ -492,11 +525,11 @@ def order_lock(merchant: Merchant, order: Order) -> Order:
     return locked
 
 
-def _order_try_create(merchant: Merchant, external_id: str, values: dict) -> Order | None:
+def _order_try_create(merchant: Merchant, new: NewOrder) -> Order | None:
     """Create the order, or return None when a concurrent request created it first."""
     try:
         with transaction.atomic():
-            return Order.objects.create(merchant=merchant, external_id=external_id, **values)
+            return orders_write_new(merchant=merchant, new_orders=[new])[0]
     except IntegrityError:
         return None
 
@@ -523,19 +556,16 @@ def order_upsert(*, merchant: Merchant, data: OrderInput) -> tuple[Order, bool]:
         # Validated with the order above; written in this transaction without a savepoint of its own.
         buyer = customer_input_of(data)
         customer = _customer_upsert_in_transaction(merchant, buyer)[0] if buyer else None
-        values = _order_values(data, clean, customer)
         if order is None:
-            order = _order_try_create(merchant, data.external_id, values)
+            order = _order_try_create(merchant, _new_order(merchant, data, clean, customer))
             if order is not None:
-                _line_items_create(order, data.line_items, clean.unit_prices)
-                event_record(merchant=merchant, kind="order.created", order=order, payload={"order_id": order.pk})
                 if data.cancelled_at:
                     _cancel(order, reason=data.cancel_reason, cancelled_at=data.cancelled_at)
                 return order, True
             order = _order_locked(merchant, data.external_id)
             if _is_stale(order, data):
                 return order, False
-        _order_update(order, data, clean, values)
+        _order_update(order, data, clean, _order_values(data, clean, customer))
         return order, False
 
 
@@ -582,25 +612,13 @@ def orders_create_new(*, merchant: Merchant, inputs: list[OrderInput]) -> list[O
     with merchant_scope(merchant):
         buyers = {index: customer_input_of(data) for index, (data, _clean) in chosen.items()}
         customers = iter(_customers_upsert_many(merchant, [buyer for buyer in buyers.values() if buyer]))
-        orders = {}
+        new_orders = {}
         for index, (data, clean) in chosen.items():
             customer = next(customers) if buyers[index] else None
-            values = _order_values(data, clean, customer)
-            orders[index] = Order(merchant=merchant, external_id=data.external_id, **values)
-        Order.objects.bulk_create(orders.values())
-        LineItem.objects.bulk_create(
-            LineItem(merchant=merchant, order=orders[index], **_line_item_values(item, unit_price))
-            for index, (data, clean) in chosen.items()
-            for item, unit_price in zip(data.line_items, clean.unit_prices, strict=True)
-        )
-        # No cache version to bump: nothing was ever cached for an order that did not exist.
-        OrderEvent.objects.bulk_create(
-            OrderEvent(merchant=merchant, order=order, kind="order.created", payload={"order_id": order.pk})
-            for order in orders.values()
-        )
-    transaction.on_commit(publish_request)
-    for index, order in orders.items():
-        created[index] = order
+            new_orders[index] = _new_order(merchant, data, clean, customer)
+        orders_write_new(merchant=merchant, new_orders=list(new_orders.values()))
+    for index, new in new_orders.items():
+        created[index] = new.order
     return created
 
 
