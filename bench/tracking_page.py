@@ -102,18 +102,23 @@ def run(cmd, env):
 
 def prepare(args, env) -> str:
     """A fresh, migrated database with the bench order; returns the order's tracking page path."""
-    import psycopg
-
-    dsn, _, name = args.database_url.rpartition("/")
-    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+    create_database(args)
     run([sys.executable, "manage.py", "migrate", "--noinput"], env)
     # Views an interrupted run left in the buffer would be counted against this run's order (same ids).
     forget = "from django.core.cache import cache; from tracking import view_buffer; cache.delete(view_buffer.LIST_KEY)"
     run([sys.executable, "manage.py", "shell", "-c", forget], env)
     output = run([sys.executable, "manage.py", "shell", "-c", MAKE_DATA % {"slug": SLUG}], env).stdout
     return output.strip().splitlines()[-1]
+
+
+def create_database(args) -> None:
+    """The bench's database, empty (dropped first if a run left it)."""
+    import psycopg
+
+    dsn, _, name = args.database_url.rpartition("/")
+    with psycopg.connect(f"{dsn}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
 
 
 _local = threading.local()
