@@ -81,15 +81,18 @@ def optional_id(value) -> str:
     return str(value) if isinstance(value, int) and not isinstance(value, bool) and value > 0 else ""
 
 
-def gmt(payload: dict, name: str) -> datetime | None:
-    """A date-time in UTC: WooCommerce's `_gmt` fields carry no offset (a plugin may add one)."""
+def gmt(payload: dict, name: str, *, naive_tz=UTC) -> datetime | None:
+    """A date-time in UTC: WooCommerce's `_gmt` fields carry no offset (a plugin may add one).
+
+    The fields without `_gmt` are in the site's time zone: pass it as `naive_tz` to read one.
+    """
     value = payload.get(name)
     if value in (None, ""):
         return None
     if not isinstance(value, str):
         raise PayloadError(f"{name} must be an ISO 8601 date and time, not {value!r}.")
     try:
-        return moment_parse(value, naive_tz=UTC)
+        return moment_parse(value, naive_tz=naive_tz)
     except MomentError as exc:
         raise PayloadError(f"{name} must be an ISO 8601 date and time, not {value!r}: {exc}") from None
 
@@ -167,7 +170,8 @@ def _financial_status(payload: dict, status: str) -> str:
 
 def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
     status = text(payload, "status")
-    placed_at = gmt(payload, "date_created_gmt") or gmt(payload, "date_created")
+    # Without the UTC field (older plugins), the local one is in the shop's time zone, which is the merchant's.
+    placed_at = gmt(payload, "date_created_gmt") or gmt(payload, "date_created", naive_tz=merchant.tzinfo)
     if placed_at is None:
         raise PayloadError("An order needs date_created_gmt.")
     updated_at = gmt(payload, "date_modified_gmt")

@@ -292,6 +292,16 @@ def test_signed_json_of_the_wrong_shape_is_accepted_and_recorded_as_failed(send,
     assert delivery.status == "failed" and message in delivery.last_error
 
 
+def test_without_the_utc_date_the_local_one_is_read_in_the_shops_time_zone(send, shop):
+    order = payload("woocommerce", "order_created.json")
+    order["date_created_gmt"] = None
+    order["date_created"] = "2025-07-01T10:15:00"  # summer in Paris: UTC+2
+    shop.time_zone = "Europe/Paris"
+    shop.save()
+    assert send("order.created", order).status_code == 200
+    assert order_of(shop).placed_at.isoformat() == "2025-07-01T08:15:00+00:00"
+
+
 def test_an_impossible_utc_offset_fails_the_delivery_with_its_reason(send, shop):
     order = payload("woocommerce", "order_created.json")
     order["date_created_gmt"] = "2025-03-01T10:00:00+16:00"
