@@ -183,7 +183,8 @@ def tracking_page_data(*, merchant: Merchant, order: Order) -> dict:
                 delivered_at=shipment.delivered_at,
                 is_delayed=shipment.is_delayed,
                 delay_reason=shipment.delay_reason,
-                problem=shipment.is_delayed or shipment.status in PROBLEMS,
+                # A parcel delivered late is delivered: the page says when, not that it is late.
+                problem=(shipment.is_delayed and shipment.status != S.DELIVERED) or shipment.status in PROBLEMS,
                 items=[f"{item.quantity} × {item.title}" for item in shipment.line_items.all()],
                 events=[
                     EventView(

@@ -14,7 +14,7 @@ from catalogue.services import product_catalogue_sync, recommendation_rule_save
 from core.scoping import merchant_scope
 from orders.models import Order
 from tests.factories import OrderFactory
-from tracking.models import RecommendationClick, TrackingPageView, WismoContact
+from tracking.models import RecommendationClick, Shipment, TrackingPageView, WismoContact
 from tracking.services import shipment_upsert, tracking_event_add
 from tracking.tokens import recommendation_token, tracking_page_path
 
@@ -89,6 +89,16 @@ def test_problem_shows_next_steps(client, merchant, order, shipment):
     )
     html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
     assert "tried to deliver your parcel" in html
+
+
+def test_a_parcel_delivered_late_shows_its_delivery_not_a_problem(client, merchant, order, shipment):
+    tracking_event_add(
+        merchant=merchant, shipment=shipment, status="delivered", occurred_at=T1 + timedelta(days=6), source="api"
+    )
+    with merchant_scope(merchant):  # flagged late before it arrived
+        Shipment.objects.filter(pk=shipment.pk).update(is_delayed=True, delay_reason="no_news")
+    html = client.get(tracking_page_path(order) + "?lang=en").content.decode()
+    assert "Delivered on" in html and 'role="alert"' not in html and "no news" not in html
 
 
 def test_order_without_shipment_says_it_is_being_prepared(client, merchant, order):
