@@ -12,13 +12,14 @@ from core.scoping import merchant_scope
 from portal.links import order_token
 from returns import lifecycle
 from returns.lifecycle import ItemInput, ReturnValidationError, return_request_create
-from returns.models import ReturnPhoto, ReturnRequest
+from returns.models import ReturnPhoto, ReturnPolicy, ReturnRequest
 from returns.photos import photo_prepare
 from returns.reasons import reasons_for
 from returns.storage import photo_storage
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, UserFactory
 
+from . import images
 from .images import (
     GPS_IFD,
     MAKE,
@@ -29,7 +30,8 @@ from .images import (
     stored_files,
     upload,
 )
-from .images import order, photo_dir, policy  # noqa: F401 - fixtures
+
+order, photo_dir, policy = images.order, images.photo_dir, images.policy  # the fixtures these tests share
 
 pytestmark = pytest.mark.django_db
 SUBMISSION = "0f1e2d3c4b5a69788796a5b4c3d2e1f0"
@@ -230,11 +232,11 @@ def test_the_service_enforces_it_too(order, policy, photo_dir, damaged_needs_a_p
     with pytest.raises(ReturnValidationError) as refused:
         return_request_create(order=order, items=[without], method="ship_yourself")
     assert "Add a photo" in refused.value.errors["items[0]"]
-    photo = photo_prepare(upload(picture()))
-    other_reason = ItemInput(line(order), 1, "too_big")
-    created = return_request_create(order=order, items=[other_reason], method="ship_yourself")
-    assert created.pk and stored_files(photo_dir) == []
-    assert photo.width == 600
+    with_one = replace(without, photos=(photo_prepare(upload(picture())),))
+    created = return_request_create(order=order, items=[with_one], method="ship_yourself")
+    with merchant_scope(order.merchant):
+        assert ReturnPhoto.objects.get().item.request == created
+    assert len(stored_files(photo_dir)) == 2
 
 
 def test_the_service_refuses_too_many_photos_from_any_caller(order, policy, photo_dir):
@@ -324,8 +326,6 @@ def test_another_orders_link_of_the_same_shop_gets_a_404(photo, merchant):
 def test_another_shops_link_gets_a_404(photo, other_merchant):
     foreign = order_with_candles(other_merchant)
     with merchant_scope(other_merchant):
-        from returns.models import ReturnPolicy
-
         ReturnPolicy.objects.create(merchant=other_merchant, methods=["ship_yourself"])
     assert Client().get(page(foreign, f"photos/{photo.pk}/")).status_code == 404
 
@@ -363,7 +363,9 @@ def test_the_customers_return_page_shows_thumbnails_linking_to_the_photos(
     candle, vase = line(order), line(order, "Vase")
     data = {"method": "ship_yourself", "submission": SUBMISSION}
     for pk in (candle, vase):
-        data.update({f"quantity-{pk}": "1", f"reason-{pk}": "damaged", f"photos-{pk}": [upload(picture()), upload(picture())]})
+        data.update(
+            {f"quantity-{pk}": "1", f"reason-{pk}": "damaged", f"photos-{pk}": [upload(picture()), upload(picture())]}
+        )
     location = Client().post(page(order), data)["Location"]
     photos = photos_of(order.merchant)
     client = Client()
