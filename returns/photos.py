@@ -55,7 +55,7 @@ def _mb(size: int) -> str:
 
 def photo_prepare(upload) -> PreparedPhoto:
     """Decode `upload` (a Django UploadedFile) and re-encode it clean, or raise PhotoError."""
-    name = upload.name or _("your photo")
+    name = (upload.name or "")[:80] or _("your photo")  # shown back in the message, escaped by the template
     if upload.size > settings.RETURN_PHOTO_MAX_BYTES:
         raise PhotoError(
             _("“%(name)s” is too large: each photo may weigh up to %(max)s MB.")

@@ -64,8 +64,9 @@ def start(request, token):
         return response
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            with merchant_scope(order.merchant):
+        try:  # the customer's language: the messages of a refusal are written here
+            language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
+            with merchant_scope(order.merchant), translation.override(language):
                 created = return_request_create(
                     order=order,
                     items=_items_posted(request.POST, request.FILES, order),

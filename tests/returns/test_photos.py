@@ -12,7 +12,7 @@ from core.scoping import merchant_scope
 from portal.links import order_token
 from returns import lifecycle
 from returns.lifecycle import ItemInput, ReturnValidationError, return_request_create
-from returns.models import ReturnPhoto, ReturnPolicy, ReturnRequest
+from returns.models import ReturnItem, ReturnPhoto, ReturnPolicy, ReturnRequest
 from returns.photos import photo_prepare
 from returns.reasons import reasons_for
 from returns.storage import photo_storage
@@ -378,3 +378,22 @@ def test_the_customers_return_page_shows_thumbnails_linking_to_the_photos(
         assert f'src="/returns/{token}/photos/{photo.pk}/thumbnail/"' in html
     assert "Photo 2 of Vase" in html
     assert str(photo_dir) not in html and all(photo.file.name not in html for photo in photos)  # no storage path
+
+
+def test_a_refusal_speaks_the_customers_language(order, policy, photo_dir):
+    pk = line(order)
+    data = {f"quantity-{pk}": "1", f"reason-{pk}": "damaged", "method": "ship_yourself", "submission": SUBMISSION}
+    data[f"photos-{pk}"] = [upload(b"nope", "notes.jpg")]
+    html = Client().post(f"/returns/{order_token(order)}/?lang=fr", data).content.decode()
+    assert "n’est pas une photo que nous savons lire" in html and "not a photo" not in html
+
+
+def test_the_partial_links_staff_to_their_own_door(photo, django_assert_num_queries):
+    from django.template.loader import render_to_string
+
+    with merchant_scope(photo.merchant):
+        item = ReturnItem.objects.select_related("line_item").prefetch_related("photos").get()
+        with django_assert_num_queries(0):
+            html = render_to_string("returns/_item_photos.html", {"item": item})
+    assert f'href="/app/returns/photos/{photo.pk}/"' in html
+    assert f'src="/app/returns/photos/{photo.pk}/thumbnail/"' in html and "Photo 1 of Candle" in html
