@@ -397,3 +397,12 @@ def test_the_partial_links_staff_to_their_own_door(photo, django_assert_num_quer
             html = render_to_string("returns/_item_photos.html", {"item": item})
     assert f'href="/app/returns/photos/{photo.pk}/"' in html
     assert f'src="/app/returns/photos/{photo.pk}/thumbnail/"' in html and "Photo 1 of Candle" in html
+
+
+@pytest.mark.parametrize("folder", ["var/media/return-photos", "static/photos"])
+def test_the_settings_refuse_a_photo_folder_that_is_served(folder):
+    from tests.test_settings_guards import BASE_DIR, import_settings
+
+    result = import_settings(RETURN_PHOTOS_DIR=str(BASE_DIR / folder))
+    assert result.returncode != 0 and "RETURN_PHOTOS_DIR must be outside MEDIA_ROOT" in result.stderr
+    assert import_settings(RETURN_PHOTOS_DIR=str(BASE_DIR / "var" / "private" / "x")).returncode == 0
