@@ -188,6 +188,23 @@ STORAGES = {
 }
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024  # webhook bodies over 1 MB are refused (413)
 
+# Customers' photos of returned items: private, never web-served (views check who asks, docs/operations.md).
+# Any Django storage backend works, e.g. storages.backends.s3.S3Storage with its OPTIONS as JSON.
+STORAGES["returns_photos"] = {
+    "BACKEND": env.str("RETURN_PHOTOS_STORAGE_BACKEND", default="returns.storage.PrivateFileSystemStorage"),
+    "OPTIONS": env.json(
+        "RETURN_PHOTOS_STORAGE_OPTIONS",
+        default={"location": str(env.path("RETURN_PHOTOS_DIR", default=VAR_DIR / "private" / "return-photos"))},
+    ),
+}
+_photos_dir = Path(STORAGES["returns_photos"]["OPTIONS"].get("location", "/nonexistent")).resolve()
+if any(_photos_dir.is_relative_to(Path(served).resolve()) for served in (MEDIA_ROOT, STATIC_ROOT, *STATICFILES_DIRS)):
+    raise ImproperlyConfigured("RETURN_PHOTOS_DIR must be outside MEDIA_ROOT and the static folders: they are public.")
+RETURN_PHOTOS_PER_ITEM = env.int("RETURN_PHOTOS_PER_ITEM", default=5)
+RETURN_PHOTO_MAX_BYTES = env.int("RETURN_PHOTO_MAX_BYTES", default=10 * 1024 * 1024)
+RETURN_PHOTOS_MAX_REQUEST_BYTES = env.int("RETURN_PHOTOS_MAX_REQUEST_BYTES", default=40 * 1024 * 1024)
+RETURN_PHOTO_MAX_EDGE = env.int("RETURN_PHOTO_MAX_EDGE", default=2000)
+
 # --- Email --------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)

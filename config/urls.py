@@ -25,6 +25,7 @@ urlpatterns = [
     path("app/orders/webhooks/", include("integrations.staff_urls")),
     path("app/shipments/", include("tracking.urls")),
     path("app/flows/", include("flows.urls")),
+    path("app/returns/photos/", include("returns.photo_urls")),
     path("app/returns/", include("returns.urls")),
     path("app/feedback/", include("feedback.urls")),
     path("app/loyalty/", include("loyalty.urls")),

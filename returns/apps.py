@@ -9,9 +9,10 @@ class ReturnsConfig(AppConfig):
 
         from core.dashboard import NavEntry, dashboard_nav_register
         from flows.rules import register_stop_rule
+        from orders.privacy import register_eraser, register_exporter
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, rules
+        from . import event_kinds, privacy, rules
 
         event_kinds.register()
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
@@ -20,3 +21,5 @@ class ReturnsConfig(AppConfig):
             PortalSection("returns", "order", _("Returns"), "returns.portal_urls", 20, offered=rules.returns_offered)
         )
         dashboard_nav_register(NavEntry("returns", _("Returns"), "returns:index", "/app/returns/", order=50))
+        register_eraser("returns.returns", privacy.erase_returns)
+        register_exporter("returns", privacy.export_returns)

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,7 @@ from .models import (
     ReturnStatus,
 )
 from .payloads import return_data
+from .photos import files_removed_on_failure, photos_store
 from .reasons import reasons_for
 
 S = ReturnStatus
@@ -62,6 +64,7 @@ class ItemInput:
     quantity: int
     reason: str
     comment: str = ""
+    photos: tuple = ()  # PreparedPhoto (returns/photos.py): checked and cleaned before the return is made
 
 
 def return_request_create(
@@ -74,7 +77,7 @@ def return_request_create(
     """
     now = now or timezone.now()
     merchant = order.merchant
-    with merchant_scope(merchant), transaction.atomic():
+    with merchant_scope(merchant), files_removed_on_failure() as written, transaction.atomic():
         order = Order.objects.select_for_update().get(pk=order.pk)
         if submission_key:
             earlier = ReturnRequest.objects.filter(merchant=merchant, submission_key=submission_key).first()
@@ -100,7 +103,7 @@ def return_request_create(
             submission_key=submission_key,
             created_at=now,
         )
-        ReturnItem.objects.bulk_create(
+        created = ReturnItem.objects.bulk_create(
             ReturnItem(
                 merchant=merchant,
                 request=request,
@@ -112,6 +115,8 @@ def return_request_create(
             )
             for line, data in chosen
         )
+        for item, (_line, data) in zip(created, chosen, strict=True):
+            photos_store(item=item, photos=list(data.photos), stored=written)
         _record(request, S.REQUESTED, by=None, text="")
         if _auto_approved(request, policy, items):
             _move(request, S.APPROVED, by=None, text=_("Approved automatically by the return policy."))
@@ -136,6 +141,12 @@ def _checked_items(order, items: list[ItemInput], lines: dict, reasons: dict) ->
             errors[field] = _("Choose a quantity between 1 and %(max)s.") % {"max": returnable.quantity}
         elif item.reason not in reasons:
             errors[field] = _("Choose a reason from the list.")
+        elif reasons[item.reason].photo_required and not item.photos:
+            errors[field] = _("Add a photo of the item: the reason “%(reason)s” asks for one.") % {
+                "reason": reasons[item.reason].label
+            }
+        elif len(item.photos) > settings.RETURN_PHOTOS_PER_ITEM:
+            errors[field] = _("Send at most %(max)s photos per item.") % {"max": settings.RETURN_PHOTOS_PER_ITEM}
         elif reasons[item.reason].comment_required and not item.comment.strip():
             errors[field] = _("Tell us more in the comment: the reason “%(reason)s” asks for one.") % {
                 "reason": reasons[item.reason].label

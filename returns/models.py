@@ -1,5 +1,6 @@
 """Returns: a shop's return policy and the returns its customers ask for (docs/returns.md)."""
 
+import uuid
 from decimal import Decimal
 
 from django.db import models
@@ -8,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
+
+from .storage import photo_storage_get
 
 MONEY = {"max_digits": 15, "decimal_places": 3}
 
@@ -169,3 +172,21 @@ class ReturnNote(TenantModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+def _photo_path(photo, filename):
+    # Never the customer's file name: a random one, under the shop's folder.
+    return f"{photo.merchant_id}/{uuid.uuid4().hex}.jpg"
+
+
+class ReturnPhoto(TenantModel):
+    """A customer's photo of a returned item, re-encoded as a JPEG without metadata (returns/photos.py)."""
+
+    item = models.ForeignKey(ReturnItem, on_delete=models.CASCADE, related_name="photos")
+    file = models.FileField(storage=photo_storage_get, upload_to=_photo_path, max_length=200)
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["id"]

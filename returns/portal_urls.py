@@ -2,9 +2,11 @@
 
 from django.urls import path
 
-from . import portal_views
+from . import photo_views, portal_views
 
 urlpatterns = [
     path("", portal_views.start, name="index"),
+    path("photos/<int:pk>/", photo_views.customer_photo, name="photo"),
+    path("photos/<int:pk>/thumbnail/", photo_views.customer_photo, {"thumbnail": True}, name="photo-thumbnail"),
     path("<str:rma>/", portal_views.detail, name="detail"),
 ]

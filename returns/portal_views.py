@@ -2,6 +2,7 @@
 
 import uuid
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -19,6 +20,7 @@ from portal.views import expired_link_response
 from .eligibility import policy_for, returnable_lines
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest
+from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
 
@@ -62,11 +64,12 @@ def start(request, token):
         return response
     errors, status = {}, 200
     if request.method == "POST":
-        try:
-            with merchant_scope(order.merchant):
+        try:  # the customer's language: the messages of a refusal are written here
+            language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
+            with merchant_scope(order.merchant), translation.override(language):
                 created = return_request_create(
                     order=order,
-                    items=_items_posted(request.POST, order),
+                    items=_items_posted(request.POST, request.FILES, order),
                     method=request.POST.get("method", ""),
                     submission_key=_submission_key(request.POST.get("submission", "")),
                 )
@@ -80,12 +83,18 @@ def start(request, token):
         lines = returnable_lines(order, now=timezone.now(), policy=policy)
         earlier = list(ReturnRequest.objects.filter(order=order).order_by("-created_at"))
     methods = [(code, Method(code).label) for code in (policy.methods or [Method.SHIP_YOURSELF])]
+    reasons = reasons_for(order.merchant)
     context = {
         "rows": [_row(line, request.POST) for line in lines],
         "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
         "earlier": earlier,
-        "reasons": [(r.code, r.label) for r in reasons_for(order.merchant)],  # labels stay lazy until rendered
+        "reasons": [(r.code, r.label) for r in reasons],  # labels stay lazy until rendered
+        "photo_reasons": [r.label for r in reasons if r.photo_required],
+        "photos_accept": ACCEPT_ATTRIBUTE,
+        "photos_per_item": settings.RETURN_PHOTOS_PER_ITEM,
+        "photo_max_mb": settings.RETURN_PHOTO_MAX_BYTES // (1024 * 1024),
+        "photos_dropped": bool(request.FILES),
         "methods": methods,
         "method": request.POST.get("method") or methods[0][0],
         "errors": errors,
@@ -108,17 +117,26 @@ def _row(line, posted) -> dict:
     }
 
 
-def _items_posted(data, order) -> list[ItemInput]:
-    """The lines given a quantity; one that is not a whole number becomes -1, which the checks refuse with a reason."""
-    items = []
+def _items_posted(data, files, order) -> list[ItemInput]:
+    """The lines given a quantity; one that is not a whole number becomes -1, which the checks refuse with a reason.
+
+    Their photos are checked and cleaned here, before anything is stored: one we refuse fails the whole form.
+    """
+    too_large = uploads_too_large([upload for key in files for upload in files.getlist(key)])
+    if too_large:
+        raise ReturnValidationError({"photos": too_large})
+    items, refused = [], []
     for line in order.line_items.all():
         raw = data.get(f"quantity-{line.pk}", "0").strip()
         quantity = int(raw) if raw.isdigit() and len(raw) <= 4 else -1
         if quantity == 0:
             continue
-        items.append(
-            ItemInput(line.pk, quantity, data.get(f"reason-{line.pk}", ""), data.get(f"comment-{line.pk}", "")[:2000])
-        )
+        photos, errors = photos_prepare(files.getlist(f"photos-{line.pk}"), label=line.title)
+        refused += errors
+        reason, comment = data.get(f"reason-{line.pk}", ""), data.get(f"comment-{line.pk}", "")[:2000]
+        items.append(ItemInput(line.pk, quantity, reason, comment, photos=tuple(photos)))
+    if refused:
+        raise ReturnValidationError({f"photos-{index}": message for index, message in enumerate(refused)})
     return items
 
 
@@ -136,7 +154,11 @@ def detail(request, token, rma):
     if response is not None:
         return response
     with merchant_scope(order.merchant):
-        found = ReturnRequest.objects.filter(order=order, rma=rma).prefetch_related("items__line_item").first()
+        found = (
+            ReturnRequest.objects.filter(order=order, rma=rma)
+            .prefetch_related("items__line_item", "items__photos")
+            .first()
+        )
         if found is None:
             raise Http404
         policy = policy_for(order.merchant)
