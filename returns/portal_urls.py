@@ -7,4 +7,5 @@ from . import portal_views
 urlpatterns = [
     path("", portal_views.start, name="index"),
     path("<str:rma>/", portal_views.detail, name="detail"),
+    path("<str:rma>/parcel/", portal_views.parcel, name="parcel"),
 ]
