@@ -9,8 +9,7 @@ sweep republishes), so each move here is taken only from the statuses it starts 
 from django import forms
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import pgettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 
 from core.scoping import merchant_scope
 from orders.models import OrderEvent
@@ -105,8 +104,8 @@ def _carrier_choices() -> list[tuple[str, str]]:
 class ReturnParcelForm(forms.Form):
     """The tracking number a customer who ships the return themselves was given at the post office."""
 
-    tracking_number = forms.CharField(label=_lazy("Tracking number"), max_length=80)
-    carrier = forms.ChoiceField(label=_lazy("Carrier"), required=False, choices=_carrier_choices)
+    tracking_number = forms.CharField(label=gettext_lazy("Tracking number"), max_length=80)
+    carrier = forms.ChoiceField(label=gettext_lazy("Carrier"), required=False, choices=_carrier_choices)
 
     def clean(self):
         data = super().clean()
@@ -116,6 +115,6 @@ class ReturnParcelForm(forms.Form):
             # that never gets a scan.
             self.add_error(
                 "tracking_number",
-                _lazy("We do not recognise this tracking number: check it, or choose the carrier."),
+                gettext_lazy("We do not recognise this tracking number: check it, or choose the carrier."),
             )
         return data
