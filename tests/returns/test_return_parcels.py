@@ -405,11 +405,7 @@ def test_the_customer_saves_the_number_and_sees_the_parcel(merchant, order, the_
     assert response.status_code == 302
     assert fresh(the_return).shipment.tracking_number == NUMBER
     html = client.get(response["Location"]).content.decode()
-    assert (
-        "Your parcel back to the shop" in html
-        and "Royal Mail" in html
-        and "Waiting for the carrier&#x27;s first scan" in html
-    )
+    assert "Your parcel back to the shop" in html and "Royal Mail" in html and "first scan" in html
 
 
 def test_an_unknown_number_is_refused_with_a_message_unless_the_carrier_is_named(merchant, order, the_return):
