@@ -16,8 +16,9 @@ from django_scopes.exceptions import ScopeError
 __all__ = ["ScopeError", "TenantManager", "TenantModel", "merchant_scope", "unscoped", "get_for_merchant"]
 
 
-def TenantManager():  # noqa: N802 - reads like a class at the call site
-    return ScopedManager(merchant="merchant")
+def TenantManager(manager_class=models.Manager):  # noqa: N802 - reads like a class at the call site
+    """The fail-closed manager; `manager_class` may narrow the rows further (see tracking.Shipment)."""
+    return ScopedManager(manager_class, merchant="merchant")
 
 
 class TenantModel(models.Model):

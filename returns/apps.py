@@ -9,12 +9,14 @@ class ReturnsConfig(AppConfig):
 
         from core.dashboard import NavEntry, dashboard_nav_register
         from flows.rules import register_stop_rule
+        from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, privacy, rules
+        from . import event_kinds, parcels, privacy, rules
 
         event_kinds.register()
+        subscribe("return_parcel.", parcels.on_return_parcel_event)  # the parcel's scans move the return
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)
         portal_section_register(

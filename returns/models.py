@@ -123,6 +123,10 @@ class ReturnRequest(TenantModel):
     label_url = models.URLField(max_length=1000, blank=True)
     qr_code_url = models.URLField(max_length=1000, blank=True)
     tracking_number = models.CharField(max_length=64, blank=True)
+    # The parcel coming back, tracked by tracking (a Shipment with direction "return"): returns/parcels.py.
+    shipment = models.ForeignKey(
+        "tracking.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     label_error = models.CharField(max_length=500, blank=True)  # the label provider's last refusal, for staff
     # What the form was submitted with: a second submit of the same form finds this return.
     submission_key = models.CharField(max_length=64, blank=True)

@@ -9,4 +9,5 @@ urlpatterns = [
     path("photos/<int:pk>/", photo_views.customer_photo, name="photo"),
     path("photos/<int:pk>/thumbnail/", photo_views.customer_photo, {"thumbnail": True}, name="photo-thumbnail"),
     path("<str:rma>/", portal_views.detail, name="detail"),
+    path("<str:rma>/parcel/", portal_views.parcel, name="parcel"),
 ]

@@ -7,6 +7,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.locale import customer_language, customer_time_zone
@@ -19,7 +20,8 @@ from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
-from .models import Method, ReturnRequest
+from .models import Method, ReturnRequest, ReturnStatus
+from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
@@ -153,13 +155,45 @@ def detail(request, token, rma):
     order, response = _order_for(request, token)
     if response is not None:
         return response
+    return _detail_render(request, order, token, rma, parcel_form=ReturnParcelForm())
+
+
+def _detail_render(request, order, token, rma, *, parcel_form, status=200):
     with merchant_scope(order.merchant):
         found = (
             ReturnRequest.objects.filter(order=order, rma=rma)
+            .select_related("shipment")
             .prefetch_related("items__line_item", "items__photos")
             .first()
         )
         if found is None:
             raise Http404
         policy = policy_for(order.merchant)
-    return _render(request, order, token, "returns/portal/detail.html", {"the_return": found, "policy": policy})
+    context = {"the_return": found, "policy": policy, "parcel_form": parcel_form}
+    return _render(request, order, token, "returns/portal/detail.html", context, status=status)
+
+
+@require_http_methods(["POST"])
+def parcel(request, token, rma):
+    """The customer who ships the return themselves gives its tracking number (returns/parcels.py)."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+    if found is None:
+        raise Http404
+    language = request.GET.get("lang", "")
+    with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
+        form = ReturnParcelForm(request.POST)
+        if found.method != Method.SHIP_YOURSELF or found.status != ReturnStatus.APPROVED:
+            form.add_error(None, _("This return is not waiting for a tracking number from you."))
+        elif form.is_valid():
+            try:
+                return_parcel_attach(found, form.cleaned_data["tracking_number"], form.cleaned_data["carrier"])
+            except ReturnValidationError as invalid:
+                form.add_error("tracking_number", invalid.errors["tracking_number"])
+    if form.errors:
+        return _detail_render(request, order, token, rma, parcel_form=form, status=400)
+    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
+    return redirect(f"{path}?lang={language}")

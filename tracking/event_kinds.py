@@ -48,7 +48,18 @@ SHIPMENT_EVENT_KINDS = [
     EventKind("shipment.cancelled", _("Shipment cancelled"), detail=_parcel),
 ]
 
+# A return parcel's own events (tracking/services.py: shipment_event_kind). On timelines only: shops'
+# systems hear of the return through the return.* events, and nothing subscribed to shipment.* (emails,
+# flows, surveys, outbound webhooks) ever sees them.
+RETURN_PARCEL_EVENT_KINDS = [
+    EventKind("return_parcel.created", _("Return parcel registered"), detail=_parcel),
+    EventKind("return_parcel.status_changed", _("Return parcel status changed"), detail=_status_change),
+    EventKind("return_parcel.delivered", _("Return parcel delivered to the shop")),
+    EventKind("return_parcel.delayed", _("Return parcel delayed"), detail=_reason),
+    EventKind("return_parcel.cancelled", _("Return parcel replaced"), detail=_parcel),
+]
+
 
 def register() -> None:
-    for entry in SHIPMENT_EVENT_KINDS:
+    for entry in SHIPMENT_EVENT_KINDS + RETURN_PARCEL_EVENT_KINDS:
         event_kind_register(entry)

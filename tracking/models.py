@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.scoping import TenantModel
+from core.scoping import TenantManager, TenantModel
 from orders.models import Order
 
 from .carriers import detect
@@ -28,8 +28,30 @@ class ShipmentStatus(models.TextChoices):
     EXPIRED = "expired", pgettext_lazy("shipment status", "Tracking expired")
 
 
+class ShipmentDirection(models.TextChoices):
+    OUTBOUND = "outbound", pgettext_lazy("parcel direction", "To the customer")
+    RETURN = "return", pgettext_lazy("parcel direction", "Back to the shop")
+
+
+class _OutboundShipments(models.Manager):
+    def get_queryset(self):
+        return super().get_queryset().filter(direction=ShipmentDirection.OUTBOUND)
+
+
 class Shipment(TenantModel):
+    """A parcel on its way to the customer, or (direction "return") a returned parcel on its way back.
+
+    `Shipment.objects`, and so `order.shipments` and every prefetch of them, holds the parcels sent to
+    the customer only: fulfillment status, delivery-window history, emails, the tracking page, the
+    order's JSON and the dashboard figures are about those. The return parcels are reached through
+    `Shipment.all_directions` (tracking's own event and delay paths) or from their return (docs/returns.md).
+    """
+
+    objects = TenantManager(_OutboundShipments)
+    all_directions = TenantManager()
+
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="shipments")
+    direction = models.CharField(max_length=8, choices=ShipmentDirection.choices, default=ShipmentDirection.OUTBOUND)
     external_id = models.CharField(max_length=64, blank=True, help_text="The shop's fulfillment id.")
     carrier = models.CharField(max_length=40, default="unknown")
     carrier_candidates = models.JSONField(default=list, blank=True)
@@ -61,7 +83,12 @@ class Shipment(TenantModel):
                 fields=["merchant", "order", "external_id"],
                 condition=~models.Q(external_id=""),
                 name="shipment_unique_external_id",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["merchant", "order", "tracking_number"],
+                condition=models.Q(direction="return"),
+                name="shipment_unique_return_number",
+            ),
         ]
         indexes = [
             models.Index(fields=["merchant", "tracking_number"]),

@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from catalogue.models import Product
 from core.scoping import merchant_scope, unscoped
@@ -20,6 +21,7 @@ from .models import (
     CarrierSetting,
     RecommendationClick,
     Shipment,
+    ShipmentDirection,
     ShipmentStatus,
     TrackingEvent,
     TrackingPageView,
@@ -55,6 +57,17 @@ class DelayReason:
 
 
 # --- Shipments ---------------------------------------------------------------------------------
+
+
+def shipment_event_kind(shipment: Shipment, name: str) -> str:
+    """ "shipment.<name>" for a parcel sent to the customer, "return_parcel.<name>" for one on its way back.
+
+    The one seam between return parcels and everything meant for outgoing ones: the customer's
+    shipping emails, flows and surveys started by shipment events, J+N anchors and outbound
+    `shipment.*` webhooks all subscribe to "shipment." kinds, so they never hear of a return parcel.
+    """
+    family = "return_parcel" if shipment.direction == ShipmentDirection.RETURN else "shipment"
+    return f"{family}.{name}"
 
 
 def _find_shipment(merchant: Merchant, order: Order, external_id: str, number: str) -> Shipment | None:
@@ -125,7 +138,7 @@ def shipment_upsert(
         if created:
             event_record(
                 merchant=merchant,
-                kind="shipment.created",
+                kind=shipment_event_kind(shipment, "created"),
                 order=order,
                 payload={
                     "shipment_id": shipment.pk,
@@ -139,6 +152,58 @@ def shipment_upsert(
                 merchant=merchant, shipment=shipment, status=status_hint, occurred_at=timezone.now(), source=source
             )
     return shipment
+
+
+# --- Return parcels ------------------------------------------------------------------------------
+
+
+class ReturnParcelError(ValueError):
+    """A tracking number we cannot take for a return parcel, with a message for whoever typed it."""
+
+
+def return_shipment_create(order: Order, tracking_number: str, carrier: str | None = None) -> Shipment:
+    """The parcel a customer sends back, tracked like any other (same carriers, providers and delay
+    checks) but recording `return_parcel.*` events, never `shipment.*` ones (shipment_event_kind).
+
+    Idempotent: the same number on the same order finds the parcel created first. The carrier is
+    detected from the number, a named carrier winning. Raises ReturnParcelError for an empty or
+    malformed number, or the number of a parcel the shop sent to the customer.
+    """
+    merchant = order.merchant
+    detection = carriers.detect(tracking_number or "", hint=carrier or "")
+    number = detection.number
+    if not number or len(number) > 64 or not number.isalnum():
+        raise ReturnParcelError(_("Enter the tracking number printed on the parcel's receipt (letters and digits)."))
+    with merchant_scope(merchant), transaction.atomic():
+        order = Order.objects.select_for_update().get(merchant=merchant, pk=order.pk)  # two submits: one parcel
+        existing = Shipment.all_directions.filter(merchant=merchant, order=order, tracking_number=number)
+        if existing.filter(direction=ShipmentDirection.OUTBOUND).exists():
+            raise ReturnParcelError(_("This is the number of the parcel the shop sent you: enter the return's."))
+        parcel = existing.filter(direction=ShipmentDirection.RETURN).first()
+        if parcel is not None:
+            return parcel
+        parcel = Shipment.all_directions.create(
+            merchant=merchant,
+            order=order,
+            direction=ShipmentDirection.RETURN,
+            tracking_number=number,
+            carrier=detection.carrier[:40],
+            carrier_candidates=detection.candidates,
+            tracking_url=carriers.tracking_url_for(detection.carrier, number),
+            status=S.INFO_RECEIVED,  # a number exists; shipped_at is set by the first moving scan
+        )
+        event_record(
+            merchant=merchant,
+            kind=shipment_event_kind(parcel, "created"),
+            order=order,
+            payload={
+                "shipment_id": parcel.pk,
+                "order_id": order.pk,
+                "carrier": parcel.carrier,
+                "tracking_number": number,
+            },
+        )
+    return parcel
 
 
 def _hint_is_news(shipment: Shipment, status: str) -> bool:
@@ -197,7 +262,7 @@ def tracking_event_add(
     description = (description or "").strip()[:500]
     with merchant_scope(merchant), transaction.atomic():
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.all_directions.select_for_update()
             .select_related("order", "merchant")
             .get(merchant=merchant, pk=shipment.pk)
         )
@@ -253,7 +318,7 @@ def _status_refresh(shipment: Shipment) -> None:
     order = shipment.order
     event_record(
         merchant=shipment.merchant,
-        kind="shipment.status_changed",
+        kind=shipment_event_kind(shipment, "status_changed"),
         order=order,
         payload={"shipment_id": shipment.pk, "order_id": order.pk, "from": previous, "to": folded.status},
         occurred_at=folded.decided_at,
@@ -263,7 +328,7 @@ def _status_refresh(shipment: Shipment) -> None:
         shipment.delivered_within_window = _arrived_within_window(shipment)
         event_record(
             merchant=shipment.merchant,
-            kind="shipment.delivered",
+            kind=shipment_event_kind(shipment, "delivered"),
             order=order,
             payload={
                 "shipment_id": shipment.pk,
@@ -283,6 +348,8 @@ def _first_moving_event_at(rows) -> datetime | None:
 
 
 def _arrived_within_window(shipment: Shipment) -> bool | None:
+    if shipment.direction == ShipmentDirection.RETURN:  # on-time figures are about parcels sent to customers
+        return None
     if not (shipment.delivered_at and shipment.estimated_delivery_from and shipment.estimated_delivery_to):
         return None
     delivered_on = timezone.localtime(shipment.delivered_at, shipment.merchant.tzinfo).date()
@@ -378,17 +445,18 @@ def _delay_refresh(shipment: Shipment, *, now: datetime | None = None) -> None:
     if shipment.is_delayed and shipment.delay_reason == reason:
         return
     shipment.is_delayed, shipment.delay_reason, shipment.delayed_at = True, reason, now
+    kind = shipment_event_kind(shipment, "delayed")
     already_told = OrderEvent.objects.filter(
         merchant=shipment.merchant,
         order=shipment.order,
-        kind="shipment.delayed",
+        kind=kind,
         payload__shipment_id=shipment.pk,
         payload__reason=reason,
     ).exists()
     if not already_told:
         event_record(
             merchant=shipment.merchant,
-            kind="shipment.delayed",
+            kind=kind,
             order=shipment.order,
             payload={"shipment_id": shipment.pk, "order_id": shipment.order_id, "reason": reason},
             occurred_at=now,
@@ -399,7 +467,7 @@ def shipment_delay_check(*, merchant: Merchant, shipment_id: int, now: datetime 
     """The periodic check for one shipment."""
     with merchant_scope(merchant), transaction.atomic():
         shipment = (
-            Shipment.objects.select_for_update()
+            Shipment.all_directions.select_for_update()
             .select_related("order", "merchant")
             .get(merchant=merchant, pk=shipment_id)
         )
@@ -415,7 +483,7 @@ def shipment_cancel(*, merchant: Merchant, shipment: Shipment, cancelled_at: dat
     """The shop cancelled this fulfillment. It stays on the order's record for staff, but is no longer
     polled, checked for delays or shown on the tracking page. Returns True when cancelled now."""
     with merchant_scope(merchant), transaction.atomic():
-        locked = Shipment.objects.select_for_update().get(merchant=merchant, pk=shipment.pk)
+        locked = Shipment.all_directions.select_for_update().get(merchant=merchant, pk=shipment.pk)
         if locked.cancelled_at is not None:
             return False
         locked.cancelled_at = cancelled_at or timezone.now()
@@ -423,7 +491,7 @@ def shipment_cancel(*, merchant: Merchant, shipment: Shipment, cancelled_at: dat
         locked.save(update_fields=["cancelled_at", "is_delayed", "delay_reason", "delayed_at", "updated_at"])
         event_record(
             merchant=merchant,
-            kind="shipment.cancelled",
+            kind=shipment_event_kind(locked, "cancelled"),
             order=locked.order,
             payload={"shipment_id": locked.pk, "tracking_number": locked.tracking_number},
             occurred_at=locked.cancelled_at,
@@ -473,7 +541,9 @@ def provider_events_apply(
     result = ApplyResult(rejected=[])
     with merchant_scope(merchant), transaction.atomic():
         shipment = (
-            Shipment.objects.filter(merchant=merchant, tracking_number=number).order_by("-created_at", "-id").first()
+            Shipment.all_directions.filter(merchant=merchant, tracking_number=number)
+            .order_by("-created_at", "-id")
+            .first()
             if number
             else None
         )

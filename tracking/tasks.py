@@ -60,7 +60,7 @@ def check_delays(now_iso: str = "") -> int:
     now = datetime.fromisoformat(now_iso) if now_iso else timezone.now()
     with unscoped():
         rows = list(
-            Shipment.objects.filter(status__in=ACTIVE_STATUSES, cancelled_at__isnull=True)
+            Shipment.all_directions.filter(status__in=ACTIVE_STATUSES, cancelled_at__isnull=True)
             .order_by("merchant_id", "id")
             .values_list("merchant_id", "id")[: SWEEP_BATCH * 50]
         )
@@ -90,7 +90,9 @@ def poll_active_shipments() -> int:
             continue
         with merchant_scope(setting.merchant):
             numbers = list(
-                Shipment.objects.filter(merchant=setting.merchant, carrier=setting.carrier, status__in=ACTIVE_STATUSES)
+                Shipment.all_directions.filter(
+                    merchant=setting.merchant, carrier=setting.carrier, status__in=ACTIVE_STATUSES
+                )
                 .exclude(tracking_number="")
                 .filter(cancelled_at__isnull=True)
                 .values_list("tracking_number", flat=True)
