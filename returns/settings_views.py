@@ -1,0 +1,210 @@
+"""Settings → Returns (/app/settings/returns/): admins edit the return policy, its rules and reasons; others read.
+
+Every form posts to its own address and, when refused, the whole page is drawn again with that
+form's errors and status 400: nothing of it was saved.
+"""
+
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from core.scoping import get_for_merchant
+from merchants.access import staff_view
+from merchants.models import Role
+
+from .eligibility import country_name
+from .models import Method, ReturnPolicy, ReturnReason, ReturnRule
+from .policy import (
+    REASON_FIELDS,
+    return_policy_save,
+    return_policy_switch,
+    return_reason_add,
+    return_reasons_update,
+    return_rule_delete,
+    return_rule_save,
+)
+from .policy_forms import PolicyForm, ReasonAddForm, ReasonFormSet, RuleForm
+from .reasons import built_in_reasons, lazy_label
+
+PAGE = "return-settings:index"
+
+
+def _admin_only(request) -> None:
+    """Viewers and agents read the page; only admins change it."""
+    if not request.membership.has_role(Role.ADMIN):
+        raise PermissionDenied(_("Only admins change the return policy."))
+
+
+def _policy_initial(policy: ReturnPolicy | None) -> dict:
+    policy = policy or ReturnPolicy(methods=["ship_yourself"])
+    initial = {name: getattr(policy, name) for name in PolicyForm.base_fields}
+    initial.update(
+        fee=policy.fee,
+        keep_it_below=policy.keep_it_below,
+        auto_approve_below=policy.auto_approve_below,
+        countries=", ".join(policy.countries or []),
+        blocked_emails="\n".join(policy.blocked_emails or []),
+    )
+    return initial
+
+
+def _reason_rows(reasons: list[ReturnReason]) -> list[dict]:
+    return [{"id": r.pk, **{name: getattr(r, name) for name in REASON_FIELDS}} for r in reasons]
+
+
+def _reason_list(reasons: list[ReturnReason]) -> list[dict]:
+    """What customers choose from, for reading: the shop's reasons, else the built-in ones."""
+    if not reasons:
+        return [{**vars(choice), "active": True} for choice in built_in_reasons()]
+    return [
+        {
+            "code": r.code,
+            "label": lazy_label(r.label_en, r.label_fr),
+            "photo_required": r.photo_required,
+            "comment_required": r.comment_required,
+            "active": r.active,
+        }
+        for r in reasons
+    ]
+
+
+def _page(request, *, status=200, policy_form=None, rule_form=None, reason_formset=None, reason_form=None):
+    merchant = request.merchant
+    policy = ReturnPolicy.objects.filter(merchant=merchant).first()
+    rules = list(ReturnRule.objects.filter(merchant=merchant))
+    reasons = list(ReturnReason.objects.filter(merchant=merchant))
+    currency = merchant.currency
+    reason_formset = reason_formset or ReasonFormSet(initial=_reason_rows(reasons), prefix="reasons")
+    codes = {str(reason.pk): reason.code for reason in reasons}
+    for row in reason_formset.forms:
+        row.reason_code = codes.get(str(row["id"].value()), "")
+    context = {
+        "policy": policy,
+        "offered": policy is not None and policy.enabled,
+        "currency": currency,
+        "countries": [(code, country_name(code)) for code in (policy.countries if policy else [])],
+        "rules": rules,
+        "reasons": reasons,
+        "reason_list": _reason_list(reasons),
+        "method_labels": [Method(code).label for code in (policy.methods if policy else []) if code in Method.values],
+        "can_edit": request.membership.has_role(Role.ADMIN),
+        "policy_form": policy_form or PolicyForm(initial=_policy_initial(policy), currency=currency),
+        "rule_form": rule_form or RuleForm(),
+        "reason_formset": reason_formset,
+        "reason_form": reason_form or ReasonAddForm(),
+    }
+    return render(request, "returns/settings/policy.html", context, status=status)
+
+
+@staff_view(Role.VIEWER)
+def policy_page(request):
+    if request.method != "POST":
+        return _page(request)
+    _admin_only(request)
+    form = PolicyForm(request.POST, currency=request.merchant.currency)
+    if not form.is_valid():
+        return _page(request, status=400, policy_form=form)
+    return_policy_save(merchant=request.merchant, values=form.policy_values())
+    messages.success(request, _("Return policy saved."))
+    return redirect(PAGE)
+
+
+@require_POST
+@staff_view(Role.VIEWER)
+def policy_switch(request):
+    _admin_only(request)
+    enabled = request.POST.get("enabled")
+    if enabled not in ("on", "off"):
+        messages.error(request, _("Choose whether to offer returns or not."))
+        return _page(request, status=400)
+    policy = return_policy_switch(merchant=request.merchant, enabled=enabled == "on")
+    if policy.enabled:
+        messages.success(request, _("Customers can now ask for returns in the portal."))
+    else:
+        messages.success(request, _("Returns are no longer offered. Your settings are kept for next time."))
+    return redirect(PAGE)
+
+
+# --- Rules --------------------------------------------------------------------------------------
+
+
+def _rules(request) -> list[ReturnRule]:
+    return list(ReturnRule.objects.filter(merchant=request.merchant))
+
+
+@require_POST
+@staff_view(Role.VIEWER)
+def rule_create(request):
+    _admin_only(request)
+    form = RuleForm(request.POST, existing=_rules(request))
+    if not form.is_valid():
+        return _page(request, status=400, rule_form=form)
+    return_rule_save(merchant=request.merchant, values=form.cleaned_data)
+    messages.success(request, _("Rule added."))
+    return redirect(PAGE)
+
+
+@staff_view(Role.VIEWER)
+def rule_edit(request, pk):
+    rule = get_for_merchant(ReturnRule, merchant=request.merchant, pk=pk)
+    if request.method == "POST":
+        _admin_only(request)
+    data = request.POST if request.method == "POST" else None
+    initial = {"match": rule.match, "value": rule.value, "final_sale": rule.final_sale, "window_days": rule.window_days}
+    form = RuleForm(data, initial=initial, existing=_rules(request), editing=rule)
+    if data is not None and form.is_valid():
+        return_rule_save(merchant=request.merchant, values=form.cleaned_data, rule_id=rule.pk)
+        messages.success(request, _("Rule saved."))
+        return redirect(PAGE)
+    context = {"rule": rule, "form": form, "can_edit": request.membership.has_role(Role.ADMIN)}
+    return render(request, "returns/settings/rule_edit.html", context, status=400 if form.errors else 200)
+
+
+@require_POST
+@staff_view(Role.VIEWER)
+def rule_delete(request, pk):
+    _admin_only(request)
+    return_rule_delete(
+        merchant=request.merchant, rule_id=get_for_merchant(ReturnRule, merchant=request.merchant, pk=pk).pk
+    )
+    messages.success(request, _("Rule deleted."))
+    return redirect(PAGE)
+
+
+# --- Reasons ------------------------------------------------------------------------------------
+
+
+@require_POST
+@staff_view(Role.VIEWER)
+def reasons_update(request):
+    _admin_only(request)
+    formset = ReasonFormSet(request.POST, prefix="reasons")
+    if not formset.is_valid():
+        return _page(request, status=400, reason_formset=formset)
+    try:
+        return_reasons_update(merchant=request.merchant, rows=[form.cleaned_data for form in formset.forms])
+    except ReturnReason.DoesNotExist:
+        messages.error(request, _("The list of reasons changed meanwhile: look at it again and save."))
+        return _page(request, status=400)
+    messages.success(request, _("Reasons saved."))
+    return redirect(PAGE)
+
+
+@require_POST
+@staff_view(Role.VIEWER)
+def reason_create(request):
+    _admin_only(request)
+    taken = set(ReturnReason.objects.filter(merchant=request.merchant).values_list("code", flat=True))
+    form = ReasonAddForm(request.POST, taken_codes=taken)
+    if not form.is_valid():
+        return _page(request, status=400, reason_form=form)
+    try:
+        return_reason_add(merchant=request.merchant, values=form.cleaned_data)
+    except IntegrityError:  # added by someone else a moment ago
+        form.add_error("code", _("The shop already has a reason “%(code)s”.") % {"code": form.cleaned_data["code"]})
+        return _page(request, status=400, reason_form=form)
+    messages.success(request, _("Reason added."))
+    return redirect(PAGE)
