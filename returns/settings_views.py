@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core.money import exact_amount
 from core.scoping import get_for_merchant
 from merchants.access import staff_view
 from merchants.models import Role
@@ -38,13 +39,18 @@ def _admin_only(request) -> None:
         raise PermissionDenied(_("Only admins change the return policy."))
 
 
-def _policy_initial(policy: ReturnPolicy | None) -> dict:
+def _amount(value, currency: str):
+    """4.5 stored as 4.500 is shown 4.50 in EUR, 500 in JPY: the currency's decimals."""
+    return None if value is None else exact_amount(value, currency)
+
+
+def _policy_initial(policy: ReturnPolicy | None, currency: str) -> dict:
     policy = policy or ReturnPolicy(methods=["ship_yourself"])
     initial = {name: getattr(policy, name) for name in PolicyForm.base_fields}
     initial.update(
-        fee=policy.fee,
-        keep_it_below=policy.keep_it_below,
-        auto_approve_below=policy.auto_approve_below,
+        fee=_amount(policy.fee, currency),
+        keep_it_below=_amount(policy.keep_it_below, currency),
+        auto_approve_below=_amount(policy.auto_approve_below, currency),
         countries=", ".join(policy.countries or []),
         blocked_emails="\n".join(policy.blocked_emails or []),
     )
@@ -91,7 +97,7 @@ def _page(request, *, status=200, policy_form=None, rule_form=None, reason_forms
         "reason_list": _reason_list(reasons),
         "method_labels": [Method(code).label for code in (policy.methods if policy else []) if code in Method.values],
         "can_edit": request.membership.has_role(Role.ADMIN),
-        "policy_form": policy_form or PolicyForm(initial=_policy_initial(policy), currency=currency),
+        "policy_form": policy_form or PolicyForm(initial=_policy_initial(policy, currency), currency=currency),
         "rule_form": rule_form or RuleForm(),
         "reason_formset": reason_formset,
         "reason_form": reason_form or ReasonAddForm(),
