@@ -3,6 +3,7 @@
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -111,6 +112,10 @@ class ReturnRule(TenantModel):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # One rule per product type, tag or SKU (matched without regard to case): two submits add one.
+            models.UniqueConstraint("merchant", "match", Lower("value"), name="returnrule_one_per_value"),
+        ]
 
 
 class ReturnReason(TenantModel):

@@ -148,7 +148,11 @@ def rule_create(request):
     form = RuleForm(request.POST, existing=_rules(request))
     if not form.is_valid():
         return _page(request, status=400, rule_form=form)
-    return_rule_save(merchant=request.merchant, values=form.cleaned_data)
+    try:
+        return_rule_save(merchant=request.merchant, values=form.cleaned_data)
+    except IntegrityError:  # the same rule, submitted twice at once
+        form.add_error("value", _("A rule for these products already exists: edit it instead."))
+        return _page(request, status=400, rule_form=form)
     messages.success(request, _("Rule added."))
     return redirect(PAGE)
 
@@ -162,9 +166,13 @@ def rule_edit(request, pk):
     initial = {"match": rule.match, "value": rule.value, "final_sale": rule.final_sale, "window_days": rule.window_days}
     form = RuleForm(data, initial=initial, existing=_rules(request), editing=rule)
     if data is not None and form.is_valid():
-        return_rule_save(merchant=request.merchant, values=form.cleaned_data, rule_id=rule.pk)
-        messages.success(request, _("Rule saved."))
-        return redirect(PAGE)
+        try:
+            return_rule_save(merchant=request.merchant, values=form.cleaned_data, rule_id=rule.pk)
+        except IntegrityError:  # another rule took these products meanwhile
+            form.add_error("value", _("A rule for these products already exists: edit it instead."))
+        else:
+            messages.success(request, _("Rule saved."))
+            return redirect(PAGE)
     context = {"rule": rule, "form": form, "can_edit": request.membership.has_role(Role.ADMIN)}
     return render(request, "returns/settings/rule_edit.html", context, status=400 if form.errors else 200)
 

@@ -4,6 +4,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import IntegrityError
 from django.utils import translation
 
 from core.scoping import merchant_scope
@@ -11,7 +12,8 @@ from merchants.models import Role
 from returns.eligibility import returnable_lines
 from returns.lifecycle import ItemInput, ReturnValidationError, return_request_create
 from returns.models import ReturnPolicy, ReturnReason, ReturnRequest, ReturnRule, ReturnStatus
-from returns.reasons import reasons_for
+from returns.policy import return_rule_save
+from returns.reasons import reasons_for, return_reasons_seed
 from returns.rules import returns_offered
 from tests.conftest import login_as
 from tests.factories import LineItemFactory, MembershipFactory, OrderFactory, UserFactory
@@ -246,6 +248,28 @@ def test_bad_rules_are_refused(staff_client, merchant, data, message):
         assert ReturnRule.objects.count() == 1
 
 
+def test_the_database_keeps_one_rule_per_products(merchant):
+    """What a double submit racing past the form's check meets: the second rule is refused."""
+    return_rule_save(
+        merchant=merchant, values={"match": "tag", "value": "Sale", "final_sale": True, "window_days": None}
+    )
+    with pytest.raises(IntegrityError):
+        return_rule_save(
+            merchant=merchant, values={"match": "tag", "value": "sale", "final_sale": False, "window_days": 3}
+        )
+    with merchant_scope(merchant):
+        assert ReturnRule.objects.get().final_sale
+
+
+def test_switching_and_seeding_twice_change_nothing_more(staff_client, merchant):
+    for _ in range(2):
+        assert staff_client.post(PAGE + "switch/", {"enabled": "on"}).status_code == 302
+        return_reasons_seed(merchant=merchant)
+    assert policy_of(merchant).enabled and len(reasons_of(merchant)) == 8
+    with merchant_scope(merchant):
+        assert ReturnPolicy.objects.count() == 1
+
+
 def test_another_shops_rule_is_not_found(staff_client, other_merchant):
     with merchant_scope(other_merchant):
         rule = ReturnRule.objects.create(merchant=other_merchant, match="sku", value="X", final_sale=True)
@@ -348,8 +372,6 @@ def test_every_reason_switched_off_or_a_blank_label_is_refused(staff_client, mer
 
 def test_another_shops_reason_cannot_be_edited(staff_client, merchant, other_merchant):
     staff_client.post(PAGE + "switch/", {"enabled": "on"})
-    from returns.reasons import return_reasons_seed
-
     return_reasons_seed(merchant=other_merchant)
     foreign = reasons_of(other_merchant)[0]
     data = reason_rows(merchant)
