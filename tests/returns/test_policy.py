@@ -5,10 +5,12 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError
+from django.test import Client
 from django.utils import translation
 
 from core.scoping import merchant_scope
 from merchants.models import Role
+from portal.links import order_token
 from returns.eligibility import returnable_lines
 from returns.lifecycle import ItemInput, ReturnValidationError, return_request_create
 from returns.models import ReturnPolicy, ReturnReason, ReturnRequest, ReturnRule, ReturnStatus
@@ -414,6 +416,27 @@ def test_returns_are_accepted_only_from_the_listed_countries(merchant, order):
     order.shipping_country = "DE"
     order.save()
     assert returnable(order, PLACED).quantity == 2
+
+
+def test_the_customer_reads_why_their_country_is_refused(merchant, order):
+    with merchant_scope(merchant):
+        ReturnPolicy.objects.create(merchant=merchant, methods=["ship_yourself"], countries=["BE"])
+    page = Client().get(f"/returns/{order_token(order)}/?lang=fr").content.decode()
+    assert "La boutique n’accepte pas de retours depuis France." in page
+
+
+def test_holiday_dates_are_saved_from_the_page(staff_client, merchant):
+    dates = {"holiday_from": "2026-11-15", "holiday_to": "2026-12-24", "holiday_until": "2027-01-31"}
+    assert post_policy(staff_client, **dates).status_code == 302
+    policy = policy_of(merchant)
+    assert (policy.holiday_from, policy.holiday_to, policy.holiday_until) == (
+        date(2026, 11, 15),
+        date(2026, 12, 24),
+        date(2027, 1, 31),
+    )
+    response = post_policy(staff_client, holiday_from="2026-11-15", holiday_to="2026-12-24", holiday_until="2026-12-01")
+    assert response.status_code == 400 and "at least until the last one" in response.content.decode()
+    assert policy_of(merchant).holiday_until == date(2027, 1, 31)
 
 
 def policy_with(merchant, **fields):
