@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,6 +32,12 @@ from .policy_forms import PolicyForm, ReasonAddForm, ReasonFormSet, RuleForm
 from .reasons import built_in_reasons, lazy_label
 
 PAGE = "return-settings:index"
+
+
+def _saved(request, message: str):
+    """Back to the top of the page, where the message is (the form's own #fragment would hide it)."""
+    messages.success(request, message)
+    return redirect(reverse(PAGE) + "#")
 
 
 def _admin_only(request) -> None:
@@ -114,8 +121,7 @@ def policy_page(request):
     if not form.is_valid():
         return _page(request, status=400, policy_form=form)
     return_policy_save(merchant=request.merchant, values=form.policy_values())
-    messages.success(request, _("Return policy saved."))
-    return redirect(PAGE)
+    return _saved(request, _("Return policy saved."))
 
 
 @require_POST
@@ -128,10 +134,8 @@ def policy_switch(request):
         return _page(request, status=400)
     policy = return_policy_switch(merchant=request.merchant, enabled=enabled == "on")
     if policy.enabled:
-        messages.success(request, _("Customers can now ask for returns in the portal."))
-    else:
-        messages.success(request, _("Returns are no longer offered. Your settings are kept for next time."))
-    return redirect(PAGE)
+        return _saved(request, _("Customers can now ask for returns in the portal."))
+    return _saved(request, _("Returns are no longer offered. Your settings are kept for next time."))
 
 
 # --- Rules --------------------------------------------------------------------------------------
@@ -153,8 +157,7 @@ def rule_create(request):
     except IntegrityError:  # the same rule, submitted twice at once
         form.add_error("value", _("A rule for these products already exists: edit it instead."))
         return _page(request, status=400, rule_form=form)
-    messages.success(request, _("Rule added."))
-    return redirect(PAGE)
+    return _saved(request, _("Rule added."))
 
 
 @staff_view(Role.VIEWER)
@@ -171,8 +174,7 @@ def rule_edit(request, pk):
         except IntegrityError:  # another rule took these products meanwhile
             form.add_error("value", _("A rule for these products already exists: edit it instead."))
         else:
-            messages.success(request, _("Rule saved."))
-            return redirect(PAGE)
+            return _saved(request, _("Rule saved."))
     context = {"rule": rule, "form": form, "can_edit": request.membership.has_role(Role.ADMIN)}
     return render(request, "returns/settings/rule_edit.html", context, status=400 if form.errors else 200)
 
@@ -184,8 +186,7 @@ def rule_delete(request, pk):
     return_rule_delete(
         merchant=request.merchant, rule_id=get_for_merchant(ReturnRule, merchant=request.merchant, pk=pk).pk
     )
-    messages.success(request, _("Rule deleted."))
-    return redirect(PAGE)
+    return _saved(request, _("Rule deleted."))
 
 
 # --- Reasons ------------------------------------------------------------------------------------
@@ -203,8 +204,7 @@ def reasons_update(request):
     except ReturnReason.DoesNotExist:
         messages.error(request, _("The list of reasons changed meanwhile: look at it again and save."))
         return _page(request, status=400)
-    messages.success(request, _("Reasons saved."))
-    return redirect(PAGE)
+    return _saved(request, _("Reasons saved."))
 
 
 @require_POST
@@ -220,5 +220,4 @@ def reason_create(request):
     except IntegrityError:  # added by someone else a moment ago
         form.add_error("code", _("The shop already has a reason “%(code)s”.") % {"code": form.cleaned_data["code"]})
         return _page(request, status=400, reason_form=form)
-    messages.success(request, _("Reason added."))
-    return redirect(PAGE)
+    return _saved(request, _("Reason added."))
