@@ -138,6 +138,7 @@ def test_viewers_and_agents_read_the_policy_but_change_nothing(client, merchant,
         PAGE + "reasons/": {"reasons-TOTAL_FORMS": "0", "reasons-INITIAL_FORMS": "0"},
         PAGE + "reasons/new/": {"code": "mine", "label_en": "Mine", "label_fr": "À moi"},
     }
+    assert client.get(PAGE + f"rules/{rule.pk}/").status_code == 200  # read, without a form
     for url, data in posts.items():
         assert client.post(url, data).status_code == 403, url
     policy = policy_of(merchant)
@@ -370,6 +371,14 @@ def test_every_reason_switched_off_or_a_blank_label_is_refused(staff_client, mer
     response = staff_client.post(PAGE + "reasons/", reason_rows(merchant, damaged={"label_fr": ""}))
     assert response.status_code == 400
     assert all(r.active and r.label_fr for r in reasons_of(merchant))
+
+
+def test_a_shops_reasons_are_its_own(merchant, other_merchant):
+    return_reasons_seed(merchant=other_merchant)
+    with merchant_scope(other_merchant):
+        ReturnReason.objects.filter(code="too_small").update(label_en="Tiny")
+    assert str(reasons_for(merchant)[0].label) == "Too small" and len(reasons_for(merchant)) == 8
+    assert str(reasons_for(other_merchant)[0].label) == "Tiny"
 
 
 def test_another_shops_reason_cannot_be_edited(staff_client, merchant, other_merchant):
