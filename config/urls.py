@@ -32,6 +32,7 @@ urlpatterns = [
     path("app/analytics/", include("analytics.urls")),
     path("app/shop-actions/", include("shop_actions.urls")),
     path("app/settings/webhooks/", include("outbound.urls")),
+    path("app/settings/returns/", include("returns.settings_urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
     path("e/", include("flows.public_urls")),

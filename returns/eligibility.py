@@ -3,7 +3,9 @@
 An item's returnable quantity is what was bought minus what earlier returns (not rejected or
 cancelled) and refunds already gave back. Its window opens at delivery, shipping or the order date
 (a policy setting, each falling back to the next) and lasts the policy's days, or a rule's for the
-product. Amounts are what the customer was charged: the unit price after the item's share of the
+product. Orders placed during the policy's holiday dates may be returned until its holiday date
+when that is later. A shop may accept returns only from some countries (the order's shipping
+country). Amounts are what the customer was charged: the unit price after the item's share of the
 order's discount, shared in proportion to each line's price.
 """
 
@@ -11,7 +13,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
+from babel import Locale, UnknownLocaleError
 from django.db.models import Sum
+from django.utils import translation
 from django.utils.translation import gettext as _
 
 from core.l10n import format_day
@@ -42,13 +46,17 @@ def returnable_lines(order: Order, *, now: datetime, policy: ReturnPolicy | None
     given_back = _returned_quantities(order)
     unit_amounts = _unit_amounts(order, items)
     opened = _window_opens(order, policy.window_start)
+    holiday_ends = _holiday_window_ends(order, policy)
+    country_refusal = _country_refusal(order, policy)
     result = []
     for item in items:
         left = item.quantity - item.quantity_refunded - given_back.get(item.pk, 0)
         rule = _rule_for(item, rules)
         days = rule.window_days if rule and rule.window_days is not None else policy.window_days
         ends = (opened + timedelta(days=days)).date() if opened else None
-        refusal = _refusal(item, left, rule, ends, now, policy, unit_amounts[item.pk], order)
+        if ends is not None and holiday_ends is not None:
+            ends = max(ends, holiday_ends)
+        refusal = country_refusal or _refusal(item, left, rule, ends, now, policy, unit_amounts[item.pk], order)
         result.append(Returnable(item, 0 if refusal else left, unit_amounts[item.pk], ends, refusal))
     return result
 
@@ -83,6 +91,32 @@ def _window_opens(order: Order, start: str) -> datetime | None:
     if start in (WindowStart.DELIVERY, WindowStart.FULFILLMENT) and shipped:
         return max(shipped)
     return order.placed_at
+
+
+def _holiday_window_ends(order: Order, policy: ReturnPolicy) -> date | None:
+    """The holiday return date, if the order was placed (on the shop's calendar) within the holiday dates."""
+    if not (policy.holiday_from and policy.holiday_to and policy.holiday_until) or order.placed_at is None:
+        return None
+    placed = order.placed_at.astimezone(order.merchant.tzinfo).date()
+    return policy.holiday_until if policy.holiday_from <= placed <= policy.holiday_to else None
+
+
+def _country_refusal(order: Order, policy: ReturnPolicy) -> str:
+    """Why nothing of the order may come back from where it was shipped ("" when it may, or when we do not know)."""
+    country = (order.shipping_country or "").upper()
+    accepted = {code.upper() for code in policy.countries or []}
+    if not accepted or not country or country in accepted:
+        return ""
+    return _("The shop does not accept returns from %(country)s.") % {"country": country_name(country)}
+
+
+def country_name(code: str) -> str:
+    """ "Germany" / "Allemagne": the country's name in the active language, else its code."""
+    try:
+        locale = Locale.parse((translation.get_language() or "en").replace("-", "_"))
+    except (ValueError, UnknownLocaleError):
+        locale = Locale.parse("en")
+    return locale.territories.get(code.upper(), code.upper())
 
 
 def _rule_for(item: LineItem, rules: list[ReturnRule]) -> ReturnRule | None:

@@ -24,6 +24,7 @@ from .models import (
     Inspection,
     Method,
     Reason,
+    Resolution,
     ReturnItem,
     ReturnNote,
     ReturnRequest,
@@ -89,7 +90,7 @@ def return_request_create(
         items_amount = sum((lines[i.line_item_id].unit_amount * i.quantity for i in items), Decimal(0))
         _check_method(method, policy, items_amount)
         _check_customer_limit(order, policy, now)
-        fee = Decimal(0) if method == Method.KEEP_IT else min(policy.fee, items_amount)
+        fee = Decimal(0) if method == Method.KEEP_IT else min(policy.fee_for(Resolution.REFUND), items_amount)
         request = ReturnRequest.objects.create(
             merchant=merchant,
             rma=_next_rma(order),
@@ -118,7 +119,7 @@ def return_request_create(
         for item, (_line, data) in zip(created, chosen, strict=True):
             photos_store(item=item, photos=list(data.photos), stored=written)
         _record(request, S.REQUESTED, by=None, text="")
-        if _auto_approved(request, policy, items):
+        if _auto_approved(request, policy, items, now):
             _move(request, S.APPROVED, by=None, text=_("Approved automatically by the return policy."))
     return request
 
@@ -170,19 +171,36 @@ def _check_method(method: str, policy, items_amount: Decimal) -> None:
 def _check_customer_limit(order, policy, now: datetime) -> None:
     if not policy.returns_per_year or order.customer_id is None:
         return
-    recent = ReturnRequest.objects.filter(customer_id=order.customer_id, created_at__gte=now - YEAR).exclude(
-        status__in=(S.CANCELLED, S.REJECTED)
-    )
-    if recent.count() >= policy.returns_per_year:
+    if _returns_in_a_year(order, now).count() >= policy.returns_per_year:
         raise ReturnValidationError(
             {"order": _("You have reached the number of returns allowed in 12 months. Contact the shop.")}
         )
 
 
-def _auto_approved(request, policy, items: list[ItemInput]) -> bool:
+def _auto_approved(request, policy, items: list[ItemInput], now: datetime) -> bool:
+    """Approved without staff when the policy says so; damaged items and listed emails always wait for a person."""
     if not policy.auto_approve or any(item.reason == Reason.DAMAGED for item in items):
         return False
-    return policy.auto_approve_below is None or request.order.total < policy.auto_approve_below
+    order = request.order
+    if policy.auto_approve_below is not None and order.total >= policy.auto_approve_below:
+        return False
+    if policy.email_blocked(order.email, order.customer.email if order.customer_id else ""):
+        return False
+    if policy.auto_approve_max_returns is not None:
+        earlier = _returns_in_a_year(order, now).exclude(pk=request.pk).count()
+        if earlier >= policy.auto_approve_max_returns:
+            return False
+    return True
+
+
+def _returns_in_a_year(order, now: datetime):
+    """The customer's returns of the last 12 months that were not cancelled or rejected (a guest is their email)."""
+    recent = ReturnRequest.objects.filter(created_at__gte=now - YEAR).exclude(status__in=(S.CANCELLED, S.REJECTED))
+    if order.customer_id is not None:
+        return recent.filter(customer_id=order.customer_id)
+    if order.email:
+        return recent.filter(customer__isnull=True, order__email__iexact=order.email)
+    return recent.none()
 
 
 def _next_rma(order: Order) -> str:

@@ -4,6 +4,7 @@ import uuid
 from decimal import Decimal
 
 from django.db import models
+from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -51,14 +52,20 @@ class Inspection(models.TextChoices):
 
 
 class ReturnPolicy(TenantModel):
-    """The shop's default policy; `ReturnRule`s override it for some products."""
+    """The shop's default policy; `ReturnRule`s override it for some products.
 
+    `enabled` off keeps every setting: customers are offered returns again as they were when it is
+    switched back on. `fee` is what a refund pays for the way back; a resolution added later gets
+    its own fee field, chosen by `fee_for`.
+    """
+
+    enabled = models.BooleanField(_("offer returns to customers"), default=True)
     window_days = models.PositiveIntegerField(_("return window (days)"), default=30)
     window_start = models.CharField(
         _("counted from"), max_length=12, choices=WindowStart.choices, default=WindowStart.DELIVERY
     )
     methods = models.JSONField(_("return methods"), default=list)  # Method codes the shop offers
-    fee = models.DecimalField(_("return shipping fee"), default=Decimal(0), **MONEY)
+    fee = models.DecimalField(_("return shipping fee deducted from refunds"), default=Decimal(0), **MONEY)
     keep_it_below = models.DecimalField(_("let customers keep items worth less than"), null=True, blank=True, **MONEY)
     excluded_discount_percent = models.PositiveIntegerField(
         _("items discounted by at least (%) are not returnable"), null=True, blank=True
@@ -67,9 +74,30 @@ class ReturnPolicy(TenantModel):
     returns_per_year = models.PositiveIntegerField(_("returns per customer per 12 months"), null=True, blank=True)
     auto_approve = models.BooleanField(_("approve requests automatically"), default=False)
     auto_approve_below = models.DecimalField(_("only for orders below"), null=True, blank=True, **MONEY)
+    auto_approve_max_returns = models.PositiveIntegerField(
+        _("only for customers with fewer returns in 12 months than"), null=True, blank=True
+    )
+    # Orders placed from `holiday_from` to `holiday_to` (the shop's days) may be returned until `holiday_until`.
+    holiday_from = models.DateField(_("holiday orders placed from"), null=True, blank=True)
+    holiday_to = models.DateField(_("holiday orders placed until"), null=True, blank=True)
+    holiday_until = models.DateField(_("holiday orders returnable until"), null=True, blank=True)
+    countries = models.JSONField(_("countries returns are accepted from"), default=list, blank=True)  # ISO codes
+    blocked_emails = models.JSONField(_("emails always reviewed by staff"), default=list, blank=True)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
+
+    def fee_for(self, resolution: str) -> Decimal:
+        """The return shipping fee the customer pays for a resolution (only refunds exist yet)."""
+        return self.fee
+
+    def email_blocked(self, *emails: str) -> bool:
+        """One of the addresses is listed, exactly or by its domain (`@example.com`)."""
+        listed = {entry.lower() for entry in self.blocked_emails or []}
+        for email in filter(None, (e.strip().lower() for e in emails)):
+            if email in listed or "@" + email.rpartition("@")[2] in listed:
+                return True
+        return False
 
 
 class ReturnRule(TenantModel):
@@ -87,6 +115,26 @@ class ReturnRule(TenantModel):
 
     class Meta:
         ordering = ["id"]
+        constraints = [
+            # One rule per product type, tag or SKU (matched without regard to case): two submits add one.
+            models.UniqueConstraint("merchant", "match", Lower("value"), name="returnrule_one_per_value"),
+        ]
+
+
+class ReturnReason(TenantModel):
+    """A reason the shop's customers may choose; the built-in `Reason`s are copied in first (reasons.py)."""
+
+    code = models.SlugField(_("code"), max_length=40)  # what return items, the API and exports carry
+    label_en = models.CharField(_("label in English"), max_length=80)
+    label_fr = models.CharField(_("label in French"), max_length=80)
+    photo_required = models.BooleanField(_("photo required"), default=False)
+    comment_required = models.BooleanField(_("comment required"), default=False)
+    active = models.BooleanField(_("offered"), default=True)
+    position = models.PositiveIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "code"], name="returnreason_unique_code")]
 
 
 class ReturnStatus(models.TextChoices):

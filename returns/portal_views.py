@@ -64,11 +64,19 @@ def start(request, token):
     order, response = _order_for(request, token)
     if response is not None:
         return response
+    # What the checks say (a closed window, a country the shop does not take returns from) is worded
+    # while they run: in the customer's language, as the page is.
+    with translation.override(
+        customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
+    ):
+        return _start(request, order, token)
+
+
+def _start(request, order, token):
     errors, status = {}, 200
     if request.method == "POST":
-        try:  # the customer's language: the messages of a refusal are written here
-            language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
-            with merchant_scope(order.merchant), translation.override(language):
+        try:
+            with merchant_scope(order.merchant):
                 created = return_request_create(
                     order=order,
                     items=_items_posted(request.POST, request.FILES, order),

@@ -17,9 +17,9 @@ def _statuses(data) -> set[str]:
 
 
 def returns_offered(merchant) -> bool:
-    """Customers see returns once the shop has set its return policy."""
+    """Customers see returns once the shop has switched its return policy on."""
     with merchant_scope(merchant):
-        return ReturnPolicy.objects.filter(merchant=merchant).exists()
+        return ReturnPolicy.objects.filter(merchant=merchant, enabled=True).exists()
 
 
 def has_open_return(data) -> bool:
