@@ -5,8 +5,9 @@ due (flows/dispatcher.py). What was actually sent is a Message, and what the ESP
 about it afterwards is a MessageEvent.
 
 A message is anchored either to an order (the journey, shipping emails) or to a customer and a
-key naming what it is about (a loyalty, referral or survey email: "nps:2026-Q4"). Either way a
-step goes out at most once per anchor, which the database enforces.
+key naming what it is about (a loyalty, referral or survey email: "nps:2026-Q4"). An order email
+about one thing of the order that may come several times (a return) carries that thing's key too.
+Either way a step goes out at most once per anchor, which the database enforces.
 """
 
 from django.db import models
@@ -184,7 +185,8 @@ class ScheduledMessage(TenantModel):
     # times on its way out (claimed, sending, sent), each write paying for every index.
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="scheduled", db_index=False)
-    # The anchor: an order, or (order empty) the customer and the key of what the message is about.
+    # The anchor: an order (and, for a return's email, the key of the return), or (order empty) the
+    # customer and the key of what the message is about.
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="scheduled_messages"
     )
@@ -210,7 +212,9 @@ class ScheduledMessage(TenantModel):
         ordering = ["due_at", "id"]
         constraints = [
             # NULL orders are distinct in PostgreSQL: this binds order-anchored rows only.
-            models.UniqueConstraint(fields=["step", "order"], name="scheduledmessage_once_per_order"),
+            # anchor_key is "" for an email about the order itself, "return:42" for one about a
+            # thing of the order that may come several times (core.event_kinds order_key).
+            models.UniqueConstraint(fields=["step", "order", "anchor_key"], name="scheduledmessage_once_per_order"),
             models.UniqueConstraint(
                 fields=["step", "customer", "anchor_key"],
                 condition=models.Q(order__isnull=True),

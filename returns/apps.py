@@ -11,9 +11,10 @@ class ReturnsConfig(AppConfig):
         from flows.rules import register_stop_rule
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, rules
+        from . import event_kinds, mail, rules
 
         event_kinds.register()
+        mail.register()
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)
         portal_section_register(
