@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.event_kinds import is_customer_anchored
+from core.event_kinds import event_label, is_customer_anchored
 from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
 
@@ -74,6 +74,11 @@ class Flow(TenantModel):
     @property
     def is_marketing(self):
         return self.kind == FlowKind.MARKETING
+
+    @property
+    def event_label(self) -> str:
+        """The event kind that starts an "event" flow, as people read it ("Return approved")."""
+        return event_label(self.event_kind) if self.event_kind else ""
 
     @property
     def is_customer_anchored(self) -> bool:

@@ -28,6 +28,8 @@ _REFUND = {
     "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>",
 }
 _BUTTON = '<p><a class="button" href="{{ return.url }}">%s</a></p>'
+# Under a label or QR code button, the return's page is a plain link: one button says what to do.
+_LINK = '<p><a href="{{ return.url }}">%s</a></p>'
 _REPLY = {
     "en": "<p>A question? Just reply to this email, a real person will answer.</p>",
     "fr": "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
@@ -82,7 +84,9 @@ REQUESTED = {
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} is registered:</p>"
         + _ITEMS
         + _REFUND["en"]
-        + '{% if return.status == "approved" %}<p>Good news: it is approved already. '
+        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Good news: it is approved '
+        "already, and you can keep the items.</p>"
+        '{% elif return.status == "approved" %}<p>Good news: it is approved already. '
         "How to send it back follows in a separate email.</p>"
         '{% elif return.status == "requested" %}<p>What happens next: we review your request and email you our answer. '
         "Once it is approved, we tell you how to send the items back.</p>{% endif %}"
@@ -98,7 +102,9 @@ REQUESTED = {
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est enregistré\u00a0:</p>"
         + _ITEMS
         + _REFUND["fr"]
-        + '{% if return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
+        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Bonne nouvelle\u00a0: il est '
+        "déjà accepté, et vous pouvez garder les articles.</p>"
+        '{% elif return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
         "Les instructions pour nous renvoyer les articles suivent dans un autre e-mail.</p>"
         '{% elif return.status == "requested" %}<p>La suite\u00a0: nous examinons votre demande et vous répondons par e-mail. '
         "Une fois le retour accepté, nous vous expliquons comment nous renvoyer les articles.</p>{% endif %}"
@@ -119,7 +125,7 @@ APPROVED = {
         + "<p>What you are returning:</p>"
         + _ITEMS
         + _REFUND["en"]
-        + _BUTTON % "See my return"
+        + _LINK % "See my return and how it is going"
         + _REPLY["en"],
     },
     "fr": {
@@ -133,7 +139,7 @@ APPROVED = {
         + "<p>Ce que vous nous retournez\u00a0:</p>"
         + _ITEMS
         + _REFUND["fr"]
-        + _BUTTON % "Voir mon retour"
+        + _LINK % "Voir mon retour et où il en est"
         + _REPLY["fr"],
     },
 }
@@ -147,7 +153,7 @@ REMINDER = {
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} was approved, "
         "but the parcel has not left yet. Your refund is sent once it is back with us.</p>"
         + _HOW_TO_SEND["en"]
-        + _BUTTON % "See my return"
+        + _LINK % "See my return and how it is going"
         + "<p>Sent it already, or changed your mind? Reply to this email and tell us.</p>",
     },
     "fr": {
@@ -158,7 +164,7 @@ REMINDER = {
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} a été accepté, "
         "mais le colis n'est pas encore parti. Nous vous remboursons dès qu'il nous est parvenu.</p>"
         + _HOW_TO_SEND["fr"]
-        + _BUTTON % "Voir mon retour"
+        + _LINK % "Voir mon retour et où il en est"
         + "<p>Déjà envoyé, ou vous avez changé d'avis\u00a0? Répondez à cet e-mail pour nous le dire.</p>",
     },
 }
