@@ -33,25 +33,28 @@ def return_provider() -> EmailContextProvider:
 
 
 def keyed_return_value(order, anchor_key: str, language: str) -> dict:
+    """The return the email's key names, if it is one of this order's (never another shop's)."""
     pk = return_id(anchor_key)
-    with merchant_scope(order.merchant):
-        found = _returns_of(order).filter(pk=pk).first() if pk else None
-        return return_value(found, language) if found else {}
+    return _value(order, language, pk=pk) if pk else {}
 
 
 def latest_return_value(order, language: str) -> dict:
+    return _value(order, language)
+
+
+def _value(order, language: str, **lookup) -> dict:
     with merchant_scope(order.merchant):
-        found = _returns_of(order).order_by("-created_at", "-id").first()
-        return return_value(found, language) if found else {}
-
-
-def _returns_of(order):
-    return ReturnRequest.objects.filter(order_id=order.pk).prefetch_related("items__line_item")
+        returns = ReturnRequest.objects.filter(order_id=order.pk, **lookup).prefetch_related("items__line_item")
+        found = returns.order_by("-created_at", "-id").first()
+        if found is None:
+            return {}
+        found.order = order  # loaded already, with its merchant
+        return return_value(found, language)
 
 
 def return_value(request: ReturnRequest, language: str) -> dict:
     """What a template may read of one return, worded and formatted in `language`."""
-    merchant = request.merchant
+    merchant = request.order.merchant
     with translation.override(language):
         reasons = {choice.code: str(choice.label) for choice in reasons_for(merchant)}
         items = [
@@ -93,8 +96,7 @@ def _return_address(request: ReturnRequest) -> str:
     """Where a ship-it-yourself parcel goes; read only for that method (one query)."""
     if request.method != Method.SHIP_YOURSELF:
         return ""
-    policy = policy_for(request.merchant)
-    return policy.return_address if policy else ""
+    return policy_for(request.order.merchant).return_address
 
 
 def return_page_url(request: ReturnRequest, language: str) -> str:
