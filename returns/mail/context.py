@@ -132,7 +132,7 @@ def sample_value(merchant, language: str) -> dict:
         "items_amount": format_money(34, currency, language),
         "fee": format_money(4, currency, language),
         "refund_amount": format_money(30, currency, language),
-        "rejection_reason": "L'article a été porté." if fr else "The item has been worn.",
+        "rejection_reason": "Article porté, étiquette retirée." if fr else "The item has been worn.",
         "label_url": f"{settings.SITE_URL}/returns/sample/label.pdf",
         "qr_code_url": "",
         "tracking_number": "",

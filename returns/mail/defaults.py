@@ -27,6 +27,11 @@ _REFUND = {
     "fr": "<p>Remboursement\u00a0: <strong>{{ return.refund_amount }}</strong>"
     "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>",
 }
+# "the item" or "the items", as many as the customer returns.
+_THE_ITEMS = {
+    "en": '{% if return.item_count == "1" %}the item{% else %}the items{% endif %}',
+    "fr": '{% if return.item_count == "1" %}l\'article{% else %}les articles{% endif %}',
+}
 _BUTTON = '<p><a class="button" href="{{ return.url }}">%s</a></p>'
 # Under a label or QR code button, the return's page is a plain link: one button says what to do.
 _LINK = '<p><a href="{{ return.url }}">%s</a></p>'
@@ -38,7 +43,7 @@ _REPLY = {
 # How to send the parcel back, by method: the label or QR code when ready, the address, or keep it.
 _HOW_TO_SEND = {
     "en": '{% if return.method == "keep_it" %}'
-    "<p>No need to send anything back: keep the items. Your refund follows.</p>"
+    "<p>No need to send anything back: keep " + _THE_ITEMS["en"] + ". Your refund follows.</p>"
     "{% elif return.label_url %}"
     "<p>Print your prepaid label, stick it on the parcel and drop it off with the carrier.</p>"
     '<p><a class="button" href="{{ return.label_url }}">Print my label</a></p>'
@@ -46,7 +51,9 @@ _HOW_TO_SEND = {
     "<p>Show this QR code at the drop-off point: they print the label for you.</p>"
     '<p><a class="button" href="{{ return.qr_code_url }}">Show my QR code</a></p>'
     '{% elif return.method == "ship_yourself" %}'
-    "<p>Pack the items carefully, write <strong>{{ return.rma }}</strong> on a note inside the parcel and send it to:</p>"
+    "<p>Pack "
+    + _THE_ITEMS["en"]
+    + " carefully, write <strong>{{ return.rma }}</strong> on a note inside the parcel and send it to:</p>"
     "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
     "{% else %}<p>reply to this email and we will give you our return address.</p>{% endif %}"
     "<p>Keep your shipping receipt until your refund arrives.</p>"
@@ -55,7 +62,7 @@ _HOW_TO_SEND = {
     "you will find it on your return's page as soon as it is ready.</p>"
     "{% endif %}",
     "fr": '{% if return.method == "keep_it" %}'
-    "<p>Inutile de nous renvoyer quoi que ce soit\u00a0: gardez les articles. Votre remboursement suit.</p>"
+    "<p>Inutile de nous renvoyer quoi que ce soit\u00a0: gardez " + _THE_ITEMS["fr"] + ". Votre remboursement suit.</p>"
     "{% elif return.label_url %}"
     "<p>Imprimez votre étiquette prépayée, collez-la sur le colis et déposez-le chez le transporteur.</p>"
     '<p><a class="button" href="{{ return.label_url }}">Imprimer mon étiquette</a></p>'
@@ -63,7 +70,9 @@ _HOW_TO_SEND = {
     "<p>Présentez ce QR code au point de dépôt\u00a0: l'étiquette y est imprimée pour vous.</p>"
     '<p><a class="button" href="{{ return.qr_code_url }}">Afficher mon QR code</a></p>'
     '{% elif return.method == "ship_yourself" %}'
-    "<p>Emballez soigneusement les articles, glissez dans le colis un mot indiquant <strong>{{ return.rma }}</strong> "
+    "<p>Emballez soigneusement "
+    + _THE_ITEMS["fr"]
+    + ", glissez dans le colis un mot indiquant <strong>{{ return.rma }}</strong> "
     "et envoyez-le à\u00a0:</p>"
     "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
     "{% else %}<p>répondez à cet e-mail et nous vous donnerons notre adresse de retour.</p>{% endif %}"
@@ -85,11 +94,13 @@ REQUESTED = {
         + _ITEMS
         + _REFUND["en"]
         + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Good news: it is approved '
-        "already, and you can keep the items.</p>"
+        "already, and you can keep " + _THE_ITEMS["en"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Good news: it is approved already. '
         "How to send it back follows in a separate email.</p>"
         '{% elif return.status == "requested" %}<p>What happens next: we review your request and email you our answer. '
-        "Once it is approved, we tell you how to send the items back.</p>{% endif %}"
+        "Once it is approved, we tell you how to send "
+        + _THE_ITEMS["en"]
+        + " back.</p>{% endif %}"
         + _BUTTON % "Follow my return"
         + _REPLY["en"],
     },
@@ -103,11 +114,13 @@ REQUESTED = {
         + _ITEMS
         + _REFUND["fr"]
         + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Bonne nouvelle\u00a0: il est '
-        "déjà accepté, et vous pouvez garder les articles.</p>"
+        "déjà accepté, et vous pouvez garder " + _THE_ITEMS["fr"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
-        "Les instructions pour nous renvoyer les articles suivent dans un autre e-mail.</p>"
+        "Les instructions pour nous renvoyer " + _THE_ITEMS["fr"] + " suivent dans un autre e-mail.</p>"
         '{% elif return.status == "requested" %}<p>La suite\u00a0: nous examinons votre demande et vous répondons par e-mail. '
-        "Une fois le retour accepté, nous vous expliquons comment nous renvoyer les articles.</p>{% endif %}"
+        "Une fois le retour accepté, nous vous expliquons comment nous renvoyer "
+        + _THE_ITEMS["fr"]
+        + ".</p>{% endif %}"
         + _BUTTON % "Suivre mon retour"
         + _REPLY["fr"],
     },
@@ -116,7 +129,7 @@ REQUESTED = {
 APPROVED = {
     "en": {
         "subject": "Your return {{ return.rma }} is approved",
-        "preheader": '{% if return.method == "keep_it" %}Keep the items: your refund follows.'
+        "preheader": '{% if return.method == "keep_it" %}Your refund follows: nothing to send back.'
         "{% else %}Here is how to send it back.{% endif %}",
         "html": "<h1>Your return is approved</h1>"
         + _HELLO["en"]
@@ -130,8 +143,8 @@ APPROVED = {
     },
     "fr": {
         "subject": "Votre retour {{ return.rma }} est accepté",
-        "preheader": '{% if return.method == "keep_it" %}Gardez les articles\u00a0: votre remboursement suit.'
-        "{% else %}Voici comment nous renvoyer vos articles.{% endif %}",
+        "preheader": '{% if return.method == "keep_it" %}Votre remboursement suit\u00a0: rien à renvoyer.'
+        "{% else %}Voici comment nous renvoyer votre colis.{% endif %}",
         "html": "<h1>Votre retour est accepté</h1>"
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est accepté.</p>"
@@ -147,7 +160,7 @@ APPROVED = {
 REMINDER = {
     "en": {
         "subject": "A reminder about your return {{ return.rma }}",
-        "preheader": "Your items have not left yet: here is how to send them.",
+        "preheader": "Your parcel has not left yet: here is how to send it.",
         "html": "<h1>Don't forget your return</h1>"
         + _HELLO["en"]
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} was approved, "
@@ -158,7 +171,7 @@ REMINDER = {
     },
     "fr": {
         "subject": "Un rappel pour votre retour {{ return.rma }}",
-        "preheader": "Vos articles ne sont pas encore partis\u00a0: voici comment les envoyer.",
+        "preheader": "Votre colis n'est pas encore parti\u00a0: voici comment l'envoyer.",
         "html": "<h1>N'oubliez pas votre retour</h1>"
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} a été accepté, "

@@ -179,10 +179,10 @@ def test_an_automatically_approved_return_says_so(merchant, policy):
     request = ask(order, method="keep_it")
     (email,) = dispatch_at(ASKED)
     assert email.subject == f"Your return {request.rma} is registered"
-    assert "it is approved already, and you can keep the items" in body_of(email)
+    assert "it is approved already, and you can keep the item" in body_of(email)
     (email,) = dispatch_at(ASKED + HOUR)
     assert email.subject == f"Your return {request.rma} is approved"
-    assert "No need to send anything back: keep the items." in body_of(email)
+    assert "No need to send anything back: keep the item." in body_of(email)
     # Nothing to send: no reminder, even though the return is still approved a week later.
     assert dispatch_at(ASKED + timedelta(days=8)) == []
     reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
