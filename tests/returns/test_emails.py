@@ -386,3 +386,32 @@ def test_existing_shops_get_the_return_flows_once(merchant):
         assert keys == sorted(flow["key"] for flow, _steps in return_flow_specs())
         assert FlowStep.objects.get(key="return-rejected").name == "Edited by the shop"
         assert FlowStep.objects.filter(key="return-reminder").count() == 1
+
+
+def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_client, merchant):
+    merchant.default_language = "en"
+    merchant.save(update_fields=["default_language"])
+    page = staff_client.get("/app/flows/").content.decode()
+    assert "Return approved" in page and "Refund issued" in page
+    with merchant_scope(merchant):
+        reminder = FlowStep.objects.select_related("flow").get(key="return-reminder")
+        data = {
+            "name": reminder.name,
+            "active": "on",
+            "delay_days": "10",
+            "delay_hours": "0",
+            "window_start": "10:00",
+            "window_end": "18:00",
+            "window_time_zone": "customer",
+            "stop_rules": ["return_moved_on", "return_kept"],
+            "action": "save",
+        }
+        for template in reminder.templates.all():
+            for field in ("subject", "preheader", "html_body", "text_body"):
+                data[f"{template.language}-{field}"] = getattr(template, field)
+    url = f"/app/flows/{reminder.flow.pk}/steps/{reminder.pk}/"
+    assert "Don&#x27;t forget your return" in staff_client.get(url).content.decode()
+    assert staff_client.post(url, data).status_code == 302
+    with merchant_scope(merchant):
+        reminder.refresh_from_db()
+    assert reminder.delay_days == 10 and reminder.stop_rules == ["return_moved_on", "return_kept"]
