@@ -14,6 +14,11 @@ surface knows it:
 A kind that concerns a customer rather than an order (loyalty.points_earned, feedback.nps_due)
 says so with `customer_anchored=True`: its events name a customer and an anchor key instead of
 an order, and the flows they trigger send one message per customer and key.
+
+A kind that may happen several times for one order, each time about another thing of it (a
+return: `return.approved` for R-1001-1, then for R-1001-2), names that thing with `order_key`
+(payload -> "return:42"): the flows it triggers send one message per order and key, and the
+email's variables are those of that thing.
 """
 
 from collections.abc import Callable
@@ -31,6 +36,7 @@ class EventKind:
     webhook_data: WebhookData | None = None  # None: never sent to outbound webhooks
     detail: Callable[[dict], str] | None = None  # the specifics worth a glance, from the payload
     customer_anchored: bool = False  # its events concern a customer (and a key), not an order
+    order_key: Callable[[dict], str] | None = None  # (payload) -> what of the order it is about
 
     @property
     def family(self) -> str:
@@ -56,6 +62,12 @@ def event_kinds(*, webhook: bool | None = None) -> list[EventKind]:
 def is_customer_anchored(kind: str) -> bool:
     entry = _kinds.get(kind)
     return entry is not None and entry.customer_anchored
+
+
+def event_order_key(kind: str, payload: dict) -> str:
+    """What of its order an event is about ("return:42"), or "" for the order itself."""
+    entry = _kinds.get(kind)
+    return entry.order_key(payload or {}) if entry and entry.order_key else ""
 
 
 def event_kind_unregister(kind: str) -> None:

@@ -150,12 +150,14 @@ def order_context(
     wanted=lambda name: True,
     items: list | None = None,
     shipments: list | None = None,
+    anchor_key: str = "",
 ) -> dict:
     """Everything a template may use, as plain strings and lists.
 
     Recommendations (two queries) and other apps' variables (flows/context_providers.py: the
     tracking link is a signature) are left empty when the template does not use them, as `wanted`
-    tells. `items` and `shipments`: the order's, when the caller has them.
+    tells. `items` and `shipments`: the order's, when the caller has them. `anchor_key`: the thing of
+    the order the email is about ("return:42"), for the providers that know it.
     """
     cache = cache if cache is not None else {}
     customer = order.customer if order.customer_id else None
@@ -209,7 +211,7 @@ def order_context(
         "signature": {"name": signer_name(merchant, flow_settings, wanted=wanted("signature"))},
         "links": links,
     }
-    return {**provided_values(order=order, language=language, wanted=wanted), **data}
+    return {**provided_values(order=order, language=language, wanted=wanted, anchor_key=anchor_key), **data}
 
 
 def _in_language(text, language: str) -> str:

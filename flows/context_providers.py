@@ -13,6 +13,10 @@ one, so a template that uses a provider's variable is accepted as soon as the pr
 
 Values are plain data (strings, dicts, lists): templates are merchants' and never see model instances.
 
+An email about one thing of an order that may come several times (a return's email is about
+"return:42", core.event_kinds `order_key`) asks `keyed_value` (order, anchor key, language) when
+the provider has one, so the return's provider gives that return and not the order's latest.
+
 An email anchored to a customer rather than an order (a loyalty or survey email) has no order: it
 sees only the providers that give `customer_value` (customer, anchor key, language), e.g. a points
 balance or a survey link for "nps:2026-Q4". The others are order variables, refused by the
@@ -31,6 +35,9 @@ class EmailContextProvider:
     empty: object = ""  # what a template that does not use it gets (it is then not computed)
     # (customer, anchor_key, language) -> plain data, for customer-anchored emails; None: order only
     customer_value: Callable[..., object] | None = None
+    # (order, anchor_key, language) -> plain data, for an email about one thing of the order (a
+    # return: "return:42", core.event_kinds order_key); None: `value` answers for every email
+    keyed_value: Callable[..., object] | None = None
 
 
 _providers: dict[str, EmailContextProvider] = {}
@@ -40,12 +47,19 @@ def email_context_register(provider: EmailContextProvider) -> None:
     _providers[provider.name] = provider
 
 
-def provided_values(*, order, language: str, wanted: Callable[[str], bool]) -> dict:
-    """Every provider's value for this order; those the template does not use are left empty."""
+def provided_values(*, order, language: str, wanted: Callable[[str], bool], anchor_key: str = "") -> dict:
+    """Every provider's value for this order (and the thing of it `anchor_key` names); those the
+    template does not use are left empty."""
     return {
-        name: provider.value(order, language) if wanted(name) else provider.empty
+        name: _order_value(provider, order, language, anchor_key) if wanted(name) else provider.empty
         for name, provider in _providers.items()
     }
+
+
+def _order_value(provider: EmailContextProvider, order, language: str, anchor_key: str):
+    if anchor_key and provider.keyed_value is not None:
+        return provider.keyed_value(order, anchor_key, language)
+    return provider.value(order, language)
 
 
 def provided_samples(*, merchant, language: str, customer_anchored: bool = False) -> dict:

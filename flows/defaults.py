@@ -331,6 +331,16 @@ JOURNEY = {
 }
 
 
+# Default flows other apps add for every merchant (a return's emails), without flows knowing them:
+#     default_flows_register("returns", lambda: [(flow, steps), ...])
+# each (flow, steps) shaped like those default_flow_specs() builds below.
+_registered: dict[str, object] = {}
+
+
+def default_flows_register(name: str, specs) -> None:
+    _registered[name] = specs
+
+
 def default_flow_specs():
     """Every default flow as (flow attributes, steps), steps as (attributes, templates)."""
     specs = []
@@ -362,4 +372,4 @@ def default_flow_specs():
     }
     steps = [{**step, "window": WINDOW} for step in JOURNEY["steps"]]
     specs.append((flow, steps))
-    return specs
+    return specs + [spec for build in _registered.values() for spec in build()]

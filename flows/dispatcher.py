@@ -247,7 +247,10 @@ def _rule_input(row: ScheduledMessage, merchant) -> RuleInput:
             anchor_key=row.anchor_key,
         )
     return RuleInput(
-        order=row.order, anchor_at=row.anchor_at, language=customer_language(merchant=merchant, order=row.order)
+        order=row.order,
+        anchor_at=row.anchor_at,
+        language=customer_language(merchant=merchant, order=row.order),
+        anchor_key=row.anchor_key,
     )
 
 
@@ -470,6 +473,7 @@ def _context(row: ScheduledMessage, data: RuleInput, template, merchant, policy,
         )
     return order_context(
         order=row.order,
+        anchor_key=row.anchor_key,
         merchant=merchant,
         language=template.language,
         tz=local_tz(order=row.order, merchant=merchant, source=row.step.window_time_zone),

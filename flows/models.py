@@ -5,8 +5,9 @@ due (flows/dispatcher.py). What was actually sent is a Message, and what the ESP
 about it afterwards is a MessageEvent.
 
 A message is anchored either to an order (the journey, shipping emails) or to a customer and a
-key naming what it is about (a loyalty, referral or survey email: "nps:2026-Q4"). Either way a
-step goes out at most once per anchor, which the database enforces.
+key naming what it is about (a loyalty, referral or survey email: "nps:2026-Q4"). An order email
+about one thing of the order that may come several times (a return) carries that thing's key too.
+Either way a step goes out at most once per anchor, which the database enforces.
 """
 
 from django.db import models
@@ -15,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from core.event_kinds import is_customer_anchored
+from core.event_kinds import event_label, is_customer_anchored
 from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
 
@@ -73,6 +74,11 @@ class Flow(TenantModel):
     @property
     def is_marketing(self):
         return self.kind == FlowKind.MARKETING
+
+    @property
+    def event_label(self) -> str:
+        """The event kind that starts an "event" flow, as people read it ("Return approved")."""
+        return event_label(self.event_kind) if self.event_kind else ""
 
     @property
     def is_customer_anchored(self) -> bool:
@@ -184,7 +190,8 @@ class ScheduledMessage(TenantModel):
     # times on its way out (claimed, sending, sent), each write paying for every index.
     merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="scheduled", db_index=False)
-    # The anchor: an order, or (order empty) the customer and the key of what the message is about.
+    # The anchor: an order (and, for a return's email, the key of the return), or (order empty) the
+    # customer and the key of what the message is about.
     order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.CASCADE, related_name="scheduled_messages"
     )
@@ -210,7 +217,9 @@ class ScheduledMessage(TenantModel):
         ordering = ["due_at", "id"]
         constraints = [
             # NULL orders are distinct in PostgreSQL: this binds order-anchored rows only.
-            models.UniqueConstraint(fields=["step", "order"], name="scheduledmessage_once_per_order"),
+            # anchor_key is "" for an email about the order itself, "return:42" for one about a
+            # thing of the order that may come several times (core.event_kinds order_key).
+            models.UniqueConstraint(fields=["step", "order", "anchor_key"], name="scheduledmessage_once_per_order"),
             models.UniqueConstraint(
                 fields=["step", "customer", "anchor_key"],
                 condition=models.Q(order__isnull=True),

@@ -9,6 +9,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core.drains import WakeUp
+from core.event_kinds import event_order_key
 from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
@@ -85,6 +86,7 @@ def default_flows_install(*, merchant: Merchant) -> list[Flow]:
                     name=spec["name"][language],
                     position=position,
                     delay_days=spec.get("delay_days", 0),
+                    delay_hours=spec.get("delay_hours", 0),
                     window_start=window[0],
                     window_end=window[1],
                     stop_rules=list(spec.get("stop_rules", [])),
@@ -165,7 +167,12 @@ def _plan(flow: Flow, event: OrderEvent, order: Order, flow_settings: FlowSettin
     anchor_at = _trigger_time(event)
     if flow.anchor == Anchor.DELIVERY_OR_ORDER:
         anchor_at = _delivered_at(order) or anchor_at
-    data = RuleInput(order=order, anchor_at=anchor_at, language=customer_language(merchant=order.merchant, order=order))
+    data = RuleInput(
+        order=order,
+        anchor_at=anchor_at,
+        language=customer_language(merchant=order.merchant, order=order),
+        anchor_key=event_order_key(event.kind, event.payload),
+    )
     return _plan_steps(flow, data, order.merchant, flow_settings, now)
 
 
@@ -191,8 +198,8 @@ def _plan_steps(
 def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     """The ScheduledMessage rows an event calls for, written now or with the batch being published.
 
-    Idempotent: a step is scheduled once per order, or once per customer and anchor key for an
-    event about a customer (the database refuses a second row; the INSERT skips it).
+    Idempotent: a step is scheduled once per order (and per thing of the order, such as a return,
+    its event kind names), or once per customer and anchor key for an event about a customer (the database refuses a second row; the INSERT skips it).
     """
     merchant = event.merchant
     if event.order_id is None:
@@ -213,6 +220,7 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
                 step=plan.step,
                 order=order,
                 customer=order.customer,
+                anchor_key=event_order_key(event.kind, event.payload),
                 trigger_event=event,
                 anchor_at=plan.anchor_at,
                 first_due_at=plan.due_at,

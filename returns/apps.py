@@ -13,9 +13,10 @@ class ReturnsConfig(AppConfig):
         from orders.privacy import register_eraser, register_exporter
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, parcels, privacy, rules
+        from . import event_kinds, mail, parcels, privacy, rules
 
         event_kinds.register()
+        mail.register()
         subscribe("return_parcel.", parcels.on_return_parcel_event)  # the parcel's scans move the return
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)

@@ -1,8 +1,12 @@
 """The kinds of event returns records (core.event_kinds): timelines, the API and outbound webhooks read them."""
 
+from dataclasses import replace
+
 from django.utils.translation import gettext_lazy as _
 
 from core.event_kinds import EventKind, event_kind_register
+
+from .mail.rules import return_key
 
 
 def _the_return(event) -> dict:
@@ -32,5 +36,6 @@ RETURN_EVENT_KINDS = [
 
 
 def register() -> None:
+    # Each event is about one return of its order: flows send a return's emails once per return.
     for entry in RETURN_EVENT_KINDS:
-        event_kind_register(entry)
+        event_kind_register(replace(entry, order_key=return_key))

@@ -1,0 +1,141 @@
+"""`{{ return }}` in email templates: the return an email is about, as plain strings.
+
+    {{ return.rma }}  {{ return.status }} ("approved")  {{ return.method }} ("label")
+    {% for item in return.items %}{{ item.quantity }} × {{ item.title }}: {{ item.reason }}{% endfor %}
+    {{ return.refund_amount }} ("85,50 €")  {{ return.url }} (the return's page in the portal)
+    {{ return.label_url }}  {{ return.qr_code_url }}  {{ return.return_address }}
+
+A return's email reads the return its event named (the message's key, "return:42"); any other
+order email reads the order's latest return, or nothing when it has none.
+"""
+
+from datetime import date
+
+from django.conf import settings
+from django.urls import reverse
+from django.utils import translation
+
+from core.l10n import format_day, format_money
+from core.scoping import merchant_scope
+from flows.context_providers import EmailContextProvider
+from portal.links import order_token
+
+from ..eligibility import policy_for
+from ..models import Method, Reason, ReturnRequest, ReturnStatus
+from ..reasons import reasons_for
+from .rules import return_id
+
+
+def return_provider() -> EmailContextProvider:
+    return EmailContextProvider(
+        "return", value=latest_return_value, sample=sample_value, keyed_value=keyed_return_value
+    )
+
+
+def keyed_return_value(order, anchor_key: str, language: str) -> dict:
+    """The return the email's key names, if it is one of this order's (never another shop's)."""
+    pk = return_id(anchor_key)
+    return _value(order, language, pk=pk) if pk else {}
+
+
+def latest_return_value(order, language: str) -> dict:
+    return _value(order, language)
+
+
+def _value(order, language: str, **lookup) -> dict:
+    with merchant_scope(order.merchant):
+        returns = ReturnRequest.objects.filter(order_id=order.pk, **lookup).prefetch_related("items__line_item")
+        found = returns.order_by("-created_at", "-id").first()
+        if found is None:
+            return {}
+        found.order = order  # loaded already, with its merchant
+        return return_value(found, language)
+
+
+def return_value(request: ReturnRequest, language: str) -> dict:
+    """What a template may read of one return, worded and formatted in `language`."""
+    merchant = request.order.merchant
+    with translation.override(language):
+        reasons = {choice.code: str(choice.label) for choice in reasons_for(merchant)}
+        items = [
+            {
+                "title": item.line_item.title,
+                "variant": item.line_item.variant_title,
+                "quantity": str(item.quantity),
+                "reason": reasons.get(item.reason, item.reason),
+                "comment": item.comment,
+            }
+            for item in request.items.all()
+        ]
+        return {
+            "rma": request.rma,
+            "status": request.status,
+            "status_label": str(ReturnStatus(request.status).label),
+            "method": request.method,
+            "method_label": str(Method(request.method).label),
+            "requested_on": format_day(request.created_at, language, merchant.tzinfo),
+            "items": items,
+            "item_count": _count(items),
+            "items_amount": format_money(request.items_amount, request.currency, language),
+            "fee": format_money(request.fee, request.currency, language) if request.fee else "",
+            "refund_amount": format_money(request.refund_amount, request.currency, language),
+            "rejection_reason": request.rejection_reason,
+            "label_url": request.label_url,
+            "qr_code_url": request.qr_code_url,
+            "tracking_number": request.tracking_number,
+            "return_address": _return_address(request),
+            "url": return_page_url(request, language),
+        }
+
+
+def _count(items: list[dict]) -> str:
+    return str(sum(int(item["quantity"]) for item in items))
+
+
+def _return_address(request: ReturnRequest) -> str:
+    """Where a ship-it-yourself parcel goes; read only for that method (one query)."""
+    if request.method != Method.SHIP_YOURSELF:
+        return ""
+    return policy_for(request.order.merchant).return_address
+
+
+def return_page_url(request: ReturnRequest, language: str) -> str:
+    """The return's page in the customer's portal, through a freshly signed order link."""
+    path = reverse("portal-returns:detail", kwargs={"token": order_token(request.order), "rma": request.rma})
+    return f"{settings.SITE_URL}{path}?lang={language}"
+
+
+def sample_value(merchant, language: str) -> dict:
+    """A made-up approved return of the sample order (flows.content.sample_context): previews, test sends."""
+    fr = language == "fr"
+    currency = merchant.currency
+    with translation.override(language):
+        status_label, method_label = str(ReturnStatus.APPROVED.label), str(Method.LABEL.label)
+        reason = str(Reason.DAMAGED.label)
+    return {
+        "rma": "R-1001-1",
+        "status": ReturnStatus.APPROVED.value,
+        "status_label": status_label,
+        "method": Method.LABEL.value,
+        "method_label": method_label,
+        "requested_on": format_day(date(2025, 3, 20), language),
+        "items": [
+            {
+                "title": "Bougie parfumée Figuier" if fr else "Fig tree scented candle",
+                "variant": "200 g",
+                "quantity": "1",
+                "reason": reason,
+                "comment": "",
+            }
+        ],
+        "item_count": "1",
+        "items_amount": format_money(34, currency, language),
+        "fee": format_money(4, currency, language),
+        "refund_amount": format_money(30, currency, language),
+        "rejection_reason": "Article porté, étiquette retirée." if fr else "The item has been worn.",
+        "label_url": f"{settings.SITE_URL}/returns/sample/label.pdf",
+        "qr_code_url": "",
+        "tracking_number": "",
+        "return_address": "",
+        "url": f"{settings.SITE_URL}/returns/sample/R-1001-1/?lang={language}",
+    }

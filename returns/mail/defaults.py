@@ -1,0 +1,327 @@
+"""The return emails every shop starts with, in English and French: transactional flows of the email
+engine, one per return event, editable in the flows pages like any other step.
+
+The approved email waits an hour: a prepaid label or QR code is bought right after approval and is
+usually ready within seconds, so the email read at send time carries its link (the merchant can
+set the delay to 0). A reminder follows seven days after approval if the parcel has not left; the
+stop rules in rules.py check that when it is due.
+"""
+
+from datetime import time
+
+from flows.models import FlowKind, Trigger
+
+REMINDER_WINDOW = (time(10, 0), time(18, 0))
+
+_HELLO = {
+    "en": "<p>Hello{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>",
+    "fr": "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>",
+}
+_ITEMS = (
+    "<ul>{% for item in return.items %}<li>{{ item.quantity }} × {{ item.title }}"
+    "{% if item.variant %} ({{ item.variant }}){% endif %} — {{ item.reason }}</li>{% endfor %}</ul>"
+)
+_REFUND = {
+    "en": "<p>Refund: <strong>{{ return.refund_amount }}</strong>"
+    "{% if return.fee %} (a return fee of {{ return.fee }} deducted){% endif %}.</p>",
+    "fr": "<p>Remboursement\u00a0: <strong>{{ return.refund_amount }}</strong>"
+    "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>",
+}
+# "the item" or "the items", as many as the customer returns.
+_THE_ITEMS = {
+    "en": '{% if return.item_count == "1" %}the item{% else %}the items{% endif %}',
+    "fr": '{% if return.item_count == "1" %}l\'article{% else %}les articles{% endif %}',
+}
+_BUTTON = '<p><a class="button" href="{{ return.url }}">%s</a></p>'
+# Under a label or QR code button, the return's page is a plain link: one button says what to do.
+_LINK = '<p><a href="{{ return.url }}">%s</a></p>'
+_REPLY = {
+    "en": "<p>A question? Just reply to this email, a real person will answer.</p>",
+    "fr": "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
+}
+
+# How to send the parcel back, by method: the label or QR code when ready, the address, or keep it.
+_HOW_TO_SEND = {
+    "en": '{% if return.method == "keep_it" %}'
+    "<p>No need to send anything back: keep " + _THE_ITEMS["en"] + ". Your refund follows.</p>"
+    "{% elif return.label_url %}"
+    "<p>Print your prepaid label, stick it on the parcel and drop it off with the carrier.</p>"
+    '<p><a class="button" href="{{ return.label_url }}">Print my label</a></p>'
+    "{% elif return.qr_code_url %}"
+    "<p>Show this QR code at the drop-off point: they print the label for you.</p>"
+    '<p><a class="button" href="{{ return.qr_code_url }}">Show my QR code</a></p>'
+    '{% elif return.method == "ship_yourself" %}'
+    "<p>Pack "
+    + _THE_ITEMS["en"]
+    + " carefully, write <strong>{{ return.rma }}</strong> on a note inside the parcel and send it to:</p>"
+    "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
+    "{% else %}<p>reply to this email and we will give you our return address.</p>{% endif %}"
+    "<p>Keep your shipping receipt until your refund arrives.</p>"
+    "{% else %}"
+    '<p>Your {% if return.method == "qr_dropoff" %}QR code{% else %}prepaid label{% endif %} is being prepared: '
+    "you will find it on your return's page as soon as it is ready.</p>"
+    "{% endif %}",
+    "fr": '{% if return.method == "keep_it" %}'
+    "<p>Inutile de nous renvoyer quoi que ce soit\u00a0: gardez " + _THE_ITEMS["fr"] + ". Votre remboursement suit.</p>"
+    "{% elif return.label_url %}"
+    "<p>Imprimez votre étiquette prépayée, collez-la sur le colis et déposez-le chez le transporteur.</p>"
+    '<p><a class="button" href="{{ return.label_url }}">Imprimer mon étiquette</a></p>'
+    "{% elif return.qr_code_url %}"
+    "<p>Présentez ce QR code au point de dépôt\u00a0: l'étiquette y est imprimée pour vous.</p>"
+    '<p><a class="button" href="{{ return.qr_code_url }}">Afficher mon QR code</a></p>'
+    '{% elif return.method == "ship_yourself" %}'
+    "<p>Emballez soigneusement "
+    + _THE_ITEMS["fr"]
+    + ", glissez dans le colis un mot indiquant <strong>{{ return.rma }}</strong> "
+    "et envoyez-le à\u00a0:</p>"
+    "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
+    "{% else %}<p>répondez à cet e-mail et nous vous donnerons notre adresse de retour.</p>{% endif %}"
+    "<p>Gardez votre preuve de dépôt jusqu'à votre remboursement.</p>"
+    "{% else %}"
+    '<p>Votre {% if return.method == "qr_dropoff" %}QR code{% else %}étiquette prépayée{% endif %} est en préparation\u00a0: '
+    "vous la trouverez sur la page de votre retour dès qu'elle sera prête.</p>"
+    "{% endif %}",
+}
+
+REQUESTED = {
+    "en": {
+        "subject": "Your return {{ return.rma }} is registered",
+        "preheader": '{% if return.status == "approved" %}It is approved: how to send it back follows.'
+        "{% else %}We will review it and get back to you.{% endif %}",
+        "html": "<h1>We have your return request</h1>"
+        + _HELLO["en"]
+        + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} is registered:</p>"
+        + _ITEMS
+        + _REFUND["en"]
+        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Good news: it is approved '
+        "already, and you can keep " + _THE_ITEMS["en"] + ".</p>"
+        '{% elif return.status == "approved" %}<p>Good news: it is approved already. '
+        "How to send it back follows in a separate email.</p>"
+        '{% elif return.status == "requested" %}<p>What happens next: we review your request and email you our answer. '
+        "Once it is approved, we tell you how to send "
+        + _THE_ITEMS["en"]
+        + " back.</p>{% endif %}"
+        + _BUTTON % "Follow my return"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Votre retour {{ return.rma }} est enregistré",
+        "preheader": '{% if return.status == "approved" %}Il est accepté\u00a0: les instructions d\'envoi suivent.'
+        "{% else %}Nous l'examinons et revenons vers vous.{% endif %}",
+        "html": "<h1>Nous avons bien reçu votre demande de retour</h1>"
+        + _HELLO["fr"]
+        + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est enregistré\u00a0:</p>"
+        + _ITEMS
+        + _REFUND["fr"]
+        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Bonne nouvelle\u00a0: il est '
+        "déjà accepté, et vous pouvez garder " + _THE_ITEMS["fr"] + ".</p>"
+        '{% elif return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
+        "Les instructions pour nous renvoyer " + _THE_ITEMS["fr"] + " suivent dans un autre e-mail.</p>"
+        '{% elif return.status == "requested" %}<p>La suite\u00a0: nous examinons votre demande et vous répondons par e-mail. '
+        "Une fois le retour accepté, nous vous expliquons comment nous renvoyer "
+        + _THE_ITEMS["fr"]
+        + ".</p>{% endif %}"
+        + _BUTTON % "Suivre mon retour"
+        + _REPLY["fr"],
+    },
+}
+
+APPROVED = {
+    "en": {
+        "subject": "Your return {{ return.rma }} is approved",
+        "preheader": '{% if return.method == "keep_it" %}Your refund follows: nothing to send back.'
+        "{% else %}Here is how to send it back.{% endif %}",
+        "html": "<h1>Your return is approved</h1>"
+        + _HELLO["en"]
+        + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} is approved.</p>"
+        + _HOW_TO_SEND["en"]
+        + "<p>What you are returning:</p>"
+        + _ITEMS
+        + _REFUND["en"]
+        + _LINK % "See my return and how it is going"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Votre retour {{ return.rma }} est accepté",
+        "preheader": '{% if return.method == "keep_it" %}Votre remboursement suit\u00a0: rien à renvoyer.'
+        "{% else %}Voici comment nous renvoyer votre colis.{% endif %}",
+        "html": "<h1>Votre retour est accepté</h1>"
+        + _HELLO["fr"]
+        + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est accepté.</p>"
+        + _HOW_TO_SEND["fr"]
+        + "<p>Ce que vous nous retournez\u00a0:</p>"
+        + _ITEMS
+        + _REFUND["fr"]
+        + _LINK % "Voir mon retour et où il en est"
+        + _REPLY["fr"],
+    },
+}
+
+REMINDER = {
+    "en": {
+        "subject": "A reminder about your return {{ return.rma }}",
+        "preheader": "Your parcel has not left yet: here is how to send it.",
+        "html": "<h1>Don't forget your return</h1>"
+        + _HELLO["en"]
+        + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} was approved, "
+        "but the parcel has not left yet. Your refund is sent once it is back with us.</p>"
+        + _HOW_TO_SEND["en"]
+        + _LINK % "See my return and how it is going"
+        + "<p>Sent it already, or changed your mind? Reply to this email and tell us.</p>",
+    },
+    "fr": {
+        "subject": "Un rappel pour votre retour {{ return.rma }}",
+        "preheader": "Votre colis n'est pas encore parti\u00a0: voici comment l'envoyer.",
+        "html": "<h1>N'oubliez pas votre retour</h1>"
+        + _HELLO["fr"]
+        + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} a été accepté, "
+        "mais le colis n'est pas encore parti. Nous vous remboursons dès qu'il nous est parvenu.</p>"
+        + _HOW_TO_SEND["fr"]
+        + _LINK % "Voir mon retour et où il en est"
+        + "<p>Déjà envoyé, ou vous avez changé d'avis\u00a0? Répondez à cet e-mail pour nous le dire.</p>",
+    },
+}
+
+REJECTED = {
+    "en": {
+        "subject": "About your return {{ return.rma }}",
+        "preheader": "We cannot accept this return, and here is why.",
+        "html": "<h1>We cannot accept your return</h1>"
+        + _HELLO["en"]
+        + "<p>We have looked at your return <strong>{{ return.rma }}</strong> for order {{ order.number }} "
+        "and we cannot accept it, for this reason:</p>"
+        "<p><strong>{{ return.rejection_reason }}</strong></p>"
+        + _ITEMS
+        + "<p>If you think we got it wrong, reply to this email: a real person will read it and look again.</p>",
+    },
+    "fr": {
+        "subject": "À propos de votre retour {{ return.rma }}",
+        "preheader": "Nous ne pouvons pas accepter ce retour, voici pourquoi.",
+        "html": "<h1>Nous ne pouvons pas accepter votre retour</h1>"
+        + _HELLO["fr"]
+        + "<p>Nous avons examiné votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} "
+        "et nous ne pouvons pas l'accepter, pour la raison suivante\u00a0:</p>"
+        "<p><strong>{{ return.rejection_reason }}</strong></p>"
+        + _ITEMS
+        + "<p>Si vous pensez que nous nous trompons, répondez à cet e-mail\u00a0: une vraie personne le lira "
+        "et réexaminera votre demande.</p>",
+    },
+}
+
+RECEIVED = {
+    "en": {
+        "subject": "We have received your return {{ return.rma }}",
+        "preheader": "Your refund of {{ return.refund_amount }} follows.",
+        "html": "<h1>Your return is back with us</h1>"
+        + _HELLO["en"]
+        + "<p>The parcel of your return <strong>{{ return.rma }}</strong> for order {{ order.number }} has arrived:</p>"
+        + _ITEMS
+        + "<p>Your refund of <strong>{{ return.refund_amount }}</strong> follows: "
+        "we will email you as soon as it is issued.</p>" + _BUTTON % "Follow my return" + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Nous avons reçu votre retour {{ return.rma }}",
+        "preheader": "Votre remboursement de {{ return.refund_amount }} suit.",
+        "html": "<h1>Votre retour nous est parvenu</h1>"
+        + _HELLO["fr"]
+        + "<p>Le colis de votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est arrivé\u00a0:</p>"
+        + _ITEMS
+        + "<p>Votre remboursement de <strong>{{ return.refund_amount }}</strong> suit\u00a0: "
+        "nous vous écrirons dès qu'il sera effectué.</p>" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
+    },
+}
+
+REFUNDED = {
+    "en": {
+        "subject": "Your refund of {{ return.refund_amount }} is on its way",
+        "preheader": "Return {{ return.rma }} is complete.",
+        "html": "<h1>Your refund is on its way</h1>"
+        + _HELLO["en"]
+        + "<p>We have refunded <strong>{{ return.refund_amount }}</strong> for your return "
+        "<strong>{{ return.rma }}</strong> (order {{ order.number }}) to your original payment method"
+        "{% if return.fee %}, after a return fee of {{ return.fee }}{% endif %}.</p>"
+        "<p>Depending on your bank, it may take a few days to show on your account.</p>"
+        + _ITEMS
+        + _BUTTON % "See my return"
+        + "<p>Thank you for your patience. A question? Just reply to this email.</p>",
+    },
+    "fr": {
+        "subject": "Votre remboursement de {{ return.refund_amount }} est en route",
+        "preheader": "Le retour {{ return.rma }} est terminé.",
+        "html": "<h1>Votre remboursement est en route</h1>"
+        + _HELLO["fr"]
+        + "<p>Nous avons remboursé <strong>{{ return.refund_amount }}</strong> pour votre retour "
+        "<strong>{{ return.rma }}</strong> (commande {{ order.number }}) sur votre moyen de paiement d'origine"
+        "{% if return.fee %}, après des frais de retour de {{ return.fee }}{% endif %}.</p>"
+        "<p>Selon votre banque, il peut apparaître sur votre compte d'ici quelques jours.</p>"
+        + _ITEMS
+        + _BUTTON % "Voir mon retour"
+        + "<p>Merci pour votre patience. Une question\u00a0? Répondez simplement à cet e-mail.</p>",
+    },
+}
+
+
+def _step(key: str, name: dict, templates: dict, **attributes) -> dict:
+    return {"key": key, "name": name, "delay_days": 0, "stop_rules": [], "window": None, "templates": templates} | (
+        attributes
+    )
+
+
+def _flow(key: str, name: dict, event_kind: str, steps: list[dict]) -> tuple[dict, list[dict]]:
+    flow = {
+        "key": key,
+        "name": name,
+        "kind": FlowKind.TRANSACTIONAL,
+        "trigger": Trigger.EVENT,
+        "event_kind": event_kind,
+        "trigger_status": "",
+        "anchor": "trigger",
+    }
+    return flow, steps
+
+
+def return_flow_specs() -> list[tuple[dict, list[dict]]]:
+    """The return flows as flows.defaults shapes them: (flow attributes, steps)."""
+    approved = {"en": "Return approved", "fr": "Retour accepté"}
+    return [
+        _flow(
+            "return-requested",
+            {"en": "Return requested", "fr": "Retour demandé"},
+            "return.requested",
+            [_step("return-requested", {"en": "Return requested", "fr": "Retour demandé"}, REQUESTED)],
+        ),
+        _flow(
+            "return-approved",
+            approved,
+            "return.approved",
+            [
+                _step("return-approved", approved, APPROVED, delay_hours=1, stop_rules=["return_cancelled"]),
+                _step(
+                    "return-reminder",
+                    {"en": "J+7 Return not sent yet", "fr": "J+7 Retour pas encore envoyé"},
+                    REMINDER,
+                    delay_days=7,
+                    window=REMINDER_WINDOW,
+                    stop_rules=["return_moved_on", "return_kept"],
+                ),
+            ],
+        ),
+        _flow(
+            "return-rejected",
+            {"en": "Return rejected", "fr": "Retour refusé"},
+            "return.rejected",
+            [_step("return-rejected", {"en": "Return rejected", "fr": "Retour refusé"}, REJECTED)],
+        ),
+        _flow(
+            "return-received",
+            {"en": "Return received", "fr": "Retour reçu"},
+            "return.received",
+            [_step("return-received", {"en": "Return received", "fr": "Retour reçu"}, RECEIVED)],
+        ),
+        _flow(
+            "return-refunded",
+            {"en": "Refund issued", "fr": "Remboursement effectué"},
+            "return.closed",
+            [_step("return-refunded", {"en": "Refund issued", "fr": "Remboursement effectué"}, REFUNDED)],
+        ),
+    ]

@@ -1,0 +1,417 @@
+"""A return's emails (returns/mail/): one per return event, through the flows engine, in the customer's language."""
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from html import unescape
+
+import pytest
+import time_machine
+from django.apps import apps
+from django.core import mail
+
+from core.scoping import merchant_scope
+from flows.dispatcher import dispatch_due
+from flows.models import Flow, FlowSettings, FlowStep, MessageStatus, ScheduledMessage
+from flows.services import StepInput, default_flows_install, step_input_errors
+from orders.events import event_publish
+from orders.models import OrderEvent
+from orders.services import LineItemInput
+from returns.lifecycle import (
+    ItemInput,
+    return_approve,
+    return_move,
+    return_receive,
+    return_reject,
+    return_request_create,
+    return_resolve,
+)
+from returns.mail.context import keyed_return_value
+from returns.mail.defaults import return_flow_specs
+from returns.models import ReturnPolicy, ReturnStatus
+from tests.flows.helpers import place_order, publish_pending
+
+pytestmark = pytest.mark.django_db
+
+PLACED = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+ASKED = datetime(2026, 3, 10, 9, 0, tzinfo=UTC)
+HOUR = timedelta(hours=1)
+
+
+def at(moment):
+    return time_machine.travel(moment, tick=False)
+
+
+def dispatch_at(moment) -> list:
+    mail.outbox.clear()
+    with at(moment):
+        dispatch_due()
+    return list(mail.outbox)
+
+
+def html_of(email) -> str:
+    return next(content for content, mimetype in email.alternatives if mimetype == "text/html")
+
+
+def body_of(email) -> str:
+    """The HTML part with its entities read (&nbsp; is the no-break space French puts before : and €)."""
+    return unescape(html_of(email))
+
+
+@pytest.fixture
+def policy(merchant):
+    with merchant_scope(merchant):
+        return ReturnPolicy.objects.create(
+            merchant=merchant,
+            methods=["label", "qr_dropoff", "ship_yourself", "keep_it"],
+            fee=Decimal("4.50"),
+            keep_it_below=Decimal("100"),
+            return_address="Maison Lumière — Retours\n12 rue des Lilas\n69001 Lyon",
+        )
+
+
+def placed(merchant, language="fr", external_id="1001", email="camille@example.org"):
+    """An order with its own emails already sent, so the outbox holds only the return's from now on."""
+    with at(PLACED):
+        order = place_order(
+            merchant,
+            external_id=external_id,
+            email=email,
+            customer_external_id=f"cust-{external_id}",
+            language=language,
+            time_zone="Europe/Paris",
+            placed_at=PLACED,
+            total="99.80",
+            items=[
+                LineItemInput(title="Bougie Figuier", quantity=2, unit_price="49.90", product_id="p-candle"),
+            ],
+        )
+        publish_pending(merchant)
+        dispatch_due()
+    mail.outbox.clear()
+    return order
+
+
+def ask(order, *, method="ship_yourself", quantity=1, moment=ASKED):
+    with merchant_scope(order.merchant):
+        line = order.line_items.get()
+    with at(moment):
+        request = return_request_create(
+            order=order, items=[ItemInput(line.pk, quantity, "too_big")], method=method, now=moment
+        )
+        publish_pending(order.merchant)
+    return request
+
+
+def moved(merchant, moment, move, **kwargs):
+    with at(moment):
+        request = move(**kwargs)
+        publish_pending(merchant)
+    return request
+
+
+def scheduled(order):
+    with merchant_scope(order.merchant):
+        rows = ScheduledMessage.objects.filter(order=order, step__key__startswith="return-")
+        return list(rows.select_related("step").order_by("due_at", "id"))
+
+
+# --- One email per event, in the customer's language ----------------------------------------------
+def test_the_whole_return_in_french(merchant, policy):
+    order = placed(merchant)
+    request = ask(order)
+    (email,) = dispatch_at(ASKED)
+    assert email.subject == f"Votre retour {request.rma} est enregistré"
+    assert email.to == ["camille@example.org"]
+    body = body_of(email)
+    assert "1 × Bougie Figuier — Trop grand" in body
+    assert "45,40\u00a0€" in body and "4,50\u00a0€" in body  # 49.90 − 4.50, in French
+    assert "nous examinons votre demande" in body
+
+    moved(merchant, ASKED, return_approve, request=request)
+    assert dispatch_at(ASKED + timedelta(minutes=30)) == []  # the approved email waits for the label
+    (email,) = dispatch_at(ASKED + HOUR)
+    assert email.subject == f"Votre retour {request.rma} est accepté"
+    body = body_of(email)
+    assert "12 rue des Lilas<br>69001 Lyon" in body and request.rma in body
+    assert f'/{request.rma}/?lang=fr"' in html_of(email) and "Voir mon retour" in body
+
+    moved(merchant, ASKED + timedelta(days=3), return_receive, request=request, inspections=_as_expected(request))
+    (email,) = dispatch_at(ASKED + timedelta(days=3))
+    assert email.subject == f"Nous avons reçu votre retour {request.rma}"
+    assert "Votre remboursement de <strong>45,40\u00a0€</strong> suit" in body_of(email)
+
+    moved(merchant, ASKED + timedelta(days=4), return_resolve, request=request)
+    assert dispatch_at(ASKED + timedelta(days=4)) == []  # resolved: the refund is asked of the shop
+    moved(merchant, ASKED + timedelta(days=4, hours=1), return_move, request=request, to=ReturnStatus.CLOSED)
+    (email,) = dispatch_at(ASKED + timedelta(days=4, hours=1))
+    assert email.subject == "Votre remboursement de 45,40\u00a0€ est en route"
+    assert "sur votre moyen de paiement d'origine" in body_of(email)
+    # The J+7 reminder was due meanwhile, and the return had moved on.
+    assert dispatch_at(ASKED + timedelta(days=8)) == []
+    reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
+    assert (reminder.status, reminder.skip_reason) == (MessageStatus.SKIPPED, "return_moved_on")
+
+
+def _as_expected(request):
+    with merchant_scope(request.merchant):
+        return {pk: "as_expected" for pk in request.items.values_list("pk", flat=True)}
+
+
+def test_english_customer_and_the_rejection_reason(merchant, policy):
+    order = placed(merchant, language="en")
+    request = ask(order, quantity=2)
+    (email,) = dispatch_at(ASKED)
+    assert email.subject == f"Your return {request.rma} is registered"
+    assert "2 × Bougie Figuier — Too big" in body_of(email)
+    assert "€95.30" in body_of(email)  # 2 × 49.90 − 4.50
+
+    moved(merchant, ASKED + HOUR, return_reject, request=request, reason="Worn & washed <b>twice</b>")
+    (email,) = dispatch_at(ASKED + HOUR)
+    assert email.subject == f"About your return {request.rma}"
+    assert "Worn &amp; washed &lt;b&gt;twice&lt;/b&gt;" in html_of(email)  # the staff's words, escaped
+    assert "cannot accept it" in body_of(email)
+
+
+def test_an_automatically_approved_return_says_so(merchant, policy):
+    with merchant_scope(merchant):
+        ReturnPolicy.objects.filter(pk=policy.pk).update(auto_approve=True)
+    order = placed(merchant, language="en")
+    request = ask(order, method="keep_it")
+    (email,) = dispatch_at(ASKED)
+    assert email.subject == f"Your return {request.rma} is registered"
+    assert "it is approved already, and you can keep the item" in body_of(email)
+    (email,) = dispatch_at(ASKED + HOUR)
+    assert email.subject == f"Your return {request.rma} is approved"
+    assert "No need to send anything back: keep the item." in body_of(email)
+    # Nothing to send: no reminder, even though the return is still approved a week later.
+    assert dispatch_at(ASKED + timedelta(days=8)) == []
+    reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
+    assert reminder.skip_reason == "return_kept"
+
+
+# --- The way back: the label when it is ready, else what will follow --------------------------------
+@pytest.mark.parametrize(
+    ("method", "label_url", "qr_code_url", "shown"),
+    [
+        (
+            "label",
+            "https://labels.example.com/R.pdf",
+            "",
+            ['href="https://labels.example.com/R.pdf"', "Print my label"],
+        ),
+        (
+            "qr_dropoff",
+            "",
+            "https://labels.example.com/R.png",
+            ['href="https://labels.example.com/R.png"', "Show my QR"],
+        ),
+        ("label", "", "", ["Your prepaid label is being prepared"]),
+        ("qr_dropoff", "", "", ["Your QR code is being prepared"]),
+    ],
+)
+def test_the_approved_email_carries_the_label_bought_after_approval(
+    merchant, policy, method, label_url, qr_code_url, shown
+):
+    order = placed(merchant, language="en")
+    request = ask(order, method=method)
+    moved(merchant, ASKED + timedelta(minutes=1), return_approve, request=request)
+    with merchant_scope(merchant), at(ASKED + timedelta(minutes=2)):  # the label provider answered
+        type(request).objects.filter(pk=request.pk).update(label_url=label_url, qr_code_url=qr_code_url)
+    dispatch_at(ASKED)
+    (email,) = dispatch_at(ASKED + timedelta(minutes=1) + HOUR)
+    assert all(part in body_of(email) for part in shown)
+
+
+def test_the_return_page_link_is_the_customers_signed_order_link(merchant, policy):
+    from portal.links import order_token_read
+
+    order = placed(merchant, language="en")
+    request = ask(order)
+    (email,) = dispatch_at(ASKED)
+    body = body_of(email)
+    start = body.index("/returns/")
+    link = body[start : body.index('"', start)]
+    token, rma = link.split("/")[2:4]
+    assert rma == request.rma and order_token_read(token) == (merchant.pk, order.pk)
+
+
+# --- Once per return and event ------------------------------------------------------------------
+def test_a_replayed_event_schedules_nothing_more(merchant, policy):
+    order = placed(merchant)
+    request = ask(order)
+    moved(merchant, ASKED, return_approve, request=request)
+    moved(merchant, ASKED + HOUR, return_receive, request=request, inspections=_as_expected(request))
+    moved(merchant, ASKED + HOUR, return_resolve, request=request)
+    moved(merchant, ASKED + HOUR, return_move, request=request, to=ReturnStatus.CLOSED)
+    with merchant_scope(merchant):
+        events = OrderEvent.objects.filter(order=order, kind__startswith="return.")
+        ids = list(events.values_list("pk", flat=True))
+    for _twice in range(2):  # redelivered by the outbox sweep, or published again by hand
+        with merchant_scope(merchant):
+            OrderEvent.objects.filter(pk__in=ids).update(published_at=None)
+        for event_id in ids:
+            event_publish(event_id=event_id)
+    keys = sorted(row.step.key for row in scheduled(order))
+    assert keys == sorted(
+        ["return-requested", "return-approved", "return-reminder", "return-received", "return-refunded"]
+    )
+    sent = dispatch_at(ASKED + HOUR)
+    assert len(sent) == 4 and dispatch_at(ASKED + 2 * HOUR) == []
+
+
+def test_each_return_of_an_order_gets_its_own_emails(merchant, policy):
+    order = placed(merchant, language="en")
+    first = ask(order, quantity=1)
+    second = ask(order, quantity=1, moment=ASKED + timedelta(days=1))
+    subjects = [email.subject for email in dispatch_at(ASKED + timedelta(days=1))]
+    assert sorted(subjects) == sorted(
+        [f"Your return {first.rma} is registered", f"Your return {second.rma} is registered"]
+    )
+    # The first return moves on: its email speaks of it, not of the latest return.
+    moved(merchant, ASKED + timedelta(days=2), return_reject, request=first, reason="Too late")
+    (email,) = dispatch_at(ASKED + timedelta(days=2))
+    assert first.rma in email.subject and second.rma not in body_of(email)
+
+
+def test_no_email_for_a_return_of_another_shops_order(merchant, other_merchant, policy):
+    with merchant_scope(other_merchant):
+        ReturnPolicy.objects.create(merchant=other_merchant, methods=["ship_yourself"])
+    mine = placed(merchant, external_id="1001", email="camille@example.org")
+    theirs = placed(other_merchant, external_id="2001", email="jules@example.org")
+    request = ask(theirs)
+    sent = dispatch_at(ASKED)
+    assert [email.to for email in sent] == [["jules@example.org"]]
+    assert scheduled(mine) == []
+    with merchant_scope(other_merchant):
+        assert all(row.step.merchant_id == other_merchant.pk for row in scheduled(theirs))
+    # An email of my shop naming their return finds nothing.
+    assert keyed_return_value(mine, f"return:{request.pk}", "en") == {}
+
+
+def test_the_return_variable_costs_a_few_queries_whatever_the_items(merchant, policy, django_assert_num_queries):
+    order = placed(merchant, language="en")
+    request = ask(order, quantity=2)
+    with merchant_scope(merchant):
+        order = type(order).objects.select_related("merchant").get(pk=order.pk)
+    # The return, its items, their order lines, the return address (ship it yourself) and the shop's reasons.
+    with django_assert_num_queries(5):
+        value = keyed_return_value(order, f"return:{request.pk}", "en")
+    assert value["rma"] == request.rma and value["item_count"] == "2" and value["refund_amount"] == "€95.30"
+
+
+# --- The reminder ----------------------------------------------------------------------------------
+def test_the_reminder_goes_once_a_week_after_approval_while_the_parcel_has_not_left(merchant, policy):
+    order = placed(merchant, language="en")
+    request = ask(order, method="ship_yourself")
+    moved(merchant, ASKED, return_approve, request=request)
+    dispatch_at(ASKED + HOUR)
+    assert dispatch_at(ASKED + timedelta(days=6)) == []
+    # 7 days after approval, in the 10:00–18:00 window of the customer (Paris).
+    (email,) = dispatch_at(datetime(2026, 3, 17, 9, 0, tzinfo=UTC))
+    assert email.subject == f"A reminder about your return {request.rma}"
+    assert "Maison Lumière — Retours<br>12 rue des Lilas" in body_of(email)
+    assert dispatch_at(datetime(2026, 3, 25, 9, 0, tzinfo=UTC)) == []
+
+
+@pytest.mark.parametrize("move", ["in_transit", "cancelled"])
+def test_no_reminder_once_the_return_moved_on(merchant, policy, move):
+    order = placed(merchant, language="en")
+    request = ask(order, method="label")
+    moved(merchant, ASKED, return_approve, request=request)
+    moved(merchant, ASKED + timedelta(days=2), return_move, request=request, to=move)
+    dispatch_at(ASKED + HOUR)
+    assert dispatch_at(datetime(2026, 3, 17, 9, 0, tzinfo=UTC)) == []
+    reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
+    assert (reminder.status, reminder.skip_reason) == (MessageStatus.SKIPPED, "return_moved_on")
+
+
+def test_a_cancelled_return_gets_no_approved_email(merchant, policy):
+    order = placed(merchant, language="en")
+    request = ask(order, method="label")
+    moved(merchant, ASKED, return_approve, request=request)
+    moved(merchant, ASKED + timedelta(minutes=10), return_move, request=request, to=ReturnStatus.CANCELLED)
+    dispatch_at(ASKED)
+    assert dispatch_at(ASKED + HOUR) == []
+
+
+def test_the_reminder_delay_is_the_merchants_to_edit(merchant, policy):
+    order = placed(merchant, language="en")
+    with merchant_scope(merchant):
+        FlowStep.objects.filter(key="return-reminder").update(delay_days=3)
+    request = ask(order, method="ship_yourself")
+    moved(merchant, ASKED, return_approve, request=request)
+    dispatch_at(ASKED + HOUR)
+    (email,) = dispatch_at(datetime(2026, 3, 13, 9, 0, tzinfo=UTC))
+    assert "reminder" in email.subject
+
+
+# --- Installed for every shop, editable like any step --------------------------------------------------
+def test_new_shops_get_the_return_flows_and_the_templates_validate(merchant):
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        flows = {flow.key: flow for flow in Flow.objects.filter(key__startswith="return-")}
+        assert {key: flow.event_kind for key, flow in flows.items()} == {
+            "return-requested": "return.requested",
+            "return-approved": "return.approved",
+            "return-rejected": "return.rejected",
+            "return-received": "return.received",
+            "return-refunded": "return.closed",
+        }
+        assert all(flow.kind == "transactional" for flow in flows.values())
+        steps = list(FlowStep.objects.filter(flow__in=flows.values()).prefetch_related("templates"))
+    assert len(steps) == 6
+    for step in steps:
+        templates = {
+            t.language: {"subject": t.subject, "preheader": t.preheader, "html_body": t.html_body}
+            for t in step.templates.all()
+        }
+        assert set(templates) == {"en", "fr"}
+        data = StepInput(name=step.name, delay_days=step.delay_days, stop_rules=step.stop_rules, templates=templates)
+        assert step_input_errors(merchant, data) == {}, step.key
+
+
+def test_existing_shops_get_the_return_flows_once(merchant):
+    from importlib import import_module
+
+    install = import_module("returns.migrations.0006_default_flows").install_return_flows
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        Flow.objects.filter(key__startswith="return-").exclude(key="return-rejected").delete()
+        FlowStep.objects.filter(key="return-rejected").update(name="Edited by the shop")
+        assert FlowSettings.objects.get().defaults_installed_at is not None
+    install(apps, None)
+    install(apps, None)
+    with merchant_scope(merchant):
+        keys = sorted(Flow.objects.filter(key__startswith="return-").values_list("key", flat=True))
+        assert keys == sorted(flow["key"] for flow, _steps in return_flow_specs())
+        assert FlowStep.objects.get(key="return-rejected").name == "Edited by the shop"
+        assert FlowStep.objects.filter(key="return-reminder").count() == 1
+
+
+def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_client, merchant):
+    merchant.default_language = "en"
+    merchant.save(update_fields=["default_language"])
+    page = staff_client.get("/app/flows/").content.decode()
+    assert "Return approved" in page and "Refund issued" in page
+    with merchant_scope(merchant):
+        reminder = FlowStep.objects.select_related("flow").get(key="return-reminder")
+        data = {
+            "name": reminder.name,
+            "active": "on",
+            "delay_days": "10",
+            "delay_hours": "0",
+            "window_start": "10:00",
+            "window_end": "18:00",
+            "window_time_zone": "customer",
+            "stop_rules": ["return_moved_on", "return_kept"],
+            "action": "save",
+        }
+        for template in reminder.templates.all():
+            for field in ("subject", "preheader", "html_body", "text_body"):
+                data[f"{template.language}-{field}"] = getattr(template, field)
+    url = f"/app/flows/{reminder.flow.pk}/steps/{reminder.pk}/"
+    assert "Don&#x27;t forget your return" in staff_client.get(url).content.decode()
+    assert staff_client.post(url, data).status_code == 302
+    with merchant_scope(merchant):
+        reminder.refresh_from_db()
+    assert reminder.delay_days == 10 and reminder.stop_rules == ["return_moved_on", "return_kept"]
