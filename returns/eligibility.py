@@ -54,8 +54,15 @@ def returnable_lines(order: Order, *, now: datetime, policy: ReturnPolicy | None
 
 
 def _returned_quantities(order: Order) -> dict[int, int]:
+    """Items given back by returns whose refund the order has not recorded yet.
+
+    Once recorded (returns/refunds.py), they are in the line's quantity_refunded: counting them
+    here as well would count them twice.
+    """
     rows = (
-        ReturnItem.objects.filter(request__order=order, request__status__in=COUNTED_STATUSES)
+        ReturnItem.objects.filter(
+            request__order=order, request__status__in=COUNTED_STATUSES, request__refund__isnull=True
+        )
         .values("line_item_id")
         .annotate(quantity=Sum("quantity"))
     )
