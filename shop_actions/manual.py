@@ -12,8 +12,7 @@ from .models import ShopActionKind
 
 
 class ManualAdapter(ShopAdapter):
-    platform = MANUAL
-    label = ""  # adapters.PLATFORM_NAMES has it: "By hand, in the shop"
+    platform = MANUAL  # staff read it as adapters.PLATFORM_NAMES has it: "By hand, in the shop"
 
     def perform(self, *, merchant, action_kind, payload, idempotency_key):
         # Written in the merchant's language: it is stored and shown to their staff later.

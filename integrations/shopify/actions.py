@@ -15,7 +15,7 @@ from merchants.credentials import Kind, credential_get
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapter, TransientShopError
 from shop_actions.models import ShopActionKind
 
-from ..shop_calls import http_status_check, json_body, shop_request
+from ..shop_calls import http_status_check, shop_request
 
 PLATFORM = "Shopify"
 API_VERSION = "2026-07"
@@ -147,14 +147,17 @@ class ShopifyClient:
         response = shop_request(
             "POST", self.url, platform=PLATFORM, json={"query": query, "variables": variables}, headers=self.headers
         )
-        body = json_body(response, platform=PLATFORM) if response.content else {}
+        try:
+            body = response.json()
+        except ValueError:  # an HTML error page: its HTTP status says what happened
+            body = {}
         errors = body.get("errors") if isinstance(body, dict) else None
         if errors:
             _raise_top_level(errors, response.status_code)
         http_status_check(response, platform=PLATFORM)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise TransientShopError("Shopify answered without data.")
+            raise TransientShopError(f"Shopify answered HTTP {response.status_code} without data.")
         return data
 
     def payment_of(self, order_gid: str) -> dict | None:

@@ -19,6 +19,7 @@ PLATFORM = "WooCommerce"
 KEY_META = "_pp_idempotency_key"
 RMA_META = "_pp_return_id"
 REFUNDS_PER_PAGE = 100
+MAX_REFUND_PAGES = 10  # 1,000 refunds on one order is beyond any real one; a server ignoring `page` stops here
 # The gateway's refusal comes back as this code with HTTP 500 (§3.2): asking again will not change it.
 GATEWAY_REFUSAL = "woocommerce_rest_cannot_create_order_refund"
 
@@ -114,8 +115,7 @@ class WooClient:
 
     def refund_with_key(self, refunds_url: str, idempotency_key: str) -> dict | None:
         """The order's refund that carries our key, if an earlier attempt made one."""
-        page = 1
-        while True:
+        for page in range(1, MAX_REFUND_PAGES + 1):
             refunds = self.send("GET", refunds_url, params={"per_page": REFUNDS_PER_PAGE, "page": page})
             if not isinstance(refunds, list):
                 return None
@@ -127,4 +127,6 @@ class WooClient:
                     return refund
             if len(refunds) < REFUNDS_PER_PAGE:
                 return None
-            page += 1
+        raise PermanentShopError(
+            "This order lists too many refunds to check ours is not among them: refund it by hand."
+        )
