@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils.translation import gettext as _
 
 from core.l10n import format_day
@@ -56,13 +56,13 @@ def returnable_lines(order: Order, *, now: datetime, policy: ReturnPolicy | None
 def _returned_quantities(order: Order) -> dict[int, int]:
     """Items given back by returns whose refund the order has not recorded yet.
 
-    Once recorded (returns/refunds.py), they are in the line's quantity_refunded: counting them
-    here as well would count them twice.
+    Once recorded with its items (returns/refunds.py), they are in the line's quantity_refunded:
+    counting them here as well would count them twice. A refund recorded without items (WooCommerce
+    lists an order's refunds without them) leaves its return's items counted here.
     """
+    not_in_a_refund = Q(request__refund__isnull=True) | Q(request__refund__line_items=[])
     rows = (
-        ReturnItem.objects.filter(
-            request__order=order, request__status__in=COUNTED_STATUSES, request__refund__isnull=True
-        )
+        ReturnItem.objects.filter(not_in_a_refund, request__order=order, request__status__in=COUNTED_STATUSES)
         .values("line_item_id")
         .annotate(quantity=Sum("quantity"))
     )

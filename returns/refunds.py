@@ -7,7 +7,7 @@ is recorded on the order as any refund is (orders.services.refund_record) under 
 id, so the shop's own notification of the same refund (refunds/create, order.updated) adds nothing.
 """
 
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -83,9 +83,10 @@ def _line_shares(request: ReturnRequest, items: list) -> list[Decimal]:
 def refund_record_for(request: ReturnRequest, result: dict, platform: str) -> Refund:
     """Record on the order the refund the shop made for `request` (`result`: the shop action's answer).
 
-    Under the shop's refund id (for a refund done by hand, the reference staff typed), with the
-    returned items: they count as refunded from then on (eligibility.py no longer counts them as
-    returned). If the order already knows that refund (its webhook came first), nothing is added.
+    Under the shop's refund id (for a refund done by hand, the reference staff typed), for the amount
+    the shop says it refunded, with the returned items: they count as refunded from then on
+    (eligibility.py no longer counts them as returned). If the order already knows that refund (its
+    webhook came first), nothing is added.
     """
     merchant, order = request.merchant, request.order
     external_id = str(result.get("refund_id") or result.get("reference") or "").strip()[:64]
@@ -95,17 +96,29 @@ def refund_record_for(request: ReturnRequest, result: dict, platform: str) -> Re
     items = [RefundLineInput(line_item_id=item.line_item_id, quantity=item.quantity) for item in request.items.all()]
     common = {"merchant": merchant, "order": order, "external_id": external_id, "source": REFUND_SOURCE}
     note = _("Return %(rma)s (%(platform)s)") % {"rma": request.rma, "platform": platform}
+    refunded = _shop_amount(result, request)
     try:
-        refund, _created = refund_record(**common, amount=request.refund_amount, line_items=items, note=note)
+        refund, _created = refund_record(**common, amount=refunded, line_items=items, note=note)
         return refund
     except OrderValidationError:
         pass
     # The shop refunded it, but what we knew of the order disagrees (money or items already refunded
     # another way): record what is left rather than lose the shop's refund, with the items if they fit.
     order.refresh_from_db()
-    left = max(min(request.refund_amount, order.total - order.refunded_amount), Decimal(0))
+    left = max(min(refunded, order.total - order.refunded_amount), Decimal(0))
     try:
         refund, _created = refund_record(**common, amount=left, line_items=items, note=note)
     except OrderValidationError:  # the items were refunded already: they count there
         refund, _created = refund_record(**common, amount=left, note=note)
     return refund
+
+
+def _shop_amount(result: dict, request: ReturnRequest) -> Decimal:
+    """What the shop says it refunded, in the return's currency; else what we asked for."""
+    if result.get("currency", request.currency) != request.currency:
+        return request.refund_amount
+    try:
+        amount = Decimal(str(result.get("amount")))
+    except (InvalidOperation, ValueError):
+        return request.refund_amount
+    return amount if amount.is_finite() and amount > 0 else request.refund_amount

@@ -11,14 +11,17 @@ from django.utils import translation
 from core.scoping import merchant_scope, unscoped
 from integrations import shop_calls
 from integrations.shopify.adapter import handle_refund
+from integrations.woocommerce import actions as woo_actions
+from integrations.woocommerce.adapter import handle_order
 from merchants.credentials import credential_set
-from orders.models import OrderEvent, Refund
+from orders.models import Order, OrderEvent, Refund
 from returns.eligibility import returnable_lines
 from returns.lifecycle import ItemInput, ReturnStateError, return_approve, return_request_create, return_resolve
 from returns.models import ReturnPolicy, ReturnRequest
 from shop_actions import services as shop_action_services
 from shop_actions.models import ShopAction
 from tests.factories import LineItemFactory, OrderFactory
+from tests.integrations.fixtures import payload
 from tests.integrations.shop_http import ScriptedShop, answer
 from tests.integrations.test_refund_adapters import PAYMENTS, REFUNDED, USER_ERRORS
 
@@ -345,3 +348,84 @@ def test_two_staff_resolving_at_once_make_one_action_and_one_refund(on_shopify, 
         assert ShopAction.objects.count() == 1 and Refund.objects.count() == 1
         assert ReturnRequest.objects.get().status == "closed"
     assert [sent.json["query"].split("(")[0].split()[-1] for sent in http.sent] == ["OrderPayments", "RefundForReturn"]
+
+
+# --- WooCommerce: its order webhooks list our refund, without items ---------------------------------
+
+WOO_CREATED = {
+    "id": 4761,
+    "amount": "16.50",
+    "reason": "Return R-4750-1",
+    "refunded_payment": True,
+    "meta_data": [{"id": 1, "key": "_pp_idempotency_key", "value": "return:R-4750-1:refund"}],
+    "line_items": [
+        {"id": 320, "quantity": -1, "total": "-16.50", "meta_data": [{"key": "_refunded_item_id", "value": "311"}]}
+    ],
+}
+
+
+@pytest.fixture
+def woo_order(merchant, monkeypatch):
+    merchant.woocommerce_url = "https://shop.maison-lumiere.example"
+    merchant.default_language = "en"
+    merchant.save()
+    credential_set(merchant, "woocommerce_consumer_key", "ck_live")
+    credential_set(merchant, "woocommerce_consumer_secret", "cs_live")
+    monkeypatch.setattr(woo_actions, "vet_url", lambda url: None)  # no DNS in tests
+    with merchant_scope(merchant):
+        handle_order(merchant, payload("woocommerce", "order_created.json"))  # 2 candles (item 311) at 16.50
+        ReturnPolicy.objects.create(merchant=merchant, methods=["ship_yourself"], window_days=5000)
+        order = Order.objects.get(external_id="4750")
+        line = order.line_items.get(external_id="311")
+    request = return_approve(
+        request=return_request_create(order=order, items=[ItemInput(line.pk, 1, "too_big")], method="ship_yourself")
+    )
+    return order, line, request
+
+
+def woo_refund_webhook(merchant):
+    body = payload("woocommerce", "order_created.json")
+    body["refunds"] = [{"id": 4761, "reason": "Return R-4750-1", "total": "-16.50"}]
+    with merchant_scope(merchant):
+        handle_order(merchant, body)
+
+
+def returnable(order, line):
+    with merchant_scope(order.merchant):
+        return {r.line_item.pk: r.quantity for r in returnable_lines(order, now=datetime.now(UTC))}[line.pk]
+
+
+@pytest.mark.django_db
+def test_a_woocommerce_refund_is_recorded_once_whichever_comes_first(
+    merchant, woo_order, http, django_capture_on_commit_callbacks
+):
+    order, line, request = woo_order
+    http.then(answer(200, []), answer(201, WOO_CREATED))
+    with django_capture_on_commit_callbacks(execute=True):
+        return_resolve(request=request)
+    woo_refund_webhook(merchant)  # order.updated after our refund, listing it
+    woo_refund_webhook(merchant)  # and redelivered
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        order.refresh_from_db()
+        line.refresh_from_db()
+        assert Refund.objects.count() == 1 and request.refund.external_id == "4761"
+    assert request.status == "closed" and order.refunded_amount == Decimal("16.50")
+    assert line.quantity_refunded == 1 and returnable(order, line) == 1
+
+
+@pytest.mark.django_db
+def test_a_woocommerce_webhook_before_our_answer_still_counts_the_items_once(
+    merchant, woo_order, http, django_capture_on_commit_callbacks
+):
+    order, line, request = woo_order
+    woo_refund_webhook(merchant)  # WooCommerce told us before our worker stored its answer: no items listed
+    http.then(answer(200, []), answer(201, WOO_CREATED))
+    with django_capture_on_commit_callbacks(execute=True):
+        return_resolve(request=request)
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        line.refresh_from_db()
+        assert Refund.objects.count() == 1 and request.refund.line_items == []
+    assert request.status == "closed" and line.quantity_refunded == 0
+    assert returnable(order, line) == 1  # the return still counts its candle: 2 bought, 1 returned
