@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.urls import reverse
 from django.utils import translation
 
 from core.scoping import merchant_scope, unscoped
@@ -429,3 +430,31 @@ def test_a_woocommerce_webhook_before_our_answer_still_counts_the_items_once(
         assert Refund.objects.count() == 1 and request.refund.line_items == []
     assert request.status == "closed" and line.quantity_refunded == 0
     assert returnable(order, line) == 1  # the return still counts its candle: 2 bought, 1 returned
+
+
+@pytest.mark.django_db
+def test_staff_confirm_a_manual_refund_on_the_shop_actions_page(
+    merchant, staff_client, django_capture_on_commit_callbacks
+):
+    merchant.default_language = "en"
+    merchant.save()
+    order = make_order(merchant)
+    request = approved_return(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        return_resolve(request=request)
+    with merchant_scope(merchant):
+        action = ShopAction.objects.get()
+    page = staff_client.get(reverse("shop_actions:detail", kwargs={"pk": action.pk})).text
+    assert "Refund 30.00 EUR on order #1042" in page
+    confirm = reverse("shop_actions:confirm", kwargs={"pk": action.pk})
+    assert staff_client.post(confirm, {"reference": ""}).status_code == 400  # a reference is required
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        assert request.status == "resolved" and not Refund.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert staff_client.post(confirm, {"reference": "  #R-88 "}).status_code == 302
+        assert staff_client.post(confirm, {"reference": "#R-88"}).status_code == 409  # a double submit
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        assert Refund.objects.count() == 1
+    assert request.status == "closed" and request.refund.external_id == "#R-88"
