@@ -12,15 +12,21 @@ class IntegrationsConfig(AppConfig):
         from django.core import checks
 
         from orders.privacy import register_eraser
+        from shop_actions.adapters import adapter_register
 
         from . import providers
         from .esp import handlers as esp_handlers
         from .esp import urls as esp_urls
         from .privacy import erase_webhook_deliveries
+        from .shopify import actions as shopify_actions
         from .shopify import adapter as _shopify  # noqa: F401 - the shop adapters register their sources on import
+        from .woocommerce import actions as woocommerce_actions
         from .woocommerce import adapter as _woocommerce  # noqa: F401
 
         providers.register_processing()
+        # What we ask of the shops (refunds...): the shop_actions outbox performs it through these.
+        adapter_register("shopify", shopify_actions.ShopifyAdapter())
+        adapter_register("woocommerce", woocommerce_actions.WooCommerceAdapter())
         register_eraser("integrations.webhook_deliveries", erase_webhook_deliveries)
         tracking.connect(esp_handlers.on_anymail_tracking, dispatch_uid="integrations.anymail_tracking")
         checks.register(esp_urls.check_esp_webhooks, checks.Tags.security)

@@ -78,6 +78,9 @@ class Merchant(models.Model):
     sender_name = models.CharField(_("sender name"), max_length=120, blank=True)
     sender_email = models.EmailField(_("sender address"), blank=True)
     website_url = models.URLField(_("shop website"), blank=True)
+    # Where we call the shop's admin API (refunds and other shop actions), with a ShopCredential.
+    shopify_domain = models.CharField(_("Shopify shop domain"), max_length=255, blank=True)  # x.myshopify.com
+    woocommerce_url = models.URLField(_("WooCommerce site address"), max_length=255, blank=True)  # https://...
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
@@ -14,6 +15,7 @@ from . import selectors, services
 from .access import staff_view
 from .forms import ApiKeyForm, BrandingForm, IntegrationSecretForm, InviteForm, RoleForm
 from .models import ApiKey, IntegrationSecret, Invitation, Membership, Merchant, Role
+from .shop_access import PLATFORM_NAMES, ShopAccessForm, shop_access_sections
 
 NEW_API_KEY_SESSION_KEY = "merchants.new_api_key"
 # Each invitation is an email to an address the shop typed: enough for a team, too few to spam with.
@@ -178,7 +180,7 @@ def api_key_revoke(request, pk):
 # --- Integrations ---------------------------------------------------------------------------
 
 
-def _integrations_page(request, failed_form=None):
+def _integrations_page(request, failed_form=None, failed_access=None):
     statuses = selectors.integration_statuses(merchant=request.merchant)
     rows = []
     for status in statuses:
@@ -186,9 +188,9 @@ def _integrations_page(request, failed_form=None):
         form = form or IntegrationSecretForm(initial={"provider": status.provider})
         form.auto_id = f"{status.provider}_%s"  # four forms on one page: keep element ids unique
         rows.append({"status": status, "form": form})
-    return render(
-        request, "merchants/settings/integrations.html", {"rows": rows}, status=400 if failed_form is not None else 200
-    )
+    context = {"rows": rows, "access_sections": shop_access_sections(request.merchant, failed_access)}
+    failed = failed_form is not None or failed_access is not None
+    return render(request, "merchants/settings/integrations.html", context, status=400 if failed else 200)
 
 
 @staff_view(Role.ADMIN)
@@ -221,3 +223,19 @@ def integration_retire_previous(request):
     if retired:
         messages.success(request, _("Only the newest secret is accepted now."))
     return redirect("settings:integrations")
+
+
+@require_POST
+@staff_view(Role.ADMIN)
+def shop_access(request):
+    """Save one platform's API access (address and write-only credentials) from the integrations page."""
+    platform = request.POST.get("platform", "")
+    if platform not in PLATFORM_NAMES:
+        messages.error(request, _("Unknown integration."))
+        return _integrations_page(request, failed_access=ShopAccessForm(platform="easypost", merchant=request.merchant))
+    form = ShopAccessForm(request.POST, platform=platform, merchant=request.merchant)
+    if not form.is_valid():
+        return _integrations_page(request, failed_access=form)
+    form.save(request.merchant)
+    messages.success(request, _("%(platform)s access saved.") % {"platform": PLATFORM_NAMES[platform]})
+    return redirect(f"{reverse('settings:integrations')}#access-{platform}")

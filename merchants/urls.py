@@ -16,6 +16,7 @@ settings_patterns = [
     path("api-keys/<int:pk>/revoke/", settings_views.api_key_revoke, name="api-key-revoke"),
     path("integrations/", settings_views.integrations, name="integrations"),
     path("integrations/retire-previous/", settings_views.integration_retire_previous, name="integration-retire"),
+    path("integrations/shop-access/", settings_views.shop_access, name="shop-access"),
 ]
 
 account_patterns = [

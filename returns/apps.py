@@ -12,12 +12,14 @@ class ReturnsConfig(AppConfig):
         from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
         from portal.sections import PortalSection, portal_section_register
+        from shop_actions.services import on_shop_action_finished
 
-        from . import event_kinds, mail, parcels, privacy, rules
+        from . import event_kinds, lifecycle, mail, parcels, privacy, rules
 
         event_kinds.register()
         mail.register()
         subscribe("return_parcel.", parcels.on_return_parcel_event)  # the parcel's scans move the return
+        on_shop_action_finished("refund", lifecycle.return_refund_finished)
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)
         portal_section_register(

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from babel import Locale, UnknownLocaleError
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.utils import translation
 from django.utils.translation import gettext as _
 
@@ -62,8 +62,15 @@ def returnable_lines(order: Order, *, now: datetime, policy: ReturnPolicy | None
 
 
 def _returned_quantities(order: Order) -> dict[int, int]:
+    """Items given back by returns whose refund the order has not recorded yet.
+
+    Once recorded with its items (returns/refunds.py), they are in the line's quantity_refunded:
+    counting them here as well would count them twice. A refund recorded without items (WooCommerce
+    lists an order's refunds without them) leaves its return's items counted here.
+    """
+    not_in_a_refund = Q(request__refund__isnull=True) | Q(request__refund__line_items=[])
     rows = (
-        ReturnItem.objects.filter(request__order=order, request__status__in=COUNTED_STATUSES)
+        ReturnItem.objects.filter(not_in_a_refund, request__order=order, request__status__in=COUNTED_STATUSES)
         .values("line_item_id")
         .annotate(quantity=Sum("quantity"))
     )

@@ -12,12 +12,13 @@ from decimal import Decimal
 
 from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.scoping import merchant_scope
 from orders.events import event_record
 from orders.models import FinancialStatus, LineItem, Order
+from shop_actions.models import ShopAction, ShopActionStatus
 
 from .eligibility import policy_for, returnable_lines
 from .models import (
@@ -33,6 +34,7 @@ from .models import (
 from .payloads import return_data
 from .photos import files_removed_on_failure, photos_store
 from .reasons import reasons_for
+from .refunds import refund_ask, refund_record_for
 
 S = ReturnStatus
 TRANSITIONS = {
@@ -272,8 +274,42 @@ def return_receive(*, request: ReturnRequest, inspections: dict[int, str], by=No
 
 
 def return_resolve(*, request: ReturnRequest, by=None) -> ReturnRequest:
-    """Carry out the resolution (refund): the return is resolved now and closes when the shop confirms."""
-    return return_move(request=request, to=S.RESOLVED, by=by)
+    """Carry out the resolution: the return is resolved and the shop asked for the refund, in one transaction.
+
+    It closes when the shop has refunded (return_refund_finished); a return with nothing to refund
+    closes at once. Of two staff resolving at once, one wins and the other gets ReturnStateError:
+    one shop action, one refund.
+    """
+    with merchant_scope(request.merchant), transaction.atomic():
+        resolved = return_move(request=request, to=S.RESOLVED, by=by)
+        if resolved.refund_amount <= 0:
+            return return_move(request=resolved, to=S.CLOSED, text=_("Nothing to refund: the return fee covers it."))
+        resolved.refund_action = refund_ask(resolved)
+        resolved.save(update_fields=["refund_action", "updated_at"])
+    return resolved
+
+
+def return_refund_finished(action: ShopAction) -> None:
+    """A refund the shop was asked for is done or failed (shop_actions' on_shop_action_finished).
+
+    Done: the refund is recorded on the order and the return closes, in the transaction that marks
+    the action done. Failed: the return stays resolved with a note; staff try the action again.
+    """
+    request = ReturnRequest.objects.select_for_update().filter(refund_action=action).first()
+    if request is None:  # another app's refund
+        return
+    with translation.override(request.merchant.default_language):
+        if action.status == ShopActionStatus.FAILED:
+            text = _("The refund failed: %(error)s Try it again from the shop action's page.")
+            _note(request, text % {"error": action.last_error})
+        elif action.status == ShopActionStatus.SUCCEEDED and request.status == S.RESOLVED:
+            refund = refund_record_for(request, action.result, action.platform)
+            text = _("Refunded in the shop (%(reference)s).") % {"reference": refund.external_id}
+            return_move(request=request, to=S.CLOSED, text=text, refund=refund)
+
+
+def _note(request: ReturnRequest, text: str) -> None:
+    ReturnNote.objects.create(merchant=request.merchant, request=request, text=text[:2000])
 
 
 def return_cancel(*, request: ReturnRequest, by=None) -> ReturnRequest:

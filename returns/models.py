@@ -176,6 +176,11 @@ class ReturnRequest(TenantModel):
         "tracking.Shipment", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     label_error = models.CharField(max_length=500, blank=True)  # the label provider's last refusal, for staff
+    # Resolving asks the shop for the refund (a shop action); once it is done, the refund as the order records it.
+    refund_action = models.ForeignKey(
+        "shop_actions.ShopAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    refund = models.ForeignKey("orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # What the form was submitted with: a second submit of the same form finds this return.
     submission_key = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)

@@ -45,6 +45,10 @@ class ShopAdapter(ABC):
         Raise TransientShopError, PermanentShopError or NeedsStaffError for the outcomes above.
         """
 
+    def configured_for(self, merchant) -> bool:
+        """Whether `merchant` gave us what this adapter needs to call their shop (address, credentials)."""
+        return True
+
 
 class UnknownPlatformError(LookupError):
     pass
@@ -86,3 +90,15 @@ def platform_name(platform: str) -> str:
 
 def platforms() -> list[str]:
     return sorted(_registry)
+
+
+MANUAL = "manual"
+
+
+def platform_for(merchant, shop_platform: str) -> str:
+    """The adapter to ask `merchant`'s shop with, for an order that came from `shop_platform`
+    (orders.Order.source_platform): that platform's adapter if the merchant set it up, else "manual"."""
+    adapter = _registry.get(shop_platform)
+    if shop_platform != MANUAL and adapter is not None and adapter.configured_for(merchant):
+        return shop_platform
+    return MANUAL

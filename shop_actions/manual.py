@@ -1,0 +1,33 @@
+"""The "manual" platform: a shop we cannot call (no API access given, or a platform we have no adapter for).
+
+The action waits for staff: its message says what to do in the shop's back office, and staff
+confirm it on the action's page with the shop's reference (services.shop_action_confirm).
+"""
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from .adapters import MANUAL, NeedsStaffError, ShopAdapter
+from .models import ShopActionKind
+
+
+class ManualAdapter(ShopAdapter):
+    platform = MANUAL  # staff read it as adapters.PLATFORM_NAMES has it: "By hand, in the shop"
+
+    def perform(self, *, merchant, action_kind, payload, idempotency_key):
+        # Written in the merchant's language: it is stored and shown to their staff later.
+        with translation.override(merchant.default_language):
+            raise NeedsStaffError(self.instructions(action_kind, payload))
+
+    def instructions(self, action_kind: str, payload: dict) -> str:
+        if action_kind == ShopActionKind.REFUND:
+            return _(
+                "Refund %(amount)s %(currency)s on order %(order)s in your shop's back office (%(reason)s), "
+                "then confirm here with the refund's number in the shop."
+            ) % {
+                "amount": payload.get("amount", "?"),
+                "currency": payload.get("currency", ""),
+                "order": payload.get("order_number") or payload.get("order_external_id", "?"),
+                "reason": payload.get("reason", ""),
+            }
+        return _("Do this in your shop's back office, then confirm here with the shop's reference.")
