@@ -244,6 +244,7 @@ CELERY_TASK_ROUTES = {
     "portal.tasks.*": {"queue": "messages"},
     "outbound.tasks.deliver_*": {"queue": "webhooks"},
     "shop_actions.tasks.*": {"queue": "webhooks"},  # calls to shops, like outbound webhooks
+    "returns.tasks.buy_return_label": {"queue": "webhooks"},  # calls the label provider
     "analytics.tasks.*": {"queue": "analytics"},
     "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }

@@ -64,6 +64,8 @@ class ReturnPolicy(TenantModel):
     returns_per_year = models.PositiveIntegerField(_("returns per customer per 12 months"), null=True, blank=True)
     auto_approve = models.BooleanField(_("approve requests automatically"), default=False)
     auto_approve_below = models.DecimalField(_("only for orders below"), null=True, blank=True, **MONEY)
+    # A return parcel the carrier reports delivered counts as received (no staff scan needed).
+    received_on_delivery = models.BooleanField(_("mark returns received when the carrier delivers them"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
@@ -169,3 +171,7 @@ class ReturnNote(TenantModel):
 
     class Meta:
         ordering = ["created_at", "id"]
+
+
+# Label models live with the label code; imported here so Django finds them as this app's models.
+from .labels.models import LabelSettings, ParcelSize, ReturnLabel  # noqa: E402, F401

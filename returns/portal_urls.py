@@ -6,5 +6,6 @@ from . import portal_views
 
 urlpatterns = [
     path("", portal_views.start, name="index"),
+    path("<str:rma>/slip.pdf", portal_views.slip, name="slip"),
     path("<str:rma>/", portal_views.detail, name="detail"),
 ]

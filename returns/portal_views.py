@@ -1,8 +1,9 @@
 """The customer's side of returns: choose items, a reason and a method, then follow the return."""
 
+import functools
 import uuid
 
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -17,10 +18,12 @@ from portal.sections import navigation
 from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
+from .labels.services import label_settings_for
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest
 from .reasons import reasons_for
 from .rules import returns_offered
+from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
 def _order_for(request, token):
@@ -140,4 +143,40 @@ def detail(request, token, rma):
         if found is None:
             raise Http404
         policy = policy_for(order.merchant)
-    return _render(request, order, token, "returns/portal/detail.html", {"the_return": found, "policy": policy})
+        address = return_address_lines(order.merchant)
+    context = {
+        "the_return": found,
+        "policy": policy,
+        "return_address": address,
+        "labels_offered": label_settings_for(order.merchant).provider != "none",
+        "way_back": _way_back(found),
+    }
+    return _render(request, order, token, "returns/portal/detail.html", context)
+
+
+def _way_back(the_return: ReturnRequest) -> dict | None:
+    """How the parcel travels, for an approved return that still has to be sent (None otherwise)."""
+    if the_return.status != "approved" or the_return.method == Method.KEEP_IT:
+        return None
+    # A callable: the template calls it while rendering, in the customer's language.
+    return {"steps": functools.partial(dropoff_instructions, the_return)}
+
+
+@require_http_methods(["GET", "HEAD"])
+def slip(request, token, rma):
+    """The packing slip PDF, in the customer's language."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    merchant = order.merchant
+    language = customer_language(merchant=merchant, order=order, asked=request.GET.get("lang", ""))
+    with merchant_scope(merchant), timezone.override(customer_time_zone(merchant=merchant, customer=order.customer)):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+        if found is None:
+            raise Http404
+        pdf = packing_slip_pdf(found, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slip_filename(found)}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

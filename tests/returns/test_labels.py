@@ -1,0 +1,477 @@
+"""Return labels: the EasyPost adapter, buying once after approval, refusals, retries (returns/labels/)."""
+
+import json
+from datetime import timedelta
+from decimal import Decimal
+from unittest import mock
+
+import pytest
+import requests
+from django.test import Client
+from django.utils import timezone
+
+from core.scoping import merchant_scope
+from merchants.credentials import credential_set
+from merchants.models import Role
+from returns.labels.base import LabelError
+from returns.labels.models import LabelSettings, ParcelSize, ReturnLabel
+from returns.labels.services import LabelRetryError, parcel_for, return_label_buy, return_label_retry
+from returns.lifecycle import ItemInput, return_approve, return_request_create
+from returns.models import ReturnPolicy, ReturnRequest, ReturnStatus
+from returns.tasks import buy_return_label
+from tests.conftest import login_as
+from tests.factories import LineItemFactory, MembershipFactory, OrderFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+API = "https://api.easypost.com/v2"
+
+# --- Fixtures written from wire_formats_2.md §4 -----------------------------------------------
+
+
+def shipment_created(shipment_id="shp_0a1b2c3d4e"):
+    """§4.2: the Shipment with its rates, not bought yet (null postage_label and tracking_code)."""
+    return {
+        "id": shipment_id,
+        "object": "Shipment",
+        "is_return": True,
+        "messages": [],
+        "postage_label": None,
+        "tracking_code": None,
+        "forms": [],
+        "rates": [
+            {"id": "rate_ups_ground", "carrier": "UPS", "service": "Ground", "rate": "9.80", "currency": "USD"},
+            {
+                "id": "rate_usps_ground",
+                "carrier": "USPS",
+                "service": "GroundAdvantage",
+                "rate": "6.95",
+                "currency": "USD",
+            },
+            {"id": "rate_usps_priority", "carrier": "USPS", "service": "Priority", "rate": "8.10", "currency": "USD"},
+            {"id": "rate_fedex_home", "carrier": "FedEx", "service": "FEDEX_GROUND", "rate": "5.40", "currency": "USD"},
+        ],
+    }
+
+
+def shipment_bought(shipment_id="shp_0a1b2c3d4e", rate="rate_usps_ground", forms=()):
+    """§4.3: the Shipment after /buy, with selected_rate, postage_label, tracking_code and tracker."""
+    carrier, service = {"rate_usps_ground": ("USPS", "GroundAdvantage"), "rate_ups_ground": ("UPS", "Ground")}[rate]
+    return {
+        **shipment_created(shipment_id),
+        "selected_rate": {"id": rate, "carrier": carrier, "service": service, "rate": "6.95", "currency": "USD"},
+        "postage_label": {
+            "label_url": "https://easypost-files.s3.amazonaws.com/files/postage_label/20261204/label.png",
+            "label_pdf_url": "https://easypost-files.s3.amazonaws.com/files/postage_label/20261204/label.pdf",
+            "label_file_type": "image/png",
+            "label_size": "4x6",
+            "label_resolution": 300,
+            "label_date": "2026-12-04T15:40:00Z",
+        },
+        "tracking_code": "9400100000000000000001",
+        "tracker": {"id": "trk_9f8e7d", "public_url": "https://track.easypost.com/djE6dHJrXzlmOGU3ZA"},
+        "forms": list(forms),
+    }
+
+
+QR_FORM = {
+    "id": "form_5e6f7a",
+    "object": "Form",
+    "mode": "test",
+    "form_type": "label_qr_code",
+    "form_url": "https://easypost-files.s3.amazonaws.com/files/form/20261204/qr.png",
+    "submitted_electronically": None,
+    "created_at": "2026-12-04T15:40:02Z",
+    "updated_at": "2026-12-04T15:40:02Z",
+}
+INVALID_ADDRESS = {
+    "error": {
+        "code": "ADDRESS.VERIFY.FAILURE",
+        "message": "Unable to verify address.",
+        "errors": [{"field": "street1", "message": "House number is missing", "suggestion": None}],
+    }
+}
+
+
+def reply(status, body=None, text=None):
+    response = requests.Response()
+    response.status_code = status
+    response._content = (json.dumps(body) if body is not None else text or "").encode()
+    response.reason = {200: "OK", 201: "Created"}.get(status, "Error")
+    return response
+
+
+class FakeEasyPost:
+    """Answers (method, path) from a queue of replies; records every call. An Exception in the queue is raised."""
+
+    def __init__(self, replies: dict):
+        self.replies = {key: list(value) for key, value in replies.items()}
+        self.calls = []
+
+    def __call__(self, session, method, url, json=None, **kwargs):
+        path = url.removeprefix(API)
+        self.calls.append((method, path, json, kwargs.get("auth")))
+        answers = self.replies.get((method, path))
+        if not answers:
+            raise AssertionError(f"unexpected call {method} {path}")
+        answer = answers.pop(0) if len(answers) > 1 else answers[0]
+        if isinstance(answer, Exception):
+            raise answer
+        return answer
+
+    def paths(self):
+        return [f"{method} {path}" for method, path, _body, _auth in self.calls]
+
+
+def easypost(replies):
+    fake = FakeEasyPost(replies)
+    return fake, mock.patch.object(requests.Session, "request", autospec=True, side_effect=fake)
+
+
+HAPPY = {
+    ("POST", "/shipments"): [reply(201, shipment_created())],
+    ("POST", "/shipments/shp_0a1b2c3d4e/buy"): [reply(200, shipment_bought())],
+    ("POST", "/shipments/shp_0a1b2c3d4e/forms"): [reply(201, QR_FORM)],
+}
+
+# --- The shop, an order, a return -----------------------------------------------------------
+
+
+@pytest.fixture
+def shop(merchant):
+    with merchant_scope(merchant):
+        ReturnPolicy.objects.create(merchant=merchant, methods=["label", "qr_dropoff", "ship_yourself"])
+        LabelSettings.objects.create(
+            merchant=merchant,
+            provider="easypost",
+            carriers=["USPS", "UPS"],
+            address_name="Acme Returns",
+            address_street1="417 Montgomery St",
+            address_street2="Fl 5",
+            address_city="San Francisco",
+            address_state="CA",
+            address_zip="94104",
+            address_country="US",
+            address_phone="4155550199",
+        )
+    credential_set(merchant, "easypost_api_key", "EZTK_test_key")
+    return merchant
+
+
+@pytest.fixture
+def order(merchant):
+    order = OrderFactory(
+        merchant=merchant,
+        shipping_name="Jane Doe",
+        shipping_address1="179 N Harbor Dr",
+        shipping_city="Redondo Beach",
+        shipping_postal_code="90277",
+        shipping_country="US",
+    )
+    LineItemFactory(merchant=merchant, order=order, title="Candle", quantity=2, product_type="candle")
+    LineItemFactory(merchant=merchant, order=order, title="Coat", quantity=1, product_type="coat")
+    return order
+
+
+def requested(order, method="label") -> ReturnRequest:
+    with merchant_scope(order.merchant):
+        lines = list(order.line_items.order_by("id"))
+    return return_request_create(order=order, items=[ItemInput(lines[0].pk, 1, "too_big")], method=method)
+
+
+def fresh(the_return) -> ReturnRequest:
+    with merchant_scope(the_return.merchant):
+        return ReturnRequest.objects.get(pk=the_return.pk)
+
+
+def label_row(the_return) -> ReturnLabel:
+    with merchant_scope(the_return.merchant):
+        return ReturnLabel.objects.get(request=the_return)
+
+
+# --- Approval buys the label once -------------------------------------------------------------
+
+
+def test_approving_a_label_return_buys_the_cheapest_rate_of_the_chosen_carriers(
+    shop, order, django_capture_on_commit_callbacks
+):
+    the_return = requested(order)
+    fake, patched = easypost(HAPPY)
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        return_approve(request=the_return)
+    done = fresh(the_return)
+    assert done.status == ReturnStatus.APPROVED
+    assert done.label_url.endswith("label.pdf") and done.tracking_number == "9400100000000000000001"
+    assert done.qr_code_url == "" and done.label_error == ""
+    assert fake.paths() == ["POST /shipments", "POST /shipments/shp_0a1b2c3d4e/buy"]
+    created, buy = fake.calls[0][2], fake.calls[1][2]
+    assert buy == {"rate": {"id": "rate_usps_ground"}}  # FedEx is cheaper but not one of the shop's carriers
+    shipment = created["shipment"]
+    assert shipment["is_return"] is True and shipment["reference"] == the_return.rma
+    # The same addresses as the outbound parcel: EasyPost swaps them itself.
+    assert shipment["to_address"]["street1"] == "179 N Harbor Dr"
+    assert shipment["from_address"] == {
+        "name": "Acme Returns",
+        "street1": "417 Montgomery St",
+        "street2": "Fl 5",
+        "city": "San Francisco",
+        "state": "CA",
+        "zip": "94104",
+        "country": "US",
+        "phone": "4155550199",
+    }
+    assert shipment["parcel"] == {"length": 11.8, "width": 7.9, "height": 3.9, "weight": 17.6}  # 500 g
+    assert fake.calls[0][3] == ("EZTK_test_key", "")  # HTTP Basic, the key as user name
+    row = label_row(the_return)
+    assert (row.shipment_id, row.carrier, row.service) == ("shp_0a1b2c3d4e", "USPS", "GroundAdvantage")
+    assert row.bought_at is not None and row.claim_token is None
+
+
+def test_a_qr_drop_off_return_gets_the_label_qr_code_form(shop, order, django_capture_on_commit_callbacks):
+    the_return = requested(order, method="qr_dropoff")
+    fake, patched = easypost(HAPPY)
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        return_approve(request=the_return)
+    done = fresh(the_return)
+    assert done.qr_code_url == QR_FORM["form_url"] and done.label_url
+    assert fake.paths()[-1] == "POST /shipments/shp_0a1b2c3d4e/forms"
+    assert fake.calls[-1][2] == {"form": {"type": "label_qr_code"}}
+
+
+def test_auto_approval_buys_the_label_too(shop, order, django_capture_on_commit_callbacks):
+    with merchant_scope(shop):
+        ReturnPolicy.objects.filter(merchant=shop).update(auto_approve=True)
+    fake, patched = easypost(HAPPY)
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        the_return = requested(order)
+    assert fresh(the_return).status == ReturnStatus.APPROVED and fresh(the_return).label_url
+    assert fake.paths().count("POST /shipments/shp_0a1b2c3d4e/buy") == 1
+
+
+def test_ship_yourself_and_no_provider_buy_nothing(shop, order, django_capture_on_commit_callbacks):
+    fake, patched = easypost({})
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        return_approve(request=requested(order, method="ship_yourself"))
+        with merchant_scope(shop):
+            LabelSettings.objects.filter(merchant=shop).update(provider="none")
+        the_return = requested(order, method="label")
+        return_approve(request=the_return)
+    assert fake.calls == []
+    assert fresh(the_return).label_url == "" and fresh(the_return).label_error == ""
+
+
+# --- Never twice -----------------------------------------------------------------------------
+
+
+def test_a_retried_task_after_a_crash_finds_the_bought_shipment_instead_of_buying_again(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)  # on-commit callbacks not run: the task is called by hand below
+    crash = {**HAPPY, ("POST", "/shipments/shp_0a1b2c3d4e/buy"): [reply(200, shipment_bought())]}
+    fake, patched = easypost(crash)
+    # The worker dies right after EasyPost sold the label, before recording it.
+    with patched, mock.patch("returns.labels.services._record_label", side_effect=SystemExit("worker killed")):
+        with pytest.raises(SystemExit):
+            return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert label_row(the_return).shipment_id == "shp_0a1b2c3d4e"  # stored before the purchase
+    with merchant_scope(shop):  # the lease of the dead worker runs out
+        ReturnLabel.objects.filter(request=the_return).update(claimed_until=timezone.now() - timedelta(seconds=1))
+    again, patched = easypost({("GET", "/shipments/shp_0a1b2c3d4e"): [reply(200, shipment_bought())]})
+    with patched:
+        buy_return_label.delay(shop.pk, the_return.pk)
+    assert again.paths() == ["GET /shipments/shp_0a1b2c3d4e"]  # looked up, not bought again
+    assert fresh(the_return).tracking_number == "9400100000000000000001"
+    assert label_row(the_return).attempts == 2
+
+
+def test_a_shipment_created_but_not_bought_is_bought_on_retry_without_a_new_shipment(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({**HAPPY, ("POST", "/shipments/shp_0a1b2c3d4e/buy"): [requests.ConnectionError()]})
+    with patched, pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    again, patched = easypost(
+        {
+            ("GET", "/shipments/shp_0a1b2c3d4e"): [reply(200, shipment_created())],
+            ("POST", "/shipments/shp_0a1b2c3d4e/buy"): [reply(200, shipment_bought())],
+        }
+    )
+    with patched:
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert again.paths() == ["GET /shipments/shp_0a1b2c3d4e", "POST /shipments/shp_0a1b2c3d4e/buy"]
+    assert fresh(the_return).label_url
+
+
+def test_a_return_with_its_label_or_claimed_by_another_worker_is_left_alone(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost(HAPPY)
+    with patched:
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+        return_label_buy(merchant=shop, return_id=the_return.pk)  # redelivered task
+    assert fake.paths().count("POST /shipments") == 1
+    other = requested(order, method="qr_dropoff")
+    return_approve(request=other)
+    with merchant_scope(shop):
+        ReturnLabel.objects.create(
+            merchant=shop, request=other, provider="easypost", claimed_until=timezone.now() + timedelta(minutes=1)
+        )
+    busy, patched = easypost({})
+    with patched:
+        assert return_label_buy(merchant=shop, return_id=other.pk) is None
+    assert busy.calls == []
+
+
+# --- Refusals ---------------------------------------------------------------------------------
+
+
+def test_no_rate_from_the_chosen_carriers_leaves_a_message_for_staff(shop, order):
+    with merchant_scope(shop):
+        LabelSettings.objects.filter(merchant=shop).update(carriers=["DHLExpress"])
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost(HAPPY)
+    with patched:
+        buy_return_label.delay(shop.pk, the_return.pk)  # permanent: no retry
+    done = fresh(the_return)
+    assert done.status == ReturnStatus.APPROVED and done.label_url == ""
+    assert "DHLExpress" in done.label_error
+    assert fake.paths() == ["POST /shipments"]
+
+
+def test_an_invalid_address_gives_easypost_s_reasons_in_the_staff_s_language(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({("POST", "/shipments"): [reply(422, INVALID_ADDRESS)]})
+    with patched:
+        buy_return_label.delay(shop.pk, the_return.pk)
+    error = fresh(the_return).label_error
+    assert "HTTP 422" in error and "Unable to verify address." in error and "street1: House number is missing" in error
+    assert error.startswith("EasyPost a refusé")  # the shop's default language is French
+    assert len(fake.calls) == 1  # not retried: resending the same address cannot help
+    assert label_row(the_return).claim_token is None
+
+
+def test_errors_given_as_plain_strings_are_shown_too(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    body = {"error": {"code": "PARCEL.INVALID", "message": "Invalid parcel", "errors": ["weight must be > 0"]}}
+    fake, patched = easypost({("POST", "/shipments"): [reply(400, body)]})
+    with patched, pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert "weight must be > 0" in fresh(the_return).label_error
+
+
+@pytest.mark.parametrize(
+    "trouble",
+    [
+        reply(429, {"error": {"code": "RATE_LIMITED", "message": "Too many requests"}}),
+        reply(503, text="<html>"),
+        requests.Timeout("read timed out"),
+        reply(200, text="not json"),
+    ],
+    ids=["429", "503", "timeout", "unreadable"],
+)
+def test_transient_errors_are_retried_with_backoff_then_the_label_is_bought(shop, order, trouble):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({**HAPPY, ("POST", "/shipments"): [trouble, reply(201, shipment_created())]})
+    countdowns = []
+    real_retry = buy_return_label.retry
+
+    def retry(*args, countdown=None, **kwargs):
+        countdowns.append(countdown)
+        return real_retry(*args, countdown=countdown, **kwargs)
+
+    with patched, mock.patch.object(buy_return_label, "retry", side_effect=retry):
+        buy_return_label.apply(args=(shop.pk, the_return.pk), throw=False)
+    assert countdowns == [30]
+    done = fresh(the_return)
+    assert done.label_url and done.label_error == ""  # the message of the failed attempt is cleared
+
+
+def test_a_transient_error_is_shown_to_staff_while_waiting_for_the_retry(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({("POST", "/shipments"): [reply(503, text="")]})
+    with patched, pytest.raises(LabelError) as refused:
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert refused.value.transient
+    assert "503" in fresh(the_return).label_error and fresh(the_return).status == ReturnStatus.APPROVED
+
+
+def test_missing_shop_address_or_api_key_are_said_plainly(shop, order):
+    with merchant_scope(shop):
+        LabelSettings.objects.filter(merchant=shop).update(address_street1="")
+    the_return = requested(order)
+    return_approve(request=the_return)
+    with pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert "adresse de la boutique" in fresh(the_return).label_error
+    with merchant_scope(shop):
+        LabelSettings.objects.filter(merchant=shop).update(address_street1="417 Montgomery St")
+    fake, patched = easypost({("POST", "/shipments"): [reply(401, {"error": {"code": "APIKEY.INACTIVE"}})]})
+    with patched, pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert "clé" in fresh(the_return).label_error
+
+
+# --- Staff retry ------------------------------------------------------------------------------
+
+
+def test_staff_retry_queues_the_purchase_again_only_when_it_makes_sense(
+    shop, order, django_capture_on_commit_callbacks
+):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({("POST", "/shipments"): [reply(422, INVALID_ADDRESS)]})
+    with patched, pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    fake, patched = easypost(HAPPY)
+    with patched, django_capture_on_commit_callbacks(execute=True):
+        return_label_retry(fresh(the_return))
+    assert fresh(the_return).label_url and fresh(the_return).label_error == ""
+    with pytest.raises(LabelRetryError, match="already has its label"):
+        return_label_retry(fresh(the_return))
+    with pytest.raises(LabelRetryError, match="does not travel on a label"):
+        return_label_retry(requested(order, method="ship_yourself"))
+
+
+def test_the_staff_retry_url_needs_an_agent_of_the_shop(
+    shop, order, staff_client, other_merchant, django_capture_on_commit_callbacks
+):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    url = f"/app/returns/{the_return.pk}/label/retry/"
+    with mock.patch("returns.tasks.buy_return_label.delay") as queued, django_capture_on_commit_callbacks(execute=True):
+        response = staff_client.post(url, {"next": f"/app/returns/{the_return.pk}/"})
+    assert response.status_code == 302 and response["Location"] == f"/app/returns/{the_return.pk}/"
+    assert queued.call_count == 1
+    assert staff_client.get(url).status_code == 405
+    done = requested(order, method="ship_yourself")
+    refused = staff_client.post(f"/app/returns/{done.pk}/label/retry/")
+    assert refused.status_code == 400 and "travel on a label" in refused.content.decode()
+    viewer = UserFactory(email="viewer@maison-lumiere.example.com")
+    with merchant_scope(shop):
+        MembershipFactory(merchant=shop, user=viewer, role=Role.VIEWER)
+    assert login_as(Client(), viewer, shop).post(url).status_code == 403
+    stranger = UserFactory(email="agent@other.example")
+    with merchant_scope(other_merchant):
+        MembershipFactory(merchant=other_merchant, user=stranger, role=Role.AGENT)
+    assert login_as(Client(), stranger, other_merchant).post(url).status_code == 404
+
+
+# --- Parcels -----------------------------------------------------------------------------------
+
+
+def test_the_parcel_is_the_biggest_box_and_the_weight_of_every_unit(shop, order):
+    with merchant_scope(shop):
+        ParcelSize.objects.create(
+            merchant=shop, product_type="coat", length_cm=60, width_cm=40, height_cm=15, weight_g=1500
+        )
+        lines = list(order.line_items.order_by("id"))
+    the_return = return_request_create(
+        order=order, items=[ItemInput(lines[0].pk, 2, "too_big"), ItemInput(lines[1].pk, 1, "too_big")], method="label"
+    )
+    with merchant_scope(shop):
+        parcel = parcel_for(the_return, LabelSettings.objects.get(merchant=shop))
+    assert (parcel.length_cm, parcel.width_cm, parcel.height_cm) == (Decimal(60), Decimal(40), Decimal(15))
+    assert parcel.weight_g == 2 * 500 + 1500
