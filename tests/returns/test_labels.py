@@ -475,3 +475,151 @@ def test_the_parcel_is_the_biggest_box_and_the_weight_of_every_unit(shop, order)
         parcel = parcel_for(the_return, LabelSettings.objects.get(merchant=shop))
     assert (parcel.length_cm, parcel.width_cm, parcel.height_cm) == (Decimal(60), Decimal(40), Decimal(15))
     assert parcel.weight_g == 2 * 500 + 1500
+
+
+# --- The label settings page ------------------------------------------------------------------
+
+SETTINGS_URL = "/app/returns/settings/labels/"
+
+
+def settings_form(**changes):
+    form = {
+        "provider": "easypost",
+        "easypost_api_key": "EZTK_new_key",
+        "carriers_text": "USPS, UPS , USPS",
+        "address_name": "Acme Returns",
+        "address_street1": "417 Montgomery St",
+        "address_city": "San Francisco",
+        "address_state": "CA",
+        "address_zip": "94104",
+        "address_country": "us",
+        "parcel_length_cm": "35",
+        "parcel_width_cm": "25",
+        "parcel_height_cm": "12",
+        "parcel_weight_g": "700",
+        "sizes_text": "coat = 60 x 40 x 15, 1500\nscarf = 20,5 x 15 x 3 cm; 150 g",
+        "received_on_delivery": "on",
+    }
+    return {**form, **changes}
+
+
+def test_admins_save_the_label_settings(merchant, staff_client):
+    with merchant_scope(merchant):
+        ReturnPolicy.objects.create(merchant=merchant, methods=["label"])
+    assert staff_client.get(SETTINGS_URL).status_code == 200
+    response = staff_client.post(SETTINGS_URL, settings_form())
+    assert response.status_code == 302
+    with merchant_scope(merchant):
+        saved = LabelSettings.objects.get(merchant=merchant)
+        sizes = {size.product_type: size for size in ParcelSize.objects.filter(merchant=merchant)}
+        policy = ReturnPolicy.objects.get(merchant=merchant)
+    assert saved.provider == "easypost" and saved.carriers == ["USPS", "UPS"] and saved.address_country == "US"
+    assert (saved.parcel_length_cm, saved.parcel_weight_g) == (Decimal(35), 700)
+    assert sizes["scarf"].length_cm == Decimal("20.5") and sizes["coat"].weight_g == 1500
+    assert policy.received_on_delivery is True
+    from merchants.credentials import credential_get
+
+    assert credential_get(merchant, "easypost_api_key") == "EZTK_new_key"
+    page = staff_client.get(SETTINGS_URL).content.decode()
+    assert "EZTK_new_key" not in page and "coat = 60.0 x 40.0 x 15.0, 1500" in page
+    # Saved again without a key: the saved one stays.
+    assert staff_client.post(SETTINGS_URL, settings_form(easypost_api_key="")).status_code == 302
+    assert credential_get(merchant, "easypost_api_key") == "EZTK_new_key"
+
+
+@pytest.mark.parametrize(
+    "changes, field_message",
+    [
+        ({"sizes_text": "coat is big"}, "Line 1"),
+        ({"sizes_text": "coat = 60 x 40 x 15, 1500\ncoat = 1 x 1 x 1, 1"}, "already listed"),
+        ({"sizes_text": "coat = 900 x 40 x 15, 1500"}, "Line 1"),
+        ({"carriers_text": "USPS, <script>"}, "is not a carrier name"),
+        ({"address_country": "France"}, "Two letters"),
+        ({"address_street1": ""}, "full address"),
+        ({"parcel_weight_g": "0"}, "greater than or equal to 1"),
+        ({"provider": "shippo"}, "Select a valid choice"),
+    ],
+)
+def test_bad_label_settings_are_refused_with_a_message_and_nothing_saved(
+    merchant, staff_client, changes, field_message
+):
+    response = staff_client.post(SETTINGS_URL, settings_form(**changes), HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400
+    assert field_message in response.content.decode().replace("&lt;", "<")
+    with merchant_scope(merchant):
+        assert not LabelSettings.objects.filter(merchant=merchant).exists()
+        assert not ParcelSize.objects.exists()
+
+
+def test_easypost_without_an_api_key_is_refused(merchant, staff_client):
+    response = staff_client.post(SETTINGS_URL, settings_form(easypost_api_key=""))
+    assert response.status_code == 400 and "API key" in response.content.decode()
+    # Without a provider, nothing more is needed.
+    assert staff_client.post(SETTINGS_URL, settings_form(provider="none", easypost_api_key="")).status_code == 302
+
+
+def test_only_admins_see_the_label_settings(merchant):
+    for role in (Role.VIEWER, Role.AGENT):
+        user = UserFactory(email=f"{role}@maison-lumiere.example.com")
+        with merchant_scope(merchant):
+            MembershipFactory(merchant=merchant, user=user, role=role)
+        client = login_as(Client(), user, merchant)
+        assert client.get(SETTINGS_URL).status_code == 403
+        assert client.post(SETTINGS_URL, settings_form()).status_code == 403
+
+
+# --- The customer's return page ----------------------------------------------------------------
+
+
+def portal_page(the_return, lang="en"):
+    from portal.links import order_token
+
+    return Client().get(f"/returns/{order_token(the_return.order)}/{the_return.rma}/?lang={lang}")
+
+
+def with_label(the_return, **fields) -> ReturnRequest:
+    with merchant_scope(the_return.merchant):
+        ReturnRequest.objects.filter(pk=the_return.pk).update(**fields)
+    return fresh(the_return)
+
+
+def test_the_return_page_shows_the_label_and_the_slip(shop, order, django_assert_max_num_queries):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    with_label(the_return, label_url="https://easypost-files.s3.amazonaws.com/label.pdf", tracking_number="9400111")
+    with django_assert_max_num_queries(14):
+        response = portal_page(the_return)
+    html = response.content.decode()
+    assert 'href="https://easypost-files.s3.amazonaws.com/label.pdf"' in html and "Download the label" in html
+    assert "Tracking number: 9400111" in html and f"/{the_return.rma}/slip.pdf?lang=en" in html
+    assert "Print the prepaid label" in html
+
+
+def test_the_return_page_shows_the_qr_code_in_french(shop, order):
+    the_return = requested(order, method="qr_dropoff")
+    return_approve(request=the_return)
+    with_label(
+        the_return, label_url="https://e.example/l.pdf", qr_code_url="https://easypost-files.s3.amazonaws.com/qr.png"
+    )
+    html = portal_page(the_return, lang="fr").content.decode()
+    assert '<img class="return-qr" src="https://easypost-files.s3.amazonaws.com/qr.png"' in html
+    assert "Montrez ce code au point de dépôt" in html and "Imprimer le bordereau de retour (PDF)" in html
+
+
+def test_the_return_page_says_the_label_will_follow_while_it_is_bought(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+    with_label(the_return, label_error="EasyPost refused the label (HTTP 422): Unable to verify address.")
+    html = portal_page(the_return).content.decode()
+    assert "Your return label will follow" in html and "EasyPost" not in html  # the error is for staff only
+
+
+def test_without_a_provider_the_customer_ships_it_to_the_return_address(shop, order):
+    with merchant_scope(shop):
+        LabelSettings.objects.filter(merchant=shop).update(provider="none")
+        ReturnPolicy.objects.filter(merchant=shop).update(return_address="Maison Lumière\n12 rue des Lilas")
+    the_return = requested(order)
+    return_approve(request=the_return)
+    html = portal_page(the_return).content.decode()
+    assert "12 rue des Lilas" in html and f"write {the_return.rma} on the parcel" in html
+    assert "Your return label will follow" not in html
