@@ -18,7 +18,7 @@ from portal.sections import navigation
 from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
-from .labels.services import label_settings_for
+from .labels.services import label_settings_for, label_wanted
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest
 from .reasons import reasons_for
@@ -148,18 +148,23 @@ def detail(request, token, rma):
         "the_return": found,
         "policy": policy,
         "return_address": address,
-        "labels_offered": label_settings_for(order.merchant).provider != "none",
-        "way_back": _way_back(found),
+        "way_back": _way_back(found, labels_offered=label_settings_for(order.merchant).provider != "none"),
     }
     return _render(request, order, token, "returns/portal/detail.html", context)
 
 
-def _way_back(the_return: ReturnRequest) -> dict | None:
+def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None:
     """How the parcel travels, for an approved return that still has to be sent (None otherwise)."""
     if the_return.status != "approved" or the_return.method == Method.KEEP_IT:
         return None
-    # A callable: the template calls it while rendering, in the customer's language.
-    return {"steps": functools.partial(dropoff_instructions, the_return)}
+    on_label = the_return.method in (Method.LABEL, Method.QR_DROPOFF) and labels_offered
+    return {
+        # Bought labels are shown; one still being bought is announced; else the customer ships it.
+        "label_pending": on_label and label_wanted(the_return),
+        "ship_it": not on_label,
+        # A callable: the template calls it while rendering, in the customer's language.
+        "steps": functools.partial(dropoff_instructions, the_return, labels_offered=labels_offered),
+    }
 
 
 @require_http_methods(["GET", "HEAD"])

@@ -19,7 +19,7 @@ from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, T
 from core.l10n import format_day
 
 from .eligibility import policy_for
-from .labels.models import LabelSettings
+from .labels.models import LabelSettings, Provider
 from .models import Method, ReturnRequest
 
 
@@ -43,8 +43,11 @@ class QrCode(Flowable):
                     self.canv.rect(column * module, y, module, module, stroke=0, fill=1)
 
 
-def dropoff_instructions(the_return: ReturnRequest) -> list[str]:
-    """What the customer does with the parcel, step by step, for the return's method (in the active language)."""
+def dropoff_instructions(the_return: ReturnRequest, *, labels_offered: bool) -> list[str]:
+    """What the customer does with the parcel, step by step, for the return's method (in the active language).
+
+    Without a label provider (`labels_offered` False), label and QR returns are sent like `ship_yourself`.
+    """
     rma = the_return.rma
     pack = _("Put the items and this slip in the parcel.")
     if the_return.method == Method.KEEP_IT:
@@ -61,7 +64,7 @@ def dropoff_instructions(the_return: ReturnRequest) -> list[str]:
             _("Bring the parcel and the QR code (on your phone or printed) to a drop-off point of the carrier."),
             _("They scan the code and print the label for you: nothing to print at home."),
         ]
-    if the_return.method in (Method.LABEL, Method.QR_DROPOFF):
+    if the_return.method in (Method.LABEL, Method.QR_DROPOFF) and labels_offered:
         return [pack, _("Your return label is on its way: it will appear on your return page.")]
     return [
         pack,
@@ -135,10 +138,20 @@ def _story(the_return: ReturnRequest) -> list:
         ),
     ]
     header = Table([[head, QrCode(the_return.rma, 34 * mm)]], colWidths=["*", 38 * mm])
-    header.setStyle(TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("ALIGN", (1, 0), (1, 0), "RIGHT")]))
+    header.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
+                ("LEFTPADDING", (0, 0), (0, 0), 0),  # line the RMA up with the headings below
+            ]
+        )
+    )
     story = [header, Paragraph(escape(_("Items")), styles["h2"]), _items_table(the_return, styles)]
     story += [Paragraph(escape(_("What to do")), styles["h2"])]
-    for number, step in enumerate(dropoff_instructions(the_return), start=1):
+    settings = LabelSettings.objects.filter(merchant=the_return.merchant).first()
+    labels_offered = settings is not None and settings.provider != Provider.NONE
+    for number, step in enumerate(dropoff_instructions(the_return, labels_offered=labels_offered), start=1):
         story.append(Paragraph(f"{number}. {escape(step)}", styles["body"]))
     address = return_address_lines(the_return.merchant)
     if address and the_return.method != Method.KEEP_IT:
@@ -157,6 +170,7 @@ def _items_table(the_return: ReturnRequest, styles: dict) -> Table:
     table.setStyle(
         TableStyle(
             [
+                ("LEFTPADDING", (0, 0), (0, -1), 0),
                 ("FONTNAME", (0, 0), (-1, 0), "Helvetica-Bold"),
                 ("LINEBELOW", (0, 0), (-1, 0), 0.8, colors.black),
                 ("LINEBELOW", (0, 1), (-1, -1), 0.3, colors.HexColor("#bbbbbb")),

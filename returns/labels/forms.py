@@ -41,7 +41,7 @@ class LabelSettingsForm(forms.ModelForm):
         help_text=_("One line per product type: type = length x width x height in cm, weight of one item in grams."),
     )
     # Longer than the 2 letters stored, so "France" gets the clear message of clean_address_country.
-    address_country = forms.CharField(label=_("country (2 letters)"), required=False, max_length=60)
+    address_country = forms.CharField(label=_("Country (2 letters)"), required=False, max_length=60)
     received_on_delivery = forms.BooleanField(
         label=_("Mark returns received when the carrier delivers them"),
         required=False,

@@ -111,3 +111,15 @@ def test_the_slip_says_what_to_do_for_a_label_and_falls_back_to_the_label_settin
         )
     text = pdf_text(Client().get(slip_url(the_return)).content)
     assert "Print the prepaid label" in text and "417 Montgomery St" in text
+
+
+def test_without_a_label_provider_a_label_return_is_sent_like_ship_yourself(merchant):
+    with merchant_scope(merchant):
+        ReturnPolicy.objects.create(merchant=merchant, methods=["label"], return_address="12 rue des Lilas")
+    order = OrderFactory(merchant=merchant, number="#3001")
+    line = LineItemFactory(merchant=merchant, order=order, title="Vase")
+    the_return = return_approve(
+        request=return_request_create(order=order, items=[ItemInput(line.pk, 1, "too_big")], method="label")
+    )
+    text = pdf_text(Client().get(slip_url(the_return)).content)
+    assert "Write R-3001-1 on the parcel" in text and "label is on its way" not in text
