@@ -18,6 +18,7 @@ from portal.sections import navigation
 from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
+from .labels.models import Provider
 from .labels.services import label_settings_for, label_wanted
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest
@@ -143,12 +144,13 @@ def detail(request, token, rma):
         if found is None:
             raise Http404
         policy = policy_for(order.merchant)
-        address = return_address_lines(order.merchant)
+        settings = label_settings_for(order.merchant)
+        address = return_address_lines(order.merchant, policy=policy, settings=settings)
     context = {
         "the_return": found,
         "policy": policy,
         "return_address": address,
-        "way_back": _way_back(found, labels_offered=label_settings_for(order.merchant).provider != "none"),
+        "way_back": _way_back(found, labels_offered=settings.provider != Provider.NONE),
     }
     return _render(request, order, token, "returns/portal/detail.html", context)
 

@@ -73,12 +73,15 @@ def dropoff_instructions(the_return: ReturnRequest, *, labels_offered: bool) -> 
     ]
 
 
-def return_address_lines(merchant) -> list[str]:
-    """The address parcels go back to: the policy's, else the shop's address from the label settings."""
-    policy = policy_for(merchant)
+def return_address_lines(merchant, *, policy=None, settings: LabelSettings | None = None) -> list[str]:
+    """The address parcels go back to: the policy's, else the shop's address from the label settings.
+
+    Pass the policy and the label settings when the caller has them (each is otherwise one query).
+    """
+    policy = policy or policy_for(merchant)
     if policy.return_address.strip():
         return [line.strip() for line in policy.return_address.splitlines() if line.strip()]
-    settings = LabelSettings.objects.filter(merchant=merchant).first()
+    settings = settings or LabelSettings.objects.filter(merchant=merchant).first()
     if settings is None or not settings.address_street1:
         return []
     city = " ".join(part for part in (settings.address_zip, settings.address_city) if part)
@@ -153,7 +156,7 @@ def _story(the_return: ReturnRequest) -> list:
     labels_offered = settings is not None and settings.provider != Provider.NONE
     for number, step in enumerate(dropoff_instructions(the_return, labels_offered=labels_offered), start=1):
         story.append(Paragraph(f"{number}. {escape(step)}", styles["body"]))
-    address = return_address_lines(the_return.merchant)
+    address = return_address_lines(the_return.merchant, settings=settings)
     if address and the_return.method != Method.KEEP_IT:
         story += [Paragraph(escape(_("Return address")), styles["h2"])]
         story.append(Paragraph("<br/>".join(escape(line) for line in address), styles["body"]))

@@ -9,7 +9,7 @@ from celery import shared_task
 from merchants.models import Merchant
 
 from .labels.base import LabelError
-from .labels.services import return_label_buy
+from .labels.services import return_label_buy, return_labels_sweep
 
 # Waits between attempts after a transient refusal (429, 5xx, timeout): short, broker countdowns stay minutes.
 RETRY_DELAYS = (30, 60, 120, 240, 300, 300)
@@ -26,3 +26,9 @@ def buy_return_label(self, merchant_id: int, return_id: int) -> None:
         # The refusal is recorded for staff either way; only a transient one is worth asking again.
         if refusal.transient and self.request.retries < self.max_retries:
             raise self.retry(countdown=RETRY_DELAYS[self.request.retries]) from refusal
+
+
+@shared_task
+def queue_forgotten_labels() -> int:
+    """Every 10 minutes (beat): labels whose task the broker lost."""
+    return return_labels_sweep()

@@ -14,10 +14,12 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from core.scoping import merchant_scope
+from core.scoping import merchant_scope, unscoped
 from merchants.credentials import credential_get, credential_set
+from orders.events import event_record
 
 from ..models import Method, ReturnNote, ReturnPolicy, ReturnRequest, ReturnStatus
+from ..payloads import return_data
 from .base import Address, LabelError, LabelProvider, LabelRequest, Parcel
 from .easypost import EasyPost
 from .models import LabelSettings, ParcelSize, Provider, ReturnLabel
@@ -27,6 +29,7 @@ logger = logging.getLogger(__name__)
 LABEL_METHODS = (Method.LABEL, Method.QR_DROPOFF)
 # A claimed label is left to its worker this long (three provider calls with their timeouts fit in it).
 CLAIM_LEASE = timedelta(minutes=5)
+SWEEP_GRACE = timedelta(minutes=10)
 
 
 class LabelRetryError(Exception):
@@ -72,6 +75,29 @@ def _enqueue(merchant_id: int, return_id: int) -> None:
         buy_return_label.delay(merchant_id, return_id)
     except Exception:  # the approval is committed: a broker outage must not turn it into an error page
         logger.exception("Could not queue the label of return %s; staff can retry it.", return_id)
+
+
+def return_labels_sweep(*, now=None, limit: int = 100) -> int:
+    """Queue labels no attempt was ever made for (the broker was down when the return was approved).
+
+    Run by beat; a return approved less than SWEEP_GRACE ago is left to its own task.
+    """
+    now = now or timezone.now()
+    with unscoped():  # every merchant's returns: a named sweep, like shop_actions_claim_due
+        with_provider = LabelSettings.objects.exclude(provider=Provider.NONE).values("merchant")
+        forgotten = list(
+            ReturnRequest.objects.filter(
+                status=ReturnStatus.APPROVED,
+                method__in=LABEL_METHODS,
+                label_url="",
+                label__isnull=True,
+                updated_at__lt=now - SWEEP_GRACE,
+                merchant__in=with_provider,
+            ).values_list("merchant_id", "pk")[:limit]
+        )
+    for merchant_id, return_id in forgotten:
+        _enqueue(merchant_id, return_id)
+    return len(forgotten)
 
 
 def return_label_retry(request: ReturnRequest) -> ReturnRequest:
@@ -128,7 +154,9 @@ def _claim(merchant, return_id: int, provider: str):
     """(request, label, token) if the label is still wanted and nobody works on it, else None."""
     now = timezone.now()
     with transaction.atomic():
-        request = ReturnRequest.objects.select_for_update().filter(pk=return_id).select_related("order").first()
+        request = (
+            ReturnRequest.objects.select_for_update(of=("self",)).filter(pk=return_id).select_related("order").first()
+        )
         if request is None or not label_wanted(request):
             return None
         label, _created = ReturnLabel.objects.get_or_create(
@@ -182,6 +210,10 @@ def _record_label(request: ReturnRequest, label: ReturnLabel, token: uuid.UUID, 
             "tracking": bought.tracking_number or "—",
         }
         ReturnNote.objects.create(merchant=locked.merchant, request=locked, text=text)
+        # Emails and outbound webhooks learn the label is there (the payload has label_url, qr_code_url...).
+        event_record(
+            merchant=locked.merchant, kind="return.label_ready", order=locked.order, payload=return_data(locked)
+        )
     return locked
 
 
