@@ -19,7 +19,7 @@ from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
 from .labels.models import Provider
-from .labels.services import label_settings_for, label_wanted
+from .labels.services import label_settings_for
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest
 from .reasons import reasons_for
@@ -162,7 +162,7 @@ def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None
     on_label = the_return.method in (Method.LABEL, Method.QR_DROPOFF) and labels_offered
     return {
         # Bought labels are shown; one still being bought is announced; else the customer ships it.
-        "label_pending": on_label and label_wanted(the_return),
+        "label_pending": on_label and not the_return.label_url,
         "ship_it": not on_label,
         # A callable: the template calls it while rendering, in the customer's language.
         "steps": functools.partial(dropoff_instructions, the_return, labels_offered=labels_offered),

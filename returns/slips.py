@@ -52,17 +52,17 @@ def dropoff_instructions(the_return: ReturnRequest, *, labels_offered: bool) -> 
     pack = _("Put the items and this slip in the parcel.")
     if the_return.method == Method.KEEP_IT:
         return [_("Keep the items: you do not need to send anything back.")]
-    if the_return.method == Method.LABEL and the_return.label_url:
-        return [
-            pack,
-            _("Print the prepaid label and stick it on the parcel, over any old label."),
-            _("Drop the parcel off with the carrier named on the label and keep the receipt."),
-        ]
     if the_return.method == Method.QR_DROPOFF and the_return.qr_code_url:
         return [
             pack,
             _("Bring the parcel and the QR code (on your phone or printed) to a drop-off point of the carrier."),
             _("They scan the code and print the label for you: nothing to print at home."),
+        ]
+    if the_return.method in (Method.LABEL, Method.QR_DROPOFF) and the_return.label_url:
+        return [
+            pack,
+            _("Print the prepaid label and stick it on the parcel, over any old label."),
+            _("Drop the parcel off with the carrier named on the label and keep the receipt."),
         ]
     if the_return.method in (Method.LABEL, Method.QR_DROPOFF) and labels_offered:
         return [pack, _("Your return label is on its way: it will appear on your return page.")]

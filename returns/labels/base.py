@@ -50,6 +50,7 @@ class Label:
     qr_code_url: str = ""
     carrier: str = ""
     service: str = ""
+    warning: str = ""  # bought, but not all of it (no QR code): said to staff like a refusal
 
 
 class LabelError(Exception):

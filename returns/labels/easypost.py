@@ -7,6 +7,7 @@ remembered before buying, and a retry GETs the shipment and reuses its `postage_
 """
 
 from collections.abc import Callable
+from dataclasses import replace
 from decimal import Decimal, InvalidOperation
 
 import requests
@@ -30,6 +31,8 @@ class EasyPost(LabelProvider):
         self.session = session or requests.Session()
 
     def label_obtain(self, request: LabelRequest, *, shipment_id: str, remember: Callable[[str], None]) -> Label:
+        if not self.api_key:
+            raise LabelError(_("Add the shop's EasyPost API key in the label settings."))
         if shipment_id:
             shipment = self._call("GET", f"/shipments/{shipment_id}")
         else:
@@ -38,8 +41,16 @@ class EasyPost(LabelProvider):
         if not shipment.get("postage_label"):
             rate = cheapest_rate(shipment.get("rates") or [], request.carriers)
             shipment = self._call("POST", f"/shipments/{shipment['id']}/buy", {"rate": {"id": rate["id"]}})
-        qr_code_url = self._qr_code_url(shipment) if request.qr_code else ""
-        return label_from(shipment, qr_code_url)
+        if not request.qr_code:
+            return label_from(shipment, qr_code_url="")
+        try:
+            return label_from(shipment, qr_code_url=self._qr_code_url(shipment))
+        except LabelError as refusal:
+            if refusal.transient:
+                raise
+            # Label Broker QR codes are USPS only: the bought label still lets the customer send the parcel.
+            warning = _("The label is bought but EasyPost gave no QR code: %(reason)s") % {"reason": refusal.message}
+            return replace(label_from(shipment, qr_code_url=""), warning=warning)
 
     def _qr_code_url(self, shipment: dict) -> str:
         """The drop-off QR code: the Form made on an earlier attempt, else a new one (only after the purchase)."""

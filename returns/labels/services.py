@@ -194,7 +194,7 @@ def _record_label(request: ReturnRequest, label: ReturnLabel, token: uuid.UUID, 
         locked.label_url = bought.label_url
         locked.qr_code_url = bought.qr_code_url
         locked.tracking_number = bought.tracking_number[:64]
-        locked.label_error = ""
+        locked.label_error = bought.warning[:500]
         locked.save(update_fields=["label_url", "qr_code_url", "tracking_number", "label_error", "updated_at"])
         ReturnLabel.objects.filter(pk=label.pk).update(
             shipment_id=bought.shipment_id[:64],

@@ -659,3 +659,27 @@ def test_without_a_provider_the_customer_ships_it_to_the_return_address(shop, or
     html = portal_page(the_return).content.decode()
     assert "12 rue des Lilas" in html and f"write {the_return.rma} on the parcel" in html
     assert "Your return label will follow" not in html
+
+
+def test_a_carrier_without_qr_codes_still_gives_the_customer_a_label_to_print(shop, order):
+    the_return = requested(order, method="qr_dropoff")
+    return_approve(request=the_return)
+    refused = {"error": {"code": "FORM.INVALID", "message": "label_qr_code is only available for USPS"}}
+    fake, patched = easypost({**HAPPY, ("POST", "/shipments/shp_0a1b2c3d4e/forms"): [reply(422, refused)]})
+    with patched:
+        buy_return_label.delay(shop.pk, the_return.pk)
+    done = fresh(the_return)
+    assert done.label_url and done.qr_code_url == "" and done.tracking_number
+    assert "only available for USPS" in done.label_error  # staff know why there is no QR code
+    html = portal_page(done).content.decode()
+    assert "Download the label" in html and "Print the prepaid label" in html
+
+
+def test_a_missing_api_key_is_said_before_calling_easypost(shop, order):
+    credential_set(shop, "easypost_api_key", "")
+    the_return = requested(order)
+    return_approve(request=the_return)
+    fake, patched = easypost({})
+    with patched, pytest.raises(LabelError):
+        return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert fake.calls == [] and "clé d’API EasyPost" in fresh(the_return).label_error
