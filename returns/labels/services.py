@@ -182,8 +182,12 @@ def _remember_shipment(label: ReturnLabel, token: uuid.UUID, shipment_id: str) -
 
 def _record_refusal(request: ReturnRequest, label: ReturnLabel, token: uuid.UUID, message: str) -> None:
     with transaction.atomic():
+        released = ReturnLabel.objects.filter(pk=label.pk, claim_token=token).update(
+            claim_token=None, claimed_until=None
+        )
+        if not released:
+            return  # the lease ran out and another worker took over: its outcome is the one to show
         ReturnRequest.objects.filter(pk=request.pk).update(label_error=message[:500], updated_at=timezone.now())
-        ReturnLabel.objects.filter(pk=label.pk, claim_token=token).update(claim_token=None, claimed_until=None)
     request.label_error = message[:500]
 
 

@@ -1,6 +1,7 @@
 """Return labels: the EasyPost adapter, buying once after approval, refusals, retries (returns/labels/)."""
 
 import json
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from unittest import mock
@@ -683,3 +684,20 @@ def test_a_missing_api_key_is_said_before_calling_easypost(shop, order):
     with patched, pytest.raises(LabelError):
         return_label_buy(merchant=shop, return_id=the_return.pk)
     assert fake.calls == [] and "clé d’API EasyPost" in fresh(the_return).label_error
+
+
+def test_a_worker_whose_lease_ran_out_does_not_overwrite_the_outcome_of_the_next_one(shop, order):
+    the_return = requested(order)
+    return_approve(request=the_return)
+
+    def steal_the_claim(*args, **kwargs):
+        # While this worker waits on EasyPost, its lease ends and another worker claims the label.
+        with merchant_scope(shop):
+            ReturnLabel.objects.filter(request=the_return).update(claim_token=uuid.uuid4())
+        return reply(201, shipment_created())
+
+    with mock.patch.object(requests.Session, "request", autospec=True, side_effect=steal_the_claim):
+        with pytest.raises(LabelError, match="Une autre tentative a repris"):  # the shop's language
+            return_label_buy(merchant=shop, return_id=the_return.pk)
+    assert fresh(the_return).label_error == ""  # the other worker's outcome is the one staff will see
+    assert label_row(the_return).shipment_id == ""  # and no shipment of the stale worker was kept
