@@ -261,6 +261,8 @@ CELERY_TASK_ROUTES = {
     "portal.tasks.*": {"queue": "messages"},
     "outbound.tasks.deliver_*": {"queue": "webhooks"},
     "shop_actions.tasks.*": {"queue": "webhooks"},  # calls to shops, like outbound webhooks
+    "returns.tasks.buy_return_label": {"queue": "webhooks"},  # calls the label provider
+    "returns.tasks.queue_forgotten_labels": {"queue": "webhooks"},
     "analytics.tasks.*": {"queue": "analytics"},
     "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }
@@ -297,6 +299,10 @@ CELERY_BEAT_SCHEDULE = {
     "perform-due-shop-actions": {
         "task": "shop_actions.tasks.perform_due_actions",
         "schedule": crontab(minute="*"),  # retries, and a safety net for attempts the broker lost
+    },
+    "queue-forgotten-return-labels": {
+        "task": "returns.tasks.queue_forgotten_labels",
+        "schedule": crontab(minute="*/10"),
     },
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",

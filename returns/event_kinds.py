@@ -28,6 +28,13 @@ RETURN_EVENT_KINDS = [
         _the_return,
         _rma,
     ),
+    EventKind(
+        "return.label_ready",
+        _("Return label ready"),
+        _("A return's prepaid label or drop-off QR code was bought."),
+        _the_return,
+        _rma,
+    ),
     EventKind("return.received", _("Return received"), _("The shop received a returned parcel."), _the_return, _rma),
     EventKind("return.resolved", _("Return resolved"), _("A return was refunded."), _the_return, _rma),
     EventKind("return.closed", _("Return closed"), _("Everything a return asked for is done."), _the_return, _rma),

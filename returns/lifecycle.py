@@ -21,6 +21,7 @@ from orders.models import FinancialStatus, LineItem, Order
 from shop_actions.models import ShopAction, ShopActionStatus
 
 from .eligibility import policy_for, returnable_lines
+from .labels.services import return_label_enqueue
 from .models import (
     Inspection,
     Method,
@@ -231,6 +232,8 @@ def _move(request: ReturnRequest, to: str, *, by, text: str) -> None:
     request.status = to
     request.save()
     _record(request, to, by=by, text=text)
+    if to == S.APPROVED:
+        return_label_enqueue(request)  # however it was approved (staff, API, policy): the label follows the commit
 
 
 def _record(request: ReturnRequest, status: str, *, by, text: str) -> None:

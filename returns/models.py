@@ -83,6 +83,8 @@ class ReturnPolicy(TenantModel):
     holiday_until = models.DateField(_("holiday orders returnable until"), null=True, blank=True)
     countries = models.JSONField(_("countries returns are accepted from"), default=list, blank=True)  # ISO codes
     blocked_emails = models.JSONField(_("emails always reviewed by staff"), default=list, blank=True)
+    # A return parcel the carrier reports delivered counts as received (no staff scan needed).
+    received_on_delivery = models.BooleanField(_("mark returns received when the carrier delivers them"), default=False)
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
@@ -247,3 +249,7 @@ class ReturnPhoto(TenantModel):
 
     class Meta:
         ordering = ["id"]
+
+
+# Label models live with the label code; imported here so Django finds them as this app's models.
+from .labels.models import LabelSettings, ParcelSize, ReturnLabel  # noqa: E402, F401

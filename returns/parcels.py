@@ -79,7 +79,7 @@ def on_return_parcel_event(event: OrderEvent) -> None:
 
 
 def _receives_on_delivery(request: ReturnRequest) -> bool:
-    return bool(getattr(policy_for(request.merchant), "receive_on_delivery", False))
+    return policy_for(request.merchant).received_on_delivery
 
 
 def _advance(request: ReturnRequest, to: str, *, starts_from: tuple, text: str) -> None:

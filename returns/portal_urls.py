@@ -8,6 +8,7 @@ urlpatterns = [
     path("", portal_views.start, name="index"),
     path("photos/<int:pk>/", photo_views.customer_photo, name="photo"),
     path("photos/<int:pk>/thumbnail/", photo_views.customer_photo, {"thumbnail": True}, name="photo-thumbnail"),
+    path("<str:rma>/slip.pdf", portal_views.slip, name="slip"),
     path("<str:rma>/", portal_views.detail, name="detail"),
     path("<str:rma>/parcel/", portal_views.parcel, name="parcel"),
 ]

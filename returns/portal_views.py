@@ -1,9 +1,10 @@
 """The customer's side of returns: choose items, a reason and a method, then follow the return."""
 
+import functools
 import uuid
 
 from django.conf import settings
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -19,12 +20,15 @@ from portal.sections import navigation
 from portal.views import expired_link_response
 
 from .eligibility import policy_for, returnable_lines
+from .labels.models import Provider
+from .labels.services import label_settings_for
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
 from .models import Method, ReturnRequest, ReturnStatus
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
+from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
 def _order_for(request, token):
@@ -40,7 +44,7 @@ def _order_for(request, token):
     if merchant is not None:
         with merchant_scope(merchant):
             order = Order.objects.filter(pk=order_id).select_related("merchant", "customer").first()
-    if order is None or not returns_offered(merchant):
+    if order is None or not returns_offered(order.merchant):  # the instance the page's navigation asks again
         return None, render(request, "portal/link_invalid.html", status=404)
     return order, None
 
@@ -177,8 +181,50 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200):
         if found is None:
             raise Http404
         policy = policy_for(order.merchant)
-    context = {"the_return": found, "policy": policy, "parcel_form": parcel_form}
+        labels = label_settings_for(order.merchant)
+        address = return_address_lines(order.merchant, policy=policy, settings=labels)
+    context = {
+        "the_return": found,
+        "policy": policy,
+        "return_address": address,
+        "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
+        "parcel_form": parcel_form,
+    }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
+
+
+def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None:
+    """How the parcel travels, for an approved return that still has to be sent (None otherwise)."""
+    if the_return.status != "approved" or the_return.method == Method.KEEP_IT:
+        return None
+    on_label = the_return.method in (Method.LABEL, Method.QR_DROPOFF) and labels_offered
+    return {
+        # Bought labels are shown; one still being bought is announced; else the customer ships it.
+        "label_pending": on_label and not the_return.label_url,
+        "ship_it": not on_label,
+        # A callable: the template calls it while rendering, in the customer's language.
+        "steps": functools.partial(dropoff_instructions, the_return, labels_offered=labels_offered),
+    }
+
+
+@require_http_methods(["GET", "HEAD"])
+def slip(request, token, rma):
+    """The packing slip PDF, in the customer's language."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    merchant = order.merchant
+    language = customer_language(merchant=merchant, order=order, asked=request.GET.get("lang", ""))
+    with merchant_scope(merchant), timezone.override(customer_time_zone(merchant=merchant, customer=order.customer)):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+        if found is None:
+            raise Http404
+        pdf = packing_slip_pdf(found, language=language)
+    response = HttpResponse(pdf, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{slip_filename(found)}"'
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response
 
 
 @require_http_methods(["POST"])

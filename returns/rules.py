@@ -17,9 +17,15 @@ def _statuses(data) -> set[str]:
 
 
 def returns_offered(merchant) -> bool:
-    """Customers see returns once the shop has switched its return policy on."""
-    with merchant_scope(merchant):
-        return ReturnPolicy.objects.filter(merchant=merchant, enabled=True).exists()
+    """Customers see returns once the shop has switched its return policy on.
+
+    Kept on the merchant instance: a customer's page asks twice (its own check, the portal's
+    navigation) while serving one request.
+    """
+    if not hasattr(merchant, "_returns_offered"):
+        with merchant_scope(merchant):
+            merchant._returns_offered = ReturnPolicy.objects.filter(merchant=merchant, enabled=True).exists()
+    return merchant._returns_offered
 
 
 def has_open_return(data) -> bool:

@@ -104,11 +104,9 @@ def deliver_return_parcel(merchant, the_return):
 
 
 def receive_on_delivery(monkeypatch, merchant, value=True):
-    """The policy setting (its own migration): read with getattr, so set on the instance the moves read."""
+    """The policy's "received on delivery" setting."""
     with merchant_scope(merchant):
-        policy = ReturnPolicy.objects.get(merchant=merchant)
-    policy.receive_on_delivery = value
-    monkeypatch.setattr(parcels, "policy_for", lambda _merchant: policy)
+        ReturnPolicy.objects.filter(merchant=merchant).update(received_on_delivery=value)
 
 
 # --- Attaching the parcel ------------------------------------------------------------------------
