@@ -9,6 +9,7 @@ class ReturnsConfig(AppConfig):
 
         from core.dashboard import NavEntry, dashboard_nav_register
         from flows.rules import register_stop_rule
+        from orders.sections import OrderSection, order_section_register
         from portal.sections import PortalSection, portal_section_register
 
         from . import event_kinds, rules
@@ -19,4 +20,5 @@ class ReturnsConfig(AppConfig):
         portal_section_register(
             PortalSection("returns", "order", _("Returns"), "returns.portal_urls", 20, offered=rules.returns_offered)
         )
+        order_section_register(OrderSection("returns", template="returns/staff/_order_returns.html"))
         dashboard_nav_register(NavEntry("returns", _("Returns"), "returns:index", "/app/returns/", order=50))
