@@ -265,7 +265,9 @@ def return_export(request):
     form = ExportForm(request.GET)
     if not form.is_valid():
         problems = [message for errors in form.errors.values() for message in errors]
-        text = _("The export needs ?from=YYYY-MM-DD&to=YYYY-MM-DD: %(problems)s") % {"problems": " ".join(problems)}
+        text = _("Give the days to export as from=YYYY-MM-DD and to=YYYY-MM-DD. %(problems)s") % {
+            "problems": " ".join(problems)
+        }
         return HttpResponse(text, status=400, content_type="text/plain; charset=utf-8")
     start, end = form.cleaned_data["start"], form.cleaned_data["end"]
     items = selectors.return_items_for_export(merchant=request.merchant, start=start, end=end)

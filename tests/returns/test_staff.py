@@ -454,6 +454,6 @@ def test_the_pages_speak_french(client, merchant, policy):
     ret = make_return(merchant)
     french = staff(merchant, client, Role.AGENT, language="fr")
     listing = french.get(INDEX).text
-    assert "Retours" in listing and "Approuver la sélection" in listing and "27,00\u00a0€" in listing
+    assert "Retours" in listing and "Accepter la sélection" in listing and "27,00\u00a0€" in listing
     page = french.get(url(ret)).text
-    assert "Rejeter le retour" in page and "Trop grand" in page and "Historique de ce retour" in page
+    assert "Refuser le retour" in page and "Trop grand" in page and "Historique de ce retour" in page
