@@ -106,12 +106,12 @@ def return_bulk_approve(request):
     approved, refused = [], []
     for pk in ids:
         if pk not in found:
-            refused.append(_("A selected return no longer exists."))
+            refused.append(_("A selected return no longer exists: it was not approved."))
             continue
         try:
             approved.append(return_approve(request=found[pk], by=request.user).rma)
         except ReturnStateError as exc:
-            refused.append(f"{found[pk].rma}: {exc}")
+            refused.append(_("%(rma)s was not approved. %(why)s") % {"rma": found[pk].rma, "why": exc})
     if approved:
         count = len(approved)
         messages.success(
@@ -120,7 +120,7 @@ def return_bulk_approve(request):
             % {"count": count, "rmas": ", ".join(approved)},
         )
     for refusal in refused:
-        messages.error(request, _("Not approved, %(why)s") % {"why": refusal})
+        messages.error(request, refusal)
     return redirect(f"{reverse('returns:index')}?{query.urlencode()}" if query else reverse("returns:index"))
 
 

@@ -194,7 +194,7 @@ def test_bulk_approve_moves_each_and_says_which_could_not(agent, merchant, polic
     assert reload(taken).status == S.REJECTED
     shown = [str(message) for message in response.context["messages"]]
     assert shown[0] == f"2 returns approved: {first.rma}, {second.rma}."
-    assert shown[1] == f"Not approved, {taken.rma}: This return is rejected: it cannot become approved."
+    assert shown[1] == f"{taken.rma} was not approved. This return is rejected: it cannot become approved."
     with unscoped():
         assert ReturnNote.objects.get(request=first, status=S.APPROVED).author.email.startswith("agent")
 
@@ -213,7 +213,9 @@ def test_bulk_approve_never_reaches_another_merchants_return(agent, merchant, po
     theirs = make_return(other)
     response = agent.post(f"{INDEX}bulk-approve/", {"returns": [theirs.pk]}, follow=True)
     assert reload(theirs).status == S.REQUESTED
-    assert [str(m) for m in response.context["messages"]] == ["Not approved, A selected return no longer exists."]
+    assert [str(m) for m in response.context["messages"]] == [
+        "A selected return no longer exists: it was not approved."
+    ]
 
 
 # --- A return's page -----------------------------------------------------------------------------------
