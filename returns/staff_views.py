@@ -64,7 +64,6 @@ def _queue_page(request, query: QueryDict, *, status: int = 200, error: str = ""
         "query": kept.urlencode(),
         "tabs": _tabs(kept, selectors.return_status_counts(merchant=request.merchant, filters=filters, now=now)),
         "can_act": request.membership.has_role(Role.AGENT),
-        "now": now,
         "export_form": ExportForm(initial={"start": (now - timedelta(days=30)).date(), "end": now.date()}),
         "error": error,
     }
@@ -228,9 +227,7 @@ def return_receive_view(request, pk):
 @require_POST
 @staff_view(Role.AGENT)
 def return_resolve_view(request, pk):
-    return _moved(
-        request, _return(request, pk), return_resolve, _("Return %(rma)s is resolved: the refund is on its way.")
-    )
+    return _moved(request, _return(request, pk), return_resolve, _("Return %(rma)s is resolved with its refund."))
 
 
 @require_POST
