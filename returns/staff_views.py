@@ -56,13 +56,15 @@ def _queue_page(request, query: QueryDict, *, status: int = 200, error: str = ""
         ret.age_days = (now - ret.created_at).days
     kept = query.copy()
     kept.pop("page", None)
+    counts = selectors.return_status_counts(merchant=request.merchant, filters=filters, now=now)
     context = {
         "form": form,
         "filters": filters,
         "page": page,
         "returns": page.object_list,
         "query": kept.urlencode(),
-        "tabs": _tabs(kept, selectors.return_status_counts(merchant=request.merchant, filters=filters, now=now)),
+        "tabs": _tabs(kept, counts),
+        "needs_action_count": counts["needs_action"],
         "can_act": request.membership.has_role(Role.AGENT),
         "export_form": ExportForm(initial={"start": (now - timedelta(days=30)).date(), "end": now.date()}),
         "error": error,

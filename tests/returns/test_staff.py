@@ -113,6 +113,8 @@ def test_the_section_replaces_the_placeholder_and_opens_on_what_needs_action(age
     assert "€27.00" in html
     counts = {tab["label"]: tab["count"] for tab in response.context["tabs"]}
     assert counts["All"] == 3 and counts["Requested"] == 1 and counts["Approved"] == 1 and counts["Received"] == 1
+    assert response.context["needs_action_count"] == 3
+    assert agent.get(f"{INDEX}?status=").context["needs_action_count"] == 3  # of 4 returns: one approved is fine
 
 
 @pytest.mark.parametrize(
