@@ -1,4 +1,4 @@
-"""What other apps add to an order: rows loaded with it, and a field of its API JSON.
+"""What other apps add to an order: rows loaded with it, a field of its API JSON, a part of its staff page.
 
 Orders knows nothing of shipments or emails; tracking adds the shipments and flows the messages
 in their AppConfig.ready(), and an app built later adds its own the same way without editing
@@ -9,6 +9,9 @@ orders:
         prefetch=lambda merchant: Prefetch("shipments", queryset=Shipment.objects.filter(merchant=merchant)),
         field=lambda: ShipmentSerializer(many=True, read_only=True),
     ))
+
+A section may give only some of the three: returns add a part to the staff page (`template`,
+rendered with `order` and `request` in its context) and nothing to lists or the API.
 """
 
 from collections.abc import Callable
@@ -23,8 +26,9 @@ from merchants.models import Merchant
 @dataclass(frozen=True)
 class OrderSection:
     name: str  # the key in the order's JSON
-    prefetch: Callable[[Merchant], Prefetch]  # loads the section for a list of orders in one query
-    field: Callable[[], Field]  # the serializer field that writes it
+    prefetch: Callable[[Merchant], Prefetch] | None = None  # loads the section for a list of orders in one query
+    field: Callable[[], Field] | None = None  # the serializer field that writes it
+    template: str = ""  # the part of the staff order page it renders, after the refunds
 
 
 _sections: dict[str, OrderSection] = {}
@@ -36,3 +40,8 @@ def order_section_register(section: OrderSection) -> None:
 
 def order_sections() -> list[OrderSection]:
     return list(_sections.values())
+
+
+def order_page_templates() -> list[str]:
+    """The parts other apps add to the staff order page, in the order they registered."""
+    return [section.template for section in _sections.values() if section.template]

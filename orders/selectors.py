@@ -56,7 +56,7 @@ def order_list(*, merchant: Merchant) -> QuerySet[Order]:
         .select_related("customer")
         .prefetch_related(
             Prefetch("line_items", queryset=LineItem.objects.filter(merchant=merchant).order_by("id")),
-            *(section.prefetch(merchant) for section in order_sections()),
+            *(section.prefetch(merchant) for section in order_sections() if section.prefetch is not None),
         )
         .order_by("-placed_at", "-id")
     )

@@ -266,7 +266,8 @@ class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     def get_fields(self):
         fields = super().get_fields()
         for section in order_sections():  # shipments, messages… as their apps registered them
-            fields[section.name] = section.field()
+            if section.field is not None:
+                fields[section.name] = section.field()
         return fields
 
     @extend_schema_field(ShippingAddressSerializer)

@@ -12,6 +12,7 @@ from merchants.models import Role
 from . import selectors
 from .forms import OrderCancelForm, OrderSearchForm
 from .models import FulfillmentStatus
+from .sections import order_page_templates
 from .services import OrderValidationError, order_cancel
 
 PAGE_SIZE = 25
@@ -54,6 +55,7 @@ def _order_page(request, order, status=200):
         "refunds": order.refunds.all(),
         "cancel_form": OrderCancelForm() if can_cancel and not refusal else None,
         "cancel_refusal": refusal,
+        "section_templates": order_page_templates(),
     }
     return render(request, "orders/order_detail.html", context, status=status)
 

@@ -11,6 +11,7 @@ class ReturnsConfig(AppConfig):
         from flows.rules import register_stop_rule
         from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
+        from orders.sections import OrderSection, order_section_register
         from portal.sections import PortalSection, portal_section_register
         from shop_actions.services import on_shop_action_finished
 
@@ -25,6 +26,7 @@ class ReturnsConfig(AppConfig):
         portal_section_register(
             PortalSection("returns", "order", _("Returns"), "returns.portal_urls", 20, offered=rules.returns_offered)
         )
+        order_section_register(OrderSection("returns", template="returns/staff/_order_returns.html"))
         dashboard_nav_register(NavEntry("returns", _("Returns"), "returns:index", "/app/returns/", order=50))
         register_eraser("returns.returns", privacy.erase_returns)
         register_exporter("returns", privacy.export_returns)

@@ -1,17 +1,20 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from merchants.views import empty_section
-
+from . import staff_views as views
 from .labels.urls import urlpatterns as label_urlpatterns
 
 app_name = "returns"
 
 urlpatterns = [
-    path(
-        "",
-        empty_section(_("Returns"), _("Self-service returns and exchanges are not available in this version yet.")),
-        name="index",
-    ),
+    path("", views.return_queue, name="index"),
+    path("bulk-approve/", views.return_bulk_approve, name="bulk_approve"),
+    path("export.csv", views.return_export, name="export"),
+    path("<int:pk>/", views.return_detail, name="detail"),
+    path("<int:pk>/approve/", views.return_approve_view, name="approve"),
+    path("<int:pk>/reject/", views.return_reject_view, name="reject"),
+    path("<int:pk>/receive/", views.return_receive_view, name="receive"),
+    path("<int:pk>/resolve/", views.return_resolve_view, name="resolve"),
+    path("<int:pk>/cancel/", views.return_cancel_view, name="cancel"),
+    path("<int:pk>/notes/", views.return_note_view, name="note"),
     *label_urlpatterns,
 ]

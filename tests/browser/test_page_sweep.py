@@ -36,6 +36,7 @@ from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from portal.links import customer_token
+from returns.models import ReturnItem, ReturnNote, ReturnRequest
 from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -57,6 +58,14 @@ ACTIONS = {
     "shop_actions:retry": "POST only",
     "shop_actions:confirm": "POST only",
     "orders:data-export-download": "a JSON download, not a page",
+    "returns:export": "a CSV download, not a page",
+    "returns:bulk_approve": "POST only",
+    "returns:approve": "POST only",
+    "returns:reject": "POST only",
+    "returns:receive": "POST only",
+    "returns:resolve": "POST only",
+    "returns:cancel": "POST only",
+    "returns:note": "POST only",
     "integrations:webhook-replay": "POST only",
     "tracking:unmatched-resolve": "POST only",
     "tracking:product-update": "POST only",
@@ -302,6 +311,41 @@ def _endpoint_with_deliveries(merchant, order, owner, now) -> WebhookEndpoint:
     return endpoint
 
 
+def _returns(merchant, order) -> ReturnRequest:
+    """A return waiting for approval, with an earlier one of the same customer whose label failed."""
+    line = order.line_items.order_by("pk").first()
+    made = []
+    for number, (status, label_error) in enumerate(
+        (("approved", "Address rejected by the carrier"), ("requested", "")), 1
+    ):
+        ret = ReturnRequest.objects.create(
+            merchant=merchant,
+            rma=f"R-SWEEP-{number}",
+            order=order,
+            customer=order.customer,
+            status=status,
+            method="label",
+            currency=order.currency,
+            items_amount=line.unit_price,
+            fee=min(line.unit_price, 3),
+            refund_amount=line.unit_price - min(line.unit_price, 3),
+            label_error=label_error,
+            created_at=timezone.now() - timedelta(days=10 - number * 4),
+        )
+        ReturnItem.objects.create(
+            merchant=merchant,
+            request=ret,
+            line_item=line,
+            quantity=1,
+            reason="too_big",
+            comment="Trop large",
+            amount=line.unit_price,
+        )
+        ReturnNote.objects.create(merchant=merchant, request=ret, status="requested")
+        made.append(ret)
+    return made[-1]
+
+
 # --- Where each page is ------------------------------------------------------------------------
 
 
@@ -326,6 +370,7 @@ def page_paths(shop) -> dict[str, str]:
             last_error="The shop answered 500.",
             order=order,
         )
+        ret = _returns(merchant, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -333,6 +378,7 @@ def page_paths(shop) -> dict[str, str]:
         "orders:detail": {"pk": order.pk},
         "orders:customer": {"pk": customer.pk},
         "shop_actions:detail": {"pk": action.pk},
+        "returns:detail": {"pk": ret.pk},
         "integrations:webhook-detail": {"pk": delivery.pk},
         "tracking:detail": {"pk": shipment.pk},
         "flows:detail": {"pk": flow.pk},
