@@ -70,7 +70,7 @@ def answer(status=200, fixture=None, body=None):
 def admin_api():
     """Shopify's Admin GraphQL endpoint, at the HTTP layer: by default it knows the return's two lines."""
     with mock.patch("integrations.shopify.admin_api.requests.post") as post:
-        post.return_value = answer(fixture="graphql_return_lines.json")
+        post.return_value = answer(fixture="admin_api/graphql_return_lines.json")
         yield post
 
 
@@ -133,7 +133,7 @@ def test_without_a_token_the_return_waits_for_staff_to_fill_in_its_items(send, s
     ("shopify_answer", "why"),
     [
         (answer(401, body={"errors": "[API] Invalid API key or access token"}), "refused the request (401)"),
-        (answer(fixture="graphql_return_not_found.json"), "knows no such return"),
+        (answer(fixture="admin_api/graphql_return_not_found.json"), "knows no such return"),
         (answer(body={"errors": [{"message": "Field 'return' doesn't exist"}]}), "refused the query"),
         (answer(body={"data": {"return": {"returnLineItems": {"nodes": [{"quantity": "one"}]}}}}), "whole number"),
     ],
@@ -150,7 +150,7 @@ def test_when_shopify_cannot_tell_the_lines_the_items_are_unknown(
 
 
 def test_a_line_the_order_does_not_have_leaves_the_items_to_staff(send, shop, order, token, admin_api):
-    lines = payload("shopify", "graphql_return_lines.json")
+    lines = payload("shopify", "admin_api/graphql_return_lines.json")
     lines["data"]["return"]["returnLineItems"]["nodes"][1]["fulfillmentLineItem"]["lineItem"] = {
         "id": "gid://shopify/LineItem/1",
         "sku": "NOPE",
@@ -173,7 +173,7 @@ def test_a_shop_domain_that_is_not_myshopify_is_never_called(send, shop, order, 
 def test_a_throttled_admin_api_is_asked_again_later(
     client, shop, order, token, admin_api, django_capture_on_commit_callbacks
 ):
-    admin_api.return_value = answer(fixture="graphql_throttled.json")
+    admin_api.return_value = answer(fixture="admin_api/graphql_throttled.json")
     with django_capture_on_commit_callbacks(execute=False):
         post_shopify(client, shop.slug, "returns/request", raw("shopify", "returns_request.json"))
     delivery = deliveries(shop)[-1]
@@ -183,7 +183,7 @@ def test_a_throttled_admin_api_is_asked_again_later(
     assert delivery.status == "failed" and "throttling us; will ask again. Will retry." in delivery.last_error
     assert the_return(shop) is None
 
-    admin_api.return_value = answer(fixture="graphql_return_lines.json")
+    admin_api.return_value = answer(fixture="admin_api/graphql_return_lines.json")
     with django_capture_on_commit_callbacks(execute=True):
         delivery_replay(merchant=shop, delivery=delivery)
     assert not the_return(shop).items_unknown and len(items_of(the_return(shop))) == 2
