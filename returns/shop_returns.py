@@ -99,8 +99,13 @@ def _matched_lines(order: Order, lines: list[ShopReturnLine]):
     matched, notes, seen = [], [], set()
     for line in lines:
         found = by_external.get(line.line_external_id) or by_sku.get(line.sku)
-        if found is None or found.line_item.pk in seen or line.quantity < 1:
+        if found is None or found.line_item.pk in seen:
             notes.append(f"Line item {line.line_external_id or line.sku or '?'} matches no item of the order.")
+            continue
+        if not 1 <= line.quantity <= found.line_item.quantity:
+            notes.append(
+                f"Line item {line.line_external_id or line.sku}: {line.quantity} is not a quantity of the order."
+            )
             continue
         seen.add(found.line_item.pk)
         matched.append((found.line_item, found.unit_amount, line))

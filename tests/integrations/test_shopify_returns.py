@@ -163,6 +163,17 @@ def test_a_line_the_order_does_not_have_leaves_the_items_to_staff(send, shop, or
     assert "Line item 1 matches no item of the order." in deliveries(shop)[-1].last_error
 
 
+def test_a_quantity_the_order_does_not_have_leaves_the_items_to_staff(send, shop, order, token, admin_api):
+    lines = payload("shopify", "admin_api/graphql_return_lines.json")
+    lines["data"]["return"]["returnLineItems"]["nodes"][0]["quantity"] = 10**30
+    admin_api.return_value = answer(body=lines)
+    send("returns/request", "returns_request.json")
+
+    request = the_return(shop)
+    assert request.items_unknown and [i[0] for i in items_of(request)] == ["141249953214522974"]
+    assert "866550311766439020: 1000000000000000000000000000000 is not a quantity" in deliveries(shop)[-1].last_error
+
+
 def test_a_shop_domain_that_is_not_myshopify_is_never_called(send, shop, order, token, admin_api):
     send("returns/request", "returns_request.json", headers={"X-Shopify-Shop-Domain": "evil.example.com"})
 
