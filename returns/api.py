@@ -5,6 +5,8 @@ what the customer's portal and the dashboard check. A move the return's status d
 (it was approved by someone else meanwhile…) is a 409 saying so.
 """
 
+import hashlib
+
 from django.db.models import Prefetch
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
@@ -13,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
+from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from merchants.api_base import MerchantViewSet
 from orders.api import ServiceErrorsMixin
@@ -120,6 +123,7 @@ class ReturnViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
             order=order,
             items=[ItemInput(i["line_item_id"], i["quantity"], i["reason"], i["comment"]) for i in data["items"]],
             method=data["method"],
+            submission_key=_submission_key(request),
         )
         return self._answer(created, code=status.HTTP_201_CREATED)
 
@@ -166,6 +170,14 @@ class ReturnViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
     @idempotent
     def cancel(self, request, pk=None):
         return self._answer(lifecycle.return_cancel(request=self.get_object()))
+
+
+def _submission_key(request) -> str:
+    """The Idempotency-Key as the service's submission key: of two racing requests with one key, the
+    second finds the return the first made (under the order's lock) instead of being refused for
+    returning the same items again; the key's stored response then answers it."""
+    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
+    return f"api:{hashlib.sha256(key.encode()).hexdigest()[:56]}" if key else ""
 
 
 def _inspections_by_item(return_request: ReturnRequest, entries: list[dict]) -> dict[int, str]:

@@ -1,10 +1,12 @@
 """REST API of returns (returns/api.py): reads, creation on a customer's behalf, and every move."""
 
 import json
+import threading
 from datetime import timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from core.models import IdempotencyRecord
@@ -16,7 +18,7 @@ from returns.models import ReturnItem, ReturnPolicy, ReturnRequest, ReturnStatus
 from returns.payloads import return_data
 from returns.serializers import ReturnSerializer
 from tests.conftest import api_client_for
-from tests.factories import LineItemFactory, OrderFactory
+from tests.factories import LineItemFactory, MerchantFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -361,3 +363,62 @@ def test_a_repeated_move_with_its_key_answers_the_first_result(api, order):
         assert OrderEvent.objects.filter(order=order, kind="return.cancelled").count() == 1
         assert IdempotencyRecord.objects.count() == 1
     assert post_json(api, url, {}).status_code == 409  # without the key, a second cancel is refused
+
+
+# --- Racing requests --------------------------------------------------------------------------------
+
+
+def race(monkeypatch, service_name: str, merchant, url: str, data: dict, **headers) -> list[int]:
+    """Send the same POST twice at once; both reach the lifecycle service before either calls it."""
+    from returns import lifecycle
+
+    both_inside = threading.Barrier(2, timeout=10)
+    real_service = getattr(lifecycle, service_name)
+
+    def service_after_both_arrive(**kwargs):
+        both_inside.wait()
+        return real_service(**kwargs)
+
+    monkeypatch.setattr(lifecycle, service_name, service_after_both_arrive)
+    statuses = []
+
+    def send():
+        try:
+            statuses.append(post_json(api_client_for(merchant), url, data, **headers).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return sorted(statuses)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_agents_approving_at_once_one_wins_the_other_is_told(monkeypatch):
+    merchant = MerchantFactory()
+    order = OrderFactory(merchant=merchant)
+    LineItemFactory(merchant=merchant, order=order, title="Candle")
+    request = make_return(order, "Candle")
+
+    statuses = race(monkeypatch, "return_approve", merchant, f"/api/v1/returns/{request.pk}/approve", {})
+
+    assert statuses == [200, 409]
+    with merchant_scope(merchant):
+        assert OrderEvent.objects.filter(kind="return.approved").count() == 1
+
+
+@pytest.mark.parametrize(("headers", "expected"), [({}, [201, 400]), ({"HTTP_IDEMPOTENCY_KEY": "k"}, [201, 201])])
+@pytest.mark.django_db(transaction=True)
+def test_two_creates_of_the_same_items_at_once_make_one_return(monkeypatch, headers, expected):
+    merchant = MerchantFactory()
+    order = OrderFactory(merchant=merchant)
+    LineItemFactory(merchant=merchant, order=order, title="Candle", quantity=1)
+    items = [{"line_item_id": line(order, "Candle").pk, "quantity": 1, "reason": "too_big"}]
+    data = body(order, method="ship_yourself", items=items)
+
+    # Without a key the second is told the item is returned already; with one, both get the return.
+    assert race(monkeypatch, "return_request_create", merchant, "/api/v1/returns", data, **headers) == expected
+    assert stored(merchant) == (1, 1)
