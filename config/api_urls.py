@@ -31,4 +31,5 @@ urlpatterns = [
     path("", include("orders.api_urls")),
     path("", include("tracking.api_urls")),
     path("", include("outbound.api_urls")),
+    path("", include("returns.api_urls")),
 ]

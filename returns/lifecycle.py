@@ -48,6 +48,11 @@ TRANSITIONS = {
     S.CLOSED: set(),
     S.CANCELLED: {S.REQUESTED},  # the shop reopened it
 }
+# Moves only a shop platform makes, on returns managed in its own admin (returns/shop_returns.py):
+# Shopify reopens closed returns. Added to TRANSITIONS for `return_move(..., source=...)` only.
+SOURCE_TRANSITIONS = {
+    "shopify": {S.CLOSED: {S.REQUESTED}},
+}
 REFUNDABLE_ORDERS = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
 YEAR = timedelta(days=365)
 
@@ -213,11 +218,18 @@ def _next_rma(order: Order) -> str:
     return f"R-{number}-{count + 1}"
 
 
-def return_move(*, request: ReturnRequest, to: str, by=None, text: str = "", **fields) -> ReturnRequest:
+def allowed_moves(status: str, source: str = "") -> set[str]:
+    """The statuses a return in `status` may move to; a shop platform (`source`) may have a few more."""
+    return TRANSITIONS[status] | SOURCE_TRANSITIONS.get(source, {}).get(status, set())
+
+
+def return_move(
+    *, request: ReturnRequest, to: str, by=None, text: str = "", source: str = "", **fields
+) -> ReturnRequest:
     """Move a return to `to`, if its current status allows it (rows are locked: one of two racing staff wins)."""
     with merchant_scope(request.merchant), transaction.atomic():
         locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
-        if to not in TRANSITIONS[locked.status]:
+        if to not in allowed_moves(locked.status, source):
             raise ReturnStateError(
                 _("This return is %(status)s: it cannot become %(to)s.")
                 % {"status": S(locked.status).label.lower(), "to": S(to).label.lower()}

@@ -185,6 +185,10 @@ class ReturnRequest(TenantModel):
     refund = models.ForeignKey("orders.Refund", null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
     # What the form was submitted with: a second submit of the same form finds this return.
     submission_key = models.CharField(max_length=64, blank=True)
+    # A return made in the shop's own admin (Shopify): its id there, one return here per return there;
+    # and whether its items are still unknown (the shop could not be asked): staff fill them in.
+    shop_return_id = models.CharField(max_length=64, blank=True)
+    items_unknown = models.BooleanField(default=False)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -192,6 +196,11 @@ class ReturnRequest(TenantModel):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(fields=["merchant", "rma"], name="returnrequest_unique_rma"),
+            models.UniqueConstraint(
+                fields=["merchant", "shop_return_id"],
+                condition=~models.Q(shop_return_id=""),
+                name="returnrequest_unique_shop_return",
+            ),
             models.UniqueConstraint(
                 fields=["merchant", "submission_key"],
                 condition=~models.Q(submission_key=""),

@@ -30,6 +30,7 @@ from merchants.models import Role
 from merchants.services import api_key_issue
 from outbound import services as webhooks
 from outbound.models import OutboundMessage
+from returns.lifecycle import ItemInput, return_request_create
 from tests.flows.helpers import place_order, publish_pending, ship
 from tests.outbound.outbound_support import fake_dns  # noqa: F401 - fixture
 from tests.test_wsgi import kept_connection
@@ -48,7 +49,7 @@ schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
 
 @pytest.fixture
 def shop(merchant, fake_dns):  # noqa: F811
-    """A shop with an order (sent and scheduled emails, a shipment with an event), its customer, and a
+    """A shop with an order (sent and scheduled emails, a shipment with an event, a return), its customer, and a
     webhook endpoint with a delivery. Commit hooks never run inside the test's transaction, so no
     delivery leaves the machine."""
     with merchant_scope(merchant):
@@ -60,11 +61,17 @@ def shop(merchant, fake_dns):  # noqa: F811
         dispatch_due()
     shipment = ship(merchant, order, at=PLACED)
     with merchant_scope(merchant):
+        line = order.line_items.first()
+    a_return = return_request_create(
+        order=order, items=[ItemInput(line.pk, 1, "too_big")], method="ship_yourself", now=PLACED
+    )
+    with merchant_scope(merchant):
         ids = {
             "orders": order.pk,
             "customers": order.customer_id,
             "shipments": shipment.pk,
             "webhook-endpoints": endpoint.endpoint.pk,
+            "returns": a_return.pk,
             "webhook-deliveries": OutboundMessage.objects.filter(endpoint=endpoint.endpoint).latest("id").pk,
         }
     key = api_key_issue(merchant=merchant, name="fuzz", role=Role.ADMIN)

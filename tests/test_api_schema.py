@@ -16,6 +16,8 @@ def test_schema_builds_without_warnings(tmp_path):
         "/api/v1/customers:",
         "/api/v1/webhook-endpoints:",
         "/api/v1/me:",
+        "/api/v1/returns:",
+        "/api/v1/returns/{id}/receive:",
     ):
         assert path in schema
 

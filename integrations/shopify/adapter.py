@@ -38,6 +38,11 @@ ORDER_TOPICS = {"orders/create", "orders/updated", "orders/paid", "orders/cancel
 FULFILLMENT_TOPICS = {"fulfillments/create", "fulfillments/update"}
 CUSTOMER_TOPICS = {"customers/create", "customers/update"}
 PRIVACY_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}
+# Returns made in the shop's admin (integrations/shopify/returns.py). The order is order{id} in
+# request, approve and decline, a flat order_id in close, cancel and reopen (wire_formats_2 §1.3).
+RETURN_NESTED_ORDER_TOPICS = {"returns/request", "returns/approve", "returns/decline"}
+RETURN_FLAT_ORDER_TOPICS = {"returns/close", "returns/cancel", "returns/reopen"}
+RETURN_TOPICS = RETURN_NESTED_ORDER_TOPICS | RETURN_FLAT_ORDER_TOPICS
 # The fields each topic cannot do without; anything else may be trimmed by include_fields.
 REQUIRED_FIELDS = {
     **dict.fromkeys(ORDER_TOPICS, ("id",)),
@@ -47,6 +52,8 @@ REQUIRED_FIELDS = {
     "customers/data_request": ("customer",),
     "customers/redact": ("customer",),
     "shop/redact": (),
+    **dict.fromkeys(RETURN_NESTED_ORDER_TOPICS, ("id", "order")),
+    **dict.fromkeys(RETURN_FLAT_ORDER_TOPICS, ("id", "order_id")),
 }
 TOPICS = frozenset(REQUIRED_FIELDS)
 
@@ -477,6 +484,10 @@ def process(delivery: WebhookDelivery) -> str | tuple[str, str]:
         handle_refund(merchant, payload)
     elif topic in CUSTOMER_TOPICS:
         handle_customer(merchant, payload)
+    elif topic in RETURN_TOPICS:
+        from .returns import handle_return  # it reads payloads with this module's readers
+
+        notes = handle_return(merchant, topic, payload, delivery)
     else:
         handle_privacy(merchant, topic, payload, delivery)
     return (Status.PROCESSED, " ".join(notes)) if notes else Status.PROCESSED

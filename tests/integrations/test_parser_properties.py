@@ -240,6 +240,12 @@ SHOPIFY_TOPICS = {
     "orders_updated.json": "orders/updated",
     "orders_updated_fulfilled.json": "orders/updated",
     "refunds_create.json": "refunds/create",
+    "returns_approve.json": "returns/approve",
+    "returns_cancel.json": "returns/cancel",
+    "returns_close.json": "returns/close",
+    "returns_decline.json": "returns/decline",
+    "returns_reopen.json": "returns/reopen",
+    "returns_request.json": "returns/request",
     "shop_redact.json": "shop/redact",
 }
 WOOCOMMERCE_TOPICS = {

@@ -1,0 +1,31 @@
+"""Query filters of the returns API list (each backed by an index on merchant, status/order, created_at)."""
+
+import django_filters
+from django import forms
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from core.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
+
+from .models import ReturnRequest, ReturnStatus
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number (`?order_id=1.5` is a 400, not order 1)."""
+
+    field_class = forms.IntegerField
+
+
+class ReturnFilter(ApiFilterSet):
+    status = django_filters.ChoiceFilter(choices=ReturnStatus.choices)
+    order_id = IdFilter(field_name="order_id", min_value=1, max_value=MAX_ID, help_text="The order's id.")
+    created_at = IsoMomentFromToRangeFilter(
+        help_text="created_at_after / created_at_before, ISO 8601 (e.g. 2025-03-01T00:00:00Z)."
+    )
+
+    class Meta:
+        model = ReturnRequest
+        fields = ["status", "order_id", "created_at"]

@@ -1,0 +1,97 @@
+"""API shapes of returns: inputs checked here, then by the lifecycle services; one output shape.
+
+The output is `returns.payloads.return_data`, the same JSON the order events and outbound webhooks
+carry: `ReturnSerializer` only declares its fields for the OpenAPI schema.
+"""
+
+from rest_framework import serializers
+
+from orders.services import MAX_QUANTITY
+
+from .filters import MAX_ID
+from .models import Inspection, Method, Resolution, ReturnStatus
+from .payloads import return_data
+
+# --- Output ----------------------------------------------------------------------------------------
+
+
+class ReturnItemSerializer(serializers.Serializer):
+    line_item_id = serializers.IntegerField()
+    quantity = serializers.IntegerField()
+    reason = serializers.CharField(help_text="A reason code, e.g. too_small or damaged.")
+    comment = serializers.CharField(allow_blank=True)
+    inspection = serializers.ChoiceField(
+        choices=Inspection.choices, allow_null=True, help_text="What the shop found in the parcel, once received."
+    )
+
+
+class ReturnSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    rma = serializers.CharField(help_text="R-<order number>-<n>, as printed on the parcel.")
+    order_id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=ReturnStatus.choices)
+    method = serializers.ChoiceField(choices=Method.choices)
+    resolution = serializers.ChoiceField(choices=Resolution.choices)
+    items = ReturnItemSerializer(many=True)
+    refund_amount = serializers.CharField(help_text="What the customer gets back, in the order's currency.")
+    fee = serializers.CharField(help_text="The return shipping fee deducted from the refund.")
+    currency = serializers.CharField()
+    label_url = serializers.URLField(allow_null=True)
+    qr_code_url = serializers.URLField(allow_null=True)
+    tracking_number = serializers.CharField(allow_null=True)
+    rejection_reason = serializers.CharField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    updated_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, instance):
+        return return_data(instance)
+
+
+# --- Input -----------------------------------------------------------------------------------------
+
+
+class ReturnItemInputSerializer(serializers.Serializer):
+    line_item_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, help_text="The id of one of the order's line items."
+    )
+    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
+    reason = serializers.CharField(max_length=40, help_text="A reason code the shop offers, e.g. too_small.")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class ReturnCreateInputSerializer(serializers.Serializer):
+    order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
+    items = ReturnItemInputSerializer(many=True)
+    method = serializers.ChoiceField(choices=Method.choices, help_text="One of the methods the shop's policy offers.")
+    resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, default=Resolution.REFUND)
+
+    def validate_items(self, value):
+        if not value:
+            raise serializers.ValidationError("Choose at least one item to return.")
+        return value
+
+
+class RejectInputSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, help_text="Why: the customer reads it.")
+
+
+class InspectionInputSerializer(serializers.Serializer):
+    id = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text="The return item's id…")
+    line_item_id = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="…or its order line item's id."
+    )
+    inspection = serializers.ChoiceField(choices=Inspection.choices)
+
+    def validate(self, attrs):
+        if "id" not in attrs and "line_item_id" not in attrs:
+            raise serializers.ValidationError({"id": ["Name the item by id or line_item_id."]})
+        return attrs
+
+
+class ReceiveInputSerializer(serializers.Serializer):
+    items = InspectionInputSerializer(many=True)
+
+    def validate_items(self, value):
+        if not value:
+            raise serializers.ValidationError("Record what you found for every item of the return.")
+        return value
