@@ -64,9 +64,14 @@ def return_get(*, merchant: Merchant, pk) -> ReturnRequest:
     another merchant's."""
     returns = (
         ReturnRequest.objects.filter(merchant=merchant)
-        .select_related("order", "customer")
+        .select_related("order", "customer", "shipment", "refund_action", "refund")
         .prefetch_related(
-            Prefetch("items", queryset=ReturnItem.objects.filter(merchant=merchant).select_related("line_item")),
+            Prefetch(
+                "items",
+                queryset=ReturnItem.objects.filter(merchant=merchant)
+                .select_related("line_item")
+                .prefetch_related("photos"),
+            ),
             Prefetch("notes", queryset=ReturnNote.objects.filter(merchant=merchant).select_related("author")),
         )
     )

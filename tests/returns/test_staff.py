@@ -14,8 +14,16 @@ from django.utils import timezone
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Role
 from returns.exports import neutralised
-from returns.lifecycle import ItemInput, return_approve, return_receive, return_reject, return_request_create
+from returns.lifecycle import (
+    ItemInput,
+    return_approve,
+    return_receive,
+    return_reject,
+    return_request_create,
+    return_resolve,
+)
 from returns.models import ReturnItem, ReturnNote, ReturnPolicy, ReturnRequest, ReturnStatus
+from returns.photos import photo_prepare
 from tests.conftest import login_as
 from tests.factories import (
     CustomerFactory,
@@ -25,6 +33,7 @@ from tests.factories import (
     OrderFactory,
     UserFactory,
 )
+from tests.returns.images import picture, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -256,7 +265,7 @@ def test_the_return_page_query_count_does_not_grow_with_items_and_notes(
 ):
     small = make_return(merchant)
     agent.get(url(small))  # warms the session and per-process caches
-    with django_assert_num_queries(12) as few:
+    with django_assert_num_queries(13) as few:
         agent.get(url(small))
     big = make_return(merchant, customer=small.customer, titles=("Candle", "Vase", "Lamp", "Bowl"))
     return_approve(request=big)
@@ -470,3 +479,26 @@ def test_the_pages_speak_french(client, merchant, policy):
     assert "Retours" in listing and "Accepter la sélection" in listing and "27,00\u00a0€" in listing
     page = french.get(url(ret)).text
     assert "Refuser le retour" in page and "Trop grand" in page and "Historique de ce retour" in page
+
+
+def test_the_return_page_gathers_what_other_parts_did_for_the_return(
+    agent, merchant, policy, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    """Photos, the label's refusal with a retry, the packing slip and the refund waiting for staff."""
+    settings.RETURN_PHOTOS_DIR = str(tmp_path / "photos")
+    with merchant_scope(merchant):
+        order = OrderFactory(merchant=merchant, placed_at=timezone.now() - timedelta(days=2))
+        line = LineItemFactory(merchant=merchant, order=order, title="Candle", unit_price=Decimal("30"))
+    photo = photo_prepare(upload(picture()))
+    item = ItemInput(line.pk, 1, "damaged", "cracked", photos=(photo,))
+    ret = return_request_create(order=order, items=[item], method="label")
+    return_approve(request=ret)
+    with unscoped():
+        ReturnRequest.objects.filter(pk=ret.pk).update(label_error="No rate from USPS.")
+    page = agent.get(url(ret)).content.decode()
+    assert "No rate from USPS." in page and f"/app/returns/{ret.pk}/label/retry/" in page
+    assert f"/app/returns/{ret.pk}/slip.pdf" in page and "/app/returns/photos/" in page
+    with django_capture_on_commit_callbacks(execute=True):  # the refund's first attempt
+        return_resolve(request=reload(ret))  # no shop access given: the refund waits for staff
+    page = agent.get(url(ret)).content.decode()
+    assert "The refund waits for you" in page and "/app/shop-actions/" in page
