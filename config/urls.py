@@ -4,6 +4,8 @@ from django.contrib import admin
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from returns.lookup import returns_lookup
+
 from . import health
 
 urlpatterns = [
@@ -35,6 +37,7 @@ urlpatterns = [
     path("app/settings/returns/", include("returns.settings_urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
+    path("returns/", returns_lookup, name="returns-lookup"),
     path("e/", include("flows.public_urls")),
     path("p/", include("portal.urls")),
     path("", include("portal.section_urls")),

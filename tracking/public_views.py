@@ -4,6 +4,8 @@ and suggestion clicks. No login: the page's link carries a signed token (trackin
 
 import functools
 import logging
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
@@ -19,6 +21,7 @@ from django.utils.http import urlencode
 from django.utils.safestring import mark_safe
 from django.utils.timesince import timeuntil
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from catalogue.models import Product, RecommendationRule
@@ -41,6 +44,8 @@ logger = logging.getLogger(__name__)
 
 LANGUAGES = {code for code, _name in settings.LANGUAGES}
 LOOKUPS_PER_CLIENT = RateLimit("tracking:lookup:client", limit=10, window=15 * 60)
+# Per order number too: many clients trying one email after another on the same order.
+LOOKUPS_PER_ORDER = RateLimit("tracking:lookup:order", limit=20, window=15 * 60)
 # "Where is my order?" messages, each an email to the shop's support address.
 CONTACTS_PER_ORDER = RateLimit("tracking:contact:order", limit=3, window=24 * 3600)
 CONTACTS_PER_CLIENT = RateLimit("tracking:contact:client", limit=10, window=3600)
@@ -234,20 +239,51 @@ def _lookup_render(request, context: dict, status: int = 200):
     return response
 
 
+@dataclass(frozen=True)
+class LookupPage:
+    """What a look-up form leads to: its wording and the customer's page it opens (tracking, returns...)."""
+
+    title: str
+    intro: str
+    button: str
+    destination: Callable[[Order], str]  # the order's page, once number and email match
+
+
+TRACKING_LOOKUP = LookupPage(
+    title=gettext_lazy("Track your order"),
+    intro=gettext_lazy("Enter your order number and the email address you used when ordering."),
+    button=gettext_lazy("Track my order"),
+    destination=tracking_page_path,
+)
+
+
 @require_http_methods(["GET", "HEAD", "POST"])
 def lookup(request):
-    """Order number + email. Shows the tracking page only when both match; any other case gets the
-    same answer, so the form cannot tell whether an order number exists. With ?shop= the page wears
-    the shop's branding; without, it is neutral. Either way it speaks the visitor's language."""
+    return order_lookup(request, TRACKING_LOOKUP)
+
+
+def order_lookup(request, page: LookupPage):
+    """Order number + email. Opens the order's page only when both match; any other case gets the
+    same answer, so the form cannot tell whether an order number exists. Limited per client and per
+    order number, so nobody can try one email after another. With ?shop= the page wears the shop's
+    branding; without, it is neutral. Either way it speaks the visitor's language."""
     shop_slug = request.GET.get("shop") or request.POST.get("shop") or ""
     merchant = Merchant.objects.filter(slug=shop_slug).first() if shop_slug else None
     language = _lookup_language(request, merchant)
     with translation.override(language):
         form = LookupForm(request.POST or None)
-        context = {"form": form, "merchant": merchant, "shop": merchant.slug if merchant else "", "language": language}
+        context = {
+            "form": form,
+            "page": page,
+            "merchant": merchant,
+            "shop": merchant.slug if merchant else "",
+            "language": language,
+        }
         if request.method != "POST":
             return _lookup_render(request, context)
-        wait = LOOKUPS_PER_CLIENT.take(client_rate_key(request))
+        wait = LOOKUPS_PER_CLIENT.take(client_rate_key(request)) or LOOKUPS_PER_ORDER.take(
+            f"{shop_slug}:{request.POST.get('order_number', '').strip().lstrip('#').lower()[:64]}"
+        )
         if wait:
             context["error"] = too_many_attempts_message(wait)
             return too_many_requests(_lookup_render(request, context, status=429), wait)
@@ -260,7 +296,7 @@ def lookup(request):
                 "Check both against your order confirmation email."
             )
             return _lookup_render(request, context, status=404)
-    return redirect(f"{tracking_page_path(order)}?lang={language}")  # the language the visitor was reading
+    return redirect(f"{page.destination(order)}?lang={language}")  # the language the visitor was reading
 
 
 def _order_for_lookup(merchant: Merchant | None, number: str, email: str) -> Order | None:
