@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -58,10 +57,7 @@ def label_retry(request, pk):
     except services.LabelRetryError as refused:
         return HttpResponse(refused.message, status=400, content_type="text/plain; charset=utf-8")
     messages.success(request, _("The label is being asked for again: reload the page in a minute."))
-    back = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        back = "returns:index"
-    return redirect(back)
+    return redirect("returns:detail", pk=the_return.pk)
 
 
 @require_GET

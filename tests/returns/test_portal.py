@@ -101,3 +101,14 @@ def test_a_tampered_link_or_another_orders_return_opens_nothing(order, policy, m
     rma = response["Location"].split("/")[-2]
     other = OrderFactory(merchant=merchant)
     assert Client().get(f"/returns/{order_token(other)}/{rma}/").status_code == 404
+
+
+def test_the_item_choice_costs_the_same_queries_for_one_item_or_ten(order, policy, django_assert_num_queries):
+    """The page bench/returns_portal.py measures: its queries do not grow with the order's items."""
+    Client().get(page(order))  # per-process caches
+    with django_assert_num_queries(10) as one:
+        Client().get(page(order))
+    for n in range(9):
+        LineItemFactory(merchant=order.merchant, order=order, title=f"Item {n}", unit_price=Decimal("12"))
+    with django_assert_num_queries(len(one.captured_queries)):
+        assert "Item 8" in Client().get(page(order)).content.decode()
