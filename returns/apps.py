@@ -28,5 +28,24 @@ class ReturnsConfig(AppConfig):
         )
         order_section_register(OrderSection("returns", template="returns/staff/_order_returns.html"))
         dashboard_nav_register(NavEntry("returns", _("Returns"), "returns:index", "/app/returns/", order=50))
+        _settings_drop_cached_pages()
         register_eraser("returns.returns", privacy.erase_returns)
         register_exporter("returns", privacy.export_returns)
+
+
+def _settings_drop_cached_pages() -> None:
+    """The customer's returns form is cached with the order's pages: a change to the shop's return
+    settings makes those pages stale (returns/portal_views.py)."""
+    from django.db.models.signals import post_delete, post_save
+
+    from tracking.page_cache import merchant_pages_drop
+
+    from .labels.models import LabelSettings, ParcelSize
+    from .models import ReturnPolicy, ReturnReason, ReturnRule
+
+    def drop(sender, instance, **kwargs):
+        merchant_pages_drop(instance.merchant_id)
+
+    for model in (ReturnPolicy, ReturnRule, ReturnReason, LabelSettings, ParcelSize):
+        for signal in (post_save, post_delete):
+            signal.connect(drop, sender=model, weak=False, dispatch_uid=f"returns.{model.__name__}.{signal}")

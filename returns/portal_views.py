@@ -1,13 +1,16 @@
 """The customer's side of returns: choose items, a reason and a method, then follow the return."""
 
 import functools
+import re
 import uuid
 
 from django.conf import settings
 from django.http import Http404, HttpResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -18,6 +21,7 @@ from orders.models import Order
 from portal.links import BadLink, ExpiredLink, order_token_read
 from portal.sections import navigation
 from portal.views import expired_link_response
+from tracking import page_cache
 
 from .eligibility import policy_for, returnable_lines
 from .labels.models import Provider
@@ -57,6 +61,10 @@ def _render(request, order, token, template: str, context: dict, status: int = 2
     context = {**context, "merchant": merchant, "order": order, "token": token, "language": language, "portal_nav": nav}
     with translation.override(language), timezone.override(tz), merchant_scope(merchant):
         response = render(request, template, context, status=status)
+    return _headed(response, language)
+
+
+def _headed(response, language: str):
     response["Content-Language"] = language
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -65,15 +73,72 @@ def _render(request, order, token, template: str, context: dict, status: int = 2
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def start(request, token):
+    if request.method == "POST":
+        return _start_checked(request, token)
+    entry = _cache_entry(token)
+    return _start_from_cache(request, token, entry) or _start_checked(request, token, keep_in=entry)
+
+
+# The form as first shown depends on the order (its returns, refunds and parcels: each change records an
+# order event, which drops the order's cache version), the shop's return settings (their saves drop the
+# merchant's, returns/apps.py), the language and the day (return windows close at midnight UTC, as
+# eligibility counts them). It is kept in the order's page cache entry (tracking/page_cache.py) with
+# slots for what differs between two views: the link's token, the CSRF token and the form's submission key.
+TOKEN_SLOT = "__returns_token_slot__"  # noqa: S105 - not a secret
+CSRF_SLOT = "__returns_csrf_slot__"  # noqa: S105 - not a secret
+SUBMISSION_SLOT = "__returns_submission_slot__"
+CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")')
+SUBMISSION_VALUE = re.compile(r'(name="submission" value=")[0-9a-f]{32}(")')
+
+
+def _start_part_name(language: str) -> tuple:
+    return ("returns-start", language, timezone.now().date().isoformat())
+
+
+def _cache_entry(token) -> page_cache.OrderEntry | None:
+    try:
+        merchant_id, order_id = order_token_read(token)
+    except (BadLink, ExpiredLink):
+        return None
+    return page_cache.order_entry(merchant_id=merchant_id, order_id=order_id)
+
+
+def _start_from_cache(request, token, entry):
+    """The form from the order's cache entry, without a query; None when it is not there."""
+    if entry is None:
+        return None
+    order = entry.order
+    language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
+    html = entry.parts.get(_start_part_name(language))
+    if html is None:
+        return None
+    html = (
+        html.replace(TOKEN_SLOT, escape(token))
+        .replace(CSRF_SLOT, escape(get_token(request)))
+        .replace(SUBMISSION_SLOT, uuid.uuid4().hex)
+    )
+    return _headed(HttpResponse(html), language)
+
+
+def _start_keep(entry, token, language: str, html: str) -> None:
+    """Keep the form just rendered for the next views of the order's link."""
+    html = SUBMISSION_VALUE.sub(rf"\g<1>{SUBMISSION_SLOT}\g<2>", CSRF_VALUE.sub(rf"\g<1>{CSRF_SLOT}\g<2>", html))
+    entry.add_part(_start_part_name(language), html.replace(token, TOKEN_SLOT))
+    page_cache.order_entry_save(entry)
+
+
+def _start_checked(request, token, keep_in: page_cache.OrderEntry | None = None):
     order, response = _order_for(request, token)
     if response is not None:
         return response
     # What the checks say (a closed window, a country the shop does not take returns from) is worded
     # while they run: in the customer's language, as the page is.
-    with translation.override(
-        customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
-    ):
-        return _start(request, order, token)
+    language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
+    with translation.override(language):
+        response = _start(request, order, token)
+    if keep_in is not None and response.status_code == 200:
+        _start_keep(keep_in, token, language, response.content.decode())
+    return response
 
 
 def _start(request, order, token):

@@ -157,6 +157,12 @@ def _merchant_changed(sender, instance, **kwargs) -> None:
     _delete_on_commit([merchant_version_key(merchant_id)])
 
 
+def merchant_pages_drop(merchant_id: int) -> None:
+    """Every page cached for the merchant's orders is stale once the current transaction commits: for
+    other apps whose settings shape parts of these entries (returns: its policy, rules, reasons)."""
+    _delete_on_commit([merchant_version_key(merchant_id)])
+
+
 def erase_cached_pages(subject: DataSubject) -> int:
     """Drops the cached tracking page data of the subject's orders once the erasure commits, entries
     included. Returns the number of orders."""

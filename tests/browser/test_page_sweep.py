@@ -36,7 +36,7 @@ from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from portal.links import customer_token
-from returns.models import ReturnItem, ReturnNote, ReturnRequest
+from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -120,7 +120,8 @@ VISIBLE_TEXT_JS = """() => {
     const node = walker.currentNode;
     const text = node.textContent.replace(/\\s+/g, " ").trim();
     const parent = node.parentElement;
-    if (!text || !parent || parent.closest("script, style, template, [lang]:not(html)")) continue;
+    // <code>: a code shown on purpose (a reason's API code, a webhook's event type), not a label left raw.
+    if (!text || !parent || parent.closest("script, style, template, code, [lang]:not(html)")) continue;
     if (parent.checkVisibility({opacityProperty: true, visibilityProperty: true})) texts.push(text);
   }
   return texts;
@@ -381,6 +382,7 @@ def page_paths(shop) -> dict[str, str]:
             order=order,
         )
         ret = _returns(merchant, order)
+        rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -389,6 +391,7 @@ def page_paths(shop) -> dict[str, str]:
         "orders:customer": {"pk": customer.pk},
         "shop_actions:detail": {"pk": action.pk},
         "returns:detail": {"pk": ret.pk},
+        "return-settings:rule-edit": {"pk": rule.pk},
         "integrations:webhook-detail": {"pk": delivery.pk},
         "tracking:detail": {"pk": shipment.pk},
         "flows:detail": {"pk": flow.pk},

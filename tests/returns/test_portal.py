@@ -1,5 +1,6 @@
 """The customer's returns pages: /returns/<order token>/ (a portal section)."""
 
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -10,7 +11,7 @@ from django.utils import timezone
 from core.scoping import merchant_scope
 from orders.models import OrderEvent
 from portal.links import order_token
-from returns.models import ReturnPolicy, ReturnRequest
+from returns.models import ReturnPolicy, ReturnRequest, ReturnRule
 from tests.factories import LineItemFactory, OrderFactory
 
 pytestmark = pytest.mark.django_db
@@ -33,6 +34,11 @@ def order(merchant):
 
 def page(order, suffix="", **query):
     return f"/returns/{order_token(order)}/{suffix}?lang=en"
+
+
+def sku(order):
+    with merchant_scope(order.merchant):
+        return order.line_items.get(title="Candle").sku
 
 
 def candle(order):
@@ -104,11 +110,41 @@ def test_a_tampered_link_or_another_orders_return_opens_nothing(order, policy, m
 
 
 def test_the_item_choice_costs_the_same_queries_for_one_item_or_ten(order, policy, django_assert_num_queries):
-    """The page bench/returns_portal.py measures: its queries do not grow with the order's items."""
-    Client().get(page(order))  # per-process caches
-    with django_assert_num_queries(10) as one:
+    """The page bench/returns_portal.py measures: its queries do not grow with the order's items, and a
+    second view of an unchanged order is served from the order's cache entry, without a query."""
+    ten = OrderFactory(merchant=order.merchant, placed_at=order.placed_at, discount=Decimal(0))
+    for n in range(10):
+        LineItemFactory(merchant=order.merchant, order=ten, title=f"Item {n}", unit_price=Decimal("12"))
+    with django_assert_num_queries(11) as one:  # the cache entry's order, then the form's 10
         Client().get(page(order))
-    for n in range(9):
-        LineItemFactory(merchant=order.merchant, order=order, title=f"Item {n}", unit_price=Decimal("12"))
     with django_assert_num_queries(len(one.captured_queries)):
-        assert "Item 8" in Client().get(page(order)).content.decode()
+        Client().get(page(ten))
+    with django_assert_num_queries(0):
+        again = Client().get(page(ten))
+    assert again.status_code == 200 and "Item 9" in again.content.decode()
+
+
+def test_a_cached_form_gets_this_visits_link_csrf_token_and_submission_key(order, policy):
+    first, second = Client(), Client()
+    html = [client.get(page(order)).content.decode() for client in (first, second)]
+    submissions = [re.search(r'name="submission" value="([0-9a-f]{32})"', text).group(1) for text in html]
+    assert submissions[0] != submissions[1] and "__returns_" not in html[1]
+    assert f"/returns/{order_token(order)}/" in html[1] or "/track/" in html[1]
+    assert second.cookies["csrftoken"] and 'name="csrfmiddlewaretoken"' in html[1]
+
+
+def test_a_return_made_shows_at_once_on_the_form(order, policy, django_capture_on_commit_callbacks):
+    client = Client()
+    assert "Request the return" in client.get(page(order)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True):  # the return's event drops the order's cache version
+        assert submit(client, order, quantity="2").status_code == 302
+    html = client.get(page(order)).content.decode()
+    assert "Nothing in this order can be returned any more." in html
+
+
+def test_changing_the_policy_shows_at_once_on_the_form(order, policy, django_capture_on_commit_callbacks):
+    client = Client()
+    assert "Request the return" in client.get(page(order)).content.decode()
+    with django_capture_on_commit_callbacks(execute=True), merchant_scope(order.merchant):
+        ReturnRule.objects.create(merchant=order.merchant, match="sku", value=sku(order), final_sale=True)
+    assert "Nothing in this order can be returned any more." in client.get(page(order)).content.decode()
