@@ -316,6 +316,7 @@ def test_an_agent_approves_receives_and_refunds_a_return(requested_return, live_
     row = page.get_by_role("row").filter(has_text=rma)
     expect(row).to_contain_text("Requested")
     expect(row).to_contain_text("€97.00")  # 2 × 30.00 + 40.00 − 3.00
+    expect(page.get_by_role("button", name="Approve selected")).to_be_visible()
     assert_clean(page, console, "en", "staff-1-queue")
     row.get_by_role("link", name=rma).click()
 
@@ -360,5 +361,6 @@ def test_an_agent_approves_receives_and_refunds_a_return(requested_return, live_
     assert_clean(page, console, "en", "staff-6-return-phone")
     page.goto(f"{live_server.url}/app/returns/?status=resolved")
     expect(page.get_by_role("link", name=rma)).to_be_visible()
+    expect(page.get_by_role("button", name="Approve selected")).to_have_count(0)  # nothing here to tick
     assert_clean(page, console, "en", "staff-7-queue-phone")
     context.close()
