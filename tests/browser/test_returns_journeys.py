@@ -126,9 +126,9 @@ def assert_clean(page, console: list[str], language: str, shot: str) -> None:
 def browser():
     """A running Chromium for the test's contexts.
 
-    The checks of the database made while Playwright runs use a connection of their own (Playwright's
-    sync API runs on an event loop of its own): it is closed here, else the test database cannot be
-    dropped at the end of the run ("being accessed by other users").
+    The test's own database checks, made while Playwright's sync API runs, are left holding a pooled
+    connection that the end of the run does not close: closed here, else the test database cannot be
+    dropped ("being accessed by other users").
     """
     with chromium() as running:
         yield running
