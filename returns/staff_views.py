@@ -66,6 +66,8 @@ def _queue_page(request, query: QueryDict, *, status: int = 200, error: str = ""
         "tabs": _tabs(kept, counts),
         "needs_action_count": counts["needs_action"],
         "can_act": request.membership.has_role(Role.AGENT),
+        # "Approve selected" only where there is something to tick: requested returns on this page.
+        "any_requested": any(ret.status == S.REQUESTED for ret in page.object_list),
         "export_form": ExportForm(initial={"start": (now - timedelta(days=30)).date(), "end": now.date()}),
         "error": error,
     }

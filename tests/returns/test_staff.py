@@ -163,6 +163,14 @@ def test_the_tabs_count_each_status_under_the_other_filters_and_keep_them(agent,
     assert tabs["All"]["current"] and not tabs["Rejected"]["current"]
 
 
+def test_approve_selected_is_offered_only_with_a_requested_return_to_tick(agent, merchant, policy):
+    approved = make_return(merchant)
+    return_approve(request=approved)
+    assert "Approve selected" not in agent.get(f"{INDEX}?status=approved").text
+    make_return(merchant)
+    assert "Approve selected" in agent.get(f"{INDEX}?status=").text
+
+
 def test_a_filter_it_does_not_know_is_ignored_and_said(agent, merchant, policy):
     make_return(merchant)
     response = agent.get(f"{INDEX}?status=lost&age=abc")
