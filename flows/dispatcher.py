@@ -50,7 +50,7 @@ from .models import (
     SuppressionScope,
 )
 from .rendering import compose, link_domains, site_host
-from .rules import RuleInput, conditions_met, contact_email_of, first_stop_reason
+from .rules import RuleInput, conditions_met, contact_email_of, first_stop_reason, order_prefetches
 from .scheduling import fit_window, local_tz
 from .template_limits import TemplateLimitError
 from .tokens import click_token, click_url, preference_token, preferences_url, unsubscribe_url
@@ -721,7 +721,7 @@ def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
             ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, status=MessageStatus.SCHEDULED)
             .select_related("order__customer")
             .defer(*_NOT_READ)
-            .prefetch_related("order__line_items", "order__shipments")
+            .prefetch_related("order__line_items", "order__shipments", *(f"order__{r}" for r in order_prefetches()))
         )
         # A batch holds few merchants and steps: load each once rather than once per row.
         merchants = {m.pk: m for m in Merchant.objects.filter(pk__in={r.merchant_id for r in rows})}

@@ -88,6 +88,20 @@ def register_stop_rule(key: str, label, check: Callable[[RuleInput], bool], *, n
     _stop_rules[key] = StopRule(key=key, label=label, check=check, needs_order=needs_order)
 
 
+_order_prefetches: list[str] = []
+
+
+def register_order_prefetch(relation: str) -> None:
+    """A relation of Order an app's rules read (returns: "returns"), loaded with each batch's orders by
+    the dispatcher, so a rule costs no query per message. Rules must also work without it (a test send)."""
+    if relation not in _order_prefetches:
+        _order_prefetches.append(relation)
+
+
+def order_prefetches() -> list[str]:
+    return list(_order_prefetches)
+
+
 def unregister_stop_rule(key: str) -> None:
     """For tests that register a rule of their own."""
     _stop_rules.pop(key, None)

@@ -8,7 +8,7 @@ class ReturnsConfig(AppConfig):
         from django.utils.translation import gettext_lazy as _
 
         from core.dashboard import NavEntry, dashboard_nav_register
-        from flows.rules import register_stop_rule
+        from flows.rules import register_order_prefetch, register_stop_rule
         from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
         from orders.sections import OrderSection, order_section_register
@@ -21,6 +21,7 @@ class ReturnsConfig(AppConfig):
         mail.register()
         subscribe("return_parcel.", parcels.on_return_parcel_event)  # the parcel's scans move the return
         on_shop_action_finished("refund", lifecycle.return_refund_finished)
+        register_order_prefetch("returns")  # read by the two stop rules below, for a whole batch at once
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)
         portal_section_register(

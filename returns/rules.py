@@ -8,11 +8,15 @@ CAME_BACK = {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED}
 
 
 def _statuses(data) -> set[str]:
-    """The statuses of the order's returns, read once per message for both rules."""
+    """The statuses of the order's returns, read once per message for both rules: from the returns the
+    dispatcher loaded with its batch (apps.py registers them), else with a query."""
     if "return_statuses" not in data.cache:
-        data.cache["return_statuses"] = set(
-            ReturnRequest.objects.filter(order_id=data.order.pk).values_list("status", flat=True)
-        )
+        order = data.order
+        if "returns" in getattr(order, "_prefetched_objects_cache", {}):
+            statuses = {request.status for request in order.returns.all()}
+        else:
+            statuses = set(ReturnRequest.objects.filter(order_id=order.pk).values_list("status", flat=True))
+        data.cache["return_statuses"] = statuses
     return data.cache["return_statuses"]
 
 

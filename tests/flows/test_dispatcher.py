@@ -284,3 +284,24 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(merchant):
             assert dispatch_due().sent == size
         counts.append(len(queries))
     assert counts[0] == counts[1]
+
+
+@pytest.mark.django_db
+def test_stop_rules_of_other_apps_read_a_batch_at_once(merchant):
+    """The returns app's stop rules read the order's returns loaded with the batch (register_order_prefetch)."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    from flows.models import FlowStep
+
+    counts = []
+    for size, moment in [(2, NOW), (9, NOW + timedelta(hours=1))]:
+        with at(moment), merchant_scope(merchant):
+            for _ in range(size):
+                record(merchant, "order.created", OrderFactory(merchant=merchant, placed_at=moment))
+            steps = FlowStep.objects.filter(flow__trigger="order.created")
+            assert steps.update(stop_rules=["open_return", "order_returned"])
+        with at(moment + timedelta(seconds=5)), CaptureQueriesContext(db) as queries:
+            assert dispatch_due().sent == size
+        counts.append(len(queries))
+    assert counts[0] == counts[1]
