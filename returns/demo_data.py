@@ -125,18 +125,18 @@ def _plans(rng: Random, merchant, now: datetime) -> list[Plan]:
     """Which delivered orders come back, and how far each return got: the newest are still open."""
     delivered = _delivered_orders(merchant, now)
     count = min(len(delivered), max(AT_LEAST, round(len(delivered) * SHARE)))
-    recent = [row for row in delivered if row[1] > now - RECENT]
-    older = [row for row in delivered if row[1] <= now - RECENT]
     opened = ["requested", "requested", "approved", "received", "waiting"]
     opened += ["requested", "approved", "received"] * (count // 30) + ["waiting"] * (count >= 30)
-    opened = opened[: min(len(recent), count - 3)]
+    opened = opened[: max(count - 3, 0)]
+    # Open returns are about the last weeks' deliveries; a small shop's newest, however old.
+    recent = [row for row in delivered if row[1] > now - RECENT]
+    if len(recent) < len(opened):
+        recent = delivered[len(delivered) - len(opened) :]
+    older = delivered[: len(delivered) - len(recent)]
     chosen_recent = sorted(rng.sample(recent, len(opened)), key=lambda row: row[1])
     chosen_older = sorted(rng.sample(older, min(len(older), count - len(opened))), key=lambda row: row[1])
-    closed = ["closed"] * len(chosen_older)
-    for index, outcome in zip(
-        rng.sample(range(len(closed)), min(len(closed), 2)), ("rejected", "cancelled"), strict=False
-    ):
-        closed[index] = outcome
+    closed = (["rejected", "cancelled"] + ["closed"] * len(chosen_older))[: len(chosen_older)]
+    rng.shuffle(closed)
     rng.shuffle(opened)
     rows = zip(chosen_older + chosen_recent, closed + opened, strict=True)
     return [Plan(order, delivered_at, outcome) for (order, delivered_at), outcome in rows]
