@@ -54,18 +54,18 @@ REASONS = (  # (code, weight)
 )
 COMMENTS = {
     "fr": {
-        Reason.DAMAGED: "Le verre est fêlé sur le côté, le colis était écrasé.",
+        Reason.DAMAGED: "Arrivé abîmé : le colis était écrasé.",
         Reason.NOT_AS_DESCRIBED: "La couleur est plus foncée que sur la photo.",
         Reason.OTHER: "Offert en double pour mon anniversaire.",
     },
     "en": {
-        Reason.DAMAGED: "There is a chip on the rim, the box was crushed.",
-        Reason.NOT_AS_DESCRIBED: "The glaze is much darker than in the photos.",
+        Reason.DAMAGED: "It arrived damaged: the box was crushed.",
+        Reason.NOT_AS_DESCRIBED: "The colour is much darker than in the photos.",
         Reason.OTHER: "I was given the same one as a present.",
     },
 }
 REJECTION = {
-    "fr": "L’article a servi et n’est plus dans son emballage : nous ne pouvons pas le reprendre.",
+    "fr": "L’article a servi et n’est plus dans son emballage : nous ne pouvons pas le reprendre.",
     "en": "The item has been used and is no longer in its packaging: we cannot take it back.",
 }
 
@@ -230,13 +230,24 @@ def _language(request: ReturnRequest) -> str:
     return "fr" if request.merchant.default_language == "fr" else "en"
 
 
+STEPS = (("approved", 3, 30), ("received", 72, 160), ("resolved", 1, 20), ("closed", 12, 50))  # hours after
+LAST_STEP = {"requested": 0, "approved": 1, "rejected": 1, "cancelled": 1, "received": 2, "waiting": 3, "closed": 4}
+
+
 def _moments(rng: Random, plan: Plan, now: datetime) -> dict[str, datetime]:
-    """When each move happened: asked a few days after delivery, each step a day or a few later."""
+    """When each move happened: asked a few days after delivery, each step hours or days later.
+
+    A recent return's steps are drawn closer together so that the last one it made happened before now.
+    """
     latest = now - timedelta(hours=2)
     at = min(plan.delivered_at + timedelta(days=rng.randint(2, 9), minutes=rng.randint(0, 600)), latest)
+    gaps = [timedelta(hours=rng.randint(low, high)) for _status, low, high in STEPS]
+    needed = sum(gaps[: LAST_STEP[plan.outcome]], timedelta(0))
+    if needed > latest - at:
+        gaps = [gap * ((latest - at) / needed) for gap in gaps]
     moments = {"requested": at}
-    for status, low, high in (("approved", 3, 30), ("received", 72, 160), ("resolved", 1, 20), ("closed", 12, 50)):
-        at = min(at + timedelta(hours=rng.randint(low, high)), latest)
+    for (status, _low, _high), gap in zip(STEPS, gaps, strict=True):
+        at += gap
         moments[status] = at
     moments["rejected"] = moments["cancelled"] = moments["approved"]
     return moments
