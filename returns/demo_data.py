@@ -7,7 +7,8 @@ makes. Those moves happened in the past: their events are recorded as history
 they stamp (notes, events, the refund) are then set back to when each move happened.
 
 About 6% of the delivered orders get a return, most of them closed (refunded), the newest still
-waiting for staff at every step. A shop that already has returns gets none: a second run adds nothing.
+waiting for staff at every step. A shop whose returns were set up already (a policy saved, by an
+earlier run or by hand) is left alone: a second run adds nothing.
 """
 
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from tracking.models import Shipment
 from .lifecycle import (
     REFUNDABLE_ORDERS,
     ItemInput,
+    ReturnValidationError,
     return_approve,
     return_cancel,
     return_receive,
@@ -80,13 +82,11 @@ class Plan:
 def seed_demo(context) -> None:
     merchant = context.merchant
     with merchant_scope(merchant):
-        if not ReturnPolicy.objects.filter(merchant=merchant).exists():
-            _policy_switch_on(merchant)
-        if ReturnRequest.objects.filter(merchant=merchant).exists():
-            return
+        if ReturnPolicy.objects.filter(merchant=merchant).exists() or ReturnRequest.objects.exists():
+            return  # set up by an earlier run, or by hand since: left as it is
+        policy = _policy_switch_on(merchant)
         rng = context.rng("returns")
         staff = _staff_member(merchant)
-        policy = ReturnPolicy.objects.get(merchant=merchant)
         played = {}
         with events_recorded_as_history():
             for plan in _plans(rng, merchant, context.now):
@@ -97,7 +97,7 @@ def seed_demo(context) -> None:
         _stamp(played)
 
 
-def _policy_switch_on(merchant) -> None:
+def _policy_switch_on(merchant) -> ReturnPolicy:
     """What an admin saves in Settings → Returns, then the switch."""
     fee, keep_it_below = SMALL_AMOUNTS.get(merchant.currency, SMALL_AMOUNTS["EUR"])
     values = {
@@ -111,7 +111,7 @@ def _policy_switch_on(merchant) -> None:
         else f"{merchant.name}\nReturns\nUnit 4, Kiln Yard\nStoke-on-Trent ST1 3AB\nUnited Kingdom",
     }
     return_policy_save(merchant=merchant, values=values)
-    return_policy_switch(merchant=merchant, enabled=True)
+    return return_policy_switch(merchant=merchant, enabled=True)
 
 
 def _staff_member(merchant):
@@ -210,7 +210,10 @@ def _request(rng: Random, plan: Plan, at: datetime, policy) -> ReturnRequest | N
     amount = sum((line.unit_price for line in picked), Decimal(0))  # at most what the service counts
     method = _method(rng, policy, amount)
     key = f"demo:{order.external_id}"
-    return return_request_create(order=order, items=items, method=method, submission_key=key, now=at)
+    try:
+        return return_request_create(order=order, items=items, method=method, submission_key=key, now=at)
+    except ReturnValidationError:  # refused as a customer would be (a rule, a limit): that order is not returned
+        return None
 
 
 def _item(rng: Random, line, language: str) -> ItemInput:
