@@ -13,7 +13,8 @@ Apps subscribe in their AppConfig.ready():
 """
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -80,13 +81,32 @@ class NewEvent:
     occurred_at: datetime | None = None
 
 
+_recording_history: ContextVar[bool] = ContextVar("recording_history", default=False)
+
+
+@contextmanager
+def events_recorded_as_history() -> Iterator[None]:
+    """Every event recorded inside is history, as with `events_record(..., past=True)`.
+
+    For replaying past moves through the services that make them (the demo's returns of last
+    spring), which record their events themselves: the rows and events are the real ones, but no
+    subscriber acts on them.
+    """
+    token = _recording_history.set(True)
+    try:
+        yield
+    finally:
+        _recording_history.reset(token)
+
+
 def events_record(*, merchant: Merchant, events: list[NewEvent], past: bool = False) -> list[OrderEvent]:
     """Write many events with one statement; publish them once the surrounding transaction commits.
 
     `past=True` records history whose moment has passed (an import, the demo's past months): the
     events are written as already published, so no subscriber acts on them (no email goes out for
-    an order delivered last spring).
+    an order delivered last spring). Inside `events_recorded_as_history()` every event is past.
     """
+    past = past or _recording_history.get()
     for new in events:
         _anchor_check(merchant, new.kind, new.order, new.customer, new.anchor_key)
     now = timezone.now()

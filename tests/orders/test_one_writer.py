@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from core.scoping import merchant_scope
-from orders.events import NewEvent, events_record
+from orders.events import NewEvent, event_record, events_record, events_recorded_as_history
 from orders.models import LineItem, Order, OrderEvent
 from orders.services import NewOrder, orders_write_new
 from tests.factories import OrderFactory
@@ -53,3 +53,18 @@ def test_history_is_written_published_with_its_own_moments(merchant, django_capt
     assert [e.kind for e in events] == ["order.created", "order.cancelled"]
     assert events[0].occurred_at == order.placed_at and all(e.published_at for e in events)
     assert not any("publish" in getattr(c, "__qualname__", "") for c in callbacks)  # nothing asked to publish
+
+
+@pytest.mark.django_db
+def test_events_recorded_inside_the_history_block_are_past_and_only_those(merchant, django_capture_on_commit_callbacks):
+    order = OrderFactory(merchant=merchant)
+    with django_capture_on_commit_callbacks() as callbacks:
+        with events_recorded_as_history():
+            past = event_record(merchant=merchant, kind="order.cancelled", order=order, payload={})
+    assert past.published_at is not None
+    assert not any("publish" in getattr(c, "__qualname__", "") for c in callbacks)
+
+    with django_capture_on_commit_callbacks() as callbacks:
+        now = event_record(merchant=merchant, kind="order.cancelled", order=order, payload={})
+    assert now.published_at is None
+    assert any("publish" in getattr(c, "__qualname__", "") for c in callbacks)
