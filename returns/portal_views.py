@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from core.locale import customer_language, customer_time_zone
+from core.money import minor_units
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import Order
@@ -27,7 +28,7 @@ from .eligibility import policy_for, returnable_lines
 from .labels.models import Provider
 from .labels.services import label_settings_for
 from .lifecycle import ItemInput, ReturnValidationError, return_request_create
-from .models import Method, ReturnRequest, ReturnStatus
+from .models import Method, Resolution, ReturnRequest, ReturnStatus
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
@@ -163,8 +164,11 @@ def _start(request, order, token):
         earlier = list(ReturnRequest.objects.filter(order=order).order_by("-created_at"))
     methods = [(code, Method(code).label) for code in (policy.methods or [Method.SHIP_YOURSELF])]
     reasons = reasons_for(order.merchant)
+    digits = minor_units(order.currency)
     context = {
-        "rows": [_row(line, request.POST) for line in lines],
+        "rows": [_row(line, request.POST, digits) for line in lines],
+        "digits": digits,
+        "fee_minor": _minor(policy.fee_for(Resolution.REFUND), digits),
         "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
         "earlier": earlier,
@@ -183,12 +187,18 @@ def _start(request, order, token):
     return _render(request, order, token, "returns/portal/start.html", context, status=status)
 
 
-def _row(line, posted) -> dict:
+def _minor(amount, digits: int) -> int:
+    """An amount in the currency's smallest unit, for the form's script to add up without rounding."""
+    return int(amount.scaleb(digits))
+
+
+def _row(line, posted, digits: int) -> dict:
     """One line of the form, with what the customer chose if the form comes back with errors."""
     pk = line.line_item.pk
     quantity = posted.get(f"quantity-{pk}", "0")
     return {
         "line": line,
+        "unit_minor": _minor(line.unit_amount, digits),
         "choices": range(line.quantity + 1),
         "quantity": int(quantity) if quantity.isdigit() and len(quantity) <= 4 else 0,
         "reason": posted.get(f"reason-{pk}", ""),

@@ -246,6 +246,9 @@ def test_a_customer_returns_a_candle_with_a_photo_on_their_phone(
 
     page.locator(f"#photos-{candle}").set_input_files(a_jpeg(tmp_path))
     expect(page.locator(f"#photos-preview-{candle} img")).to_be_visible()  # the preview script ran
+    # Before confirming, the refund these choices make, as the return's page will show it.
+    expect(page.locator(".return-summary [data-summary=refund]")).to_have_text(words["refund"])
+    expect(page.locator(".return-summary")).to_contain_text(words["fee"])
     assert_clean(page, console, language, f"customer-{language}-3-photo-chosen")
     page.get_by_role("button", name=words["request"]).click()
 
