@@ -19,7 +19,7 @@ from orders.models import Order
 
 from .eligibility import returnable_lines
 from .lifecycle import _next_rma, _record, allowed_moves, return_move
-from .models import Method, Reason, ReturnItem, ReturnRequest, ReturnStatus
+from .models import Method, Reason, ReturnItem, ReturnNote, ReturnRequest, ReturnStatus
 
 S = ReturnStatus
 # Why a shop declines a return (Shopify's ReturnDeclineReason, lower-cased): the customer reads it.
@@ -154,3 +154,54 @@ def shop_decline_reason(*, merchant, reason: str, note: str) -> str:
     with translation.override(merchant.default_language):
         said = str(DECLINE_REASONS.get(reason.lower(), DECLINE_REASONS["other"]))
     return f"{said} {note}".strip()[:500] if note else said
+
+
+def shop_return_items_set(*, request: ReturnRequest, items: list, by) -> ReturnRequest:
+    """Staff say which items a return made in the shop's admin holds, when the shop could not tell us.
+
+    `items` are lifecycle.ItemInput (line item, quantity, reason). The shop accepted the return, so the
+    portal's window and policy do not apply; each line must be the order's, for at most what was bought.
+    Replaces the items guessed so far; the amounts follow (the fee kept, never more than the items).
+    """
+    from .lifecycle import ReturnStateError, ReturnValidationError
+    from .reasons import reasons_for
+
+    with merchant_scope(request.merchant), transaction.atomic():
+        order = Order.objects.select_for_update().get(pk=request.order_id)
+        locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+        if not locked.items_unknown:
+            raise ReturnStateError(_("The items of this return are already known."))
+        lines = {r.line_item.pk: r for r in returnable_lines(order, now=timezone.now())}
+        codes = {reason.code for reason in reasons_for(request.merchant)}
+        errors = {}
+        if not items:
+            errors["items"] = _("Choose at least one item to return.")
+        for index, item in enumerate(items):
+            line = lines.get(item.line_item_id)
+            if line is None or not 1 <= item.quantity <= line.line_item.quantity:
+                errors[f"items[{index}]"] = _("This item is not part of the order, or not in that quantity.")
+            elif item.reason not in codes:
+                errors[f"items[{index}]"] = _("Choose a reason from the list.")
+        if errors:
+            raise ReturnValidationError(errors)
+        locked.items.all().delete()
+        ReturnItem.objects.bulk_create(
+            ReturnItem(
+                merchant=locked.merchant,
+                request=locked,
+                line_item=lines[item.line_item_id].line_item,
+                quantity=item.quantity,
+                reason=item.reason,
+                amount=lines[item.line_item_id].unit_amount * item.quantity,
+            )
+            for item in items
+        )
+        locked.items_amount = sum((lines[i.line_item_id].unit_amount * i.quantity for i in items), Decimal(0))
+        locked.fee = min(locked.fee, locked.items_amount)
+        locked.refund_amount = locked.items_amount - locked.fee
+        locked.items_unknown = False
+        locked.save()
+        ReturnNote.objects.create(
+            merchant=locked.merchant, request=locked, author=by, text=_("Items of the return completed by staff.")
+        )
+    return locked

@@ -25,6 +25,7 @@ from .exports import csv_lines
 from .forms import ExportForm, NoteForm, QueueFilterForm, ReceiveForm, RejectForm, selected_ids
 from .lifecycle import (
     TRANSITIONS,
+    ItemInput,
     ReturnStateError,
     ReturnValidationError,
     return_approve,
@@ -36,6 +37,7 @@ from .lifecycle import (
 )
 from .models import ReturnRequest, ReturnStatus
 from .reasons import reasons_for
+from .shop_returns import shop_return_items_set
 
 PAGE_SIZE = 25
 S = ReturnStatus
@@ -151,6 +153,11 @@ def _detail_page(request, pk, *, forms: dict | None = None, error: str = "", sta
         "receive_form": forms.get("receive")
         or (ReceiveForm(items=ret.items.all()) if can_act and S.RECEIVED in allowed else None),
         "note_form": forms.get("note") or (NoteForm() if can_act else None),
+        # A return made in the shop's admin whose items the shop did not name: staff say which.
+        "unknown_items_lines": [(line, range(1, line.quantity + 1)) for line in ret.order.line_items.all()]
+        if can_act and ret.items_unknown
+        else [],
+        "reason_choices": list(reasons.items()),
         "error": error,
     }
     return render(request, "returns/staff/detail.html", context, status=status)
@@ -254,6 +261,26 @@ def return_note_view(request, pk):
             form.add_error("text", message)
         return _detail_page(request, pk, forms={"note": form}, status=400)
     messages.success(request, _("Note added."))
+    return redirect("returns:detail", pk=ret.pk)
+
+
+@require_POST
+@staff_view(Role.AGENT)
+def return_items_view(request, pk):
+    """Staff complete the items of a return made in the shop's admin that the shop did not name."""
+    ret = _return(request, pk)
+    items = []
+    for line in ret.order.line_items.all():
+        quantity = request.POST.get(f"quantity-{line.pk}", "0")
+        if quantity.isdigit() and 0 < int(quantity) < 10_000:
+            items.append(ItemInput(line.pk, int(quantity), request.POST.get(f"reason-{line.pk}", "")))
+    try:
+        shop_return_items_set(request=ret, items=items, by=request.user)
+    except ReturnStateError as exc:
+        return _detail_page(request, pk, error=_("Nothing was changed. %(why)s") % {"why": exc}, status=409)
+    except ReturnValidationError as exc:
+        return _detail_page(request, pk, error=" ".join(exc.errors.values()), status=400)
+    messages.success(request, _("The items of return %(rma)s are recorded.") % {"rma": ret.rma})
     return redirect("returns:detail", pk=ret.pk)
 
 

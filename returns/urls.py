@@ -16,5 +16,6 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.return_resolve_view, name="resolve"),
     path("<int:pk>/cancel/", views.return_cancel_view, name="cancel"),
     path("<int:pk>/notes/", views.return_note_view, name="note"),
+    path("<int:pk>/items/", views.return_items_view, name="items"),
     *label_urlpatterns,
 ]

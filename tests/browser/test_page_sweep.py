@@ -67,6 +67,7 @@ ACTIONS = {
     "returns:cancel": "POST only",
     "returns:note": "POST only",
     "returns:label-retry": "POST only",
+    "returns:items": "POST only",
     "returns:slip": "a PDF download, not a page",
     "return_photos:photo": "a photo, not a page",
     "return_photos:thumbnail": "a photo, not a page",

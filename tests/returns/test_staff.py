@@ -510,3 +510,38 @@ def test_the_return_page_gathers_what_other_parts_did_for_the_return(
         return_resolve(request=reload(ret))  # no shop access given: the refund waits for staff
     page = agent.get(url(ret)).content.decode()
     assert "The refund waits for you" in page and "/app/shop-actions/" in page
+
+
+def test_staff_complete_the_items_of_a_shop_return_the_shop_did_not_name(agent, merchant, policy):
+    from returns.shop_returns import shop_return_create
+
+    with merchant_scope(merchant):
+        order = OrderFactory(merchant=merchant, placed_at=timezone.now() - timedelta(days=3))
+        candle = LineItemFactory(merchant=merchant, order=order, title="Candle", unit_price=Decimal("30"), quantity=2)
+        LineItemFactory(merchant=merchant, order=order, title="Vase", unit_price=Decimal("40"))
+    ret, _notes = shop_return_create(order=order, shop_return_id="gid://shopify/Return/1", lines=None)
+    page = agent.get(url(ret)).content.decode()
+    assert "Which items does this return hold?" in page and f'name="quantity-{candle.pk}"' in page
+    # More than was bought, or no reason from the list: refused, nothing recorded.
+    assert (
+        agent.post(url(ret, "items/"), {f"quantity-{candle.pk}": "3", f"reason-{candle.pk}": "too_big"}).status_code
+        == 400
+    )
+    assert (
+        agent.post(url(ret, "items/"), {f"quantity-{candle.pk}": "1", f"reason-{candle.pk}": "bored"}).status_code
+        == 400
+    )
+    assert reload(ret).items_unknown
+    viewer = staff(merchant, Client(), Role.VIEWER)
+    assert (
+        viewer.post(url(ret, "items/"), {f"quantity-{candle.pk}": "1", f"reason-{candle.pk}": "too_big"}).status_code
+        == 403
+    )
+    response = agent.post(url(ret, "items/"), {f"quantity-{candle.pk}": "2", f"reason-{candle.pk}": "too_big"})
+    assert response.status_code == 302
+    done = reload(ret)
+    assert (done.items_unknown, done.items_amount, done.refund_amount) == (False, Decimal("60"), Decimal("60"))
+    with merchant_scope(merchant):
+        assert list(done.items.values_list("line_item__title", "quantity", "reason")) == [("Candle", 2, "too_big")]
+    again = agent.post(url(ret, "items/"), {f"quantity-{candle.pk}": "1", f"reason-{candle.pk}": "too_big"})
+    assert again.status_code == 409  # known now: a second submit changes nothing
