@@ -327,5 +327,17 @@ def _note(request: ReturnRequest, text: str) -> None:
     ReturnNote.objects.create(merchant=request.merchant, request=request, text=text[:2000])
 
 
-def return_cancel(*, request: ReturnRequest, by=None) -> ReturnRequest:
-    return return_move(request=request, to=S.CANCELLED, by=by)
+def return_cancel(*, request: ReturnRequest, by=None, text: str = "") -> ReturnRequest:
+    return return_move(request=request, to=S.CANCELLED, by=by, text=text)
+
+
+# What a customer may cancel themselves: until the parcel leaves (its first carrier scan: in transit).
+CUSTOMER_CANCELLABLE = (S.REQUESTED, S.APPROVED)
+
+
+def return_cancel_by_customer(*, request: ReturnRequest) -> ReturnRequest:
+    with merchant_scope(request.merchant), transaction.atomic():
+        locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status not in CUSTOMER_CANCELLABLE:
+            raise ReturnStateError(_("This return can no longer be cancelled here: contact the shop."))
+        return return_cancel(request=locked, text=_("Cancelled by the customer."))

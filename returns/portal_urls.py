@@ -11,4 +11,5 @@ urlpatterns = [
     path("<str:rma>/slip.pdf", portal_views.slip, name="slip"),
     path("<str:rma>/", portal_views.detail, name="detail"),
     path("<str:rma>/parcel/", portal_views.parcel, name="parcel"),
+    path("<str:rma>/cancel/", portal_views.cancel, name="cancel"),
 ]

@@ -27,7 +27,14 @@ from tracking import page_cache
 from .eligibility import policy_for, returnable_lines
 from .labels.models import Provider
 from .labels.services import label_settings_for
-from .lifecycle import ItemInput, ReturnValidationError, return_request_create
+from .lifecycle import (
+    CUSTOMER_CANCELLABLE,
+    ItemInput,
+    ReturnStateError,
+    ReturnValidationError,
+    return_cancel_by_customer,
+    return_request_create,
+)
 from .models import Method, Resolution, ReturnRequest, ReturnStatus
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
@@ -245,7 +252,7 @@ def detail(request, token, rma):
     return _detail_render(request, order, token, rma, parcel_form=ReturnParcelForm())
 
 
-def _detail_render(request, order, token, rma, *, parcel_form, status=200):
+def _detail_render(request, order, token, rma, *, parcel_form, status=200, error=""):
     with merchant_scope(order.merchant):
         found = (
             ReturnRequest.objects.filter(order=order, rma=rma)
@@ -264,6 +271,8 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200):
         "return_address": address,
         "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
         "parcel_form": parcel_form,
+        "cancellable": found.status in CUSTOMER_CANCELLABLE,
+        "error": error,
     }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
 
@@ -324,5 +333,27 @@ def parcel(request, token, rma):
                 form.add_error("tracking_number", invalid.errors["tracking_number"])
     if form.errors:
         return _detail_render(request, order, token, rma, parcel_form=form, status=400)
+    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
+    return redirect(f"{path}?lang={language}")
+
+
+@require_http_methods(["POST"])
+def cancel(request, token, rma):
+    """The customer cancels their return, until its parcel leaves."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+    if found is None:
+        raise Http404
+    language = request.GET.get("lang", "")
+    with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
+        try:
+            return_cancel_by_customer(request=found)
+        except ReturnStateError as refused:
+            return _detail_render(
+                request, order, token, rma, parcel_form=ReturnParcelForm(), status=409, error=str(refused)
+            )
     path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
     return redirect(f"{path}?lang={language}")

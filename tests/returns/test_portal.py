@@ -148,3 +148,35 @@ def test_changing_the_policy_shows_at_once_on_the_form(order, policy, django_cap
     with django_capture_on_commit_callbacks(execute=True), merchant_scope(order.merchant):
         ReturnRule.objects.create(merchant=order.merchant, match="sku", value=sku(order), final_sale=True)
     assert "Nothing in this order can be returned any more." in client.get(page(order)).content.decode()
+
+
+def test_the_customer_cancels_their_return_until_the_parcel_leaves(order, policy):
+    client = Client()
+    detail = submit(client, order)["Location"].split("?")[0]
+    assert "Cancel this return" in client.get(detail + "?lang=en").content.decode()
+    assert client.post(detail + "cancel/?lang=en").status_code == 302
+    with merchant_scope(order.merchant):
+        the_return = ReturnRequest.objects.get(order=order)
+        assert the_return.status == "cancelled" and the_return.notes.last().text == "Cancelled by the customer."
+    again = client.post(detail + "cancel/?lang=en")  # a second click changes nothing
+    assert again.status_code == 409 and "can no longer be cancelled" in again.content.decode()
+
+
+def test_a_return_on_its_way_back_cannot_be_cancelled_by_the_customer(order, policy):
+    client = Client()
+    detail = submit(client, order)["Location"].split("?")[0]
+    with merchant_scope(order.merchant):
+        ReturnRequest.objects.filter(order=order).update(status="in_transit")
+    assert "Cancel this return" not in client.get(detail + "?lang=en").content.decode()
+    assert client.post(detail + "cancel/?lang=fr").status_code == 409
+    with merchant_scope(order.merchant):
+        assert ReturnRequest.objects.get(order=order).status == "in_transit"
+
+
+def test_another_orders_link_cannot_cancel_a_return(order, policy, merchant):
+    client = Client()
+    rma = submit(client, order)["Location"].split("?")[0].rstrip("/").rsplit("/", 1)[-1]
+    other = OrderFactory(merchant=merchant, placed_at=order.placed_at)
+    assert client.post(f"/returns/{order_token(other)}/{rma}/cancel/").status_code == 404
+    with merchant_scope(order.merchant):
+        assert ReturnRequest.objects.get(order=order).status == "requested"
