@@ -274,14 +274,7 @@ def return_items_view(request, pk):
         quantity = request.POST.get(f"quantity-{line.pk}", "0")
         if quantity.isdigit() and 0 < int(quantity) < 10_000:
             items.append(ItemInput(line.pk, int(quantity), request.POST.get(f"reason-{line.pk}", "")))
-    try:
-        shop_return_items_set(request=ret, items=items, by=request.user)
-    except ReturnStateError as exc:
-        return _detail_page(request, pk, error=_("Nothing was changed. %(why)s") % {"why": exc}, status=409)
-    except ReturnValidationError as exc:
-        return _detail_page(request, pk, error=" ".join(exc.errors.values()), status=400)
-    messages.success(request, _("The items of return %(rma)s are recorded.") % {"rma": ret.rma})
-    return redirect("returns:detail", pk=ret.pk)
+    return _moved(request, ret, shop_return_items_set, _("The items of return %(rma)s are recorded."), items=items)
 
 
 # --- The export ---------------------------------------------------------------------------------------
