@@ -396,8 +396,9 @@ def draft_order_input(payload: dict, tag: str) -> dict:
 
 
 def mailing_address(address: dict) -> dict:
+    """Our address keys as MailingAddressInput's; a name without a space is a last name, a blank field is left out."""
     first, _space, last = (address.get("name") or "").strip().partition(" ")
-    return {
+    mailing = {
         "firstName": first if last else "",
         "lastName": last or first,
         "address1": address.get("address1", ""),
@@ -406,6 +407,7 @@ def mailing_address(address: dict) -> dict:
         "zip": address.get("postal_code", ""),
         "countryCode": (address.get("country") or "").upper(),
     }
+    return {name: value for name, value in mailing.items() if value}
 
 
 def draft_order_create(client, payload: dict, tag: str) -> dict:

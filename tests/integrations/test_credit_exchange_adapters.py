@@ -251,7 +251,6 @@ def test_shopify_exchange_creates_a_free_tagged_draft_and_completes_it(on_shopif
                 "firstName": "Jane",
                 "lastName": "Martin",
                 "address1": "12 rue des Lilas",
-                "address2": "",
                 "city": "Lyon",
                 "zip": "69003",
                 "countryCode": "FR",
