@@ -223,7 +223,8 @@ def _raise_top_level(errors, status: int) -> None:
     if status in (401, 403) or "ACCESS_DENIED" in codes:
         raise NeedsStaffError(
             f"Shopify refused our access: {message}. Check the Admin API token and its scopes "
-            "(docs/shop_actions.md lists them) in Settings → Integrations, then try again."
+            "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges) "
+            "in Settings → Integrations, then try again."
         )
     raise PermanentShopError(f"Shopify refused the request: {message}")
 

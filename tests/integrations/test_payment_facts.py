@@ -4,6 +4,7 @@
 from decimal import Decimal
 
 import pytest
+from django.db import transaction
 from django.urls import reverse
 
 from core.scoping import merchant_scope
@@ -11,7 +12,7 @@ from integrations.shopify import adapter as shopify
 from integrations.woocommerce import adapter as woo
 from orders.models import Order, OrderEvent
 from orders.selectors import DiscountCode, order_payment_facts
-from orders.services import OrderValidationError
+from orders.services import OrderValidationError, orders_create_new
 from tests.integrations.fixtures import payload
 
 pytestmark = pytest.mark.django_db
@@ -71,6 +72,14 @@ def test_an_update_without_the_fields_keeps_them_and_one_with_them_replaces_them
     order = shopify_order(merchant, discount_codes=[], payment_gateway_names=["manual"])
     assert (order.discount_codes, order.payment_gateways) == ([], ["manual"])
     assert events(merchant, order)[-1].payload["changed"] == ["discount_codes", "payment_gateways"]
+
+
+def test_orders_written_in_batches_keep_the_facts_too(merchant):
+    data = {**payload("shopify", "orders_create.json"), "tags": "exchange:RMA-1042"}
+    with merchant_scope(merchant), transaction.atomic():
+        (order,) = orders_create_new(merchant=merchant, inputs=[shopify.order_input(data, merchant=merchant)])
+    order.refresh_from_db()
+    assert (order.discount_codes[0]["code"], order.exchange_for_rma) == ("SPRING10", "RMA-1042")
 
 
 def test_a_bad_discount_amount_is_refused_and_nothing_is_stored(merchant):
