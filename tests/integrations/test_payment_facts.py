@@ -11,6 +11,7 @@ from core.scoping import merchant_scope
 from integrations.shopify import adapter as shopify
 from integrations.woocommerce import adapter as woo
 from orders.models import Order, OrderEvent
+from orders.payloads import order_data
 from orders.selectors import DiscountCode, order_payment_facts
 from orders.services import OrderValidationError, orders_create_new
 from tests.integrations.fixtures import payload
@@ -142,6 +143,11 @@ def test_the_api_json_carries_the_facts(api, merchant):
     assert body["exchange_for_rma"] == "RMA-1042"
     listed = api.get("/api/v1/orders").json()
     assert listed["results"][0]["exchange_for_rma"] == "RMA-1042"
+    with merchant_scope(merchant):
+        webhook_order = order_data(order)  # the `order` of outbound webhooks
+    assert {key: webhook_order[key] for key in ("discount_codes", "payment_gateways", "exchange_for_rma")} == {
+        key: body[key] for key in ("discount_codes", "payment_gateways", "exchange_for_rma")
+    }
 
 
 def test_the_api_takes_the_facts_and_refuses_bad_ones_unchanged(api, merchant):
