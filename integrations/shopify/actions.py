@@ -23,6 +23,7 @@ from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapt
 from shop_actions.models import ShopActionKind
 
 from ..shop_calls import http_status_check, shop_request
+from .adapter import EXCHANGE_TAG_PREFIX
 
 PLATFORM = "Shopify"
 API_VERSION = "2026-07"
@@ -319,7 +320,7 @@ def gift_card_credit(client, card_gid: str, payload: dict) -> None:
 
 # --- Exchange orders: a draft order at no charge, completed (§2.6) ---------------------------------------
 
-EXCHANGE_TAG = "exchange:{rma}"
+EXCHANGE_TAG = EXCHANGE_TAG_PREFIX + "{rma}"  # recognised when the order comes back (adapter.py)
 DRAFT_FIELDS = "fragment Draft on DraftOrder { id name status tags order { id name } }"
 
 DRAFTS_TAGGED = (

@@ -293,7 +293,7 @@ def payment_facts(payload: dict) -> dict:
 
 
 def exchange_rma_of_tags(tags: str) -> str:
-    """ "vip, exchange:RMA-1042" -> "RMA-1042": tags are one comma-separated string (wire_formats §1.4)."""
+    """The return number in our exchange tag, "RMA-1042" of "vip, exchange:RMA-1042" (tags are one string, §1.4)."""
     for tag in tags.split(","):
         tag = tag.strip()
         if tag.lower().startswith(EXCHANGE_TAG_PREFIX) and tag[len(EXCHANGE_TAG_PREFIX) :].strip():

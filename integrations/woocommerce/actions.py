@@ -17,6 +17,7 @@ from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapt
 from shop_actions.models import ShopActionKind
 
 from ..shop_calls import http_status_check, json_body, shop_request
+from .adapter import EXCHANGE_META
 
 PLATFORM = "WooCommerce"
 KEY_META = "_pp_idempotency_key"
@@ -26,7 +27,6 @@ MAX_PAGES = 10  # 1,000 refunds on one order is beyond any real one; a server ig
 # The gateway's refusal comes back as this code with HTTP 500 (§3.2): asking again will not change it.
 GATEWAY_REFUSAL = "woocommerce_rest_cannot_create_order_refund"
 COUPON_CODE_TAKEN = "woocommerce_rest_coupon_code_already_exists"  # HTTP 400 (§3.3)
-EXCHANGE_META = "_pp_exchange_rma"
 
 
 class CouponCodeTakenError(PermanentShopError):

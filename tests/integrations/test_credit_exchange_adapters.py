@@ -9,6 +9,8 @@ import json
 import pytest
 import requests
 
+from integrations.shopify import adapter as shopify_orders
+from integrations.woocommerce import adapter as woo_orders
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, TransientShopError, adapter_for
 
 from .shop_http import answer
@@ -258,6 +260,8 @@ def test_shopify_exchange_creates_a_free_tagged_draft_and_completes_it(on_shopif
         }
     }
     assert "draftOrderComplete(id: $id)" in completed[0] and completed[1] == {"id": DRAFT["id"]}
+    # The order Shopify makes of it comes back with the draft's tags, which mark it as this exchange.
+    assert shopify_orders.exchange_rma_of_tags(", ".join(created[1]["input"]["tags"])) == "RMA-1042"
 
 
 def test_a_retried_exchange_completes_the_draft_an_earlier_attempt_made(on_shopify, http):
@@ -409,6 +413,8 @@ def test_woocommerce_exchange_posts_a_paid_order_at_no_charge_marked_with_the_re
         "meta_data": [{"key": "_pp_exchange_rma", "value": "RMA-1042"}],
         "customer_id": 12,
     }
+    # The order comes back through the order webhooks with this meta data, which marks it as this exchange.
+    assert woo_orders.payment_facts({"meta_data": created.json["meta_data"]})["exchange_for_rma"] == "RMA-1042"
 
 
 def test_a_retried_woocommerce_exchange_finds_its_order_and_creates_none(on_woo, http):
