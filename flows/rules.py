@@ -139,10 +139,11 @@ def _customer_orders(order: Order):
 
 
 def ordered_again(data: RuleInput) -> bool:
+    """A later purchase; an exchange made for a return is none."""
     return (
         _customer_orders(data.order)
         .exclude(pk=data.order.pk)
-        .filter(placed_at__gt=data.order.placed_at, cancelled_at__isnull=True, test=False)
+        .filter(placed_at__gt=data.order.placed_at, cancelled_at__isnull=True, test=False, exchange_for_rma="")
         .exists()
     )
 
@@ -186,6 +187,42 @@ MARKETING_STOP_RULES = [
     "shipment_delayed",
     "low_satisfaction",
 ]
+
+
+# --- Orders whose events start no emails -------------------------------------------------------------
+# Some orders are not purchases the customer made: an exchange the shop created for a return. Their
+# order.created starts neither the order confirmation nor the journey (flows/services.py schedules
+# nothing for them). Other apps register theirs the same way:
+#
+#     register_unscheduled_order("wholesale", _("A wholesale order"), lambda order: ..., kinds=("order.created",))
+
+
+@dataclass(frozen=True)
+class UnscheduledOrder:
+    key: str
+    label: str
+    check: Callable[[Order], bool]
+    kinds: frozenset[str]  # the events whose emails it keeps from being scheduled
+
+
+_unscheduled: dict[str, UnscheduledOrder] = {}
+
+
+def register_unscheduled_order(key: str, label, check: Callable[[Order], bool], *, kinds=("order.created",)) -> None:
+    _unscheduled[key] = UnscheduledOrder(key=key, label=label, check=check, kinds=frozenset(kinds))
+
+
+def unscheduled_reason(kind: str, order: Order) -> str | None:
+    """The key of the first registered rule that keeps `kind`'s emails from being scheduled for `order`."""
+    for rule in _unscheduled.values():
+        if kind in rule.kinds and rule.check(order):
+            return rule.key
+    return None
+
+
+register_unscheduled_order(
+    "exchange_order", _("An exchange for a return, not a new purchase"), lambda order: bool(order.exchange_for_rma)
+)
 
 
 # --- Conditions ---------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from .models import (
     Trigger,
 )
 from .rendering import allowed_link, link_domains, template_problems
-from .rules import RuleInput, conditions_met, step_conditions, stop_rules
+from .rules import RuleInput, conditions_met, step_conditions, stop_rules, unscheduled_reason
 from .scheduling import due_time, local_tz
 
 
@@ -208,7 +208,7 @@ def messages_schedule_for_event(*, event: OrderEvent) -> list[ScheduledMessage]:
     # No savepoint of its own: a failure must undo the whole publication (it is retried).
     with merchant_scope(merchant), transaction.atomic(savepoint=False):
         order = batch_memo(("flows-orders", merchant.pk), _orders_of, event).get(event.order_id)
-        if order is None or order.test:
+        if order is None or order.test or unscheduled_reason(event.kind, order):
             return []
         if event.kind == Trigger.DELIVERED:
             _reanchor_on_delivery(order)

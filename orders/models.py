@@ -95,6 +95,14 @@ class Order(TenantModel):
     source_platform = models.CharField(max_length=20, default="api")  # api, shopify, woocommerce, demo
     landing_site = models.CharField(max_length=500, blank=True)
     referring_site = models.CharField(max_length=500, blank=True)
+    # How it was paid, as the shop says: [{"code": "SPRING10", "amount": "5.00", "type": "percentage"}] (type
+    # is Shopify's; WooCommerce coupons have none) and the payment gateways' names (Shopify's "gift_card" is a
+    # gift card payment). Read them with selectors.order_payment_facts.
+    discount_codes = models.JSONField(default=list, blank=True)
+    payment_gateways = models.JSONField(default=list, blank=True)
+    # The return this order replaces items for ("RMA-1042"): an exchange made in the shop for a return, not a
+    # new purchase. It gets no order confirmation nor journey emails (flows) and counts as no repeat purchase.
+    exchange_for_rma = models.CharField(max_length=64, blank=True)
     test = models.BooleanField(default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -107,6 +115,11 @@ class Order(TenantModel):
             models.Index(fields=["merchant", "email"]),
             models.Index(fields=["merchant", "financial_status"]),
             models.Index(fields=["merchant", "fulfillment_status"]),
+            models.Index(
+                fields=["merchant", "exchange_for_rma"],
+                condition=~models.Q(exchange_for_rma=""),
+                name="order_exchange_for_rma",
+            ),
         ]
         ordering = ["-placed_at"]
 

@@ -33,6 +33,9 @@ def order_data(order: Order) -> dict:
         "cancelled_at": iso(order.cancelled_at),
         "cancel_reason": order.cancel_reason,
         "source_platform": order.source_platform,
+        "discount_codes": list(order.discount_codes or []),
+        "payment_gateways": list(order.payment_gateways or []),
+        "exchange_for_rma": order.exchange_for_rma,
         "customer": None
         if customer is None
         else {

@@ -3,6 +3,7 @@
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from decimal import Decimal
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
@@ -79,6 +80,48 @@ def order_get(*, merchant: Merchant, pk) -> Order:
         return order_list(merchant=merchant).get(pk=pk)
     except (Order.DoesNotExist, ValueError, TypeError) as exc:
         raise Http404("Not found.") from exc
+
+
+GIFT_CARD_GATEWAY = "gift_card"  # Shopify's name for a gift card payment in payment_gateway_names
+
+
+@dataclass(frozen=True)
+class DiscountCode:
+    code: str
+    amount: Decimal
+    type: str  # Shopify's percentage, fixed_amount, shipping; "" for WooCommerce coupons
+
+
+@dataclass(frozen=True)
+class PaymentFacts:
+    """How an order was paid, as its shop said: what spend sync and referral attribution read."""
+
+    currency: str
+    discount_codes: list[DiscountCode]
+    payment_gateways: list[str]
+    exchange_for_rma: str  # "" unless the order is the exchange made for that return
+
+    @property
+    def paid_with_gift_card(self) -> bool:
+        return GIFT_CARD_GATEWAY in self.payment_gateways
+
+    @property
+    def codes(self) -> set[str]:
+        """The codes used, upper-cased: shops compare codes regardless of case."""
+        return {discount.code.upper() for discount in self.discount_codes}
+
+
+def order_payment_facts(order: Order) -> PaymentFacts:
+    """The discount codes, payment gateways and exchange mark stored on the order (no query)."""
+    return PaymentFacts(
+        currency=order.currency,
+        discount_codes=[
+            DiscountCode(code=entry["code"], amount=Decimal(entry["amount"]), type=entry.get("type", ""))
+            for entry in order.discount_codes or []
+        ],
+        payment_gateways=list(order.payment_gateways or []),
+        exchange_for_rma=order.exchange_for_rma,
+    )
 
 
 def customer_list(*, merchant: Merchant) -> QuerySet[Customer]:

@@ -7,7 +7,17 @@ from core.money import amount_str, is_currency_code
 
 from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, Refund
 from .sections import order_sections
-from .services import MAX_QUANTITY, AddressInput, CustomerInput, LineItemInput, OrderInput, RefundLineInput
+from .selectors import order_payment_facts
+from .services import (
+    MAX_PAYMENT_GATEWAYS,
+    MAX_QUANTITY,
+    AddressInput,
+    CustomerInput,
+    DiscountCodeInput,
+    LineItemInput,
+    OrderInput,
+    RefundLineInput,
+)
 
 
 def money_field(**kwargs):
@@ -86,6 +96,12 @@ class LineItemInputSerializer(serializers.Serializer):
     image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
 
 
+class DiscountCodeInputSerializer(serializers.Serializer):
+    code = serializers.CharField(max_length=255)
+    amount = money_field(help_text="What the code took off, in the order's currency.")
+    type = serializers.CharField(max_length=32, required=False, allow_blank=True, default="")
+
+
 class OrderInputSerializer(serializers.Serializer):
     external_id = serializers.CharField(max_length=64, help_text="Your shop's id of the order: the upsert key.")
     number = serializers.CharField(max_length=64, help_text="As the customer sees it, e.g. #1001.")
@@ -117,6 +133,25 @@ class OrderInputSerializer(serializers.Serializer):
     line_items = LineItemInputSerializer(many=True)
     landing_site = serializers.CharField(required=False, allow_blank=True, default="")
     referring_site = serializers.CharField(required=False, allow_blank=True, default="")
+    discount_codes = DiscountCodeInputSerializer(
+        many=True, required=False, allow_null=True, default=None, help_text="Omitted: keep the stored ones."
+    )
+    payment_gateways = serializers.ListField(
+        child=serializers.CharField(max_length=64),
+        max_length=MAX_PAYMENT_GATEWAYS,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The payment gateways' names; gift_card marks a gift card payment. Omitted: keep the stored ones.",
+    )
+    exchange_for_rma = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        default=None,
+        help_text="The number of the return this order is the exchange for. Omitted: keep the stored one.",
+    )
     test = serializers.BooleanField(required=False, default=False)
 
     def validate_currency(self, value):
@@ -134,12 +169,14 @@ class OrderInputSerializer(serializers.Serializer):
         customer = data.pop("customer")
         address = data.pop("shipping_address")
         lines = data.pop("line_items")
+        codes = data.pop("discount_codes")
         return OrderInput(
             **{key: value for key, value in data.items() if key != "updated_at"},
             source_updated_at=data["updated_at"],
             customer=CustomerInput(**customer) if customer else None,
             shipping_address=AddressInput(**address) if address else None,
             line_items=[LineItemInput(**line) for line in lines],
+            discount_codes=None if codes is None else [DiscountCodeInput(**code) for code in codes],
             source_platform="api",
         )
 
@@ -228,11 +265,20 @@ class ShippingAddressSerializer(serializers.Serializer):
     country = serializers.CharField(source="shipping_country")
 
 
+class DiscountCodeSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    amount = serializers.CharField(help_text="In the order's currency, as a decimal string.")
+    type = serializers.CharField(help_text="Shopify's percentage, fixed_amount or shipping; empty for WooCommerce.")
+
+
 class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     money_fields = ("subtotal", "shipping", "tax", "discount", "total", "refunded_amount")
     customer = OrderCustomerSerializer(allow_null=True)
     line_items = LineItemSerializer(many=True)
     shipping_address = serializers.SerializerMethodField()
+    discount_codes = DiscountCodeSerializer(many=True, read_only=True)
+    payment_gateways = serializers.ListField(child=serializers.CharField(), read_only=True)
+    paid_with_gift_card = serializers.SerializerMethodField()
     updated_at = serializers.DateTimeField(source="source_updated_at", allow_null=True)
 
     class Meta:
@@ -259,6 +305,10 @@ class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
             "customer",
             "shipping_address",
             "line_items",
+            "discount_codes",
+            "payment_gateways",
+            "paid_with_gift_card",
+            "exchange_for_rma",
             "source_platform",
             "test",
         ]
@@ -273,6 +323,9 @@ class OrderSerializer(CurrencyAmountsMixin, serializers.ModelSerializer):
     @extend_schema_field(ShippingAddressSerializer)
     def get_shipping_address(self, order):
         return ShippingAddressSerializer(order).data
+
+    def get_paid_with_gift_card(self, order) -> bool:
+        return order_payment_facts(order).paid_with_gift_card
 
 
 class CustomerSerializer(serializers.ModelSerializer):

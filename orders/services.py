@@ -30,6 +30,8 @@ from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Orde
 
 MONEY_LIMIT = Decimal("1000000000000")  # 12 integer digits: the columns are DECIMAL(15, 3)
 MAX_QUANTITY = 1_000_000
+MAX_DISCOUNT_CODES = 50
+MAX_PAYMENT_GATEWAYS = 20
 
 
 class OrderValidationError(Exception):
@@ -87,6 +89,13 @@ class LineItemInput:
 
 
 @dataclass(kw_only=True)
+class DiscountCodeInput:
+    code: str
+    amount: Amount
+    type: str = ""  # Shopify's: percentage, fixed_amount, shipping; WooCommerce coupon lines have none
+
+
+@dataclass(kw_only=True)
 class OrderInput:
     external_id: str
     number: str
@@ -115,6 +124,10 @@ class OrderInput:
     source_updated_at: datetime | None = None
     landing_site: str = ""
     referring_site: str = ""
+    # Payment facts (None: keep what we have): the codes used and the payment gateways' names.
+    discount_codes: list[DiscountCodeInput] | None = None
+    payment_gateways: list[str] | None = None
+    exchange_for_rma: str | None = None  # the return this order is the exchange of; None: keep ours
     test: bool = False
 
 
@@ -230,10 +243,39 @@ def _validate_line_items(errors: dict, items: list[LineItemInput], currency: str
     return prices
 
 
+def _validate_payment_facts(errors: dict, data: OrderInput) -> list[dict] | None:
+    """The discount codes as stored (amounts as strings in the order's currency); None when not given."""
+    gateways = data.payment_gateways
+    if gateways is not None:
+        if not isinstance(gateways, list) or not all(isinstance(name, str) and len(name) <= 64 for name in gateways):
+            errors["payment_gateways"] = "Give a list of payment gateway names of at most 64 characters."
+        elif len(gateways) > MAX_PAYMENT_GATEWAYS:
+            errors["payment_gateways"] = f"Give at most {MAX_PAYMENT_GATEWAYS} payment gateways."
+    if data.exchange_for_rma is not None:
+        check_length(errors, "exchange_for_rma", data.exchange_for_rma, 64)
+    if data.discount_codes is None:
+        return None
+    if len(data.discount_codes) > MAX_DISCOUNT_CODES:
+        errors["discount_codes"] = f"Give at most {MAX_DISCOUNT_CODES} discount codes."
+        return None
+    codes = []
+    for index, discount in enumerate(data.discount_codes):
+        prefix = f"discount_codes[{index}]."
+        check_length(errors, prefix + "code", discount.code, 255, required=True)
+        check_length(errors, prefix + "type", discount.type, 32)
+        amount = _parse_amount(errors, prefix + "amount", discount.amount, data.currency)
+        if amount is not None:
+            codes.append(
+                {"code": discount.code.strip(), "amount": amount_str(amount, data.currency), "type": discount.type}
+            )
+    return codes
+
+
 @dataclass
 class _CleanOrder:
     amounts: dict[str, Decimal]
     unit_prices: list[Decimal]
+    discount_codes: list[dict] | None = None
 
 
 def order_validate(data: OrderInput) -> _CleanOrder:
@@ -265,6 +307,7 @@ def order_validate(data: OrderInput) -> _CleanOrder:
         ):
             errors["shipping_address.country"] = "Use a two-letter ISO 3166-1 country code (e.g. FR)."
     unit_prices = _validate_line_items(errors, data.line_items, data.currency)
+    discount_codes = _validate_payment_facts(errors, data)
 
     amounts = {}
     for name in ("total", "shipping", "tax", "discount"):
@@ -277,7 +320,7 @@ def order_validate(data: OrderInput) -> _CleanOrder:
         amounts["subtotal"] = sum(
             (price * item.quantity for price, item in zip(unit_prices, data.line_items, strict=True)), Decimal(0)
         )
-    return _CleanOrder(amounts=amounts, unit_prices=unit_prices)
+    return _CleanOrder(amounts=amounts, unit_prices=unit_prices, discount_codes=discount_codes)
 
 
 # --- Customers ---------------------------------------------------------------------------------
@@ -411,6 +454,12 @@ def _order_values(data: OrderInput, clean: _CleanOrder, customer: Customer | Non
         values["source_updated_at"] = data.source_updated_at
     if data.fulfillment_status is not None:
         values["fulfillment_status"] = data.fulfillment_status
+    if clean.discount_codes is not None:
+        values["discount_codes"] = clean.discount_codes
+    if data.payment_gateways is not None:
+        values["payment_gateways"] = [name.strip() for name in data.payment_gateways if name.strip()]
+    if data.exchange_for_rma is not None:
+        values["exchange_for_rma"] = data.exchange_for_rma.strip()
     return values
 
 

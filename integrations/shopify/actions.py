@@ -1,10 +1,17 @@
-"""Shop actions on Shopify, through the Admin GraphQL API (wire_formats_2.md §2.0, §2.2).
+"""Shop actions on Shopify, through the Admin GraphQL API (wire_formats_2.md §2.0, §2.2–§2.6).
 
 A refund is `refundCreate` with the `@idempotent(key:)` directive (mandatory from API version
 2026-04): asked again with the same key, Shopify returns the first refund instead of making a
 second. The key is a UUID derived from the action's own key, so every attempt sends the same one.
 Money moves only with a refund transaction against the order's payment: we read the order's
 transactions first to find the payment (its id, gateway and presentment currency).
+
+Store credit is a gift card with the wallet's code (§2.3): `giftCardCreate`, then `giftCardCredit`
+for each new credit. Neither takes an idempotency key (§2.0), so a repeated attempt checks what the
+shop already has: a "code taken" answer means our card exists (the code is unique in the shop), and
+a card whose balance already is the wallet's `balance_after` was credited by an earlier attempt.
+An exchange is a draft order at no charge, tagged `exchange:<RMA>`, then completed (§2.6); a
+repeated attempt finds the draft by that tag instead of making a second one.
 """
 
 import re
@@ -16,6 +23,7 @@ from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapt
 from shop_actions.models import ShopActionKind
 
 from ..shop_calls import http_status_check, shop_request
+from .adapter import EXCHANGE_TAG_PREFIX
 
 PLATFORM = "Shopify"
 API_VERSION = "2026-07"
@@ -64,29 +72,31 @@ class ShopifyAdapter(ShopAdapter):
         return bool(merchant.shopify_domain) and bool(credential_get(merchant, Kind.SHOPIFY_ADMIN_TOKEN))
 
     def perform(self, *, merchant, action_kind, payload, idempotency_key):
-        if action_kind != ShopActionKind.REFUND:
+        perform_kind = PERFORMERS.get(action_kind)
+        if perform_kind is None:
             raise PermanentShopError(f"The Shopify adapter does not do “{action_kind}” yet: do it by hand.")
-        client = ShopifyClient(merchant)
-        order_gid = gid("Order", payload["order_external_id"])
-        payment = client.payment_of(order_gid)
-        refund_input = refund_input_build(payload, order_gid, payment)
-        data = client.graphql(
-            REFUND_CREATE % {"key": idempotency_uuid(merchant, idempotency_key)}, {"input": refund_input}
-        )
-        answer = data.get("refundCreate") or {}
-        user_errors = answer.get("userErrors") or []
-        if user_errors:
-            raise PermanentShopError("Shopify refused the refund: " + "; ".join(_user_error(e) for e in user_errors))
-        refund = answer.get("refund")
-        if not refund or not refund.get("id"):
-            raise TransientShopError("Shopify answered without a refund or an error.")
-        total = ((refund.get("totalRefundedSet") or {}).get("shopMoney")) or {}
-        return {
-            "refund_id": numeric_id(refund["id"]),
-            "refund_gid": refund["id"],
-            "amount": total.get("amount", payload.get("amount")),
-            "currency": total.get("currencyCode", payload.get("currency")),
-        }
+        return perform_kind(ShopifyClient(merchant), merchant, payload, idempotency_key)
+
+
+def refund_perform(client, merchant, payload: dict, idempotency_key: str) -> dict:
+    order_gid = gid("Order", payload["order_external_id"])
+    payment = client.payment_of(order_gid)
+    refund_input = refund_input_build(payload, order_gid, payment)
+    data = client.graphql(REFUND_CREATE % {"key": idempotency_uuid(merchant, idempotency_key)}, {"input": refund_input})
+    answer = data.get("refundCreate") or {}
+    user_errors = answer.get("userErrors") or []
+    if user_errors:
+        raise PermanentShopError("Shopify refused the refund: " + "; ".join(_user_error(e) for e in user_errors))
+    refund = answer.get("refund")
+    if not refund or not refund.get("id"):
+        raise TransientShopError("Shopify answered without a refund or an error.")
+    total = ((refund.get("totalRefundedSet") or {}).get("shopMoney")) or {}
+    return {
+        "refund_id": numeric_id(refund["id"]),
+        "refund_gid": refund["id"],
+        "amount": total.get("amount", payload.get("amount")),
+        "currency": total.get("currencyCode", payload.get("currency")),
+    }
 
 
 def _user_error(error: dict) -> str:
@@ -138,7 +148,7 @@ class ShopifyClient:
         if not DOMAIN.match(domain) or not token:
             raise NeedsStaffError(
                 "Shopify access is not set up: add the shop's myshopify.com domain and an Admin API access "
-                "token in Settings → Integrations, then try again, or refund it in Shopify and confirm here."
+                "token in Settings → Integrations, then try again, or do it in Shopify and confirm here."
             )
         self.url = f"https://{domain}/admin/api/{API_VERSION}/graphql.json"
         self.headers = {"Content-Type": "application/json", "X-Shopify-Access-Token": token}
@@ -175,6 +185,30 @@ class ShopifyClient:
                 }
         return None
 
+    def gift_card_with_code(self, code: str) -> str:
+        """The id of the shop's card with this code: only its last characters can be read back."""
+        nodes = ((self.graphql(GIFT_CARD_BY_CODE, {"query": code}).get("giftCards") or {}).get("nodes")) or []
+        for card in nodes:
+            if str(card.get("lastCharacters", "")).lower() == code[-4:] and card.get("id"):
+                return card["id"]
+        raise PermanentShopError(
+            f"Shopify says the gift card code ending in {code[-4:]} is taken, but lists no such card: "
+            "check the shop's gift cards."
+        )
+
+    def gift_card_balance(self, card_gid: str) -> dict:
+        card = self.graphql(GIFT_CARD_BALANCE, {"id": card_gid}).get("giftCard")
+        if card is None:
+            raise PermanentShopError(f"Shopify has no gift card {card_gid}.")
+        balance = card.get("balance") or {}
+        return {"amount": balance.get("amount") or "0", "currency": balance.get("currencyCode") or ""}
+
+    def draft_tagged(self, tag: str) -> dict | None:
+        """The draft order an earlier attempt made for this exchange, if any (its tag is ours alone)."""
+        query = f"tag:'{tag}'"
+        nodes = ((self.graphql(DRAFTS_TAGGED, {"query": query}).get("draftOrders") or {}).get("nodes")) or []
+        return next((draft for draft in nodes if tag in (draft.get("tags") or [])), None)
+
 
 def _raise_top_level(errors, status: int) -> None:
     """Top-level GraphQL errors (§2.0): THROTTLED and concurrent idempotent requests are worth a retry."""
@@ -190,6 +224,224 @@ def _raise_top_level(errors, status: int) -> None:
     if status in (401, 403) or "ACCESS_DENIED" in codes:
         raise NeedsStaffError(
             f"Shopify refused our access: {message}. Check the Admin API token and its scopes "
-            "(write_orders) in Settings → Integrations, then try again."
+            "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges) "
+            "in Settings → Integrations, then try again."
         )
     raise PermanentShopError(f"Shopify refused the request: {message}")
+
+
+# --- Store credit: a gift card with the wallet's code (§2.3) -------------------------------------------
+
+GIFT_CARD_CREATE = """
+mutation StoreCreditCard($input: GiftCardCreateInput!) {
+  giftCardCreate(input: $input) {
+    giftCard { id }
+    userErrors { code field message }
+  }
+}
+"""
+
+GIFT_CARD_CREDIT = """
+mutation StoreCreditTopUp($id: ID!, $creditInput: GiftCardCreditInput!) {
+  giftCardCredit(id: $id, creditInput: $creditInput) {
+    giftCardCreditTransaction { id }
+    userErrors { code field message }
+  }
+}
+"""
+
+# The card a code belongs to: the default search term matches gift card codes (shopify.dev, giftCards query).
+GIFT_CARD_BY_CODE = """
+query StoreCreditCardByCode($query: String!) {
+  giftCards(first: 10, query: $query) { nodes { id lastCharacters } }
+}
+"""
+
+GIFT_CARD_BALANCE = """
+query StoreCreditCardBalance($id: ID!) {
+  giftCard(id: $id) { id balance { amount currencyCode } }
+}
+"""
+
+GIFT_CARD_CODE = re.compile(r"^[a-z0-9]{8,20}$")  # §2.3: 8–20 characters, a–z and 0–9, case-insensitive
+
+
+def store_credit_perform(client, merchant, payload: dict, idempotency_key: str) -> dict:
+    """A new card for the wallet's first credit, else credit its card; the same answer on a repeated attempt."""
+    code = str(payload.get("code") or "").lower()
+    if not GIFT_CARD_CODE.match(code):
+        raise PermanentShopError(f"“{code}” cannot be a Shopify gift card code: use 8 to 20 letters a–z and digits.")
+    reference = str(payload.get("shop_reference") or "")
+    if reference:
+        gift_card_credit(client, gid("GiftCard", reference), payload)
+        return {"shop_reference": gid("GiftCard", reference), "code": code}
+    return {"shop_reference": gift_card_create(client, payload, code), "code": code}
+
+
+def gift_card_create(client, payload: dict, code: str) -> str:
+    card_input = {"initialValue": payload["amount"], "code": code, "note": payload.get("note") or ""}
+    if payload.get("customer_external_id"):
+        card_input["customerId"] = gid("Customer", payload["customer_external_id"])
+    if payload.get("expires_on"):
+        card_input["expiresOn"] = payload["expires_on"]
+    answer = client.graphql(GIFT_CARD_CREATE, {"input": card_input}).get("giftCardCreate") or {}
+    user_errors = answer.get("userErrors") or []
+    if any(error.get("code") == "TAKEN" for error in user_errors):
+        return client.gift_card_with_code(code)  # an earlier attempt made it: the code is unique in the shop
+    if user_errors:
+        raise PermanentShopError("Shopify refused the gift card: " + "; ".join(_user_error(e) for e in user_errors))
+    card = answer.get("giftCard") or {}
+    if not card.get("id"):
+        raise TransientShopError("Shopify answered without a gift card or an error.")
+    return card["id"]
+
+
+def gift_card_credit(client, card_gid: str, payload: dict) -> None:
+    """Add the credit, unless the card's balance shows an earlier attempt already did (no idempotency key, §2.0)."""
+    balance = client.gift_card_balance(card_gid)
+    if balance["currency"] and balance["currency"] != payload["currency"]:
+        raise NeedsStaffError(
+            f"The gift card is in {balance['currency']}, the credit in {payload['currency']}: "
+            "credit it in Shopify, then confirm here."
+        )
+    if Decimal(balance["amount"]) == Decimal(payload["balance_after"]):
+        return
+    credit_input = {
+        "creditAmount": {"amount": payload["amount"], "currencyCode": payload["currency"]},
+        "note": payload.get("note") or "",
+    }
+    answer = client.graphql(GIFT_CARD_CREDIT, {"id": card_gid, "creditInput": credit_input}).get("giftCardCredit")
+    user_errors = (answer or {}).get("userErrors") or []
+    if user_errors:
+        raise PermanentShopError("Shopify refused the credit: " + "; ".join(_user_error(e) for e in user_errors))
+    if not ((answer or {}).get("giftCardCreditTransaction") or {}).get("id"):
+        raise TransientShopError("Shopify answered without a credit or an error.")
+
+
+# --- Exchange orders: a draft order at no charge, completed (§2.6) ---------------------------------------
+
+EXCHANGE_TAG = EXCHANGE_TAG_PREFIX + "{rma}"  # recognised when the order comes back (adapter.py)
+DRAFT_FIELDS = "fragment Draft on DraftOrder { id name status tags order { id name } }"
+
+DRAFTS_TAGGED = (
+    """
+query ExchangeDrafts($query: String!) {
+  draftOrders(first: 5, query: $query) { nodes { ...Draft } }
+}
+"""
+    + DRAFT_FIELDS
+)
+
+DRAFT_ORDER_CREATE = (
+    """
+mutation ExchangeDraft($input: DraftOrderInput!) {
+  draftOrderCreate(input: $input) {
+    draftOrder { ...Draft }
+    userErrors { field message }
+  }
+}
+"""
+    + DRAFT_FIELDS
+)
+
+DRAFT_ORDER_COMPLETE = (
+    """
+mutation ExchangeOrder($id: ID!) {
+  draftOrderComplete(id: $id) {
+    draftOrder { ...Draft }
+    userErrors { field message }
+  }
+}
+"""
+    + DRAFT_FIELDS
+)
+
+
+def exchange_order_perform(client, merchant, payload: dict, idempotency_key: str) -> dict:
+    tag = EXCHANGE_TAG.format(rma=payload["rma"])
+    draft = client.draft_tagged(tag) or draft_order_create(client, payload, tag)
+    if not draft.get("order"):
+        draft = draft_order_complete(client, draft)
+    return {
+        "order_external_id": numeric_id(draft["order"]["id"]),
+        "order_name": draft["order"].get("name", ""),
+        "draft_order_id": numeric_id(draft["id"]),
+    }
+
+
+def draft_order_input(payload: dict, tag: str) -> dict:
+    """DraftOrderInput (§2.6): the new items by variant, each 100 % off, tagged with the return's number."""
+    free = {"value": 100.0, "valueType": "PERCENTAGE", "title": f"Exchange {payload['rma']}"}
+    lines = []
+    for line in payload.get("lines", []):
+        if not line.get("variant_external_id"):
+            raise NeedsStaffError(
+                f"“{line.get('title') or line.get('sku')}” has no Shopify variant: create the exchange order "
+                "in Shopify, then confirm here with its number."
+            )
+        lines.append(
+            {
+                "variantId": gid("ProductVariant", line["variant_external_id"]),
+                "quantity": line["quantity"],
+                "appliedDiscount": free,
+            }
+        )
+    draft_input = {"lineItems": lines, "note": payload.get("note") or "", "tags": [tag]}
+    if payload.get("email"):
+        draft_input["email"] = payload["email"]
+    if payload.get("customer_external_id"):
+        draft_input["customerId"] = gid("Customer", payload["customer_external_id"])
+    address = payload.get("shipping_address") or {}
+    if any(address.values()):
+        draft_input["shippingAddress"] = mailing_address(address)
+    return draft_input
+
+
+def mailing_address(address: dict) -> dict:
+    """Our address keys as MailingAddressInput's; a name without a space is a last name, a blank field is left out."""
+    first, _space, last = (address.get("name") or "").strip().partition(" ")
+    mailing = {
+        "firstName": first if last else "",
+        "lastName": last or first,
+        "address1": address.get("address1", ""),
+        "address2": address.get("address2", ""),
+        "city": address.get("city", ""),
+        "zip": address.get("postal_code", ""),
+        "countryCode": (address.get("country") or "").upper(),
+    }
+    return {name: value for name, value in mailing.items() if value}
+
+
+def draft_order_create(client, payload: dict, tag: str) -> dict:
+    data = client.graphql(DRAFT_ORDER_CREATE, {"input": draft_order_input(payload, tag)})
+    answer = data.get("draftOrderCreate") or {}
+    user_errors = answer.get("userErrors") or []
+    if user_errors:
+        raise PermanentShopError("Shopify refused the draft order: " + "; ".join(_user_error(e) for e in user_errors))
+    draft = answer.get("draftOrder") or {}
+    if not draft.get("id"):
+        raise TransientShopError("Shopify answered without a draft order or an error.")
+    return draft
+
+
+def draft_order_complete(client, draft: dict) -> dict:
+    answer = client.graphql(DRAFT_ORDER_COMPLETE, {"id": draft["id"]}).get("draftOrderComplete") or {}
+    user_errors = answer.get("userErrors") or []
+    if user_errors:
+        # Whether a draft at no charge completes without a payment gateway is not documented (§9).
+        raise NeedsStaffError(
+            f"Shopify did not complete the draft order {draft.get('name', '')}: "
+            + "; ".join(_user_error(e) for e in user_errors)
+            + ". Complete it in Shopify, then confirm here with the order's number."
+        )
+    completed = answer.get("draftOrder") or {}
+    if not (completed.get("order") or {}).get("id"):
+        raise TransientShopError("Shopify answered without the completed order or an error.")
+    return completed
+
+
+PERFORMERS = {
+    ShopActionKind.REFUND: refund_perform,
+    ShopActionKind.STORE_CREDIT: store_credit_perform,
+    ShopActionKind.EXCHANGE_ORDER: exchange_order_perform,
+}

@@ -17,6 +17,7 @@ from orders.models import FinancialStatus, Order
 from orders.services import (
     AddressInput,
     CustomerInput,
+    DiscountCodeInput,
     LineItemInput,
     OrderInput,
     RefundLineInput,
@@ -265,7 +266,39 @@ def order_input(payload: dict, *, merchant: Merchant, topic: str = "orders/updat
         landing_site=text(payload, "landing_site"),
         referring_site=text(payload, "referring_site"),
         test=payload.get("test") is True,
+        **payment_facts(payload),
     )
+
+
+EXCHANGE_TAG_PREFIX = "exchange:"  # our exchange orders' tag, "exchange:RMA-1042" (integrations/shopify/actions.py)
+
+
+def payment_facts(payload: dict) -> dict:
+    """The OrderInput fields of discount codes, gateways and the exchange tag; a field the payload leaves
+    out (include_fields) is None, which keeps what we stored."""
+    facts = {}
+    if "discount_codes" in payload:
+        facts["discount_codes"] = [
+            DiscountCodeInput(code=text(code, "code"), amount=text(code, "amount") or "0", type=text(code, "type"))
+            for code in items(payload, "discount_codes")
+        ]
+    if "payment_gateway_names" in payload:
+        names = payload.get("payment_gateway_names") or []
+        if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
+            raise PayloadError("payment_gateway_names must be a list of texts.")
+        facts["payment_gateways"] = names
+    if "tags" in payload:
+        facts["exchange_for_rma"] = exchange_rma_of_tags(text(payload, "tags"))
+    return facts
+
+
+def exchange_rma_of_tags(tags: str) -> str:
+    """The return number in our exchange tag, "RMA-1042" of "vip, exchange:RMA-1042" (tags are one string, §1.4)."""
+    for tag in tags.split(","):
+        tag = tag.strip()
+        if tag.lower().startswith(EXCHANGE_TAG_PREFIX) and tag[len(EXCHANGE_TAG_PREFIX) :].strip():
+            return tag[len(EXCHANGE_TAG_PREFIX) :].strip()
+    return ""
 
 
 def handle_order(merchant: Merchant, topic: str, payload: dict) -> list[str]:

@@ -1,9 +1,12 @@
-"""Shop actions on WooCommerce, through its REST API v3 (wire_formats_2.md §3.1, §3.2).
+"""Shop actions on WooCommerce, through its REST API v3 (wire_formats_2.md §3.1–§3.3).
 
 WooCommerce has no idempotency key. Each refund we create carries ours in its meta data
 (`_pp_idempotency_key`), and before creating one we list the order's refunds and look for it:
 an attempt repeated after a lost answer finds the refund the first one made instead of
-refunding twice.
+refunding twice. An exchange order carries the return's number (`_pp_exchange_rma`) and is
+looked for the same way among the customer's orders. Store credit is a coupon whose code is
+unique in the shop and whose amount is the wallet's balance: creating it again answers "code
+already exists", and setting the same balance twice changes nothing.
 """
 
 from urllib.parse import urlsplit
@@ -14,14 +17,20 @@ from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapt
 from shop_actions.models import ShopActionKind
 
 from ..shop_calls import http_status_check, json_body, shop_request
+from .adapter import EXCHANGE_META
 
 PLATFORM = "WooCommerce"
 KEY_META = "_pp_idempotency_key"
 RMA_META = "_pp_return_id"
-REFUNDS_PER_PAGE = 100
-MAX_REFUND_PAGES = 10  # 1,000 refunds on one order is beyond any real one; a server ignoring `page` stops here
+PER_PAGE = 100
+MAX_PAGES = 10  # 1,000 refunds on one order is beyond any real one; a server ignoring `page` stops here
 # The gateway's refusal comes back as this code with HTTP 500 (§3.2): asking again will not change it.
 GATEWAY_REFUSAL = "woocommerce_rest_cannot_create_order_refund"
+COUPON_CODE_TAKEN = "woocommerce_rest_coupon_code_already_exists"  # HTTP 400 (§3.3)
+
+
+class CouponCodeTakenError(PermanentShopError):
+    """A coupon with this code exists: for store credit, the one an earlier attempt made."""
 
 
 class WooCommerceAdapter(ShopAdapter):
@@ -34,19 +43,23 @@ class WooCommerceAdapter(ShopAdapter):
         )
 
     def perform(self, *, merchant, action_kind, payload, idempotency_key):
-        if action_kind != ShopActionKind.REFUND:
+        perform_kind = PERFORMERS.get(action_kind)
+        if perform_kind is None:
             raise PermanentShopError(f"The WooCommerce adapter does not do “{action_kind}” yet: do it by hand.")
-        client = WooClient(merchant)
-        refunds_url = f"{client.base}/wp-json/wc/v3/orders/{_order_id(payload)}/refunds"
-        refund = client.refund_with_key(refunds_url, idempotency_key) or client.send(
-            "POST", refunds_url, json=refund_body(payload, idempotency_key)
-        )
-        return {
-            "refund_id": str(refund["id"]),
-            "amount": refund.get("amount", payload.get("amount")),
-            "currency": payload.get("currency"),
-            "refunded_payment": bool(refund.get("refunded_payment")),
-        }
+        return perform_kind(WooClient(merchant), payload, idempotency_key)
+
+
+def refund_perform(client, payload: dict, idempotency_key: str) -> dict:
+    refunds_url = f"{client.base}/wp-json/wc/v3/orders/{_order_id(payload)}/refunds"
+    refund = client.refund_with_key(refunds_url, idempotency_key) or client.send(
+        "POST", refunds_url, json=refund_body(payload, idempotency_key)
+    )
+    return {
+        "refund_id": str(refund["id"]),
+        "amount": refund.get("amount", payload.get("amount")),
+        "currency": payload.get("currency"),
+        "refunded_payment": bool(refund.get("refunded_payment")),
+    }
 
 
 def _order_id(payload: dict) -> int:
@@ -99,6 +112,15 @@ class WooClient:
         self.base = base
         self.auth = (key, secret)  # HTTP Basic over HTTPS (§3.1)
 
+    def coupon_with_code(self, coupons_url: str, code: str) -> int:
+        coupons = self.send("GET", coupons_url, params={"code": code})
+        for coupon in coupons if isinstance(coupons, list) else []:
+            if isinstance(coupon, dict) and str(coupon.get("code", "")).lower() == code.lower() and coupon.get("id"):
+                return coupon["id"]
+        raise PermanentShopError(
+            f"WooCommerce says the coupon code {code} exists but does not list it: check its coupons."
+        )
+
     def send(self, method: str, url: str, **kwargs):
         response = shop_request(method, url, platform=PLATFORM, auth=self.auth, **kwargs)
         if response.status_code < 300:
@@ -111,22 +133,166 @@ class WooClient:
         message = str(error.get("message", ""))
         if response.status_code == 500 and error.get("code") == GATEWAY_REFUSAL:
             raise PermanentShopError(f"WooCommerce could not refund: {message}")
+        if response.status_code == 400 and error.get("code") == COUPON_CODE_TAKEN:
+            raise CouponCodeTakenError(f"WooCommerce already has this coupon code: {message}")
         http_status_check(response, platform=PLATFORM, message=message)  # raises for every status >= 300
 
     def refund_with_key(self, refunds_url: str, idempotency_key: str) -> dict | None:
         """The order's refund that carries our key, if an earlier attempt made one."""
-        for page in range(1, MAX_REFUND_PAGES + 1):
-            refunds = self.send("GET", refunds_url, params={"per_page": REFUNDS_PER_PAGE, "page": page})
-            if not isinstance(refunds, list):
+        return self.first_with_meta(refunds_url, {}, KEY_META, idempotency_key, what="refunds")
+
+    def first_with_meta(self, url: str, params: dict, key: str, value: str, *, what: str) -> dict | None:
+        """The first resource listed at `url` whose meta data has `key` = `value`, page by page."""
+        for page in range(1, MAX_PAGES + 1):
+            listed = self.send("GET", url, params={**params, "per_page": PER_PAGE, "page": page})
+            if not isinstance(listed, list):
                 return None
-            for refund in refunds:
-                if any(
-                    isinstance(meta, dict) and meta.get("key") == KEY_META and meta.get("value") == idempotency_key
-                    for meta in refund.get("meta_data") or []
-                ):
-                    return refund
-            if len(refunds) < REFUNDS_PER_PAGE:
+            for resource in listed:
+                if _has_meta(resource, key, value):
+                    return resource
+            if len(listed) < PER_PAGE:
                 return None
-        raise PermanentShopError(
-            "This order lists too many refunds to check ours is not among them: refund it by hand."
-        )
+        raise PermanentShopError(f"WooCommerce lists too many {what} to check ours is not among them: do it by hand.")
+
+
+def _has_meta(resource, key: str, value: str) -> bool:
+    return isinstance(resource, dict) and any(
+        isinstance(meta, dict) and meta.get("key") == key and meta.get("value") == value
+        for meta in resource.get("meta_data") or []
+    )
+
+
+# --- Store credit: a coupon worth the wallet's balance (§3.3) --------------------------------------------
+
+
+def store_credit_perform(client, payload: dict, idempotency_key: str) -> dict:
+    """The wallet's coupon, created for its first credit, else set to its new balance."""
+    code = str(payload.get("code") or "")
+    if not code:
+        raise PermanentShopError("This store credit has no code to give the WooCommerce coupon.")
+    reference = str(payload.get("shop_reference") or "")
+    coupons_url = f"{client.base}/wp-json/wc/v3/coupons"
+    if reference:
+        coupon = client.send("PUT", f"{coupons_url}/{_coupon_id(reference)}", json=coupon_balance_body(payload))
+    else:
+        try:
+            coupon = client.send("POST", coupons_url, json=coupon_body(payload, idempotency_key))
+        except CouponCodeTakenError:  # made by an earlier attempt whose answer was lost
+            coupon_id = client.coupon_with_code(coupons_url, code)
+            coupon = client.send("PUT", f"{coupons_url}/{coupon_id}", json=coupon_balance_body(payload))
+    if not isinstance(coupon, dict) or not coupon.get("id"):
+        raise TransientShopError("WooCommerce answered without the coupon.")
+    return {"shop_reference": str(coupon["id"]), "code": str(coupon.get("code") or code)}
+
+
+def _coupon_id(reference: str) -> int:
+    try:
+        return int(reference)
+    except ValueError:
+        raise PermanentShopError(f"“{reference}” is not a WooCommerce coupon id: credit it by hand.") from None
+
+
+def coupon_balance_body(payload: dict) -> dict:
+    """What a new credit changes on the coupon: its amount is the wallet's balance, and its expiry date."""
+    body = {"amount": payload["balance_after"]}
+    if payload.get("expires_on"):
+        body["date_expires"] = f"{payload['expires_on']}T23:59:59"  # site time: usable all of that day
+    if payload.get("email"):
+        body["email_restrictions"] = [payload["email"]]
+    return body
+
+
+def coupon_body(payload: dict, idempotency_key: str) -> dict:
+    """A fixed cart coupon (§3.3) for the customer's email only, worth the wallet's balance."""
+    return {
+        "code": payload["code"],
+        "discount_type": "fixed_cart",
+        "description": payload.get("note") or "",
+        **coupon_balance_body(payload),
+        "meta_data": [{"key": KEY_META, "value": idempotency_key}],
+    }
+
+
+# --- Exchange orders: a new order at no charge, marked with the return's number ----------------------------
+
+
+def exchange_order_perform(client, payload: dict, idempotency_key: str) -> dict:
+    orders_url = f"{client.base}/wp-json/wc/v3/orders"
+    rma = str(payload["rma"])
+    order = client.first_with_meta(orders_url, _buyer_filter(payload), EXCHANGE_META, rma, what="orders")
+    if order is None:
+        order = client.send("POST", orders_url, json=exchange_order_body(payload))
+    if not isinstance(order, dict) or not order.get("id"):
+        raise TransientShopError("WooCommerce answered without the order.")
+    return {"order_external_id": str(order["id"]), "order_name": f"#{order.get('number') or order['id']}"}
+
+
+def _buyer_filter(payload: dict) -> dict:
+    """Where an earlier attempt's order is: among the customer's orders, or a guest's, found by email."""
+    customer_id = _positive_int(payload.get("customer_external_id"))
+    if customer_id:
+        return {"customer": customer_id}
+    if payload.get("email"):
+        return {"search": payload["email"]}
+    return {}
+
+
+def _positive_int(value) -> int | None:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return None
+    return number if number > 0 else None
+
+
+def exchange_order_body(payload: dict) -> dict:
+    """The order (REST v3 orders): the new items at no charge, paid, marked with the return's number."""
+    lines = []
+    for line in payload.get("lines", []):
+        item = {"quantity": line["quantity"], "subtotal": "0.00", "total": "0.00"}
+        variation = _positive_int(line.get("variant_external_id"))
+        if variation:
+            item["variation_id"] = variation
+        elif line.get("sku"):
+            item["sku"] = line["sku"]
+        else:
+            raise NeedsStaffError(
+                f"“{line.get('title')}” has no WooCommerce product or variation id: create the exchange order "
+                "in WooCommerce, then confirm here with its number."
+            )
+        lines.append(item)
+    address = woo_address(payload.get("shipping_address") or {})
+    body = {
+        "status": "processing",
+        "set_paid": True,
+        "currency": payload.get("currency", ""),
+        "billing": {**address, "email": payload.get("email", "")},
+        "shipping": address,
+        "line_items": lines,
+        "customer_note": payload.get("note") or "",
+        "meta_data": [{"key": EXCHANGE_META, "value": str(payload["rma"])}],
+    }
+    customer_id = _positive_int(payload.get("customer_external_id"))
+    if customer_id:
+        body["customer_id"] = customer_id
+    return body
+
+
+def woo_address(address: dict) -> dict:
+    first, _space, last = (address.get("name") or "").strip().partition(" ")
+    return {
+        "first_name": first,
+        "last_name": last,
+        "address_1": address.get("address1", ""),
+        "address_2": address.get("address2", ""),
+        "city": address.get("city", ""),
+        "postcode": address.get("postal_code", ""),
+        "country": (address.get("country") or "").upper(),
+    }
+
+
+PERFORMERS = {
+    ShopActionKind.REFUND: refund_perform,
+    ShopActionKind.STORE_CREDIT: store_credit_perform,
+    ShopActionKind.EXCHANGE_ORDER: exchange_order_perform,
+}

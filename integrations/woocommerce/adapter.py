@@ -20,6 +20,7 @@ from orders.models import FinancialStatus, FulfillmentStatus, Order
 from orders.services import (
     AddressInput,
     CustomerInput,
+    DiscountCodeInput,
     LineItemInput,
     OrderInput,
     money_parse,
@@ -203,7 +204,32 @@ def order_input(payload: dict, *, merchant: Merchant) -> OrderInput:
         line_items=[_line_item_input(item, i, currency) for i, item in enumerate(lines)],
         source_platform=SOURCE,
         source_updated_at=updated_at,
+        **payment_facts(payload),
     )
+
+
+EXCHANGE_META = "_pp_exchange_rma"  # on our exchange orders (integrations/woocommerce/actions.py)
+
+
+def payment_facts(payload: dict) -> dict:
+    """The OrderInput fields of coupons, the payment method and the exchange mark."""
+    method = text(payload, "payment_method")
+    exchange = next(
+        (
+            str(meta.get("value") or "").strip()
+            for meta in items(payload, "meta_data")
+            if meta.get("key") == EXCHANGE_META and isinstance(meta.get("value"), str | int)
+        ),
+        "",
+    )
+    return {
+        "discount_codes": [
+            DiscountCodeInput(code=text(line, "code"), amount=text(line, "discount") or "0")
+            for line in items(payload, "coupon_lines")
+        ],
+        "payment_gateways": [method] if method else [],
+        "exchange_for_rma": exchange,
+    }
 
 
 def _refunds_record(merchant: Merchant, order: Order, payload: dict) -> None:

@@ -8,13 +8,11 @@ import uuid
 import pytest
 import requests
 
-from integrations import shop_calls
 from integrations.shopify import actions as shopify
-from integrations.woocommerce import actions as woo
 from merchants.credentials import credential_set
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, TransientShopError, adapter_for, platform_for
 
-from .shop_http import ScriptedShop, answer
+from .shop_http import answer
 
 pytestmark = pytest.mark.django_db
 KEY = "return:R-1042-1:refund"
@@ -84,31 +82,6 @@ USER_ERRORS = {
     }
 }
 THROTTLED = {"errors": [{"message": "Throttled", "extensions": {"code": "THROTTLED"}}], "extensions": THROTTLE_COST}
-
-
-@pytest.fixture
-def http(monkeypatch):
-    shop = ScriptedShop()
-    monkeypatch.setattr(shop_calls.requests, "request", shop)
-    return shop
-
-
-@pytest.fixture
-def on_shopify(merchant):
-    merchant.shopify_domain = "maison-lumiere.myshopify.com"
-    merchant.save()
-    credential_set(merchant, "shopify_admin_token", "shpat_0123456789abcdef")
-    return merchant
-
-
-@pytest.fixture
-def on_woo(merchant, monkeypatch):
-    merchant.woocommerce_url = "https://shop.maison-lumiere.example"
-    merchant.save()
-    credential_set(merchant, "woocommerce_consumer_key", "ck_live_key")
-    credential_set(merchant, "woocommerce_consumer_secret", "cs_live_secret")
-    monkeypatch.setattr(woo, "vet_url", lambda url: None)  # no DNS in tests; the SSRF vetting has its own tests
-    return merchant
 
 
 def shopify_refund(merchant, payload=PAYLOAD):

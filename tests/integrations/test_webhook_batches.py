@@ -137,6 +137,9 @@ def snapshot(shop) -> dict:
                     "source_platform",
                     "landing_site",
                     "referring_site",
+                    "discount_codes",
+                    "payment_gateways",
+                    "exchange_for_rma",
                     "test",
                 )
             ),
