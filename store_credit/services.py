@@ -25,7 +25,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core.money import is_currency_code, minor_units
+from core.money import amount_str, is_currency_code, minor_units
 from core.scoping import merchant_scope, unscoped
 from orders.events import event_record
 
@@ -217,7 +217,11 @@ def _record(*, merchant, customer, currency: str, asked: _Asked, floor: bool, cr
             raise InsufficientCreditError(
                 {
                     "amount": _("Only %(balance)s %(currency)s of store credit is left: %(amount)s is too much.")
-                    % {"balance": wallet.balance, "currency": currency, "amount": -asked.amount}
+                    % {
+                        "balance": amount_str(wallet.balance, currency),
+                        "currency": currency,
+                        "amount": amount_str(-asked.amount, currency),
+                    }
                 }
             )
         entry = _entry_write(wallet, asked, balance)
@@ -526,7 +530,7 @@ def _wallet_remind(wallet_id: int, now: datetime, window: dict) -> int:
                     kind="store_credit.expiring",
                     customer=wallet.customer,
                     anchor_key=f"store_credit:expiring:{credit.pk}",
-                    payload={**entry_data(credit), "amount_left": str(left[credit.pk])},
+                    payload={**entry_data(credit), "amount_left": amount_str(left[credit.pk], wallet.currency)},
                 )
                 reminded += 1
         Entry.objects.filter(pk__in=[credit.pk for credit in due]).update(expiry_reminded_at=now)
