@@ -2,6 +2,7 @@
 
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_http_methods
 
 from core.locale import customer_time_zone
@@ -24,7 +25,7 @@ def customer_label(entry) -> str:
     words = {
         EntryKind.SPENT: _("Spent"),
         EntryKind.EXPIRED: _("Expired"),
-        EntryKind.REVERSED: _("Cancelled"),
+        EntryKind.REVERSED: pgettext("store credit", "Cancelled"),
         EntryKind.ADJUSTED: _("Correction by the shop"),
     }
     return words.get(entry.kind, "")
