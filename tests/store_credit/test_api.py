@@ -34,7 +34,9 @@ def test_a_customers_balances_and_entries_newest_first(api, merchant, customer, 
 def test_another_shops_customer_is_a_404(other_api, merchant, customer):
     issue(merchant, customer, "30.00")
     assert other_api.get(url(customer)).status_code == 404
-    answer = other_api.post(url(customer, "/adjustments"), {"amount": "5", "currency": "EUR", "reason": "x"}, format="json")
+    answer = other_api.post(
+        url(customer, "/adjustments"), {"amount": "5", "currency": "EUR", "reason": "x"}, format="json"
+    )
     assert answer.status_code == 404
     assert wallet_of(merchant, customer).balance == Decimal("30.00")
 
@@ -47,7 +49,10 @@ def test_an_admin_adjusts_once_per_idempotency_key(api, merchant, customer):
     assert again.status_code == 201 and again.json() == first.json()
     body = first.json()
     assert (body["kind"], body["amount"], body["note"], body["wallet"]["balance"]) == (
-        "adjusted", "10.00", "Late delivery, goodwill", "10.00"
+        "adjusted",
+        "10.00",
+        "Late delivery, goodwill",
+        "10.00",
     )
     assert len(entries_of(merchant, customer)) == 1
 

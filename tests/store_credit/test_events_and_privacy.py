@@ -36,8 +36,13 @@ def test_the_export_holds_the_wallets_and_entries(merchant, customer):
 def test_erasure_blanks_what_staff_wrote_and_keeps_every_amount(merchant, customer):
     issue(merchant, customer, "30.00")
     services.credit_adjust(
-        merchant=merchant, customer=customer, amount=Decimal("-5"), currency="EUR", key="s:1",
-        reason="Camille Martin called about her parcel", by_user=None,
+        merchant=merchant,
+        customer=customer,
+        amount=Decimal("-5"),
+        currency="EUR",
+        key="s:1",
+        reason="Camille Martin called about her parcel",
+        by_user=None,
     )
     with merchant_scope(merchant):
         subject = privacy.subject_for(merchant=merchant, emails=["camille@example.org"])

@@ -106,7 +106,11 @@ def test_a_spend_in_another_currency_than_the_wallet_is_a_clear_mismatch(merchan
 def test_a_spend_the_shop_reports_is_recorded_past_zero_and_flags_the_wallet(merchant, customer):
     issue(merchant, customer, "30.00")
     entry = services.credit_spend_reported(
-        merchant=merchant, customer=customer, amount=Decimal("45.00"), currency="EUR", key="shop:order:9001",
+        merchant=merchant,
+        customer=customer,
+        amount=Decimal("45.00"),
+        currency="EUR",
+        key="shop:order:9001",
         source_ref="9001",
     )
     wallet = wallet_of(merchant, customer)
@@ -115,8 +119,13 @@ def test_a_spend_the_shop_reports_is_recorded_past_zero_and_flags_the_wallet(mer
     assert events(merchant, "store_credit.spent")[0].payload["wallet"]["overdrawn"] is True
     # Staff bring it back to zero: the flag goes.
     services.credit_adjust(
-        merchant=merchant, customer=customer, amount=Decimal("15.00"), currency="EUR", key="staff:1",
-        reason="Shop sold more than the card held", by_user=None,
+        merchant=merchant,
+        customer=customer,
+        amount=Decimal("15.00"),
+        currency="EUR",
+        key="staff:1",
+        reason="Shop sold more than the card held",
+        by_user=None,
     )
     assert wallet_of(merchant, customer).overdrawn_at is None
 
@@ -138,27 +147,49 @@ def test_reversing_issued_credit_already_spent_is_refused(merchant, customer):
     with pytest.raises(InsufficientCreditError):
         services.credit_reverse(merchant=merchant, entry=issued, key="undo")
     with pytest.raises(CreditValidationError, match="Only issued credit or a spend"):
-        services.credit_reverse(merchant=merchant, entry=entries_of(merchant, customer)[-1].__class__(kind="expired", merchant=merchant), key="x")
+        services.credit_reverse(
+            merchant=merchant,
+            entry=entries_of(merchant, customer)[-1].__class__(kind="expired", merchant=merchant),
+            key="x",
+        )
 
 
 def test_staff_adjustments_need_a_reason_and_never_overdraw(merchant, customer, owner):
     issue(merchant, customer, "30.00")
     with pytest.raises(CreditValidationError, match="reason is required"):
         services.credit_adjust(
-            merchant=merchant, customer=customer, amount=Decimal("-5"), currency="EUR", key="s:1", reason="  ",
+            merchant=merchant,
+            customer=customer,
+            amount=Decimal("-5"),
+            currency="EUR",
+            key="s:1",
+            reason="  ",
             by_user=owner,
         )
     with pytest.raises(InsufficientCreditError):
         services.credit_adjust(
-            merchant=merchant, customer=customer, amount=Decimal("-30.01"), currency="EUR", key="s:2",
-            reason="Goodwill taken back", by_user=owner,
+            merchant=merchant,
+            customer=customer,
+            amount=Decimal("-30.01"),
+            currency="EUR",
+            key="s:2",
+            reason="Goodwill taken back",
+            by_user=owner,
         )
     entry = services.credit_adjust(
-        merchant=merchant, customer=customer, amount=Decimal("-5"), currency="EUR", key="s:3",
-        reason="Double credit", by_user=owner,
+        merchant=merchant,
+        customer=customer,
+        amount=Decimal("-5"),
+        currency="EUR",
+        key="s:3",
+        reason="Double credit",
+        by_user=owner,
     )
     assert (entry.kind, entry.note, entry.created_by_id, entry.balance_after) == (
-        "adjusted", "Double credit", owner.pk, Decimal("25.00")
+        "adjusted",
+        "Double credit",
+        owner.pk,
+        Decimal("25.00"),
     )
 
 

@@ -53,7 +53,10 @@ def test_issued_credit_asks_the_shop_with_the_agreed_payload_and_keeps_its_answe
     wallet = wallet_of(merchant, customer)
     [action] = actions(merchant)
     assert (action.kind, action.platform, action.key, action.customer_id) == (
-        "store_credit", "giftshop", "store_credit:return:R-1042-1", customer.pk
+        "store_credit",
+        "giftshop",
+        "store_credit:return:R-1042-1",
+        customer.pk,
     )
     assert action.payload == {
         "amount": "30.00",
@@ -70,16 +73,27 @@ def test_issued_credit_asks_the_shop_with_the_agreed_payload_and_keeps_its_answe
     perform(action)
     wallet = wallet_of(merchant, customer)
     assert (wallet.shop_reference, wallet.code, wallet.mirror_status) == (
-        "gid://shopify/GiftCard/77", "SHOPCODE1234", "mirrored"
+        "gid://shopify/GiftCard/77",
+        "SHOPCODE1234",
+        "mirrored",
     )
     # The next entry names the same gift card.
     services.credit_adjust(
-        merchant=merchant, customer=customer, amount=Decimal("-5"), currency="EUR", key="staff:1",
-        reason="Goodwill", by_user=None,
+        merchant=merchant,
+        customer=customer,
+        amount=Decimal("-5"),
+        currency="EUR",
+        key="staff:1",
+        reason="Goodwill",
+        by_user=None,
     )
     later = actions(merchant)[-1]
     assert later.payload["shop_reference"] == "gid://shopify/GiftCard/77"
-    assert (later.payload["amount"], later.payload["balance_after"], later.payload["note"]) == ("-5.00", "25.00", "Goodwill")
+    assert (later.payload["amount"], later.payload["balance_after"], later.payload["note"]) == (
+        "-5.00",
+        "25.00",
+        "Goodwill",
+    )
     assert entry.pk
 
 
@@ -107,7 +121,9 @@ def test_without_a_shop_adapter_staff_do_it_by_hand_and_confirm(merchant, custom
 
 def test_spends_the_shop_reports_are_not_sent_back_to_it(merchant, customer):
     issue(merchant, customer, "30.00")
-    services.credit_spend_reported(merchant=merchant, customer=customer, amount=Decimal(5), currency="EUR", key="shop:1")
+    services.credit_spend_reported(
+        merchant=merchant, customer=customer, amount=Decimal(5), currency="EUR", key="shop:1"
+    )
     assert len(actions(merchant)) == 1
 
 

@@ -114,9 +114,15 @@ def test_viewers_read_the_settings_but_cannot_change_them(client, merchant):
 
 
 @pytest.mark.parametrize(
-    ("language", "words"), [("en", ["Your store credit", "Credit for a return", "Spent"]), ("fr", ["Votre avoir", "Avoir pour un retour", "Dépensé"])]
+    ("language", "words"),
+    [
+        ("en", ["Your store credit", "Credit for a return", "Spent"]),
+        ("fr", ["Votre avoir", "Avoir pour un retour", "Dépensé"]),
+    ],
 )
-def test_the_customer_sees_balance_code_and_history_in_the_portal(merchant, customer, language, words, django_assert_max_num_queries):
+def test_the_customer_sees_balance_code_and_history_in_the_portal(
+    merchant, customer, language, words, django_assert_max_num_queries
+):
     issue(merchant, customer, "30.00")
     spend(merchant, customer, "10.00", key="portal:1")
     token = links.customer_token(customer)

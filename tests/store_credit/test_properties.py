@@ -53,7 +53,9 @@ def _apply(merchant, customer, step: int, op) -> Entry | None:
             with merchant_scope(merchant):
                 entries = list(Entry.objects.filter(wallet__customer=customer).order_by("id"))
             if entries:
-                return services.credit_reverse(merchant=merchant, entry=entries[extra % len(entries)], key=common["key"])
+                return services.credit_reverse(
+                    merchant=merchant, entry=entries[extra % len(entries)], key=common["key"]
+                )
             return None
         services.credits_expire_due(START + timedelta(days=extra))
     except CreditError:
@@ -93,11 +95,17 @@ def test_any_sequence_keeps_the_balance_the_sum_of_the_entries(merchant, operati
 @settings(max_examples=8, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(
     credit=cents,
-    concurrent=st.lists(st.tuples(st.sampled_from(["spend", "reported", "issue", "adjust"]), cents, st.just(True)), min_size=2, max_size=5),
+    concurrent=st.lists(
+        st.tuples(st.sampled_from(["spend", "reported", "issue", "adjust"]), cents, st.just(True)),
+        min_size=2,
+        max_size=5,
+    ),
 )
 def test_concurrent_operations_keep_the_ledger_and_never_overdraw_by_our_spends(merchant, credit, concurrent):
     customer = _customer(merchant)
-    services.credit_issue(merchant=merchant, customer=customer, amount=credit, currency="EUR", key=f"{customer.pk}:first", source="staff")
+    services.credit_issue(
+        merchant=merchant, customer=customer, amount=credit, currency="EUR", key=f"{customer.pk}:first", source="staff"
+    )
     barrier = threading.Barrier(len(concurrent))
 
     def run(step, op):
