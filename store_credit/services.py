@@ -16,7 +16,6 @@ shop action (mirror.py); spends the shop reports and expiries are the shop's own
 
 import calendar
 import secrets
-import string
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -54,7 +53,8 @@ KEY_LENGTH = 200
 NOTE_LENGTH = 500
 SOURCE_REF_LENGTH = 120
 MAX_AMOUNT = Decimal(10) ** 11  # far above any credit, well inside the columns
-CODE_ALPHABET = string.ascii_lowercase + string.digits
+# a–z and 0–9 without the characters read as one another when typed from an email: 0/o, 1/l/i.
+CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 CODE_LENGTH = 12
 REMINDER_BEFORE = timedelta(days=30)
 REVERSIBLE = {EntryKind.ISSUED, EntryKind.SPENT}

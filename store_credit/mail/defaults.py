@@ -24,7 +24,7 @@ ISSUED = {
         "<p>To use it, enter this code at checkout, in the gift card or discount code field:</p>"
         + _CODE
         + "<p>It works on several orders until the balance is spent."
-        "{% if store_credit.expires_on %} Use it before {{ store_credit.expires_on }}.{% endif %}</p>"
+        "{% if store_credit.expires_on %} It expires on {{ store_credit.expires_on }}: use it before then.{% endif %}</p>"
         '<p><a class="button" href="{{ store_credit.url }}">See my store credit</a></p>' + _REPLY["en"],
     },
     "fr": {
@@ -37,7 +37,8 @@ ISSUED = {
         "<p>Pour l'utiliser, saisissez ce code lors du paiement, dans le champ carte cadeau ou code promo\u00a0:</p>"
         + _CODE
         + "<p>Il vaut pour plusieurs commandes, jusqu'à épuisement du solde."
-        "{% if store_credit.expires_on %} Utilisez-le avant le {{ store_credit.expires_on }}.{% endif %}</p>"
+        "{% if store_credit.expires_on %} Il expire le {{ store_credit.expires_on }}\u00a0: "
+        "pensez à l'utiliser d'ici là.{% endif %}</p>"
         '<p><a class="button" href="{{ store_credit.url }}">Voir mon avoir</a></p>' + _REPLY["fr"],
     },
 }
@@ -48,8 +49,8 @@ EXPIRING = {
         "preheader": "Use it at {{ shop.name }} before it is gone.",
         "html": "<h1>Your store credit expires soon</h1>"
         + _HELLO["en"]
-        + "<p><strong>{{ store_credit.amount_left }}</strong> of your store credit at {{ shop.name }} expires on "
-        "<strong>{{ store_credit.expires_on }}</strong>. Your balance today is {{ store_credit.balance }}.</p>"
+        + "<p>On <strong>{{ store_credit.expires_on }}</strong>, <strong>{{ store_credit.amount_left }}</strong> "
+        "of your store credit at {{ shop.name }} expires. Your balance today is {{ store_credit.balance }}.</p>"
         "<p>Enter this code at checkout to use it:</p>"
         + _CODE
         + '<p><a class="button" href="{{ store_credit.url }}">See my store credit</a></p>'
@@ -60,8 +61,8 @@ EXPIRING = {
         "preheader": "Utilisez-le chez {{ shop.name }} avant qu'il ne soit perdu.",
         "html": "<h1>Votre avoir expire bientôt</h1>"
         + _HELLO["fr"]
-        + "<p><strong>{{ store_credit.amount_left }}</strong> de votre avoir chez {{ shop.name }} expire le "
-        "<strong>{{ store_credit.expires_on }}</strong>. Votre solde aujourd'hui\u00a0: {{ store_credit.balance }}.</p>"
+        + "<p>Le <strong>{{ store_credit.expires_on }}</strong>, <strong>{{ store_credit.amount_left }}</strong> "
+        "de votre avoir chez {{ shop.name }} expirent. Votre solde aujourd'hui\u00a0: {{ store_credit.balance }}.</p>"
         "<p>Saisissez ce code lors du paiement pour l'utiliser\u00a0:</p>"
         + _CODE
         + '<p><a class="button" href="{{ store_credit.url }}">Voir mon avoir</a></p>'

@@ -46,8 +46,16 @@ def flows_installed(merchant):
 @pytest.mark.parametrize(
     ("language", "subject", "words"),
     [
-        ("fr", "30,00\u00a0€ d'avoir pour vous", ["54,00\u00a0€", "saisissez ce code", "avant le mar. 4 mai 2027"]),
-        ("en", "€30.00 of store credit for you", ["€54.00", "enter this code at checkout", "before Tue, May 4, 2027"]),
+        (
+            "fr",
+            "30,00\u00a0€ d'avoir pour vous",
+            ["54,00\u00a0€", "saisissez ce code", "expire le mar. 4 mai 2027\u00a0: pensez"],
+        ),
+        (
+            "en",
+            "€30.00 of store credit for you",
+            ["€54.00", "enter this code at checkout", "expires on Tue, May 4, 2027: use it"],
+        ),
     ],
 )
 def test_issued_credit_emails_the_code_amount_balance_and_how_to_use_it(
