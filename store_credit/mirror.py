@@ -30,9 +30,10 @@ KEY_PREFIX = "store_credit:"
 
 
 def mirrored(entry: Entry) -> bool:
-    if entry.kind in (EntryKind.ISSUED, EntryKind.ADJUSTED, EntryKind.REVERSED):
+    """Whether the shop must be asked to do the same: not when the shop did it (or undid it) itself."""
+    if entry.kind in (EntryKind.ISSUED, EntryKind.ADJUSTED):
         return True
-    return entry.kind == EntryKind.SPENT and entry.source != Source.SHOP
+    return entry.kind in (EntryKind.SPENT, EntryKind.REVERSED) and entry.source != Source.SHOP
 
 
 def _shop_platform(customer) -> str:

@@ -478,9 +478,10 @@ def _wallet_expire(wallet_id: int, now: datetime) -> int:
         Wallet.objects.select_for_update().filter(pk=wallet_id).first()  # no entry is added meanwhile
         entries = list(wallet.entries.order_by("created_at", "id"))
         left = credit_left(entries)
+        expired_already = {entry.expires_credit_id for entry in entries if entry.expires_credit_id}
         for credit in entries:
             due = credit.kind == EntryKind.ISSUED and credit.expires_at and credit.expires_at <= now
-            if not due or left.get(credit.pk, 0) <= 0 or hasattr(credit, "expiry"):
+            if not due or left.get(credit.pk, 0) <= 0 or credit.pk in expired_already:
                 continue
             asked = _Asked(
                 kind=EntryKind.EXPIRED,

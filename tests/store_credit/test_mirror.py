@@ -119,11 +119,12 @@ def test_without_a_shop_adapter_staff_do_it_by_hand_and_confirm(merchant, custom
     assert (wallet.shop_reference, wallet.mirror_status) == ("coupon-12", "mirrored")
 
 
-def test_spends_the_shop_reports_are_not_sent_back_to_it(merchant, customer):
+def test_spends_the_shop_reports_and_their_reversals_are_not_sent_back_to_it(merchant, customer):
     issue(merchant, customer, "30.00")
-    services.credit_spend_reported(
+    spent = services.credit_spend_reported(
         merchant=merchant, customer=customer, amount=Decimal(5), currency="EUR", key="shop:1"
     )
+    services.credit_reverse(merchant=merchant, entry=spent, key="shop:1:refunded")
     assert len(actions(merchant)) == 1
 
 
