@@ -74,7 +74,7 @@ class Source(models.TextChoices):
     EXCHANGE = "exchange", pgettext_lazy("store credit source", "Exchange")
     LOYALTY = "loyalty", pgettext_lazy("store credit source", "Loyalty")
     STAFF = "staff", pgettext_lazy("store credit source", "Staff")
-    SHOP = "shop", pgettext_lazy("store credit source", "Spent in the shop")
+    SHOP = "shop", pgettext_lazy("store credit source", "The shop")
     PORTAL = "portal", pgettext_lazy("store credit source", "Customer portal")
     EXPIRY = "expiry", pgettext_lazy("store credit source", "Expiry")
 

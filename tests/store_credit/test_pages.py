@@ -48,7 +48,7 @@ def test_the_customer_page_shows_balances_history_and_the_form_in_a_fixed_number
     with django_assert_num_queries(PAGE_QUERIES):  # more entries, not more queries
         staff_client.get(customer_page(customer))
     html = page.content.decode()
-    assert "Store credit" in html and "Spent in the shop" in html
+    assert "Store credit" in html and "Spent · The shop · 9001" in html
     assert "Overdrawn" in html
     assert wallet_of(merchant, customer).code in html
     assert 'name="reason"' in html
