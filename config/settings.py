@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "outbound",
     "integrations",
     "shop_actions",
+    "store_credit",
     "returns",
     "feedback",
     "loyalty",
@@ -307,6 +308,10 @@ CELERY_BEAT_SCHEDULE = {
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",
         "schedule": crontab(minute=41),  # hourly
+    },
+    "store-credit-expire-and-remind": {
+        "task": "store_credit.tasks.credits_expire_and_remind",
+        "schedule": crontab(minute=23),  # hourly: credit expires by the day
     },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",

@@ -33,8 +33,10 @@ urlpatterns = [
     path("app/loyalty/", include("loyalty.urls")),
     path("app/analytics/", include("analytics.urls")),
     path("app/shop-actions/", include("shop_actions.urls")),
+    path("app/store-credit/", include("store_credit.urls")),
     path("app/settings/webhooks/", include("outbound.urls")),
     path("app/settings/returns/", include("returns.settings_urls")),
+    path("app/settings/store-credit/", include("store_credit.settings_urls")),
     # Customers: branded pages
     path("track/", include("tracking.public_urls")),
     path("returns/", returns_lookup, name="returns-lookup"),

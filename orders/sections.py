@@ -45,3 +45,31 @@ def order_sections() -> list[OrderSection]:
 def order_page_templates() -> list[str]:
     """The parts other apps add to the staff order page, in the order they registered."""
     return [section.template for section in _sections.values() if section.template]
+
+
+@dataclass(frozen=True)
+class CustomerSection:
+    """A part another app adds to the staff customer page (store credit, loyalty points…).
+
+    `context(request, customer)` gives the plain data its `template` reads, as `section` (in a fixed
+    number of queries: the page's count is pinned in tests).
+    """
+
+    name: str
+    context: Callable
+    template: str
+
+
+_customer_sections: dict[str, CustomerSection] = {}
+
+
+def customer_section_register(section: CustomerSection) -> None:
+    _customer_sections[section.name] = section
+
+
+def customer_page_sections(request, customer) -> list[dict]:
+    """The parts of the staff customer page other apps add, each {"template", "section"}, in registration order."""
+    return [
+        {"template": section.template, "section": section.context(request, customer)}
+        for section in _customer_sections.values()
+    ]

@@ -12,7 +12,7 @@ from merchants.models import Role
 from . import selectors
 from .forms import OrderCancelForm, OrderSearchForm
 from .models import FulfillmentStatus
-from .sections import order_page_templates
+from .sections import customer_page_sections, order_page_templates
 from .services import OrderValidationError, order_cancel
 
 PAGE_SIZE = 25
@@ -103,5 +103,6 @@ def customer_detail(request, pk):
             "orders": page.object_list,
             "filters": "",
             "timeline": selectors.customer_timeline(customer),
+            "sections": customer_page_sections(request, customer),
         },
     )

@@ -11,6 +11,7 @@ import gettext
 import json
 import re
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -38,6 +39,7 @@ from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from portal.links import customer_token
 from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
+from store_credit.services import credit_adjust, credit_issue, credit_spend_reported
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
 from tracking.tokens import tracking_page_path
@@ -49,7 +51,7 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/")
+SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -361,6 +363,16 @@ def _returns(merchant, order) -> ReturnRequest:
 # --- Where each page is ------------------------------------------------------------------------
 
 
+def _store_credit(merchant, customer) -> None:
+    """Credit issued, spent in the shop past zero (the overdraft flag) and a staff adjustment."""
+    common = {"merchant": merchant, "customer": customer, "currency": "EUR"}
+    credit_issue(amount=Decimal("30.00"), key="sweep:issue", source="return", source_ref="R-1001-1", **common)
+    credit_spend_reported(amount=Decimal("40.00"), key="sweep:spent", source_ref="1002", **common)
+    credit_adjust(
+        amount=Decimal("5.00"), key="sweep:adjust", reason="Goodwill after a late parcel", by_user=None, **common
+    )
+
+
 def page_paths(shop) -> dict[str, str]:
     """Every swept route that is a page -> a path that shows it with the shop's data."""
     merchant, order = shop["merchant"], shop["order"]
@@ -384,6 +396,7 @@ def page_paths(shop) -> dict[str, str]:
         )
         ret = _returns(merchant, order)
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
+    _store_credit(merchant, customer)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -410,6 +423,8 @@ def page_paths(shop) -> dict[str, str]:
         "portal:fresh-link": {"merchant_slug": merchant.slug},
         "portal-me:index": {"token": customer_token(customer)},
         "portal-preferences:index": {"token": customer_token(customer)},
+        "portal-credit:index": {"token": customer_token(customer)},
+        "store-credit:adjust": {"pk": customer.pk},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -457,7 +472,18 @@ def raw_values() -> set[str]:
     return {value for value in values if value}
 
 
-PROJECT_APPS = {"core", "merchants", "orders", "tracking", "flows", "outbound", "integrations", "returns", "feedback"}
+PROJECT_APPS = {
+    "core",
+    "merchants",
+    "orders",
+    "tracking",
+    "flows",
+    "outbound",
+    "integrations",
+    "returns",
+    "feedback",
+    "store_credit",
+}
 
 
 def _subclasses(cls):
@@ -545,7 +571,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/")
+CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
 
 
 def signed_in_session(user, merchant) -> str:
