@@ -20,7 +20,7 @@ from email.utils import make_msgid
 from types import SimpleNamespace
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, OuterRef, Subquery
 from django.utils import timezone
 
 from core.event_kinds import event_order_key
@@ -32,7 +32,6 @@ from .dispatcher import (
     CAP_PERIOD,
     MAX_CAP_DEFERRAL,
     _context,
-    _links,
     _MerchantPolicy,
     _rule_input,
     _skip_reason,
@@ -132,6 +131,8 @@ def _decide(merchant: Merchant, rows: list[ScheduledMessage], now: datetime) -> 
     policy = _MerchantPolicy(merchant, rows, timezone.now())
     last_marketing: dict[str, datetime] = {}
     sent, skips = [], defaultdict(list)
+    contexts = {}
+    links = {"preferences": "", "unsubscribe": ""}  # a subject has no link
     for row in sorted(rows, key=lambda r: r.due_at):
         data = _rule_input(row, merchant)
         policy.now = row.due_at  # the checks read the state of then, not a dispatcher's delay
@@ -148,13 +149,19 @@ def _decide(merchant: Merchant, rows: list[ScheduledMessage], now: datetime) -> 
             continue
         if row.step.flow.is_marketing:
             last_marketing[address] = row.due_at
-        # Only the subject is kept: the context is built for it alone (no recommendations query).
-        subject_only = SimpleNamespace(
-            subject=template.subject, preheader="", html_body="", text_body="", language=template.language
-        )
-        context = _context(row, data, subject_only, merchant, policy, _links(merchant.pk, address, None))
-        sent.append((row, address, template.language, render_subject(template, context)))
+        key = (row.order_id, row.anchor_key, template.language, row.step.window_time_zone)
+        if key not in contexts:  # an order's emails share it: only the subject is rendered
+            contexts[key] = _context(row, data, _subject_only(template), merchant, policy, links)
+        sent.append((row, address, template.language, render_subject(template, contexts[key])))
     return sent, skips
+
+
+def _subject_only(template):
+    """The template as far as the context builder is concerned: only its subject will be rendered,
+    so the context leaves out what only the body uses (suggestions, other apps' values)."""
+    return SimpleNamespace(
+        subject=template.subject, preheader="", html_body="", text_body="", language=template.language
+    )
 
 
 def _sent_write(merchant: Merchant, sent: list) -> list[Message]:
@@ -261,14 +268,10 @@ def _engagement_check(event: PastEngagement, sent_at: datetime | None, now: date
 
 
 def _first_times_keep(kind: str, column: str, events: list[PastEngagement]) -> None:
-    """The message's time of this kind becomes its first event's, unless an earlier one is kept."""
-    first: dict[int, datetime] = {}
-    for event in events:
-        first[event.message_id] = min(first.get(event.message_id, event.occurred_at), event.occurred_at)
-    changed = []
-    for message in Message.objects.filter(pk__in=first).only("pk", column):
-        current = getattr(message, column)
-        if current is None or first[message.pk] < current:
-            setattr(message, column, first[message.pk])
-            changed.append(message)
-    Message.objects.bulk_update(changed, [column], batch_size=500)
+    """The message's time of this kind becomes its first event's of that kind (one statement)."""
+    if not events:
+        return
+    first = MessageEvent.objects.filter(message=OuterRef("pk"), kind=kind).order_by("occurred_at")
+    Message.objects.filter(pk__in={e.message_id for e in events}).update(
+        **{column: Subquery(first.values("occurred_at")[:1])}
+    )
