@@ -35,7 +35,7 @@ from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
-from portal.links import customer_token
+from portal.links import customer_token, order_token
 from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
 from tracking.carriers import CARRIERS
@@ -49,7 +49,7 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/")
+SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/")
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -71,6 +71,11 @@ ACTIONS = {
     "returns:slip": "a PDF download, not a page",
     "return_photos:photo": "a photo, not a page",
     "return_photos:thumbnail": "a photo, not a page",
+    "portal-returns:photo": "a photo, not a page",
+    "portal-returns:photo-thumbnail": "a photo, not a page",
+    "portal-returns:slip": "a PDF download, not a page",
+    "portal-returns:parcel": "POST only",
+    "portal-returns:cancel": "POST only",
     "return-settings:switch": "POST only",
     "return-settings:rule-create": "POST only",
     "return-settings:rule-delete": "POST only",
@@ -323,8 +328,8 @@ def _endpoint_with_deliveries(merchant, order, owner, now) -> WebhookEndpoint:
     return endpoint
 
 
-def _returns(merchant, order) -> ReturnRequest:
-    """A return waiting for approval, with an earlier one of the same customer whose label failed."""
+def _returns(merchant, order) -> list[ReturnRequest]:
+    """An approved return whose label failed, and a later one of the same order waiting for approval."""
     line = order.line_items.order_by("pk").first()
     made = []
     for number, (status, label_error) in enumerate(
@@ -355,7 +360,7 @@ def _returns(merchant, order) -> ReturnRequest:
         )
         ReturnNote.objects.create(merchant=merchant, request=ret, status="requested")
         made.append(ret)
-    return made[-1]
+    return made
 
 
 # --- Where each page is ------------------------------------------------------------------------
@@ -382,7 +387,12 @@ def page_paths(shop) -> dict[str, str]:
             last_error="The shop answered 500.",
             order=order,
         )
-        ret = _returns(merchant, order)
+        approved, ret = _returns(merchant, order)
+        returnable = (
+            Order.objects.filter(shipments__delivered_at__gte=timezone.now() - timedelta(days=10), returns=None)
+            .order_by("-placed_at")
+            .first()
+        )
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
@@ -410,6 +420,8 @@ def page_paths(shop) -> dict[str, str]:
         "portal:fresh-link": {"merchant_slug": merchant.slug},
         "portal-me:index": {"token": customer_token(customer)},
         "portal-preferences:index": {"token": customer_token(customer)},
+        "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
+        "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -545,7 +557,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/")
+CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/")
 
 
 def signed_in_session(user, merchant) -> str:
@@ -605,4 +617,5 @@ def test_every_page_route_has_a_way_to_be_reached():
     names = swept_routes()
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
     assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
+    assert {"returns-lookup", "portal-returns:index", "portal-returns:detail"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
