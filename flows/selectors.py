@@ -116,8 +116,8 @@ def _message_items(rows) -> list[dict]:
             {
                 "kind": "message",
                 "id": row.pk,
-                "step": row.step.name,
-                "flow": row.step.flow.name,
+                "step": row.step.shown_name,
+                "flow": row.step.flow.shown_name,
                 "flow_kind": row.step.flow.kind,
                 "status": row.status,
                 "due_at": row.due_at,

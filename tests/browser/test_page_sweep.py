@@ -26,6 +26,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.scoping import merchant_scope
 from demo.seed import MAISON_LUMIERE, shop_seed
+from flows.defaults import _installed_names
 from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
 from flows.tokens import preference_token
@@ -501,6 +502,16 @@ def raw_shown(texts: list[str], values: set[str]) -> list[str]:
     return sorted(found)
 
 
+def french_default_names() -> set[str]:
+    """The French names of the default flows and steps: a French shop's, never on an English page."""
+    return {names["fr"] for names in _installed_names().values() if names["fr"] != names["en"]}
+
+
+def french_names_shown(texts: list[str], names: set[str]) -> list[str]:
+    """A name of several words anywhere in the text, a one-word name as the whole text."""
+    return sorted({name for name in names for text in texts if text == name or (" " in name and name in text)})
+
+
 # --- The sweep -----------------------------------------------------------------------------------
 
 
@@ -521,12 +532,19 @@ def page_problems(page, console, url: str, language: str, checks: dict) -> list[
     if language == "fr":
         found += [("untranslated", text) for text in untranslated(texts, checks["msgids"])]
     found += [("raw-value", value) for value in raw_shown(texts, checks["raw"])]
+    if language == "en":
+        found += [("french", name) for name in french_names_shown(texts, checks["french_names"])]
     return found
 
 
 def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]) -> list[str]:
     """Every page in every language at every width: the problems, as `name lang width check: detail`."""
-    checks = {"msgids": translated_msgids(), "raw": raw_values(), "axe": AXE_JS.read_text()}
+    checks = {
+        "msgids": translated_msgids(),
+        "raw": raw_values(),
+        "french_names": french_default_names(),
+        "axe": AXE_JS.read_text(),
+    }
     problems, expected = [], []
     for language in LANGUAGES:
         for width in WIDTHS:
@@ -611,6 +629,13 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
     shown = ["Colis in_transit", "Mondial Relay", "(colissimo)", "Welcome (sent)", "pending"]
     assert raw_shown(shown, values) == ["colissimo", "in_transit", "pending", "sent"]
     assert raw_shown(["En transit", "Colissimo", "Out for delivery", "Emails sent today", "follow-ups"], values) == []
+
+
+def test_french_name_check_finds_a_default_name_left_in_french():
+    names = french_default_names()
+    assert {"Confirmation de commande", "J+2 Bienvenue", "Livrée"} <= names
+    texts = ["J+2 Bienvenue · sent", "Livrée", "Livrée le 3 décembre", "Order confirmation"]
+    assert french_names_shown(texts, names) == ["J+2 Bienvenue", "Livrée"]
 
 
 def test_every_page_route_has_a_way_to_be_reached():
