@@ -135,6 +135,14 @@ VISIBLE_TEXT_JS = """() => {
 }"""
 
 
+# Boxes that scroll sideways inside the page: what is past their edge is hidden with nothing to say
+# so (the dashboard's menu was). A wide table scrolls on purpose, and so do code and text boxes.
+SIDEWAYS_JS = """() => [...document.querySelectorAll("body *")]
+  .filter(el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX)
+    && el.scrollWidth > el.clientWidth + 1 && !el.matches("table, pre, textarea, code"))
+  .map(el => el.tagName.toLowerCase() + [...el.classList].map(c => "." + c).join(""))"""
+
+
 def route_names(resolver=None, namespace="", prefix="") -> dict[str, str]:
     """Every named route, as `namespace:name` -> its path pattern."""
     found = {}
@@ -525,6 +533,7 @@ def page_problems(page, console, url: str, language: str, checks: dict) -> list[
     found = [("console", line) for line in console]
     if page.evaluate("document.scrollingElement.scrollWidth > window.innerWidth"):
         found.append(("overflow", "wider than the screen: a horizontal scrollbar"))
+    found += [("overflow", f"{where} scrolls sideways, hiding part of it") for where in page.evaluate(SIDEWAYS_JS)]
     page.evaluate(checks["axe"])  # not a script tag: our CSP (rightly) refuses inline scripts
     contrast = page.evaluate(CONTRAST_JS)
     found += [("contrast", line.split(" Fix any")[0]) for line in contrast["violations"]]
@@ -644,3 +653,16 @@ def test_every_page_route_has_a_way_to_be_reached():
     assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
     assert {"returns-lookup", "portal-returns:index", "portal-returns:detail"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
+
+
+def test_sideways_check_finds_a_menu_that_scrolls_but_not_a_wide_table():
+    wide = '<a style="flex:none;width:300px">Section</a>' * 4
+    html = (
+        f'<nav class="sidebar" style="display:flex;overflow-x:auto">{wide}</nav>'
+        f'<table style="display:block;overflow-x:auto"><tr><td style="min-width:900px">wide</td></tr></table>'
+        f'<nav class="sidebar" style="display:flex;flex-wrap:wrap">{wide}</nav>'
+    )
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.set_content(html)
+        assert page.evaluate(SIDEWAYS_JS) == ["nav.sidebar"]
