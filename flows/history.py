@@ -49,6 +49,7 @@ class PastMessages:
     sent: list[Message] = field(default_factory=list)
     skipped: Counter = field(default_factory=Counter)
     scheduled: int = 0  # due after now: left to the dispatcher
+    failed: int = 0  # steps without a template
 
 
 @transaction.atomic
@@ -67,6 +68,13 @@ def messages_record_past(*, merchant: Merchant, events: list[OrderEvent], now: d
         result.scheduled = sum(row.status == MessageStatus.SCHEDULED for row in rows) - len(sent)
         result.scheduled -= sum(len(skipped) for skipped in skips.values())
         ScheduledMessage.objects.bulk_create(rows, batch_size=500)
+        result.failed = scheduled_messages_move(
+            ScheduledMessage.objects.filter(pk__in=[row.pk for row in skips.pop(None, [])]),
+            from_status=MessageStatus.SCHEDULED,
+            to_status=MessageStatus.FAILED,
+            last_error="The step has no template.",  # as the dispatcher says it
+            updated_at=F("due_at"),
+        )
         for reason, skipped in skips.items():
             result.skipped[reason] = scheduled_messages_move(
                 ScheduledMessage.objects.filter(pk__in=[row.pk for row in skipped]),
@@ -127,7 +135,8 @@ def _rows_planned(merchant: Merchant, events: list[OrderEvent], now: datetime) -
 
 def _decide(merchant: Merchant, rows: list[ScheduledMessage], now: datetime) -> tuple[list, dict]:
     """Each past row checked as the dispatcher checked it when it came due: ((row, address, language,
-    subject) of each sent one, skipped rows by reason). A marketing email the daily cap defers moves later."""
+    subject) of each sent one, skipped rows by reason, under None those of a step without a template).
+    A marketing email the daily cap defers moves later."""
     policy = _MerchantPolicy(merchant, rows, timezone.now())
     last_marketing: dict[str, datetime] = {}
     sent, skips = [], defaultdict(list)
@@ -145,7 +154,7 @@ def _decide(merchant: Merchant, rows: list[ScheduledMessage], now: datetime) -> 
                 continue  # deferred past now: the dispatcher sends it
         template = None if reason else _template_for(row.step, data.language, merchant)
         if template is None:
-            skips[reason or "no_template"].append(row)
+            (skips[reason] if reason else skips[None]).append(row)  # None: no template, a failure
             continue
         if row.step.flow.is_marketing:
             last_marketing[address] = row.due_at

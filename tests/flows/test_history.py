@@ -9,7 +9,8 @@ from django.utils import timezone
 from core.scoping import merchant_scope, unscoped
 from flows.dispatcher import dispatch_due
 from flows.history import PastEngagement, message_engagement_record_past, messages_record_past
-from flows.models import Message, MessageEvent, MessageStatus, ScheduledMessage
+from flows.models import Message, MessageEvent, MessageStatus, ScheduledMessage, StepTemplate
+from flows.services import default_flows_install
 from orders.events import NewEvent, events_record, events_recorded_as_history
 from orders.models import OrderEvent
 from orders.services import order_cancel
@@ -182,3 +183,17 @@ def test_engagement_refuses_another_shops_message(merchant, other_merchant):
 
     with unscoped():
         assert not MessageEvent.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_step_without_a_template_fails_as_in_the_dispatcher(merchant):
+    order = past_order(merchant)
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        StepTemplate.objects.filter(step__key="shipped").delete()
+
+    result = messages_record_past(merchant=merchant, events=events_of(merchant, order), now=NOW)
+
+    shipped = rows_by_step(merchant, order)["shipped"]
+    assert shipped.status == MessageStatus.FAILED and shipped.last_error == "The step has no template."
+    assert result.failed == 1 and not hasattr(shipped, "message")
