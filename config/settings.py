@@ -50,21 +50,11 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # Absolute base URL used in emails and webhooks, where there is no request.
 SITE_URL = env.str("SITE_URL", default="http://localhost:8000").rstrip("/")
 
+# Ours first: where two installed apps translate the same message, the first listed wins, and our
+# words must be ours (the admin's French "Filter" is the noun "Filtre", our buttons say "Filtrer";
+# tests/test_french_catalogues.py). No template, static file or command of ours shares a name with
+# theirs, so nothing else changes hands.
 INSTALLED_APPS = [
-    "merchants.admin_site.OperatorAdminConfig",  # django.contrib.admin with the login throttle
-    "django.contrib.auth",
-    "django.contrib.contenttypes",
-    "django.contrib.sessions",
-    "django.contrib.messages",
-    "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
-    "django.contrib.humanize",
-    "rest_framework",
-    "django_filters",
-    "drf_spectacular",
-    "drf_spectacular_sidecar",
-    "anymail",
-    "csp",
     "core",
     "merchants",
     "orders",
@@ -81,6 +71,20 @@ INSTALLED_APPS = [
     "loyalty",
     "analytics",
     "demo",
+    "merchants.admin_site.OperatorAdminConfig",  # django.contrib.admin with the login throttle
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "django.contrib.humanize",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
+    "anymail",
+    "csp",
 ]
 
 MIDDLEWARE = [

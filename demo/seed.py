@@ -34,6 +34,7 @@ from orders.services import NewOrder, orders_write_new
 from tracking.models import Shipment, TrackingEvent
 
 from . import catalogue as cat
+from .messages import messages_seed
 from .plans import DemoShop, OrderPlan, plan_orders
 
 logger = logging.getLogger(__name__)
@@ -443,6 +444,7 @@ def shop_seed(shop: DemoShop, *, owner: User, orders: int, now: datetime, progre
             context = DemoContext(shop=shop, merchant=merchant, now=now, created_order_ids=created)
             for extension in extensions():
                 extension(context)
+            messages_seed(context)  # last: the emails of every event above, returns' included
     return SeedResult(merchant=merchant, orders_planned=len(plans), orders_created=len(created))
 
 

@@ -1,5 +1,6 @@
 """The flows every merchant starts with, in English and French. Merchants edit them freely."""
 
+import functools
 from datetime import time
 
 from .models import Anchor, FlowKind, Trigger
@@ -373,3 +374,21 @@ def default_flow_specs():
     steps = [{**step, "window": WINDOW} for step in JOURNEY["steps"]]
     specs.append((flow, steps))
     return specs + [spec for build in _registered.values() for spec in build()]
+
+
+def shown_name(kind: str, key: str, stored: str, language: str) -> str:
+    """A default flow's or step's name ("flow" or "step" `kind`) in the reader's language while the shop
+    keeps the name it was installed with; a name the shop typed is shown as typed."""
+    names = _installed_names().get((kind, key), {})
+    return names.get(language, stored) if stored in names.values() else stored
+
+
+@functools.cache
+def _installed_names() -> dict[tuple[str, str], dict[str, str]]:
+    """(kind, key) -> the default name by language. Built once: other apps register their defaults
+    when they start (default_flows_register), before any page is shown."""
+    names = {}
+    for flow, steps in default_flow_specs():
+        names["flow", flow["key"]] = flow["name"]
+        names.update((("step", step["key"]), step["name"]) for step in steps)
+    return names

@@ -13,12 +13,18 @@ Either way a step goes out at most once per anchor, which the database enforces.
 from django.db import models
 from django.db.models import CASCADE, SET_NULL
 from django.utils import timezone
+from django.utils.translation import get_language, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from core.event_kinds import event_label, is_customer_anchored
 from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
+
+
+def _shown_name(kind: str, key: str, stored: str) -> str:
+    from .defaults import shown_name  # defaults read these models' choices
+
+    return shown_name(kind, key, stored, (get_language() or "en")[:2]) if key else stored
 
 
 class FlowKind(models.TextChoices):
@@ -76,6 +82,11 @@ class Flow(TenantModel):
         return self.kind == FlowKind.MARKETING
 
     @property
+    def shown_name(self) -> str:
+        """The name in the staff member's language while it is a default one (flows.defaults.shown_name)."""
+        return _shown_name("flow", self.key, self.name)
+
+    @property
     def event_label(self) -> str:
         """The event kind that starts an "event" flow, as people read it ("Return approved")."""
         return event_label(self.event_kind) if self.event_kind else ""
@@ -115,6 +126,10 @@ class FlowStep(TenantModel):
 
     def __str__(self):
         return self.name
+
+    @property
+    def shown_name(self) -> str:
+        return _shown_name("step", self.key, self.name)
 
     @property
     def delay_label(self):

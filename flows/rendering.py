@@ -299,7 +299,7 @@ def compose(
     Raises TemplateLimitError, its `field` naming the part that passed the limit.
     """
     data = freeze(context)
-    subject = _squeeze(_render_part(template, "subject", data))
+    subject = render_subject(template, data)
     links = context["links"]
     values = {"preferences": links["preferences"], "unsubscribe": links["unsubscribe"]}
     footer = _skeleton("flows/email/footer.txt", _shop_key(context["shop"]), marketing, language).fill(values)
@@ -323,6 +323,11 @@ def compose(
         page = track_links(page, wrap=wrap_link, domains=list(domains))
     text = _render_part(template, "text_body", data).strip() or html_to_text(body)
     return RenderedEmail(subject=subject, text=f"{text}\n\n{footer}".strip(), html=page)
+
+
+def render_subject(template, context) -> str:
+    """The subject line alone, on one line (the record of a sent email keeps only its subject)."""
+    return _squeeze(_render_part(template, "subject", freeze(context)))
 
 
 def _render_part(template, field: str, data, *, html_mode: bool = False) -> str:

@@ -1,8 +1,11 @@
 """Reads of flows, always inside the current merchant's scope."""
 
+from collections import defaultdict
 from datetime import timedelta
+from decimal import Decimal
 
-from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 from core.money import exact_amount
@@ -116,8 +119,8 @@ def _message_items(rows) -> list[dict]:
             {
                 "kind": "message",
                 "id": row.pk,
-                "step": row.step.name,
-                "flow": row.step.flow.name,
+                "step": row.step.shown_name,
+                "flow": row.step.flow.shown_name,
                 "flow_kind": row.step.flow.kind,
                 "status": row.status,
                 "due_at": row.due_at,
@@ -162,22 +165,7 @@ def step_stats(*, step: FlowStep) -> dict:
             unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
             bounced=Count("id", filter=Q(bounced_at__isnull=False)),
         )
-        clicked_before = Message.objects.filter(
-            step=step,
-            clicked_at__isnull=False,
-            recipient__iexact=OuterRef("email"),
-            clicked_at__lte=OuterRef("placed_at"),
-            clicked_at__gte=OuterRef("placed_at") - REVENUE_WINDOW,
-        )
-        # One sum per currency: adding EUR to KWD would mean nothing.
-        revenue = list(
-            Order.objects.filter(Exists(clicked_before), cancelled_at__isnull=True, test=False)
-            .values("currency")
-            .annotate(total=Sum("total"))
-            .order_by("currency")
-        )
-        for row in revenue:
-            row["total"] = exact_amount(row["total"], row["currency"])
+        revenue = _revenue_after_clicks(step)
     return {
         "scheduled": by_status.get(MessageStatus.SCHEDULED, 0),
         "sent": counts["sent"],
@@ -192,6 +180,36 @@ def step_stats(*, step: FlowStep) -> dict:
         "bounce_rate": _rate(counts["bounced"], counts["sent"]),
         "revenue": revenue,
     }
+
+
+def _revenue_after_clicks(step: FlowStep) -> list[dict]:
+    """The orders placed within REVENUE_WINDOW after a click on the step's email by the same address,
+    summed per currency (adding EUR to KWD would mean nothing). Two queries, read from the few clicks:
+    a correlated subquery per order took seconds a step on SQLite once a shop had months of emails."""
+    clicks = defaultdict(list)
+    for recipient, clicked_at in Message.objects.filter(step=step, clicked_at__isnull=False).values_list(
+        "recipient", "clicked_at"
+    ):
+        clicks[recipient.lower()].append(clicked_at)
+    if not clicks:
+        return []
+    moments = [moment for found in clicks.values() for moment in found]
+    orders = (
+        Order.objects.annotate(address=Lower("email"))
+        .filter(
+            address__in=list(clicks),
+            placed_at__gte=min(moments),
+            placed_at__lte=max(moments) + REVENUE_WINDOW,
+            cancelled_at__isnull=True,
+            test=False,
+        )
+        .values_list("address", "placed_at", "currency", "total")
+    )
+    totals = defaultdict(Decimal)
+    for address, placed_at, currency, total in orders:
+        if any(placed_at - REVENUE_WINDOW <= clicked_at <= placed_at for clicked_at in clicks[address]):
+            totals[currency] += total
+    return [{"currency": c, "total": exact_amount(totals[c], c)} for c in sorted(totals)]
 
 
 def message_timeline_entries(order: Order):

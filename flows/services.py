@@ -142,16 +142,16 @@ def flows_for_event(event: OrderEvent) -> list[Flow]:
     def active_flows():
         return list(Flow.objects.filter(active=True).prefetch_related("steps"))
 
-    matching = []
-    for flow in publish_memo(("flows", event.merchant_id), active_flows):
-        if flow.trigger not in (event.kind, Trigger.EVENT):
-            continue
-        if flow.trigger == Trigger.EVENT and flow.event_kind != event.kind:
-            continue
-        if flow.trigger == Trigger.SHIPMENT_STATUS and flow.trigger_status != event.payload.get("to"):
-            continue
-        matching.append(flow)
-    return matching
+    return [flow for flow in publish_memo(("flows", event.merchant_id), active_flows) if flow_matches(flow, event)]
+
+
+def flow_matches(flow: Flow, event: OrderEvent) -> bool:
+    """Whether the event starts the flow."""
+    if flow.trigger not in (event.kind, Trigger.EVENT):
+        return False
+    if flow.trigger == Trigger.EVENT and flow.event_kind != event.kind:
+        return False
+    return flow.trigger != Trigger.SHIPMENT_STATUS or flow.trigger_status == event.payload.get("to")
 
 
 @dataclass

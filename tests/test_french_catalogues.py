@@ -91,3 +91,54 @@ def test_the_typography_check_catches_what_it_should():
     assert typography_faults("Une question?") == ["Une question?"]
     assert typography_faults("Total\u00a0: 3 €, vraiment\u202f!") == []
     assert typography_faults("<code>Authorization: Bearer</code> 10:30 https://x") == []
+
+
+TRANSLATE_TAG = re.compile(r"""\{%\s*trans(?:late)?\s+(["'])(.+?)\1(?:\s+context\s+(["'])(.+?)\3)?""")
+
+
+def template_messages() -> set[tuple[str | None, str]]:
+    """(context, msgid) of every `{% translate "…" %}` in our templates."""
+    found = set()
+    for path in TEMPLATES:
+        for match in TRANSLATE_TAG.finditer(path.read_text(encoding="utf-8")):
+            found.add((match.group(4), match.group(2)))
+    return found
+
+
+def test_every_label_our_templates_translate_is_in_our_catalogues():
+    # Else Django's own catalogue answers for it, with its words: "Filter" became the noun "Filtre".
+    ours = {(message.context, msgid(message)) for path in CATALOGUES for message in messages(path)}
+    missing = sorted(f"{context or ''}|{text}" for context, text in template_messages() - ours)
+    assert missing == [], "run makemessages in the app (or give the label a context) and translate"
+
+
+def test_the_template_message_check_reads_contexts():
+    text = '{% translate "Filter" context "button" %} {% trans \'Save\' %}'
+    assert {(m.group(4), m.group(2)) for m in TRANSLATE_TAG.finditer(text)} == {("button", "Filter"), (None, "Save")}
+
+
+def test_the_running_app_says_what_our_catalogues_say():
+    # Django merges catalogues and an installed app listed before ours (the admin) wins: its "Filter"
+    # is the noun "Filtre" where our button says "Filtrer". A message another catalogue translates
+    # otherwise needs a context of ours.
+    from django.utils import translation
+
+    overridden = []
+    with translation.override("fr"):
+        for path in CATALOGUES:
+            for message in messages(path):
+                if isinstance(message.id, tuple):
+                    said = (
+                        translation.npgettext(message.context, *message.id, 1)
+                        if message.context
+                        else translation.ngettext(*message.id, 1)
+                    )
+                else:
+                    said = (
+                        translation.pgettext(message.context, message.id)
+                        if message.context
+                        else translation.gettext(message.id)
+                    )
+                if said != strings(message)[0]:
+                    overridden.append(f"{msgid(message)!r}: {said!r}, not {strings(message)[0]!r}")
+    assert overridden == [], "\n".join(overridden)

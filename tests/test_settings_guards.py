@@ -98,3 +98,21 @@ def test_unknown_app_env_is_refused():
     result = import_settings(APP_ENV="prod")
     assert result.returncode != 0
     assert "APP_ENV must be development, test or production" in result.stderr
+
+
+def test_our_apps_come_first_and_share_no_file_name_with_the_others():
+    # Listed first so our translations win (config/settings.py); templates, static files and
+    # commands are also taken from the first app that has one, so a shared name would change hands.
+    from django.apps import apps
+
+    configs = list(apps.get_app_configs())
+    ours = [c for c in configs if (BASE_DIR / c.name.split(".")[0]).is_dir()]
+    assert configs[: len(ours)] == ours and len(ours) > 10
+    for folder in ("templates", "static", "management/commands"):
+        names = {}
+        for config in configs:
+            root = Path(config.path) / folder
+            for file in root.rglob("*") if root.is_dir() else ():
+                if file.is_file() and file.name != "__init__.py" and "__pycache__" not in file.parts:
+                    names.setdefault(str(file.relative_to(root)), set()).add(config in ours)
+        assert [name for name, owners in names.items() if owners == {True, False}] == [], folder

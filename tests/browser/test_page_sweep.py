@@ -27,6 +27,7 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.scoping import merchant_scope
 from demo.seed import MAISON_LUMIERE, shop_seed
+from flows.defaults import _installed_names
 from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
 from flows.tokens import preference_token
@@ -36,7 +37,7 @@ from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
 from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
-from portal.links import customer_token
+from portal.links import customer_token, order_token
 from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
 from store_credit.services import credit_adjust, credit_issue, credit_spend_reported
@@ -51,7 +52,7 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
+SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -73,6 +74,11 @@ ACTIONS = {
     "returns:slip": "a PDF download, not a page",
     "return_photos:photo": "a photo, not a page",
     "return_photos:thumbnail": "a photo, not a page",
+    "portal-returns:photo": "a photo, not a page",
+    "portal-returns:photo-thumbnail": "a photo, not a page",
+    "portal-returns:slip": "a PDF download, not a page",
+    "portal-returns:parcel": "POST only",
+    "portal-returns:cancel": "POST only",
     "return-settings:switch": "POST only",
     "return-settings:rule-create": "POST only",
     "return-settings:rule-delete": "POST only",
@@ -129,6 +135,14 @@ VISIBLE_TEXT_JS = """() => {
   }
   return texts;
 }"""
+
+
+# Boxes that scroll sideways inside the page: what is past their edge is hidden with nothing to say
+# so (the dashboard's menu was). A wide table scrolls on purpose, and so do code and text boxes.
+SIDEWAYS_JS = """() => [...document.querySelectorAll("body *")]
+  .filter(el => ["auto", "scroll"].includes(getComputedStyle(el).overflowX)
+    && el.scrollWidth > el.clientWidth + 1 && !el.matches("table, pre, textarea, code"))
+  .map(el => el.tagName.toLowerCase() + [...el.classList].map(c => "." + c).join(""))"""
 
 
 def route_names(resolver=None, namespace="", prefix="") -> dict[str, str]:
@@ -325,8 +339,8 @@ def _endpoint_with_deliveries(merchant, order, owner, now) -> WebhookEndpoint:
     return endpoint
 
 
-def _returns(merchant, order) -> ReturnRequest:
-    """A return waiting for approval, with an earlier one of the same customer whose label failed."""
+def _returns(merchant, order) -> list[ReturnRequest]:
+    """An approved return whose label failed, and a later one of the same order waiting for approval."""
     line = order.line_items.order_by("pk").first()
     made = []
     for number, (status, label_error) in enumerate(
@@ -357,7 +371,7 @@ def _returns(merchant, order) -> ReturnRequest:
         )
         ReturnNote.objects.create(merchant=merchant, request=ret, status="requested")
         made.append(ret)
-    return made[-1]
+    return made
 
 
 # --- Where each page is ------------------------------------------------------------------------
@@ -394,7 +408,12 @@ def page_paths(shop) -> dict[str, str]:
             last_error="The shop answered 500.",
             order=order,
         )
-        ret = _returns(merchant, order)
+        approved, ret = _returns(merchant, order)
+        returnable = (
+            Order.objects.filter(shipments__delivered_at__gte=timezone.now() - timedelta(days=10), returns=None)
+            .order_by("-placed_at")
+            .first()
+        )
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
     _store_credit(merchant, customer)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
@@ -425,6 +444,8 @@ def page_paths(shop) -> dict[str, str]:
         "portal-preferences:index": {"token": customer_token(customer)},
         "portal-credit:index": {"token": customer_token(customer)},
         "store-credit:adjust": {"pk": customer.pk},
+        "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
+        "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -515,6 +536,16 @@ def raw_shown(texts: list[str], values: set[str]) -> list[str]:
     return sorted(found)
 
 
+def french_default_names() -> set[str]:
+    """The French names of the default flows and steps: a French shop's, never on an English page."""
+    return {names["fr"] for names in _installed_names().values() if names["fr"] != names["en"]}
+
+
+def french_names_shown(texts: list[str], names: set[str]) -> list[str]:
+    """A name of several words anywhere in the text, a one-word name as the whole text."""
+    return sorted({name for name in names for text in texts if text == name or (" " in name and name in text)})
+
+
 # --- The sweep -----------------------------------------------------------------------------------
 
 
@@ -528,6 +559,7 @@ def page_problems(page, console, url: str, language: str, checks: dict) -> list[
     found = [("console", line) for line in console]
     if page.evaluate("document.scrollingElement.scrollWidth > window.innerWidth"):
         found.append(("overflow", "wider than the screen: a horizontal scrollbar"))
+    found += [("overflow", f"{where} scrolls sideways, hiding part of it") for where in page.evaluate(SIDEWAYS_JS)]
     page.evaluate(checks["axe"])  # not a script tag: our CSP (rightly) refuses inline scripts
     contrast = page.evaluate(CONTRAST_JS)
     found += [("contrast", line.split(" Fix any")[0]) for line in contrast["violations"]]
@@ -535,12 +567,19 @@ def page_problems(page, console, url: str, language: str, checks: dict) -> list[
     if language == "fr":
         found += [("untranslated", text) for text in untranslated(texts, checks["msgids"])]
     found += [("raw-value", value) for value in raw_shown(texts, checks["raw"])]
+    if language == "en":
+        found += [("french", name) for name in french_names_shown(texts, checks["french_names"])]
     return found
 
 
 def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]) -> list[str]:
     """Every page in every language at every width: the problems, as `name lang width check: detail`."""
-    checks = {"msgids": translated_msgids(), "raw": raw_values(), "axe": AXE_JS.read_text()}
+    checks = {
+        "msgids": translated_msgids(),
+        "raw": raw_values(),
+        "french_names": french_default_names(),
+        "axe": AXE_JS.read_text(),
+    }
     problems, expected = [], []
     for language in LANGUAGES:
         for width in WIDTHS:
@@ -571,7 +610,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
+CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
 
 
 def signed_in_session(user, merchant) -> str:
@@ -627,8 +666,29 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
     assert raw_shown(["En transit", "Colissimo", "Out for delivery", "Emails sent today", "follow-ups"], values) == []
 
 
+def test_french_name_check_finds_a_default_name_left_in_french():
+    names = french_default_names()
+    assert {"Confirmation de commande", "J+2 Bienvenue", "Livrée"} <= names
+    texts = ["J+2 Bienvenue · sent", "Livrée", "Livrée le 3 décembre", "Order confirmation"]
+    assert french_names_shown(texts, names) == ["J+2 Bienvenue", "Livrée"]
+
+
 def test_every_page_route_has_a_way_to_be_reached():
     names = swept_routes()
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
     assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
+    assert {"returns-lookup", "portal-returns:index", "portal-returns:detail"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
+
+
+def test_sideways_check_finds_a_menu_that_scrolls_but_not_a_wide_table():
+    wide = '<a style="flex:none;width:300px">Section</a>' * 4
+    html = (
+        f'<nav class="sidebar" style="display:flex;overflow-x:auto">{wide}</nav>'
+        f'<table style="display:block;overflow-x:auto"><tr><td style="min-width:900px">wide</td></tr></table>'
+        f'<nav class="sidebar" style="display:flex;flex-wrap:wrap">{wide}</nav>'
+    )
+    with chromium() as browser:
+        page = browser.new_page(viewport={"width": 390, "height": 900})
+        page.set_content(html)
+        assert page.evaluate(SIDEWAYS_JS) == ["nav.sidebar"]
