@@ -32,16 +32,22 @@ from .context_providers import (
     shipment_values,
 )
 
+_CONTAINERS = (dict, list, tuple)
+
 
 def freeze(value):
     """Dicts become read-only mappings, lists tuples: a template cannot call .clear() or .pop()."""
+    # Leaves (most values: strings) are kept without a call each; this runs for every email.
     if isinstance(value, dict):
-        return MappingProxyType({k: freeze(v) for k, v in value.items()})
+        return MappingProxyType({k: freeze(v) if isinstance(v, _CONTAINERS) else v for k, v in value.items()})
     if isinstance(value, list | tuple):
-        return tuple(freeze(v) for v in value)
+        return tuple([freeze(v) if isinstance(v, _CONTAINERS) else v for v in value])
     return value
 
 
+# An email shows a handful of prices and a batch repeats the same few: each (amount, currency,
+# language) is written once. Equal amounts ("49.9", "49.90") are written alike, so one entry serves both.
+@functools.lru_cache(maxsize=4096)
 def money(amount: Decimal, currency: str, language: str) -> str:
     return format_money(amount, currency, language)
 
@@ -63,6 +69,7 @@ def _date(day: date, language: str, this_year: int) -> str:
 
 @receiver(setting_changed)
 def _forget_formats(**kwargs):
+    money.cache_clear()
     _date.cache_clear()
 
 

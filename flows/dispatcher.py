@@ -28,13 +28,13 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Prefetch, Q
 from django.utils import timezone, translation
 
 from core.locale import customer_language
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from orders.models import Customer
+from orders.models import Customer, Order
 
 from .content import customer_context, order_context, sample_context
 from .message_status import checked, scheduled_messages_move
@@ -714,6 +714,17 @@ _NOT_READ = [
 ]
 
 
+def _order_prefetch(relation: str) -> Prefetch:
+    """The batch's orders' `relation`, through its model's default manager as `order.<relation>` reads it.
+
+    Given the queryset, Django files each order's rows under a copy of it; without, it first asks the
+    related manager for a new one per order (a second filtered copy when the manager filters, as
+    shipments' does): 30 µs per message.
+    """
+    model = Order._meta.get_field(relation).related_model
+    return Prefetch(f"order__{relation}", queryset=model._default_manager.all())
+
+
 def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
     stats = DispatchStats()
     with unscoped():
@@ -721,7 +732,7 @@ def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
             ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, status=MessageStatus.SCHEDULED)
             .select_related("order__customer")
             .defer(*_NOT_READ)
-            .prefetch_related("order__line_items", "order__shipments", *(f"order__{r}" for r in order_prefetches()))
+            .prefetch_related(*(_order_prefetch(r) for r in ("line_items", "shipments", *order_prefetches())))
         )
         # A batch holds few merchants and steps: load each once rather than once per row.
         merchants = {m.pk: m for m in Merchant.objects.filter(pk__in={r.merchant_id for r in rows})}

@@ -243,10 +243,16 @@ def html_to_text(markup: str) -> str:
     return re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip()
 
 
+_SPACE_RUN_RE = re.compile(r"[ \t\r\n\f\v]+")
+
+
 def _squeeze(text: str) -> str:
     """Runs of spaces and line breaks as one space. Not str.split(): it would also turn the non-breaking
     spaces of French typography ("Total\u00a0:") into breakable ones."""
-    return re.sub(r"[ \t\r\n\f\v]+", " ", text).strip()
+    # Most lines have nothing to squeeze: looking for it first is cheaper than the substitution.
+    if "  " in text or "\n" in text or "\t" in text or "\r" in text or "\f" in text or "\v" in text:
+        text = _SPACE_RUN_RE.sub(" ", text)
+    return text.strip()
 
 
 def allowed_link(url: str, domains: list[str]) -> bool:
@@ -273,14 +279,22 @@ _HREF = re.compile(r'="(?<=[hH][rR][eE][fF]=")([hH][tT][tT][pP][sS]?://[^"]+)"')
 
 def track_links(markup: str, *, wrap, domains: list[str]) -> str:
     """Route links to the merchant's own domains through `wrap(url)`; leave every other link alone."""
+    domains = tuple(domains)
 
     def replace(match):
         url = html.unescape(match.group(1))
-        if not allowed_link(url, domains):
+        if not _allowed_link_cached(url, domains):
             return match.group(0)
         return f'="{html.escape(wrap(url))}"'
 
     return _HREF.sub(replace, markup)
+
+
+# The layout's links (the shop's site, its logo) are the same in every email of a shop: each URL is
+# parsed once, not once per email.
+@functools.lru_cache(maxsize=1024)
+def _allowed_link_cached(url: str, domains: tuple[str, ...]) -> bool:
+    return allowed_link(url, list(domains))
 
 
 def compose(

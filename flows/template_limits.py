@@ -24,6 +24,8 @@ from contextvars import ContextVar
 from types import MappingProxyType
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.template import Template, VariableDoesNotExist
 from django.template.base import BaseContext, Lexer, Parser, TextNode, Variable
 from django.template.defaulttags import ForNode
@@ -38,12 +40,20 @@ MAX_LIST_ITEMS = 10_000  # items of a list a filter makes
 MAX_LOOP_TURNS = 10_000  # turns of all loops of one render together
 
 
+# Read once, not per render: an unset setting costs Django an exception each time it is asked.
+@functools.cache
 def max_render_seconds() -> int:
     """Wall-clock time per part. Ordinary templates take milliseconds; the other limits stop bombs
     long before this one, which catches what stays small but slow. Wall-clock time also counts the
     waits of a busy worker: under a load of 20 on 2 cores a default template passed 1 s, so the
     default leaves room for that."""
     return getattr(settings, "FLOWS_TEMPLATE_RENDER_SECONDS", 5)
+
+
+@receiver(setting_changed)
+def _forget_render_seconds(*, setting, **kwargs):
+    if setting == "FLOWS_TEMPLATE_RENDER_SECONDS":
+        max_render_seconds.cache_clear()
 
 
 class TemplateLimitError(Exception):
@@ -212,10 +222,13 @@ class DataVariable(Variable):
 
 
 _PLAIN_MAPPINGS = (BaseContext, dict, MappingProxyType)  # the common cases, checked before the slower ABC
+_PLAIN_SEQUENCES = frozenset((tuple, list, str))  # exactly these types (a namedtuple is a subclass): by index
 
 
 def _lookup(current, bit: str):
     try:
+        if type(current) in _PLAIN_SEQUENCES:  # the common case, before the slower checks below
+            return current[int(bit)]
         if isinstance(current, _PLAIN_MAPPINGS) or isinstance(current, Mapping):
             return current[bit]
         if isinstance(current, tuple) and bit in getattr(type(current), "_fields", ()):

@@ -287,6 +287,44 @@ def test_a_batch_costs_the_same_queries_whatever_its_size(merchant):
 
 
 @pytest.mark.django_db
+def test_a_batch_runs_a_fixed_list_of_statements(merchant, monkeypatch):
+    """What one batch costs the database, pinned: the claim, the batch's reads, then two writes per
+    chunk of SEND_CHUNK emails ("sending" with its Message rows, "sent"). A statement more per
+    message, per chunk or per batch fails here (docs/performance.md, dispatch)."""
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    monkeypatch.setattr(dispatcher, "SEND_CHUNK", 2)
+    with at(NOW), merchant_scope(merchant):
+        for _ in range(3):
+            record(merchant, "order.created", OrderFactory(merchant=merchant, placed_at=NOW))
+    with at(NOW + timedelta(seconds=5)), CaptureQueriesContext(db) as queries:
+        assert dispatch_due().sent == 3  # the three order confirmations, in chunks of 2 and 1
+    statements = [_statement(q["sql"]) for q in queries if "SAVEPOINT" not in q["sql"]]
+    assert statements == [
+        "SELECT flows_scheduledmessage",  # left "sending" by a killed worker: none
+        "UPDATE flows_scheduledmessage",  # the claim
+        *("SELECT flows_scheduledmessage", "SELECT orders_lineitem", "SELECT tracking_shipment"),
+        "SELECT returns_returnrequest",  # for the returns app's stop rules (register_order_prefetch)
+        *("SELECT merchants_merchant", "SELECT flows_flowstep", "SELECT flows_steptemplate"),
+        *("SELECT flows_flowsettings", "SELECT flows_suppression", "SELECT flows_marketingpreference"),
+        "SELECT flows_message",  # the daily cap
+        *("WITH mine", "WITH sent"),  # chunk of 2
+        *("WITH mine", "WITH sent"),  # chunk of 1
+        "UPDATE flows_scheduledmessage",  # the next claim, which finds nothing
+    ]
+
+
+def _statement(sql: str) -> str:
+    """ "SELECT orders_lineitem": the verb and first table of a statement, or its CTE's name."""
+    words = sql.replace('"', "").split()
+    if words[0] == "WITH":
+        return f"WITH {words[1]}"
+    table = words[words.index("FROM") + 1] if words[0] == "SELECT" else words[1]
+    return f"{words[0]} {table}"
+
+
+@pytest.mark.django_db
 def test_stop_rules_of_other_apps_read_a_batch_at_once(merchant):
     """The returns app's stop rules read the order's returns loaded with the batch (register_order_prefetch)."""
     from django.db import connection as db

@@ -220,3 +220,18 @@ def test_text_alternative_strips_tags_as_django_does_on_random_markup():
     for _ in range(3000):
         markup = "".join(rng.choice(pieces) for _ in range(rng.randint(1, 40)))
         assert _strip_tags(markup) == strip_tags(markup), markup
+
+
+def test_squeezing_spaces_keeps_non_breaking_ones_on_random_text():
+    import random
+    import re
+
+    from flows.rendering import _squeeze
+
+    pieces = [" ", "  ", "\t", "\r", "\n", "\f", "\v", "\u00a0", "\u2028", "\x85", "a", "é", "Total", ":"]
+    rng = random.Random(7)
+    for _ in range(3000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        # The rule, as one substitution: runs of ASCII spaces and line breaks become one space.
+        assert _squeeze(text) == re.sub(r"[ \t\r\n\f\v]+", " ", text).strip(), repr(text)
+    assert _squeeze("Total\u00a0:  12\u00a0€ \n") == "Total\u00a0: 12\u00a0€"
