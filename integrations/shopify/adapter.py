@@ -43,6 +43,8 @@ PRIVACY_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}
 RETURN_NESTED_ORDER_TOPICS = {"returns/request", "returns/approve", "returns/decline"}
 RETURN_FLAT_ORDER_TOPICS = {"returns/close", "returns/cancel", "returns/reopen"}
 RETURN_TOPICS = RETURN_NESTED_ORDER_TOPICS | RETURN_FLAT_ORDER_TOPICS
+# The catalogue (integrations/shopify/products.py, wire_formats_2 §1.4, §1.5).
+PRODUCT_TOPICS = {"products/create", "products/update", "products/delete"}
 # The fields each topic cannot do without; anything else may be trimmed by include_fields.
 REQUIRED_FIELDS = {
     **dict.fromkeys(ORDER_TOPICS, ("id",)),
@@ -54,6 +56,8 @@ REQUIRED_FIELDS = {
     "shop/redact": (),
     **dict.fromkeys(RETURN_NESTED_ORDER_TOPICS, ("id", "order")),
     **dict.fromkeys(RETURN_FLAT_ORDER_TOPICS, ("id", "order_id")),
+    **dict.fromkeys(PRODUCT_TOPICS, ("id",)),
+    "inventory_levels/update": ("inventory_item_id", "location_id"),
 }
 TOPICS = frozenset(REQUIRED_FIELDS)
 
@@ -488,6 +492,14 @@ def process(delivery: WebhookDelivery) -> str | tuple[str, str]:
         from .returns import handle_return  # it reads payloads with this module's readers
 
         notes = handle_return(merchant, topic, payload, delivery)
+    elif topic in PRODUCT_TOPICS:
+        from .products import handle_product  # it reads payloads with this module's readers
+
+        return handle_product(merchant, topic, payload)
+    elif topic == "inventory_levels/update":
+        from .products import handle_inventory_level
+
+        return handle_inventory_level(merchant, payload)
     else:
         handle_privacy(merchant, topic, payload, delivery)
     return (Status.PROCESSED, " ".join(notes)) if notes else Status.PROCESSED
