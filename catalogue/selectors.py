@@ -6,7 +6,7 @@ Both surfaces ask `recommendations_for(order)` and so show the same products for
 from collections.abc import Iterable
 from typing import Protocol
 
-from django.db.models import Count, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from core.scoping import merchant_scope
@@ -173,3 +173,11 @@ def sync_summary(*, merchant) -> list[dict]:
     return [
         {**row, "label": labels.get(row["source"], row["source"])} for row in sorted(rows, key=lambda r: r["source"])
     ]
+
+
+def products_search(products: QuerySet, q: str) -> QuerySet:
+    """Products whose title holds `q`, whose shop id is `q`, or with a variant of that SKU."""
+    if not q:
+        return products
+    with_sku = Exists(Variant.objects.filter(product_id=OuterRef("pk"), sku__iexact=q))
+    return products.filter(Q(title__icontains=q) | Q(product_id=q) | with_sku)
