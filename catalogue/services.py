@@ -198,7 +198,7 @@ def _product_write(merchant: Merchant, data: ProductInput) -> tuple[Product | No
     if product is None:
         product = Product(merchant=merchant, product_id=data.external_id)
         _product_fields(product, data, now)
-        if _insert_unless_known(product):
+        if _insert_unless_known([product])[0]:
             return product, True
         product = _product_locked(merchant, data.external_id)  # a concurrent delivery created it first
     if _is_stale(product, data):
@@ -211,24 +211,31 @@ def _product_write(merchant: Merchant, data: ProductInput) -> tuple[Product | No
 _PRODUCT_FIELDS = [field for field in Product._meta.concrete_fields if not field.primary_key]
 
 
-def _insert_unless_known(product: Product) -> bool:
-    """INSERT ... ON CONFLICT DO NOTHING: one statement, where a savepoint around a plain INSERT takes
-    three (the catalogue sync's cost is in its round trips). False when the product exists."""
+def _insert_unless_known(products: list[Product]) -> list[bool]:
+    """INSERT ... ON CONFLICT DO NOTHING for all, in one statement (a savepoint around each plain
+    INSERT would take three: the catalogue sync's cost is in its round trips). Per product: whether
+    it was inserted (its pk set), or was known already."""
     quote = connection.ops.quote_name
     columns = ", ".join(quote(field.column) for field in _PRODUCT_FIELDS)
-    values = [field.get_db_prep_save(field.pre_save(product, True), connection) for field in _PRODUCT_FIELDS]
+    row = f"({', '.join(['%s'] * len(_PRODUCT_FIELDS))})"
     sql = (
         f"INSERT INTO {quote(Product._meta.db_table)} ({columns}) "  # noqa: S608 - names from the model
-        f"VALUES ({', '.join(['%s'] * len(values))}) "
-        f"ON CONFLICT ({quote('merchant_id')}, {quote('product_id')}) DO NOTHING RETURNING {quote('id')}"
+        f"VALUES {', '.join([row] * len(products))} "
+        f"ON CONFLICT ({quote('merchant_id')}, {quote('product_id')}) DO NOTHING "
+        f"RETURNING {quote('id')}, {quote('product_id')}"
     )
+    values = [
+        field.get_db_prep_save(field.pre_save(product, True), connection)
+        for product in products
+        for field in _PRODUCT_FIELDS
+    ]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    product.pk, product._state.adding = row[0], False
-    return True
+        ids = dict((product_id, pk) for pk, product_id in cursor.fetchall())
+    for product in products:
+        if product.product_id in ids:
+            product.pk, product._state.adding = ids.pop(product.product_id), False
+    return [not product._state.adding for product in products]
 
 
 VARIANT_FIELDS = (
@@ -270,9 +277,22 @@ def _variant_apply(variant: Variant, values: dict, available: int | None) -> Non
     variant.updated_at = timezone.now()  # bulk_update does not set auto_now fields
 
 
+def _new_variants(product: Product, data: ProductInput, prices: list[dict], currency: str) -> list[Variant]:
+    variants = []
+    for variant_data, variant_prices in zip(data.variants, prices, strict=True):
+        variant = Variant(merchant_id=product.merchant_id, product=product, variant_id=variant_data.variant_id.strip())
+        values = _variant_values(variant_data, variant_prices, currency, data.source_updated_at)
+        _variant_apply(variant, values, variant_data.available)
+        variants.append(variant)
+    return variants
+
+
 def _variants_write(product: Product, data: ProductInput, prices: list[dict], currency: str, *, new: bool) -> None:
     """Create, update and retire the product's variants with three statements at most."""
-    existing = {} if new else {v.variant_id: v for v in Variant.objects.filter(product=product)}
+    if new:
+        Variant.objects.bulk_create(_new_variants(product, data, prices, currency))
+        return
+    existing = {v.variant_id: v for v in Variant.objects.filter(product=product)}
     created, changed = [], []
     for variant_data, variant_prices in zip(data.variants, prices, strict=True):
         values = _variant_values(variant_data, variant_prices, currency, data.source_updated_at)
@@ -312,6 +332,44 @@ def product_upsert(*, merchant: Merchant, data: ProductInput) -> tuple[Product, 
             return _product_locked(merchant, data.external_id), False
         _variants_write(product, data, prices, currency, new=created)
     return product, created
+
+
+def products_create_new(*, merchant: Merchant, inputs: list[ProductInput]) -> list[Product | None]:
+    """Create the products among `inputs` that do not exist yet, with two statements for all of them.
+
+    Writes what `product_upsert` would write for each, for a caller in a transaction (the webhook
+    drain, for a burst of products/create). Returns, per input, the product created, or None for an
+    input left to `product_upsert`: an invalid one (its errors are reported there), a known or
+    repeated external id.
+    """
+    chosen, seen = {}, set()
+    for index, data in enumerate(inputs):
+        currency = (data.currency or merchant.currency).upper()
+        if data.external_id in seen:
+            continue
+        seen.add(data.external_id)
+        try:
+            chosen[index] = (data, product_validate(data, currency=currency), currency)
+        except ProductValidationError:
+            continue
+    created: list[Product | None] = [None] * len(inputs)
+    if not chosen:
+        return created
+    now = timezone.now()
+    with merchant_scope(merchant):
+        products = {
+            index: Product(merchant=merchant, product_id=data.external_id) for index, (data, *_) in chosen.items()
+        }
+        for index, product in products.items():
+            _product_fields(product, chosen[index][0], now)
+        inserted = _insert_unless_known(list(products.values()))
+        variants = []
+        for (index, product), new in zip(products.items(), inserted, strict=True):
+            if new:
+                variants += _new_variants(product, *chosen[index])
+                created[index] = product
+        Variant.objects.bulk_create(variants)
+    return created
 
 
 def variant_upsert(

@@ -525,4 +525,20 @@ def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
         return None
 
 
-register_source(SOURCE, process, plain_order=plain_order)
+PLAIN_PRODUCT_TOPICS = frozenset({"products/create", "products/update"})
+
+
+def plain_product(delivery: WebhookDelivery):
+    """The ProductInput of a products/create or update (a new one is created in bulk), else None;
+    a payload `process` would refuse is left to it, so that its error is recorded."""
+    from .products import product_input
+
+    if delivery.topic not in PLAIN_PRODUCT_TOPICS:
+        return None
+    try:
+        return product_input(payload_parse(delivery.topic, delivery.body.encode()), merchant=delivery.merchant)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order, plain_product=plain_product)

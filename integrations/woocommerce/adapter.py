@@ -271,4 +271,17 @@ def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
         return None
 
 
-register_source(SOURCE, process, plain_order=plain_order)
+def plain_product(delivery: WebhookDelivery):
+    """The ProductInput of a product.created or updated that is a product (not a variation or a
+    grouped product), else None; the drain creates the new ones in bulk."""
+    from .products import plain_product_input
+
+    if delivery.topic not in ("product.created", "product.updated"):
+        return None
+    try:
+        return plain_product_input(payload_parse(delivery.topic, delivery.body.encode()), merchant=delivery.merchant)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order, plain_product=plain_product)

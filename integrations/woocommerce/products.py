@@ -112,15 +112,25 @@ def _checked(call):
         raise PayloadError(f"Invalid product: {exc}") from exc
 
 
+def _is_variation(payload: dict) -> bool:
+    return bool(optional_id(payload.get("parent_id"))) or text(payload, "type") == "variation"
+
+
+def plain_product_input(payload: dict, *, merchant: Merchant) -> ProductInput | None:
+    """The product a created or updated product's payload carries; None for a variation or a grouped product."""
+    if _is_variation(payload) or text(payload, "type") == "grouped":
+        return None
+    return product_input(payload, merchant=merchant)
+
+
 def handle_product(merchant: Merchant, topic: str, payload: dict) -> str | tuple[str, str]:
     if topic == "product.deleted":
         product = product_delete(merchant=merchant, external_id=woo_id(payload["id"], "id"))
         return Status.PROCESSED if product is not None else Status.IGNORED
     if text(payload, "type") == "grouped":
         return Status.IGNORED, "A grouped product is sold through the products it groups, which come on their own."
-    parent = optional_id(payload.get("parent_id"))
-    if parent or text(payload, "type") == "variation":
-        return _variation(merchant, parent, payload)
+    if _is_variation(payload):
+        return _variation(merchant, optional_id(payload.get("parent_id")), payload)
     data = product_input(payload, merchant=merchant, restored=topic == "product.restored")
     _checked(lambda: product_upsert(merchant=merchant, data=data))
     return Status.PROCESSED

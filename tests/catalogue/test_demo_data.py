@@ -23,7 +23,10 @@ def test_demo_shops_have_products_with_variants_and_stock():
         with_variants = Product.objects.filter(variants__isnull=False).distinct().count()
         lamp = Variant.objects.filter(product__product_id="8821").first()
     assert candle.source == "shopify" and candle.url and candle.image_url and candle.for_sale
-    assert [v.options for v in variants] == [[{"name": "Taille", "value": "200 g"}], [{"name": "Taille", "value": "400 g"}]]
+    assert [v.options for v in variants] == [
+        [{"name": "Taille", "value": "200 g"}],
+        [{"name": "Taille", "value": "400 g"}],
+    ]
     assert [str(v.price) for v in variants] == ["32.000", "48.000"] and variants[0].sku == "ML-880100"
     assert lamp.options[0]["name"] == "Couleur"
     assert products == with_variants  # every product the orders name is in the plan
