@@ -109,6 +109,8 @@ def _variant_check(errors: dict, prefix: str, variant: VariantInput, currency: s
     check_web_url(errors, f"{prefix}.image_url", variant.image_url)
     check_aware(errors, f"{prefix}.updated_at", variant.source_updated_at)
     _options_check(errors, prefix, variant.options)
+    if isinstance(variant.position, bool) or not isinstance(variant.position, int) or not 0 <= variant.position < 2**31:
+        errors[f"{prefix}.position"] = "Give a position from 0 up."
     stock = variant.available
     if stock is not None and (isinstance(stock, bool) or not isinstance(stock, int) or abs(stock) >= STOCK_LIMIT):
         errors[f"{prefix}.available"] = "Give a whole number of units, or nothing when stock is not tracked."

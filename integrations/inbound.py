@@ -451,14 +451,14 @@ def _handler_for(source: str) -> Handler:
 
 
 def _plain_order(delivery: WebhookDelivery):
-    return _plain_input(delivery, _plain_order_readers)
+    return _plain_input(delivery, _plain_order_readers, "order")
 
 
 def _plain_product(delivery: WebhookDelivery):
-    return _plain_input(delivery, _plain_product_readers)
+    return _plain_input(delivery, _plain_product_readers, "product")
 
 
-def _plain_input(delivery: WebhookDelivery, readers: dict[str, PlainInputReader]):
+def _plain_input(delivery: WebhookDelivery, readers: dict[str, PlainInputReader], what: str):
     _sources_load(delivery.source)
     reader = readers.get(delivery.source)
     if reader is None or delivery.body == REDACTED_BODY:
@@ -466,7 +466,7 @@ def _plain_input(delivery: WebhookDelivery, readers: dict[str, PlainInputReader]
     try:
         return reader(delivery)
     except Exception:  # unforeseen: the delivery goes one by one, where its error is recorded
-        logger.exception("reading webhook delivery %s for a bulk create failed", delivery.pk)
+        logger.exception("reading webhook delivery %s as a plain %s failed", delivery.pk, what)
         return None
 
 

@@ -60,7 +60,7 @@ def _variant_input(variant: dict, index: int, names: list[str], images: dict[str
         image_url=images.get(str(variant.get("image_id")), ""),
         available=quantity(stock, f"{prefix}.inventory_quantity") if tracked else None,
         inventory_item_id=optional_id(variant.get("inventory_item_id"), f"{prefix}.inventory_item_id"),
-        position=position if isinstance(position, int) and position >= 0 else index + 1,
+        position=position if isinstance(position, int) and 0 <= position < 2**31 else index + 1,
         source_updated_at=timestamp(variant, "updated_at"),
     )
 
