@@ -14,15 +14,11 @@ Needs PostgreSQL and Redis running.
 """
 
 import argparse
-import base64
 import copy
-import hashlib
-import hmac
 import json
 import os
 import sys
 import time
-import uuid
 from pathlib import Path
 
 import ingest  # bench/ingest.py: database, servers, signed posting, clients
@@ -74,19 +70,7 @@ def signed_products(count: int, start: int, variants: int) -> list[tuple[bytes, 
             variant["sku"] = f"B{n}-{index}"
             variant["position"] = index + 1
             product["variants"].append(variant)
-        body = json.dumps(product, separators=(",", ":")).encode()
-        signature = base64.b64encode(hmac.new(ingest.SECRET.encode(), body, hashlib.sha256).digest()).decode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": "products/create",
-            "X-Shopify-Hmac-Sha256": signature,
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
-            "X-Shopify-Shop-Domain": "bench.myshopify.com",
-            "X-Shopify-Triggered-At": "2025-03-01T09:15:02.877041743Z",
-            "X-Shopify-API-Version": "2026-07",
-        }
-        deliveries.append((body, headers))
+        deliveries.append(ingest.signed_delivery(product, "products/create", api_version="2026-07"))
     return deliveries
 
 

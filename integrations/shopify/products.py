@@ -90,7 +90,8 @@ def product_input(payload: dict, *, merchant: Merchant) -> ProductInput:
     )
 
 
-def _checked(call):
+def checked(call):
+    """Run a catalogue service call; its validation errors become the delivery's PayloadError."""
     try:
         return call()
     except ProductValidationError as exc:
@@ -102,7 +103,7 @@ def handle_product(merchant: Merchant, topic: str, payload: dict) -> str:
         product = product_delete(merchant=merchant, external_id=shopify_id(payload["id"], "id"))
         return Status.PROCESSED if product is not None else Status.IGNORED
     data = product_input(payload, merchant=merchant)
-    _checked(lambda: product_upsert(merchant=merchant, data=data))
+    checked(lambda: product_upsert(merchant=merchant, data=data))
     return Status.PROCESSED
 
 
@@ -110,7 +111,7 @@ def handle_inventory_level(merchant: Merchant, payload: dict) -> str | tuple[str
     item_id = shopify_id(payload["inventory_item_id"], "inventory_item_id")
     if payload.get("available") is None:
         return Status.IGNORED, "No available quantity in this level: nothing to change."
-    changed = _checked(
+    changed = checked(
         lambda: inventory_level_set(
             merchant=merchant,
             inventory_item_id=item_id,

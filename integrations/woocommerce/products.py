@@ -8,7 +8,6 @@ under the parent. When a plugin embeds whole variations instead of ids, they are
 
 from catalogue.services import (
     ProductInput,
-    ProductValidationError,
     VariantInput,
     product_delete,
     product_upsert,
@@ -19,6 +18,7 @@ from merchants.models import Merchant
 from ..inbound import PayloadError, TransientError
 from ..models import WebhookDelivery
 from ..shopify.adapter import items, obj, text
+from ..shopify.products import checked
 from .adapter import SOURCE, gmt, optional_id, woo_id
 
 Status = WebhookDelivery.Status
@@ -105,13 +105,6 @@ def product_input(payload: dict, *, merchant: Merchant, restored: bool = False) 
     )
 
 
-def _checked(call):
-    try:
-        return call()
-    except ProductValidationError as exc:
-        raise PayloadError(f"Invalid product: {exc}") from exc
-
-
 def _is_variation(payload: dict) -> bool:
     return bool(optional_id(payload.get("parent_id"))) or text(payload, "type") == "variation"
 
@@ -132,7 +125,7 @@ def handle_product(merchant: Merchant, topic: str, payload: dict) -> str | tuple
     if _is_variation(payload):
         return _variation(merchant, optional_id(payload.get("parent_id")), payload)
     data = product_input(payload, merchant=merchant, restored=topic == "product.restored")
-    _checked(lambda: product_upsert(merchant=merchant, data=data))
+    checked(lambda: product_upsert(merchant=merchant, data=data))
     return Status.PROCESSED
 
 
@@ -140,7 +133,7 @@ def _variation(merchant: Merchant, parent: str, payload: dict) -> str:
     if not parent:
         raise PayloadError("A variation needs its parent_id.")
     data = variation_input(payload)
-    if _checked(lambda: variant_upsert(merchant=merchant, product_external_id=parent, data=data)) is None:
+    if checked(lambda: variant_upsert(merchant=merchant, product_external_id=parent, data=data)) is None:
         # WooCommerce does not order deliveries: the parent product's may still be on its way.
         raise TransientError(f"Variation {data.variant_id}: its product {parent} has not been received yet.")
     return Status.PROCESSED
