@@ -1,9 +1,10 @@
 """The catalogue's API shapes: products with their variants inline, as read and as written."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.money import amount_str
-from orders.serializers import CurrencyAmountsMixin, money_field
+from orders.serializers import CurrencyAmountsMixin
 
 from .models import Product, Source, Variant
 from .services import MAX_OPTIONS, MAX_VARIANTS, ProductInput, VariantInput
@@ -82,6 +83,17 @@ class ProductSerializer(serializers.ModelSerializer):
 # --- Input -----------------------------------------------------------------------------------------
 
 
+@extend_schema_field(
+    {"oneOf": [{"type": "string", "format": "decimal", "example": "29.00"}, {"type": "number", "minimum": 0}]}
+)
+class AmountField(serializers.DecimalField):
+    """An amount as a string or a number, kept exact and never negative; the service checks its
+    decimals against the currency's (2 for EUR, 3 for KWD, 0 for JPY)."""
+
+    def __init__(self, **kwargs):
+        super().__init__(max_digits=None, decimal_places=None, min_value=0, **kwargs)
+
+
 class OptionInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     value = serializers.CharField(max_length=255)
@@ -92,8 +104,8 @@ class VariantInputSerializer(serializers.Serializer):
     sku = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
     title = serializers.CharField(max_length=255, required=False, allow_blank=True, default="")
     options = OptionInputSerializer(many=True, required=False, default=list, max_length=MAX_OPTIONS)
-    price = money_field()
-    compare_at_price = money_field(required=False, allow_null=True, default=None)
+    price = AmountField()
+    compare_at_price = AmountField(required=False, allow_null=True, default=None)
     image_url = serializers.URLField(max_length=500, required=False, allow_blank=True, default="")
     available = serializers.IntegerField(
         required=False, allow_null=True, default=None, help_text="Units in stock; null when not tracked."

@@ -39,6 +39,10 @@ class ProductValidationError(Exception):
         super().__init__("; ".join(f"{name}: {message}" for name, message in errors.items()))
 
 
+class ProductDeletedError(Exception):
+    """The product was deleted in the shop: a late change to one of its variants changes nothing."""
+
+
 @dataclass
 class VariantInput:
     variant_id: str
@@ -379,8 +383,8 @@ def variant_upsert(
 ) -> Variant | None:
     """Create or update one variant of a known product (a WooCommerce variation sent on its own).
 
-    None when the product is not in the catalogue yet, or deleted; a version older than the
-    stored variant changes nothing.
+    None when the product is not in the catalogue yet; ProductDeletedError when the shop deleted it;
+    a version older than the stored variant changes nothing.
     """
     currency = (currency or merchant.currency).upper()
     errors: dict[str, str] = {}
@@ -389,8 +393,10 @@ def variant_upsert(
         raise ProductValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
         product = _product_locked(merchant, product_external_id)
-        if product is None or product.deleted_at is not None:
+        if product is None:
             return None
+        if product.deleted_at is not None:
+            raise ProductDeletedError(f"Product {product_external_id} was deleted in the shop.")
         variant = Variant.objects.select_for_update().filter(product=product, variant_id=data.variant_id).first()
         if variant is not None and _older(data.source_updated_at, variant.source_updated_at):
             return variant

@@ -7,6 +7,7 @@ under the parent. When a plugin embeds whole variations instead of ids, they are
 """
 
 from catalogue.services import (
+    ProductDeletedError,
     ProductInput,
     VariantInput,
     product_delete,
@@ -129,11 +130,15 @@ def handle_product(merchant: Merchant, topic: str, payload: dict) -> str | tuple
     return Status.PROCESSED
 
 
-def _variation(merchant: Merchant, parent: str, payload: dict) -> str:
+def _variation(merchant: Merchant, parent: str, payload: dict) -> str | tuple[str, str]:
     if not parent:
         raise PayloadError("A variation needs its parent_id.")
     data = variation_input(payload)
-    if checked(lambda: variant_upsert(merchant=merchant, product_external_id=parent, data=data)) is None:
+    try:
+        variant = checked(lambda: variant_upsert(merchant=merchant, product_external_id=parent, data=data))
+    except ProductDeletedError as exc:
+        return Status.IGNORED, str(exc)
+    if variant is None:
         # WooCommerce does not order deliveries: the parent product's may still be on its way.
         raise TransientError(f"Variation {data.variant_id}: its product {parent} has not been received yet.")
     return Status.PROCESSED

@@ -102,6 +102,17 @@ def test_a_variation_before_its_product_waits_for_it(send, shop):
     assert "Will retry" in delivery.last_error
 
 
+def test_a_variation_of_a_deleted_product_changes_nothing(send, shop):
+    send("product.created", "product_variable.json")
+    send("product.deleted", {"id": 810})
+
+    send("product.updated", "product_variation.json")
+
+    delivery = last_delivery(shop)
+    assert delivery.status == "ignored" and "deleted in the shop" in delivery.last_error
+    assert variants_of(shop, "810") == {}
+
+
 def test_embedded_variations_are_read_at_once(send, shop):
     variable = payload("woocommerce", "product_variable.json")
     variable["variations"] = [payload("woocommerce", "product_variation.json")]
