@@ -173,20 +173,25 @@ def signed_orders(count: int, start: int, *, placed_at: str | None = None) -> li
         order["customer"]["email"] = order["email"] = order["contact_email"] = f"buyer{customer_n}@example.org"
         for index, item in enumerate(order["line_items"]):
             item["id"] = 9_000_000_000_000_000_000 + n * 10 + index
-        body = json.dumps(order, separators=(",", ":")).encode()
-        signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
-        headers = {
-            "Content-Type": "application/json",
-            "X-Shopify-Topic": "orders/create",
-            "X-Shopify-Hmac-Sha256": signature,
-            "X-Shopify-Webhook-Id": str(uuid.uuid4()),
-            "X-Shopify-Event-Id": str(uuid.uuid4()),
-            "X-Shopify-Shop-Domain": "bench.myshopify.com",
-            "X-Shopify-Triggered-At": "2025-03-01T09:15:02.877041743Z",
-            "X-Shopify-API-Version": "2026-01",
-        }
-        deliveries.append((body, headers))
+        deliveries.append(signed_delivery(order, "orders/create"))
     return deliveries
+
+
+def signed_delivery(payload: dict, topic: str, api_version: str = "2026-01") -> tuple[bytes, dict]:
+    """The body and headers of one signed Shopify delivery of `payload`."""
+    body = json.dumps(payload, separators=(",", ":")).encode()
+    signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    headers = {
+        "Content-Type": "application/json",
+        "X-Shopify-Topic": topic,
+        "X-Shopify-Hmac-Sha256": signature,
+        "X-Shopify-Webhook-Id": str(uuid.uuid4()),
+        "X-Shopify-Event-Id": str(uuid.uuid4()),
+        "X-Shopify-Shop-Domain": "bench.myshopify.com",
+        "X-Shopify-Triggered-At": "2025-03-01T09:15:02.877041743Z",
+        "X-Shopify-API-Version": api_version,
+    }
+    return body, headers
 
 
 # The client threads live for the whole run, and with them their keep-alive connections: a turn

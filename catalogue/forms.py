@@ -3,7 +3,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Product, RecommendationRule
+from .models import Product, RecommendationRule, Source
 from .selectors import MAX_RECOMMENDATIONS
 
 
@@ -28,3 +28,13 @@ class RecommendationRuleForm(forms.Form):
 class ProductUrlForm(forms.Form):
     url = forms.URLField(label=_("Product page"), max_length=500, required=False, assume_scheme="https")
     active = forms.BooleanField(label=_("May be suggested"), required=False)
+
+
+class CatalogueFilterForm(forms.Form):
+    q = forms.CharField(label=_("Search"), required=False, max_length=120)
+    source = forms.ChoiceField(label=_("Source"), required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["source"].choices = [("", _("All sources")), *Source.choices]
+        self.fields["q"].widget.attrs["placeholder"] = _("Title, product id or SKU")

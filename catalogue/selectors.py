@@ -6,13 +6,13 @@ Both surfaces ask `recommendations_for(order)` and so show the same products for
 from collections.abc import Iterable
 from typing import Protocol
 
-from django.db.models import Count, IntegerField, OuterRef, QuerySet, Subquery, Value
+from django.db.models import Count, Exists, IntegerField, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from core.scoping import merchant_scope
 from orders.models import LineItem, Order
 
-from .models import Product, RecommendationRule
+from .models import Product, RecommendationRule, Source, Variant
 
 MAX_RECOMMENDATIONS = 4
 Mode = RecommendationRule.Mode
@@ -62,7 +62,7 @@ def _showable(order: Order) -> QuerySet:
     """The merchant's products a customer can be sent to and does not own yet."""
     owned = LineItem.objects.filter(merchant_id=order.merchant_id, order__in=_same_customer_orders(order))
     return (
-        Product.objects.filter(merchant_id=order.merchant_id, active=True)
+        Product.objects.filter(merchant_id=order.merchant_id, active=True, for_sale=True)
         .exclude(url="")
         .exclude(product_id__in=owned.exclude(product_id="").values("product_id"))
     )
@@ -141,3 +141,43 @@ def products_of(*, merchant) -> QuerySet:
 
 def rule_of(*, merchant) -> RecommendationRule | None:
     return RecommendationRule.objects.filter(merchant=merchant).first()
+
+
+def products_list(*, merchant, q: str = "", source: str = "", active: bool | None = None) -> QuerySet:
+    """The catalogue as staff and the API browse it: by title, variants in their order, two queries a page.
+
+    `q` matches the title, the shop's product id, a variant's SKU or title; `active` is whether the
+    product is for sale in the shop.
+    """
+    products = Product.objects.filter(merchant=merchant)
+    if source:
+        products = products.filter(source=source)
+    if active is not None:
+        products = products.filter(for_sale=active)
+    if q:
+        variants = Variant.objects.filter(merchant=merchant).filter(Q(sku__iexact=q) | Q(title__icontains=q))
+        products = products.filter(Q(title__icontains=q) | Q(product_id=q) | Q(pk__in=variants.values("product_id")))
+    ordered = Variant.objects.filter(merchant=merchant).order_by("position", "id")
+    return products.prefetch_related(Prefetch("variants", queryset=ordered)).order_by("title", "id")
+
+
+def sync_summary(*, merchant) -> list[dict]:
+    """Per source: how many products, and when the last one was synced; one query."""
+    rows = (
+        Product.objects.filter(merchant=merchant)
+        .order_by()
+        .values("source")
+        .annotate(count=Count("id"), last_synced=Max("synced_at"))
+    )
+    labels = dict(Source.choices)
+    return [
+        {**row, "label": labels.get(row["source"], row["source"])} for row in sorted(rows, key=lambda r: r["source"])
+    ]
+
+
+def products_search(products: QuerySet, q: str) -> QuerySet:
+    """Products whose title holds `q`, whose shop id is `q`, or with a variant of that SKU."""
+    if not q:
+        return products
+    with_sku = Exists(Variant.objects.filter(product_id=OuterRef("pk"), sku__iexact=q))
+    return products.filter(Q(title__icontains=q) | Q(product_id=q) | with_sku)

@@ -26,6 +26,7 @@ urlpatterns = [
     path("app/orders/", include("orders.urls")),
     path("app/orders/webhooks/", include("integrations.staff_urls")),
     path("app/shipments/", include("tracking.urls")),
+    path("app/catalogue/", include("catalogue.urls")),
     path("app/flows/", include("flows.urls")),
     path("app/returns/photos/", include("returns.photo_urls")),
     path("app/returns/", include("returns.urls")),

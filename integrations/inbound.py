@@ -318,8 +318,9 @@ BATCH_SIZE = 50  # deliveries claimed together: the new orders among them are cr
 def _drain_batch() -> int:
     """Claim up to BATCH_SIZE waiting deliveries, oldest first; returns how many (0: none waited).
 
-    The deliveries whose only work is to create a new order are done together (`orders_create_new`);
-    the others are then processed one by one, each in its own transaction, as before.
+    The deliveries whose only work is to create a new order, or a new product, are done together
+    (`orders_create_new`, `products_create_new`); the others are then processed one by one, each in
+    its own transaction, as before.
     """
     with transaction.atomic():
         commit_without_waiting_for_disk()  # the deliveries, stored durably, are the source of truth
@@ -329,6 +330,7 @@ def _drain_batch() -> int:
             )
             batch = list(waiting.filter(status=Status.RECEIVED).order_by("id")[:BATCH_SIZE])
         done = _orders_create_in_bulk(batch)
+        done |= _products_create_in_bulk([delivery for delivery in batch if delivery.pk not in done])
     for delivery in batch:
         if delivery.pk not in done:
             delivery_process(delivery_pk=delivery.pk, on_transient=_retry_later, waiting_only=True)
@@ -346,22 +348,35 @@ def _orders_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
     """Create the new orders the batch's plain order deliveries carry; returns those deliveries' ids."""
     from orders.services import orders_create_new
 
+    return _create_in_bulk(batch, _plain_order, orders_create_new, "orders")
+
+
+def _products_create_in_bulk(batch: list[WebhookDelivery]) -> set[int]:
+    """Create the new products the batch's plain product deliveries carry; returns those deliveries' ids."""
+    from catalogue.services import products_create_new
+
+    return _create_in_bulk(batch, _plain_product, products_create_new, "products")
+
+
+def _create_in_bulk(batch: list[WebhookDelivery], read: Callable, create_new: Callable, what: str) -> set[int]:
+    """`create_new(merchant=, inputs=)` for each merchant's deliveries that `read` gives an input for;
+    returns the ids of the deliveries it created a row for, marked processed."""
     groups: dict[int, list[tuple[WebhookDelivery, object]]] = {}
     for delivery in batch:
-        data = _plain_order(delivery)
+        data = read(delivery)
         if data is not None:
             groups.setdefault(delivery.merchant_id, []).append((delivery, data))
     done = set()
     for group in groups.values():
         try:
             with transaction.atomic():  # a failure undoes this group only: its deliveries go one by one
-                orders = orders_create_new(merchant=group[0][0].merchant, inputs=[data for _, data in group])
+                rows = create_new(merchant=group[0][0].merchant, inputs=[data for _, data in group])
         except (IntegrityError, OperationalError):  # another drain wrote the same rows, or deadlocked with us
             continue
         except Exception:  # unforeseen: one by one, each delivery keeps its own error for a replay
-            logger.exception("creating %s orders together failed; processing them one by one", len(group))
+            logger.exception("creating %s %s together failed; processing them one by one", len(group), what)
             continue
-        done.update(delivery.pk for (delivery, _), order in zip(group, orders, strict=True) if order is not None)
+        done.update(delivery.pk for (delivery, _), row in zip(group, rows, strict=True) if row is not None)
     if done:
         with unscoped():
             WebhookDelivery.objects.filter(pk__in=done).update(
@@ -399,17 +414,26 @@ def deliveries_drain_stuck(*, older_than_seconds: int = 300) -> int:
 # --- Processing ----------------------------------------------------------------------------------
 
 Handler = Callable[[WebhookDelivery], str | tuple[str, str]]
-# Reads the order a delivery carries when creating or updating that order is all its handler would
-# do; None otherwise. The drain creates the new ones among such orders in bulk.
-PlainOrderReader = Callable[[WebhookDelivery], object | None]
+# Reads the order (or product) a delivery carries when creating or updating it is all its handler
+# would do; None otherwise. The drain creates the new ones among such orders (products) in bulk.
+PlainInputReader = Callable[[WebhookDelivery], object | None]
 _handlers: dict[str, Handler] = {}
-_plain_order_readers: dict[str, PlainOrderReader] = {}
+_plain_order_readers: dict[str, PlainInputReader] = {}
+_plain_product_readers: dict[str, PlainInputReader] = {}
 
 
-def register_source(source: str, handler: Handler, *, plain_order: PlainOrderReader | None = None) -> None:
+def register_source(
+    source: str,
+    handler: Handler,
+    *,
+    plain_order: PlainInputReader | None = None,
+    plain_product: PlainInputReader | None = None,
+) -> None:
     _handlers[source] = handler
     if plain_order is not None:
         _plain_order_readers[source] = plain_order
+    if plain_product is not None:
+        _plain_product_readers[source] = plain_product
 
 
 def _sources_load(source: str) -> None:
@@ -427,14 +451,22 @@ def _handler_for(source: str) -> Handler:
 
 
 def _plain_order(delivery: WebhookDelivery):
+    return _plain_input(delivery, _plain_order_readers, "order")
+
+
+def _plain_product(delivery: WebhookDelivery):
+    return _plain_input(delivery, _plain_product_readers, "product")
+
+
+def _plain_input(delivery: WebhookDelivery, readers: dict[str, PlainInputReader], what: str):
     _sources_load(delivery.source)
-    reader = _plain_order_readers.get(delivery.source)
+    reader = readers.get(delivery.source)
     if reader is None or delivery.body == REDACTED_BODY:
         return None
     try:
         return reader(delivery)
     except Exception:  # unforeseen: the delivery goes one by one, where its error is recorded
-        logger.exception("reading webhook delivery %s as a plain order failed", delivery.pk)
+        logger.exception("reading webhook delivery %s as a plain %s failed", delivery.pk, what)
         return None
 
 

@@ -72,11 +72,19 @@ def shop(merchant, fake_dns):  # noqa: F811
             "shipments": shipment.pk,
             "webhook-endpoints": endpoint.endpoint.pk,
             "returns": a_return.pk,
+            "products": _product(merchant).pk,
             "webhook-deliveries": OutboundMessage.objects.filter(endpoint=endpoint.endpoint).latest("id").pk,
         }
     key = api_key_issue(merchant=merchant, name="fuzz", role=Role.ADMIN)
     with kept_connection():  # the WSGI handler would close the connection of the test's transaction
         yield Shop(headers={"Authorization": f"Bearer {key.plaintext}"}, ids=ids)
+
+
+def _product(merchant):
+    from catalogue.services import ProductInput, VariantInput, product_upsert
+
+    variant = VariantInput(variant_id="tee-m", price="29.00", options=[("Size", "M")], available=3)
+    return product_upsert(merchant=merchant, data=ProductInput("tee", "api", "Tee", variants=[variant]))[0]
 
 
 @dataclass

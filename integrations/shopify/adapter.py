@@ -44,6 +44,8 @@ PRIVACY_TOPICS = {"customers/data_request", "customers/redact", "shop/redact"}
 RETURN_NESTED_ORDER_TOPICS = {"returns/request", "returns/approve", "returns/decline"}
 RETURN_FLAT_ORDER_TOPICS = {"returns/close", "returns/cancel", "returns/reopen"}
 RETURN_TOPICS = RETURN_NESTED_ORDER_TOPICS | RETURN_FLAT_ORDER_TOPICS
+# The catalogue (integrations/shopify/products.py, wire_formats_2 §1.4, §1.5).
+PRODUCT_TOPICS = {"products/create", "products/update", "products/delete"}
 # The fields each topic cannot do without; anything else may be trimmed by include_fields.
 REQUIRED_FIELDS = {
     **dict.fromkeys(ORDER_TOPICS, ("id",)),
@@ -55,6 +57,8 @@ REQUIRED_FIELDS = {
     "shop/redact": (),
     **dict.fromkeys(RETURN_NESTED_ORDER_TOPICS, ("id", "order")),
     **dict.fromkeys(RETURN_FLAT_ORDER_TOPICS, ("id", "order_id")),
+    **dict.fromkeys(PRODUCT_TOPICS, ("id",)),
+    "inventory_levels/update": ("inventory_item_id", "location_id"),
 }
 TOPICS = frozenset(REQUIRED_FIELDS)
 
@@ -521,6 +525,14 @@ def process(delivery: WebhookDelivery) -> str | tuple[str, str]:
         from .returns import handle_return  # it reads payloads with this module's readers
 
         notes = handle_return(merchant, topic, payload, delivery)
+    elif topic in PRODUCT_TOPICS:
+        from .products import handle_product  # it reads payloads with this module's readers
+
+        return handle_product(merchant, topic, payload)
+    elif topic == "inventory_levels/update":
+        from .products import handle_inventory_level
+
+        return handle_inventory_level(merchant, payload)
     else:
         handle_privacy(merchant, topic, payload, delivery)
     return (Status.PROCESSED, " ".join(notes)) if notes else Status.PROCESSED
@@ -546,4 +558,20 @@ def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
         return None
 
 
-register_source(SOURCE, process, plain_order=plain_order)
+PLAIN_PRODUCT_TOPICS = frozenset({"products/create", "products/update"})
+
+
+def plain_product(delivery: WebhookDelivery):
+    """The ProductInput of a products/create or update (a new one is created in bulk), else None;
+    a payload `process` would refuse is left to it, so that its error is recorded."""
+    from .products import product_input
+
+    if delivery.topic not in PLAIN_PRODUCT_TOPICS:
+        return None
+    try:
+        return product_input(payload_parse(delivery.topic, delivery.body.encode()), merchant=delivery.merchant)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order, plain_product=plain_product)

@@ -33,7 +33,10 @@ from ..models import WebhookDelivery
 
 SOURCE = "woocommerce"
 Status = WebhookDelivery.Status
-TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
+ORDER_TOPICS = frozenset({"order.created", "order.updated", "order.deleted", "order.restored"})
+# The catalogue (integrations/woocommerce/products.py, wire_formats_2 §3.4, §3.5).
+PRODUCT_TOPICS = frozenset({"product.created", "product.updated", "product.deleted", "product.restored"})
+TOPICS = ORDER_TOPICS | PRODUCT_TOPICS
 
 # Order status -> financial status. Custom statuses fall back on whether date_paid is set.
 FINANCIAL_STATUS = {
@@ -259,11 +262,15 @@ def handle_deleted(merchant: Merchant, payload: dict) -> str:
     return Status.PROCESSED
 
 
-def process(delivery: WebhookDelivery) -> str:
+def process(delivery: WebhookDelivery) -> str | tuple[str, str]:
     topic = delivery.topic
     if topic not in TOPICS:
         return Status.IGNORED
     payload = payload_parse(topic, delivery.body.encode())
+    if topic in PRODUCT_TOPICS:
+        from .products import handle_product  # it reads payloads with this module's readers
+
+        return handle_product(delivery.merchant, topic, payload)
     if topic == "order.deleted":
         return handle_deleted(delivery.merchant, payload)
     handle_order(delivery.merchant, payload)
@@ -290,4 +297,17 @@ def plain_order(delivery: WebhookDelivery) -> OrderInput | None:
         return None
 
 
-register_source(SOURCE, process, plain_order=plain_order)
+def plain_product(delivery: WebhookDelivery):
+    """The ProductInput of a product.created or updated that is a product (not a variation or a
+    grouped product), else None; the drain creates the new ones in bulk."""
+    from .products import plain_product_input
+
+    if delivery.topic not in ("product.created", "product.updated"):
+        return None
+    try:
+        return plain_product_input(payload_parse(delivery.topic, delivery.body.encode()), merchant=delivery.merchant)
+    except PayloadError:
+        return None
+
+
+register_source(SOURCE, process, plain_order=plain_order, plain_product=plain_product)

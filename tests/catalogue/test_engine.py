@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from catalogue.models import Product
 from catalogue.selectors import recommendations_for
-from catalogue.services import product_catalogue_sync, product_url_set, recommendation_rule_save
+from catalogue.services import product_catalogue_sync, product_delete, product_url_set, recommendation_rule_save
 from core.scoping import merchant_scope
 from flows.content import order_context
 from flows.rules import RuleInput, no_recommendations
@@ -178,6 +178,13 @@ def test_products_without_a_page_or_turned_off_are_never_suggested(shop, order):
     product_url_set(merchant=shop, product_id=snuffer.pk, url=snuffer.url, active=False)
     assert suggested(order) == ["Matches"]
     product_url_set(merchant=shop, product_id=snuffer.pk, url="")
+    assert suggested(order) == ["Matches"]
+
+
+def test_products_the_shop_no_longer_sells_are_never_suggested(shop, order):
+    recommendation_rule_save(merchant=shop, mode="bought_together")
+    assert "Snuffer" in suggested(order)
+    product_delete(merchant=shop, external_id="p-snuffer")
     assert suggested(order) == ["Matches"]
 
 

@@ -231,6 +231,7 @@ SHOPIFY_TOPICS = {
     "fulfillments_create_two_parcels.json": "fulfillments/create",
     "fulfillments_update.json": "fulfillments/update",
     "fulfillments_update_delivered.json": "fulfillments/update",
+    "inventory_levels_update.json": "inventory_levels/update",
     "orders_cancelled.json": "orders/cancelled",
     "orders_create.json": "orders/create",
     "orders_create_guest.json": "orders/create",
@@ -239,6 +240,9 @@ SHOPIFY_TOPICS = {
     "orders_paid.json": "orders/paid",
     "orders_updated.json": "orders/updated",
     "orders_updated_fulfilled.json": "orders/updated",
+    "products_create.json": "products/create",
+    "products_delete.json": "products/delete",
+    "products_update.json": "products/update",
     "refunds_create.json": "refunds/create",
     "returns_approve.json": "returns/approve",
     "returns_cancel.json": "returns/cancel",
@@ -255,6 +259,10 @@ WOOCOMMERCE_TOPICS = {
     "order_restored.json": "order.restored",
     "order_updated_cancelled.json": "order.updated",
     "order_updated_refunded.json": "order.updated",
+    "product_deleted.json": "product.deleted",
+    "product_simple.json": "product.created",
+    "product_variable.json": "product.updated",
+    "product_variation.json": "product.updated",
 }
 
 

@@ -300,7 +300,7 @@ def test_same_event_id_on_two_deliveries_is_not_a_duplicate(send, shop):
 
 
 def test_unknown_topic_is_stored_as_ignored(send, shop):
-    response = send("products/update", {"id": 632910392, "title": "Chemise"})
+    response = send("collections/update", {"id": 632910392, "title": "Chemises"})
 
     assert response.status_code == 200
     assert response.json() == {"status": "ignored"}

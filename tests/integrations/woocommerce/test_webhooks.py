@@ -312,7 +312,7 @@ def test_an_impossible_utc_offset_fails_the_delivery_with_its_reason(send, shop)
 
 
 def test_unknown_topic_is_ignored(send, shop):
-    assert send("product.updated", {"id": 93}).json() == {"status": "ignored"}
+    assert send("coupon.updated", {"id": 93}).json() == {"status": "ignored"}
     assert deliveries(shop)[0].status == "ignored"
 
 
