@@ -49,7 +49,7 @@ def csrf_client():
 def submit(client, link: str, **fields):
     """What the person's browser does: show the page, then post its form with the CSRF token."""
     with at(LATER):
-        page = client.get(path_of(link))
+        client.get(path_of(link))
         token = client.cookies["csrftoken"].value
         return client.post(path_of(link), {"csrfmiddlewaretoken": token, **fields})
 
