@@ -24,12 +24,12 @@ def at(moment):
     return time_machine.travel(moment, tick=False)
 
 
-def delivered_order(merchant, *, language="fr", external_id="1001", email="camille@example.org"):
+def delivered_order(merchant, *, language="fr", external_id="1001", email="camille@example.org", journey=False):
     """Its CSAT is due at CSAT_DUE. The journey is paused: its J+2 welcome would take the day's
     marketing email (the frequency cap) and move the survey to the next day."""
     default_flows_install(merchant=merchant)
     with merchant_scope(merchant):
-        Flow.objects.filter(key="post-purchase").update(active=False)
+        Flow.objects.filter(key="post-purchase").update(active=journey)
     with at(PLACED):
         order = place_order(
             merchant,
@@ -43,6 +43,7 @@ def delivered_order(merchant, *, language="fr", external_id="1001", email="camil
         shipment = ship(merchant, order, at=PLACED + timedelta(days=1), tracking_number=f"6A{external_id}99")
     with at(DELIVERED):
         deliver(merchant, order, shipment, at=DELIVERED)
+        publish_pending(merchant)  # what the delivery's subscribers recorded (the NPS due)
     return order
 
 
