@@ -9,7 +9,7 @@ from django.core import mail
 from core.scoping import merchant_scope
 from feedback.models import FollowUp, Invitation, Kind, SurveySettings
 from feedback.services import Answer, response_submit
-from flows.models import Flow, ScheduledMessage
+from flows.models import ScheduledMessage
 from orders.models import Order, OrderEvent
 from orders.services import order_cancel
 from returns.lifecycle import ItemInput, return_request_create
