@@ -1,9 +1,8 @@
-"""The answers CSV: one row per answer, safe to open in a spreadsheet (cells neutralised as returns' are)."""
+"""The answers CSV: one row per answer, safe to open in a spreadsheet."""
 
-import csv
 from collections.abc import Iterable, Iterator
 
-from returns.exports import neutralised
+from core.spreadsheets import csv_rows, neutralised
 
 COLUMNS = (
     "answered_at",
@@ -36,13 +35,5 @@ def answer_row(response) -> list[str]:
     return [neutralised(cell) for cell in cells]
 
 
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(answers: Iterable) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for response in answers:
-        yield writer.writerow(answer_row(response))
+    return csv_rows(COLUMNS, (answer_row(response) for response in answers))

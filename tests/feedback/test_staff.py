@@ -22,11 +22,7 @@ def invitation(merchant, kind, *, n, sent_at=DAY, opened=0):
     with merchant_scope(merchant):
         customer = CustomerFactory(merchant=merchant, email=f"person{n}@example.org")
         order = OrderFactory(merchant=merchant, number=f"#{n}", customer=customer)
-        anchor = (
-            {"order": order}
-            if kind == Kind.CSAT
-            else {"anchor_key": "nps:w1", "source_order": order}
-        )
+        anchor = {"order": order} if kind == Kind.CSAT else {"anchor_key": "nps:w1", "source_order": order}
         return Invitation.objects.create(
             merchant=merchant, kind=kind, sent_at=sent_at, open_count=opened, customer=customer, **anchor
         )
