@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,10 +97,10 @@ def _invitation_sent(lookup: dict, defaults: dict) -> Invitation:
 
 def invitation_opened(*, invitation: Invitation) -> None:
     """A view of the answer page: counted, never an answer (scanners open links too)."""
-    now = timezone.now()
     with merchant_scope(invitation.merchant):
-        Invitation.objects.filter(pk=invitation.pk).update(open_count=F("open_count") + 1)
-        Invitation.objects.filter(pk=invitation.pk, first_opened_at__isnull=True).update(first_opened_at=now)
+        Invitation.objects.filter(pk=invitation.pk).update(
+            open_count=F("open_count") + 1, first_opened_at=Coalesce("first_opened_at", Value(timezone.now()))
+        )
 
 
 def _event_order(invitation: Invitation):

@@ -119,3 +119,43 @@ def test_a_person_clicks_a_score_in_the_email_comments_and_sends(shop, browser, 
     [response] = answers(shop)
     assert (response.score, response.comment, response.language) == (5, "<b>Très bien</b> emballé", language)
     context.close()
+
+
+# --- Staff pages ---------------------------------------------------------------------------------------
+STAFF_PAGES = {
+    "overview": "/app/feedback/",
+    "answers": "/app/feedback/answers/",
+    "attention": "/app/feedback/attention/",
+}
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+@pytest.mark.parametrize("width", [390, 1366])
+def test_the_feedback_pages_fit_the_screen_in_both_languages(shop, browser, live_server, language, width):
+    from merchants.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+    from tests.feedback.test_staff import answered
+
+    person = UserFactory(email="lea@example.com", language=language)
+    person.set_password("correct horse battery")
+    person.save()
+    with merchant_scope(shop):
+        MembershipFactory(merchant=shop, user=person, role=Role.OWNER)
+    today = datetime.now(UTC).replace(hour=12, minute=0, second=0, microsecond=0)
+    answered(shop, "nps", [10, 9, 6, 3, 8], at=today, comment="Livraison rapide, emballage soigné")
+    answered(shop, "csat", [5, 4, 1], at=today, comment="<b>Colis abîmé</b> à l'arrivée")
+    context = browser.new_context(viewport={"width": width, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    console = watch_console(page)
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("input[name=username]", "lea@example.com")
+    page.fill("input[name=password]", "correct horse battery")
+    page.locator("form button[type=submit]").click()
+    page.wait_for_load_state()
+    for name, path in {**STAFF_PAGES, "settings": "/app/feedback/settings/"}.items():
+        page.goto(f"{live_server.url}{path}")
+        assert page.locator("html").get_attribute("lang") == language
+        shot(page, f"staff-{name}-{language}-{width}")
+    assert console == []
+    context.close()

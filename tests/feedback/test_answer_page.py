@@ -235,3 +235,12 @@ def test_french_page(merchant):
     assert page["Content-Language"] == "fr"
     assert "Comment s’est passée votre commande" in html or "Comment s&#x27;est passée votre commande" in html
     assert "Quelle est la raison principale de votre note" in html
+
+
+def test_the_answer_page_runs_a_pinned_number_of_queries(merchant, sent, django_assert_num_queries):
+    """The shop, the invitation with its customer and order, the open counted, the settings, an
+    earlier answer: the bench's page (bench/survey_answer.py)."""
+    _order, links = sent
+    client = Client()
+    with at(LATER), django_assert_num_queries(5):
+        assert client.get(path_of(links[3])).status_code == 200
