@@ -13,7 +13,7 @@ from core.scoping import merchant_scope
 from orders.events import event_record
 from orders.models import Customer, Order, OrderEvent
 
-from . import event_kinds
+from . import event_kinds, open_buffer
 from .models import (
     COMMENT_MAX,
     FOLLOW_UP_MOVES,
@@ -96,11 +96,27 @@ def _invitation_sent(lookup: dict, defaults: dict) -> Invitation:
 
 
 def invitation_opened(*, invitation: Invitation) -> None:
-    """A view of the answer page: counted, never an answer (scanners open links too)."""
-    with merchant_scope(invitation.merchant):
-        Invitation.objects.filter(pk=invitation.pk).update(
-            open_count=F("open_count") + 1, first_opened_at=Coalesce("first_opened_at", Value(timezone.now()))
-        )
+    """A view of the answer page: counted, never an answer (scanners open links too).
+
+    Buffered in Redis and written by `invitation_opens_flush`, so a storm of opens never waits on the row.
+    """
+    now = timezone.now()
+    if not open_buffer.push(invitation.pk, now):
+        _opens_add(invitation.pk, 1, now)
+
+
+def _opens_add(invitation_id: int, count: int, first: datetime) -> None:
+    Invitation._base_manager.filter(pk=invitation_id).update(
+        open_count=F("open_count") + count, first_opened_at=Coalesce("first_opened_at", Value(first))
+    )
+
+
+def invitation_opens_flush() -> int:
+    """Writes the buffered opens (one statement per opened invitation); returns how many invitations."""
+    opened = open_buffer.pop()
+    for invitation_id, (count, first) in opened.items():
+        _opens_add(invitation_id, count, first)
+    return len(opened)
 
 
 def _event_order(invitation: Invitation):

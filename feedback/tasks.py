@@ -12,7 +12,7 @@ from core.scoping import merchant_scope
 from merchants.models import Merchant
 
 from .models import FollowUp
-from .services import survey_settings_get
+from .services import invitation_opens_flush, survey_settings_get
 
 
 @shared_task
@@ -42,3 +42,9 @@ def detractor_alert(merchant_id: int, follow_up_id: int) -> bool:
             )
         send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [address])
     return True
+
+
+@shared_task
+def flush_link_opens() -> int:
+    """Every minute (beat): the survey link opens buffered in Redis, counted on their invitations."""
+    return invitation_opens_flush()

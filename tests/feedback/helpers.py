@@ -9,6 +9,7 @@ from django.core import mail
 
 from core.scoping import merchant_scope
 from feedback.models import Invitation
+from feedback.services import invitation_opens_flush
 from flows.dispatcher import dispatch_due
 from flows.models import Flow
 from flows.services import default_flows_install
@@ -68,5 +69,7 @@ def score_links(email) -> list[str]:
 
 
 def invitation_of(merchant, order) -> Invitation:
+    """The order's invitation, with the opens buffered so far counted (as the minute's flush does)."""
+    invitation_opens_flush()
     with merchant_scope(merchant):
         return Invitation.objects.get(order=order)
