@@ -30,6 +30,13 @@ class FeedbackConfig(AppConfig):
         register_stop_rule(
             "low_satisfaction", _("A recent low survey score"), rules.low_satisfaction, needs_order=False
         )
+        from django.db.models.signals import post_delete, post_save
+
+        from .models import SurveySettings
+        from .services import survey_settings_forget
+
+        for signal in (post_save, post_delete):
+            signal.connect(survey_settings_forget, sender=SurveySettings, dispatch_uid=f"feedback.settings.{signal}")
         register_eraser("feedback.answers", privacy.erase_answers)
         register_exporter("feedback", privacy.export_answers)
         dashboard_nav_register(NavEntry("feedback", _("Feedback"), "feedback:index", "/app/feedback/", order=60))

@@ -54,17 +54,19 @@ def _invitation_for(request, token):
         return None, _closed(request, merchant, language, status=410, reason="expired")
     except BadLink:
         return None, render(request, "portal/link_invalid.html", status=404)
-    merchant = Merchant.objects.filter(pk=merchant_id).first()
-    invitation = None
-    if merchant is not None:
-        with merchant_scope(merchant):
-            invitation = Invitation.objects.filter(pk=invitation_id).select_related("customer", "order").first()
+    with merchant_scope(merchant_id):  # the token's shop: another shop's invitation is not found
+        invitation = (
+            Invitation.objects.filter(pk=invitation_id)
+            .select_related("merchant", "customer", "order", "response")
+            .first()
+        )
     if invitation is None:  # another shop's invitation, or one erased with its order
+        merchant = Merchant.objects.filter(pk=merchant_id).first()
         if merchant is None:
             return None, render(request, "portal/link_invalid.html", status=404)
         language = customer_language(merchant=merchant, asked=asked)
         return None, _closed(request, merchant, language, status=404, reason="gone")
-    invitation.merchant = merchant
+    merchant = invitation.merchant
     language = customer_language(merchant=merchant, customer=invitation.customer, asked=asked or invitation.language)
     if invitation.erased_at is not None or (invitation.customer and invitation.customer.redacted_at):
         return None, _closed(request, merchant, language, status=410, reason="erased")
@@ -90,8 +92,7 @@ def answer(request, token):
         return _answer_post(request, token, invitation, language)
     if request.method == "GET":
         invitation_opened(invitation=invitation)
-    with merchant_scope(invitation.merchant):
-        existing = Response.objects.filter(invitation=invitation).first()
+    existing = _response_of(invitation)
     raw = request.GET.get("score")
     score = _score(raw, invitation) if raw is not None else (existing.score if existing else None)
     errors = []
@@ -148,14 +149,20 @@ def _form(request, token, invitation, language, values, errors, existing, *, sta
     return _page(request, "feedback/answer.html", context, merchant=merchant, language=language, status=status)
 
 
+def _response_of(invitation) -> Response | None:
+    try:
+        return invitation.response  # loaded with the invitation
+    except Response.DoesNotExist:
+        return None
+
+
 @require_http_methods(["GET", "HEAD"])
 def thanks(request, token):
     found, page = _invitation_for(request, token)
     if page is not None:
         return page
     invitation, language = found
-    with merchant_scope(invitation.merchant):
-        response = Response.objects.filter(invitation=invitation).first()
+    response = _response_of(invitation)
     if response is None:  # not answered yet: back to the question
         answer_path = reverse("feedback-public:answer", kwargs={"token": token})
         return HttpResponseRedirect(f"{answer_path}?lang={language}")

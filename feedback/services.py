@@ -3,6 +3,7 @@
 from dataclasses import dataclass
 from datetime import datetime
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
@@ -24,7 +25,6 @@ from .models import (
     Response,
     ResponseRevision,
     SurveySettings,
-    is_low,
 )
 from .payloads import invitation_data, response_data
 
@@ -37,10 +37,26 @@ class AnswerError(Exception):
         self.message = message
 
 
+SETTINGS_CACHE_SECONDS = 300
+
+
+def _settings_cache_key(merchant_id: int) -> str:
+    return f"feedback:settings:{merchant_id}"
+
+
 def survey_settings_get(*, merchant) -> SurveySettings:
-    """The shop's settings; the defaults (not saved) until staff save the page."""
-    with merchant_scope(merchant):
-        return SurveySettings.objects.filter(merchant=merchant).first() or SurveySettings(merchant=merchant)
+    """The shop's settings; the defaults (not saved) until staff save the page.
+
+    Kept in the cache: every answer page and survey email reads them, and they rarely change.
+    """
+    key = _settings_cache_key(merchant.pk)
+    found = cache.get(key)
+    if found is None:
+        with merchant_scope(merchant):
+            found = SurveySettings.objects.filter(merchant=merchant).first() or SurveySettings(merchant=merchant)
+        cache.set(key, found, SETTINGS_CACHE_SECONDS)
+    found.merchant = merchant
+    return found
 
 
 def survey_settings_save(*, settings: SurveySettings) -> SurveySettings:
@@ -50,6 +66,13 @@ def survey_settings_save(*, settings: SurveySettings) -> SurveySettings:
             settings.pk = existing.pk
         settings.save()
     return settings
+
+
+def survey_settings_forget(sender, instance, **kwargs) -> None:
+    """Any save or deletion of a shop's settings drops the cached copy (post_save, post_delete: apps.py)."""
+    key = _settings_cache_key(instance.merchant_id)
+    cache.delete(key)
+    transaction.on_commit(lambda: cache.delete(key))  # a read between the save and its commit cached the old
 
 
 # --- Invitations ------------------------------------------------------------------------------------
@@ -218,10 +241,6 @@ def _detractor(invitation: Invitation, response: Response, data: dict) -> None:
     from . import tasks  # tasks import services: the alert goes out once this answer is committed
 
     transaction.on_commit(lambda: tasks.detractor_alert.delay(invitation.merchant_id, follow_up.pk))
-
-
-def is_detractor_score(kind: str, score: int) -> bool:
-    return is_low(kind, score)
 
 
 # --- Needs attention ----------------------------------------------------------------------------------
