@@ -280,6 +280,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "tracking.tasks.check_delays",
         "schedule": crontab(minute=15),  # hourly: delays are counted in days
     },
+    "feedback-flush-link-opens": {
+        "task": "feedback.tasks.flush_link_opens",
+        "schedule": crontab(minute="*"),
+        "options": {"expires": 60.0},  # runs missed while no worker was up are not all run later
+    },
     "tracking-flush-page-views": {
         "task": "tracking.tasks.flush_page_views",
         "schedule": 10.0,  # seconds: buffered views are what a crash of Redis loses

@@ -1,12 +1,14 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from merchants.views import empty_section
+from . import staff_views as views
 
 app_name = "feedback"
 
 urlpatterns = [
-    path(
-        "", empty_section(_("Feedback"), _("CSAT and NPS surveys are not available in this version yet.")), name="index"
-    ),
+    path("", views.overview, name="index"),
+    path("answers/", views.answer_list, name="answers"),
+    path("answers/export.csv", views.answer_export, name="export"),
+    path("attention/", views.attention_queue, name="attention"),
+    path("attention/<int:pk>/move/", views.attention_move, name="attention-move"),
+    path("settings/", views.survey_settings_view, name="settings"),
 ]

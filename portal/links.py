@@ -66,6 +66,11 @@ class _Kind:
         return data["m"], data[self.subject]
 
 
+def link_kind(salt: str, max_age: timedelta, subject: str) -> _Kind:
+    """Another app's link scheme (a survey invitation's), signed, read and expired like these."""
+    return _Kind(salt, max_age, subject)
+
+
 ORDER = _Kind(ORDER_SALT, ORDER_MAX_AGE, "o")
 CUSTOMER = _Kind(CUSTOMER_SALT, CUSTOMER_MAX_AGE, "c")
 

@@ -1,9 +1,9 @@
 """The returns CSV: one row per returned item, safe to open in a spreadsheet."""
 
-import csv
 from collections.abc import Iterable, Iterator
 
 from core.money import amount_str
+from core.spreadsheets import csv_rows, neutralised
 
 COLUMNS = (
     "rma",
@@ -21,14 +21,6 @@ COLUMNS = (
     "refund_amount",
     "currency",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value) -> str:
-    """The cell as text, prefixed with an apostrophe when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def item_row(item) -> list[str]:
@@ -54,15 +46,5 @@ def item_row(item) -> list[str]:
     return [neutralised(cell) for cell in cells]
 
 
-class _Echo:
-    """A file-like object whose write() gives back the line: csv.writer then yields rows one at a time."""
-
-    def write(self, value: str) -> str:
-        return value
-
-
 def csv_lines(items: Iterable) -> Iterator[str]:
-    writer = csv.writer(_Echo())
-    yield writer.writerow(COLUMNS)
-    for item in items:
-        yield writer.writerow(item_row(item))
+    return csv_rows(COLUMNS, (item_row(item) for item in items))

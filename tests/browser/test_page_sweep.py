@@ -62,6 +62,8 @@ ACTIONS = {
     "shop_actions:confirm": "POST only",
     "orders:data-export-download": "a JSON download, not a page",
     "returns:export": "a CSV download, not a page",
+    "feedback:export": "a CSV download, not a page",
+    "feedback:attention-move": "POST only",
     "returns:bulk_approve": "POST only",
     "returns:approve": "POST only",
     "returns:reject": "POST only",
