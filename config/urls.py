@@ -39,6 +39,7 @@ urlpatterns = [
     path("track/", include("tracking.public_urls")),
     path("returns/", returns_lookup, name="returns-lookup"),
     path("e/", include("flows.public_urls")),
+    path("r/", include("feedback.review_public_urls")),
     path("p/", include("portal.urls")),
     path("", include("portal.section_urls")),
 ]

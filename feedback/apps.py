@@ -9,4 +9,7 @@ class FeedbackConfig(AppConfig):
 
         from core.dashboard import NavEntry, dashboard_nav_register
 
+        from .reviews import register_reviews
+
         dashboard_nav_register(NavEntry("feedback", _("Feedback"), "feedback:index", "/app/feedback/", order=60))
+        register_reviews()
