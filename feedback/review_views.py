@@ -28,7 +28,7 @@ def review_settings_page(request):
         if form.is_valid():
             review_settings_save(merchant=request.merchant, values=form.values())
             messages.success(request, _("Review settings saved."))
-            return redirect("reviews:settings")
+            return redirect("feedback:reviews:settings")
     else:
         initial = {name: getattr(row, name) for name in ReviewSettingsForm.base_fields} if row else {}
         form = ReviewSettingsForm(initial=initial)
