@@ -2,6 +2,7 @@
 score, a signed redirect that counts clicks, HEAD and tampered links, and only the shop's own URLs."""
 
 import re
+import threading
 
 import pytest
 from django.template.loader import render_to_string
@@ -13,6 +14,7 @@ from core.event_kinds import event_kinds
 from core.scoping import merchant_scope
 from feedback.models_reviews import ReviewClick
 from feedback.review_links import LinkTarget, review_token, review_token_read
+from feedback.review_services import review_click_record
 from orders.models import OrderEvent
 from tests.factories import LineItemFactory, OrderFactory
 
@@ -192,3 +194,44 @@ def test_review_events_reach_outbound_webhooks(merchant):
     kinds = {entry.kind: entry for entry in event_kinds(webhook=True)}
     assert {"review.clicked", "review.reported"} <= set(kinds)
     assert str(kinds["review.clicked"].label) == "Review link clicked"
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clicks_at_the_same_moment_count_twice_and_record_once(monkeypatch):
+    """Both requests find no row and insert: the second waits for the first, fails, and counts on its row."""
+    from django.db import connection
+
+    from orders.models import Order
+    from tests.factories import MerchantFactory
+
+    merchant = MerchantFactory()
+    order = OrderFactory(merchant=merchant)
+    destinations_save(merchant)
+    both_inside = threading.Barrier(2, timeout=10)
+    real_filter = Order.objects.filter
+
+    def filter_after_both_arrive(*args, **kwargs):
+        both_inside.wait()  # both have counted on no row and are about to insert one
+        return real_filter(*args, **kwargs)
+
+    monkeypatch.setattr(Order.objects, "filter", filter_after_both_arrive)
+    target = LinkTarget(merchant.pk, "google", f"order:{order.pk}", order.pk, None)
+    errors = []
+
+    def click():
+        try:
+            review_click_record(merchant=merchant, target=target)
+        except Exception as exc:  # reported below: a thread's exception would be lost
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=click) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    monkeypatch.undo()
+    assert errors == []
+    (row,) = rows(merchant, ReviewClick)
+    assert row.clicks == 2 and len(clicked_events(merchant)) == 1
