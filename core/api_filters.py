@@ -3,13 +3,26 @@
 from functools import cache
 
 import django_filters
+from django import forms
 from django_filters.fields import RangeField
 from django_filters.widgets import DateRangeWidget
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 
 from .moments import IsoMomentField
 
 EMPTY_VALUE = "Give a value, or leave the parameter out."
 NOT_A_BOOLEAN = "Use true or false, or leave the parameter out."
+
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.INT64)
+class IdFilter(django_filters.NumberFilter):
+    """A database id: a whole number (`?order_id=1.5` is a 400, not order 1)."""
+
+    field_class = forms.IntegerField
 
 
 class IsoMomentRangeField(RangeField):

@@ -7,14 +7,13 @@ every POST.
 """
 
 import django_filters
-from django import forms
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_field, extend_schema_view
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
+from core.api_filters import MAX_ID, ApiFilterSet, IdFilter, IsoMomentFromToRangeFilter
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from merchants.api_base import MerchantViewSet
 from orders.api import ServiceErrorsMixin
@@ -24,7 +23,6 @@ from .models_reviews import Platform, Review
 from .review_payloads import review_data
 from .review_services import ReviewConflictError, ReviewInput, review_report
 
-MAX_ID = 2**63 - 1
 BAD_REQUEST = OpenApiResponse(
     response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
 )
@@ -68,11 +66,6 @@ class ReviewInputSerializer(serializers.Serializer):
         if "order_id" not in attrs and "customer_id" not in attrs:
             raise ValidationError({"order_id": ["Give order_id or customer_id: who wrote the review."]})
         return attrs
-
-
-@extend_schema_field(OpenApiTypes.INT64)
-class IdFilter(django_filters.NumberFilter):
-    field_class = forms.IntegerField
 
 
 class ReviewFilter(ApiFilterSet):

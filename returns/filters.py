@@ -1,22 +1,10 @@
 """Query filters of the returns API list (each backed by an index on merchant, status/order, created_at)."""
 
 import django_filters
-from django import forms
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema_field
 
-from core.api_filters import ApiFilterSet, IsoMomentFromToRangeFilter
+from core.api_filters import MAX_ID, ApiFilterSet, IdFilter, IsoMomentFromToRangeFilter
 
 from .models import ReturnRequest, ReturnStatus
-
-MAX_ID = 2**63 - 1
-
-
-@extend_schema_field(OpenApiTypes.INT64)
-class IdFilter(django_filters.NumberFilter):
-    """A database id: a whole number (`?order_id=1.5` is a 400, not order 1)."""
-
-    field_class = forms.IntegerField
 
 
 class ReturnFilter(ApiFilterSet):
