@@ -149,3 +149,22 @@ def test_list_and_detail_are_the_shops_own(api, other_api, merchant, order, djan
     assert other_api.get(URL).json()["count"] == 0
     assert api.get(URL, {"platform": "google"}).json()["count"] == 0
     assert api.get(URL, {"plaform": "google"}).status_code == 400
+
+
+def test_review_reported_goes_to_subscribed_webhooks_with_the_review(api, merchant, order, settings):
+    from orders.events import event_publish
+    from orders.selectors import order_timeline
+    from outbound import services as webhooks
+    from outbound.models import OutboundMessage
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    webhooks.endpoint_create(merchant=merchant, url="http://127.0.0.1:9/hook", event_types=["review.*"])
+    data = post(api, body(order)).json()
+    (event,) = reported_events(merchant)
+    event_publish(event_id=event.pk)
+    with merchant_scope(merchant):
+        (message,) = OutboundMessage.objects.filter(merchant=merchant)
+        entries = [entry for entry in order_timeline(order) if entry.kind == "review.reported"]
+    sent = json.loads(message.body)
+    assert message.event_type == "review.reported" and sent["data"] == data
+    assert [(entry.label, entry.detail) for entry in entries] == [("Review reported", "4/5 · Judge.me")]

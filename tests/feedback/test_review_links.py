@@ -235,3 +235,18 @@ def test_two_clicks_at_the_same_moment_count_twice_and_record_once(monkeypatch):
     assert errors == []
     (row,) = rows(merchant, ReviewClick)
     assert row.clicks == 2 and len(clicked_events(merchant)) == 1
+
+
+def test_a_click_without_an_order_shows_on_the_customers_page(client, merchant):
+    from orders.selectors import customer_timeline
+    from tests.factories import CustomerFactory
+
+    customer = CustomerFactory(merchant=merchant)
+    destinations_save(merchant)
+    (path, _trustpilot) = link_paths(invitation(merchant, Answer(9, None, customer.pk, 8)))
+    client.get(path)
+    (event,) = clicked_events(merchant)
+    assert event.order_id is None and event.payload["customer_id"] == customer.pk
+    with merchant_scope(merchant):
+        entries = [entry for entry in customer_timeline(customer) if entry.kind == "review.clicked"]
+    assert [(entry.label, entry.detail) for entry in entries] == [("Review link clicked", "Google")]
