@@ -86,11 +86,11 @@ def destination_url(row: ReviewSettings | None, destination: str, order_id: int 
 
 def product_page_url(merchant_id: int, order_id: int) -> str:
     """The page on the shop of the order's first product that has one (catalogue), else ""."""
-    product_ids = LineItem._base_manager.filter(merchant_id=merchant_id, order_id=order_id).exclude(product_id="")
-    pages = Product._base_manager.filter(merchant_id=merchant_id, product_id__in=product_ids.values("product_id"))
-    first_line = {pid: i for i, pid in enumerate(product_ids.order_by("id").values_list("product_id", flat=True))}
-    urls = sorted(pages.exclude(url="").values_list("product_id", "url"), key=lambda row: first_line[row[0]])
-    return urls[0][1] if urls else ""
+    lines = LineItem._base_manager.filter(merchant_id=merchant_id, order_id=order_id).exclude(product_id="")
+    product_ids = list(lines.order_by("id").values_list("product_id", flat=True))
+    products = Product._base_manager.filter(merchant_id=merchant_id, product_id__in=product_ids).exclude(url="")
+    pages = dict(products.values_list("product_id", "url"))
+    return next((pages[product_id] for product_id in product_ids if product_id in pages), "")
 
 
 def review_links(*, merchant_id: int, key: str, order_id: int | None, customer_id: int | None) -> list[dict]:

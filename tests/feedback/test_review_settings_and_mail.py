@@ -156,3 +156,27 @@ def test_export_and_erasure(merchant, other_merchant, order):
         (event,) = OrderEvent.objects.filter(merchant=merchant, kind="review.reported")
     assert event.payload["url"] == ""
     assert len(rows(other_merchant, Review)) == 1  # another shop's review of the same id is untouched
+
+
+def test_existing_shops_get_the_switched_off_review_flow_once(merchant):
+    from importlib import import_module
+    from pathlib import Path
+
+    from django.apps import apps
+
+    import feedback.migrations
+
+    (module,) = [path.stem for path in Path(feedback.migrations.__path__[0]).glob("*_reviews.py")]
+    install = import_module(f"feedback.migrations.{module}").install_review_flow
+    default_flows_install(merchant=merchant)
+    with merchant_scope(merchant):
+        Flow.objects.filter(key=FLOW_KEY).delete()
+    install(apps, None)
+    install(apps, None)
+    with merchant_scope(merchant):
+        flow = Flow.objects.get(key=FLOW_KEY)
+        assert not flow.active and flow.steps.get().templates.count() == 2
+        flow.steps.update(name="Edited by the shop")
+    install(apps, None)
+    with merchant_scope(merchant):
+        assert Flow.objects.get(key=FLOW_KEY).steps.get().name == "Edited by the shop"
