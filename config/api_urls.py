@@ -35,4 +35,5 @@ urlpatterns = [
     path("", include("store_credit.api_urls")),
     path("", include("catalogue.api_urls")),
     path("", include("feedback.api_urls")),
+    path("", include("feedback.review_api_urls")),
 ]

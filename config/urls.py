@@ -43,6 +43,7 @@ urlpatterns = [
     path("returns/", returns_lookup, name="returns-lookup"),
     path("e/", include("flows.public_urls")),
     path("survey/", include("feedback.public_urls")),
+    path("r/", include("feedback.review_public_urls")),
     path("p/", include("portal.urls")),
     path("", include("portal.section_urls")),
 ]

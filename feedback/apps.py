@@ -13,6 +13,7 @@ class FeedbackConfig(AppConfig):
         from orders.privacy import register_eraser, register_exporter
 
         from . import event_kinds, mail, nps, privacy, rules
+        from .reviews import register_reviews
 
         event_kinds.register()
         mail.register()
@@ -39,4 +40,6 @@ class FeedbackConfig(AppConfig):
             signal.connect(survey_settings_forget, sender=SurveySettings, dispatch_uid=f"feedback.settings.{signal}")
         register_eraser("feedback.answers", privacy.erase_answers)
         register_exporter("feedback", privacy.export_answers)
+
         dashboard_nav_register(NavEntry("feedback", _("Feedback"), "feedback:index", "/app/feedback/", order=60))
+        register_reviews()

@@ -188,3 +188,6 @@ class FollowUp(TenantModel):
     @property
     def time_to_first_contact(self):
         return self.contacted_at - self.created_at if self.contacted_at else None
+
+
+from feedback.models_reviews import Destination, Platform, Review, ReviewApp, ReviewClick, ReviewSettings  # noqa: E402,F401

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import staff_views as views
 
@@ -11,4 +11,5 @@ urlpatterns = [
     path("attention/", views.attention_queue, name="attention"),
     path("attention/<int:pk>/move/", views.attention_move, name="attention-move"),
     path("settings/", views.survey_settings_view, name="settings"),
+    path("reviews/", include("feedback.review_urls")),
 ]
