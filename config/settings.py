@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "outbound",
     "integrations",
     "shop_actions",
+    "support",
     "returns",
     "feedback",
     "loyalty",
