@@ -7,7 +7,7 @@ case, accents or punctuation differences, so "Où est ma commande ?" matches "ou
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from typing import NamedTuple
 
 DEFAULT_TAGS = (
     "wismo",
@@ -65,8 +65,7 @@ def normalized(text: str) -> str:
     return " ".join(plain.casefold().split())
 
 
-@dataclass(frozen=True)
-class Verdict:
+class Verdict(NamedTuple):
     is_wismo: bool
     reason: str
 

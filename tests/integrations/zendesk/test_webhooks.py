@@ -99,7 +99,10 @@ def test_a_ticket_that_is_not_wismo_is_kept_but_not_counted(send, shop):
         ({"signature": "bm90IHRoZSBzaWduYXR1cmU="}, "does not match"),
         ({"secret": "another-secret"}, "does not match"),
         ({"secret": None}, "signature header is missing"),
-        ({"timestamp": None, "signature": "ya4Y8Y5KUh5LRqfrsSHGUzbW98pScO96dZr1sBJXqwg="}, "Timestamp header is missing"),
+        (
+            {"timestamp": None, "signature": "ya4Y8Y5KUh5LRqfrsSHGUzbW98pScO96dZr1sBJXqwg="},
+            "Timestamp header is missing",
+        ),
     ],
 )
 def test_a_bad_or_missing_signature_is_refused_and_nothing_stored(send, shop, kwargs, reason):
