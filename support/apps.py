@@ -13,7 +13,9 @@ class SupportConfig(AppConfig):
         from core.dashboard import NavEntry, dashboard_nav_register
         from orders.privacy import register_eraser, register_exporter
 
-        from . import privacy
+        from . import event_kinds, privacy
+
+        event_kinds.register()
 
         dashboard_nav_register(NavEntry("support", _("Customer contacts"), "support:index", "/app/support/", order=62))
         register_eraser("support.contacts", privacy.erase_support_contacts)

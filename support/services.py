@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from core.inputs import check_aware, check_length
 from merchants.models import Merchant
+from orders.events import event_record
 from orders.models import Customer, Order
 
 from .classification import (
@@ -20,6 +21,7 @@ from .classification import (
     order_number_candidates,
     wismo_verdict,
 )
+from .event_kinds import CONTACT_RECEIVED
 from .models import SUBJECT_LIMIT, BaselineWeek, ContactSource, SupportContact, WismoRules
 
 MESSAGE_READ_LIMIT = 5000  # the first message is read this far to classify it, never stored
@@ -93,7 +95,7 @@ def support_contact_record(*, merchant: Merchant, contact: ContactInput) -> tupl
         is_wismo, reason = contact.is_wismo, "given"
     order, customer, matched_by = _match(merchant, contact)
     with transaction.atomic():
-        return SupportContact.objects.get_or_create(
+        recorded, created = SupportContact.objects.get_or_create(
             merchant=merchant,
             source=contact.source,
             external_id=contact.external_id,
@@ -108,6 +110,20 @@ def support_contact_record(*, merchant: Merchant, contact: ContactInput) -> tupl
                 "matched_by": matched_by,
             },
         )
+        if created and order is not None:
+            event_record(
+                merchant=merchant,
+                kind=CONTACT_RECEIVED,
+                order=order,
+                payload={
+                    "source": recorded.source,
+                    "source_name": recorded.get_source_display(),
+                    "external_id": recorded.external_id,
+                    "is_wismo": recorded.is_wismo,
+                },
+                occurred_at=recorded.created_at,
+            )
+    return recorded, created
 
 
 def _match(merchant: Merchant, contact: ContactInput) -> tuple[Order | None, Customer | None, str]:

@@ -3,6 +3,7 @@
 import pytest
 
 from core.scoping import merchant_scope
+from orders.models import OrderEvent
 from support.models import SupportContact
 from tests.factories import OrderFactory
 
@@ -122,3 +123,20 @@ def test_the_list_takes_three_queries_whatever_its_length(api, merchant, django_
 
 def test_an_unknown_query_parameter_is_refused(api):
     assert api.get(URL + "?wismo=1").status_code == 400
+
+
+def test_a_linked_ticket_is_on_its_orders_timeline_once(api, merchant):
+    with merchant_scope(merchant):
+        order = OrderFactory(merchant=merchant, number="#1001")
+
+    api.post(URL, TICKET, format="json")
+    api.post(URL, TICKET, format="json")
+
+    with merchant_scope(merchant):
+        events = list(OrderEvent.objects.filter(kind="support.contact_received").values("order_id", "payload"))
+    assert events == [
+        {
+            "order_id": order.pk,
+            "payload": {"source": "api", "source_name": "REST API", "external_id": "FD-7781", "is_wismo": True},
+        }
+    ]
