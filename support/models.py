@@ -27,6 +27,8 @@ class SupportContact(TenantModel):
     ticket was or was not counted; the first message is read to classify it and then dropped.
     """
 
+    # The unique constraint and the index both lead with the merchant: no index of its own.
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     source = models.CharField(max_length=16, choices=ContactSource.choices)
     external_id = models.CharField(max_length=128)
     created_at = models.DateTimeField(help_text="When the customer opened the ticket, as the helpdesk says.")
@@ -67,6 +69,7 @@ class WismoRules(TenantModel):
 class BaselineWeek(TenantModel):
     """One week before going live, from the shop's helpdesk reports (CSV import)."""
 
+    merchant = models.ForeignKey("merchants.Merchant", on_delete=models.CASCADE, db_index=False)
     week = models.DateField(help_text="The Monday the week starts on.")
     wismo_tickets = models.PositiveIntegerField()
     orders_shipped = models.PositiveIntegerField()

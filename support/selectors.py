@@ -165,4 +165,4 @@ def support_contacts_page_rows(merchant: Merchant, *, wismo_only: bool = False):
     rows = SupportContact.objects.filter(merchant=merchant).select_related("order")
     if wismo_only:
         rows = rows.filter(is_wismo=True)
-    return rows.order_by("-created_at", "-id").defer("customer")
+    return rows.order_by("-created_at", "-id")
