@@ -3,7 +3,7 @@
 import pytest
 
 from core.scoping import merchant_scope
-from integrations.inbound import hmac_base64
+from integrations.inbound import delivery_replay, hmac_base64
 from integrations.models import WebhookDelivery
 from merchants.services import integration_secret_set
 from support.models import SupportContact
@@ -160,3 +160,18 @@ def test_secrets_of_another_shop_do_not_verify(client, shop, other_merchant):
     response = signed_post(client, shop.slug, raw("zendesk", "ticket_created.json"), secret="other-shop-secret-99")
 
     assert response.status_code == 401
+
+
+def test_processing_a_delivery_again_records_nothing_twice(send, shop, django_capture_on_commit_callbacks):
+    send(raw("zendesk", "ticket_created.json"))
+    [delivery], _contacts = stored(shop)
+
+    with django_capture_on_commit_callbacks(execute=True):
+        delivery_replay(merchant=shop, delivery=delivery)
+
+    [delivery], contacts = stored(shop)
+    assert (delivery.status, delivery.last_error, len(contacts)) == (
+        "processed",
+        "Ticket 35436 was already recorded.",
+        1,
+    )
