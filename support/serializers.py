@@ -36,11 +36,37 @@ class AwareDateTimeField(serializers.DateTimeField):
         return super().enforce_timezone(value)
 
 
+class JsonTextMixin:
+    """Text only: DRF would take 1001 for "1001", which the schema says is not a string."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            raise serializers.ValidationError("Must be text.")
+        return super().to_internal_value(data)
+
+
+class JsonCharField(JsonTextMixin, serializers.CharField):
+    pass
+
+
+class JsonEmailField(JsonTextMixin, serializers.EmailField):
+    pass
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """true or false only: 0, 1 or "yes" would say nothing certain about a ticket."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            raise serializers.ValidationError("Must be true or false.")
+        return data
+
+
 class SupportContactInputSerializer(serializers.Serializer):
-    external_id = serializers.CharField(max_length=128, help_text="The ticket's id in your helpdesk.")
+    external_id = JsonCharField(max_length=128, help_text="The ticket's id in your helpdesk.")
     created_at = AwareDateTimeField(help_text="When the ticket was opened, ISO 8601 with an offset.")
-    subject = serializers.CharField(max_length=1000, required=False, allow_blank=True, default="")
-    message = serializers.CharField(
+    subject = JsonCharField(max_length=1000, required=False, allow_blank=True, default="")
+    message = JsonCharField(
         max_length=20000,
         required=False,
         allow_blank=True,
@@ -48,10 +74,10 @@ class SupportContactInputSerializer(serializers.Serializer):
         help_text="The customer's first message: read to classify the ticket, never stored.",
     )
     tags = serializers.ListField(
-        child=serializers.CharField(max_length=TAG_LIMIT), max_length=TAGS_KEPT, required=False, default=list
+        child=JsonCharField(max_length=TAG_LIMIT), max_length=TAGS_KEPT, required=False, default=list
     )
-    email = serializers.EmailField(required=False, allow_blank=True, default="", help_text="The customer's email.")
-    order_number = serializers.CharField(max_length=64, required=False, allow_blank=True, default="")
-    is_wismo = serializers.BooleanField(
+    email = JsonEmailField(required=False, allow_blank=True, default="", help_text="The customer's email.")
+    order_number = JsonCharField(max_length=64, required=False, allow_blank=True, default="")
+    is_wismo = JsonBooleanField(
         required=False, allow_null=True, default=None, help_text="Leave out to let the shop's rules decide."
     )

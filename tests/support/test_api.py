@@ -74,6 +74,9 @@ def test_an_idempotency_key_replays_the_first_answer(api, merchant):
         ({"tags": ["x" * 65]}, "tags"),
         ({"email": "not-an-email"}, "email"),
         ({"is_wismo": "maybe"}, "is_wismo"),
+        ({"is_wismo": 1}, "is_wismo"),
+        ({"order_number": 1001}, "order_number"),
+        ({"tags": [1]}, "tags"),
         ({"subject": "a\x00b"}, "subject"),
     ],
 )
