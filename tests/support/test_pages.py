@@ -153,3 +153,14 @@ def test_a_contact_is_unlinked_and_blanked_when_its_customer_is_erased(merchant)
         contact = SupportContact.objects.get()
     assert (contact.subject, contact.order_id, contact.customer_id, contact.is_wismo) == ("", None, None, True)
     assert order.pk
+
+
+def test_a_linked_ticket_shows_on_the_orders_page(staff_client, merchant):
+    with merchant_scope(merchant):
+        order = OrderFactory(merchant=merchant, number="#1001")
+    ticket(merchant, "1", "Où est ma commande #1001 ?")
+
+    html = staff_client.get(f"/app/orders/{order.pk}/").content.decode()
+
+    assert "The customer contacted support" in html
+    assert "Gorgias · WISMO" in html
