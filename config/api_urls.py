@@ -36,4 +36,5 @@ urlpatterns = [
     path("", include("catalogue.api_urls")),
     path("", include("feedback.api_urls")),
     path("", include("feedback.review_api_urls")),
+    path("", include("support.api_urls")),
 ]

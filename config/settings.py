@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "outbound",
     "integrations",
     "shop_actions",
+    "support",
     "store_credit",
     "returns",
     "feedback",

@@ -33,6 +33,7 @@ urlpatterns = [
     path("app/feedback/", include("feedback.urls")),
     path("app/loyalty/", include("loyalty.urls")),
     path("app/analytics/", include("analytics.urls")),
+    path("app/support/", include("support.urls")),
     path("app/shop-actions/", include("shop_actions.urls")),
     path("app/store-credit/", include("store_credit.urls")),
     path("app/settings/webhooks/", include("outbound.urls")),

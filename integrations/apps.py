@@ -17,11 +17,13 @@ class IntegrationsConfig(AppConfig):
         from . import providers
         from .esp import handlers as esp_handlers
         from .esp import urls as esp_urls
+        from .gorgias import adapter as _gorgias  # noqa: F401
         from .privacy import erase_webhook_deliveries
         from .shopify import actions as shopify_actions
         from .shopify import adapter as _shopify  # noqa: F401 - the shop adapters register their sources on import
         from .woocommerce import actions as woocommerce_actions
         from .woocommerce import adapter as _woocommerce  # noqa: F401
+        from .zendesk import adapter as _zendesk  # noqa: F401 - the helpdesks too
 
         providers.register_processing()
         # What we ask of the shops (refunds...): the shop_actions outbox performs it through these.

@@ -189,7 +189,7 @@ class Invitation(TenantModel):
 
 
 class IntegrationSecret(TenantModel):
-    """A shared secret for an inbound integration (Shopify, WooCommerce, AfterShip, EasyPost).
+    """A shared secret for an inbound integration (Shopify, WooCommerce, AfterShip, EasyPost, helpdesks).
 
     Two may be active per provider during a rotation; both verify.
     """
@@ -199,6 +199,8 @@ class IntegrationSecret(TenantModel):
         WOOCOMMERCE = "woocommerce", "WooCommerce"
         AFTERSHIP = "aftership", "AfterShip"
         EASYPOST = "easypost", "EasyPost"
+        ZENDESK = "zendesk", "Zendesk"
+        GORGIAS = "gorgias", "Gorgias"
 
     provider = models.CharField(max_length=20, choices=Provider.choices)
     # Kept in clear: an HMAC check needs the secret itself. Protect the database accordingly.

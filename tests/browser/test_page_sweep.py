@@ -87,6 +87,8 @@ ACTIONS = {
     "return-settings:reasons": "POST only",
     "return-settings:reason-create": "POST only",
     "integrations:webhook-replay": "POST only",
+    "support:rules-reset": "POST only",
+    "support:baseline-clear": "POST only",
     "tracking:unmatched-resolve": "POST only",
     "tracking:product-update": "POST only",
     "tracking:event-add": "POST only",
