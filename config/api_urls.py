@@ -32,4 +32,5 @@ urlpatterns = [
     path("", include("tracking.api_urls")),
     path("", include("outbound.api_urls")),
     path("", include("returns.api_urls")),
+    path("", include("analytics.api_urls")),
 ]
