@@ -43,7 +43,8 @@ class KpisView(RangeView):
         summary="The order KPIs of a period and of the one before it",
         description=(
             "Definitions in docs/kpis.md. Ratios have 4 decimals, money is per currency with its decimals; "
-            "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before. "
+            "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before, "
+            "its historical_clv as of the start of the period. "
             "Figures are at most a few minutes behind the orders."
         ),
         parameters=RANGE_PARAMETERS,
@@ -53,7 +54,7 @@ class KpisView(RangeView):
     def get(self, request):
         period, as_of = self.range(request)
         current = period_kpis(self.merchant, period, as_of)
-        previous = period_kpis(self.merchant, period.previous(), as_of)
+        previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
         return Response(kpis_response(period, as_of, current, previous))
 
 

@@ -174,8 +174,12 @@ def historical_clv(merchant: Merchant, as_of: datetime) -> dict[str, Decimal] | 
     return money_per({cur: net for cur, _, net in rows}, {cur: customers for cur, customers, _ in rows})
 
 
-def period_kpis(merchant: Merchant, period: Period, as_of: datetime) -> dict:
-    """Every order KPI of the period as of as_of (as_of clips the period's end: later orders are unknown)."""
+def period_kpis(merchant: Merchant, period: Period, as_of: datetime, *, clv_as_of: datetime | None = None) -> dict:
+    """Every order KPI of the period as of as_of (as_of clips the period's end: later orders are unknown).
+
+    historical_clv depends on its moment only: `clv_as_of` (default as_of) sets it, so that a previous
+    period shows the CLV as it stood when that period ended.
+    """
     known = Period(period.start, min(period.end, as_of))
     counts, net = orders_and_net_revenue(merchant, known, as_of)
     customers, repeaters = customers_and_repeaters(merchant, known)
@@ -189,7 +193,7 @@ def period_kpis(merchant: Merchant, period: Period, as_of: datetime) -> dict:
         "aov": money_per(net, counts),
         "repurchase_30": repurchase[30],
         "repurchase_90": repurchase[90],
-        "historical_clv": historical_clv(merchant, as_of),
+        "historical_clv": historical_clv(merchant, clv_as_of or as_of),
     }
 
 

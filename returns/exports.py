@@ -4,6 +4,7 @@ import csv
 from collections.abc import Iterable, Iterator
 
 from core.money import amount_str
+from core.spreadsheets import neutralised
 
 COLUMNS = (
     "rma",
@@ -21,14 +22,6 @@ COLUMNS = (
     "refund_amount",
     "currency",
 )
-# A spreadsheet runs a cell starting with one of these as a formula (CSV injection, OWASP).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def neutralised(value) -> str:
-    """The cell as text, prefixed with an apostrophe when a spreadsheet would read it as a formula."""
-    text = "" if value is None else str(value)
-    return f"'{text}" if text.startswith(FORMULA_STARTS) else text
 
 
 def item_row(item) -> list[str]:

@@ -50,7 +50,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
             "aov": None,
             "repurchase_30": None,
             "repurchase_90": None,
-            "historical_clv": {"EUR": "93.33", "USD": "90.00"},
+            "historical_clv": {"EUR": "100.00"},  # as of March 1: A's January order
         },
     }
 
@@ -117,6 +117,7 @@ def test_cohorts(api, shop, django_assert_num_queries):
 def test_another_shops_key_never_sees_these_orders(other_api, shop):
     body = other_api.get(KPIS, MARCH).json()
     assert body["historical_clv"] is None and body["previous"]["historical_clv"] is None
+    assert other_api.get(KPIS, MARCH | {"from": "2026-01-01"}).json()["orders"] == 0
 
 
 def test_without_a_key(client):
