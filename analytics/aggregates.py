@@ -30,6 +30,11 @@ GROUP BY 2, 3
 _INSERT = "INSERT INTO analytics_dailyorderaggregate (merchant_id, day, currency, orders, gross, refunded) "
 
 
+def analytics_available() -> bool:
+    """The KPIs are PostgreSQL SQL (time zones, LATERAL, GROUPING SETS); the SQLite demo goes without."""
+    return connection.vendor == "postgresql"
+
+
 def order_day(merchant: Merchant, placed_at: datetime) -> date:
     return timezone.localtime(placed_at, merchant.tzinfo).date()
 
@@ -38,9 +43,9 @@ def day_mark_dirty(*, merchant: Merchant, day: date) -> None:
     """Idempotent: a day marked twice is recomputed once."""
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO analytics_dirtyday (merchant_id, day, marked_at) VALUES (%s, %s, now())"
+            "INSERT INTO analytics_dirtyday (merchant_id, day, marked_at) VALUES (%s, %s, %s)"
             " ON CONFLICT (merchant_id, day) DO NOTHING",
-            [merchant.pk, day],
+            [merchant.pk, day, timezone.now()],
         )
 
 

@@ -2,11 +2,12 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
 from merchants.api_base import MerchantAPIView
 
+from .aggregates import analytics_available
 from .kpis import cohorts, period_kpis
 from .ranges import COHORT_DEFAULT_DAYS, DEFAULT_DAYS, RangeError, range_parse
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data
@@ -27,11 +28,18 @@ BAD_RANGE = OpenApiResponse(
 )
 
 
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_code = "unavailable"
+
+
 class RangeView(MerchantAPIView):
     extra_query_parameters = ("from", "to", "as_of")
     default_days = DEFAULT_DAYS
 
     def range(self, request):
+        if not analytics_available():
+            raise ServiceUnavailable("Analytics needs a PostgreSQL database; this installation runs on SQLite.")
         try:
             return range_parse(request.query_params, self.merchant, default_days=self.default_days)
         except RangeError as exc:

@@ -4,7 +4,7 @@ from celery import shared_task
 
 from merchants.models import Merchant
 
-from .aggregates import aggregates_rebuild, dirty_days_recompute, shops_to_refresh
+from .aggregates import aggregates_rebuild, analytics_available, dirty_days_recompute, shops_to_refresh
 
 
 @shared_task
@@ -14,6 +14,8 @@ def refresh_daily_aggregates() -> int:
     Returns the number of shops touched. Safe to run twice at once: each shop's days are claimed
     and rewritten in one transaction.
     """
+    if not analytics_available():
+        return 0
     never, dirty = shops_to_refresh()
     for merchant in Merchant.objects.filter(pk__in=never):
         aggregates_rebuild(merchant=merchant)

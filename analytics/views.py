@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
 
+from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, PRESETS, PresetError, chosen_range, kpi_rows
@@ -43,6 +44,8 @@ def _figures(merchant, chosen):
 @staff_view()
 def index(request):
     merchant = request.merchant
+    if not analytics_available():
+        return render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         chosen = chosen_range(request.GET, _today(merchant))
     except PresetError as exc:
@@ -100,6 +103,8 @@ def _csv(filename: str, rows) -> StreamingHttpResponse:
 
 
 def _range_or_400(request):
+    if not analytics_available():
+        return None, render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         return chosen_range(request.GET, _today(request.merchant)), None
     except PresetError as exc:

@@ -13,9 +13,14 @@ from datetime import datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
+import pytest
+from django.db import connection
+
 from orders.services import LineItemInput, OrderInput, order_cancel, order_upsert, refund_record
 
 PARIS = ZoneInfo("Europe/Paris")
+# The KPIs are PostgreSQL SQL; on SQLite the app says so instead (test_sqlite.py).
+POSTGRESQL_ONLY = pytest.mark.skipif(connection.vendor != "postgresql", reason="analytics runs on PostgreSQL")
 
 
 def paris(*args) -> datetime:

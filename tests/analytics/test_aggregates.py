@@ -9,9 +9,9 @@ from core.scoping import merchant_scope, unscoped
 from orders.events import events_publish_pending
 from orders.services import order_cancel
 
-from .history import order, paris, refund, seed_history
+from .history import POSTGRESQL_ONLY, order, paris, refund, seed_history
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
 
 def table(merchant) -> list[tuple]:

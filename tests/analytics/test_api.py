@@ -6,9 +6,9 @@ from analytics.aggregates import aggregates_rebuild
 from analytics.models import DailyOrderAggregate
 from core.scoping import unscoped
 
-from .history import seed_history
+from .history import POSTGRESQL_ONLY, seed_history
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
 KPIS = "/api/v1/analytics/kpis"
 COHORTS = "/api/v1/analytics/cohorts"

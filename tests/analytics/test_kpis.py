@@ -8,9 +8,9 @@ import pytest
 from analytics.aggregates import aggregates_rebuild
 from analytics.kpis import Period, cohorts, period_kpis
 
-from .history import paris, seed_history
+from .history import POSTGRESQL_ONLY, paris, seed_history
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
 MARCH = Period(paris(2026, 3, 1), paris(2026, 4, 1))
 AS_OF = paris(2026, 7, 1)

@@ -12,9 +12,9 @@ from analytics.page import PresetError, chosen_range
 from tests.conftest import login_as
 from tests.factories import MembershipFactory
 
-from .history import order, seed_history
+from .history import POSTGRESQL_ONLY, order, seed_history
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
 URL = "/app/analytics/"
 MARCH = {"range": "custom", "from": "2026-03-01", "to": "2026-03-31"}

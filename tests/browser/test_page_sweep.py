@@ -59,6 +59,8 @@ ACTIONS = {
     "shop_actions:confirm": "POST only",
     "orders:data-export-download": "a JSON download, not a page",
     "returns:export": "a CSV download, not a page",
+    "analytics:export_kpis": "a CSV download, not a page",
+    "analytics:export_cohorts": "a CSV download, not a page",
     "returns:bulk_approve": "POST only",
     "returns:approve": "POST only",
     "returns:reject": "POST only",
