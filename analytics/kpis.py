@@ -60,7 +60,8 @@ def _query(sql: str, params: dict) -> list[tuple]:
 _EDGE_ORDERS = f"""
 SELECT o.currency, count(*), sum(o.total) - coalesce(sum(r.refunded), 0)
 FROM orders_order o
-LEFT JOIN LATERAL (SELECT sum(amount) AS refunded FROM orders_refund WHERE order_id = o.id) r ON true
+LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund WHERE merchant_id = %(merchant)s
+           GROUP BY order_id) r ON r.order_id = o.id
 WHERE o.merchant_id = %(merchant)s AND {COUNTED}
   AND ((o.placed_at >= %(a1)s AND o.placed_at < %(b1)s) OR (o.placed_at >= %(a2)s AND o.placed_at < %(b2)s))
 GROUP BY o.currency
@@ -160,7 +161,8 @@ def repurchase_rates(merchant: Merchant, period: Period, as_of: datetime) -> dic
 
 
 # Net revenue as of as_of: refunds recorded before as_of only.
-_NET_AS_OF = "LEFT JOIN LATERAL (SELECT sum(amount) AS refunded FROM orders_refund WHERE order_id = o.id AND refunded_at < %(as_of)s) r ON true"
+_NET_AS_OF = """LEFT JOIN (SELECT order_id, sum(amount) AS refunded FROM orders_refund
+           WHERE merchant_id = %(merchant)s AND refunded_at < %(as_of)s GROUP BY order_id) r ON r.order_id = o.id"""
 _CLV = f"""
 SELECT o.currency, count(DISTINCT o.customer_id), sum(o.total) - coalesce(sum(r.refunded), 0)
 FROM orders_order o {_NET_AS_OF}

@@ -3,6 +3,7 @@
 import csv
 from datetime import date, timedelta
 
+from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
@@ -32,12 +33,26 @@ def _cohort_period(merchant, chosen) -> Period:
     )
 
 
-def _figures(merchant, chosen):
+# The page's figures are kept this long per shop and range: a reload or another member of the team
+# costs no SQL, and the figures stay within a couple of minutes of the orders (docs/kpis.md).
+FIGURES_SECONDS = 60
+
+
+def _figures(merchant, chosen) -> dict:
+    key = f"analytics:figures:{merchant.pk}:{chosen.first}:{chosen.last}"
+    return cache.get_or_set(key, lambda: _compute(merchant, chosen), FIGURES_SECONDS)
+
+
+def _compute(merchant, chosen) -> dict:
     now = timezone.now()
     period = chosen.period(merchant)
-    current = period_kpis(merchant, period, now)
-    previous = period_kpis(merchant, period.previous(), now, clv_as_of=period.start)
-    return period, current, previous
+    return {
+        "period": period,
+        "current": period_kpis(merchant, period, now),
+        "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
+        "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
+        "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
+    }
 
 
 @require_GET
@@ -51,17 +66,17 @@ def index(request):
     except PresetError as exc:
         context = {"error": str(exc), "presets": PRESETS, "query": request.GET}
         return render(request, "analytics/index.html", context, status=400)
-    period, current, previous = _figures(merchant, chosen)
-    bars = weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1))
+    figures = _figures(merchant, chosen)
+    period, bars = figures["period"], figures["bars"]
     context = {
         "chosen": chosen,
         "presets": PRESETS,
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
-        "rows": kpi_rows(current, previous),
+        "rows": kpi_rows(figures["current"], figures["previous"]),
         "bars": bars,
         "chart": _chart(bars),
-        "cohorts": _cohort_rows(cohorts(merchant, _cohort_period(merchant, chosen), timezone.now())),
+        "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
         "query": request.GET.urlencode(),
     }
@@ -117,8 +132,8 @@ def export_kpis(request):
     chosen, refused = _range_or_400(request)
     if refused:
         return refused
-    period, current, previous = _figures(request.merchant, chosen)
-    now, before = kpis_data(current), kpis_data(previous)
+    figures = _figures(request.merchant, chosen)
+    now, before = kpis_data(figures["current"]), kpis_data(figures["previous"])
     rows = [("kpi", "currency", "value", "previous")]
     for name in LABELS:
         if isinstance(now[name], dict) or isinstance(before[name], dict):
@@ -135,7 +150,7 @@ def export_cohorts(request):
     chosen, refused = _range_or_400(request)
     if refused:
         return refused
-    found = cohorts(request.merchant, _cohort_period(request.merchant, chosen), timezone.now())
+    found = _figures(request.merchant, chosen)["cohorts"]
     rows = [("cohort", "customers", "month", "ordered_again", "currency", "revenue_per_customer")]
     for cohort in found:
         for entry in cohort.months:
