@@ -2,11 +2,10 @@
 
 import pytest
 
-from analytics.aggregates import aggregates_rebuild
 from analytics.models import DailyOrderAggregate
 from core.scoping import unscoped
 
-from .history import POSTGRESQL_ONLY, seed_history
+from .history import POSTGRESQL_ONLY
 
 pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
@@ -16,10 +15,8 @@ MARCH = {"from": "2026-03-01", "to": "2026-04-01", "as_of": "2026-07-01"}
 
 
 @pytest.fixture
-def shop(merchant):
-    seed_history(merchant)
-    aggregates_rebuild(merchant=merchant)
-    return merchant
+def shop(built_shop):
+    return built_shop
 
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):

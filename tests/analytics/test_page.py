@@ -7,12 +7,11 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from analytics.aggregates import aggregates_rebuild
 from analytics.page import PresetError, chosen_range
 from tests.conftest import login_as
 from tests.factories import MembershipFactory
 
-from .history import POSTGRESQL_ONLY, order, seed_history
+from .history import POSTGRESQL_ONLY, order
 
 pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
@@ -21,10 +20,8 @@ MARCH = {"range": "custom", "from": "2026-03-01", "to": "2026-03-31"}
 
 
 @pytest.fixture
-def shop(merchant):
-    seed_history(merchant)
-    aggregates_rebuild(merchant=merchant)
-    return merchant
+def shop(built_shop):
+    return built_shop
 
 
 def test_march_against_february(staff_client, shop, django_assert_num_queries):
