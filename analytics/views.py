@@ -7,8 +7,10 @@ from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
+from core.l10n import format_day, format_number, format_share
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
 
@@ -74,7 +76,7 @@ def index(request):
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
         "rows": kpi_rows(figures["current"], figures["previous"]),
-        "bars": bars,
+        "bars": [_bar_shown(bar) for bar in bars],
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
@@ -85,7 +87,21 @@ def index(request):
 
 def _chart(bars) -> dict:
     top = max((bar.orders for bar in bars), default=0)
-    return {"width": WIDTH, "height": HEIGHT, "top": top, "last_week": bars[-1].week if bars else None}
+    first, last = (bars[0].week, bars[-1].week) if bars else (None, None)
+    return {"width": WIDTH, "height": HEIGHT, "top": top, "first_week": first, "last_week": last}
+
+
+def _bar_shown(bar) -> dict:
+    """The bar's attributes and title as text, formatted once here rather than by template filters."""
+    title = ngettext("Week of %(week)s: %(orders)s order", "Week of %(week)s: %(orders)s orders", bar.orders)
+    return {
+        "x": f"{bar.x:.1f}",
+        "y": f"{bar.y:.1f}" if bar.orders else f"{HEIGHT - 1}",
+        "width": f"{bar.width:.1f}",
+        "height": f"{bar.height:.1f}" if bar.orders else "1",
+        "empty": not bar.orders,
+        "title": title % {"week": format_day(bar.week), "orders": format_number(bar.orders)},
+    }
 
 
 def _heat(share) -> int:
@@ -97,7 +113,8 @@ def _cohort_rows(found) -> list[dict]:
     rows = []
     for cohort in found:
         cells = [
-            {"share": m["ordered_again"], "heat": _heat(m["ordered_again"])} for m in cohort.months[1:COHORT_MONTHS]
+            {"text": format_share(m["ordered_again"]), "heat": _heat(m["ordered_again"])}
+            for m in cohort.months[1:COHORT_MONTHS]
         ]
         cells += [None] * (COHORT_MONTHS - 1 - len(cells))  # months still to come: empty cells
         rows.append({"cohort": cohort, "cells": cells, "revenue": cohort.months[-1]["revenue_per_customer"]})
