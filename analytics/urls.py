@@ -1,10 +1,11 @@
 from django.urls import path
-from django.utils.translation import gettext_lazy as _
 
-from merchants.views import empty_section
+from . import views
 
 app_name = "analytics"
 
 urlpatterns = [
-    path("", empty_section(_("Analytics"), _("KPI dashboards are not available in this version yet.")), name="index"),
+    path("", views.index, name="index"),
+    path("kpis.csv", views.export_kpis, name="export_kpis"),
+    path("cohorts.csv", views.export_cohorts, name="export_cohorts"),
 ]

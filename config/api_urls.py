@@ -37,4 +37,5 @@ urlpatterns = [
     path("", include("feedback.api_urls")),
     path("", include("feedback.review_api_urls")),
     path("", include("support.api_urls")),
+    path("", include("analytics.api_urls")),
 ]

@@ -315,6 +315,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "returns.tasks.queue_forgotten_labels",
         "schedule": crontab(minute="*/10"),
     },
+    "analytics-refresh-daily-aggregates": {
+        "task": "analytics.tasks.refresh_daily_aggregates",
+        "schedule": crontab(minute="*"),  # KPIs at most a few minutes behind the orders
+        "options": {"expires": 60.0},
+    },
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",
         "schedule": crontab(minute=41),  # hourly

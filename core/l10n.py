@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from babel import Locale
 from babel.dates import format_interval, format_skeleton, format_time
+from babel.numbers import format_decimal, format_percent
 from django.utils import timezone, translation
 
 from .money import exact_amount
@@ -51,6 +52,20 @@ def format_money(amount, currency: str, language: str | None = None) -> str:
     if amount is None or amount == "":
         return ""
     return _money_text(exact_amount(amount, currency), currency.upper(), _language(language))
+
+
+def format_number(value, language: str | None = None) -> str:
+    """A count or a ratio as the reader writes it: "1 234,5" in French, "1,234.5" in English."""
+    if value is None:
+        return ""
+    return format_decimal(value, locale=_locale(_language(language)))
+
+
+def format_share(value, language: str | None = None) -> str:
+    """A fraction between 0 and 1 as a percentage, its decimals kept: "39,06 %" in French, "39.06%" in English."""
+    if value is None:
+        return ""
+    return format_percent(Decimal(value).normalize(), locale=_locale(_language(language)), decimal_quantization=False)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -64,6 +64,8 @@ ACTIONS = {
     "returns:export": "a CSV download, not a page",
     "feedback:export": "a CSV download, not a page",
     "feedback:attention-move": "POST only",
+    "analytics:export_kpis": "a CSV download, not a page",
+    "analytics:export_cohorts": "a CSV download, not a page",
     "returns:bulk_approve": "POST only",
     "returns:approve": "POST only",
     "returns:reject": "POST only",

@@ -1,0 +1,86 @@
+"""GET /api/v1/analytics/kpis and /api/v1/analytics/cohorts (docs/kpis.md, docs/api.md)."""
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
+from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.response import Response
+
+from merchants.api_base import MerchantAPIView
+
+from .aggregates import analytics_available
+from .kpis import cohorts, period_kpis
+from .ranges import COHORT_DEFAULT_DAYS, DEFAULT_DAYS, RangeError, range_parse
+from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data
+
+_MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
+RANGE_PARAMETERS = [
+    OpenApiParameter(
+        "from", OpenApiTypes.STR, description=f"Start, included. {_MOMENT} Default: `to` − 30 days (cohorts: 365)."
+    ),
+    OpenApiParameter("to", OpenApiTypes.STR, description=f"End, excluded. {_MOMENT} Default: the end of today."),
+    OpenApiParameter(
+        "as_of", OpenApiTypes.STR, description=f"What is known: refunds and orders up to it. {_MOMENT} Default: now."
+    ),
+]
+BAD_RANGE = OpenApiResponse(
+    response=OpenApiTypes.OBJECT,
+    description="A date that cannot be read, `from` ≥ `to`, a period over 5 years, or `as_of` before `from`.",
+)
+
+
+class ServiceUnavailable(APIException):
+    status_code = 503
+    default_code = "unavailable"
+
+
+class RangeView(MerchantAPIView):
+    extra_query_parameters = ("from", "to", "as_of")
+    default_days = DEFAULT_DAYS
+
+    def range(self, request):
+        if not analytics_available():
+            raise ServiceUnavailable("Analytics needs a PostgreSQL database; this installation runs on SQLite.")
+        try:
+            return range_parse(request.query_params, self.merchant, default_days=self.default_days)
+        except RangeError as exc:
+            raise ValidationError({name: [message] for name, message in exc.errors.items()}) from exc
+
+
+class KpisView(RangeView):
+    @extend_schema(
+        summary="The order KPIs of a period and of the one before it",
+        description=(
+            "Definitions in docs/kpis.md. Ratios have 4 decimals, money is per currency with its decimals; "
+            "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before, "
+            "its historical_clv as of the start of the period. "
+            "Figures are at most a few minutes behind the orders."
+        ),
+        parameters=RANGE_PARAMETERS,
+        responses={200: KPIS_SCHEMA, 400: BAD_RANGE},
+        tags=["analytics"],
+    )
+    def get(self, request):
+        period, as_of = self.range(request)
+        current = period_kpis(self.merchant, period, as_of)
+        previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
+        return Response(kpis_response(period, as_of, current, previous))
+
+
+class CohortsView(RangeView):
+    default_days = COHORT_DEFAULT_DAYS
+
+    @extend_schema(
+        summary="Monthly cohorts of new customers",
+        description=(
+            "Customers grouped by the month of their first counted order, for first orders placed in [from, to); "
+            "for each month after, the share who ordered again in that month and the cumulative net revenue per "
+            "customer, per currency, up to `as_of`."
+        ),
+        parameters=RANGE_PARAMETERS,
+        responses={200: COHORTS_SCHEMA, 400: BAD_RANGE},
+        tags=["analytics"],
+    )
+    def get(self, request):
+        period, as_of = self.range(request)
+        rows = [cohort_data(cohort) for cohort in cohorts(self.merchant, period, as_of)]
+        return Response({**period_data(period), "as_of": as_of.isoformat(), "cohorts": rows})

@@ -1,0 +1,10 @@
+"""/api/v1/analytics/…: explicit paths, no trailing slash."""
+
+from django.urls import path
+
+from .api import CohortsView, KpisView
+
+urlpatterns = [
+    path("analytics/kpis", KpisView.as_view(), name="api-analytics-kpis"),
+    path("analytics/cohorts", CohortsView.as_view(), name="api-analytics-cohorts"),
+]

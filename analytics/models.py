@@ -1,0 +1,49 @@
+"""Daily per-shop order aggregates and the days waiting to be recomputed (docs/kpis.md, Computation)."""
+
+from django.db import models
+
+from core.scoping import TenantModel
+
+MONEY = {"max_digits": 16, "decimal_places": 3}  # sums of order totals (3 decimals)
+
+
+class DailyOrderAggregate(TenantModel):
+    """Counted orders placed on one day (in the shop's time zone), in one currency.
+
+    `refunded` holds every refund recorded on those orders so far; a KPI as of an earlier moment adds
+    back the few refunds recorded after it (exact SQL on the period's orders).
+    """
+
+    day = models.DateField()
+    currency = models.CharField(max_length=3)
+    orders = models.PositiveIntegerField()
+    gross = models.DecimalField(**MONEY)
+    refunded = models.DecimalField(**MONEY)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "day", "currency"], name="analytics_daily_unique_day")
+        ]
+
+
+class DirtyDay(TenantModel):
+    """A day whose orders or refunds changed since its aggregate was computed."""
+
+    day = models.DateField()
+    marked_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant", "day"], name="analytics_dirty_unique_day")]
+
+
+class AggregateState(TenantModel):
+    """When the shop's aggregates were last built from all its orders.
+
+    Orders written as history (imports, the demo) publish no event, so a shop without this row is
+    built in full by the next periodic run, and a read before then is answered from the orders.
+    """
+
+    built_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="analytics_state_unique_shop")]

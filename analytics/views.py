@@ -1,0 +1,186 @@
+"""Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, CSV."""
+
+import csv
+from datetime import date, timedelta
+
+from django.core.cache import cache
+from django.http import StreamingHttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_GET
+
+from core.l10n import format_day, format_number, format_share
+from core.spreadsheets import neutralised
+from merchants.access import staff_view
+
+from .aggregates import analytics_available
+from .charts import HEIGHT, WIDTH, weekly_orders
+from .kpis import Period, cohorts, period_kpis
+from .page import LABELS, PRESETS, PresetError, chosen_range, kpi_rows
+from .serializers import kpis_data
+
+COHORT_MONTHS = 12
+
+
+def _today(merchant) -> date:
+    return timezone.localtime(timezone.now(), merchant.tzinfo).date()
+
+
+def _cohort_period(merchant, chosen) -> Period:
+    """First orders of the 12 months up to the range's last day."""
+    start = (chosen.last.replace(day=1) - timedelta(days=330)).replace(day=1)
+    return Period(
+        chosen.period(merchant).start.replace(year=start.year, month=start.month, day=1), chosen.period(merchant).end
+    )
+
+
+# The page's figures are kept this long per shop and range: a reload or another member of the team
+# costs no SQL, and the figures stay within a couple of minutes of the orders (docs/kpis.md).
+FIGURES_SECONDS = 60
+
+
+def _figures(merchant, chosen) -> dict:
+    key = f"analytics:figures:{merchant.pk}:{chosen.first}:{chosen.last}"
+    return cache.get_or_set(key, lambda: _compute(merchant, chosen), FIGURES_SECONDS)
+
+
+def _compute(merchant, chosen) -> dict:
+    now = timezone.now()
+    period = chosen.period(merchant)
+    return {
+        "period": period,
+        "current": period_kpis(merchant, period, now),
+        "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
+        "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
+        "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
+    }
+
+
+@require_GET
+@staff_view()
+def index(request):
+    merchant = request.merchant
+    if not analytics_available():
+        return render(request, "analytics/index.html", {"unavailable": True}, status=503)
+    try:
+        chosen = chosen_range(request.GET, _today(merchant))
+    except PresetError as exc:
+        context = {"error": str(exc), "presets": PRESETS, "query": request.GET}
+        return render(request, "analytics/index.html", context, status=400)
+    figures = _figures(merchant, chosen)
+    period, bars = figures["period"], figures["bars"]
+    context = {
+        "chosen": chosen,
+        "presets": PRESETS,
+        "previous_first": period.previous().start.date(),
+        "previous_last": period.start.date() - timedelta(days=1),
+        "rows": kpi_rows(figures["current"], figures["previous"]),
+        "bars": [_bar_shown(bar) for bar in bars],
+        "chart": _chart(bars),
+        "cohorts": _cohort_rows(figures["cohorts"]),
+        "cohort_months": range(1, COHORT_MONTHS),
+        "query": request.GET.urlencode(),
+    }
+    return render(request, "analytics/index.html", context)
+
+
+def _chart(bars) -> dict:
+    top = max((bar.orders for bar in bars), default=0)
+    first, last = (bars[0].week, bars[-1].week) if bars else (None, None)
+    return {"width": WIDTH, "height": HEIGHT, "top": top, "first_week": first, "last_week": last}
+
+
+def _bar_shown(bar) -> dict:
+    """The bar's attributes and title as text, formatted once here rather than by template filters."""
+    title = ngettext("Week of %(week)s: %(orders)s order", "Week of %(week)s: %(orders)s orders", bar.orders)
+    return {
+        "x": f"{bar.x:.1f}",
+        "y": f"{bar.y:.1f}" if bar.orders else f"{HEIGHT - 1}",
+        "width": f"{bar.width:.1f}",
+        "height": f"{bar.height:.1f}" if bar.orders else "1",
+        "empty": not bar.orders,
+        "title": title % {"week": format_day(bar.week), "orders": format_number(bar.orders)},
+    }
+
+
+def _heat(share) -> int:
+    """0 to 5: the heat map's shade, darker as more of the cohort ordered again (a quarter or more: 5)."""
+    return 0 if not share else min(5, 1 + int(share * 16))
+
+
+def _cohort_rows(found) -> list[dict]:
+    rows = []
+    for cohort in found:
+        cells = [
+            {"text": format_share(m["ordered_again"]), "heat": _heat(m["ordered_again"])}
+            for m in cohort.months[1:COHORT_MONTHS]
+        ]
+        cells += [None] * (COHORT_MONTHS - 1 - len(cells))  # months still to come: empty cells
+        rows.append({"cohort": cohort, "cells": cells, "revenue": cohort.months[-1]["revenue_per_customer"]})
+    return rows
+
+
+class _Echo:
+    def write(self, value: str) -> str:
+        return value
+
+
+def _csv(filename: str, rows) -> StreamingHttpResponse:
+    writer = csv.writer(_Echo())
+    lines = (writer.writerow([neutralised(cell) for cell in row]) for row in rows)
+    response = StreamingHttpResponse(lines, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+def _range_or_400(request):
+    if not analytics_available():
+        return None, render(request, "analytics/index.html", {"unavailable": True}, status=503)
+    try:
+        return chosen_range(request.GET, _today(request.merchant)), None
+    except PresetError as exc:
+        return None, render(request, "analytics/index.html", {"error": str(exc), "presets": PRESETS}, status=400)
+
+
+@require_GET
+@staff_view()
+def export_kpis(request):
+    chosen, refused = _range_or_400(request)
+    if refused:
+        return refused
+    figures = _figures(request.merchant, chosen)
+    now, before = kpis_data(figures["current"]), kpis_data(figures["previous"])
+    rows = [("kpi", "currency", "value", "previous")]
+    for name in LABELS:
+        if isinstance(now[name], dict) or isinstance(before[name], dict):
+            for currency in sorted(set(now[name] or {}) | set(before[name] or {})):
+                rows.append((name, currency, (now[name] or {}).get(currency), (before[name] or {}).get(currency)))
+        else:
+            rows.append((name, "", now[name], before[name]))
+    return _csv(f"kpis-{chosen.first}-{chosen.last}.csv", rows)
+
+
+@require_GET
+@staff_view()
+def export_cohorts(request):
+    chosen, refused = _range_or_400(request)
+    if refused:
+        return refused
+    found = _figures(request.merchant, chosen)["cohorts"]
+    rows = [("cohort", "customers", "month", "ordered_again", "currency", "revenue_per_customer")]
+    for cohort in found:
+        for entry in cohort.months:
+            money = entry["revenue_per_customer"] or {"": None}
+            for currency, amount in money.items():
+                rows.append(
+                    (
+                        cohort.month.strftime("%Y-%m"),
+                        cohort.customers,
+                        entry["month"],
+                        entry["ordered_again"],
+                        currency,
+                        amount,
+                    )
+                )
+    return _csv(f"cohorts-{chosen.last}.csv", rows)

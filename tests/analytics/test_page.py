@@ -1,0 +1,98 @@
+"""Dashboard → Analytics: the figures, presets, errors, CSV exports, the home tiles, isolation."""
+
+import csv
+import io
+from datetime import date
+
+import pytest
+from django.utils import timezone
+
+from analytics.page import PresetError, chosen_range
+from tests.conftest import login_as
+from tests.factories import MembershipFactory
+
+from .history import POSTGRESQL_ONLY, order
+
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
+
+URL = "/app/analytics/"
+MARCH = {"range": "custom", "from": "2026-03-01", "to": "2026-03-31"}
+
+
+@pytest.fixture
+def shop(built_shop):
+    return built_shop
+
+
+def test_march_against_february(staff_client, shop, django_assert_num_queries):
+    # The dashboard's own (4), 7 per period for the KPIs, the weekly bars (2), the cohorts (1).
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1):
+        response = staff_client.get(URL, MARCH)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert 'id="kpi-orders"' in page and "Repeat rate" in page
+    assert "50%" in page and "€37.50 · $30.00" in page  # repeat rate; aov per currency (every refund known now)
+    assert page.count("<rect ") == 6  # the weeks of Feb 23 to Mar 30
+    with django_assert_num_queries(4):  # the same figures again within the minute: from the cache
+        assert "€37.50 · $30.00" in staff_client.get(URL, MARCH).content.decode()
+
+
+def test_french(client, shop, owner):
+    owner.language = "fr"
+    owner.save()
+    login_as(client, owner, shop)
+    page = client.get(URL, MARCH | {"lang": "fr"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "37,50\xa0€ · 30,00\xa0$US" in page
+    assert "50\xa0%" in page
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        {"range": "week"},
+        {"range": "custom", "from": "2026-03-31", "to": "2026-03-01"},
+        {"range": "custom", "from": "March", "to": "2026-03-01"},
+        {"range": "custom", "from": "2026-02-30", "to": "2026-03-01"},
+        {"range": "custom", "from": "2016-01-01", "to": "2026-03-01"},
+    ],
+)
+def test_bad_ranges_are_a_400_saying_why(staff_client, shop, query):
+    response = staff_client.get(URL, query)
+    assert response.status_code == 400
+    assert 'role="alert"' in response.content.decode()
+    assert staff_client.get("/app/analytics/kpis.csv", query).status_code == 400
+
+
+def test_presets():
+    today = date(2026, 12, 4)
+    assert chosen_range({}, today).first == date(2026, 11, 5)
+    assert chosen_range({"range": "90"}, today).first == date(2026, 9, 6)
+    assert chosen_range({"range": "year"}, today).first == date(2026, 1, 1)
+    with pytest.raises(PresetError):
+        chosen_range({"range": "custom", "from": "2026-01-02", "to": "2026-01-01"}, today)
+
+
+def test_csv_exports_are_neutralised(staff_client, shop):
+    order(shop, "z1", "=cmd@example.org", timezone.now(), "12.00", "EUR")
+    lines = b"".join(staff_client.get("/app/analytics/kpis.csv", MARCH).streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(lines)))
+    assert rows[0] == ["kpi", "currency", "value", "previous"]
+    assert ["aov", "EUR", "37.50", ""] in rows and ["orders", "", "5", "0"] in rows
+    assert ["repeat_rate", "", "0.5", ""] in rows
+    cohorts = b"".join(staff_client.get("/app/analytics/cohorts.csv", MARCH).streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(cohorts)))
+    assert rows[0][0] == "cohort" and ["2026-03", "3", "1", "0.3333", "EUR", "46.67"] in rows
+    assert all(not cell.startswith(("=", "+", "-", "@")) for row in rows for cell in row)
+
+
+def test_another_shops_staff_see_their_own_empty_figures(client, shop, other_merchant):
+    staff = MembershipFactory(merchant=other_merchant).user
+    login_as(client, staff, other_merchant)
+    page = client.get(URL, MARCH).content.decode()
+    assert "€40.00" not in page and "No new customer" in page
+
+
+def test_home_tiles(staff_client, shop):
+    order(shop, "now1", "a@example.org", timezone.now(), "80.00")
+    page = staff_client.get("/").content.decode()
+    assert "Repeat rate, last 30 days" in page and "€80.00" in page
