@@ -12,10 +12,11 @@ class FeedbackConfig(AppConfig):
         from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
 
-        from . import event_kinds, mail, nps, privacy, rules
+        from . import event_kinds, mail, nps, page_cache, privacy, rules
         from .reviews import register_reviews
 
         event_kinds.register()
+        page_cache.connect()
         mail.register()
         subscribe("shipment.delivered", nps.on_delivered)
         register_stop_rule("csat_off", _("CSAT surveys are switched off"), rules.csat_off)

@@ -13,6 +13,7 @@ from orders.models import OrderEvent
 
 from .event_kinds import ANSWERED, DETRACTOR
 from .models import Invitation, Response, ResponseRevision
+from .page_cache import invitations_pages_drop
 from .payloads import response_data
 
 
@@ -62,4 +63,5 @@ def erase_answers(subject) -> int:
         event.payload = {**event.payload, "comment": "", "second_answer": None}
         event.save(update_fields=["payload"])
     invitations.filter(erased_at__isnull=True).update(erased_at=timezone.now())
+    invitations_pages_drop(ids)  # bulk updates send no signal; the cached pages hold the answers
     return erased

@@ -7,17 +7,19 @@ CSRF token, does. The page has no script at all. A GET is counted as an open of 
 shown apart from answers.
 """
 
-from django.http import HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect
+from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from core.locale import customer_language
+from core.locale import customer_language, supported_language
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 
+from . import page_cache
 from .links import BadLink, ExpiredLink, invitation_token_read
 from .mail.context import questions
 from .models import COMMENT_MAX, Invitation, Response
@@ -27,6 +29,10 @@ from .services import Answer, AnswerError, invitation_opened, response_submit, s
 def _page(request, template: str, context: dict, *, merchant, language: str, status: int = 200):
     with translation.override(language), merchant_scope(merchant):
         response = render(request, template, {**context, "merchant": merchant, "language": language}, status=status)
+    return _headed(response, language)
+
+
+def _headed(response, language: str):
     response["Content-Language"] = language
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex"
@@ -84,14 +90,35 @@ def _score(raw: str, invitation) -> int | None:
 
 @require_http_methods(["GET", "HEAD", "POST"])
 def answer(request, token):
+    if request.method == "POST":
+        found, page = _invitation_for(request, token)
+        return page if page is not None else _answer_post(request, token, *found)
+    try:
+        merchant_id, invitation_id = invitation_token_read(token)
+    except BadLink:  # the pages of bad and expired links are not cached
+        return _answer_show(request, token, None)
+    entry = page_cache.page_entry(merchant_id=merchant_id, invitation_id=invitation_id)
+    cached = entry.pages.get(_part(request))
+    if cached is None:
+        return _answer_show(request, token, entry)
+    if request.method == "GET":
+        invitation_opened(invitation_id=invitation_id)
+    html = page_cache.page_fill(cached, token=token, csrf_token=get_token(request))
+    return _headed(HttpResponse(html, status=cached.status), cached.language)
+
+
+def _part(request) -> tuple:
+    """What of the link shapes the page (with the invitation): the cached pages' key."""
+    return request.GET.get("lang", ""), request.GET.get("score")
+
+
+def _answer_show(request, token, entry: page_cache.PageEntry | None):
     found, page = _invitation_for(request, token)
     if page is not None:
         return page
     invitation, language = found
-    if request.method == "POST":
-        return _answer_post(request, token, invitation, language)
     if request.method == "GET":
-        invitation_opened(invitation=invitation)
+        invitation_opened(invitation_id=invitation.pk)
     existing = _response_of(invitation)
     raw = request.GET.get("score")
     score = _score(raw, invitation) if raw is not None else (existing.score if existing else None)
@@ -101,7 +128,13 @@ def answer(request, token):
     values = {"score": score, "comment": existing.comment if existing else "", "second": ""}
     if existing:
         values["second"] = existing.second_answer
-    return _form(request, token, invitation, language, values, errors, existing, status=400 if errors else 200)
+    page = _form(request, token, invitation, language, values, errors, existing, status=400 if errors else 200)
+    # Stored only when the link or the invitation chose the language: the customer's and the shop's
+    # default then play no part, and the cache need not follow them.
+    if entry is not None and supported_language(request.GET.get("lang", "") or invitation.language):
+        html = page.content.decode()
+        page_cache.page_add(entry, _part(request), status=page.status_code, language=language, html=html, token=token)
+    return page
 
 
 def _scale_message(invitation, language: str) -> str:

@@ -118,14 +118,14 @@ def _invitation_sent(lookup: dict, defaults: dict) -> Invitation:
     return invitation
 
 
-def invitation_opened(*, invitation: Invitation) -> None:
+def invitation_opened(*, invitation_id: int) -> None:
     """A view of the answer page: counted, never an answer (scanners open links too).
 
     Buffered in Redis and written by `invitation_opens_flush`, so a storm of opens never waits on the row.
     """
     now = timezone.now()
-    if not open_buffer.push(invitation.pk, now):
-        _opens_add(invitation.pk, 1, now)
+    if not open_buffer.push(invitation_id, now):
+        _opens_add(invitation_id, 1, now)
 
 
 def _opens_add(invitation_id: int, count: int, first: datetime) -> None:

@@ -1,12 +1,15 @@
 """The answer page a score link opens: GET and HEAD never record, only the page's form does."""
 
+import re
 from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from django.core.cache import cache
 from django.test import Client
 
 from core.scoping import merchant_scope
+from feedback import page_cache
 from feedback.links import SURVEY_MAX_AGE, invitation_token
 from feedback.models import COMMENT_MAX, FollowUp, Invitation, Response, ResponseRevision
 from orders.models import OrderEvent
@@ -238,14 +241,91 @@ def test_french_page(merchant):
 
 
 def test_the_answer_page_runs_a_pinned_number_of_queries(merchant, sent, django_assert_num_queries):
-    """One query: the invitation with its shop, customer, order and any earlier answer (the shop's
-    settings come from the cache, the open goes to Redis): the bench's page (bench/survey_answer.py)."""
+    """One query the first time (the invitation with its shop, customer, order and any earlier answer;
+    the shop's settings from the cache), none after: the page comes from the cache, the open goes to
+    Redis. The bench's page (bench/survey_answer.py)."""
     _order, links = sent
     client = Client()
     with at(LATER):
-        client.get(path_of(links[3]))  # the first view caches the shop's settings
+        client.get(path_of(links[2]))  # caches the shop's settings
         with django_assert_num_queries(1):
             assert client.get(path_of(links[3])).status_code == 200
+        with django_assert_num_queries(0):
+            assert client.get(path_of(links[3])).status_code == 200
+
+
+def test_the_cached_page_is_the_page_with_this_views_token_and_csrf_token(merchant, sent):
+    """Byte for byte what the template renders, whatever link of the invitation opens it; its open counted."""
+    order, links = sent
+    invitation = invitation_of(merchant, order)
+    other_token = invitation_token(invitation)
+    other_link = links[3].replace(urlsplit(links[3]).path, f"/survey/{other_token}/")
+    with at(LATER):
+        first = Client().get(path_of(links[3]))
+        client = Client()
+        cached = client.get(path_of(other_link))
+        head = Client().head(path_of(other_link))
+        cache.delete(page_cache.entry_key(invitation.pk))  # rendered again
+        rendered = client.get(path_of(other_link))
+    masked = re.compile(r'name="csrfmiddlewaretoken" value="[^"]+"')
+    assert masked.sub("", cached.content.decode()) == masked.sub("", rendered.content.decode())
+    assert other_token in cached.content.decode() and other_token not in first.content.decode()
+    assert cached["Content-Language"] == rendered["Content-Language"] == "en"
+    assert cached["Cache-Control"] == "private, no-store" and cached.cookies["csrftoken"]
+    assert head.status_code == 200 and answers(merchant) == []
+    assert invitation_of(merchant, order).open_count == 3  # one open per GET, none for HEAD
+
+
+def test_the_cached_page_posts_with_its_csrf_token(merchant, sent):
+    _order, links = sent
+    Client().get(path_of(links[3]))  # cached
+    assert submit(csrf_client(), links[3], score="4").status_code == 302
+    assert [answer.score for answer in answers(merchant)] == [4]
+
+
+def test_an_answer_drops_the_cached_page(merchant, sent):
+    _order, links = sent
+    with at(LATER):
+        assert "Send my answer" in Client().get(path_of(links[3])).content.decode()
+    submit(csrf_client(), links[3], score="4", comment="Fine")
+    with at(LATER):
+        page = Client().get(path_of(links[3])).content.decode()
+    assert "Update my answer" in page and "Fine" in page
+
+
+def test_the_shops_changes_drop_the_cached_page(merchant, sent):
+    from feedback.models import SurveySettings
+    from feedback.services import survey_settings_get, survey_settings_save
+
+    _order, links = sent
+    with at(LATER):
+        Client().get(path_of(links[3]))
+    merchant.name = "Renamed shop"
+    merchant.save()
+    with at(LATER):
+        assert "Renamed shop" in Client().get(path_of(links[3])).content.decode()
+    settings = survey_settings_get(merchant=merchant)
+    if settings.pk is None:
+        settings = SurveySettings(merchant=merchant)
+    settings.second_question_en = "Would you buy again?"
+    survey_settings_save(settings=settings)
+    with at(LATER):
+        assert "Would you buy again?" in Client().get(path_of(links[3])).content.decode()
+
+
+def test_erasure_drops_the_cached_page(merchant, sent):
+    from orders import privacy
+
+    _order, links = sent
+    submit(csrf_client(), links[3], score="4", comment="Camille's secret")
+    with at(LATER):
+        assert "Camille" in Client().get(path_of(links[3])).content.decode()
+    with merchant_scope(merchant):
+        subject = privacy.subject_for(merchant=merchant, emails=["camille@example.org"])
+        privacy.personal_data_erase(subject=subject)
+    with at(LATER):
+        page = Client().get(path_of(links[3]))
+    assert page.status_code == 410 and "Camille" not in page.content.decode()
 
 
 def test_opens_are_counted_without_redis_too(merchant, sent, settings):
