@@ -10,7 +10,8 @@ def _the_entry(event) -> dict:
 
 
 def _points(payload: dict) -> str:
-    points = payload.get("points")
+    # Points becoming available move from pending: what the customer gains to spend is the news.
+    points = payload.get("available") if payload.get("kind") == "available" else payload.get("points")
     if points is None:
         return ""
     account = payload.get("account") or {}
