@@ -25,7 +25,7 @@ from . import selectors, services
 from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .models import Source
 from .payloads import entry_data, entry_fields
-from .serializers import AdjustmentInputSerializer, EntryWithAccountSerializer, LoyaltySerializer
+from .serializers import PointsAdjustmentInputSerializer, PointsEntryWithAccountSerializer, LoyaltySerializer
 
 NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such customer for this API key's shop.")
 BAD_REQUEST = OpenApiResponse(
@@ -73,9 +73,9 @@ class AdjustmentView(MerchantAPIView):
         description="Adds (positive) or takes away (negative) available points, with a reason kept on the "
         "entry; at most 1,000,000 at once. Never takes the available points below zero. Send an "
         "`Idempotency-Key`: a retry with it answers the first adjustment and adds nothing.",
-        request=AdjustmentInputSerializer,
+        request=PointsAdjustmentInputSerializer,
         responses={
-            201: EntryWithAccountSerializer,
+            201: PointsEntryWithAccountSerializer,
             400: BAD_REQUEST,
             404: NOT_FOUND,
             422: IDEMPOTENCY_CONFLICT_RESPONSE,
@@ -86,7 +86,7 @@ class AdjustmentView(MerchantAPIView):
     @idempotent
     def post(self, request, pk):
         customer = get_for_merchant(Customer, merchant=self.merchant, pk=pk)
-        serializer = AdjustmentInputSerializer(data=request.data)
+        serializer = PointsAdjustmentInputSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         data = serializer.validated_data
         try:
