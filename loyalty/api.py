@@ -4,33 +4,25 @@ GET  /api/v1/customers/{id}/loyalty              balances, entries paginated
 POST /api/v1/customers/{id}/loyalty/adjustments  agent keys or above; points, reason
 """
 
-import hashlib
-import uuid
-
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api_pagination import LimitOffsetPagination
-from core.idempotency import HEADER as IDEMPOTENCY_HEADER
 from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
 from core.scoping import get_for_merchant
 from merchants.api_base import MerchantAPIView
 from merchants.models import Role
 from orders.models import Customer
+from store_credit.api import BAD_REQUEST, NOT_FOUND
+from store_credit.api import _entry_key as entry_key_of  # the same rule: the Idempotency-Key's hash, else new
 
 from . import selectors, services
 from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .models import Source
 from .payloads import entry_data, entry_fields
-from .serializers import PointsAdjustmentInputSerializer, PointsEntryWithAccountSerializer, LoyaltySerializer
-
-NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such customer for this API key's shop.")
-BAD_REQUEST = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
-)
+from .serializers import LoyaltySerializer, PointsAdjustmentInputSerializer, PointsEntryWithAccountSerializer
 
 
 class LoyaltyView(MerchantAPIView):
@@ -95,7 +87,7 @@ class AdjustmentView(MerchantAPIView):
                 customer=customer,
                 points=data["points"],
                 reason=data["reason"],
-                key=_entry_key(request),
+                key=entry_key_of(request),
                 source=Source.API,
             )
         except LoyaltyValidationError as refusal:
@@ -103,9 +95,3 @@ class AdjustmentView(MerchantAPIView):
         except PointsKeyConflictError as conflict:
             return Response({"detail": str(conflict)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         return Response(entry_data(entry), status=status.HTTP_201_CREATED)
-
-
-def _entry_key(request) -> str:
-    """The entry's key from the Idempotency-Key (two racing requests make one entry), else a new one."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    return f"api:{hashlib.sha256(key.encode()).hexdigest()[:56]}" if key else f"api:{uuid.uuid4().hex}"

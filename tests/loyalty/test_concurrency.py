@@ -1,34 +1,11 @@
 """Concurrent adjustments on real PostgreSQL: the account's row lock serialises them."""
 
-import threading
-
 import pytest
-from django.db import connection
 
 from loyalty.errors import LoyaltyValidationError
+from tests.store_credit.test_concurrency import _race
 
 from .conftest import account_of, adjust, entries_of
-
-
-def _race(workers):
-    barrier = threading.Barrier(len(workers))
-    outcomes = []
-
-    def run(work):
-        try:
-            barrier.wait()
-            outcomes.append(work())
-        except Exception as exc:  # noqa: BLE001 - the outcome is what the test reads
-            outcomes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(work,)) for work in workers]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
-    return outcomes
 
 
 @pytest.mark.django_db(transaction=True)
