@@ -213,10 +213,12 @@ def points_earn_for_order(*, order: Order, restoration: int = 0) -> PointsEntry 
     if points <= 0:
         return None
     key = f"order:{order.pk}:placed" if not restoration else f"order:{order.pk}:restored:{restoration}"
-    at_once = program.pending_days == 0
-    available_on = order.placed_at + timedelta(days=program.pending_days) if not at_once else None
-    if restoration:  # the days count again from the restoration
-        available_on = timezone.now() + timedelta(days=program.pending_days) if not at_once else None
+    # The days count from the placement, again from a restoration; an order reported after they
+    # passed (a late webhook, an import) earns available points at once.
+    counted_from = timezone.now() if restoration else order.placed_at
+    available_on = counted_from + timedelta(days=program.pending_days)
+    at_once = available_on <= timezone.now()
+    available_on = None if at_once else available_on
     asked = _Asked(
         kind=EntryKind.EARNED,
         source=Source.ORDER,

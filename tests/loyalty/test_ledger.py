@@ -91,6 +91,12 @@ def test_available_at_once_when_the_shop_chose_so(merchant, customer, program):
     assert balances(merchant, customer) == (120, 0, 0)
 
 
+def test_an_order_reported_after_its_pending_days_earns_available_points(merchant, customer, program):
+    place(merchant, customer, placed_at=timezone.now() - timedelta(days=45))
+    [entry] = entries_of(merchant, customer)
+    assert (entry.available, entry.pending, entry.available_on) == (120, 0, None)
+
+
 def test_a_refund_takes_back_its_share_pending_first(merchant, customer, program):
     order = place(merchant, customer, subtotal="120.00")  # total 145
     made = refund(merchant, order, "72.50")  # half
