@@ -53,7 +53,18 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/", "/points/")
+SWEPT_PREFIXES = (
+    "/app/",
+    "/accounts/",
+    "/track/",
+    "/returns/",
+    "/e/",
+    "/p/",
+    "/me/",
+    "/preferences/",
+    "/credit/",
+    "/points/",
+)
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
