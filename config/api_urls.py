@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("outbound.api_urls")),
     path("", include("returns.api_urls")),
     path("", include("store_credit.api_urls")),
+    path("", include("loyalty.api_urls")),
     path("", include("catalogue.api_urls")),
     path("", include("feedback.api_urls")),
     path("", include("feedback.review_api_urls")),

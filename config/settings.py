@@ -328,6 +328,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "store_credit.tasks.credits_expire_and_remind",
         "schedule": crontab(minute=23),  # hourly: credit expires by the day
     },
+    "loyalty-points-mature": {
+        "task": "loyalty.tasks.points_mature",
+        "schedule": crontab(minute=37),  # hourly: points become available by the day
+    },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),

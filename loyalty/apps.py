@@ -3,10 +3,27 @@ from django.apps import AppConfig
 
 class LoyaltyConfig(AppConfig):
     name = "loyalty"
+    verbose_name = "Loyalty"
 
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
         from core.dashboard import NavEntry, dashboard_nav_register
+        from orders.events import subscribe
+        from orders.privacy import register_eraser, register_exporter
+        from orders.sections import CustomerSection, customer_section_register
+        from portal.sections import PortalSection, portal_section_register
 
+        from . import event_kinds, handlers, privacy, selectors
+
+        event_kinds.register()
+        subscribe("order.", handlers.on_order_event)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
+        portal_section_register(
+            PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)
+        )
+        customer_section_register(
+            CustomerSection("loyalty", selectors.staff_block_context, "loyalty/staff/_customer_points.html")
+        )
+        register_eraser("loyalty.entries", privacy.erase_loyalty)
+        register_exporter("loyalty", privacy.export_loyalty)

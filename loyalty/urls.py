@@ -1,14 +1,13 @@
-from django.urls import path
-from django.utils.translation import gettext_lazy as _
+"""/app/loyalty/: members, the program's settings, staff adjustments."""
 
-from merchants.views import empty_section
+from django.urls import path
+
+from . import staff_views
 
 app_name = "loyalty"
 
 urlpatterns = [
-    path(
-        "",
-        empty_section(_("Loyalty"), _("Loyalty points and referrals are not available in this version yet.")),
-        name="index",
-    ),
+    path("", staff_views.members, name="index"),
+    path("settings/", staff_views.loyalty_settings, name="settings"),
+    path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
 ]

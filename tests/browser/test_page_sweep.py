@@ -32,6 +32,7 @@ from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessag
 from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
+from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
@@ -52,7 +53,18 @@ pytestmark = [pytest.mark.browser]
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "pages"
 LANGUAGES = ("en", "fr")
 WIDTHS = (390, 1366)
-SWEPT_PREFIXES = ("/app/", "/accounts/", "/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
+SWEPT_PREFIXES = (
+    "/app/",
+    "/accounts/",
+    "/track/",
+    "/returns/",
+    "/e/",
+    "/p/",
+    "/me/",
+    "/preferences/",
+    "/credit/",
+    "/points/",
+)
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
 # new page is never left out by accident.
@@ -393,6 +405,13 @@ def _store_credit(merchant, customer) -> None:
     )
 
 
+def _loyalty(merchant, customer, order) -> None:
+    """The program on, the order's points pending and a staff adjustment."""
+    loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
+    points_earn_for_order(order=order)
+    points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
+
+
 def page_paths(shop) -> dict[str, str]:
     """Every swept route that is a page -> a path that shows it with the shop's data."""
     merchant, order = shop["merchant"], shop["order"]
@@ -422,6 +441,7 @@ def page_paths(shop) -> dict[str, str]:
         )
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
     _store_credit(merchant, customer)
+    _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -450,6 +470,8 @@ def page_paths(shop) -> dict[str, str]:
         "portal-preferences:index": {"token": customer_token(customer)},
         "portal-credit:index": {"token": customer_token(customer)},
         "store-credit:adjust": {"pk": customer.pk},
+        "portal-points:index": {"token": customer_token(customer)},
+        "loyalty:adjust": {"pk": customer.pk},
         "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
         "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
     }
@@ -510,6 +532,7 @@ PROJECT_APPS = {
     "returns",
     "feedback",
     "store_credit",
+    "loyalty",
 }
 
 
@@ -616,7 +639,7 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/")
+CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/", "/points/")
 
 
 def signed_in_session(user, merchant) -> str:

@@ -1,0 +1,55 @@
+"""The kinds of event loyalty records (core.event_kinds): about a customer, not an order."""
+
+from django.utils.translation import gettext_lazy as _
+
+from core.event_kinds import EventKind, event_kind_register
+
+
+def _the_entry(event) -> dict:
+    return event.payload  # the entry and its account as the API shows them, at the time of the event
+
+
+def _points(payload: dict) -> str:
+    # Points becoming available move from pending: what the customer gains to spend is the news.
+    points = payload.get("available") if payload.get("kind") == "available" else payload.get("points")
+    if points is None:
+        return ""
+    account = payload.get("account") or {}
+    return _("%(points)+d points → %(available)s available, %(pending)s pending") % {
+        "points": points,
+        "available": account.get("available", 0),
+        "pending": account.get("pending", 0),
+    }
+
+
+LOYALTY_EVENT_KINDS = [
+    EventKind(
+        "loyalty.points_earned",
+        _("Points earned"),
+        _("A customer earned loyalty points for an order."),
+        _the_entry,
+        _points,
+        customer_anchored=True,
+    ),
+    EventKind(
+        "loyalty.points_available",
+        _("Points available"),
+        _("A customer's pending loyalty points became available to spend."),
+        _the_entry,
+        _points,
+        customer_anchored=True,
+    ),
+    EventKind(
+        "loyalty.points_reversed",
+        _("Points reversed"),
+        _("Loyalty points were taken back after a refund or a cancelled order."),
+        _the_entry,
+        _points,
+        customer_anchored=True,
+    ),
+]
+
+
+def register() -> None:
+    for entry in LOYALTY_EVENT_KINDS:
+        event_kind_register(entry)

@@ -1,0 +1,47 @@
+import uuid
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from .services import MAX_ADJUSTMENT, NOTE_LENGTH
+
+
+class AdjustmentForm(forms.Form):
+    """Staff add or take away points; the balance is the service's check."""
+
+    points = forms.IntegerField(
+        label=_("Points"),
+        help_text=_("Negative to take points away, e.g. -50."),
+        min_value=-MAX_ADJUSTMENT,
+        max_value=MAX_ADJUSTMENT,
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=NOTE_LENGTH, help_text=_("Kept with the entry."))
+    # One key per form shown: a double click or a resent form makes one entry.
+    key = forms.CharField(widget=forms.HiddenInput, max_length=64)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+class LoyaltySettingsForm(forms.Form):
+    enabled = forms.BooleanField(label=_("Loyalty program on"), required=False)
+    points_per_unit = forms.IntegerField(
+        label=_("Points per currency unit spent"),
+        min_value=1,
+        max_value=1000,
+        help_text=_("Whole points, rounded down: 1 point per euro makes 42 points for €42.90."),
+    )
+    deduct_discounts = forms.BooleanField(label=_("No points on discounts"), required=False)
+    include_shipping = forms.BooleanField(label=_("Points on shipping"), required=False)
+    include_tax = forms.BooleanField(label=_("Points on tax"), required=False)
+    pending_days = forms.IntegerField(
+        label=_("Days points stay pending"),
+        min_value=0,
+        max_value=365,
+        help_text=_(
+            "Counted from the order's date, so that returned items earn nothing; 0 makes points available "
+            "at once (they are taken back on a refund)."
+        ),
+    )

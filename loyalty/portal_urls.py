@@ -1,0 +1,5 @@
+from django.urls import path
+
+from . import portal_views
+
+urlpatterns = [path("", portal_views.points_page, name="index")]
