@@ -60,6 +60,12 @@ def test_every_message_is_translated_and_not_fuzzy(path):
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_plurals_follow_french_rules(path):
+    # Without the header gettext falls back to English plurals: "0 points" where French says "0 point".
+    assert 'Plural-Forms: nplurals=2; plural=(n > 1);' in path.read_text(), f"{path}: no French Plural-Forms"
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_french_punctuation_has_a_non_breaking_space_before_it(path):
     faults = [fault for m in messages(path) for text in strings(m) for fault in typography_faults(text)]
     assert faults == [], f"{path}: use U+00A0 or U+202F before : ? ! ;"
