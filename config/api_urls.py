@@ -34,4 +34,5 @@ urlpatterns = [
     path("", include("returns.api_urls")),
     path("", include("store_credit.api_urls")),
     path("", include("catalogue.api_urls")),
+    path("", include("flows.holdout_api_urls")),
 ]
