@@ -31,8 +31,8 @@ def _as_of(text: str | None, merchant) -> datetime:
     """Now, a date (midnight in the shop's time zone) or a date-time with its offset."""
     if text is None:
         return timezone.now()
-    day = parse_date(text.strip()) if len(text.strip()) == 10 else None
     try:
+        day = parse_date(text.strip()) if len(text.strip()) == 10 else None
         if day is not None:
             return utc_moment(timezone.make_aware(datetime.combine(day, time()), merchant.tzinfo))
         return moment_parse(text)

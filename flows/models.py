@@ -78,7 +78,7 @@ class Flow(TenantModel):
     # The share of customers who never get this flow's emails, to measure what the emails cause
     # (flows/holdouts.py). The salt makes each flow's holdout a different set of customers.
     holdout_percent = models.PositiveSmallIntegerField(
-        _("holdout (% of customers)"), default=0, validators=[MaxValueValidator(MAX_HOLDOUT_PERCENT)]
+        _("holdout percentage"), default=0, validators=[MaxValueValidator(MAX_HOLDOUT_PERCENT)]
     )
     holdout_salt = models.CharField(max_length=32, default=new_holdout_salt, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)

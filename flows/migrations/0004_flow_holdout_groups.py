@@ -30,7 +30,7 @@ class Migration(migrations.Migration):
             field=models.PositiveSmallIntegerField(
                 default=0,
                 validators=[django.core.validators.MaxValueValidator(50)],
-                verbose_name="holdout (% of customers)",
+                verbose_name="holdout percentage",
             ),
         ),
         migrations.AddField(

@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.test import override_settings
+from django.urls import reverse
 
 from core.scoping import merchant_scope
 from flows import holdouts
@@ -77,7 +78,7 @@ def test_new_flows_hold_out_ten_percent_of_marketing_and_no_notification(merchan
     with override_settings(FLOWS_MARKETING_HOLDOUT_PERCENT=10):
         default_flows_install(merchant=merchant)
     with merchant_scope(merchant):
-        percents = dict(Flow.objects.values_list("kind").annotate().values_list("key", "holdout_percent"))
+        percents = dict(Flow.objects.values_list("key", "holdout_percent"))
         kinds = dict(Flow.objects.values_list("key", "kind"))
         salts = list(Flow.objects.values_list("holdout_salt", flat=True))
     assert {percents[key] for key, kind in kinds.items() if kind == FlowKind.MARKETING} == {10}
@@ -232,7 +233,8 @@ def _newcombe(x1, n1, x2, n2):
 
     p1, p2 = x1 / n1, x2 / n2
     (l1, u1), (l2, u2) = wilson(x1, n1), wilson(x2, n2)
-    return p1 - p2, p1 - p2 - math.hypot(p1 - l1, u2 - p2), p1 - p2 + math.hypot(u1 - p1, p2 - l2)
+    low, high = p1 - p2 - math.hypot(p1 - l1, u2 - p2), p1 - p2 + math.hypot(u1 - p1, p2 - l2)
+    return {"difference": round(p1 - p2, 4), "low": round(low, 4), "high": round(high, 4)}
 
 
 @pytest.mark.django_db
@@ -250,10 +252,8 @@ def test_results_on_a_hand_made_history(merchant):
     # low = 0.15 − √((0.25 − 0.1419)² + (0.2562 − 0.1)²) = 0.15 − 0.18998 = −0.03998,
     # high = 0.15 + √((0.4019 − 0.25)² + (0.1 − 0.0346)²) = 0.15 + 0.16542 = 0.31542.
     assert r30["difference"] == {"difference": 0.15, "low": -0.04, "high": 0.3154}
-    assert r30["difference"] == {k: round(v, 4) for k, v in zip(("difference", "low", "high"), _newcombe(10, 40, 3, 30))}
-    assert r90["difference"] == {
-        k: round(v, 4) for k, v in zip(("difference", "low", "high"), _newcombe(10, 40, 5, 30))
-    }
+    assert r30["difference"] == _newcombe(10, 40, 3, 30)
+    assert r90["difference"] == _newcombe(10, 40, 5, 30)
     # Net revenue per customer over 90 days: got the emails 9 × 100 + 60 (refund) = 960 / 40 = 24.00;
     # held out 5 × 100 / 30 = 16.67. Variances: (9 × 100² + 60² − 40 × 24²) / 39 = 70560 / 39 = 1809.23 and
     # (5 × 100² − 30 × 16.667²) / 29 = 1436.78. Welch: se² = 1809.23/40 + 1436.78/30 = 45.231 + 47.893 = 93.124,
@@ -298,3 +298,103 @@ def test_a_flow_without_history_has_empty_results(merchant):
         results = holdout_results(merchant, flow, NOW)
     assert results["exposed_customers"] == 0 and results["repurchase_30"]["exposed"]["rate"] is None
     assert results["revenue_90"]["exposed"]["per_customer"] is None
+
+
+PAGE_QUERIES = 12  # the page as before (11) and the holdout results (1)
+
+
+# --- The flow's page ---------------------------------------------------------------------------------------
+@pytest.mark.django_db
+def test_the_flow_page_says_the_results_in_words(staff_client, owner, merchant, django_assert_num_queries):
+    flow, step = marketing_flow(merchant, percent=10)
+    _history(merchant, step)
+    url = reverse("flows:detail", kwargs={"pk": flow.pk})
+    with at(AS_OF):
+        owner.language = "en"
+        owner.save(update_fields=["language"])
+        staff_client.get(url)  # the session's first request loads what later ones find cached
+        with django_assert_num_queries(PAGE_QUERIES):  # the results add one statement to the page
+            english = staff_client.get(url).content.decode()
+        owner.language = "fr"
+        owner.save(update_fields=["language"])
+        french = staff_client.get(url).content.decode()
+    assert "41 customers got the emails; 30 were held out (holdout: 10 % of customers)." in english
+    assert (
+        "Customers who got the “Thank you” emails reordered within 30 days 15.0 points more often "
+        "(95 % interval -4.0 to 31.5)." in english
+    )
+    assert "brought €7.33 more net revenue each (95 % interval -€11.93 to €26.60)" in english
+    assert "15,0 points plus souvent (intervalle à 95\u00a0%\u00a0: -4,0 à 31,5)" in french
+
+
+@pytest.mark.django_db
+def test_the_holdout_is_edited_on_the_flow_page(staff_client, merchant):
+    flow, _step = marketing_flow(merchant, percent=10)
+    url = reverse("flows:detail", kwargs={"pk": flow.pk})
+    form = {"name": "Thank you", "active": "on", "anchor": "trigger"}
+    refused = staff_client.post(url, {**form, "holdout_percent": "60"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert refused.status_code == 400 and "less than or equal to 50" in refused.content.decode()
+    flow.refresh_from_db()
+    assert flow.holdout_percent == 10
+    staff_client.post(url, {**form, "holdout_percent": "25"})
+    flow.refresh_from_db()
+    assert flow.holdout_percent == 25
+    staff_client.post(url, form)  # a form without the field keeps it
+    flow.refresh_from_db()
+    assert flow.holdout_percent == 25
+
+
+# --- GET /api/v1/analytics/holdouts ------------------------------------------------------------------------
+API_URL = "/api/v1/analytics/holdouts"
+
+
+@pytest.mark.django_db
+def test_the_api_lists_flows_with_a_holdout(api, merchant, django_assert_num_queries):
+    flow, step = marketing_flow(merchant, percent=10)
+    marketing_flow(merchant, percent=0, kind=FlowKind.TRANSACTIONAL, name="Receipt")
+    other, _ = marketing_flow(merchant, percent=5, name="Other")
+    _history(merchant, step)
+    # The key, the flows, the results of every flow in one statement: no query per flow.
+    with django_assert_num_queries(4):
+        response = api.get(API_URL, {"as_of": AS_OF.isoformat()})
+    assert response.status_code == 200
+    body = response.json()
+    assert [f["flow_name"] for f in body["flows"]] == ["Other", "Thank you"]
+    result = body["flows"][1]
+    assert result["flow_id"] == flow.pk and result["holdout_percent"] == 10 and result["enough_data"] is True
+    assert (result["exposed_customers"], result["held_out_customers"]) == (41, 30)
+    assert result["repurchase_30"]["difference"] == {"difference": 0.15, "low": -0.04, "high": 0.3154}
+    assert result["revenue_90"]["exposed"]["per_customer"] == "24.00"
+    assert result["revenue_90"]["difference"] == {"difference": "7.33", "low": "-11.93", "high": "26.60"}
+    assert body["flows"][0]["enough_data"] is False and body["flows"][0]["repurchase_30"]["difference"] is None
+    only = api.get(API_URL, {"flow": other.pk, "as_of": "2025-04-07"}).json()
+    assert [f["flow_id"] for f in only["flows"]] == [other.pk]
+    assert only["as_of"] == "2025-04-06T22:00:00Z"  # midnight in Paris
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"as_of": "yesterday"}, "as_of"),
+        ({"as_of": "2025-02-30"}, "as_of"),
+        ({"as_of": "2025-03-01T10:00:00"}, "as_of"),
+        ({"as_of": "2025-03-01T10:00:00+16:00"}, "as_of"),
+        ({"flow": "abc"}, "flow"),
+        ({"from": "2025-01-01"}, "from"),
+    ],
+)
+def test_the_api_refuses_bad_input(api, merchant, params, field):
+    marketing_flow(merchant, percent=10)
+    response = api.get(API_URL, params)
+    assert response.status_code == 400
+    assert list(response.json()) == [field]
+
+
+@pytest.mark.django_db
+def test_the_api_shows_no_other_shops_flow(api, other_api, merchant):
+    flow, step = marketing_flow(merchant, percent=10)
+    _history(merchant, step)
+    assert other_api.get(API_URL, {"flow": flow.pk}).status_code == 404
+    assert other_api.get(API_URL).json()["flows"] == []
+    assert api.get(API_URL, {"flow": 999999}).status_code == 404
