@@ -20,7 +20,7 @@ class FlowForm(forms.Form):
     active = forms.BooleanField(label=_("Active"), required=False)
     anchor = forms.ChoiceField(label=_("Counts from"), choices=Anchor.choices)
     holdout_percent = forms.IntegerField(
-        label=_("Holdout percentage (0 to 50)"), min_value=0, max_value=MAX_HOLDOUT_PERCENT, required=False
+        label=_("Holdout percentage"), min_value=0, max_value=MAX_HOLDOUT_PERCENT, required=False
     )  # left empty: kept as it is
 
 
