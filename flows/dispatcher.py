@@ -37,6 +37,7 @@ from merchants.models import Merchant
 from orders.models import Customer, Order
 
 from .content import customer_context, order_context, sample_context
+from .holdouts import HOLDOUT, is_held_out
 from .message_status import checked, scheduled_messages_move
 from .models import (
     FlowKind,
@@ -282,6 +283,9 @@ def _skip_reason(row: ScheduledMessage, policy: _MerchantPolicy, data: RuleInput
     reason = first_stop_reason(step.stop_rules, data)
     if reason is None and policy.now - row.due_at > timedelta(hours=policy.settings.late_tolerance_hours):
         return "too_late"  # the dispatcher was down that long: a stale email is worse than none
+    # Last: a held-out message is one the customer would otherwise have received.
+    if reason is None and is_held_out(flow, row.order.customer_id if row.order_id else row.customer_id):
+        return HOLDOUT
     return reason
 
 

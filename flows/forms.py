@@ -3,7 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from merchants.models import LANGUAGE_CHOICES
 
-from .models import Anchor, WindowTimeZone
+from .models import MAX_HOLDOUT_PERCENT, Anchor, WindowTimeZone
 from .rules import stop_rules
 
 
@@ -19,6 +19,9 @@ class FlowForm(forms.Form):
     name = forms.CharField(label=_("Name"), max_length=120)
     active = forms.BooleanField(label=_("Active"), required=False)
     anchor = forms.ChoiceField(label=_("Counts from"), choices=Anchor.choices)
+    holdout_percent = forms.IntegerField(
+        label=_("Holdout percentage"), min_value=0, max_value=MAX_HOLDOUT_PERCENT, required=False
+    )  # left empty: kept as it is
 
 
 class StepForm(forms.Form):

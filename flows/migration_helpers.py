@@ -30,7 +30,12 @@ def _create(apps, merchant, language, flow_spec, step_specs):
     Flow = apps.get_model("flows", "Flow")
     FlowStep = apps.get_model("flows", "FlowStep")
     StepTemplate = apps.get_model("flows", "StepTemplate")
-    flow = Flow._base_manager.create(merchant=merchant, **{**flow_spec, "name": flow_spec["name"][language]})
+    fields = {**flow_spec, "name": flow_spec["name"][language]}
+    if any(field.name == "holdout_percent" for field in Flow._meta.fields):  # from flows 0004 on
+        from flows.holdouts import default_holdout_percent
+
+        fields["holdout_percent"] = default_holdout_percent(flow_spec.get("kind", "marketing"))
+    flow = Flow._base_manager.create(merchant=merchant, **fields)
     for position, spec in enumerate(step_specs):
         window = spec.get("window") or (None, None)
         step = FlowStep._base_manager.create(

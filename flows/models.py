@@ -10,6 +10,9 @@ about one thing of the order that may come several times (a return) carries that
 Either way a step goes out at most once per anchor, which the database enforces.
 """
 
+import secrets
+
+from django.core.validators import MaxValueValidator
 from django.db import models
 from django.db.models import CASCADE, SET_NULL
 from django.utils import timezone
@@ -52,6 +55,14 @@ class WindowTimeZone(models.TextChoices):
     MERCHANT = "merchant", _("The shop's time zone")
 
 
+# A holdout of more than half the customers would measure the emails by their absence.
+MAX_HOLDOUT_PERCENT = 50
+
+
+def new_holdout_salt() -> str:
+    return secrets.token_hex(8)
+
+
 class Flow(TenantModel):
     # Identifies the flows we install for every merchant, so installing twice adds nothing.
     key = models.SlugField(max_length=40, blank=True)
@@ -64,6 +75,12 @@ class Flow(TenantModel):
     event_kind = models.CharField(_("event kind"), max_length=64, blank=True)
     anchor = models.CharField(_("counts from"), max_length=20, choices=Anchor.choices, default=Anchor.TRIGGER)
     active = models.BooleanField(_("active"), default=True)
+    # The share of customers who never get this flow's emails, to measure what the emails cause
+    # (flows/holdouts.py). The salt makes each flow's holdout a different set of customers.
+    holdout_percent = models.PositiveSmallIntegerField(
+        _("holdout percentage"), default=0, validators=[MaxValueValidator(MAX_HOLDOUT_PERCENT)]
+    )
+    holdout_salt = models.CharField(max_length=32, default=new_holdout_salt, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

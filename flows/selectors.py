@@ -38,6 +38,7 @@ SKIP_REASON_LABELS = {
     "no_consent": _("No marketing consent"),
     "frequency_cap": _("Daily limit of marketing emails"),
     "customer_erased": _("The customer's personal data was erased"),
+    "holdout": _("In the holdout group (not sent, to measure the flow's effect)"),
 }
 
 

@@ -18,8 +18,10 @@ from orders.models import Customer, Order, OrderEvent
 
 from .content import order_only_variables, sample_context
 from .defaults import default_flow_specs
+from .holdouts import default_holdout_percent
 from .message_status import checked, scheduled_messages_move
 from .models import (
+    MAX_HOLDOUT_PERCENT,
     Anchor,
     EventKind,
     Flow,
@@ -76,7 +78,11 @@ def default_flows_install(*, merchant: Merchant) -> list[Flow]:
         for flow_spec, step_specs in default_flow_specs():
             if flow_spec["key"] in existing:
                 continue
-            flow = Flow.objects.create(merchant=merchant, **{**flow_spec, "name": flow_spec["name"][language]})
+            flow = Flow.objects.create(
+                merchant=merchant,
+                **{**flow_spec, "name": flow_spec["name"][language]},
+                holdout_percent=default_holdout_percent(flow_spec.get("kind", "marketing")),
+            )
             for position, spec in enumerate(step_specs):
                 window = spec.get("window") or (None, None)
                 step = FlowStep.objects.create(
@@ -341,8 +347,9 @@ def _reanchor_on_delivery(order: Order) -> int:
 
 # --- Editing flows -----------------------------------------------------------------------------
 @transaction.atomic
-def flow_update(*, flow: Flow, name: str, active: bool, anchor: str) -> Flow:
-    """Rename, pause or re-anchor a flow. Pausing skips its scheduled messages when they come due."""
+def flow_update(*, flow: Flow, name: str, active: bool, anchor: str, holdout_percent: int | None = None) -> Flow:
+    """Rename, pause, re-anchor a flow or change its holdout. Pausing skips its scheduled messages when
+    they come due. `holdout_percent` None keeps it as it is."""
     if not name.strip():
         raise FlowValidationError({"name": _("A flow needs a name.")})
     if anchor not in Anchor.values:
@@ -351,8 +358,14 @@ def flow_update(*, flow: Flow, name: str, active: bool, anchor: str) -> Flow:
         raise FlowValidationError(
             {"anchor": _("This flow's emails are about a customer, not an order: they count from the event.")}
         )
+    if holdout_percent is not None:
+        if not 0 <= holdout_percent <= MAX_HOLDOUT_PERCENT:
+            raise FlowValidationError(
+                {"holdout_percent": _("Hold out between 0 and %(max)s %% of customers.") % {"max": MAX_HOLDOUT_PERCENT}}
+            )
+        flow.holdout_percent = holdout_percent
     flow.name, flow.active, flow.anchor = name.strip(), active, anchor
-    flow.save(update_fields=["name", "active", "anchor", "updated_at"])
+    flow.save(update_fields=["name", "active", "anchor", "holdout_percent", "updated_at"])
     return flow
 
 

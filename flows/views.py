@@ -4,6 +4,7 @@ from email.header import decode_header, make_header
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -15,6 +16,8 @@ from . import dispatcher, selectors, services
 from .content import sample_context
 from .dispatcher import _links, build_email
 from .forms import FlowForm, FlowSettingsForm, GuideFormSet, SendTestForm, StepForm, TemplateForm
+from .holdout_words import holdout_sentences
+from .holdouts import holdout_results
 from .models import Flow, FlowStep, StepTemplate
 from .rendering import link_domains
 from .template_limits import TemplateLimitError
@@ -40,7 +43,14 @@ def _step(request, flow, step_pk) -> FlowStep:
 @staff_view(Role.VIEWER)
 def flow_detail(request, pk):
     flow = _flow(request, pk)
-    form = FlowForm(initial={"name": flow.name, "active": flow.active, "anchor": flow.anchor})
+    form = FlowForm(
+        initial={
+            "name": flow.name,
+            "active": flow.active,
+            "anchor": flow.anchor,
+            "holdout_percent": flow.holdout_percent,
+        }
+    )
     if request.method == "POST":
         if not request.membership.has_role(Role.ADMIN):
             return render(request, "flows/forbidden.html", status=403)
@@ -56,7 +66,16 @@ def flow_detail(request, pk):
                 return redirect("flows:detail", pk=flow.pk)
     steps = [(step, selectors.step_stats(step=step)) for step in flow.steps.all()]
     status = 400 if form.errors else 200
-    return render(request, "flows/flow_detail.html", {"flow": flow, "form": form, "steps": steps}, status=status)
+    context = {"flow": flow, "form": form, "steps": steps, "holdout": _holdout_summary(request.merchant, flow)}
+    return render(request, "flows/flow_detail.html", context, status=status)
+
+
+def _holdout_summary(merchant, flow: Flow) -> dict | None:
+    """The flow's holdout results in sentences, once it holds anyone out or did."""
+    results = holdout_results(merchant, flow, timezone.now())
+    if not flow.holdout_percent and not results["held_out_customers"]:
+        return None
+    return {"results": results, "sentences": holdout_sentences(results, flow=flow)}
 
 
 def _template_forms(step=None, data=None):

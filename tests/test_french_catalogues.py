@@ -62,7 +62,7 @@ def test_every_message_is_translated_and_not_fuzzy(path):
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
 def test_plurals_follow_french_rules(path):
     # Without the header gettext falls back to English plurals: "0 points" where French says "0 point".
-    assert 'Plural-Forms: nplurals=2; plural=(n > 1);' in path.read_text(), f"{path}: no French Plural-Forms"
+    assert "Plural-Forms: nplurals=2; plural=(n > 1);" in path.read_text(), f"{path}: no French Plural-Forms"
 
 
 @pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
