@@ -71,7 +71,7 @@ def _bonus(policy: ReturnPolicy, currency: str):
     if not policy.credit_bonus:
         return None
     if policy.credit_bonus_kind == BonusKind.PERCENT:
-        return policy.credit_bonus.normalize()
+        return f"{policy.credit_bonus.normalize():f}"  # 10, not 1E+1
     return _amount(policy.credit_bonus, currency)
 
 

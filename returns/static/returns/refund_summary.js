@@ -53,7 +53,8 @@
       var total = value(items, option, keepIt).total;
       input.closest("label").querySelector("[data-resolution-value]").textContent = items ? money(total) : "";
       var word = option.credit ? summary.dataset.creditWord : summary.dataset.refundWord;
-      compared.push(money(total) + " " + word);
+      var said = money(total) + " " + word;
+      if (compared.indexOf(said) < 0) compared.push(said); // store credit and shop now give the same credit
     });
     var compare = form.querySelector("[data-summary=compare]");
     if (compare) {
