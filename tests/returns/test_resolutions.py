@@ -240,7 +240,10 @@ def test_the_form_sends_the_chosen_resolution_and_refuses_one_not_offered(order,
         assert not ReturnRequest.objects.exists()
     assert client.post(f"/returns/{order_token(order)}/?lang=en", {**data, "resolution": "shop_now"}).status_code == 302
     with merchant_scope(order.merchant):
-        assert ReturnRequest.objects.get().resolution == "shop_now"
+        made = ReturnRequest.objects.get()
+    assert made.resolution == "shop_now"
+    page = client.get(f"/returns/{order_token(order)}/{made.rma}/?lang=fr").content.decode()
+    assert "Échanger contre autre chose (achat immédiat)" in page and "37,00\u00a0€" in page
 
 
 # --- The API --------------------------------------------------------------------------------------
