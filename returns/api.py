@@ -123,6 +123,7 @@ class ReturnViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
             order=order,
             items=[ItemInput(i["line_item_id"], i["quantity"], i["reason"], i["comment"]) for i in data["items"]],
             method=data["method"],
+            resolution=data["resolution"],
             submission_key=_submission_key(request),
         )
         return self._answer(created, code=status.HTTP_201_CREATED)

@@ -15,14 +15,18 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from core.l10n import format_money
 from core.scoping import merchant_scope
 from orders.events import event_record
 from orders.models import FinancialStatus, LineItem, Order
 from shop_actions.models import ShopAction, ShopActionStatus
+from store_credit.services import credit_issue
 
 from .eligibility import policy_for, returnable_lines
 from .labels.services import return_label_enqueue
 from .models import (
+    CREDIT_RESOLUTIONS,
+    OPEN_STATUSES,
     Inspection,
     Method,
     Reason,
@@ -77,7 +81,13 @@ class ItemInput:
 
 
 def return_request_create(
-    *, order: Order, items: list[ItemInput], method: str, submission_key: str = "", now: datetime | None = None
+    *,
+    order: Order,
+    items: list[ItemInput],
+    method: str,
+    resolution: str = Resolution.REFUND,
+    submission_key: str = "",
+    now: datetime | None = None,
 ) -> ReturnRequest:
     """A customer's (or staff's, on their behalf) return of some of an order's items.
 
@@ -97,8 +107,8 @@ def return_request_create(
         chosen = _checked_items(order, items, lines, {r.code: r for r in reasons_for(merchant)})
         items_amount = sum((lines[i.line_item_id].unit_amount * i.quantity for i in items), Decimal(0))
         _check_method(method, policy, items_amount)
+        _check_resolution(resolution, policy, order)
         _check_customer_limit(order, policy, now)
-        fee = Decimal(0) if method == Method.KEEP_IT else min(policy.fee_for(Resolution.REFUND), items_amount)
         request = ReturnRequest.objects.create(
             merchant=merchant,
             rma=_next_rma(order),
@@ -107,10 +117,11 @@ def return_request_create(
             method=method,
             currency=order.currency,
             items_amount=items_amount,
-            fee=fee,
-            refund_amount=items_amount - fee,
             submission_key=submission_key,
             created_at=now,
+            **resolution_amounts(
+                policy, resolution=resolution, method=method, items_amount=items_amount, currency=order.currency
+            ),
         )
         created = ReturnItem.objects.bulk_create(
             ReturnItem(
@@ -174,6 +185,34 @@ def _check_method(method: str, policy, items_amount: Decimal) -> None:
         raise ReturnValidationError({"method": _("Choose one of the return methods the shop offers.")})
     if method == Method.KEEP_IT and (policy.keep_it_below is None or items_amount >= policy.keep_it_below):
         raise ReturnValidationError({"method": _("These items are worth too much to keep: send them back.")})
+
+
+def _check_resolution(resolution: str, policy, order: Order) -> None:
+    if resolution not in policy.offered_resolutions():
+        raise ReturnValidationError({"resolution": _("Choose one of the resolutions the shop offers.")})
+    if resolution in CREDIT_RESOLUTIONS and order.customer_id is None:
+        raise ReturnValidationError(
+            {"resolution": _("Store credit needs a customer account with the shop: choose a refund.")}
+        )
+
+
+def resolution_amounts(policy, *, resolution: str, method: str, items_amount: Decimal, currency: str) -> dict:
+    """What a resolution gives for items worth `items_amount`: a refund pays the fee (never for a kept
+    item, never more than the items); store credit pays no fee and adds the policy's bonus."""
+    if resolution in CREDIT_RESOLUTIONS:
+        bonus = policy.bonus_for(resolution, items_amount, currency)
+        credit, fee, refund = items_amount + bonus, Decimal(0), Decimal(0)
+    else:
+        bonus = credit = Decimal(0)
+        fee = Decimal(0) if method == Method.KEEP_IT else min(policy.fee_for(resolution), items_amount)
+        refund = items_amount - fee
+    return {
+        "resolution": resolution,
+        "fee": fee,
+        "refund_amount": refund,
+        "credit_amount": credit,
+        "bonus_amount": bonus,
+    }
 
 
 def _check_customer_limit(order, policy, now: datetime) -> None:
@@ -292,16 +331,77 @@ def return_resolve(*, request: ReturnRequest, by=None) -> ReturnRequest:
     """Carry out the resolution: the return is resolved and the shop asked for the refund, in one transaction.
 
     It closes when the shop has refunded (return_refund_finished); a return with nothing to refund
-    closes at once. Of two staff resolving at once, one wins and the other gets ReturnStateError:
-    one shop action, one refund.
+    closes at once, and so does store credit, issued in the same transaction. Of two staff resolving
+    at once, one wins and the other gets ReturnStateError: one shop action, one refund, one credit.
     """
     with merchant_scope(request.merchant), transaction.atomic():
         resolved = return_move(request=request, to=S.RESOLVED, by=by)
+        if resolved.resolution in CREDIT_RESOLUTIONS:
+            return _credit_give(resolved)
         if resolved.refund_amount <= 0:
             return return_move(request=resolved, to=S.CLOSED, text=_("Nothing to refund: the return fee covers it."))
         resolved.refund_action = refund_ask(resolved)
         resolved.save(update_fields=["refund_action", "updated_at"])
     return resolved
+
+
+def credit_key(request: ReturnRequest) -> str:
+    """One credit per return: a retried task, a double click or a redelivered event finds the first entry."""
+    return f"return:{request.rma}:credit"
+
+
+def _credit_give(request: ReturnRequest) -> ReturnRequest:
+    """Issue the return's store credit (the wallet emails the customer) and close the return."""
+    with translation.override(request.merchant.default_language):
+        note = _("Return %(rma)s") % {"rma": request.rma}
+        entry = credit_issue(
+            merchant=request.merchant,
+            customer=request.customer,
+            amount=request.credit_amount,
+            currency=request.currency,
+            key=credit_key(request),
+            source="return",
+            source_ref=request.rma,
+            note=note,
+        )
+        text = _("Store credit of %(amount)s issued.") % {"amount": format_money(entry.amount, request.currency)}
+    return return_move(request=request, to=S.CLOSED, text=text, credit_entry=entry)
+
+
+def return_resolution_change(*, request: ReturnRequest, resolution: str, by=None) -> ReturnRequest:
+    """Staff switch a store credit resolution to a refund (or back) until it is carried out.
+
+    The amounts follow the policy as it is now; the customer's choice is noted in the audit trail.
+    """
+    with merchant_scope(request.merchant), transaction.atomic():
+        locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status not in OPEN_STATUSES:
+            raise ReturnStateError(_("This return is resolved already: its resolution cannot change."))
+        if resolution not in Resolution.values:
+            raise ReturnValidationError({"resolution": _("Choose one of the resolutions the shop offers.")})
+        if resolution in CREDIT_RESOLUTIONS and locked.customer_id is None:
+            raise ReturnValidationError(
+                {"resolution": _("Store credit needs a customer account with the shop: choose a refund.")}
+            )
+        if resolution == locked.resolution:
+            return locked
+        before = Resolution(locked.resolution).label
+        amounts = resolution_amounts(
+            policy_for(locked.merchant),
+            resolution=resolution,
+            method=locked.method,
+            items_amount=locked.items_amount,
+            currency=locked.currency,
+        )
+        for name, value in amounts.items():
+            setattr(locked, name, value)
+        locked.save()
+        text = _("Resolution changed from “%(before)s” to “%(after)s”.") % {
+            "before": before,
+            "after": Resolution(resolution).label,
+        }
+        ReturnNote.objects.create(merchant=locked.merchant, request=locked, author=by, text=text)
+    return locked
 
 
 def return_refund_finished(action: ShopAction) -> None:

@@ -1,7 +1,7 @@
 """Returns: a shop's return policy and the returns its customers ask for (docs/returns.md)."""
 
 import uuid
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import models
 from django.db.models.functions import Lower
@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.money import minor_unit
 from core.scoping import TenantModel
 
 from .storage import photo_storage_get
@@ -31,6 +32,17 @@ class Method(models.TextChoices):
 
 class Resolution(models.TextChoices):
     REFUND = "refund", _("Refund to the original payment")
+    STORE_CREDIT = "store_credit", _("Store credit")
+    SHOP_NOW = "shop_now", _("Exchange for something else (shop now)")
+
+
+# Resolutions paid in store credit (with the policy's bonus, without the return fee).
+CREDIT_RESOLUTIONS = (Resolution.STORE_CREDIT, Resolution.SHOP_NOW)
+
+
+class BonusKind(models.TextChoices):
+    FLAT = "flat", _("A flat amount")
+    PERCENT = "percent", _("A percentage of the items")
 
 
 class Reason(models.TextChoices):
@@ -85,13 +97,31 @@ class ReturnPolicy(TenantModel):
     blocked_emails = models.JSONField(_("emails always reviewed by staff"), default=list, blank=True)
     # A return parcel the carrier reports delivered counts as received (no staff scan needed).
     received_on_delivery = models.BooleanField(_("mark returns received when the carrier delivers them"), default=False)
+    # Resolution codes offered to customers, in the order they are shown (the first is chosen by default).
+    resolutions = models.JSONField(_("resolutions offered"), default=list)
+    credit_bonus_kind = models.CharField(
+        _("store credit bonus"), max_length=8, choices=BonusKind.choices, default=BonusKind.FLAT
+    )
+    credit_bonus = models.DecimalField(_("bonus"), default=Decimal(0), **MONEY)  # an amount, or a percentage
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
 
     def fee_for(self, resolution: str) -> Decimal:
-        """The return shipping fee the customer pays for a resolution (only refunds exist yet)."""
-        return self.fee
+        """The return shipping fee the customer pays for a resolution: refunds pay it, store credit does not."""
+        return Decimal(0) if resolution in CREDIT_RESOLUTIONS else self.fee
+
+    def offered_resolutions(self) -> list[str]:
+        """What customers may choose, in the shop's order; a refund when the shop chose nothing yet."""
+        return [code for code in self.resolutions or [] if code in Resolution.values] or [Resolution.REFUND]
+
+    def bonus_for(self, resolution: str, items_amount: Decimal, currency: str) -> Decimal:
+        """The bonus store credit adds to the items' value: flat, or a percentage rounded half up to the currency."""
+        if resolution not in CREDIT_RESOLUTIONS or not self.credit_bonus:
+            return Decimal(0)
+        if self.credit_bonus_kind == BonusKind.PERCENT:
+            return (items_amount * self.credit_bonus / 100).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
+        return self.credit_bonus
 
     def email_blocked(self, *emails: str) -> bool:
         """One of the addresses is listed, exactly or by its domain (`@example.com`)."""
@@ -168,6 +198,12 @@ class ReturnRequest(TenantModel):
     items_amount = models.DecimalField(**MONEY)  # what the items were charged, discounts shared out
     fee = models.DecimalField(**MONEY)
     refund_amount = models.DecimalField(**MONEY)
+    # Store credit resolutions: the credit given (items + bonus, no fee), its bonus part, and the ledger entry once issued.
+    credit_amount = models.DecimalField(default=Decimal(0), **MONEY)
+    bonus_amount = models.DecimalField(default=Decimal(0), **MONEY)
+    credit_entry = models.ForeignKey(
+        "store_credit.Entry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     rejection_reason = models.CharField(max_length=500, blank=True)
     # The way back, once approved: a prepaid label or a drop-off QR code, and the parcel's tracking number.
     label_url = models.URLField(max_length=1000, blank=True)

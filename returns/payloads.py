@@ -24,6 +24,8 @@ def return_data(request) -> dict:
         ],
         "refund_amount": amount_str(request.refund_amount, currency),
         "fee": amount_str(request.fee, currency),
+        "credit_amount": amount_str(request.credit_amount, currency),
+        "bonus_amount": amount_str(request.bonus_amount, currency),
         "currency": currency,
         "label_url": request.label_url or None,
         "qr_code_url": request.qr_code_url or None,

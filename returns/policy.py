@@ -28,6 +28,9 @@ POLICY_FIELDS = {
     "auto_approve_max_returns",
     "returns_per_year",
     "blocked_emails",
+    "resolutions",
+    "credit_bonus_kind",
+    "credit_bonus",
 }
 REASON_FIELDS = ("label_en", "label_fr", "position", "photo_required", "comment_required", "active")
 

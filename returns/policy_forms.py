@@ -11,11 +11,18 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import minor_units
 
-from .models import Method, Reason, ReturnRule, WindowStart
+from .models import BonusKind, Method, Reason, Resolution, ReturnRule, WindowStart
 
 MAX_WINDOW_DAYS = 3650  # ten years: anything longer is a typing mistake
 MAX_AMOUNT = Decimal("1000000")
 MAX_COUNT = 1000
+MAX_PERCENT_PLACES = 2
+# One slot per resolution a shop may offer, read in this order: the portal lists them so.
+RESOLUTION_SLOTS = [
+    ("resolution_1", _("Offered first")),
+    ("resolution_2", _("Offered second")),
+    ("resolution_3", _("Offered third")),
+]
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -61,6 +68,18 @@ class PolicyForm(forms.Form):
     methods = forms.MultipleChoiceField(
         label=_("Return methods offered"), choices=Method.choices, widget=forms.CheckboxSelectMultiple
     )
+    resolution_1 = forms.ChoiceField(label=_("Offered first"), required=False, choices=[])
+    resolution_2 = forms.ChoiceField(label=_("Offered second"), required=False, choices=[])
+    resolution_3 = forms.ChoiceField(label=_("Offered third"), required=False, choices=[])
+    credit_bonus_kind = forms.ChoiceField(label=_("Store credit bonus"), choices=BonusKind.choices, required=False)
+    credit_bonus = forms.DecimalField(
+        label=_("Bonus"),
+        required=False,
+        min_value=0,
+        max_value=MAX_AMOUNT,
+        help_text=_("Added to store credit and shop now, e.g. 5 (an amount) or 10 (%). Empty or 0: no bonus."),
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
     auto_approve = forms.BooleanField(label=_("Approve requests automatically"), required=False)
     auto_approve_max_returns = forms.IntegerField(
         label=_("Only for customers with fewer returns in 12 months than"),
@@ -95,7 +114,12 @@ class PolicyForm(forms.Form):
         self.order_fields(order)
         for name in money:
             self.fields[name].help_text = _("In %(currency)s. Empty: none.") % {"currency": currency}
-        self.fields["fee"].help_text = _("In %(currency)s. Empty or 0: free returns.") % {"currency": currency}
+        self.fields["fee"].help_text = _("In %(currency)s. Empty or 0: free returns. Store credit never pays it.") % {
+            "currency": currency
+        }
+        none = [("", _("— not offered —"))]
+        for index, (name, _label) in enumerate(RESOLUTION_SLOTS):
+            self.fields[name].choices = (none if index else []) + list(Resolution.choices)
 
     def clean_countries(self) -> list[str]:
         codes = list(dict.fromkeys(code.upper() for code in _lines(self.cleaned_data["countries"])))
@@ -139,11 +163,39 @@ class PolicyForm(forms.Form):
                 self.add_error("holiday_until", _("Holiday orders must be returnable at least until the last one."))
         if Method.KEEP_IT in data.get("methods", []) and data.get("keep_it_below") is None:
             self.add_error("keep_it_below", _("Say below which amount customers may keep an item."))
+        self._clean_resolutions(data)
+        self._clean_bonus(data)
         return data
+
+    def _clean_resolutions(self, data) -> None:
+        chosen = [data.get(name) for name, _label in RESOLUTION_SLOTS if data.get(name)]
+        if len(set(chosen)) != len(chosen):
+            self.add_error("resolution_2", _("Offer each resolution once: choose “not offered” for the others."))
+        data["resolutions"] = list(dict.fromkeys(chosen)) or [Resolution.REFUND]
+
+    def _clean_bonus(self, data) -> None:
+        bonus = data.get("credit_bonus")
+        if bonus is None or "credit_bonus" in self.errors:
+            return
+        if data.get("credit_bonus_kind") == BonusKind.PERCENT:
+            if bonus > 100:
+                self.add_error("credit_bonus", _("A percentage bonus is at most 100."))
+            elif -bonus.as_tuple().exponent > MAX_PERCENT_PLACES:
+                self.add_error("credit_bonus", _("A percentage has at most 2 decimals, e.g. 12.5."))
+        elif -bonus.normalize().as_tuple().exponent > minor_units(self.currency):
+            self.add_error(
+                "credit_bonus",
+                _("Amounts in %(currency)s have at most %(places)s decimals.")
+                % {"currency": self.currency, "places": minor_units(self.currency)},
+            )
 
     def policy_values(self) -> dict:
         data = dict(self.cleaned_data)
         data["fee"] = data["fee"] or Decimal(0)
+        data["credit_bonus"] = data["credit_bonus"] or Decimal(0)
+        data["credit_bonus_kind"] = data["credit_bonus_kind"] or BonusKind.FLAT
+        for name, _label in RESOLUTION_SLOTS:
+            data.pop(name, None)
         return data
 
 

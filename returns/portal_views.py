@@ -35,7 +35,7 @@ from .lifecycle import (
     return_cancel_by_customer,
     return_request_create,
 )
-from .models import Method, Resolution, ReturnRequest, ReturnStatus
+from .models import CREDIT_RESOLUTIONS, BonusKind, Method, Resolution, ReturnRequest, ReturnStatus
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
@@ -158,6 +158,7 @@ def _start(request, order, token):
                     order=order,
                     items=_items_posted(request.POST, request.FILES, order),
                     method=request.POST.get("method", ""),
+                    resolution=request.POST.get("resolution", Resolution.REFUND),
                     submission_key=_submission_key(request.POST.get("submission", "")),
                 )
         except ReturnValidationError as invalid:
@@ -172,10 +173,13 @@ def _start(request, order, token):
     methods = [(code, Method(code).label) for code in (policy.methods or [Method.SHIP_YOURSELF])]
     reasons = reasons_for(order.merchant)
     digits = minor_units(order.currency)
+    resolutions = _resolutions(policy, order, digits)
     context = {
         "rows": [_row(line, request.POST, digits) for line in lines],
         "digits": digits,
         "fee_minor": _minor(policy.fee_for(Resolution.REFUND), digits),
+        "resolutions": resolutions,
+        "resolution": request.POST.get("resolution") or resolutions[0]["code"],
         "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
         "earlier": earlier,
@@ -192,6 +196,29 @@ def _start(request, order, token):
         "submission": request.POST.get("submission") or uuid.uuid4().hex,
     }
     return _render(request, order, token, "returns/portal/start.html", context, status=status)
+
+
+def _resolutions(policy, order, digits: int) -> list[dict]:
+    """The resolutions offered, in the shop's order, with what the script needs to show each one's value.
+
+    Store credit needs a customer account (the wallet is theirs): a guest order is offered a refund only.
+    """
+    offered = [
+        code for code in policy.offered_resolutions() if code not in CREDIT_RESOLUTIONS or order.customer_id is not None
+    ] or [Resolution.REFUND]
+    percent = policy.credit_bonus_kind == BonusKind.PERCENT
+    return [
+        {
+            "code": code,
+            "label": Resolution(code).label,
+            "credit": code in CREDIT_RESOLUTIONS,
+            # Percent bonus in hundredths of a percent (12.5 % → 1250): whole numbers for the script.
+            "bonus_basis_points": int(policy.credit_bonus * 100) if code in CREDIT_RESOLUTIONS and percent else 0,
+            "bonus_minor": _minor(policy.credit_bonus, digits) if code in CREDIT_RESOLUTIONS and not percent else 0,
+            "fee_minor": _minor(policy.fee_for(code), digits),
+        }
+        for code in offered
+    ]
 
 
 def _minor(amount, digits: int) -> int:

@@ -64,7 +64,7 @@ def return_get(*, merchant: Merchant, pk) -> ReturnRequest:
     another merchant's."""
     returns = (
         ReturnRequest.objects.filter(merchant=merchant)
-        .select_related("order", "customer", "shipment", "refund_action", "refund")
+        .select_related("order", "customer", "shipment", "refund_action", "refund", "credit_entry")
         .prefetch_related(
             Prefetch(
                 "items",

@@ -34,7 +34,11 @@ class ReturnSerializer(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Resolution.choices)
     items = ReturnItemSerializer(many=True)
     refund_amount = serializers.CharField(help_text="What the customer gets back, in the order's currency.")
-    fee = serializers.CharField(help_text="The return shipping fee deducted from the refund.")
+    fee = serializers.CharField(help_text="The return shipping fee deducted from the refund (none for store credit).")
+    credit_amount = serializers.CharField(
+        help_text="The store credit given (store_credit and shop_now): the items' value plus the bonus; 0 for a refund."
+    )
+    bonus_amount = serializers.CharField(help_text="The part of credit_amount that is the policy's bonus.")
     currency = serializers.CharField()
     label_url = serializers.URLField(allow_null=True)
     qr_code_url = serializers.URLField(allow_null=True)
@@ -63,7 +67,12 @@ class ReturnCreateInputSerializer(serializers.Serializer):
     order_id = serializers.IntegerField(min_value=1, max_value=MAX_ID)
     items = ReturnItemInputSerializer(many=True)
     method = serializers.ChoiceField(choices=Method.choices, help_text="One of the methods the shop's policy offers.")
-    resolution = serializers.ChoiceField(choices=Resolution.choices, required=False, default=Resolution.REFUND)
+    resolution = serializers.ChoiceField(
+        choices=Resolution.choices,
+        required=False,
+        default=Resolution.REFUND,
+        help_text="One of the resolutions the shop's policy offers; store credit needs the order's customer.",
+    )
 
     def validate_items(self, value):
         if not value:

@@ -18,7 +18,7 @@ from merchants.access import staff_view
 from merchants.models import Role
 
 from .eligibility import country_name
-from .models import Method, ReturnPolicy, ReturnReason, ReturnRule
+from .models import BonusKind, Method, Resolution, ReturnPolicy, ReturnReason, ReturnRule
 from .policy import (
     REASON_FIELDS,
     return_policy_save,
@@ -28,7 +28,7 @@ from .policy import (
     return_rule_delete,
     return_rule_save,
 )
-from .policy_forms import PolicyForm, ReasonAddForm, ReasonFormSet, RuleForm
+from .policy_forms import RESOLUTION_SLOTS, PolicyForm, ReasonAddForm, ReasonFormSet, RuleForm
 from .reasons import built_in_reasons, lazy_label
 
 PAGE = "return-settings:index"
@@ -53,15 +53,26 @@ def _amount(value, currency: str):
 
 def _policy_initial(policy: ReturnPolicy | None, currency: str) -> dict:
     policy = policy or ReturnPolicy(methods=["ship_yourself"])
-    initial = {name: getattr(policy, name) for name in PolicyForm.base_fields}
+    initial = {name: getattr(policy, name, None) for name in PolicyForm.base_fields}
     initial.update(
         fee=_amount(policy.fee, currency),
         keep_it_below=_amount(policy.keep_it_below, currency),
         auto_approve_below=_amount(policy.auto_approve_below, currency),
         countries=", ".join(policy.countries or []),
+        credit_bonus=_bonus(policy, currency),
+        **dict(zip((name for name, _label in RESOLUTION_SLOTS), policy.offered_resolutions(), strict=False)),
         blocked_emails="\n".join(policy.blocked_emails or []),
     )
     return initial
+
+
+def _bonus(policy: ReturnPolicy, currency: str):
+    """A percentage as typed (10, 12.5); an amount with the currency's decimals; nothing when there is none."""
+    if not policy.credit_bonus:
+        return None
+    if policy.credit_bonus_kind == BonusKind.PERCENT:
+        return f"{policy.credit_bonus.normalize():f}"  # 10, not 1E+1
+    return _amount(policy.credit_bonus, currency)
 
 
 def _reason_rows(reasons: list[ReturnReason]) -> list[dict]:
@@ -103,6 +114,7 @@ def _page(request, *, status=200, policy_form=None, rule_form=None, reason_forms
         "reasons": reasons,
         "reason_list": _reason_list(reasons),
         "method_labels": [Method(code).label for code in (policy.methods if policy else []) if code in Method.values],
+        "resolution_labels": [Resolution(code).label for code in (policy.offered_resolutions() if policy else [])],
         "can_edit": request.membership.has_role(Role.ADMIN),
         "policy_form": policy_form or PolicyForm(initial=_policy_initial(policy, currency), currency=currency),
         "rule_form": rule_form or RuleForm(),

@@ -33,9 +33,10 @@ from .lifecycle import (
     return_note_add,
     return_receive,
     return_reject,
+    return_resolution_change,
     return_resolve,
 )
-from .models import ReturnRequest, ReturnStatus
+from .models import CREDIT_RESOLUTIONS, OPEN_STATUSES, Resolution, ReturnRequest, ReturnStatus
 from .reasons import reasons_for
 from .shop_returns import shop_return_items_set
 
@@ -149,6 +150,10 @@ def _detail_page(request, pk, *, forms: dict | None = None, error: str = "", sta
         "can_approve": can_act and S.APPROVED in allowed,
         "can_resolve": can_act and S.RESOLVED in allowed,
         "can_cancel": can_act and S.CANCELLED in allowed,
+        # Staff may turn a credit into a refund (or back) until the return is carried out.
+        "resolution_choices": [(c, label) for c, label in Resolution.choices if c != ret.resolution]
+        if can_act and ret.status in OPEN_STATUSES and not ret.items_unknown
+        else [],
         "reject_form": forms.get("reject") or (RejectForm() if can_act and S.REJECTED in allowed else None),
         "receive_form": forms.get("receive")
         or (ReceiveForm(items=ret.items.all()) if can_act and S.RECEIVED in allowed else None),
@@ -238,7 +243,22 @@ def return_receive_view(request, pk):
 @require_POST
 @staff_view(Role.AGENT)
 def return_resolve_view(request, pk):
-    return _moved(request, _return(request, pk), return_resolve, _("Return %(rma)s is resolved with its refund."))
+    ret = _return(request, pk)
+    if ret.resolution in CREDIT_RESOLUTIONS:
+        return _moved(request, ret, return_resolve, _("Return %(rma)s is resolved with its store credit."))
+    return _moved(request, ret, return_resolve, _("Return %(rma)s is resolved with its refund."))
+
+
+@require_POST
+@staff_view(Role.AGENT)
+def return_resolution_view(request, pk):
+    return _moved(
+        request,
+        _return(request, pk),
+        return_resolution_change,
+        _("Return %(rma)s has its new resolution."),
+        resolution=request.POST.get("resolution", ""),
+    )
 
 
 @require_POST

@@ -79,6 +79,14 @@ def return_value(request: ReturnRequest, language: str) -> dict:
             "items_amount": format_money(request.items_amount, request.currency, language),
             "fee": format_money(request.fee, request.currency, language) if request.fee else "",
             "refund_amount": format_money(request.refund_amount, request.currency, language),
+            # Store credit resolutions: the credit (items + bonus) and its bonus; empty for a refund.
+            "resolution": request.resolution,
+            "credit_amount": format_money(request.credit_amount, request.currency, language)
+            if request.credit_amount
+            else "",
+            "bonus_amount": format_money(request.bonus_amount, request.currency, language)
+            if request.bonus_amount
+            else "",
             "rejection_reason": request.rejection_reason,
             "label_url": request.label_url,
             "qr_code_url": request.qr_code_url,
@@ -132,6 +140,9 @@ def sample_value(merchant, language: str) -> dict:
         "items_amount": format_money(34, currency, language),
         "fee": format_money(4, currency, language),
         "refund_amount": format_money(30, currency, language),
+        "resolution": "refund",
+        "credit_amount": "",
+        "bonus_amount": "",
         "rejection_reason": "Article porté, étiquette retirée." if fr else "The item has been worn.",
         "label_url": f"{settings.SITE_URL}/returns/sample/label.pdf",
         "qr_code_url": "",

@@ -22,10 +22,14 @@ _ITEMS = (
     "{% if item.variant %} ({{ item.variant }}){% endif %} — {{ item.reason }}</li>{% endfor %}</ul>"
 )
 _REFUND = {
-    "en": "<p>Refund: <strong>{{ return.refund_amount }}</strong>"
-    "{% if return.fee %} (a return fee of {{ return.fee }} deducted){% endif %}.</p>",
-    "fr": "<p>Remboursement\u00a0: <strong>{{ return.refund_amount }}</strong>"
-    "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>",
+    "en": "{% if return.credit_amount %}<p>Store credit: <strong>{{ return.credit_amount }}</strong>"
+    "{% if return.bonus_amount %} (including a bonus of {{ return.bonus_amount }}){% endif %}.</p>"
+    "{% else %}<p>Refund: <strong>{{ return.refund_amount }}</strong>"
+    "{% if return.fee %} (a return fee of {{ return.fee }} deducted){% endif %}.</p>{% endif %}",
+    "fr": "{% if return.credit_amount %}<p>Avoir\u00a0: <strong>{{ return.credit_amount }}</strong>"
+    "{% if return.bonus_amount %} (dont un bonus de {{ return.bonus_amount }}){% endif %}.</p>"
+    "{% else %}<p>Remboursement\u00a0: <strong>{{ return.refund_amount }}</strong>"
+    "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>{% endif %}",
 }
 # "the item" or "the items", as many as the customer returns.
 _THE_ITEMS = {
@@ -211,49 +215,69 @@ REJECTED = {
 RECEIVED = {
     "en": {
         "subject": "We have received your return {{ return.rma }}",
-        "preheader": "Your refund of {{ return.refund_amount }} follows.",
+        "preheader": "{% if return.credit_amount %}Your store credit of {{ return.credit_amount }} follows."
+        "{% else %}Your refund of {{ return.refund_amount }} follows.{% endif %}",
         "html": "<h1>Your return is back with us</h1>"
         + _HELLO["en"]
         + "<p>The parcel of your return <strong>{{ return.rma }}</strong> for order {{ order.number }} has arrived:</p>"
         + _ITEMS
-        + "<p>Your refund of <strong>{{ return.refund_amount }}</strong> follows: "
+        + "<p>{% if return.credit_amount %}Your store credit of <strong>{{ return.credit_amount }}</strong>"
+        "{% else %}Your refund of <strong>{{ return.refund_amount }}</strong>{% endif %} follows: "
         "we will email you as soon as it is issued.</p>" + _BUTTON % "Follow my return" + _REPLY["en"],
     },
     "fr": {
         "subject": "Nous avons reçu votre retour {{ return.rma }}",
-        "preheader": "Votre remboursement de {{ return.refund_amount }} suit.",
+        "preheader": "{% if return.credit_amount %}Votre avoir de {{ return.credit_amount }} suit."
+        "{% else %}Votre remboursement de {{ return.refund_amount }} suit.{% endif %}",
         "html": "<h1>Votre retour nous est parvenu</h1>"
         + _HELLO["fr"]
         + "<p>Le colis de votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est arrivé\u00a0:</p>"
         + _ITEMS
-        + "<p>Votre remboursement de <strong>{{ return.refund_amount }}</strong> suit\u00a0: "
+        + "<p>{% if return.credit_amount %}Votre avoir de <strong>{{ return.credit_amount }}</strong>"
+        "{% else %}Votre remboursement de <strong>{{ return.refund_amount }}</strong>{% endif %} suit\u00a0: "
         "nous vous écrirons dès qu'il sera effectué.</p>" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
     },
 }
 
+# Sent when the return closes: the refund is done, or the store credit was added to the customer's wallet
+# (whose own email gives the code and balance).
 REFUNDED = {
     "en": {
-        "subject": "Your refund of {{ return.refund_amount }} is on its way",
+        "subject": "{% if return.credit_amount %}Your store credit of {{ return.credit_amount }} is ready"
+        "{% else %}Your refund of {{ return.refund_amount }} is on its way{% endif %}",
         "preheader": "Return {{ return.rma }} is complete.",
-        "html": "<h1>Your refund is on its way</h1>"
+        "html": "{% if return.credit_amount %}<h1>Your store credit is ready</h1>"
+        + _HELLO["en"]
+        + "<p>We have added <strong>{{ return.credit_amount }}</strong> of store credit to your account for your "
+        "return <strong>{{ return.rma }}</strong> (order {{ order.number }})"
+        "{% if return.bonus_amount %}, including a bonus of {{ return.bonus_amount }}{% endif %}.</p>"
+        "<p>A separate email gives you the code to use at checkout.</p>"
+        "{% else %}<h1>Your refund is on its way</h1>"
         + _HELLO["en"]
         + "<p>We have refunded <strong>{{ return.refund_amount }}</strong> for your return "
         "<strong>{{ return.rma }}</strong> (order {{ order.number }}) to your original payment method"
         "{% if return.fee %}, after a return fee of {{ return.fee }}{% endif %}.</p>"
-        "<p>Depending on your bank, it may take a few days to show on your account.</p>"
+        "<p>Depending on your bank, it may take a few days to show on your account.</p>{% endif %}"
         + _ITEMS
         + _BUTTON % "See my return"
         + "<p>Thank you for your patience. A question? Just reply to this email.</p>",
     },
     "fr": {
-        "subject": "Votre remboursement de {{ return.refund_amount }} est en route",
+        "subject": "{% if return.credit_amount %}Votre avoir de {{ return.credit_amount }} est prêt"
+        "{% else %}Votre remboursement de {{ return.refund_amount }} est en route{% endif %}",
         "preheader": "Le retour {{ return.rma }} est terminé.",
-        "html": "<h1>Votre remboursement est en route</h1>"
+        "html": "{% if return.credit_amount %}<h1>Votre avoir est prêt</h1>"
+        + _HELLO["fr"]
+        + "<p>Nous avons ajouté un avoir de <strong>{{ return.credit_amount }}</strong> à votre compte pour votre "
+        "retour <strong>{{ return.rma }}</strong> (commande {{ order.number }})"
+        "{% if return.bonus_amount %}, dont un bonus de {{ return.bonus_amount }}{% endif %}.</p>"
+        "<p>Un autre e-mail vous donne le code à utiliser lors de votre commande.</p>"
+        "{% else %}<h1>Votre remboursement est en route</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons remboursé <strong>{{ return.refund_amount }}</strong> pour votre retour "
         "<strong>{{ return.rma }}</strong> (commande {{ order.number }}) sur votre moyen de paiement d'origine"
         "{% if return.fee %}, après des frais de retour de {{ return.fee }}{% endif %}.</p>"
-        "<p>Selon votre banque, il peut apparaître sur votre compte d'ici quelques jours.</p>"
+        "<p>Selon votre banque, il peut apparaître sur votre compte d'ici quelques jours.</p>{% endif %}"
         + _ITEMS
         + _BUTTON % "Voir mon retour"
         + "<p>Merci pour votre patience. Une question\u00a0? Répondez simplement à cet e-mail.</p>",

@@ -83,6 +83,7 @@ ACTIONS = {
     "returns:reject": "POST only",
     "returns:receive": "POST only",
     "returns:resolve": "POST only",
+    "returns:resolution": "POST only",
     "returns:cancel": "POST only",
     "returns:note": "POST only",
     "returns:label-retry": "POST only",
