@@ -39,13 +39,17 @@ def order_day(merchant: Merchant, placed_at: datetime) -> date:
     return timezone.localtime(placed_at, merchant.tzinfo).date()
 
 
-def day_mark_dirty(*, merchant: Merchant, day: date) -> None:
-    """Idempotent: a day marked twice is recomputed once."""
+def days_mark_dirty(marks: list[tuple[int, date]]) -> None:
+    """Mark (merchant id, day) pairs dirty in one statement (a publishing batch's marks together)."""
+    marks = sorted(set(marks))
+    if not marks:
+        return
     with connection.cursor() as cursor:
         cursor.execute(
-            "INSERT INTO analytics_dirtyday (merchant_id, day, marked_at) VALUES (%s, %s, %s)"
+            "INSERT INTO analytics_dirtyday (merchant_id, day, marked_at)"
+            " SELECT merchant_id, day, %s FROM unnest(%s::bigint[], %s::date[]) AS mark(merchant_id, day)"
             " ON CONFLICT (merchant_id, day) DO NOTHING",
-            [merchant.pk, day, timezone.now()],
+            [timezone.now(), [merchant_id for merchant_id, _day in marks], [day for _id, day in marks]],
         )
 
 

@@ -44,7 +44,7 @@ def kpis_response(period: Period, as_of: datetime, current: dict, previous: dict
 
 def cohort_data(cohort: Cohort) -> dict:
     return {
-        "month": cohort.month.strftime("%Y-%m"),
+        "month": cohort.month.isoformat()[:7],
         "customers": cohort.customers,
         "months": [
             {

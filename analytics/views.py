@@ -175,7 +175,7 @@ def export_cohorts(request):
             for currency, amount in money.items():
                 rows.append(
                     (
-                        cohort.month.strftime("%Y-%m"),
+                        cohort.month.isoformat()[:7],
                         cohort.customers,
                         entry["month"],
                         entry["ordered_again"],

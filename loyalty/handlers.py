@@ -4,16 +4,22 @@ Each handler is idempotent: the entries' keys come from the event's cause (the o
 its restoration number, the refund), so a redelivered event adds nothing.
 """
 
-from core.scoping import merchant_scope
+from core.scoping import merchant_scope, unscoped
+from orders.events import publish_memo
 from orders.models import OrderEvent, Refund
 
 from . import services
+from .models import LoyaltySettings
+
+EARNING = {"order.created", "order.restored"}
 
 
 def on_order_event(event: OrderEvent) -> None:
     handler = HANDLERS.get(event.kind)
     if handler is None or event.order_id is None:
         return
+    if event.kind in EARNING and not _program_on(event.merchant_id):
+        return  # nothing to earn: no query per order while the program is off (most shops)
     with merchant_scope(event.merchant):
         handler(event)
 
@@ -42,3 +48,13 @@ HANDLERS = {
     "order.cancelled": _cancelled,
     "order.refunded": _refunded,
 }
+
+
+def _program_on(merchant_id: int) -> bool:
+    """Whether the shop runs the program, read once per publishing pass."""
+
+    def read() -> bool:
+        with unscoped():
+            return LoyaltySettings.objects.filter(merchant_id=merchant_id, enabled=True).exists()
+
+    return publish_memo(("loyalty-on", merchant_id), read)

@@ -13,7 +13,6 @@ from django.shortcuts import redirect, render
 from django.template import loader
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from core.dashboard import home_blocks
@@ -196,17 +195,3 @@ def home(request):
     since = timezone.now() - timedelta(days=HOME_DAYS)
     blocks = home_blocks(merchant=request.merchant, since=since)
     return render(request, "dashboard/home.html", {"home": blocks, "days": HOME_DAYS})
-
-
-def empty_section(title, description=""):
-    """A dashboard section this version does not offer yet: says so plainly."""
-
-    @staff_view()
-    def view(request):
-        context = {
-            "title": title,
-            "description": description or gettext_lazy("This section is not available in this version yet."),
-        }
-        return render(request, "dashboard/empty_section.html", context)
-
-    return view

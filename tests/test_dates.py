@@ -76,11 +76,12 @@ def _project_files(*suffixes):
 
 
 def test_no_template_or_module_writes_a_date_its_own_way():
-    """`|date:` only for machine-readable values ('c'), never `|time:`; Django's date formats only in core/l10n."""
+    """`|date:` only for machine-readable values ('c', or 'Y-m-d' for a date input), never `|time:`; Django's date
+    formats only in core/l10n."""
     own_way = []
     for path in _project_files(".html", ".txt"):
         for number, line in enumerate(path.read_text(errors="ignore").splitlines(), 1):
-            if re.search(r"\|date:(?!['\"]c['\"])|\|time\b|\|naturalday", line):
+            if re.search(r"\|date:(?!['\"](c|Y-m-d)['\"])|\|time\b|\|naturalday", line):
                 own_way.append(f"{path.relative_to(ROOT)}:{number}: {line.strip()}")
     for path in _project_files(".py"):
         for number, line in enumerate(path.read_text().splitlines(), 1):

@@ -54,18 +54,21 @@ def scheduled(shop) -> list[tuple]:
         return sorted(
             ScheduledMessage.objects.values_list(
                 "order__external_id", "step__key", "status", "skip_reason", "anchor_at", "first_due_at", "due_at"
-            )
+            ),
+            key=lambda row: tuple("" if value is None else str(value) for value in row),  # NPS rows have no order
         )
 
 
 def test_a_batch_schedules_what_one_by_one_publishing_schedules(merchant, other_merchant, monkeypatch):
     with time_machine.travel(PLACED + timedelta(days=2, hours=1), tick=False):
         journeys(merchant)
-        assert events.events_publish_pending() == 6
+        published_in_batches = events.events_publish_pending()
         journeys(other_merchant)
         with monkeypatch.context() as patch:
             patch.setattr(events, "BATCH_SIZE", 1)
-            assert events.events_publish_pending() == 6
+            published_one_by_one = events.events_publish_pending()
+    # The 6 recorded here, and what subscribers record on the way (the NPS becoming due on delivery).
+    assert published_in_batches == published_one_by_one > 6
 
     batched, one_by_one = scheduled(merchant), scheduled(other_merchant)
     assert batched == one_by_one

@@ -205,8 +205,8 @@ def test_publishing_a_batch_of_orders_reads_them_together(merchant, queued):
     # Nothing per event. The batch: transaction, claim and savepoint with their releases (6); per
     # merchant: webhook endpoints (each batch), flow settings (twice), flows and steps (each pass) (5);
     # the orders with their items and shipments (3); one INSERT of scheduled messages (1); published
-    # (1). Then an empty claim (4).
-    assert ten == twenty == 6 + 5 + 3 + 1 + 1 + 4
+    # (1); loyalty's switch (1) and analytics' dirty days in one INSERT (1). Then an empty claim (4).
+    assert ten == twenty == 6 + 5 + 3 + 1 + 1 + 2 + 4
     with unscoped():
         assert ScheduledMessage.objects.values("order").distinct().count() == 30
 

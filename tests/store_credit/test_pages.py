@@ -15,8 +15,8 @@ from .conftest import entries_of, issue, spend, wallet_of
 
 pytestmark = pytest.mark.django_db
 # The customer page with its store-credit part: the page's own queries, then the wallets and the entries
-# (and loyalty's part: the customer's account, none here).
-PAGE_QUERIES = 12
+# (and loyalty's part: the customer's account, none here; feedback's reviews and review clicks on the timeline).
+PAGE_QUERIES = 14
 
 
 def customer_page(customer):
