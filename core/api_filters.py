@@ -19,10 +19,14 @@ MAX_ID = 2**63 - 1
 
 
 @extend_schema_field(OpenApiTypes.INT64)
-class IdFilter(django_filters.NumberFilter):
-    """A database id: a whole number (`?order_id=1.5` is a 400, not order 1)."""
+class WholeNumberFilter(django_filters.NumberFilter):
+    """A whole number (`?score_min=0.5` is a 400, not 0)."""
 
     field_class = forms.IntegerField
+
+
+class IdFilter(WholeNumberFilter):
+    """A database id: a whole number (`?order_id=1.5` is a 400, not order 1)."""
 
 
 class IsoMomentRangeField(RangeField):
