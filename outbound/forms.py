@@ -11,7 +11,7 @@ def event_type_choices():
     families = sorted(event_families())
     return [
         (ALL_EVENTS, _("Every event, including types added later")),
-        *[(f"{family}.*", _("Every %(family)s event") % {"family": family}) for family in families],
+        *[(f"{family}.*", _("Every %(family)s event") % {"family": f"{family}.*"}) for family in families],
         *[
             (event_type, f"{event_type} — {description}")
             for event_type, description in subscribable_event_types().items()

@@ -85,7 +85,7 @@ def mirror_request(entry: Entry) -> None:
         platform=platform_for(wallet.merchant, _shop_platform(wallet.customer)),
         key=f"{KEY_PREFIX}{entry.key}",
         payload=mirror_payload(entry),
-        subject=f"store_credit:{wallet.pk}",
+        subject=f"wallet:{wallet.pk}",  # shown to staff beside the order, as returns show "return:RMA-…"
         customer=wallet.customer,
     )
     if wallet.mirror_status != MirrorStatus.PENDING:

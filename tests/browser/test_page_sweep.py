@@ -561,7 +561,8 @@ def raw_shown(texts: list[str], values: set[str]) -> list[str]:
     anywhere = {value for value in values if "_" in value or value in CARRIERS}
     found = set()
     for text in texts:
-        found.update(set(re.findall(r"(?<![\w.-])[a-z0-9_]+(?![\w-])", text)) & anywhere)
+        # Not inside a dotted event type: neither its end (return.in_transit) nor its prefix (store_credit.*).
+        found.update(set(re.findall(r"(?<![\w.-])[a-z0-9_]+(?![\w-]|\.[\w*])", text)) & anywhere)
         found.update({text, *re.findall(r"\(([a-z]+)\)", text)} & values)
     return sorted(found)
 
@@ -694,6 +695,7 @@ def test_raw_value_check_finds_status_and_carrier_codes_but_not_their_labels():
     shown = ["Colis in_transit", "Mondial Relay", "(colissimo)", "Welcome (sent)", "pending"]
     assert raw_shown(shown, values) == ["colissimo", "in_transit", "pending", "sent"]
     assert raw_shown(["En transit", "Colissimo", "Out for delivery", "Emails sent today", "follow-ups"], values) == []
+    assert raw_shown(["store_credit.*", "store_credit.issued", "return.in_transit"], values) == []
 
 
 def test_french_name_check_finds_a_default_name_left_in_french():
