@@ -18,7 +18,7 @@ from core.scoping import get_for_merchant
 from merchants.api_base import MerchantAPIView
 
 from .holdout_serializers import HoldoutListSerializer
-from .holdouts import HOLDOUT, holdouts_results
+from .holdouts import HOLDOUT, holdouts_measurable, holdouts_results
 from .models import Flow, ScheduledMessage
 
 BAD_REQUEST = OpenApiResponse(
@@ -83,6 +83,10 @@ class HoldoutResultsView(MerchantAPIView):
         tags=["analytics"],
     )
     def get(self, request):
+        if not holdouts_measurable():
+            return Response(
+                {"detail": "Holdout results need a PostgreSQL database; this installation runs on SQLite."}, status=503
+            )
         as_of = _as_of(request.query_params.get("as_of"), self.merchant)
         flow_param = request.query_params.get("flow")
         if flow_param is not None:

@@ -275,6 +275,11 @@ def holdouts_results(*, merchant: Merchant, flows: list[Flow], as_of: datetime) 
     return [_flow_results(flow, figures, merchant.currency) for flow in flows]
 
 
+def holdouts_measurable() -> bool:
+    """The results are PostgreSQL SQL (DISTINCT ON, intervals); the SQLite demo shows none."""
+    return connection.vendor == "postgresql"
+
+
 def holdout_results(merchant: Merchant, flow: Flow, as_of: datetime) -> dict:
     """One flow's results: group sizes, repurchase at 30 and 90 days, net revenue per customer over 90
     days, each difference (exposed − held out) with its 95 % interval once both groups are big enough."""

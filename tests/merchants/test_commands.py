@@ -187,9 +187,9 @@ def test_seed_demo_twice_writes_nothing_the_second_time(django_capture_on_commit
     assert "40 orders added" in first_output and "0 orders added" in second_output
     # History is written as already published: no fan-out, no email, nothing queued. The only
     # after-commit work is cached pages being dropped (the orders' cache versions, the tracking
-    # pages' cache for what the suggestion rule changed), and the demo returns' refund actions and
+    # pages' cache for what the suggestion rule changed, the survey pages'), and the demo returns' refund actions and
     # labels queued by their services, which find them done already (tests/returns/test_demo_data.py).
-    dropping_caches = {"orders.cache_version", "tracking.page_cache"}
+    dropping_caches = {"orders.cache_version", "tracking.page_cache", "feedback.page_cache"}
     done_already = {"shop_actions.services", "returns.labels.services"}
     assert {callback.__module__ for callback in callbacks} <= dropping_caches | done_already and mailoutbox == []
     from orders.models import OrderEvent
