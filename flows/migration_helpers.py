@@ -49,6 +49,7 @@ def _create(apps, merchant, language, flow_spec, step_specs):
             window_start=window[0],
             window_end=window[1],
             stop_rules=list(spec.get("stop_rules", [])),
+            plain_text_only=spec.get("plain_text_only", False),
         )
         for lang, content in spec["templates"].items():
             StepTemplate._base_manager.create(

@@ -7,39 +7,10 @@ from django.db import migrations, models
 def install_review_flow(apps, schema_editor):
     """Shops that already have their default flows get the review-request flow, switched off, like new
     shops (flows.services.default_flows_install). A shop with a flow of that key keeps it."""
-    from feedback.review_mail import FLOW_KEY, review_flow_specs
+    from feedback.review_mail import review_flow_specs
+    from flows.migration_helpers import default_flows_add
 
-    FlowSettings = apps.get_model("flows", "FlowSettings")
-    Flow = apps.get_model("flows", "Flow")
-    FlowStep = apps.get_model("flows", "FlowStep")
-    StepTemplate = apps.get_model("flows", "StepTemplate")
-    installed = FlowSettings._base_manager.filter(defaults_installed_at__isnull=False).select_related("merchant")
-    for row in installed:
-        merchant = row.merchant
-        if Flow._base_manager.filter(merchant=merchant, key=FLOW_KEY).exists():
-            continue
-        language = merchant.default_language if merchant.default_language in ("en", "fr") else "en"
-        for flow_spec, step_specs in review_flow_specs():
-            flow = Flow._base_manager.create(merchant=merchant, **{**flow_spec, "name": flow_spec["name"][language]})
-            for position, spec in enumerate(step_specs):
-                step = FlowStep._base_manager.create(
-                    merchant=merchant,
-                    flow=flow,
-                    key=spec["key"],
-                    name=spec["name"][language],
-                    position=position,
-                    delay_days=spec["delay_days"],
-                    stop_rules=list(spec["stop_rules"]),
-                )
-                for lang, content in spec["templates"].items():
-                    StepTemplate._base_manager.create(
-                        merchant=merchant,
-                        step=step,
-                        language=lang,
-                        subject=content["subject"],
-                        preheader=content["preheader"],
-                        html_body=content["html"],
-                    )
+    default_flows_add(apps, review_flow_specs())
 
 
 class Migration(migrations.Migration):
