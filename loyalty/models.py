@@ -58,6 +58,9 @@ class EntryKind(models.TextChoices):
     REVERSED = "reversed", pgettext_lazy("loyalty", "Reversed")
     CANCELLED = "cancelled", pgettext_lazy("loyalty", "Order cancelled")
     ADJUSTED = "adjusted", pgettext_lazy("loyalty", "Adjusted by staff")
+    REDEEMED = "redeemed", pgettext_lazy("loyalty", "Redeemed")
+    GIVEN_BACK = "given_back", pgettext_lazy("loyalty", "Given back")  # a redemption the shop never honoured
+    EXPIRED = "expired", pgettext_lazy("loyalty", "Expired")
 
 
 class Source(models.TextChoices):
@@ -65,6 +68,13 @@ class Source(models.TextChoices):
     REFUND = "refund", pgettext_lazy("loyalty source", "Refund")
     STAFF = "staff", pgettext_lazy("loyalty source", "Staff")
     API = "api", pgettext_lazy("loyalty source", "API")
+    REVIEW = "review", pgettext_lazy("loyalty source", "Review")
+    REFERRAL = "referral", pgettext_lazy("loyalty source", "Referral")
+    BIRTHDAY = "birthday", pgettext_lazy("loyalty source", "Birthday")
+    BONUS = "bonus", pgettext_lazy("loyalty source", "Order bonus")
+    TIER = "tier", pgettext_lazy("loyalty source", "Tier reward")
+    REWARD = "reward", pgettext_lazy("loyalty source", "Reward")
+    EXPIRY = "expiry", pgettext_lazy("loyalty source", "Expiry")
 
 
 class PointsEntry(TenantModel):

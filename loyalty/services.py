@@ -34,6 +34,8 @@ __all__ = [
     "points_reverse_for_refund",
     "points_mature_due",
     "points_adjust",
+    "points_grant",
+    "points_spend",
     "loyalty_settings_update",
     "order_points",
 ]
@@ -378,6 +380,55 @@ def points_adjust(*, merchant, customer, points, reason, key, by_user=None, sour
     asked = _Asked(
         kind=EntryKind.ADJUSTED, source=source, key=key, moves=moves, note=note, created_by=by_user, points=points
     )
+    return _record(merchant=merchant, customer=customer, asked=asked)
+
+
+# --- Other earnings and spending (reviews, referrals, birthdays, bonuses, rewards) ----------------------------
+
+
+def points_grant(
+    *, merchant, customer, points: int, source: str, key: str, note: str = "", order=None, pending_until=None
+) -> PointsEntry | None:
+    """Award `points` for something other than an order's amount, once per `key`.
+
+    Available at once (paying off debt first), or pending until `pending_until` when given (the
+    hourly maturing makes them available then). Returns None when there is nothing to award.
+    """
+    if points <= 0:
+        return None
+    pending = pending_until is not None and pending_until > timezone.now()
+    asked = _Asked(
+        kind=EntryKind.EARNED,
+        source=source,
+        key=key,
+        moves=lambda account: Moves(pending=points) if pending else _gain(account, points),
+        order=order,
+        available_on=pending_until if pending else None,
+        note=note,
+        event="loyalty.points_earned",
+    )
+    return _record(merchant=merchant, customer=customer, asked=asked)
+
+
+def points_spend(*, merchant, customer, points: int, source: str, key: str, note: str = "") -> PointsEntry:
+    """Take `points` of the available balance, once per `key`; refuses more than the customer has.
+
+    Serialised per account by `_record`'s row lock: concurrent spends never overdraw it.
+    """
+    if points <= 0:
+        raise LoyaltyValidationError({"points": _("The points must be more than zero.")})
+
+    def moves(account: Account) -> Moves:
+        if account.available < points:
+            raise LoyaltyValidationError(
+                {
+                    "points": _("Only %(available)s points are available: %(asked)s is too many.")
+                    % {"available": account.available, "asked": points}
+                }
+            )
+        return Moves(available=-points)
+
+    asked = _Asked(kind=EntryKind.REDEEMED, source=source, key=key, moves=moves, note=note, points=-points)
     return _record(merchant=merchant, customer=customer, asked=asked)
 
 

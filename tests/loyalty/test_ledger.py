@@ -212,3 +212,30 @@ def test_one_customer_over_two_months(merchant, customer, program):
         assert balances(merchant, customer) == (106, 0, 0)
     assert sum(e.available for e in entries_of(merchant, customer)) == 106
     assert Decimal(sum(e.pending for e in entries_of(merchant, customer))) == 0
+
+
+def test_points_granted_once_per_key_pending_or_at_once(merchant, customer, program):
+    grant = dict(merchant=merchant, customer=customer, points=40, source="review", key="review:7")
+    entry = services.points_grant(**grant)
+    assert (entry.kind, entry.source, entry.available, entry.pending) == ("earned", "review", 40, 0)
+    assert services.points_grant(**grant).pk == entry.pk  # a retried task
+    later = timezone.now() + timedelta(days=10)
+    pending = services.points_grant(**{**grant, "key": "referral:3", "source": "referral"}, pending_until=later)
+    assert (pending.pending, pending.available_on) == (40, later)
+    assert services.points_grant(**{**grant, "key": "nothing", "points": 0}) is None
+    assert balances(merchant, customer) == (40, 40, 0)
+
+
+def test_a_spend_takes_available_points_once_and_never_more_than_there_are(merchant, customer, program):
+    adjust(merchant, customer, 100)
+    spend = dict(merchant=merchant, customer=customer, source="reward", key="redemption:1")
+    entry = services.points_spend(**spend, points=60)
+    assert (entry.kind, entry.available, entry.available_after) == ("redeemed", -60, 40)
+    assert services.points_spend(**spend, points=60).pk == entry.pk  # a double click
+    with pytest.raises(PointsKeyConflictError):
+        services.points_spend(**spend, points=30)
+    with pytest.raises(LoyaltyValidationError, match="Only 40 points are available"):
+        services.points_spend(**{**spend, "key": "redemption:2"}, points=41)
+    with pytest.raises(LoyaltyValidationError):
+        services.points_spend(**{**spend, "key": "redemption:3"}, points=0)
+    assert balances(merchant, customer) == (40, 0, 0)
