@@ -132,7 +132,7 @@ def csat_chart(weeks: list[WeekScores]) -> LineChart:
         for week in weeks
     ]
     ticks = {value: shown(value, PERCENT) for value in (0, 50, 100)}
-    return line_chart([week.csat.share for week in weeks], titles, low=0, high=100, ticks=ticks)
+    return line_chart([week.csat.share for week in weeks], titles, low=0, high=100, ticks=ticks, axis=_axis(weeks))
 
 
 def nps_chart(weeks: list[WeekScores]) -> LineChart:
@@ -146,7 +146,11 @@ def nps_chart(weeks: list[WeekScores]) -> LineChart:
         for week in weeks
     ]
     ticks = {value: shown(value, SCORE) for value in (-100, 0, 100)}
-    return line_chart([week.nps.score for week in weeks], titles, low=-100, high=100, ticks=ticks)
+    return line_chart([week.nps.score for week in weeks], titles, low=-100, high=100, ticks=ticks, axis=_axis(weeks))
+
+
+def _axis(weeks: list[WeekScores]) -> tuple[str, str]:
+    return (format_day(weeks[0].monday), format_day(weeks[-1].monday)) if weeks else ("", "")
 
 
 # --- Breakdowns -------------------------------------------------------------------------------------
