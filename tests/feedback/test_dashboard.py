@@ -27,6 +27,7 @@ import time_machine
 from django.urls import reverse
 
 from core.scoping import merchant_scope
+from feedback.charts import line_chart
 from feedback.dashboard import csat_breakdown, weekly_scores
 from feedback.models import Invitation, Kind
 from feedback.overview import change_words
@@ -307,3 +308,17 @@ def test_without_postgresql_the_page_says_the_breakdowns_need_it(merchant, staff
     html = page.content.decode()
     assert page.status_code == 200 and "The breakdowns need the PostgreSQL database" in html
     assert "Delivered late" not in html and "+25" in html
+
+
+def test_the_line_breaks_at_a_week_without_answers():
+    chart = line_chart(
+        [50, None, 20, 30], ["a", "b", "c", "d"], low=0, high=100, ticks={0: "0%", 100: "100%"}, axis=("1", "4")
+    )
+    # 540 wide right of the scale's 60: each week 135 wide, a point at its middle; 156 tall from y=12.
+    assert [(p.x, p.y, p.title) for p in chart.points] == [
+        ("127.5", "90.0", "a"),
+        ("397.5", "136.8", "c"),
+        ("532.5", "121.2", "d"),
+    ]
+    assert chart.lines == ["397.5,136.8 532.5,121.2"]  # the lone first week is a point, not a line
+    assert [(t.y, t.label) for t in chart.ticks] == [("168.0", "0%"), ("12.0", "100%")]
