@@ -27,6 +27,9 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.scoping import merchant_scope
 from demo.seed import MAISON_LUMIERE, shop_seed
+from feedback.links import invitation_token
+from feedback.review_services import review_settings_save
+from feedback.services import Answer, invitation_for_customer, response_submit
 from flows.defaults import _installed_names
 from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
@@ -64,6 +67,8 @@ SWEPT_PREFIXES = (
     "/preferences/",
     "/credit/",
     "/points/",
+    "/survey/",
+    "/r/",
 )
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
@@ -127,6 +132,7 @@ ACTIONS = {
     "tracking-public:contact": "POST only",
     "tracking-public:recommendation": "a redirect to the shop's product",
     "flows-public:click": "a redirect to the link's target",
+    "review-click": "a redirect to the shop's review page (the click counted)",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
 SIGNED_OUT = {
@@ -413,6 +419,21 @@ def _loyalty(merchant, customer, order) -> None:
     points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
 
 
+def _survey_tokens(merchant, order) -> dict[str, str]:
+    """An NPS question not answered yet (opened from its email's 2) and a low one answered (the
+    thank-you page: the service-recovery offer first, then the review invitation)."""
+    review_settings_save(
+        merchant=merchant,
+        values={"google_url": "https://search.google.com/local/writereview?placeid=SWEEP", "shown": ["google"]},
+    )
+    customers = Customer.objects.exclude(pk=order.customer_id).order_by("pk")[:2]
+    asked, answered = (
+        invitation_for_customer(customer=customer, anchor_key="nps:sweep", language="fr") for customer in customers
+    )
+    response_submit(invitation=answered, answer=Answer(3, "Colis arrivé <b>abîmé</b>", "", "fr"))
+    return {"asked": invitation_token(asked), "answered": invitation_token(answered)}
+
+
 def page_paths(shop) -> dict[str, str]:
     """Every swept route that is a page -> a path that shows it with the shop's data."""
     merchant, order = shop["merchant"], shop["order"]
@@ -441,6 +462,7 @@ def page_paths(shop) -> dict[str, str]:
             .first()
         )
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
+        surveys = _survey_tokens(merchant, order)
     _store_credit(merchant, customer)
     _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
@@ -475,6 +497,8 @@ def page_paths(shop) -> dict[str, str]:
         "loyalty:adjust": {"pk": customer.pk},
         "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
         "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
+        "feedback-public:answer": {"token": surveys["asked"]},
+        "feedback-public:thanks": {"token": surveys["answered"]},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -641,7 +665,17 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/", "/points/")
+CUSTOMER_PREFIXES = (
+    "/track/",
+    "/returns/",
+    "/e/",
+    "/p/",
+    "/me/",
+    "/preferences/",
+    "/credit/",
+    "/points/",
+    "/survey/",
+)
 
 
 def signed_in_session(user, merchant) -> str:
@@ -710,6 +744,7 @@ def test_every_page_route_has_a_way_to_be_reached():
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
     assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
     assert {"returns-lookup", "portal-returns:index", "portal-returns:detail"} <= set(names)
+    assert {"feedback-public:answer", "feedback-public:thanks", "review-click"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
 
 
