@@ -8,10 +8,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_money, format_number, format_share
+from core.ranges import MAX_YEARS
 from merchants.models import Merchant
 
 from .kpis import Period
-from .ranges import MAX_YEARS
 
 PRESETS = {"30": _("Last 30 days"), "90": _("Last 90 days"), "year": _("This year"), "custom": _("Custom")}
 SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
