@@ -43,7 +43,8 @@ def moment_parse(value: str, merchant) -> datetime | None:
     return moment.astimezone(merchant.tzinfo)
 
 
-def _years_later(moment: datetime, years: int) -> datetime:
+def years_later(moment, years: int):
+    """The same moment or day `years` later (February 29 becomes February 28)."""
     try:
         return moment.replace(year=moment.year + years)
     except ValueError:  # February 29
@@ -83,7 +84,7 @@ def range_parse(
     as_of = given.get("as_of") or now
     if start >= end:
         errors["to"] = "`to` must come after `from` (the period is [from, to))."
-    elif _years_later(start, MAX_YEARS) < end:
+    elif years_later(start, MAX_YEARS) < end:
         errors["to"] = f"The period may last at most {MAX_YEARS} years."
     if with_as_of and as_of < start:
         errors["as_of"] = "`as_of` cannot come before `from`: nothing of the period is known then."
