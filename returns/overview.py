@@ -36,7 +36,8 @@ class Days:
 
 
 def resolution_label(code: str) -> str:
-    return Resolution(code).label if code in Resolution.values else code
+    """A resolution's name; a code `Resolution` does not list is named generically, never shown raw."""
+    return Resolution(code).label if code in Resolution.values else _("Other resolution")
 
 
 def _share(value) -> str:
@@ -58,9 +59,12 @@ def overview_context(figures: ReturnFigures, reason_labels: dict[str, str]) -> d
             {
                 "code": code,
                 "colour": code if code in RESOLUTION_ORDER else NO_COLOUR,
-                "label": resolution_label(code),
-                "returns": format_number(figures.resolutions[code]),
-                "share": _share(figures.resolution_share(code)),
+                "text": _("%(resolution)s: %(share)s (%(returns)s)")
+                % {
+                    "resolution": resolution_label(code),
+                    "share": _share(figures.resolution_share(code)),
+                    "returns": format_number(figures.resolutions[code]),
+                },
             }
             for code in codes
         ],

@@ -127,6 +127,10 @@ def credit_expired(merchant, ret, *, issued, bonus, expired, expired_at):
 
 @pytest.fixture
 def march(merchant):
+    return march_history(merchant)
+
+
+def march_history(merchant):
     """The history of the module's docstring."""
     a = order(merchant, [(*SHIRT, 2, "50"), (*MUG, 1, "20")], shipped=paris(3, 3))
     b = order(merchant, [(*SHIRT, 1, "50")], shipped=paris(3, 5))
