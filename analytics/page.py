@@ -106,6 +106,17 @@ def _change(name: str, value, previous) -> tuple[str, int]:
     return f"{'+' if sign > 0 else ''}{format_share(change.quantize(Decimal('0.001')))}", sign
 
 
+def returns_block(figures) -> dict:
+    """The returns figures' short version (returns/figures.py, docs/kpis.md "Returns"): rate and revenue kept."""
+    kept = [
+        f"{format_share(money.revenue_kept)} ({currency})"
+        for currency, money in figures.money.items()
+        if money.revenue_kept is not None
+    ]
+    rate = figures.item_return_rate
+    return {"return_rate": "—" if rate is None else format_share(rate), "revenue_kept": " · ".join(kept) or "—"}
+
+
 def kpi_rows(current: dict, previous: dict) -> list[dict]:
     rows = []
     for name, label in LABELS.items():
