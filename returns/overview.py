@@ -107,7 +107,9 @@ def _tiles(figures: ReturnFigures) -> list[dict]:
             "label": _("Exchange conversion"),
             "value": _share(figures.exchange_conversion),
             "detail": _("%(taken)s of %(offered)s returns offered an exchange took one")
-            % {"taken": format_number(figures.exchange_taken), "offered": format_number(figures.exchange_offered)},
+            % {"taken": format_number(figures.exchange_taken), "offered": format_number(figures.exchange_offered)}
+            if figures.exchange_offered
+            else _("No return was offered an exchange in these days."),
         },
     ]
 

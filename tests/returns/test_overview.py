@@ -37,6 +37,7 @@ def test_an_empty_shop_shows_dashes(client, merchant):
     page = staff(merchant, client, Role.VIEWER).get(URL)
     assert page.status_code == 200
     assert "No return in these days." in page.text and "—" in page.text
+    assert "No return was offered an exchange in these days." in page.text
 
 
 @pytest.mark.parametrize(
