@@ -8,10 +8,10 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_money, format_number, format_share
+from core.ranges import MAX_YEARS
 from merchants.models import Merchant
 
 from .kpis import Period
-from .ranges import MAX_YEARS
 
 PRESETS = {"30": _("Last 30 days"), "90": _("Last 90 days"), "year": _("This year"), "custom": _("Custom")}
 SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
@@ -104,6 +104,17 @@ def _change(name: str, value, previous) -> tuple[str, int]:
     change = (Decimal(value) - Decimal(previous)) / Decimal(previous)
     sign = (change > 0) - (change < 0)
     return f"{'+' if sign > 0 else ''}{format_share(change.quantize(Decimal('0.001')))}", sign
+
+
+def returns_block(figures) -> dict:
+    """The returns figures' short version (returns/figures.py, docs/kpis.md "Returns"): rate and revenue kept."""
+    kept = [
+        f"{format_share(money.revenue_kept)} ({currency})"
+        for currency, money in figures.money.items()
+        if money.revenue_kept is not None
+    ]
+    rate = figures.item_return_rate
+    return {"return_rate": "—" if rate is None else format_share(rate), "revenue_kept": " · ".join(kept) or "—"}
 
 
 def kpi_rows(current: dict, previous: dict) -> list[dict]:
