@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from core.l10n import format_day, format_number, format_share
+from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
 from returns.figures import return_figures
@@ -18,7 +19,7 @@ from returns.figures import return_figures
 from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .kpis import Period, cohorts, period_kpis
-from .page import LABELS, PRESETS, PresetError, chosen_range, kpi_rows, returns_block
+from .page import LABELS, kpi_rows, returns_block
 from .serializers import kpis_data
 
 COHORT_MONTHS = 12

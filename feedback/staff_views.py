@@ -3,6 +3,7 @@ queue, the CSV export and the survey settings. Viewers read; agents act; admins 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -11,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from analytics.aggregates import analytics_available
-from analytics.page import PRESETS, PresetError, chosen_range
+from core.ranges import PRESETS, PresetError, chosen_range
 from flows.models import FlowStep
 from merchants.access import staff_view
 from merchants.models import Role
@@ -92,9 +92,13 @@ def _trend(merchant, start, end) -> dict:
     }
 
 
+def breakdowns_computable() -> bool:
+    return connection.vendor == "postgresql"  # their SQL (time zones, FILTER) is PostgreSQL's
+
+
 def _breakdowns(merchant, start, end) -> list[tuple]:
     """(key, title, rows) per breakdown; none on SQLite, whose SQL they are not written in."""
-    if not analytics_available():
+    if not breakdowns_computable():
         return []
     return [
         (

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from analytics.page import PresetError, chosen_range
+from core.ranges import PresetError, chosen_range
 from tests.conftest import login_as
 from tests.factories import MembershipFactory
 from tests.returns.test_figures import march_history

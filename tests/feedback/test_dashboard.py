@@ -302,7 +302,7 @@ def test_another_shops_answers_are_never_counted(merchant, other_merchant, staff
 
 
 def test_without_postgresql_the_page_says_the_breakdowns_need_it(merchant, staff_client, monkeypatch):
-    monkeypatch.setattr("feedback.staff_views.analytics_available", lambda: False)
+    monkeypatch.setattr("feedback.staff_views.breakdowns_computable", lambda: False)
     history(merchant)
     page = staff_client.get(reverse("feedback:index"), PERIOD)
     html = page.content.decode()
