@@ -137,7 +137,7 @@ def offer_text(program: ReferralSettings, currency: str, language: str) -> str:
             return _("free shipping")
         if program.friend_value_type == ValueType.PERCENTAGE:
             percent = f"{program.friend_value.normalize():f}".replace(".", "," if language == "fr" else ".")
-            return _("%(percent)s\u00a0%% off") % {"percent": percent}
+            return _("%(percent)s%% off") % {"percent": percent}
         return _("%(amount)s off") % {"amount": format_money(program.friend_value, currency, language)}
 
 
