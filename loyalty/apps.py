@@ -13,10 +13,18 @@ class LoyaltyConfig(AppConfig):
         from orders.privacy import register_eraser, register_exporter
         from orders.sections import CustomerSection, customer_section_register
         from portal.sections import PortalSection, portal_section_register
-
         from shop_actions.services import on_shop_action_finished
 
-        from . import event_kinds, handlers, privacy, referral_handlers, referral_mail, referral_privacy, referrals, selectors
+        from . import (
+            event_kinds,
+            handlers,
+            privacy,
+            referral_handlers,
+            referral_mail,
+            referral_privacy,
+            referrals,
+            selectors,
+        )
 
         event_kinds.register()
         subscribe("order.", handlers.on_order_event)

@@ -53,6 +53,9 @@ def _pending(merchant_id: int) -> dict:
                 "order_id", "reward_id"
             )
             pairs = list(rows)
-        return {"orders": {order for order, _r in pairs if order}, "rewards": {reward for _o, reward in pairs if reward}}
+        return {
+            "orders": {order for order, _r in pairs if order},
+            "rewards": {reward for _o, reward in pairs if reward},
+        }
 
     return publish_memo(("referrals-pending", merchant_id), read)

@@ -27,7 +27,9 @@ def referral_figures(*, merchant) -> dict:
         .annotate(n=Count("id"))
         .values_list("block_reason", "n")
     )
-    by_reason = [{"reason": reason.label, "count": counts[reason.value]} for reason in BlockReason if counts.get(reason.value)]
+    by_reason = [
+        {"reason": reason.label, "count": counts[reason.value]} for reason in BlockReason if counts.get(reason.value)
+    ]
     return {**totals, "by_reason": by_reason}
 
 

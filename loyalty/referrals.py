@@ -54,7 +54,7 @@ CODE_ATTEMPTS = 5
 CONVERTED = (ReferralStatus.ORDERED, ReferralStatus.COMPLETED)
 
 
-class ReferralClosed(Exception):
+class ReferralsClosedError(Exception):
     """The shop runs no referral program (or the loyalty program is off)."""
 
 
@@ -279,7 +279,7 @@ def referral_invite(*, link: ReferralLink, email: str, language: str) -> Invitat
     """Invite `email` through `link`: a blocked referral, the friend's existing one, or a new code asked of the shop."""
     merchant = link.merchant
     if not referrals_on(merchant):
-        raise ReferralClosed
+        raise ReferralsClosedError
     email = email.strip().lower()
     program = referral_settings(merchant)
     with merchant_scope(merchant), transaction.atomic():

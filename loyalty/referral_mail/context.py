@@ -9,6 +9,8 @@ It reads the referral the email's key names ("referral:42" for the friend, "refe
 the referrer), and only for the customer it was sent to: either end of that referral.
 """
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db.models import Q
 from django.utils import translation
@@ -27,7 +29,10 @@ EMPTY = {"code": "", "offer": "", "minimum": "", "referrer_name": "", "points": 
 
 def referral_provider() -> EmailContextProvider:
     return EmailContextProvider(
-        "referral", value=lambda order, language: dict(EMPTY), sample=sample_value, customer_value=customer_value,
+        "referral",
+        value=lambda order, language: dict(EMPTY),
+        sample=sample_value,
+        customer_value=customer_value,
         empty=EMPTY,
     )
 
@@ -79,7 +84,7 @@ def _minimum(program: ReferralSettings, currency: str, language: str) -> str:
 
 
 def sample_value(merchant, language: str) -> dict:
-    program = ReferralSettings(merchant=merchant, friend_value_type=ValueType.PERCENTAGE, friend_value=10)
+    program = ReferralSettings(merchant=merchant, friend_value_type=ValueType.PERCENTAGE, friend_value=Decimal(10))
     return {
         "code": "WELCOME-9FJ3-M7KD",
         "offer": offer_text(program, merchant.currency, language),

@@ -21,9 +21,7 @@ WELCOME = {
         + _HELLO["en"]
         + "<p>{{ referral.referrer_name }} thought you would like {{ shop.name }}. For your first order, "
         "here is <strong>{{ referral.offer }}</strong>{% if referral.minimum %} {{ referral.minimum }}{% endif %}. "
-        "Enter this code at checkout:</p>"
-        + _CODE
-        + "<p>It works once, for you alone, with this email address.</p>"
+        "Enter this code at checkout:</p>" + _CODE + "<p>It works once, for you alone, with this email address.</p>"
         '{% if shop.url %}<p><a class="button" href="{{ shop.url }}">Visit {{ shop.name }}</a></p>{% endif %}'
         + _REPLY["en"],
     },

@@ -3,8 +3,10 @@ the friend's order, the referrer's pending points, their reversal and completion
 
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from html import unescape
 
 import pytest
+from django.core import mail
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,7 +110,9 @@ def confirm_code(merchant, referral):
     shop_actions.shop_action_perform(action_id=action.pk, claim_token=action.claim_token)  # manual: waits for staff
     action.refresh_from_db()
     assert action.status == ShopActionStatus.WAITING_FOR_STAFF
-    shop_actions.shop_action_confirm(action=action, result={"shop_reference": "coupon-1", "code": referral.welcome_code})
+    shop_actions.shop_action_confirm(
+        action=action, result={"shop_reference": "coupon-1", "code": referral.welcome_code}
+    )
     events_publish_pending()
     referral.refresh_from_db()
     return action
@@ -522,7 +526,13 @@ def test_settings_refuse_bad_values_and_viewers(client, staff_client, shop, merc
     response = staff_client.post(url, {**bad, "monthly_cap": "5"})
     assert response.status_code == 400
     assert referrals.referral_settings(shop).referrer_points == 500
-    good = {**bad, "referrer_points": "300", "friend_value": "5", "monthly_cap": "5", "friend_value_type": "fixed_amount"}
+    good = {
+        **bad,
+        "referrer_points": "300",
+        "friend_value": "5",
+        "monthly_cap": "5",
+        "friend_value_type": "fixed_amount",
+    }
     assert staff_client.post(url, good).status_code == 302
     assert referrals.referral_settings(shop).referrer_points == 300
 
@@ -532,3 +542,84 @@ def test_settings_refuse_bad_values_and_viewers(client, staff_client, shop, merc
     login_as(client, viewer, shop)
     assert client.get(url).status_code == 200
     assert client.post(url, good).status_code == 403
+
+
+# --- Emails --------------------------------------------------------------------------------------------
+
+
+def delivered() -> list:
+    from flows.dispatcher import dispatch_due
+
+    mail.outbox.clear()
+    dispatch_due()
+    return list(mail.outbox)
+
+
+def html_of(email) -> str:
+    return unescape(next(content for content, mimetype in email.alternatives if mimetype == "text/html"))
+
+
+def test_the_friend_gets_the_code_in_their_language_and_the_referrer_their_points(client, shop, link, referrer):
+    invite(client, link, "lou@example.org", lang="fr")
+    (referral,) = rows(shop, Referral)
+    confirm_code(shop, referral)
+    (welcome,) = delivered()
+    assert welcome.to == ["lou@example.org"]
+    assert unescape(welcome.subject) == "Camille vous invite chez Maison Lumière\u00a0: 10\u00a0% de réduction"
+    assert referral.welcome_code in html_of(welcome) and "Saisissez ce code" in html_of(welcome)
+
+    friend_order(shop, referral.welcome_code)
+    services.points_mature_due(now=PLACED + timedelta(days=31))
+    events_publish_pending()
+    (thanks,) = delivered()
+    assert thanks.to == ["camille@example.org"]
+    assert unescape(thanks.subject) == (
+        "La personne que vous avez invitée a commandé chez Maison Lumière\u00a0: +500 points"
+    )
+    assert referral.welcome_code not in html_of(thanks) and "/points/" in html_of(thanks)
+
+
+def test_the_referral_flows_templates_validate_in_both_languages(shop):
+    from flows.models import Flow, FlowStep
+    from flows.services import StepInput, step_input_errors
+
+    with merchant_scope(shop):
+        flows = {flow.key: flow.event_kind for flow in Flow.objects.filter(key__startswith="referral-")}
+        steps = list(FlowStep.objects.filter(flow__key__startswith="referral-").prefetch_related("templates"))
+    assert flows == {"referral-welcome": "referral.invited", "referral-completed": "referral.completed"}
+    for step in steps:
+        templates = {
+            t.language: {"subject": t.subject, "preheader": t.preheader, "html_body": t.html_body}
+            for t in step.templates.all()
+        }
+        assert set(templates) == {"en", "fr"}
+        data = StepInput(name=step.name, delay_days=step.delay_days, stop_rules=step.stop_rules, templates=templates)
+        assert step_input_errors(shop, data) == {}, step.key
+
+
+def test_existing_shops_get_the_referral_flows_once(shop):
+    from importlib import import_module
+
+    from django.apps import apps
+
+    from flows.models import Flow
+
+    install = import_module("loyalty.migrations.0004_referral_flows").install_referral_flows
+    with merchant_scope(shop):
+        Flow.objects.filter(key="referral-completed").delete()
+    install(apps, None)
+    install(apps, None)
+    with merchant_scope(shop):
+        assert Flow.objects.filter(key__startswith="referral-").count() == 2
+
+
+def test_privacy_exports_and_erases_the_friends_email(client, shop, link):
+    from orders.privacy import personal_data_collect, personal_data_erase, subject_for
+
+    invite(client, link, "lou@example.org")
+    subject = subject_for(merchant=shop, emails=["lou@example.org"])
+    exported = personal_data_collect(subject=subject)["loyalty_referrals"]
+    assert [row["friend_email"] for row in exported] == ["lou@example.org"]
+    personal_data_erase(subject=subject)
+    (referral,) = rows(shop, Referral)
+    assert referral.friend_email == "" and referral.status == ReferralStatus.CODE_REQUESTED
