@@ -89,7 +89,7 @@ def sample_value(merchant, language: str) -> dict:
         "code": "WELCOME-9FJ3-M7KD",
         "offer": offer_text(program, merchant.currency, language),
         "minimum": "",
-        "referrer_name": "Camille",
+        "referrer_name": "Léa",
         "points": "500",
         "order_number": "#1043",
         "url": f"{settings.SITE_URL}/points/sample/?lang={language}",

@@ -110,7 +110,8 @@ def test_referral_pages_and_emails_at_both_widths_in_both_languages(shop, live_s
                     if name.endswith(f"-{language}"):
                         page.set_content(html)
                         problems += _check(page, f"{name}-{width}", width)
-                problems += [f"{language}-{width}: {error}" for error in errors]
+                # The bad address is answered with a 400 on purpose: the browser logs that one.
+                problems += [f"{language}-{width}: {e}" for e in errors if "status of 400" not in e]
                 context.close()
     assert problems == []
 
