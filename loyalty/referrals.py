@@ -150,7 +150,8 @@ def welcome_payload(referral: Referral, program: ReferralSettings) -> dict:
     merchant, friend = referral.merchant, referral.friend
     value = "0" if program.friend_value_type == ValueType.FREE_SHIPPING else _decimal_str(program.friend_value)
     referrer = referral.referrer
-    who = f"{referrer.first_name} {referrer.last_name[:1]}.".strip(" .") or referrer.email
+    initial = f"{referrer.last_name[:1]}." if referrer.last_name else ""
+    who = " ".join(part for part in (referrer.first_name, initial) if part) or referrer.email
     return {
         "code": referral.welcome_code,
         "title": f"Referral welcome: {offer_text(program, merchant.currency, 'en')} ({who}'s friend)"[:255],

@@ -176,6 +176,8 @@ def test_a_friend_gets_one_code_asked_of_the_shop_never_shown_on_the_page(client
     assert action.kind == "discount_code" and action.key == f"referral:welcome:{referral.pk}"
     assert set(action.payload) == CONTRACT_KEYS
     assert action.payload["code"] == referral.welcome_code
+    assert action.payload["title"] == "Referral welcome: 10% off (Camille M.'s friend)"
+    assert (action.payload["currency"], action.payload["customer_external_id"]) == ("EUR", "")
     assert (action.payload["value_type"], action.payload["value"], action.payload["usage_limit"]) == (
         "percentage",
         "10",
@@ -623,3 +625,15 @@ def test_privacy_exports_and_erases_the_friends_email(client, shop, link):
     personal_data_erase(subject=subject)
     (referral,) = rows(shop, Referral)
     assert referral.friend_email == "" and referral.status == ReferralStatus.CODE_REQUESTED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_friend_invited_four_times_at_once_gets_one_code(shop, link):
+    from tests.store_credit.test_concurrency import _race
+
+    outcomes = _race(
+        [lambda: referrals.referral_invite(link=link, email="lou@example.org", language="en") for _ in range(4)]
+    )
+    assert all(not isinstance(o, Exception) for o in outcomes), outcomes
+    assert len({o.referral.pk for o in outcomes}) == 1 and sum(o.new for o in outcomes) == 1
+    assert len(rows(shop, Referral)) == 1 and len(rows(shop, ShopAction)) == 1
