@@ -70,7 +70,10 @@ def invite_page(request, merchant_slug, code):
             context["error"] = too_many_attempts_message(wait)
             page = _render(request, "loyalty/referral/invite.html", context, language=language, status=429)
             return too_many_requests(page, wait)
-        invitation = referrals.referral_invite(link=link, email=form.cleaned_data["email"], language=language)
+        try:
+            invitation = referrals.referral_invite(link=link, email=form.cleaned_data["email"], language=language)
+        except referrals.ReferralsClosedError:  # switched off since the page was opened
+            raise Http404("No such invitation at this shop.") from None
         if invitation.blocked:
             context["error"] = _block_message(invitation.referral.block_reason, merchant)
             return _render(request, "loyalty/referral/invite.html", context, language=language, status=400)
