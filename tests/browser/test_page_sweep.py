@@ -35,6 +35,7 @@ from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessag
 from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
+from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
@@ -69,6 +70,7 @@ SWEPT_PREFIXES = (
     "/points/",
     "/survey/",
     "/r/",
+    "/invite/",
 )
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
@@ -412,11 +414,16 @@ def _store_credit(merchant, customer) -> None:
     )
 
 
-def _loyalty(merchant, customer, order) -> None:
-    """The program on, the order's points pending and a staff adjustment."""
+def _loyalty(merchant, customer, order):
+    """The program on, the order's points pending, a staff adjustment, referrals on with two friends invited."""
     loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     points_earn_for_order(order=order)
     points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
+    referral_settings_update(merchant=merchant, enabled=True)
+    link = referral_link_for(customer)
+    referral_invite(link=link, email="lou.friend@example.org", language="en")
+    referral_invite(link=link, email=customer.email, language="en")  # blocked: the member themself
+    return link
 
 
 def _survey_tokens(merchant, order) -> dict[str, str]:
@@ -464,7 +471,7 @@ def page_paths(shop) -> dict[str, str]:
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
         surveys = _survey_tokens(merchant, order)
     _store_credit(merchant, customer)
-    _loyalty(merchant, customer, order)
+    referral_link = _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -495,6 +502,7 @@ def page_paths(shop) -> dict[str, str]:
         "store-credit:adjust": {"pk": customer.pk},
         "portal-points:index": {"token": customer_token(customer)},
         "loyalty:adjust": {"pk": customer.pk},
+        "referral-invite": {"merchant_slug": merchant.slug, "code": referral_link.code},
         "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
         "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
         "feedback-public:answer": {"token": surveys["asked"]},
