@@ -27,3 +27,12 @@ class LoyaltyConfig(AppConfig):
         )
         register_eraser("loyalty.entries", privacy.erase_loyalty)
         register_exporter("loyalty", privacy.export_loyalty)
+        self._rewards_ready()
+
+    def _rewards_ready(self):
+        from shop_actions.services import on_shop_action_finished
+
+        from . import mail_rewards, rewards
+
+        mail_rewards.register()
+        on_shop_action_finished("discount_code", rewards.redemption_finished)

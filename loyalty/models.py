@@ -120,3 +120,7 @@ class PointsEntry(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.points} ({self.key})"
+
+
+# Rewards and redemptions live in their own module; Django finds models through this one.
+from .models_rewards import Redemption, RedemptionStatus, Reward, RewardKind  # noqa: E402, F401

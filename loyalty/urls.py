@@ -1,8 +1,8 @@
-"""/app/loyalty/: members, the program's settings, staff adjustments."""
+"""/app/loyalty/: members, the program's settings, staff adjustments, rewards."""
 
 from django.urls import path
 
-from . import staff_views
+from . import staff_rewards, staff_views
 
 app_name = "loyalty"
 
@@ -10,4 +10,8 @@ urlpatterns = [
     path("", staff_views.members, name="index"),
     path("settings/", staff_views.loyalty_settings, name="settings"),
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
+    path("rewards/", staff_rewards.reward_list, name="rewards"),
+    path("rewards/new/", staff_rewards.reward_new, name="reward-new"),
+    path("rewards/<int:pk>/", staff_rewards.reward_edit, name="reward-edit"),
+    path("rewards/<int:pk>/delete/", staff_rewards.reward_delete, name="reward-delete"),
 ]
