@@ -77,10 +77,15 @@ class RewardsView(MerchantAPIView):
         tags=["loyalty"],
     )
     def get(self, request):
-        paginator = LimitOffsetPagination()
-        page = paginator.paginate_queryset(rewards.rewards_offered(self.merchant), request, view=self)
+        page = self.paginator.paginate_queryset(rewards.rewards_offered(self.merchant), request, view=self)
         currency = self.merchant.currency
-        return paginator.get_paginated_response([reward_data(reward, currency) for reward in page])
+        return self.paginator.get_paginated_response([reward_data(reward, currency) for reward in page])
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            self._paginator = self.pagination_class()
+        return self._paginator
 
 
 class RedemptionView(MerchantAPIView):

@@ -42,8 +42,9 @@ class ManualAdapter(ShopAdapter):
             what = _("free shipping")
         else:
             what = _("%(value)s %(currency)s off the order") % {"value": value, "currency": payload.get("currency", "")}
-        until = str(payload.get("ends_at") or "")[:10] or _("no end date")  # the day of the ISO datetime
+        day = str(payload.get("ends_at") or "")[:10]  # the day of the ISO datetime
+        until = _("valid until %(day)s") % {"day": day} if day else _("with no end date")
         return _(
             "Create the discount code %(code)s in your shop's back office: %(what)s, usable once, only by "
-            "%(email)s, valid until %(until)s. Then confirm here with the discount's number in the shop."
+            "%(email)s, %(until)s. Then confirm here with the discount's number in the shop."
         ) % {"code": payload.get("code", "?"), "what": what, "email": payload.get("email") or "?", "until": until}
