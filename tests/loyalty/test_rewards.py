@@ -119,7 +119,7 @@ def test_a_code_waiting_for_staff_keeps_the_points_spent_until_they_confirm(merc
     made = redeem(merchant, rich, reward(merchant))  # no shop access: the manual platform
     action = attempt(made)
     assert action.platform == "manual" and action.status == ShopActionStatus.WAITING_FOR_STAFF
-    assert made.code in action.last_error and rich.email in action.last_error and "5.00 EUR off" in action.last_error
+    assert made.code in action.last_error and rich.email in action.last_error and "5.00 EUR de réduction" in action.last_error  # the shop speaks French
     assert account_of(merchant, rich).available == 700
     shop_actions.shop_action_confirm(action=action, result={"reference": "1234"})
     made = refreshed(made)
@@ -231,3 +231,16 @@ def test_bad_rewards_are_refused_with_the_field_named(merchant, fields, field):
 
 def test_free_shipping_needs_no_value(merchant):
     assert reward(merchant, kind="free_shipping", value="0").value == 0
+
+
+def test_reward_events_can_be_chosen_by_outbound_webhooks_and_show_on_the_timeline(merchant, rich, shop):
+    from core.event_kinds import event_kind
+    from outbound.services import subscribable_event_types
+
+    assert {"loyalty.reward_redeemed", "loyalty.reward_given_back"} <= set(subscribable_event_types())
+    made = redeem(merchant, rich, reward(merchant, kind="percentage_off", value="10", name_en="10 % off"))
+    attempt(made)
+    [event] = events(merchant, "loyalty.reward_redeemed")
+    kind = event_kind("loyalty.reward_redeemed")
+    assert kind.customer_anchored and kind.webhook_data(event)["id"] == made.pk
+    assert kind.detail(event.payload) == "300 points: Percentage off 10 %"
