@@ -29,7 +29,7 @@ class RewardSerializer(serializers.Serializer):
     kind = serializers.CharField(help_text="One of: " + ", ".join(RewardKind.values) + ".")
     points = serializers.IntegerField(help_text="The points it costs.")
     value = serializers.CharField(
-        help_text="The amount off or credited (\"5.00\"), the percent off (\"10\"), \"0.00\" for free shipping."
+        help_text='The amount off or credited ("5.00"), the percent off ("10"), "0.00" for free shipping.'
     )
     currency = serializers.CharField()
     name_en = serializers.CharField()
@@ -59,7 +59,9 @@ class RedemptionSerializer(serializers.Serializer):
     status = serializers.CharField(
         help_text="One of: " + ", ".join(RedemptionStatus.values) + ". `pending` while the shop makes the code."
     )
-    code = serializers.CharField(help_text="The discount code, once the shop made it; empty before and for store credit.")
+    code = serializers.CharField(
+        help_text="The discount code, once the shop made it; empty before and for store credit."
+    )
     points_entry_id = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     issued_at = serializers.DateTimeField(allow_null=True)

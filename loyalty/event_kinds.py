@@ -60,7 +60,10 @@ def _reward(payload: dict) -> str:
     elif value:
         value = f"{value} {payload.get('currency', '')}"
     label = RewardKind(kind).label if kind in RewardKind.values else kind
-    return _("%(points)s points: %(reward)s") % {"points": payload.get("points", ""), "reward": f"{label} {value}".strip()}
+    return _("%(points)s points: %(reward)s") % {
+        "points": payload.get("points", ""),
+        "reward": f"{label} {value}".strip(),
+    }
 
 
 REWARD_EVENT_KINDS = [

@@ -29,7 +29,9 @@ def register() -> None:
     from flows.defaults import default_flows_register
 
     email_context_register(
-        EmailContextProvider("reward", value=order_value, sample=sample_value, customer_value=customer_value, empty=EMPTY)
+        EmailContextProvider(
+            "reward", value=order_value, sample=sample_value, customer_value=customer_value, empty=EMPTY
+        )
     )
     default_flows_register("loyalty_rewards", reward_flow_specs)
 
@@ -159,7 +161,12 @@ def _flow(key: str, name: dict, event_kind: str, templates: dict) -> tuple[dict,
 
 def reward_flow_specs() -> list[tuple[dict, list[dict]]]:
     return [
-        _flow("loyalty-reward-code", {"en": "Reward code", "fr": "Code de récompense"}, "loyalty.reward_redeemed", REDEEMED),
+        _flow(
+            "loyalty-reward-code",
+            {"en": "Reward code", "fr": "Code de récompense"},
+            "loyalty.reward_redeemed",
+            REDEEMED,
+        ),
         _flow(
             "loyalty-reward-given-back",
             {"en": "Reward points given back", "fr": "Points de récompense rendus"},
@@ -167,4 +174,3 @@ def reward_flow_specs() -> list[tuple[dict, list[dict]]]:
             GIVEN_BACK,
         ),
     ]
-

@@ -21,6 +21,10 @@ class RewardForm(forms.Form):
             "leave empty for free shipping."
         ),
     )
-    name_en = forms.CharField(label=_("Name in English"), max_length=80, help_text=_("Shown to customers, e.g. €5 off."))
-    name_fr = forms.CharField(label=_("Name in French"), max_length=80, help_text=_("Shown to customers, e.g. 5 € de réduction."))
+    name_en = forms.CharField(
+        label=_("Name in English"), max_length=80, help_text=_("Shown to customers, e.g. €5 off.")
+    )
+    name_fr = forms.CharField(
+        label=_("Name in French"), max_length=80, help_text=_("Shown to customers, e.g. 5 € de réduction.")
+    )
     active = forms.BooleanField(label=_("Offered to customers"), required=False, initial=True)

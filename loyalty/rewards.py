@@ -129,7 +129,9 @@ def reward_redeem(*, merchant, customer, reward_id, key: str) -> Redemption:
     """
     key = (key or "").strip()
     if not key or len(key) > KEY_LENGTH:
-        raise LoyaltyValidationError({"key": _("Give an idempotency key of at most %(max)s characters.") % {"max": KEY_LENGTH}})
+        raise LoyaltyValidationError(
+            {"key": _("Give an idempotency key of at most %(max)s characters.") % {"max": KEY_LENGTH}}
+        )
     if customer is None or customer.merchant_id != merchant.pk:
         raise LoyaltyValidationError({"customer": _("This customer belongs to another shop.")})
     with merchant_scope(merchant):
@@ -153,9 +155,7 @@ def reward_redeem(*, merchant, customer, reward_id, key: str) -> Redemption:
 def _by_key(merchant, key: str, reward: Reward) -> Redemption | None:
     earlier = Redemption.objects.filter(merchant=merchant, key=key).first()
     if earlier is not None and earlier.reward_id != reward.pk:
-        raise PointsKeyConflictError(
-            _("The key “%(key)s” was already used to redeem another reward.") % {"key": key}
-        )
+        raise PointsKeyConflictError(_("The key “%(key)s” was already used to redeem another reward.") % {"key": key})
     return earlier
 
 

@@ -70,7 +70,10 @@ def test_shopify_makes_a_single_use_amount_off_code_for_this_customer_only(on_sh
             "context": {"customers": {"add": ["gid://shopify/Customer/115310627314723954"]}},
             "usageLimit": 1,
             "appliesOncePerCustomer": True,
-            "customerGets": {"value": {"discountAmount": {"amount": "5.00", "appliesOnEachItem": False}}, "items": {"all": True}},
+            "customerGets": {
+                "value": {"discountAmount": {"amount": "5.00", "appliesOnEachItem": False}},
+                "items": {"all": True},
+            },
         }
     }
 
@@ -206,7 +209,11 @@ def test_woocommerce_server_errors_are_tried_again(on_woo, http):
     [
         ("en", {}, ["PTS-7K4M-Q2XR", "5.00 EUR off the order", "usable once", "jane@example.com", "with no end date"]),
         ("en", {"value_type": "percentage", "value": "10"}, ["10 % off the order"]),
-        ("en", {"value_type": "free_shipping", "ends_at": "2027-03-02T23:59:59+01:00"}, ["free shipping", "valid until 2027-03-02"]),
+        (
+            "en",
+            {"value_type": "free_shipping", "ends_at": "2027-03-02T23:59:59+01:00"},
+            ["free shipping", "valid until 2027-03-02"],
+        ),
         ("fr", {}, ["PTS-7K4M-Q2XR", "jane@example.com", "code promo"]),
     ],
 )

@@ -8,7 +8,9 @@ from shop_actions import services as shop_actions
 from shop_actions.models import ShopAction
 
 
-def reward(merchant, *, kind="amount_off", points=300, value="5", name_en="€5 off", name_fr="5 € de réduction", **extra):
+def reward(
+    merchant, *, kind="amount_off", points=300, value="5", name_en="€5 off", name_fr="5 € de réduction", **extra
+):
     return rewards.reward_save(
         merchant=merchant,
         kind=kind,

@@ -52,7 +52,11 @@ def speaking(merchant, customer, language):
 @pytest.mark.parametrize(
     ("language", "subject", "words"),
     [
-        ("fr", "Votre récompense chez Maison Lumière\u00a0: 5 € de réduction", ["300 points", "Il vous reste 700 points"]),
+        (
+            "fr",
+            "Votre récompense chez Maison Lumière\u00a0: 5 € de réduction",
+            ["300 points", "Il vous reste 700 points"],
+        ),
         ("en", "Your reward at Maison Lumière: €5 off", ["300 points", "You have 700 points left"]),
     ],
 )

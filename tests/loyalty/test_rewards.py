@@ -91,7 +91,12 @@ def test_a_shop_refusal_gives_the_points_back_once_and_tells_the_customer(mercha
     assert made.status == "given_back" and made.given_back_at is not None
     assert account_of(merchant, rich).available == 1000
     back = entries_of(merchant, rich)[-1]
-    assert (back.kind, back.source, back.points, back.key) == ("given_back", "reward", 300, f"redemption:{made.pk}:given_back")
+    assert (back.kind, back.source, back.points, back.key) == (
+        "given_back",
+        "reward",
+        300,
+        f"redemption:{made.pk}:given_back",
+    )
     assert len(events(merchant, "loyalty.reward_given_back")) == 1
     # A staff retry that fails again gives nothing back twice.
     action = shop_actions.shop_action_retry(action=action_of(made))
@@ -119,7 +124,11 @@ def test_a_code_waiting_for_staff_keeps_the_points_spent_until_they_confirm(merc
     made = redeem(merchant, rich, reward(merchant))  # no shop access: the manual platform
     action = attempt(made)
     assert action.platform == "manual" and action.status == ShopActionStatus.WAITING_FOR_STAFF
-    assert made.code in action.last_error and rich.email in action.last_error and "5.00 EUR de réduction" in action.last_error  # the shop speaks French
+    assert (
+        made.code in action.last_error
+        and rich.email in action.last_error
+        and "5.00 EUR de réduction" in action.last_error
+    )  # the shop speaks French
     assert account_of(merchant, rich).available == 700
     shop_actions.shop_action_confirm(action=action, result={"reference": "1234"})
     made = refreshed(made)

@@ -205,7 +205,14 @@ def test_the_redeem_page_is_a_404_while_the_program_is_off(merchant, customer):
 
 # --- Staff ----------------------------------------------------------------------------------------------------
 
-FORM = {"kind": "amount_off", "points": "300", "value": "5", "name_en": "€5 off", "name_fr": "5 € de réduction", "active": "on"}
+FORM = {
+    "kind": "amount_off",
+    "points": "300",
+    "value": "5",
+    "name_en": "€5 off",
+    "name_fr": "5 € de réduction",
+    "active": "on",
+}
 
 
 def test_admins_add_change_and_delete_rewards(staff_client, merchant, django_assert_num_queries):
