@@ -4,14 +4,14 @@ and the `{{ reward }}` variable their templates read:
 
     {{ reward.name }} ("5 € de réduction")  {{ reward.points }} ("300")  {{ reward.code }} ("PTS-7K4M-Q2XR",
     "" for store credit)  {{ reward.store_credit }} ("5,00 €" for store credit, else "")
-    {{ reward.balance }} (the points available now)  {{ reward.url }} (the portal's loyalty page)
+    {{ reward.expires_on }} (the code's last day, or "")  {{ reward.balance }} (the points available now)  {{ reward.url }} (the portal's loyalty page)
 
 An email reads the redemption its event named (anchor "loyalty:redemption:42[:given_back]").
 """
 
 from django.conf import settings
 
-from core.l10n import format_money
+from core.l10n import format_day, format_money
 from core.scoping import merchant_scope
 from flows.context_providers import EmailContextProvider
 from flows.models import FlowKind, Trigger
@@ -20,7 +20,7 @@ from portal.links import customer_portal_url
 from .models import Account
 from .models_rewards import Redemption, RewardKind
 
-EMPTY = {"name": "", "points": "", "code": "", "store_credit": "", "balance": "", "url": ""}
+EMPTY = {"name": "", "points": "", "code": "", "store_credit": "", "expires_on": "", "balance": "", "url": ""}
 ANCHOR_PREFIX = "loyalty:redemption:"
 
 
@@ -63,6 +63,8 @@ def customer_value(customer, anchor_key: str, language: str) -> dict:
         value["store_credit"] = format_money(redemption.value, redemption.currency, language)
     elif redemption.status == "issued":
         value["code"] = redemption.code
+        if redemption.expires_at:
+            value["expires_on"] = format_day(redemption.expires_at, language, customer.merchant.tzinfo)
     return value
 
 
@@ -77,6 +79,7 @@ def sample_value(merchant, language: str) -> dict:
         "points": "300",
         "code": "PTS-7K4M-Q2XR",
         "store_credit": "",
+        "expires_on": "4 juin 2027" if fr else "4 June 2027",
         "balance": "740",
         "url": f"{settings.SITE_URL}/points/sample/?lang={language}",
     }
@@ -100,7 +103,8 @@ REDEEMED = {
         + _HELLO["en"]
         + "<p>You spent <strong>{{ reward.points }} points</strong> on <strong>{{ reward.name }}</strong>.</p>"
         "{% if reward.code %}<p>Enter this code at checkout, in the discount code field. It works once, "
-        "for you only:</p>" + _CODE + "{% endif %}"
+        "for you only:</p>" + _CODE + "{% if reward.expires_on %}<p>Use it by {{ reward.expires_on }}: after that day, "
+        "it expires and your points come back.</p>{% endif %}{% endif %}"
         "{% if reward.store_credit %}<p>{{ reward.store_credit }} was added to your store credit: its code "
         "comes in a separate email.</p>{% endif %}"
         "<p>You have {{ reward.balance }} points left.</p>"
@@ -113,7 +117,10 @@ REDEEMED = {
         + _HELLO["fr"]
         + "<p>Vous avez utilisé <strong>{{ reward.points }} points</strong> pour <strong>{{ reward.name }}</strong>.</p>"
         "{% if reward.code %}<p>Saisissez ce code lors du paiement, dans le champ code promo. Il vaut une fois, "
-        "pour vous uniquement\u00a0:</p>" + _CODE + "{% endif %}"
+        "pour vous uniquement\u00a0:</p>"
+        + _CODE
+        + "{% if reward.expires_on %}<p>Utilisez-le d'ici le {{ reward.expires_on }}\u00a0: "
+        "passé ce jour, il expire et vos points vous sont rendus.</p>{% endif %}{% endif %}"
         "{% if reward.store_credit %}<p>{{ reward.store_credit }} ont été ajoutés à votre avoir\u00a0: son code "
         "vous arrive dans un autre e-mail.</p>{% endif %}"
         "<p>Il vous reste {{ reward.balance }} points.</p>"

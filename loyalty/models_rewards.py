@@ -51,6 +51,8 @@ class RedemptionStatus(models.TextChoices):
     PENDING = "pending", pgettext_lazy("loyalty redemption", "Waiting for the shop")
     ISSUED = "issued", pgettext_lazy("loyalty redemption", "Issued")
     GIVEN_BACK = "given_back", pgettext_lazy("loyalty redemption", "Points given back")
+    USED = "used", pgettext_lazy("loyalty redemption", "Used in an order")
+    EXPIRED = "expired", pgettext_lazy("loyalty redemption", "Expired unused, points given back")
 
 
 class Redemption(TenantModel):
@@ -69,6 +71,7 @@ class Redemption(TenantModel):
     code = models.CharField(_("code"), max_length=40, blank=True)  # ours, given to the shop
     shop_reference = models.CharField(max_length=255, blank=True)
     spent = models.OneToOneField("loyalty.PointsEntry", on_delete=models.PROTECT, related_name="redemption")
+    expires_at = models.DateTimeField(null=True, blank=True)  # the code's end, when the shop set a validity
     issued_at = models.DateTimeField(null=True, blank=True)
     given_back_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -76,7 +79,10 @@ class Redemption(TenantModel):
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="redemption_unique_key")]
-        indexes = [models.Index(fields=["customer", "-created_at"], name="redemption_by_customer")]
+        indexes = [
+            models.Index(fields=["customer", "-created_at"], name="redemption_by_customer"),
+            models.Index(fields=["expires_at"], condition=models.Q(status="issued"), name="redemption_expiring"),
+        ]
 
     def __str__(self):
         return f"{self.kind} {self.points} ({self.status})"

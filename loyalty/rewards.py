@@ -13,14 +13,16 @@ pending or waits for staff it may still succeed, and the points stay spent.
 """
 
 import secrets
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from core.money import amount_str
-from core.scoping import merchant_scope
+from core.scoping import merchant_scope, unscoped
 from orders.events import event_record
 from orders.models import Order
 from shop_actions.adapters import MANUAL, platform_for
@@ -141,10 +143,10 @@ def reward_redeem(*, merchant, customer, reward_id, key: str) -> Redemption:
         earlier = _by_key(merchant, key, reward)
         if earlier is not None:
             return earlier
-        _check_offered(merchant, reward)
+        program = _check_offered(merchant, reward)
         try:
             with transaction.atomic():
-                return _redeem(merchant, customer, reward, key)
+                return _redeem(merchant, customer, reward, key, code_days=program.reward_code_days)
         except IntegrityError:  # the same key won a race: its redemption is the answer
             earlier = _by_key(merchant, key, reward)
             if earlier is None:
@@ -159,14 +161,16 @@ def _by_key(merchant, key: str, reward: Reward) -> Redemption | None:
     return earlier
 
 
-def _check_offered(merchant, reward: Reward) -> None:
-    if not services.loyalty_settings(merchant).enabled:
+def _check_offered(merchant, reward: Reward):
+    program = services.loyalty_settings(merchant)
+    if not program.enabled:
         raise LoyaltyValidationError({"reward": _("The shop's loyalty program is off: no reward can be redeemed.")})
     if not reward.active:
         raise LoyaltyValidationError({"reward": _("This reward is no longer offered: choose another one.")})
+    return program
 
 
-def _redeem(merchant, customer, reward: Reward, key: str) -> Redemption:
+def _redeem(merchant, customer, reward: Reward, key: str, *, code_days: int | None) -> Redemption:
     spent = services.points_spend(
         merchant=merchant,
         customer=customer,
@@ -190,7 +194,9 @@ def _redeem(merchant, customer, reward: Reward, key: str) -> Redemption:
         _credit_issue(redemption)
     else:
         redemption.code = code_new()
-        redemption.save(update_fields=["code"])
+        if code_days:
+            redemption.expires_at = redemption.created_at + timedelta(days=code_days)
+        redemption.save(update_fields=["code", "expires_at"])
         _code_request(redemption)
     return redemption
 
@@ -246,7 +252,7 @@ def code_payload(redemption: Redemption) -> dict:
         "email": customer.email or "",
         "usage_limit": 1,
         "starts_at": redemption.created_at.isoformat(),
-        "ends_at": None,
+        "ends_at": redemption.expires_at.isoformat() if redemption.expires_at else None,
         "minimum_subtotal": None,
     }
 
@@ -310,18 +316,23 @@ def _issued(redemption: Redemption, *, code: str, reference: str) -> None:
 
 
 def _give_back(redemption: Redemption) -> None:
+    _points_back(redemption, key=f"redemption:{redemption.pk}:given_back", status=RedemptionStatus.GIVEN_BACK)
+    _event(redemption, "loyalty.reward_given_back", f"{KEY_PREFIX}{redemption.pk}:given_back")
+
+
+def _points_back(redemption: Redemption, *, key: str, status: str) -> None:
+    """The redemption's points available again (paying off debt first), once per `key`."""
     asked = services._Asked(
         kind=EntryKind.GIVEN_BACK,
         source=Source.REWARD,
-        key=f"redemption:{redemption.pk}:given_back",
+        key=key,
         moves=lambda account: services._gain(account, redemption.points),
         note=redemption.reward.name_en,
     )
     services._record(merchant=redemption.merchant, customer=redemption.customer, asked=asked)
-    redemption.status = RedemptionStatus.GIVEN_BACK
+    redemption.status = status
     redemption.given_back_at = timezone.now()
     redemption.save(update_fields=["status", "given_back_at"])
-    _event(redemption, "loyalty.reward_given_back", f"{KEY_PREFIX}{redemption.pk}:given_back")
 
 
 def _take_again(redemption: Redemption) -> None:
@@ -349,3 +360,48 @@ def _event(redemption: Redemption, kind: str, anchor_key: str) -> None:
         anchor_key=anchor_key,
         payload=redemption_data(redemption),
     )
+
+
+# --- Unused codes expiring -----------------------------------------------------------------------------
+
+
+def codes_expire_unused(now: datetime | None = None) -> int:
+    """Give back the points of codes that reached their end unused (the beat task, hourly).
+
+    A code the shop reported on an order (Order.discount_codes) was used: it is marked so and keeps
+    its points spent. Returns the redemptions whose points came back.
+    """
+    now = now or timezone.now()
+    with unscoped():
+        due = list(
+            Redemption.objects.filter(status=RedemptionStatus.ISSUED, expires_at__lte=now).values_list("pk", flat=True)
+        )
+    return sum(_code_expire(pk) for pk in due)
+
+
+def _code_expire(pk: int) -> bool:
+    with transaction.atomic(), unscoped():
+        redemption = (
+            Redemption.objects.select_for_update()
+            .select_related("merchant", "customer", "reward")
+            .filter(pk=pk)
+            .first()
+        )
+        if redemption is None or redemption.status != RedemptionStatus.ISSUED:
+            return False  # another run got there first
+        with merchant_scope(redemption.merchant):
+            if _code_used(redemption):
+                redemption.status = RedemptionStatus.USED
+                redemption.save(update_fields=["status"])
+                return False
+            _points_back(redemption, key=f"redemption:{redemption.pk}:expired", status=RedemptionStatus.EXPIRED)
+    return True
+
+
+def _code_used(redemption: Redemption) -> bool:
+    """Whether an order of the shop carries the code (WooCommerce reports codes in lower case)."""
+    codes = {redemption.code, redemption.code.lower()}
+    used = Q()
+    for code in codes:
+        used |= Q(discount_codes__contains=[{"code": code}])
+    return Order.objects.filter(used, merchant_id=redemption.merchant_id).exists()

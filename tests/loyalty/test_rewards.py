@@ -1,12 +1,13 @@
 """Rewards and redemptions through the services and the shop-actions outbox."""
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
 
 from core.scoping import merchant_scope
-from loyalty import rewards
+from loyalty import rewards, services
 from loyalty.errors import LoyaltyValidationError, PointsKeyConflictError
 from loyalty.models import EntryKind, Redemption
 from orders.models import OrderEvent
@@ -14,6 +15,7 @@ from shop_actions import adapters
 from shop_actions import services as shop_actions
 from shop_actions.models import ShopAction, ShopActionStatus
 from store_credit.models import Wallet
+from tests.factories import OrderFactory
 from tests.shop_actions.fake_shop import FakeShop
 
 from .conftest import account_of, adjust, entries_of
@@ -253,3 +255,51 @@ def test_reward_events_can_be_chosen_by_outbound_webhooks_and_show_on_the_timeli
     kind = event_kind("loyalty.reward_redeemed")
     assert kind.customer_anchored and kind.webhook_data(event)["id"] == made.pk
     assert kind.detail(event.payload) == "300 points: Percentage off 10 %"
+
+
+# --- Unused codes expiring ----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def codes_valid_30_days(merchant, program):
+    services.loyalty_settings_update(merchant=merchant, reward_code_days=30)
+
+
+def issued(merchant, customer, shop, *, key="portal:k1"):
+    made = redeem(merchant, customer, reward(merchant, points=100, name_en="A"), key=key)
+    attempt(made)
+    return refreshed(made)
+
+
+def test_a_code_valid_n_days_tells_the_shop_its_end(merchant, rich, shop, codes_valid_30_days):
+    made = issued(merchant, rich, shop)
+    assert made.expires_at == made.created_at + timedelta(days=30)
+    assert action_of(made).payload["ends_at"] == made.expires_at.isoformat()
+
+
+def test_an_unused_code_expires_once_and_gives_the_points_back(merchant, rich, shop, codes_valid_30_days):
+    made = issued(merchant, rich, shop)
+    assert rewards.codes_expire_unused(now=made.expires_at - timedelta(minutes=1)) == 0
+    assert account_of(merchant, rich).available == 900
+    assert rewards.codes_expire_unused(now=made.expires_at) == 1
+    assert rewards.codes_expire_unused(now=made.expires_at + timedelta(hours=1)) == 0
+    assert refreshed(made).status == "expired" and account_of(merchant, rich).available == 1000
+    back = entries_of(merchant, rich)[-1]
+    assert (back.kind, back.points, back.key) == ("given_back", 100, f"redemption:{made.pk}:expired")
+
+
+def test_a_code_used_in_an_order_keeps_its_points_spent(merchant, rich, shop, codes_valid_30_days):
+    made = issued(merchant, rich, shop)
+    with merchant_scope(merchant):  # WooCommerce reports coupon codes in lower case
+        OrderFactory(merchant=merchant, customer=rich, discount_codes=[{"code": made.code.lower(), "amount": "5.00"}])
+    assert rewards.codes_expire_unused(now=made.expires_at) == 0
+    assert refreshed(made).status == "used" and account_of(merchant, rich).available == 900
+
+
+def test_codes_without_a_validity_and_codes_not_made_yet_never_expire(merchant, rich, shop):
+    forever = issued(merchant, rich, shop)
+    services.loyalty_settings_update(merchant=merchant, reward_code_days=1)
+    waiting = redeem(merchant, rich, reward(merchant, points=100, name_en="B"), key="portal:k2")
+    later = waiting.created_at + timedelta(days=400)
+    assert rewards.codes_expire_unused(now=later) == 0
+    assert (refreshed(forever).status, refreshed(waiting).status) == ("issued", "pending")
