@@ -303,3 +303,17 @@ def test_codes_without_a_validity_and_codes_not_made_yet_never_expire(merchant, 
     later = waiting.created_at + timedelta(days=400)
     assert rewards.codes_expire_unused(now=later) == 0
     assert (refreshed(forever).status, refreshed(waiting).status) == ("issued", "pending")
+
+
+def test_the_export_holds_the_customers_redemptions_and_not_other_peoples(merchant, rich, shop):
+    from orders import privacy
+
+    made = redeem(merchant, rich, reward(merchant))
+    with merchant_scope(merchant):
+        subject = privacy.subject_for(merchant=merchant, emails=["camille@example.org"])
+        data = privacy.personal_data_collect(subject=subject)
+        nobody = privacy.subject_for(merchant=merchant, emails=["nobody@example.org"])
+        nothing = privacy.personal_data_collect(subject=nobody)
+    [exported] = data["loyalty_redemptions"]
+    assert (exported["id"], exported["points"], exported["status"]) == (made.pk, 300, "pending")
+    assert nothing.get("loyalty_redemptions", []) == []
