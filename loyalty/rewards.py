@@ -137,26 +137,27 @@ def reward_redeem(*, merchant, customer, reward_id, key: str) -> Redemption:
     if customer is None or customer.merchant_id != merchant.pk:
         raise LoyaltyValidationError({"customer": _("This customer belongs to another shop.")})
     with merchant_scope(merchant):
+        # A repeated request answers what the first one made, even if the reward changed since.
+        earlier = _by_key(merchant, key, reward_id, customer)
+        if earlier is not None:
+            return earlier
         reward = Reward.objects.filter(merchant=merchant, pk=reward_id, deleted_at__isnull=True).first()
         if reward is None:
             raise RewardNotFoundError(reward_id)
-        earlier = _by_key(merchant, key, reward)
-        if earlier is not None:
-            return earlier
         program = _check_offered(merchant, reward)
         try:
             with transaction.atomic():
                 return _redeem(merchant, customer, reward, key, code_days=program.reward_code_days)
         except IntegrityError:  # the same key won a race: its redemption is the answer
-            earlier = _by_key(merchant, key, reward)
+            earlier = _by_key(merchant, key, reward_id, customer)
             if earlier is None:
                 raise
             return earlier
 
 
-def _by_key(merchant, key: str, reward: Reward) -> Redemption | None:
+def _by_key(merchant, key: str, reward_id, customer) -> Redemption | None:
     earlier = Redemption.objects.filter(merchant=merchant, key=key).first()
-    if earlier is not None and earlier.reward_id != reward.pk:
+    if earlier is not None and (str(earlier.reward_id) != str(reward_id) or earlier.customer_id != customer.pk):
         raise PointsKeyConflictError(_("The key “%(key)s” was already used to redeem another reward.") % {"key": key})
     return earlier
 

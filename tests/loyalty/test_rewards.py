@@ -15,7 +15,7 @@ from shop_actions import adapters
 from shop_actions import services as shop_actions
 from shop_actions.models import ShopAction, ShopActionStatus
 from store_credit.models import Wallet
-from tests.factories import OrderFactory
+from tests.factories import CustomerFactory, OrderFactory
 from tests.shop_actions.fake_shop import FakeShop
 
 from .conftest import account_of, adjust, entries_of
@@ -178,6 +178,19 @@ def test_a_double_submit_redeems_once(merchant, rich, shop):
     other = reward(merchant, points=100, name_en="Other")
     with pytest.raises(PointsKeyConflictError):
         redeem(merchant, rich, other, key="portal:same")
+    rewards.reward_delete(merchant=merchant, reward=offered)  # deleted between the two clicks
+    assert redeem(merchant, rich, offered, key="portal:same").pk == first.pk
+
+
+def test_a_key_used_for_another_customer_is_a_conflict(merchant, rich, shop):
+    offered = reward(merchant)
+    redeem(merchant, rich, offered, key="api:shared")
+    with merchant_scope(merchant):
+        someone = CustomerFactory(merchant=merchant, email="someone@example.org")
+    adjust(merchant, someone, 500, key="staff:someone")
+    with pytest.raises(PointsKeyConflictError):
+        redeem(merchant, someone, offered, key="api:shared")
+    assert account_of(merchant, someone).available == 500
 
 
 def test_a_redemption_over_the_balance_is_refused_and_changes_nothing(merchant, customer, program, shop):
