@@ -332,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.points_mature",
         "schedule": crontab(minute=37),  # hourly: points become available by the day
     },
+    "loyalty-reward-codes-expire": {
+        "task": "loyalty.tasks.reward_codes_expire",
+        "schedule": crontab(minute=47),  # hourly: unused reward codes end by the day
+    },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),

@@ -45,3 +45,14 @@ class LoyaltyConfig(AppConfig):
         register_exporter("loyalty", privacy.export_loyalty)
         register_eraser("loyalty.referrals", referral_privacy.erase_referrals)
         register_exporter("loyalty_referrals", referral_privacy.export_referrals)
+        self._rewards_ready()
+
+    def _rewards_ready(self):
+        from orders.privacy import register_exporter
+        from shop_actions.services import on_shop_action_finished
+
+        from . import mail_rewards, privacy_rewards, rewards
+
+        mail_rewards.register()
+        on_shop_action_finished("discount_code", rewards.redemption_finished)
+        register_exporter("loyalty_redemptions", privacy_rewards.export_redemptions)

@@ -78,6 +78,44 @@ REFERRAL_EVENT_KINDS = [
 ]
 
 
+def _reward(payload: dict) -> str:
+    from .models_rewards import RewardKind
+
+    kind = payload.get("kind", "")
+    value = "" if kind == RewardKind.FREE_SHIPPING else payload.get("value", "")
+    if kind == RewardKind.PERCENTAGE_OFF:
+        value = f"{value} %"
+    elif value:
+        value = f"{value} {payload.get('currency', '')}"
+    label = RewardKind(kind).label if kind in RewardKind.values else kind
+    return _("%(points)s points: %(reward)s") % {
+        "points": payload.get("points", ""),
+        "reward": f"{label} {value}".strip(),
+    }
+
+
+REWARD_EVENT_KINDS = [
+    EventKind(
+        "loyalty.reward_redeemed",
+        _("Reward redeemed"),
+        _("A customer spent loyalty points on a reward: its code is ready (or the store credit issued)."),
+        _the_entry,
+        _reward,
+        customer_anchored=True,
+    ),
+    EventKind(
+        "loyalty.reward_given_back",
+        _("Reward points given back"),
+        _("The shop could not make a reward's code: the customer's points were given back."),
+        _the_entry,
+        _reward,
+        customer_anchored=True,
+    ),
+]
+
+
 def register() -> None:
     for entry in LOYALTY_EVENT_KINDS + REFERRAL_EVENT_KINDS:
+        event_kind_register(entry)
+    for entry in REWARD_EVENT_KINDS:
         event_kind_register(entry)

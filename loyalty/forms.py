@@ -45,3 +45,13 @@ class LoyaltySettingsForm(forms.Form):
             "at once (they are taken back on a refund)."
         ),
     )
+    reward_code_days = forms.IntegerField(
+        label=_("Days a reward code stays valid"),
+        required=False,
+        min_value=1,
+        max_value=730,
+        help_text=_(
+            "A discount code not used in an order within these days expires and its points are given back. "
+            "Leave empty for codes that never expire."
+        ),
+    )

@@ -25,6 +25,9 @@ class LoyaltySettings(TenantModel):
     # Points wait this many days after the order is placed before they can be spent, so that what
     # comes back earns nothing; 0: available at once (reversed on a refund).
     pending_days = models.PositiveSmallIntegerField(_("days points stay pending"), default=30)
+    # A reward's discount code unused this many days after it was made expires, its points given
+    # back; None: codes never expire.
+    reward_code_days = models.PositiveSmallIntegerField(_("days a reward code stays valid"), null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -130,3 +133,6 @@ from loyalty.models_referrals import (  # noqa: E402,F401
     ReferralStatus,
     ValueType,
 )
+
+# Rewards and redemptions live in their own module; Django finds models through this one.
+from .models_rewards import Redemption, RedemptionStatus, Reward, RewardKind  # noqa: E402, F401

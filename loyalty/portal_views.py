@@ -9,7 +9,7 @@ from core.locale import customer_time_zone
 from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
-from . import selectors
+from . import portal_rewards, selectors
 from .models import EntryKind, Source
 from .referral_views import portal_referral_context
 
@@ -27,6 +27,10 @@ def customer_label(entry) -> str:
         return _("Item returned or refunded") + (f" ({entry.order_number})" if entry.order_number else "")
     if entry.kind == EntryKind.CANCELLED:
         return _("Order %(number)s cancelled") % number
+    if entry.kind == EntryKind.REDEEMED:
+        return _("Points used for a reward")
+    if entry.kind == EntryKind.GIVEN_BACK:
+        return _("Points given back: the reward could not be made")
     return _("Correction by the shop")
 
 
@@ -55,5 +59,7 @@ def points_page(request, token):
     context["entries"] = entries
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
     context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
+    with merchant_scope(merchant):
+        context.update(portal_rewards.rewards_context(request, merchant, customer, context["account"], language))
     with timezone.override(customer_time_zone(merchant=merchant, customer=customer)):
         return _render(request, "loyalty/portal/index.html", context, language=language)

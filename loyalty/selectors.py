@@ -11,6 +11,7 @@ from .services import loyalty_settings
 STAFF_ENTRIES = 20
 PORTAL_ENTRIES = 50
 MEMBERS_PAGE = 50
+STAFF_REDEMPTIONS = 20
 
 
 def customer_account(*, merchant, customer) -> Account | None:
@@ -47,7 +48,7 @@ def program_on(merchant) -> bool:
 
 
 def staff_block_context(request, customer) -> dict:
-    """What the staff customer page shows of the customer's points (two queries)."""
+    """What the staff customer page shows of the customer's points (three queries)."""
     from .forms import AdjustmentForm
 
     merchant = request.merchant
@@ -60,4 +61,13 @@ def staff_block_context(request, customer) -> dict:
         "entries": entries,
         "more_entries": len(entries) == STAFF_ENTRIES,
         "form": AdjustmentForm() if can_adjust else None,
+        "redemptions": customer_redemptions(merchant=merchant, customer=customer) if account else [],
     }
+
+
+def customer_redemptions(*, merchant, customer) -> list:
+    """The customer's latest redemptions with their reward, newest first (one query)."""
+    from .models_rewards import Redemption
+
+    found = Redemption.objects.filter(merchant=merchant, customer=customer).select_related("reward")
+    return list(found[:STAFF_REDEMPTIONS])

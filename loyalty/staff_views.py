@@ -76,6 +76,7 @@ def adjust(request, pk):
 
 
 SETTINGS_FIELDS = ["enabled", "points_per_unit", "deduct_discounts", "include_shipping", "include_tax", "pending_days"]
+SETTINGS_FIELDS += ["reward_code_days"]
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -1,8 +1,8 @@
-"""/app/loyalty/: members, the program's settings, staff adjustments."""
+"""/app/loyalty/: members, the program's settings, staff adjustments, rewards."""
 
 from django.urls import path
 
-from . import referral_views, staff_views
+from . import referral_views, staff_rewards, staff_views
 
 app_name = "loyalty"
 
@@ -12,4 +12,8 @@ urlpatterns = [
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
     path("referrals/", referral_views.referral_list, name="referrals"),
     path("referrals/settings/", referral_views.referral_settings, name="referral-settings"),
+    path("rewards/", staff_rewards.reward_list, name="rewards"),
+    path("rewards/new/", staff_rewards.reward_new, name="reward-new"),
+    path("rewards/<int:pk>/", staff_rewards.reward_edit, name="reward-edit"),
+    path("rewards/<int:pk>/delete/", staff_rewards.reward_delete, name="reward-delete"),
 ]

@@ -30,4 +30,21 @@ class ManualAdapter(ShopAdapter):
                 "order": payload.get("order_number") or payload.get("order_external_id", "?"),
                 "reason": payload.get("reason", ""),
             }
+        if action_kind == ShopActionKind.DISCOUNT_CODE:
+            return self.discount_instructions(payload)
         return _("Do this in your shop's back office, then confirm here with the shop's reference.")
+
+    def discount_instructions(self, payload: dict) -> str:
+        value_type, value = payload.get("value_type"), payload.get("value", "?")
+        if value_type == "percentage":
+            what = _("%(value)s %% off the order") % {"value": value}
+        elif value_type == "free_shipping":
+            what = _("free shipping")
+        else:
+            what = _("%(value)s %(currency)s off the order") % {"value": value, "currency": payload.get("currency", "")}
+        day = str(payload.get("ends_at") or "")[:10]  # the day of the ISO datetime
+        until = _("valid until %(day)s") % {"day": day} if day else _("with no end date")
+        return _(
+            "Create the discount code %(code)s in your shop's back office: %(what)s, usable once, only by "
+            "%(email)s, %(until)s. Then confirm here with the discount's number in the shop."
+        ) % {"code": payload.get("code", "?"), "what": what, "email": payload.get("email") or "?", "until": until}

@@ -10,6 +10,9 @@ Store credit is a gift card with the wallet's code (§2.3): `giftCardCreate`, th
 for each new credit. Neither takes an idempotency key (§2.0), so a repeated attempt checks what the
 shop already has: a "code taken" answer means our card exists (the code is unique in the shop), and
 a card whose balance already is the wallet's `balance_after` was credited by an earlier attempt.
+A discount code (a loyalty reward, a referral's welcome code) is `discountCodeBasicCreate` or
+`discountCodeFreeShippingCreate` restricted to the customer; with no idempotency key either, a
+repeated attempt first looks the code up (`codeDiscountNodeByCode`): codes are unique in the shop.
 An exchange is a draft order at no charge, tagged `exchange:<RMA>`, then completed (§2.6); a
 repeated attempt finds the draft by that tag instead of making a second one.
 """
@@ -203,6 +206,21 @@ class ShopifyClient:
         balance = card.get("balance") or {}
         return {"amount": balance.get("amount") or "0", "currency": balance.get("currencyCode") or ""}
 
+    def customer_gid(self, payload: dict) -> str:
+        """The customer a discount is restricted to: their shop id, else found by their email."""
+        if payload.get("customer_external_id"):
+            return gid("Customer", payload["customer_external_id"])
+        email = str(payload.get("email") or "").strip()
+        if email:
+            query = f"email:'{email}'"
+            nodes = ((self.graphql(CUSTOMER_BY_EMAIL, {"query": query}).get("customers") or {}).get("nodes")) or []
+            for customer in nodes:
+                if str(customer.get("email", "")).lower() == email.lower() and customer.get("id"):
+                    return customer["id"]
+        raise PermanentShopError(
+            "Shopify has no customer with this email to restrict the code to: create the code by hand for them."
+        )
+
     def draft_tagged(self, tag: str) -> dict | None:
         """The draft order an earlier attempt made for this exchange, if any (its tag is ours alone)."""
         query = f"tag:'{tag}'"
@@ -224,7 +242,7 @@ def _raise_top_level(errors, status: int) -> None:
     if status in (401, 403) or "ACCESS_DENIED" in codes:
         raise NeedsStaffError(
             f"Shopify refused our access: {message}. Check the Admin API token and its scopes "
-            "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges) "
+            "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges, write_discounts for discount codes) "
             "in Settings → Integrations, then try again."
         )
     raise PermanentShopError(f"Shopify refused the request: {message}")
@@ -440,8 +458,94 @@ def draft_order_complete(client, draft: dict) -> dict:
     return completed
 
 
+# --- Discount codes: loyalty rewards and referral welcome codes (§2.5) -----------------------------------
+
+DISCOUNT_BY_CODE = """
+query DiscountByCode($code: String!) {
+  codeDiscountNodeByCode(code: $code) { id }
+}
+"""
+
+CUSTOMER_BY_EMAIL = """
+query DiscountCustomer($query: String!) {
+  customers(first: 1, query: $query) { nodes { id email } }
+}
+"""
+
+DISCOUNT_BASIC_CREATE = """
+mutation RewardCode($basicCodeDiscount: DiscountCodeBasicInput!) {
+  discountCodeBasicCreate(basicCodeDiscount: $basicCodeDiscount) {
+    codeDiscountNode { id }
+    userErrors { field message }
+  }
+}
+"""
+
+DISCOUNT_FREE_SHIPPING_CREATE = """
+mutation RewardFreeShipping($freeShippingCodeDiscount: DiscountCodeFreeShippingInput!) {
+  discountCodeFreeShippingCreate(freeShippingCodeDiscount: $freeShippingCodeDiscount) {
+    codeDiscountNode { id }
+    userErrors { field message }
+  }
+}
+"""
+
+DISCOUNT_VALUE_TYPES = ("fixed_amount", "percentage", "free_shipping")
+
+
+def discount_code_perform(client, merchant, payload: dict, idempotency_key: str) -> dict:
+    """A single-use code for one customer. No idempotency key exists for discounts (§2.0): codes are
+    unique in the shop, so a code already there is the one an earlier attempt made."""
+    code = str(payload.get("code") or "").strip()
+    if not code:
+        raise PermanentShopError("This discount has no code to give Shopify.")
+    if payload.get("value_type") not in DISCOUNT_VALUE_TYPES:
+        raise PermanentShopError(f"Unknown kind of discount “{payload.get('value_type')}”: create it by hand.")
+    found = (client.graphql(DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode")) or {}
+    if found.get("id"):
+        return {"shop_reference": found["id"], "code": code}
+    discount = discount_input_build(payload, client.customer_gid(payload))
+    if payload["value_type"] == "free_shipping":
+        mutation, name, variable = DISCOUNT_FREE_SHIPPING_CREATE, "discountCodeFreeShippingCreate", "freeShipping"
+    else:
+        mutation, name, variable = DISCOUNT_BASIC_CREATE, "discountCodeBasicCreate", "basic"
+    answer = client.graphql(mutation, {f"{variable}CodeDiscount": discount}).get(name) or {}
+    user_errors = answer.get("userErrors") or []
+    if user_errors:
+        raise PermanentShopError("Shopify refused the discount code: " + "; ".join(_user_error(e) for e in user_errors))
+    node = answer.get("codeDiscountNode") or {}
+    if not node.get("id"):
+        raise TransientShopError("Shopify answered without a discount or an error.")
+    return {"shop_reference": node["id"], "code": code}
+
+
+def discount_input_build(payload: dict, customer_gid: str) -> dict:
+    """DiscountCodeBasicInput or DiscountCodeFreeShippingInput (§2.5): once, by this customer only."""
+    discount = {
+        "title": payload.get("title") or payload["code"],
+        "code": payload["code"],
+        "startsAt": payload["starts_at"],
+        "endsAt": payload.get("ends_at"),
+        "context": {"customers": {"add": [customer_gid]}},
+        "usageLimit": int(payload.get("usage_limit") or 1),
+        "appliesOncePerCustomer": True,
+    }
+    if payload.get("minimum_subtotal"):
+        discount["minimumRequirement"] = {"subtotal": {"greaterThanOrEqualToSubtotal": payload["minimum_subtotal"]}}
+    if payload["value_type"] == "free_shipping":
+        discount["destination"] = {"all": True}
+        return discount
+    if payload["value_type"] == "percentage":
+        value = {"percentage": float(Decimal(payload["value"]) / 100)}  # Shopify wants 0.1 for 10 %
+    else:
+        value = {"discountAmount": {"amount": payload["value"], "appliesOnEachItem": False}}
+    discount["customerGets"] = {"value": value, "items": {"all": True}}
+    return discount
+
+
 PERFORMERS = {
     ShopActionKind.REFUND: refund_perform,
     ShopActionKind.STORE_CREDIT: store_credit_perform,
     ShopActionKind.EXCHANGE_ORDER: exchange_order_perform,
+    ShopActionKind.DISCOUNT_CODE: discount_code_perform,
 }

@@ -6,9 +6,12 @@ an attempt repeated after a lost answer finds the refund the first one made inst
 refunding twice. An exchange order carries the return's number (`_pp_exchange_rma`) and is
 looked for the same way among the customer's orders. Store credit is a coupon whose code is
 unique in the shop and whose amount is the wallet's balance: creating it again answers "code
-already exists", and setting the same balance twice changes nothing.
+already exists", and setting the same balance twice changes nothing. A discount code (a loyalty
+reward, a referral's welcome code) is a single-use coupon: "code already exists" on a repeated
+attempt means the first one made it, found again with `GET /coupons?code=`.
 """
 
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from merchants.credentials import Kind, credential_get
@@ -291,8 +294,67 @@ def woo_address(address: dict) -> dict:
     }
 
 
+# --- Discount codes: loyalty rewards and referral welcome codes (§3.3) -----------------------------------
+
+DISCOUNT_TYPES = {"fixed_amount": "fixed_cart", "percentage": "percent", "free_shipping": "fixed_cart"}
+
+
+def discount_code_perform(client, payload: dict, idempotency_key: str) -> dict:
+    """A single-use coupon for the customer's email; a repeated attempt finds the one it made by its code."""
+    code = str(payload.get("code") or "").strip()
+    if not code:
+        raise PermanentShopError("This discount has no code to give the WooCommerce coupon.")
+    coupons_url = f"{client.base}/wp-json/wc/v3/coupons"
+    try:
+        coupon = client.send("POST", coupons_url, json=discount_coupon_body(payload, idempotency_key))
+    except CouponCodeTakenError:  # made by an earlier attempt whose answer was lost: codes are unique
+        return {"shop_reference": str(client.coupon_with_code(coupons_url, code)), "code": code}
+    if not isinstance(coupon, dict) or not coupon.get("id"):
+        raise TransientShopError("WooCommerce answered without the coupon.")
+    return {"shop_reference": str(coupon["id"]), "code": code}
+
+
+def discount_coupon_body(payload: dict, idempotency_key: str) -> dict:
+    """The coupon (§3.3): once, by this customer's email only, not combined with other coupons."""
+    value_type = payload.get("value_type")
+    if value_type not in DISCOUNT_TYPES:
+        raise PermanentShopError(f"Unknown kind of discount “{value_type}”: create the coupon by hand.")
+    email = str(payload.get("email") or "").strip()
+    if not email:
+        raise PermanentShopError("The customer has no email to restrict the coupon to: create it by hand.")
+    body = {
+        "code": payload["code"],
+        "discount_type": DISCOUNT_TYPES[value_type],
+        "amount": "0" if value_type == "free_shipping" else str(payload["value"]),
+        "free_shipping": value_type == "free_shipping",
+        "description": payload.get("title") or "",
+        "usage_limit": int(payload.get("usage_limit") or 1),
+        "usage_limit_per_user": 1,
+        "individual_use": True,
+        "email_restrictions": [email],
+        "meta_data": [{"key": KEY_META, "value": idempotency_key}],
+    }
+    if payload.get("ends_at"):
+        body["date_expires_gmt"] = _gmt(payload["ends_at"])
+    if payload.get("minimum_subtotal"):
+        body["minimum_amount"] = str(payload["minimum_subtotal"])
+    return body
+
+
+def _gmt(moment: str) -> str:
+    """An ISO 8601 datetime with offset as WooCommerce's `*_gmt` fields take it: UTC, no offset (§3.1)."""
+    try:
+        parsed = datetime.fromisoformat(moment)
+    except ValueError:
+        raise PermanentShopError(f"“{moment}” is not a date and time: create the coupon by hand.") from None
+    if parsed.tzinfo is None:
+        raise PermanentShopError(f"“{moment}” has no time zone: create the coupon by hand.")
+    return parsed.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 PERFORMERS = {
     ShopActionKind.REFUND: refund_perform,
     ShopActionKind.STORE_CREDIT: store_credit_perform,
     ShopActionKind.EXCHANGE_ORDER: exchange_order_perform,
+    ShopActionKind.DISCOUNT_CODE: discount_code_perform,
 }

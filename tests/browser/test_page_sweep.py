@@ -36,6 +36,7 @@ from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
 from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
+from loyalty.rewards import reward_redeem, reward_save
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
@@ -45,6 +46,7 @@ from outbound.models import OutboundAttempt, OutboundMessage, WebhookEndpoint
 from portal.links import customer_token, order_token
 from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
+from shop_actions.services import shop_action_confirm, shop_action_perform
 from store_credit.services import credit_adjust, credit_issue, credit_spend_reported
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
@@ -135,6 +137,8 @@ ACTIONS = {
     "tracking-public:recommendation": "a redirect to the shop's product",
     "flows-public:click": "a redirect to the link's target",
     "review-click": "a redirect to the shop's review page (the click counted)",
+    "portal-points:redeem": "POST only",
+    "loyalty:reward-delete": "POST only",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
 SIGNED_OUT = {
@@ -415,15 +419,35 @@ def _store_credit(merchant, customer) -> None:
 
 
 def _loyalty(merchant, customer, order):
-    """The program on, the order's points pending, a staff adjustment, referrals on with two friends invited."""
+    """The program on, the order's points pending, a staff adjustment, rewards and a code redeemed,
+    referrals on with two friends invited."""
     loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     points_earn_for_order(order=order)
-    points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
+    points_adjust(merchant=merchant, customer=customer, points=650, reason="Welcome gift", key="sweep:loyalty")
+    offered = {"merchant": merchant, "active": True}
+    five = reward_save(
+        kind="amount_off", points=300, value=Decimal(5), name_en="€5 off", name_fr="5 € de réduction", **offered
+    )
+    reward_save(
+        kind="free_shipping",
+        points=150,
+        value=Decimal(0),
+        name_en="Free shipping",
+        name_fr="Livraison offerte",
+        **offered,
+    )
+    reward_save(
+        kind="percentage_off", points=800, value=Decimal(15), name_en="15 % off", name_fr="15 % de réduction", **offered
+    )
+    redemption = reward_redeem(merchant=merchant, customer=customer, reward_id=five.pk, key="sweep:redeem")
+    action = ShopAction.objects.get(key=f"loyalty:redemption:{redemption.pk}")
+    shop_action_perform(action_id=action.pk, claim_token=action.claim_token)
+    shop_action_confirm(action=ShopAction.objects.get(pk=action.pk), result={"reference": "1057371207"})
     referral_settings_update(merchant=merchant, enabled=True)
     link = referral_link_for(customer)
     referral_invite(link=link, email="lou.friend@example.org", language="en")
     referral_invite(link=link, email=customer.email, language="en")  # blocked: the member themself
-    return link
+    return link, five
 
 
 def _survey_tokens(merchant, order) -> dict[str, str]:
@@ -471,7 +495,8 @@ def page_paths(shop) -> dict[str, str]:
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
         surveys = _survey_tokens(merchant, order)
     _store_credit(merchant, customer)
-    referral_link = _loyalty(merchant, customer, order)
+    with merchant_scope(merchant):
+        referral_link, reward = _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -503,6 +528,7 @@ def page_paths(shop) -> dict[str, str]:
         "portal-points:index": {"token": customer_token(customer)},
         "loyalty:adjust": {"pk": customer.pk},
         "referral-invite": {"merchant_slug": merchant.slug, "code": referral_link.code},
+        "loyalty:reward-edit": {"pk": reward.pk},
         "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
         "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
         "feedback-public:answer": {"token": surveys["asked"]},

@@ -13,7 +13,7 @@ from .conftest import account_of, adjust, entries_of, place, refund
 
 pytestmark = pytest.mark.django_db
 # The customer page with its loyalty part: the page's own queries, then the account and the entries.
-PAGE_QUERIES = 15  # with feedback's reviews and review clicks on the timeline
+PAGE_QUERIES = 16  # with feedback's reviews and review clicks on the timeline, and the redemptions
 SETTINGS = {"enabled": "on", "points_per_unit": "2", "deduct_discounts": "on", "pending_days": "14"}
 
 
