@@ -24,6 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.scoping import merchant_scope
 from orders.events import event_record
@@ -134,7 +135,7 @@ def offer_text(program: ReferralSettings, currency: str, language: str) -> str:
 
     with translation.override(language):
         if program.friend_value_type == ValueType.FREE_SHIPPING:
-            return _("free shipping")
+            return pgettext("referral offer", "free shipping")
         if program.friend_value_type == ValueType.PERCENTAGE:
             percent = f"{program.friend_value.normalize():f}".replace(".", "," if language == "fr" else ".")
             return _("%(percent)s%% off") % {"percent": percent}

@@ -140,7 +140,7 @@ def test_the_customer_sees_points_pending_and_history_in_the_portal(
     order = place(merchant, customer)
     refund(merchant, order, "29.00")
     token = links.customer_token(customer)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         page = Client().get(f"/points/{token}/?lang={language}")
     assert page.status_code == 200
     html = page.content.decode()

@@ -107,7 +107,7 @@ def test_the_reward_flows_and_their_templates_validate(merchant, ready):
 
 
 def test_existing_shops_get_the_reward_flows_once(merchant, ready):
-    install = import_module("loyalty.migrations.0004_reward_flows").install_reward_flows
+    install = import_module("loyalty.migrations.0006_reward_flows").install_reward_flows
     with merchant_scope(merchant):
         Flow.objects.filter(key="loyalty-reward-code").delete()
     install(apps, None)
