@@ -47,3 +47,19 @@ class AggregateState(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="analytics_state_unique_shop")]
+
+
+class PredictedClv(TenantModel):
+    """The shop's latest predicted 12-month CLV and its back-test, per currency (analytics/clv.py).
+
+    Fitting takes seconds on a big shop, so a daily task fits it and the API and page read this row.
+    `figures` holds, per currency, the figure or why there is none, the back-test and the fitted
+    parameters: {"EUR": {"customers": 812, "history_days": 400, "value": "123.45", "reason": "", ...}}.
+    """
+
+    as_of = models.DateTimeField()  # the orders known when it was fitted: those placed before this
+    fitted_at = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="analytics_clv_unique_shop")]

@@ -320,6 +320,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),  # KPIs at most a few minutes behind the orders
         "options": {"expires": 60.0},
     },
+    "analytics-fit-predicted-clv": {
+        "task": "analytics.tasks.fit_predicted_clv_all",
+        "schedule": crontab(hour="2", minute="43"),  # daily: the model moves slowly, the fit takes seconds
+        "options": {"expires": 6 * 3600.0},
+    },
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",
         "schedule": crontab(minute=41),  # hourly
