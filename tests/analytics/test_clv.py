@@ -17,6 +17,7 @@ from analytics.clv import (
 from analytics.models import PredictedClv
 from analytics.tasks import fit_predicted_clv, fit_predicted_clv_all
 from core.scoping import merchant_scope, unscoped
+from tests.conftest import login_as
 
 from .clv_history import shop_history
 from .history import POSTGRESQL_ONLY, paris, seed_history
@@ -145,3 +146,69 @@ def test_another_shops_fit_is_not_shown(merchant, other_merchant, other_api):
     fit_predicted_clv(merchant.pk)
     body = other_api.get(KPIS).json()
     assert (body["predicted_clv_12m"], body["predicted_clv_reason"]) == (None, "not_fitted_yet")
+
+
+FIGURES = {
+    "EUR": {
+        "customers": 812,
+        "history_days": 400,
+        "value": "84.20",
+        "reason": "",
+        "backtest": {
+            "customers": 640,
+            "history_days": 220,
+            "reason": "",
+            "predicted": "41200.00",
+            "actual": "38900.00",
+            "mae": "4.10",
+            "error": "0.0591",
+        },
+    },
+    "USD": {"customers": 20, "history_days": 400, "value": None, "reason": NOT_ENOUGH_CUSTOMERS},
+}
+
+
+def store(merchant, figures):
+    with merchant_scope(merchant):
+        PredictedClv.objects.create(merchant=merchant, as_of=AS_OF, fitted_at=AS_OF, figures=figures)
+
+
+def test_the_page_says_the_figure_and_its_check_in_words(staff_client, merchant):
+    store(merchant, FIGURES)
+    page = staff_client.get("/app/analytics/").content.decode()
+    assert "Predicted revenue per customer, next 12 months" in page
+    assert "€84.20" in page
+    assert "fitted on those placed until Thu, Jan 1, it expected €41,200.00 over the 180 days after" in page
+    assert "customers spent €38,900.00, so it was 5.9% too high (€4.10 per customer off on average)" in page
+    assert "US Dollar" in page and "20 customers so far; the prediction needs 500." in page
+
+
+def test_the_page_in_french(client, merchant, owner):
+    owner.language = "fr"
+    owner.save()
+    login_as(client, owner, merchant)
+    store(merchant, FIGURES | {"EUR": FIGURES["EUR"] | {"backtest": FIGURES["EUR"]["backtest"] | {"error": "-0.0591"}}})
+    page = client.get("/app/analytics/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Revenu prévu par client sur les 12 prochains mois" in page and "84,20\xa0€" in page
+    assert "trop basse de 5,9\xa0%" in page and "Dollar des États-Unis" in page
+
+
+@pytest.mark.parametrize(
+    ("figures", "words"),
+    [
+        (None, "Not computed yet: the prediction is worked out once a day."),
+        ({}, "Not enough history yet: no order so far."),
+        (
+            {"EUR": {"customers": 600, "history_days": 90, "value": None, "reason": NOT_ENOUGH_HISTORY}},
+            "the first order is 90 days old; the prediction needs 180.",
+        ),
+        (
+            {"EUR": FIGURES["EUR"] | {"backtest": {"customers": 12, "history_days": 20, "reason": "customers"}}},
+            "No check yet: checking needs 500 customers and 180 days of orders by Thu, Jan 1.",
+        ),
+    ],
+)
+def test_the_page_says_why_there_is_no_figure(staff_client, merchant, figures, words):
+    if figures is not None:
+        store(merchant, figures)
+    assert words in staff_client.get("/app/analytics/").content.decode()
