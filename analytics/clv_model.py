@@ -67,12 +67,34 @@ def gamma_gamma_log_likelihood(params: GammaGamma, x, m) -> np.ndarray:
     )
 
 
+# The log-parameters stay within e^±20: a shop whose customers never seem to drop out (or all buy at
+# one rate) has its maximum at infinity along a ridge where the likelihood no longer changes; the
+# predictions there are the same as at the bound.
+LOG_BOUNDS = (-20.0, 20.0)
+
+
 def _fit(negative_log_likelihood, start: np.ndarray) -> np.ndarray:
-    """The parameters (not their logs) that minimise the negative log-likelihood, or FitError."""
+    """The parameters (not their logs) that minimise the negative log-likelihood, or FitError.
+
+    L-BFGS-B first (fast); where its line search gives up, Nelder-Mead from there, which needs no
+    gradient. On a ridge (see LOG_BOUNDS) neither may call itself converged although the likelihood
+    no longer changes: the best point found is kept, as long as it is finite and better than the start.
+    """
+    bounds = [LOG_BOUNDS] * len(start)
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        result = minimize(negative_log_likelihood, start, method="L-BFGS-B", options={"maxiter": 2000})
+        initial = negative_log_likelihood(start)
+        result = minimize(negative_log_likelihood, start, method="L-BFGS-B", bounds=bounds, options={"maxiter": 2000})
+        if not result.success:
+            polished = minimize(
+                negative_log_likelihood,
+                result.x,
+                method="Nelder-Mead",
+                bounds=bounds,
+                options={"maxiter": 4000, "xatol": 1e-6, "fatol": 1e-10},
+            )
+            result = polished if polished.fun <= result.fun else result
     params = np.exp(result.x)
-    if not np.isfinite(result.fun) or not np.all(np.isfinite(params)) or not result.success:
+    if not np.isfinite(result.fun) or not np.all(np.isfinite(params)) or not result.fun < initial:
         raise FitError(f"no maximum of the likelihood found: {result.message}")
     return params
 
