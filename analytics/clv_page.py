@@ -78,13 +78,13 @@ def _backtest_words(figure: dict, currency: str, cutoff: str) -> str:
     }
     if error >= 0:
         words = _(
-            "Checked on your own orders: fitted on those placed until %(cutoff)s, it expected %(predicted)s over "
+            "Checked on your own orders: fitted on those placed until %(cutoff)s, the model expected %(predicted)s over "
             "the %(days)s days after; customers spent %(actual)s, so it was %(error)s too high "
             "(%(mae)s per customer off on average)."
         )
     else:
         words = _(
-            "Checked on your own orders: fitted on those placed until %(cutoff)s, it expected %(predicted)s over "
+            "Checked on your own orders: fitted on those placed until %(cutoff)s, the model expected %(predicted)s over "
             "the %(days)s days after; customers spent %(actual)s, so it was %(error)s too low "
             "(%(mae)s per customer off on average)."
         )

@@ -178,7 +178,7 @@ def test_the_page_says_the_figure_and_its_check_in_words(staff_client, merchant)
     page = staff_client.get("/app/analytics/").content.decode()
     assert "Predicted revenue per customer, next 12 months" in page
     assert "€84.20" in page
-    assert "fitted on those placed until Thu, Jan 1, it expected €41,200.00 over the 180 days after" in page
+    assert "fitted on those placed until Thu, Jan 1, the model expected €41,200.00 over the 180 days after" in page
     assert "customers spent €38,900.00, so it was 5.9% too high (€4.10 per customer off on average)" in page
     assert "US Dollar" in page and "20 customers so far; the prediction needs 500." in page
 
