@@ -8,6 +8,7 @@ from merchants.models import Merchant
 
 from .aggregates import aggregates_rebuild, analytics_available, dirty_days_recompute, shops_to_refresh
 from .clv import predicted_clv_fit
+from .digest import digests_send_due
 
 
 @shared_task
@@ -51,3 +52,12 @@ def fit_predicted_clv(merchant_id: int) -> None:
         return
     with merchant_scope(merchant):
         predicted_clv_fit(merchant=merchant)
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    """Hourly (beat): the digests due now, Monday morning in each shop's time zone. A rerun sends nothing
+    already sent (one `DigestSent` per person, shop and week)."""
+    if not analytics_available():
+        return 0
+    return digests_send_due()
