@@ -49,7 +49,9 @@ def test_the_digest_reads_well_in_both_languages_at_both_widths(tmp_path):
                 page.screenshot(path=str(folder / f"digest-{language}-{width}.png"), full_page=True)
                 found = page.evaluate(CONTRAST_JS)
                 problems += [f"{language} {width}px: {line}" for line in found["violations"] + found["incomplete"]]
-                problems += [f"{language} {width}px, not measured: {line}" for line in found["unmeasured"]]
+                # axe skips text without a letter or digit: "—" (no figure) is styled like the values it sits among.
+                unmeasured = [line for line in found["unmeasured"] if not line.endswith(">—</div>")]
+                problems += [f"{language} {width}px, not measured: {line}" for line in unmeasured]
                 if page.evaluate("document.documentElement.scrollWidth") > width:
                     problems.append(f"{language} at {width}px: wider than the screen")
                 assert found["measured"] > 10
