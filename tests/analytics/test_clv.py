@@ -15,7 +15,7 @@ from analytics.clv import (
     predicted_clv_fit,
 )
 from analytics.models import PredictedClv
-from analytics.tasks import fit_predicted_clv, fit_predicted_clv_all
+from analytics.tasks import fit_predicted_clv, fit_predicted_clv_all, refresh_daily_aggregates
 from core.scoping import merchant_scope, unscoped
 from tests.conftest import login_as
 
@@ -107,6 +107,14 @@ def test_the_task_fits_and_a_rerun_replaces_the_row(merchant, api):
     body = api.get(KPIS).json()
     assert set(body["predicted_clv_12m"]) == {"EUR"} and body["predicted_clv_reason"] is None
     assert body["predicted_clv_fitted_at"] is not None
+
+
+def test_a_shop_built_in_full_gets_its_fit_at_once(merchant, django_capture_on_commit_callbacks):
+    seed_history(merchant)  # history with no aggregate yet, like an import
+    with django_capture_on_commit_callbacks(execute=True):
+        refresh_daily_aggregates()
+    with unscoped():
+        assert PredictedClv.objects.filter(merchant=merchant).exists()
 
 
 def test_the_daily_run_fits_every_shop(merchant, other_merchant):
