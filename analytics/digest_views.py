@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -46,8 +45,8 @@ def digest_unsubscribe(request, token):
     user = unsubscribe_user(token)
     if user is None:
         return render(request, "analytics/digest_unsubscribe.html", {"invalid": True}, status=400)
-    with translation.override(user.language):
-        if request.method == "POST":
-            digest_opt_in_set(user=user, wanted=False)
-            return render(request, "analytics/digest_unsubscribe.html", {"done": True, "email": user.email})
-        return render(request, "analytics/digest_unsubscribe.html", {"email": user.email})
+    # In the reader's language (the page's language switcher), like the other signed-out pages.
+    if request.method == "POST":
+        digest_opt_in_set(user=user, wanted=False)
+        return render(request, "analytics/digest_unsubscribe.html", {"done": True, "email": user.email})
+    return render(request, "analytics/digest_unsubscribe.html", {"email": user.email})
