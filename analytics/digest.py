@@ -20,13 +20,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.l10n import format_day_range, format_money, format_number, format_share
+from core.ranges import Period
 from core.scoping import merchant_scope, unscoped
 from feedback.selectors import scores_of_period
 from merchants.models import Membership, Merchant, User
 from support.selectors import wismo_rate
 from tracking.home import shipments_home_figures
 
-from .kpis import Period, orders_and_net_revenue, period_kpis
+from .kpis import orders_and_net_revenue, period_kpis
 from .models import DigestOptIn, DigestSent
 from .page import change_of
 

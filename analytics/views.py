@@ -1,4 +1,4 @@
-"""Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, CSV."""
+"""Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, returns, CSV."""
 
 import csv
 from datetime import date, timedelta
@@ -11,15 +11,17 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from core.l10n import format_day, format_number, format_share
+from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
+from returns.figures import return_figures
 
 from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
 from .kpis import Period, cohorts, period_kpis
-from .page import LABELS, PRESETS, PresetError, chosen_range, kpi_rows
+from .page import LABELS, kpi_rows, returns_block
 from .serializers import kpis_data
 
 COHORT_MONTHS = 12
@@ -57,6 +59,7 @@ def _compute(merchant, chosen) -> dict:
         "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
         "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
+        "returns": return_figures(merchant=merchant, period=period, now=now),
     }
 
 
@@ -84,6 +87,7 @@ def index(request):
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
         "clv": predicted_clv_shown(figures["clv"]),
+        "returns": returns_block(figures["returns"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)

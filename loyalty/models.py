@@ -120,3 +120,13 @@ class PointsEntry(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.points} ({self.key})"
+
+
+from loyalty.models_referrals import (  # noqa: E402,F401
+    BlockReason,
+    Referral,
+    ReferralLink,
+    ReferralSettings,
+    ReferralStatus,
+    ValueType,
+)

@@ -10,12 +10,15 @@ from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
 from . import selectors
-from .models import EntryKind
+from .models import EntryKind, Source
+from .referral_views import portal_referral_context
 
 
 def customer_label(entry) -> str:
     """What an entry is, in the customer's words (the language active when called)."""
     number = {"number": entry.order_number}
+    if entry.source == Source.REFERRAL and entry.kind == EntryKind.EARNED:
+        return _("For inviting a friend")
     if entry.kind == EntryKind.EARNED:
         return _("For order %(number)s") % number if entry.order_number else _("Points earned")
     if entry.kind == EntryKind.AVAILABLE:
@@ -51,5 +54,6 @@ def points_page(request, token):
             entry.magnitude = abs(entry.change)
     context["entries"] = entries
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
+    context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
     with timezone.override(customer_time_zone(merchant=merchant, customer=customer)):
         return _render(request, "loyalty/portal/index.html", context, language=language)

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import staff_views
+from . import referral_views, staff_views
 
 app_name = "loyalty"
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("", staff_views.members, name="index"),
     path("settings/", staff_views.loyalty_settings, name="settings"),
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
+    path("referrals/", referral_views.referral_list, name="referrals"),
+    path("referrals/settings/", referral_views.referral_settings, name="referral-settings"),
 ]
