@@ -9,8 +9,9 @@ from core.ranges import DEFAULT_DAYS, RangeError, range_parse
 from merchants.api_base import MerchantAPIView
 
 from .aggregates import analytics_available
+from .clv import predicted_clv_stored
 from .kpis import cohorts, period_kpis
-from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data
+from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data, predicted_clv_data
 
 COHORT_DEFAULT_DAYS = 365
 _MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
@@ -54,7 +55,8 @@ class KpisView(RangeView):
             "Definitions in docs/kpis.md. Ratios have 4 decimals, money is per currency with its decimals; "
             "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before, "
             "its historical_clv as of the start of the period. "
-            "Figures are at most a few minutes behind the orders."
+            "Figures are at most a few minutes behind the orders. The predicted_clv_* figures come from the "
+            "latest daily model fit (`predicted_clv_fitted_at`), whatever the period."
         ),
         parameters=RANGE_PARAMETERS,
         responses={200: KPIS_SCHEMA, 400: BAD_RANGE},
@@ -64,7 +66,8 @@ class KpisView(RangeView):
         period, as_of = self.range(request)
         current = period_kpis(self.merchant, period, as_of)
         previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
-        return Response(kpis_response(period, as_of, current, previous))
+        body = kpis_response(period, as_of, current, previous) | predicted_clv_data(predicted_clv_stored(self.merchant))
+        return Response(body)
 
 
 class CohortsView(RangeView):

@@ -47,3 +47,46 @@ class AggregateState(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="analytics_state_unique_shop")]
+
+
+class PredictedClv(TenantModel):
+    """The shop's latest predicted 12-month CLV and its back-test, per currency (analytics/clv.py).
+
+    Fitting takes seconds on a big shop, so a daily task fits it and the API and page read this row.
+    `figures` holds, per currency, the figure or why there is none, the back-test and the fitted
+    parameters: {"EUR": {"customers": 812, "history_days": 400, "value": "123.45", "reason": "", ...}}.
+    """
+
+    as_of = models.DateTimeField()  # the orders known when it was fitted: those placed before this
+    fitted_at = models.DateTimeField()
+    figures = models.JSONField(default=dict)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["merchant"], name="analytics_clv_unique_shop")]
+
+
+class DigestOptIn(models.Model):
+    """A staff member who asked for the weekly email digest of every shop they belong to.
+
+    Per person, not per shop (the setting sits on their own notifications page); each shop's digest
+    carries only that shop's figures. No row: no digest.
+    """
+
+    user = models.OneToOneField("merchants.User", on_delete=models.CASCADE, related_name="digest_opt_in")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"weekly digest for user {self.user_id}"
+
+
+class DigestSent(TenantModel):
+    """One shop's weekly digest sent to one person: the week's key makes a rerun send nothing."""
+
+    user = models.ForeignKey("merchants.User", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField(help_text="The Monday (shop's calendar) the digest was sent for.")
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "user", "week"], name="analytics_digest_once_a_week")
+        ]

@@ -36,7 +36,7 @@ def _text(name: str, value) -> str:
     return format_number(value)
 
 
-def _change(name: str, value, previous) -> tuple[str, int]:
+def change_of(name: str, value, previous) -> tuple[str, int]:
     """("+12.5%", 1): relative change, in points for shares; the sign says which way it went."""
     if name in MONEY:  # compared when both periods are in one and the same currency
         same = value and previous and len(value) == 1 and value.keys() == previous.keys()
@@ -71,7 +71,7 @@ def returns_block(figures) -> dict:
 def kpi_rows(current: dict, previous: dict) -> list[dict]:
     rows = []
     for name, label in LABELS.items():
-        change, direction = _change(name, current[name], previous[name])
+        change, direction = change_of(name, current[name], previous[name])
         rows.append(
             {
                 "name": name,

@@ -8,7 +8,9 @@ from rest_framework import serializers
 
 from core.money import amount_str
 
+from .clv import NO_FIT
 from .kpis import Cohort, Period
+from .models import PredictedClv
 
 MONEY_KPIS = ("aov", "historical_clv")
 
@@ -40,6 +42,29 @@ def kpis_response(period: Period, as_of: datetime, current: dict, previous: dict
         **kpis_data(current),
         "previous": {**period_data(period.previous()), **kpis_data(previous)},
     }
+
+
+def predicted_clv_data(stored: PredictedClv | None) -> dict:
+    """The latest fit's figures: per currency that has one; `predicted_clv_reason` says why any is missing."""
+    figures = stored.figures if stored else {}
+    values = {cur: figure["value"] for cur, figure in figures.items() if figure["value"] is not None}
+    tested = {cur: figure["backtest"] for cur, figure in figures.items() if figure.get("backtest", {}).get("error")}
+    return {
+        "predicted_clv_12m": values or None,
+        "predicted_clv_backtest_error": {cur: float(test["error"]) for cur, test in tested.items()} or None,
+        "predicted_clv_backtest_mae": {cur: test["mae"] for cur, test in tested.items()} or None,
+        "predicted_clv_fitted_at": stored.fitted_at.isoformat() if stored else None,
+        "predicted_clv_reason": _clv_reason(stored, figures),
+    }
+
+
+def _clv_reason(stored: PredictedClv | None, figures: dict) -> str | None:
+    if stored is None:
+        return "not_fitted_yet"
+    reasons = {figure["reason"] for figure in figures.values()} - {""}
+    if not figures or reasons - {NO_FIT}:
+        return "not_enough_history"
+    return "no_fit" if reasons else None
 
 
 def cohort_data(cohort: Cohort) -> dict:
@@ -79,10 +104,41 @@ def _kpi_fields() -> dict:
     }
 
 
+_CLV_FIELDS = {
+    "predicted_clv_12m": serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text=(
+            "Expected net revenue per customer over the next 12 months (BG/NBD + Gamma-Gamma), per currency "
+            "with at least 500 customers and 180 days of history; from the latest daily fit, whatever the period."
+        ),
+    ),
+    "predicted_clv_backtest_error": serializers.DictField(
+        child=serializers.FloatField(),
+        allow_null=True,
+        help_text=(
+            "Per currency: (predicted − actual) / actual net revenue of the 180 days before the fit, "
+            "predicted by the same model fitted on the orders before them; 4 decimals."
+        ),
+    ),
+    "predicted_clv_backtest_mae": serializers.DictField(
+        child=serializers.CharField(),
+        allow_null=True,
+        help_text="Per currency: the back-test's mean absolute error per customer, in money.",
+    ),
+    "predicted_clv_fitted_at": serializers.DateTimeField(allow_null=True),
+    "predicted_clv_reason": serializers.ChoiceField(
+        choices=["not_fitted_yet", "not_enough_history", "no_fit"],
+        allow_null=True,
+        help_text="Why a currency has no predicted CLV; null when every currency has one.",
+    ),
+}
+
 KPIS_SCHEMA = inline_serializer(
     "Kpis",
     {
         **_kpi_fields(),
+        **_CLV_FIELDS,
         "as_of": serializers.DateTimeField(),
         "previous": inline_serializer("KpisPrevious", _kpi_fields()),
     },

@@ -1,10 +1,14 @@
 """Celery tasks of analytics, on the `analytics` queue (CELERY_TASK_ROUTES). Thin: they call services."""
 
 from celery import shared_task
+from django.db import transaction
 
+from core.scoping import merchant_scope
 from merchants.models import Merchant
 
 from .aggregates import aggregates_rebuild, analytics_available, dirty_days_recompute, shops_to_refresh
+from .clv import predicted_clv_fit
+from .digest import digests_send_due
 
 
 @shared_task
@@ -12,13 +16,48 @@ def refresh_daily_aggregates() -> int:
     """Every minute (beat): build shops never built, recompute the dirty days of the others.
 
     Returns the number of shops touched. Safe to run twice at once: each shop's days are claimed
-    and rewritten in one transaction.
+    and rewritten in one transaction. A shop built in full (its history just imported) gets its
+    predicted CLV fitted at once rather than at the next daily run.
     """
     if not analytics_available():
         return 0
     never, dirty = shops_to_refresh()
     for merchant in Merchant.objects.filter(pk__in=never):
         aggregates_rebuild(merchant=merchant)
+        transaction.on_commit(lambda pk=merchant.pk: fit_predicted_clv.delay(pk))
     for merchant in Merchant.objects.filter(pk__in=dirty):
         dirty_days_recompute(merchant=merchant)
     return len(never) + len(dirty)
+
+
+@shared_task
+def fit_predicted_clv_all() -> int:
+    """Daily (beat): one fit task per shop, so that a big shop delays no other. Returns how many."""
+    if not analytics_available():
+        return 0
+    shops = list(Merchant.objects.values_list("pk", flat=True))
+    for merchant_id in shops:
+        fit_predicted_clv.delay(merchant_id)
+    return len(shops)
+
+
+@shared_task
+def fit_predicted_clv(merchant_id: int) -> None:
+    """Fit one shop's predicted CLV and its back-test on its orders until now (analytics/clv.py).
+
+    Idempotent: a rerun replaces the shop's one row with a fit on the same or newer orders.
+    """
+    merchant = Merchant.objects.filter(pk=merchant_id).first()
+    if merchant is None or not analytics_available():
+        return
+    with merchant_scope(merchant):
+        predicted_clv_fit(merchant=merchant)
+
+
+@shared_task
+def send_weekly_digests() -> int:
+    """Hourly (beat): the digests due now, Monday morning in each shop's time zone. A rerun sends nothing
+    already sent (one `DigestSent` per person, shop and week)."""
+    if not analytics_available():
+        return 0
+    return digests_send_due()

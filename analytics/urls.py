@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import digest_views, views
 
 app_name = "analytics"
 
@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("kpis.csv", views.export_kpis, name="export_kpis"),
     path("cohorts.csv", views.export_cohorts, name="export_cohorts"),
+    path("digest/", digest_views.digest_settings, name="digest_settings"),
+    path("digest/unsubscribe/<str:token>/", digest_views.digest_unsubscribe, name="digest_unsubscribe"),
 ]

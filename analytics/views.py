@@ -18,6 +18,8 @@ from returns.figures import return_figures
 
 from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
+from .clv import predicted_clv_stored
+from .clv_page import predicted_clv_shown
 from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, kpi_rows, returns_block
 from .serializers import kpis_data
@@ -56,6 +58,7 @@ def _compute(merchant, chosen) -> dict:
         "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
         "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
+        "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": return_figures(merchant=merchant, period=period, now=now),
     }
 
@@ -83,6 +86,7 @@ def index(request):
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
+        "clv": predicted_clv_shown(figures["clv"]),
         "returns": returns_block(figures["returns"]),
         "query": request.GET.urlencode(),
     }

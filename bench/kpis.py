@@ -13,7 +13,9 @@ the same run:
 2. hand-written SQL computing the same figures straight from the orders, checked to agree;
 3. the Analytics page (this year) with warm aggregates against the bare template page (the tracking
    404 page), both through Django's test client in this process, signed in as the shop's owner: once
-   as it runs (figures kept a minute in the cache, Redis), once computing its figures on every request.
+   as it runs (figures kept a minute in the cache, Redis), once computing its figures on every request;
+4. the predicted CLV fit, timed on its own (the daily task's work, `predicted_clv_fit`): the per-customer
+   summaries in SQL (now and 180 days ago), and the BG/NBD + Gamma-Gamma fits with their back-test.
 
 Prints the timings and ratios. Needs PostgreSQL.
 """
@@ -240,6 +242,30 @@ def main():
     print(f"bare template page:                              {bare:7.1f} requests/s")
     print(f"Analytics page (this year), figures kept 1 min:  {cached:7.1f} requests/s, {cached / bare:.3f} of bare")
     print(f"Analytics page, figures computed every request:  {computed:7.1f} requests/s, {computed / bare:.3f} of bare")
+    clv_fit(shop, now)
+
+
+def clv_fit(shop, now):
+    from datetime import timedelta
+
+    from analytics.clv import BACKTEST_DAYS, customer_summaries, predicted_clv_fit
+    from core.scoping import merchant_scope
+
+    with merchant_scope(shop):
+        sql_seconds, _ = timed(
+            lambda: (
+                customer_summaries(shop, now, now),
+                customer_summaries(shop, now - timedelta(days=BACKTEST_DAYS), now),
+            )
+        )
+        fit_seconds, stored = timed(lambda: predicted_clv_fit(merchant=shop, as_of=now))
+    print(f"predicted CLV, whole fit:       {fit_seconds:.2f} s (of which the two summary queries {sql_seconds:.2f} s)")
+    for currency, figure in stored.figures.items():
+        test = figure.get("backtest", {})
+        print(
+            f"  {currency}: {figure['customers']} customers, 12-month CLV {figure['value']} {figure['reason']}"
+            f" back-test error {test.get('error')} mae {test.get('mae')} {test.get('reason', '')}"
+        )
 
 
 def _generate(connection, shop, orders: int, customers: int) -> None:

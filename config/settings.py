@@ -320,6 +320,16 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": crontab(minute="*"),  # KPIs at most a few minutes behind the orders
         "options": {"expires": 60.0},
     },
+    "analytics-fit-predicted-clv": {
+        "task": "analytics.tasks.fit_predicted_clv_all",
+        "schedule": crontab(hour="2", minute="43"),  # daily: the model moves slowly, the fit takes seconds
+        "options": {"expires": 6 * 3600.0},
+    },
+    "analytics-send-weekly-digests": {
+        "task": "analytics.tasks.send_weekly_digests",
+        "schedule": crontab(minute=7),  # hourly: Monday 08:00 comes at another hour in each time zone
+        "options": {"expires": 3000.0},
+    },
     "prune-idempotency-records": {
         "task": "core.tasks.prune_idempotency_records",
         "schedule": crontab(minute=41),  # hourly

@@ -20,8 +20,9 @@ def shop(built_shop):
 
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):
-    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV.
-    with django_assert_num_queries(2 + 2 * 7):
+    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV;
+    # + the stored predicted CLV.
+    with django_assert_num_queries(2 + 2 * 7 + 1):
         response = api.get(KPIS, MARCH)
     assert response.status_code == 200
     assert response.json() == {
@@ -36,6 +37,11 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
         "repurchase_30": 0.6667,
         "repurchase_90": 1.0,
         "historical_clv": {"EUR": "93.33", "USD": "90.00"},
+        "predicted_clv_12m": None,  # not fitted yet (test_clv.py)
+        "predicted_clv_backtest_error": None,
+        "predicted_clv_backtest_mae": None,
+        "predicted_clv_fitted_at": None,
+        "predicted_clv_reason": "not_fitted_yet",
         "previous": {
             # 31 days before March 1 in Paris; A's January 10 order is before it.
             "from": "2026-01-29T00:00:00+01:00",

@@ -25,6 +25,8 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from analytics.digest import unsubscribe_token
+from analytics.models import PredictedClv
 from core.scoping import merchant_scope
 from demo.seed import MAISON_LUMIERE, shop_seed
 from feedback.links import invitation_token
@@ -48,6 +50,7 @@ from returns.models import ReturnItem, ReturnNote, ReturnRequest, ReturnRule
 from shop_actions.models import ShopAction
 from shop_actions.services import shop_action_confirm, shop_action_perform
 from store_credit.services import credit_adjust, credit_issue, credit_spend_reported
+from tests.analytics.test_clv import FIGURES
 from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
 from tracking.tokens import tracking_page_path
@@ -499,6 +502,8 @@ def page_paths(shop) -> dict[str, str]:
         referral_link, reward = _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
+    with merchant_scope(merchant):  # the Analytics page's predicted CLV with its check, in words
+        PredictedClv.objects.create(merchant=merchant, as_of=timezone.now(), fitted_at=timezone.now(), figures=FIGURES)
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
     arguments = {
         "orders:detail": {"pk": order.pk},
@@ -518,6 +523,7 @@ def page_paths(shop) -> dict[str, str]:
         "invitation-accept": {"token": shop["invitation_token"]},
         "tracking-public:page": None,
         "flows-public:unsubscribe": {"token": address_token},
+        "analytics:digest_unsubscribe": {"token": unsubscribe_token(user)},
         "flows-public:preferences": {"token": address_token},
         "portal:home": {"merchant_slug": merchant.slug},
         "portal:fresh-link": {"merchant_slug": merchant.slug},
