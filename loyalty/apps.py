@@ -14,10 +14,12 @@ class LoyaltyConfig(AppConfig):
         from orders.sections import CustomerSection, customer_section_register
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, handlers, privacy, selectors
+        from . import event_kinds, handlers, perks, privacy, selectors, tier_mail
 
         event_kinds.register()
+        tier_mail.register()
         subscribe("order.", handlers.on_order_event)
+        subscribe("order.created", perks.on_order_created)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
             PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)

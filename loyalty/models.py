@@ -120,3 +120,6 @@ class PointsEntry(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.points} ({self.key})"
+
+
+from .models_tiers import MemberProfile, MembershipSettings, Tier, TierBasis, TierPeriod, TierTerm  # noqa: E402, F401

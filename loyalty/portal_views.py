@@ -9,13 +9,15 @@ from core.locale import customer_time_zone
 from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
-from . import selectors
+from . import selectors, tier_portal
 from .models import EntryKind
 
 
 def customer_label(entry) -> str:
     """What an entry is, in the customer's words (the language active when called)."""
     number = {"number": entry.order_number}
+    if perk := tier_portal.customer_label(entry):  # tier rewards, bonuses, birthdays
+        return perk
     if entry.kind == EntryKind.EARNED:
         return _("For order %(number)s") % number if entry.order_number else _("Points earned")
     if entry.kind == EntryKind.AVAILABLE:
@@ -50,6 +52,7 @@ def points_page(request, token):
             entry.change = customer_points(entry)
             entry.magnitude = abs(entry.change)
     context["entries"] = entries
+    context.update(tier_portal.portal_context(merchant, customer, language))
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
     with timezone.override(customer_time_zone(merchant=merchant, customer=customer)):
         return _render(request, "loyalty/portal/index.html", context, language=language)

@@ -7,3 +7,19 @@ from . import services
 def points_mature() -> int:
     """Make pending points whose day has come available."""
     return services.points_mature_due()
+
+
+@shared_task
+def tiers_evaluate() -> int:
+    """Give members the tier they hold today (daily): new tiers reached, terms over."""
+    from .tiers import tiers_evaluate_all
+
+    return tiers_evaluate_all()
+
+
+@shared_task
+def birthday_points() -> int:
+    """Birthday points of the day (hourly, so each shop's own date is met; once a year per customer)."""
+    from .perks import birthday_points_award_all
+
+    return birthday_points_award_all()

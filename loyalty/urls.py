@@ -2,12 +2,13 @@
 
 from django.urls import path
 
-from . import staff_views
+from . import staff_views, tier_staff_views
 
 app_name = "loyalty"
 
 urlpatterns = [
     path("", staff_views.members, name="index"),
     path("settings/", staff_views.loyalty_settings, name="settings"),
+    path("settings/tiers/", tier_staff_views.tiers_settings, name="tiers"),
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
 ]
