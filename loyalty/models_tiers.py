@@ -92,6 +92,7 @@ class TierTerm(TenantModel):
     # The names when reached: the history reads the same after the shop renames or removes the tier.
     name_en = models.CharField(max_length=60)
     name_fr = models.CharField(max_length=60)
+    threshold = models.PositiveIntegerField(default=0)  # its rank once the tier is removed
     reached_at = models.DateTimeField()
     term_ends_on = models.DateField(null=True, blank=True)
     ended_at = models.DateTimeField(null=True, blank=True)

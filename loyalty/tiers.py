@@ -97,6 +97,11 @@ def _rank(tier: Tier | None) -> int:
     return -1 if tier is None else tier.threshold
 
 
+def _term_rank(term: TierTerm) -> int:
+    """A term ranks as its tier does now, or as it did when reached if the shop removed it since."""
+    return term.tier.threshold if term.tier is not None else term.threshold
+
+
 @dataclass(frozen=True)
 class Evaluation:
     tiers: list
@@ -119,14 +124,14 @@ def tiers_evaluate(merchant, *, account_ids=None) -> int:
         open_terms = TierTerm.objects.filter(merchant=merchant, ended_at__isnull=True)
         if account_ids is not None:
             open_terms = open_terms.filter(account_id__in=account_ids)
-        held = dict(open_terms.values_list("account_id", "tier__threshold"))
+        held = dict(open_terms.values_list("account_id", Coalesce("tier__threshold", "threshold")))
         ends = dict(open_terms.values_list("account_id", "term_ends_on"))
     evaluation = Evaluation(tiers=tiers, period=rules.tier_period, today=local_today(merchant), now=now)
     changed = 0
     for account_id in sorted(set(totals) | set(held)):
         qualified = qualified_tier(tiers, totals.get(account_id, 0))
         term_over = account_id in held and ends[account_id] is not None and ends[account_id] < evaluation.today
-        higher = _rank(qualified) > (held[account_id] if account_id in held and held[account_id] is not None else -1)
+        higher = _rank(qualified) > held.get(account_id, -1)
         if term_over or (qualified is not None and higher):
             changed += _account_tier_update(merchant, account_id, qualified, evaluation)
     return changed
@@ -139,7 +144,7 @@ def _account_tier_update(merchant, account_id: int, qualified: Tier | None, eval
         current = TierTerm.objects.filter(account=account, ended_at__isnull=True).select_related("tier").first()
         term_over = current is not None and current.term_ends_on is not None and current.term_ends_on < evaluation.today
         if current is not None and not term_over:
-            if qualified is None or _rank(qualified) <= _rank(current.tier):
+            if qualified is None or _rank(qualified) <= _term_rank(current):
                 return False  # kept until its term ends
         if current is not None:
             current.ended_at = evaluation.now
@@ -152,6 +157,7 @@ def _account_tier_update(merchant, account_id: int, qualified: Tier | None, eval
                 tier=qualified,
                 name_en=qualified.name_en,
                 name_fr=qualified.name_fr,
+                threshold=qualified.threshold,
                 reached_at=evaluation.now,
                 term_ends_on=term_end(evaluation.period, evaluation.today),
             )
@@ -190,7 +196,7 @@ def _tier_changed(merchant, account: Account, *, previous: TierTerm | None, term
     event_record(
         merchant=merchant, kind="loyalty.tier_changed", customer=account.customer, anchor_key=anchor, payload=payload
     )
-    moved_up = term is not None and (previous is None or _rank(term.tier) > _rank(previous.tier))
+    moved_up = term is not None and (previous is None or _term_rank(term) > _term_rank(previous))
     if moved_up:
         event_record(
             merchant=merchant,
@@ -235,7 +241,7 @@ def tier_status(merchant, customer) -> TierStatus | None:
         start = period_start(rules.tier_period, timezone.now(), merchant.tzinfo)
         total = qualifying_totals(merchant, rules.tier_basis, start, [account.pk]).get(account.pk, 0) if account else 0
     term = current_term(merchant, customer.pk) if account else None
-    above = [tier for tier in tiers if tier.threshold > max(total, _rank(term.tier) if term else -1)]
+    above = [tier for tier in tiers if tier.threshold > max(total, _term_rank(term) if term else -1)]
     next_tier = above[0] if above else None
     remaining = next_tier.threshold - total if next_tier else 0
     return TierStatus(term=term, next_tier=next_tier, remaining=remaining, basis=rules.tier_basis)
