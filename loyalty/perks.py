@@ -14,7 +14,7 @@ from merchants.models import Merchant
 from orders.models import Order
 
 from .errors import LoyaltyValidationError
-from .models import LoyaltySettings, Source
+from .models import LoyaltySettings, PointsEntry, Source
 from .models_tiers import MemberProfile, MembershipSettings
 from .services import loyalty_settings, points_grant
 from .tier_rates import local_today, membership_settings
@@ -154,14 +154,18 @@ def birthday_points_award(merchant) -> int:
             for p in profiles.filter(birthday__month__in=[m for m, _d in pairs])
             if (p.birthday.month, p.birthday.day) in pairs
         ]
+        keys = {profile.customer_id: f"birthday:{profile.customer_id}:{today.year}" for profile in profiles}
+        given = set(PointsEntry.objects.filter(merchant=merchant, key__in=keys.values()).values_list("key", flat=True))
         for profile in profiles:
+            if keys[profile.customer_id] in given:
+                continue  # already this year (maybe on the date given before a change)
             made += (
                 points_grant(
                     merchant=merchant,
                     customer=profile.customer,
                     points=rules.birthday_points,
                     source=Source.BIRTHDAY,
-                    key=f"birthday:{profile.customer_id}:{today.year}",
+                    key=keys[profile.customer_id],
                 )
                 is not None
             )

@@ -16,7 +16,7 @@ from .models import EntryKind
 def customer_label(entry) -> str:
     """What an entry is, in the customer's words (the language active when called)."""
     number = {"number": entry.order_number}
-    if perk := tier_portal.customer_label(entry):  # tier rewards, bonuses, birthdays
+    if perk := tier_portal.customer_label(entry, translation.get_language()):  # tier rewards, bonuses, birthdays
         return perk
     if entry.kind == EntryKind.EARNED:
         return _("For order %(number)s") % number if entry.order_number else _("Points earned")

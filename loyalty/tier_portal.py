@@ -18,7 +18,7 @@ from portal.views import _customer_or_response, _customer_page_context, _render
 from . import perks, selectors
 from .errors import LoyaltyValidationError
 from .models import Source
-from .models_tiers import TierBasis
+from .models_tiers import Tier, TierBasis
 from .tiers import tier_status
 
 
@@ -64,15 +64,23 @@ def portal_context(merchant, customer, language: str) -> dict:
     }
 
 
-def customer_label(entry) -> str:
+def customer_label(entry, language: str) -> str:
     """The history's words for tier rewards, bonuses and birthday points ("" for other entries)."""
     if entry.source == Source.TIER:
-        return _("Reward for reaching %(tier)s") % {"tier": entry.note} if entry.note else _("Tier reward")
+        return _("Reward for reaching %(tier)s") % {"tier": _tier_name(entry, language)}
     if entry.source == Source.BONUS:
-        return _("Bonus for order %(number)s") % {"number": entry.note} if entry.note else _("Order bonus")
+        return _("Bonus for order %(number)s") % {"number": entry.note}
     if entry.source == Source.BIRTHDAY:
         return _("Happy birthday!")
     return ""
+
+
+def _tier_name(entry, language: str) -> str:
+    """The rewarded tier's name in the customer's language (its key names it: "tier:<id>:account:<id>");
+    the English name kept in the note once the tier is removed."""
+    tier_id = entry.key.split(":")[1]
+    tier = Tier.objects.filter(merchant_id=entry.merchant_id, pk=tier_id).first() if tier_id.isdigit() else None
+    return tier.name(language) if tier else entry.note
 
 
 @require_http_methods(["POST"])
@@ -87,7 +95,7 @@ def birthday_save(request, token):
     form = BirthdayForm(request.POST)
     if form.is_valid():
         try:
-            with merchant_scope(merchant):
+            with merchant_scope(merchant), translation.override(language):  # the refusal in the page's language
                 perks.birthday_set(
                     merchant=merchant, customer=customer, birthday=form.cleaned_data["birthday"], language=language
                 )

@@ -1,7 +1,7 @@
 """Tiers: reached on the program's basis and period, kept through their term, lost after it; the
 multiplier on purchase points, the entry reward once, the event and the API's view."""
 
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
@@ -40,7 +40,13 @@ def program_with_tiers(merchant, *, basis="points", period="calendar_year", entr
         "members_only": False,
     }
     rows = [
-        {"name_en": "Silver", "name_fr": "Argent", "threshold": 100, "multiplier": Decimal(1), "entry_points": entry_points},
+        {
+            "name_en": "Silver",
+            "name_fr": "Argent",
+            "threshold": 100,
+            "multiplier": Decimal(1),
+            "entry_points": entry_points,
+        },
         {"name_en": "Gold", "name_fr": "Or", "threshold": 300, "multiplier": Decimal("1.25"), "entry_points": 0},
     ]
     tiers.tiers_save(merchant=merchant, rules=rules, rows=rows, removed=[])
