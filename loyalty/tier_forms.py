@@ -66,12 +66,21 @@ class TierForm(forms.Form):
         max_value=Decimal(10),
         max_digits=4,
         decimal_places=2,
-        initial=Decimal(1),
+        required=False,  # 1 when left empty; no initial value, so an empty new row stays unchanged
+        widget=forms.NumberInput(attrs={"placeholder": "1", "step": "0.01"}),
         help_text=_("Purchase points are multiplied by it: 1.25 gives 125 points instead of 100."),
     )
     entry_points = forms.IntegerField(
-        label=_("Points on reaching it"), min_value=0, max_value=MAX_POINTS, initial=0, required=False
+        label=_("Points on reaching it"),
+        min_value=0,
+        max_value=MAX_POINTS,
+        required=False,
+        widget=forms.NumberInput(attrs={"placeholder": "0"}),
     )
+
+    def clean_multiplier(self):
+        value = self.cleaned_data.get("multiplier")
+        return Decimal(1) if value is None else value
 
     def clean_entry_points(self):
         return self.cleaned_data.get("entry_points") or 0
@@ -86,7 +95,7 @@ class BaseTierFormSet(forms.BaseFormSet):
         previous = None
         names = {"name_en": set(), "name_fr": set()}
         for form in self.kept_forms():
-            data = form.cleaned_data
+            data = dict(form.cleaned_data)  # add_error takes the field out of cleaned_data
             if previous is not None and data["threshold"] <= previous:
                 form.add_error("threshold", _("List the tiers lowest first: each threshold above the one before."))
             previous = data["threshold"]

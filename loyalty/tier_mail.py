@@ -80,8 +80,8 @@ REACHED = {
         "{% if loyalty_tier.multiplier %}<p>Points on your orders: {{ loyalty_tier.multiplier }}.</p>{% endif %}"
         "{% if loyalty_tier.entry_points %}<p>To celebrate, we added <strong>{{ loyalty_tier.entry_points }} points"
         "</strong> to your balance.</p>{% endif %}"
-        "{% if loyalty_tier.term_ends_on %}<p>Your tier lasts until {{ loyalty_tier.term_ends_on }} at least."
-        "</p>{% endif %}"
+        "{% if loyalty_tier.term_ends_on %}<p>Yours at least until: <strong>{{ loyalty_tier.term_ends_on }}"
+        "</strong></p>{% endif %}"
         '<p><a class="button" href="{{ loyalty_tier.url }}">See my points</a></p>'
         "<p>A question? Just reply to this email, a real person will answer.</p>",
     },
@@ -96,8 +96,8 @@ REACHED = {
         "{% endif %}"
         "{% if loyalty_tier.entry_points %}<p>Pour fêter cela, nous avons ajouté <strong>"
         "{{ loyalty_tier.entry_points }}\u00a0points</strong> à votre solde.</p>{% endif %}"
-        "{% if loyalty_tier.term_ends_on %}<p>Votre niveau vous reste acquis au moins jusqu'au "
-        "{{ loyalty_tier.term_ends_on }}.</p>{% endif %}"
+        "{% if loyalty_tier.term_ends_on %}<p>Acquis au moins jusqu'à cette date\u00a0: <strong>"
+        "{{ loyalty_tier.term_ends_on }}</strong></p>{% endif %}"
         '<p><a class="button" href="{{ loyalty_tier.url }}">Voir mes points</a></p>'
         "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
     },

@@ -79,7 +79,8 @@ def _tier_name(entry, language: str) -> str:
     """The rewarded tier's name in the customer's language (its key names it: "tier:<id>:account:<id>");
     the English name kept in the note once the tier is removed."""
     tier_id = entry.key.split(":")[1]
-    tier = Tier.objects.filter(merchant_id=entry.merchant_id, pk=tier_id).first() if tier_id.isdigit() else None
+    with merchant_scope(entry.merchant_id):
+        tier = Tier.objects.filter(merchant_id=entry.merchant_id, pk=tier_id).first() if tier_id.isdigit() else None
     return tier.name(language) if tier else entry.note
 
 
