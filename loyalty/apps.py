@@ -14,7 +14,7 @@ class LoyaltyConfig(AppConfig):
         from orders.sections import CustomerSection, customer_section_register
         from portal.sections import PortalSection, portal_section_register
 
-        from . import event_kinds, handlers, perks, privacy, selectors, tier_mail
+        from . import event_kinds, handlers, perks, privacy, selectors, tier_mail, tier_privacy
 
         event_kinds.register()
         tier_mail.register()
@@ -29,3 +29,5 @@ class LoyaltyConfig(AppConfig):
         )
         register_eraser("loyalty.entries", privacy.erase_loyalty)
         register_exporter("loyalty", privacy.export_loyalty)
+        register_eraser("loyalty.profiles", tier_privacy.erase_membership)
+        register_exporter("loyalty_membership", tier_privacy.export_membership)

@@ -10,7 +10,7 @@ Screenshots land in test-results/screens/pages/ to look at.
 import gettext
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -32,7 +32,9 @@ from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessag
 from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
+from loyalty.perks import birthday_set
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
+from loyalty.tiers import tiers_evaluate, tiers_save
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
@@ -127,6 +129,7 @@ ACTIONS = {
     "tracking-public:contact": "POST only",
     "tracking-public:recommendation": "a redirect to the shop's product",
     "flows-public:click": "a redirect to the link's target",
+    "portal-points:birthday": "POST only",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
 SIGNED_OUT = {
@@ -411,6 +414,19 @@ def _loyalty(merchant, customer, order) -> None:
     loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     points_earn_for_order(order=order)
     points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
+    _loyalty_tiers(merchant, customer)
+
+
+def _loyalty_tiers(merchant, customer) -> None:
+    """Two tiers, the customer holding the first, with a birthday given: the editor and the portal filled."""
+    rules = {"tier_basis": "points", "tier_period": "calendar_year", "bonus_order_number": 3, "bonus_points": 100}
+    rows = [
+        {"name_en": "Silver", "name_fr": "Argent", "threshold": 50, "multiplier": Decimal(1), "entry_points": 20},
+        {"name_en": "Gold", "name_fr": "Or", "threshold": 500, "multiplier": Decimal("1.25"), "entry_points": 0},
+    ]
+    tiers_save(merchant=merchant, rules={**rules, "birthday_points": 50, "members_only": False}, rows=rows, removed=[])
+    tiers_evaluate(merchant)
+    birthday_set(merchant=merchant, customer=customer, birthday=date(1990, 5, 14))
 
 
 def page_paths(shop) -> dict[str, str]:

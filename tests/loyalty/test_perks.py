@@ -181,3 +181,26 @@ def test_everyone_earns_while_members_only_is_off(merchant, customer, program):
     perks_set(merchant, members_only=False)
     place(merchant, customer)
     assert [e.points for e in entries_of(merchant, customer)] == [120]
+
+
+# --- Privacy ------------------------------------------------------------------------------------------------
+
+
+def test_the_birthday_and_tiers_are_exported_and_the_birthday_erased(merchant, customer, other_customer):
+    from orders import privacy
+
+    from .test_tiers import grant, program_with_tiers
+
+    program_with_tiers(merchant)
+    grant(merchant, customer, 150, "review:1")
+    tiers.tiers_evaluate(merchant)
+    perks.birthday_set(merchant=merchant, customer=customer, birthday=date(1990, 5, 14))
+    perks.birthday_set(merchant=other_customer.merchant, customer=other_customer, birthday=date(1991, 1, 2))
+    with merchant_scope(merchant):
+        subject = privacy.subject_for(merchant=merchant, emails=["camille@example.org"])
+        [data] = privacy.personal_data_collect(subject=subject)["loyalty_membership"]
+        assert data["birthday"] == "1990-05-14" and [t["tier"] for t in data["tiers"]] == ["Silver"]
+        privacy.personal_data_erase(subject=subject)
+        assert not MemberProfile.objects.filter(customer=customer).exists()
+    with merchant_scope(other_customer.merchant):
+        assert MemberProfile.objects.get(customer=other_customer).birthday == date(1991, 1, 2)
