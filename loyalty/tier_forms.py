@@ -17,8 +17,8 @@ class MembershipSettingsForm(forms.Form):
         label=_("Counted over"),
         choices=TierPeriod.choices,
         help_text=_(
-            "A tier reached is kept until the end of the calendar year (calendar year), for 12 months "
-            "(last 12 months) or for life (lifetime), even if the total falls in between."
+            "A tier reached is kept until the end of the calendar year it was reached in, for 12 months, or "
+            "for life, as the period says, even if the total falls in between."
         ),
     )
     bonus_order_number = forms.IntegerField(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
-from core.l10n import format_day, format_money
+from core.l10n import format_day, format_money, format_number
 from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
@@ -24,7 +24,7 @@ from .tiers import tier_status
 
 class BirthdayForm(forms.Form):
     birthday = forms.DateField(
-        label=gettext_lazy("Your birthday"),
+        label=gettext_lazy("Date of birth"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         input_formats=["%Y-%m-%d"],
         error_messages={
@@ -44,7 +44,7 @@ def progress_text(status, language: str, currency: str) -> str:
             "amount": format_money(Decimal(status.remaining), currency, language),
             "tier": name,
         }
-    return _("%(points)s points to %(tier)s") % {"points": status.remaining, "tier": name}
+    return _("%(points)s points to %(tier)s") % {"points": format_number(status.remaining, language), "tier": name}
 
 
 def portal_context(merchant, customer, language: str) -> dict:
