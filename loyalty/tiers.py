@@ -124,8 +124,9 @@ def tiers_evaluate(merchant, *, account_ids=None) -> int:
         open_terms = TierTerm.objects.filter(merchant=merchant, ended_at__isnull=True)
         if account_ids is not None:
             open_terms = open_terms.filter(account_id__in=account_ids)
-        held = dict(open_terms.values_list("account_id", Coalesce("tier__threshold", "threshold")))
-        ends = dict(open_terms.values_list("account_id", "term_ends_on"))
+        rows = list(open_terms.values_list("account_id", Coalesce("tier__threshold", "threshold"), "term_ends_on"))
+        held = {account_id: rank for account_id, rank, _ends in rows}
+        ends = {account_id: ends_on for account_id, _rank, ends_on in rows}
     evaluation = Evaluation(tiers=tiers, period=rules.tier_period, today=local_today(merchant), now=now)
     changed = 0
     for account_id in sorted(set(totals) | set(held)):

@@ -304,3 +304,17 @@ def test_one_customer_over_thirteen_months(merchant, customer):
         assert account_of(merchant, customer).available == 110  # the reward stays
     [term] = terms(merchant, customer)
     assert (term.term_ends_on, term.ended_at.date()) == (date(2027, 2, 9), date(2027, 2, 10))
+
+
+def test_a_daily_pass_without_changes_reads_a_fixed_number_of_queries(merchant, customer, django_assert_num_queries):
+    from tests.factories import CustomerFactory
+
+    program_with_tiers(merchant)
+    with merchant_scope(merchant):
+        others = [CustomerFactory(merchant=merchant, email=f"m{n}@example.org") for n in range(5)]
+    with at(2026, 3, 2):
+        for n, member in enumerate([customer, *others]):
+            grant(merchant, member, 120 + 100 * n, f"review:{n}")
+        assert tiers.tiers_evaluate(merchant) == 6
+        with django_assert_num_queries(5):  # program on, rules, tiers, totals, open terms
+            assert tiers.tiers_evaluate(merchant) == 0
