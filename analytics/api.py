@@ -5,13 +5,14 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from core.ranges import DEFAULT_DAYS, RangeError, range_parse
 from merchants.api_base import MerchantAPIView
 
 from .aggregates import analytics_available
 from .kpis import cohorts, period_kpis
-from .ranges import COHORT_DEFAULT_DAYS, DEFAULT_DAYS, RangeError, range_parse
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data
 
+COHORT_DEFAULT_DAYS = 365
 _MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
 RANGE_PARAMETERS = [
     OpenApiParameter(

@@ -13,21 +13,13 @@ from decimal import ROUND_HALF_UP, Decimal
 from django.db import connection
 
 from core.money import minor_unit
+from core.ranges import Period
 from merchants.models import Merchant
 
 from .aggregates import COUNTED, shop_is_built
 
 RATIO = Decimal("0.0001")
 REPURCHASE_WINDOWS = (30, 90)
-
-
-@dataclass(frozen=True)
-class Period:
-    start: datetime
-    end: datetime  # exclusive
-
-    def previous(self) -> "Period":
-        return Period(self.start - (self.end - self.start), self.start)
 
 
 def ratio(numerator, denominator) -> Decimal | None:

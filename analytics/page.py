@@ -1,19 +1,11 @@
 """What the Analytics page shows: the period a preset names, each KPI with its previous value and change."""
 
-from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_money, format_number, format_share
-from merchants.models import Merchant
 
-from .kpis import Period
-from .ranges import MAX_YEARS
-
-PRESETS = {"30": _("Last 30 days"), "90": _("Last 90 days"), "year": _("This year"), "custom": _("Custom")}
 SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
 MONEY = {"aov", "historical_clv"}
 LABELS = {
@@ -32,47 +24,6 @@ HELP = {
     "repurchase_90": _("New customers of the period whose second order came within 90 days."),
     "historical_clv": _("Net revenue of every order so far per customer."),
 }
-
-
-class PresetError(ValueError):
-    pass
-
-
-@dataclass(frozen=True)
-class Chosen:
-    preset: str
-    first: date  # first day shown
-    last: date  # last day shown (included)
-
-    def period(self, merchant: Merchant) -> Period:
-        tz = merchant.tzinfo
-        return Period(
-            datetime.combine(self.first, time(), tz), datetime.combine(self.last + timedelta(days=1), time(), tz)
-        )
-
-
-def chosen_range(query, today: date) -> Chosen:
-    """The days the page shows: a preset, or `from` and `to` (both included) for a custom range."""
-    preset = query.get("range") or "30"
-    if preset == "30":
-        return Chosen(preset, today - timedelta(days=29), today)
-    if preset == "90":
-        return Chosen(preset, today - timedelta(days=89), today)
-    if preset == "year":
-        return Chosen(preset, today.replace(month=1, day=1), today)
-    if preset != "custom":
-        raise PresetError(_("Unknown range: choose one of the presets."))
-    try:
-        first, last = parse_date(query.get("from") or ""), parse_date(query.get("to") or "")
-    except ValueError:
-        first = last = None
-    if first is None or last is None:
-        raise PresetError(_("Give both days of the custom range as dates."))
-    if first > last:
-        raise PresetError(_("The first day of the range comes after its last day."))
-    if (last - first).days > MAX_YEARS * 366:
-        raise PresetError(_("The range may last at most 5 years."))
-    return Chosen(preset, first, last)
 
 
 def _text(name: str, value) -> str:
@@ -104,6 +55,17 @@ def _change(name: str, value, previous) -> tuple[str, int]:
     change = (Decimal(value) - Decimal(previous)) / Decimal(previous)
     sign = (change > 0) - (change < 0)
     return f"{'+' if sign > 0 else ''}{format_share(change.quantize(Decimal('0.001')))}", sign
+
+
+def returns_block(figures) -> dict:
+    """The returns figures' short version (returns/figures.py, docs/kpis.md "Returns"): rate and revenue kept."""
+    kept = [
+        f"{format_share(money.revenue_kept)} ({currency})"
+        for currency, money in figures.money.items()
+        if money.revenue_kept is not None
+    ]
+    rate = figures.item_return_rate
+    return {"return_rate": "—" if rate is None else format_share(rate), "revenue_kept": " · ".join(kept) or "—"}
 
 
 def kpi_rows(current: dict, previous: dict) -> list[dict]:

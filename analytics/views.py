@@ -1,4 +1,4 @@
-"""Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, CSV."""
+"""Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, returns, CSV."""
 
 import csv
 from datetime import date, timedelta
@@ -11,13 +11,15 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from core.l10n import format_day, format_number, format_share
+from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
+from returns.figures import return_figures
 
 from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .kpis import Period, cohorts, period_kpis
-from .page import LABELS, PRESETS, PresetError, chosen_range, kpi_rows
+from .page import LABELS, kpi_rows, returns_block
 from .serializers import kpis_data
 
 COHORT_MONTHS = 12
@@ -54,6 +56,7 @@ def _compute(merchant, chosen) -> dict:
         "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
         "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
+        "returns": return_figures(merchant=merchant, period=period, now=now),
     }
 
 
@@ -80,6 +83,7 @@ def index(request):
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
+        "returns": returns_block(figures["returns"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)

@@ -192,7 +192,7 @@ def time_theirs(mail) -> tuple[float, int]:
     return time.perf_counter() - started, len(mail.outbox)
 
 
-def run(n: int) -> None:
+def run(n: int, *, freeze: bool) -> None:
     import django
 
     django.setup()
@@ -200,6 +200,7 @@ def run(n: int) -> None:
     from django.db import connection
     from django.utils import timezone
 
+    from config.celery import start_up_heap_freeze
     from core.scoping import merchant_scope
     from flows.dispatcher import dispatch_due
     from merchants.services import merchant_create
@@ -222,6 +223,8 @@ def run(n: int) -> None:
             template = post_office_template(merchant, step)
         queue_post_office(merchant, template, n)
         analyze(connection)
+        if freeze:  # as a worker does once started (config/celery.py); both sides share this process
+            start_up_heap_freeze()
 
         ours = theirs = 0.0
         ours_sent = theirs_sent = 0
@@ -245,10 +248,11 @@ def run(n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000, help="due messages to send (default 200000)")
+    parser.add_argument("--no-freeze", action="store_true", help="leave the start-up heap in garbage collection")
     args = parser.parse_args()
     if args.n < 1:
         parser.error("--n must be at least 1")
-    run(args.n)
+    run(args.n, freeze=not args.no_freeze)
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ urlpatterns = [
     path("survey/", include("feedback.public_urls")),
     path("r/", include("feedback.review_public_urls")),
     path("p/", include("portal.urls")),
+    path("invite/", include("loyalty.referral_public_urls")),
     path("", include("portal.section_urls")),
 ]
 

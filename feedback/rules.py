@@ -19,11 +19,13 @@ from .services import survey_settings_get
 LOW = Q(kind=Kind.CSAT, score__lte=2) | Q(kind=Kind.NPS, score__lte=6)
 
 
+def _merchant(data):
+    return data.order.merchant if data.order is not None else data.customer.merchant
+
+
 def _settings(data):
-    if "survey_settings" not in data.cache:
-        merchant = data.order.merchant if data.order is not None else data.customer.merchant
-        data.cache["survey_settings"] = survey_settings_get(merchant=merchant)
-    return data.cache["survey_settings"]
+    """The shop's survey settings, read once for the dispatcher's batch (one merchant's)."""
+    return data.batch.get("survey_settings", lambda inputs: survey_settings_get(merchant=_merchant(inputs[0])))
 
 
 def csat_off(data) -> bool:
@@ -64,12 +66,23 @@ def nps_asked_recently(data) -> bool:
     return asked_since(customer, since, except_key=data.anchor_key)
 
 
+def _recent_low_scores(inputs) -> tuple[set[int], set[int]]:
+    """The customers and the orders of a batch with a low score in the shop's quiet period: one query."""
+    since = timezone.now() - timedelta(days=_settings(inputs[0]).quiet_days_after_low_score)
+    customers = {data.customer.pk for data in inputs if data.customer is not None}
+    orders = {data.order.pk for data in inputs if data.order is not None}
+    if not customers and not orders:
+        return set(), set()
+    low = Response.objects.filter(LOW, updated_at__gte=since).filter(
+        Q(customer_id__in=customers) | Q(order_id__in=orders)
+    )
+    found = list(low.values_list("customer_id", "order_id"))
+    return {c for c, _o in found if c in customers}, {o for _c, o in found if o in orders}
+
+
 def low_satisfaction(data) -> bool:
     """A low score from this customer (or on this order) in the shop's quiet period after one."""
-    since = timezone.now() - timedelta(days=_settings(data).quiet_days_after_low_score)
-    whose = Q(customer_id=data.customer.pk) if data.customer is not None else Q()
-    if data.order is not None:
-        whose |= Q(order_id=data.order.pk)
-    if not whose:
-        return False
-    return Response.objects.filter(whose, LOW, updated_at__gte=since).exists()
+    customers, orders = data.batch.get("low_scores", _recent_low_scores)
+    return (data.customer is not None and data.customer.pk in customers) or (
+        data.order is not None and data.order.pk in orders
+    )

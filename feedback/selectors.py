@@ -75,23 +75,31 @@ class RateFigures:
         return _whole_percent(self.answered, self.delivered) if self.delivered else None
 
 
-def scores_of_period(*, merchant, start: date, end: date) -> tuple[NpsFigures, CsatFigures]:
-    since, until = period_bounds(merchant, start, end)
-    answers = Response.objects.filter(merchant=merchant, first_answered_at__gte=since, first_answered_at__lt=until)
-    figures = answers.aggregate(
-        promoters=Count("id", filter=Q(kind=Kind.NPS, score__gte=9)),
-        passives=Count("id", filter=Q(kind=Kind.NPS, score__in=[7, 8])),
-        detractors=Count("id", filter=Q(kind=Kind.NPS, score__lte=6)),
-        satisfied=Count("id", filter=Q(kind=Kind.CSAT, score__gte=4)),
-        csat=Count("id", filter=Q(kind=Kind.CSAT)),
-        mean=Avg("score", filter=Q(kind=Kind.CSAT)),
-    )
+def score_aggregates() -> dict:
+    """The aggregates NpsFigures and CsatFigures are made of, for `aggregate` or `annotate`."""
+    return {
+        "promoters": Count("id", filter=Q(kind=Kind.NPS, score__gte=9)),
+        "passives": Count("id", filter=Q(kind=Kind.NPS, score__in=[7, 8])),
+        "detractors": Count("id", filter=Q(kind=Kind.NPS, score__lte=6)),
+        "satisfied": Count("id", filter=Q(kind=Kind.CSAT, score__gte=4)),
+        "csat": Count("id", filter=Q(kind=Kind.CSAT)),
+        "mean": Avg("score", filter=Q(kind=Kind.CSAT)),
+    }
+
+
+def scores_from(figures: dict) -> tuple[NpsFigures, CsatFigures]:
     mean = figures["mean"]
     nps = NpsFigures(figures["promoters"], figures["passives"], figures["detractors"])
     csat = CsatFigures(
         figures["satisfied"], figures["csat"], Decimal(mean).quantize(Decimal("0.01")) if mean is not None else None
     )
     return nps, csat
+
+
+def scores_of_period(*, merchant, start: date, end: date) -> tuple[NpsFigures, CsatFigures]:
+    since, until = period_bounds(merchant, start, end)
+    answers = Response.objects.filter(merchant=merchant, first_answered_at__gte=since, first_answered_at__lt=until)
+    return scores_from(answers.aggregate(**score_aggregates()))
 
 
 def _bounced():

@@ -3,23 +3,33 @@ queue, the CSV export and the survey settings. Viewers read; agents act; admins 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
+from core.ranges import PRESETS, PresetError, chosen_range
 from flows.models import FlowStep
 from merchants.access import staff_view
 from merchants.models import Role
 
-from . import selectors
+from . import dashboard, selectors
+from . import overview as overview_rows
 from .exports import csv_lines
-from .forms import AnswerFilterForm, PeriodForm, SurveySettingsForm
+from .forms import AnswerFilterForm, SurveySettingsForm
 from .models import FollowUp, FollowUpState
 from .services import FollowUpMoveError, follow_up_move, survey_settings_get, survey_settings_save
 
 PAGE_SIZE = 25
+BREAKDOWN_TITLES = {
+    "product_type": gettext_lazy("CSAT by product type"),
+    "carrier": gettext_lazy("CSAT by carrier"),
+    "promise": gettext_lazy("CSAT by delivery promise"),
+}
 
 
 def _problems(form) -> str:
@@ -28,24 +38,76 @@ def _problems(form) -> str:
 
 @staff_view()
 def overview(request):
-    form = PeriodForm(request.GET)
-    status = 200
-    if not form.is_valid():
-        status, form = 400, PeriodForm({})
-        form.is_valid()
-    start, end = form.cleaned_data["start"], form.cleaned_data["end"]
-    nps, csat = selectors.scores_of_period(merchant=request.merchant, start=start, end=end)
+    merchant = request.merchant
+    try:
+        chosen = chosen_range(_range_query(request.GET), timezone.localdate(timezone=merchant.tzinfo))
+    except PresetError as refusal:
+        context = {"error": str(refusal), "presets": PRESETS, "query": request.GET}
+        return render(request, "feedback/staff/overview.html", context, status=400)
+    start, end = chosen.first, chosen.last
+    before = dashboard.previous_period(start, end)
     context = {
-        "form": form,
-        "error": _problems(PeriodForm(request.GET)) if status == 400 else "",
-        "start": start,
-        "end": end,
+        "chosen": chosen,
+        "presets": PRESETS,
+        "previous_first": before[0],
+        "previous_last": before[1],
+        "attention": selectors.attention_counts(merchant=merchant),
+        **_scores_compared(merchant, start, end, before),
+        **_trend(merchant, start, end),
+        "breakdowns": _breakdowns(merchant, start, end),
+    }
+    return render(request, "feedback/staff/overview.html", context)
+
+
+def _range_query(query):
+    """Analytics' presets (?range=30|90|year|custom); days alone (?from=&to=) name a custom range."""
+    if "range" in query or not ({"from", "to"} & set(query)):
+        return query
+    return {"range": "custom", "from": query.get("from", ""), "to": query.get("to", "")}
+
+
+def _scores_compared(merchant, start, end, before) -> dict:
+    nps, csat = selectors.scores_of_period(merchant=merchant, start=start, end=end)
+    nps_before, csat_before = selectors.scores_of_period(merchant=merchant, start=before[0], end=before[1])
+    rates = selectors.response_rates(merchant=merchant, start=start, end=end)
+    rates_before = selectors.response_rates(merchant=merchant, start=before[0], end=before[1])
+    nps_rows = overview_rows.nps_rows(nps, nps_before)
+    csat_rows = overview_rows.csat_rows(csat, csat_before)
+    rate_rows = [row for kind in rates for row in overview_rows.rate_rows(kind, rates[kind], rates_before[kind])]
+    return {
         "nps": nps,
         "csat": csat,
-        "rates": selectors.response_rates(merchant=request.merchant, start=start, end=end),
-        "attention": selectors.attention_counts(merchant=request.merchant),
+        "nps_change": nps_rows[0],
+        "csat_change": csat_rows[0],
+        "compared": [(_("NPS"), nps_rows), (_("CSAT"), csat_rows), (_("Response rate"), rate_rows)],
     }
-    return render(request, "feedback/staff/overview.html", context, status=status)
+
+
+def _trend(merchant, start, end) -> dict:
+    weeks = dashboard.weekly_scores(merchant=merchant, start=start, end=end)
+    return {
+        "weeks": overview_rows.week_rows(weeks),
+        "csat_chart": overview_rows.csat_chart(weeks),
+        "nps_chart": overview_rows.nps_chart(weeks),
+    }
+
+
+def breakdowns_computable() -> bool:
+    return connection.vendor == "postgresql"  # their SQL (time zones, FILTER) is PostgreSQL's
+
+
+def _breakdowns(merchant, start, end) -> list[tuple]:
+    """(key, title, rows) per breakdown; none on SQLite, whose SQL they are not written in."""
+    if not breakdowns_computable():
+        return []
+    return [
+        (
+            by,
+            title,
+            overview_rows.group_rows(by, dashboard.csat_breakdown(merchant=merchant, start=start, end=end, by=by)),
+        )
+        for by, title in BREAKDOWN_TITLES.items()
+    ]
 
 
 @staff_view()

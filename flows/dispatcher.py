@@ -51,7 +51,7 @@ from .models import (
     SuppressionScope,
 )
 from .rendering import compose, link_domains, site_host
-from .rules import RuleInput, conditions_met, contact_email_of, first_stop_reason, order_prefetches
+from .rules import BatchMemo, RuleInput, conditions_met, contact_email_of, first_stop_reason, order_prefetches
 from .scheduling import fit_window, local_tz
 from .template_limits import TemplateLimitError
 from .tokens import click_token, click_url, preference_token, preferences_url, unsubscribe_url
@@ -407,8 +407,11 @@ def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
     policy = _MerchantPolicy(merchant, rows, batch.now)
     batch_counts = Counter()
     templates = {}  # (step, language) -> template: rows of a batch share a few steps
-    for row in rows:
-        data = _rule_input(row, merchant)
+    inputs = [_rule_input(row, merchant) for row in rows]
+    memo = BatchMemo(inputs)  # checks that read the database do it once for the batch
+    for data in inputs:
+        data.batch = memo
+    for row, data in zip(rows, inputs, strict=True):
         language = data.language
         reason = _skip_reason(row, policy, data)
         if reason:

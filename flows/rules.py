@@ -19,6 +19,10 @@ conditions that read the order are registered with `needs_order=True` (the defau
 checked for such a message; one written for customers too says `needs_order=False`:
 
     register_stop_rule("survey_answered", _("Survey already answered"), answered, needs_order=False)
+
+A rule that would read the database for each message reads it once for the dispatcher's whole batch
+instead, through `data.batch.get(key, load)`: `load(inputs)` runs on first use with every message
+of the batch (one merchant's) and its result is shared (see feedback/rules.py, `low_satisfaction`).
 """
 
 from collections.abc import Callable
@@ -33,6 +37,19 @@ from django.utils.translation import gettext_lazy as _
 from orders.models import Customer, FinancialStatus, Order
 
 
+class BatchMemo:
+    """What checks load once for a batch of messages (one merchant's), on first use."""
+
+    def __init__(self, inputs: list["RuleInput"]):
+        self.inputs = inputs
+        self._loaded: dict = {}
+
+    def get(self, key: str, load: Callable[[list["RuleInput"]], object]):
+        if key not in self._loaded:
+            self._loaded[key] = load(self.inputs)
+        return self._loaded[key]
+
+
 @dataclass
 class RuleInput:
     order: Order | None  # with line_items, shipments and customer loaded; None: customer-anchored
@@ -41,6 +58,11 @@ class RuleInput:
     cache: dict = field(default_factory=dict)  # per-order memo shared by the checks of one send
     anchored_customer: Customer | None = None  # the customer a customer-anchored message is for
     anchor_key: str = ""  # what that message is about, e.g. "nps:2026-Q4"
+    batch: BatchMemo | None = None  # shared by the messages checked together; alone, a batch of one
+
+    def __post_init__(self):
+        if self.batch is None:
+            self.batch = BatchMemo([self])
 
     @property
     def is_customer_anchored(self) -> bool:

@@ -13,12 +13,31 @@ class LoyaltyConfig(AppConfig):
         from orders.privacy import register_eraser, register_exporter
         from orders.sections import CustomerSection, customer_section_register
         from portal.sections import PortalSection, portal_section_register
+        from shop_actions.services import on_shop_action_finished
 
-        from . import event_kinds, handlers, perks, privacy, selectors, tier_mail, tier_privacy
+        from . import (
+            event_kinds,
+            handlers,
+            perks,
+            privacy,
+            referral_handlers,
+            referral_mail,
+            referral_privacy,
+            referrals,
+            selectors,
+            tier_mail,
+            tier_privacy,
+        )
 
         event_kinds.register()
         tier_mail.register()
         subscribe("order.", handlers.on_order_event)
+        subscribe("order.created", referral_handlers.on_order_created)
+        subscribe("order.cancelled", referral_handlers.on_order_came_back)
+        subscribe("order.refunded", referral_handlers.on_order_came_back)
+        subscribe("loyalty.points_available", referral_handlers.on_points_available)
+        referral_mail.register()
+        on_shop_action_finished("discount_code", referrals.welcome_code_finished)
         subscribe("order.created", perks.on_order_created)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
@@ -29,5 +48,7 @@ class LoyaltyConfig(AppConfig):
         )
         register_eraser("loyalty.entries", privacy.erase_loyalty)
         register_exporter("loyalty", privacy.export_loyalty)
+        register_eraser("loyalty.referrals", referral_privacy.erase_referrals)
+        register_exporter("loyalty_referrals", referral_privacy.export_referrals)
         register_eraser("loyalty.profiles", tier_privacy.erase_membership)
         register_exporter("loyalty_membership", tier_privacy.export_membership)

@@ -79,6 +79,34 @@ TIER_EVENT_KINDS = [
 ]
 
 
+def _referral(event) -> dict:
+    return event.payload  # the referral as it was when the event was recorded (referral_payloads.py)
+
+
+def _friend(payload: dict) -> str:
+    return payload.get("friend_email") or ""
+
+
+REFERRAL_EVENT_KINDS = [
+    EventKind(
+        "referral.invited",
+        _("Invited by a friend"),
+        _("A customer's friend asked for their welcome code and the shop made it (it is emailed to them)."),
+        _referral,
+        _friend,
+        customer_anchored=True,
+    ),
+    EventKind(
+        "referral.completed",
+        _("Referral rewarded"),
+        _("A friend a customer invited ordered and kept the order: the customer earned the referral points."),
+        _referral,
+        _friend,
+        customer_anchored=True,
+    ),
+]
+
+
 def register() -> None:
-    for entry in LOYALTY_EVENT_KINDS + TIER_EVENT_KINDS:
+    for entry in LOYALTY_EVENT_KINDS + REFERRAL_EVENT_KINDS + TIER_EVENT_KINDS:
         event_kind_register(entry)

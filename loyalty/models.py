@@ -122,4 +122,13 @@ class PointsEntry(TenantModel):
         return f"{self.kind} {self.points} ({self.key})"
 
 
+from loyalty.models_referrals import (  # noqa: E402,F401
+    BlockReason,
+    Referral,
+    ReferralLink,
+    ReferralSettings,
+    ReferralStatus,
+    ValueType,
+)
+
 from .models_tiers import MemberProfile, MembershipSettings, Tier, TierBasis, TierPeriod, TierTerm  # noqa: E402, F401

@@ -10,7 +10,8 @@ from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
 from . import selectors, tier_portal
-from .models import EntryKind
+from .models import EntryKind, Source
+from .referral_views import portal_referral_context
 
 
 def customer_label(entry) -> str:
@@ -18,6 +19,8 @@ def customer_label(entry) -> str:
     number = {"number": entry.order_number}
     if perk := tier_portal.customer_label(entry, translation.get_language()):  # tier rewards, bonuses, birthdays
         return perk
+    if entry.source == Source.REFERRAL and entry.kind == EntryKind.EARNED:
+        return _("For inviting a friend")
     if entry.kind == EntryKind.EARNED:
         return _("For order %(number)s") % number if entry.order_number else _("Points earned")
     if entry.kind == EntryKind.AVAILABLE:
@@ -54,5 +57,6 @@ def points_page(request, token):
     context["entries"] = entries
     context.update(tier_portal.portal_context(merchant, customer, language))
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
+    context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
     with timezone.override(customer_time_zone(merchant=merchant, customer=customer)):
         return _render(request, "loyalty/portal/index.html", context, language=language)

@@ -451,3 +451,20 @@ def loyalty_settings_update(*, merchant, **values) -> LoyaltySettings:
 def restoration_number(event: OrderEvent) -> int:
     """1 for the order's first restoration, n for its nth: the same for every delivery of one event."""
     return OrderEvent.objects.filter(order_id=event.order_id, kind="order.restored", pk__lte=event.pk).count()
+
+
+def points_withdraw_pending(*, earning: PointsEntry, key: str, note: str = "") -> PointsEntry | None:
+    """Take back what is still pending of a granted earning (a referral whose order came back), once per `key`.
+
+    Points that already became available stay: the cause was honoured when they matured.
+    """
+    asked = _Asked(
+        kind=EntryKind.CANCELLED,
+        source=earning.source,
+        key=key,
+        moves=lambda account: Moves(pending=-left) if (left := _pending_left(earning)) > 0 else None,
+        earning=earning,
+        note=note,
+        event="loyalty.points_reversed",
+    )
+    return _record(merchant=earning.merchant, customer=earning.account.customer, asked=asked)

@@ -3,6 +3,7 @@
 from django.urls import path
 
 from .api import ReturnViewSet
+from .figures_api import ReturnFiguresView
 
 BASENAME = "api-returns"
 MOVES = ("approve", "reject", "receive", "resolve", "cancel")
@@ -19,6 +20,7 @@ urlpatterns = [
         ReturnViewSet.as_view({"get": "list", "post": "create"}, basename=BASENAME, detail=False),
         name="api-returns-list",
     ),
+    path("returns/figures", ReturnFiguresView.as_view(), name="api-returns-figures"),
     path(
         "returns/<int:pk>",
         ReturnViewSet.as_view({"get": "retrieve"}, basename=BASENAME, detail=True),

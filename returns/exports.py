@@ -19,6 +19,9 @@ COLUMNS = (
     "method",
     "item_amount",
     "refund_amount",
+    "resolution",
+    "credit_amount",
+    "bonus_amount",
     "currency",
 )
 
@@ -41,6 +44,9 @@ def item_row(item) -> list[str]:
         request.method,
         amount_str(item.amount, request.currency),
         amount_str(request.refund_amount, request.currency),
+        request.resolution,
+        amount_str(request.credit_amount, request.currency),
+        amount_str(request.bonus_amount, request.currency),
         request.currency,
     )
     return [neutralised(cell) for cell in cells]

@@ -4,7 +4,10 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+from core.ranges import MAX_YEARS, years_later
+
 from .models import Inspection, Method, ReturnStatus
+from .overview import Days
 from .reasons import reasons_for
 from .selectors import QueueFilters
 
@@ -87,7 +90,9 @@ class ReceiveForm(forms.Form):
         return {item.pk: self.cleaned_data[self.field_name(item)] for item in self.items}
 
 
-class ExportForm(forms.Form):
+class DaysForm(forms.Form):
+    """Some days of the shop's calendar, both included, read from ?from=YYYY-MM-DD&to=YYYY-MM-DD."""
+
     start = forms.DateField(
         label=pgettext_lazy("date range", "From"),
         input_formats=["%Y-%m-%d"],
@@ -110,9 +115,29 @@ class ExportForm(forms.Form):
     def clean(self):
         data = super().clean()
         start, end = data.get("start"), data.get("end")
-        if start and end:
-            if start > end:
-                raise forms.ValidationError(_("The first day comes after the last one."))
-            if (end - start).days >= MAX_EXPORT_DAYS:
-                raise forms.ValidationError(_("Export at most %(days)s days at a time.") % {"days": MAX_EXPORT_DAYS})
+        if start and end and start > end:
+            raise forms.ValidationError(_("The first day comes after the last one."))
         return data
+
+
+class ExportForm(DaysForm):
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and (end - start).days >= MAX_EXPORT_DAYS:
+            raise forms.ValidationError(_("Export at most %(days)s days at a time.") % {"days": MAX_EXPORT_DAYS})
+        return data
+
+
+class OverviewForm(DaysForm):
+    """The days the Overview's figures cover: at most five years, as the API's periods."""
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if start and end and end >= years_later(start, MAX_YEARS):
+            raise forms.ValidationError(_("Show at most %(years)s years at a time.") % {"years": MAX_YEARS})
+        return data
+
+    def days(self) -> Days:
+        return Days(self.cleaned_data["start"], self.cleaned_data["end"])

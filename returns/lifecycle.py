@@ -117,6 +117,7 @@ def return_request_create(
             method=method,
             currency=order.currency,
             items_amount=items_amount,
+            offered_resolutions=policy.offered_to(order),
             submission_key=submission_key,
             created_at=now,
             **resolution_amounts(

@@ -115,6 +115,12 @@ class ReturnPolicy(TenantModel):
         """What customers may choose, in the shop's order; a refund when the shop chose nothing yet."""
         return [code for code in self.resolutions or [] if code in Resolution.values] or [Resolution.REFUND]
 
+    def offered_to(self, order) -> list[str]:
+        """What this order's customer is offered: store credit needs a customer (the wallet is theirs), so a
+        guest order gets a refund only."""
+        offered = [code for code in self.offered_resolutions() if code not in CREDIT_RESOLUTIONS or order.customer_id]
+        return offered or [Resolution.REFUND]
+
     def bonus_for(self, resolution: str, items_amount: Decimal, currency: str) -> Decimal:
         """The bonus store credit adds to the items' value: flat, or a percentage rounded half up to the currency."""
         if resolution not in CREDIT_RESOLUTIONS or not self.credit_bonus:
@@ -201,6 +207,9 @@ class ReturnRequest(TenantModel):
     # Store credit resolutions: the credit given (items + bonus, no fee), its bonus part, and the ledger entry once issued.
     credit_amount = models.DecimalField(default=Decimal(0), **MONEY)
     bonus_amount = models.DecimalField(default=Decimal(0), **MONEY)
+    # The resolutions the customer could choose from when asking (the exchange conversion's denominator);
+    # empty for returns made in the shop's admin and those asked before it was recorded.
+    offered_resolutions = models.JSONField(default=list, blank=True)
     credit_entry = models.ForeignKey(
         "store_credit.Entry", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -203,9 +203,7 @@ def _resolutions(policy, order, digits: int) -> list[dict]:
 
     Store credit needs a customer account (the wallet is theirs): a guest order is offered a refund only.
     """
-    offered = [
-        code for code in policy.offered_resolutions() if code not in CREDIT_RESOLUTIONS or order.customer_id is not None
-    ] or [Resolution.REFUND]
+    offered = policy.offered_to(order)
     percent = policy.credit_bonus_kind == BonusKind.PERCENT
     return [
         {

@@ -1,4 +1,4 @@
-"""Dashboard pages of returns: the queue, a return's page and its moves, the CSV export.
+"""Dashboard pages of returns: the queue, a return's page and its moves, the Overview's figures, the CSV export.
 
 Viewers read everything; agents and admins act. Every move goes through returns.lifecycle, which
 locks the return's row: of two staff (or two clicks) acting at once, one wins and the other is told.
@@ -8,6 +8,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db import connection
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,8 @@ from orders.selectors import order_timeline
 
 from . import selectors
 from .exports import csv_lines
-from .forms import ExportForm, NoteForm, QueueFilterForm, ReceiveForm, RejectForm, selected_ids
+from .figures import return_figures
+from .forms import ExportForm, NoteForm, OverviewForm, QueueFilterForm, ReceiveForm, RejectForm, selected_ids
 from .lifecycle import (
     TRANSITIONS,
     ItemInput,
@@ -37,6 +39,7 @@ from .lifecycle import (
     return_resolve,
 )
 from .models import CREDIT_RESOLUTIONS, OPEN_STATUSES, Resolution, ReturnRequest, ReturnStatus
+from .overview import overview_context
 from .reasons import reasons_for
 from .shop_returns import shop_return_items_set
 
@@ -295,6 +298,31 @@ def return_items_view(request, pk):
         if quantity.isdigit() and 0 < int(quantity) < 10_000:
             items.append(ItemInput(line.pk, int(quantity), request.POST.get(f"reason-{line.pk}", "")))
     return _moved(request, ret, shop_return_items_set, _("The items of return %(rma)s are recorded."), items=items)
+
+
+# --- The Overview: the returns figures (docs/kpis.md, "Returns") -----------------------------------
+
+
+OVERVIEW_DAYS = 30  # the days shown when the page is opened: the last 30, today included
+
+
+@require_GET
+@staff_view()
+def return_overview(request):
+    merchant = request.merchant
+    if connection.vendor != "postgresql":
+        return render(request, "returns/staff/overview.html", {"unavailable": True}, status=503)
+    today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
+    query = request.GET or {"from": str(today - timedelta(days=OVERVIEW_DAYS - 1)), "to": str(today)}
+    form = OverviewForm(query)
+    if not form.is_valid():
+        problems = " ".join(message for errors in form.errors.values() for message in errors)
+        return render(request, "returns/staff/overview.html", {"form": form, "error": problems}, status=400)
+    days = form.days()
+    figures = return_figures(merchant=merchant, period=days.period(merchant), now=timezone.now())
+    reasons = {reason.code: reason.label for reason in reasons_for(merchant)}
+    context = {"form": form, "days": days, **overview_context(figures, reasons)}
+    return render(request, "returns/staff/overview.html", context)
 
 
 # --- The export ---------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ app_name = "returns"
 urlpatterns = [
     path("", views.return_queue, name="index"),
     path("bulk-approve/", views.return_bulk_approve, name="bulk_approve"),
+    path("overview/", views.return_overview, name="overview"),
     path("export.csv", views.return_export, name="export"),
     path("<int:pk>/", views.return_detail, name="detail"),
     path("<int:pk>/approve/", views.return_approve_view, name="approve"),

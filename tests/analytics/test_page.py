@@ -7,9 +7,10 @@ from datetime import date
 import pytest
 from django.utils import timezone
 
-from analytics.page import PresetError, chosen_range
+from core.ranges import PresetError, chosen_range
 from tests.conftest import login_as
 from tests.factories import MembershipFactory
+from tests.returns.test_figures import march_history
 
 from .history import POSTGRESQL_ONLY, order
 
@@ -25,8 +26,8 @@ def shop(built_shop):
 
 
 def test_march_against_february(staff_client, shop, django_assert_num_queries):
-    # The dashboard's own (4), 7 per period for the KPIs, the weekly bars (2), the cohorts (1).
-    with django_assert_num_queries(4 + 2 * 7 + 2 + 1):
+    # The dashboard's own (4), 7 per period for the KPIs, the weekly bars (2), the cohorts (1), returns (5).
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()
@@ -96,3 +97,10 @@ def test_home_tiles(staff_client, shop):
     order(shop, "now1", "a@example.org", timezone.now(), "80.00")
     page = staff_client.get("/").content.decode()
     assert "Repeat rate, last 30 days" in page and "€80.00" in page
+
+
+def test_the_returns_block_shows_the_return_rate_and_revenue_kept(staff_client, merchant):
+    march_history(merchant)  # tests/returns/test_figures.py: 87.5% of items returned, 77.27% of EUR kept
+    page = staff_client.get(URL, MARCH).content.decode()
+    assert 'id="returns"' in page and "87.5%" in page and "77.27% (EUR) · 0% (GBP)" in page
+    assert "/app/returns/overview/?from=2026-03-01&amp;to=2026-03-31" in page

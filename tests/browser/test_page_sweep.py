@@ -27,12 +27,16 @@ from django.utils.http import urlsafe_base64_encode
 
 from core.scoping import merchant_scope
 from demo.seed import MAISON_LUMIERE, shop_seed
+from feedback.links import invitation_token
+from feedback.review_services import review_settings_save
+from feedback.services import Answer, invitation_for_customer, response_submit
 from flows.defaults import _installed_names
 from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessage
 from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
 from loyalty.perks import birthday_set
+from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
 from loyalty.tiers import tiers_evaluate, tiers_save
 from merchants.middleware import SESSION_KEY
@@ -66,6 +70,9 @@ SWEPT_PREFIXES = (
     "/preferences/",
     "/credit/",
     "/points/",
+    "/survey/",
+    "/r/",
+    "/invite/",
 )
 
 # Routes that are actions, not pages: POST-only, a redirect, or a file download. Each named, so a
@@ -129,6 +136,7 @@ ACTIONS = {
     "tracking-public:contact": "POST only",
     "tracking-public:recommendation": "a redirect to the shop's product",
     "flows-public:click": "a redirect to the link's target",
+    "review-click": "a redirect to the shop's review page (the click counted)",
     "portal-points:birthday": "POST only",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
@@ -409,12 +417,17 @@ def _store_credit(merchant, customer) -> None:
     )
 
 
-def _loyalty(merchant, customer, order) -> None:
-    """The program on, the order's points pending and a staff adjustment."""
+def _loyalty(merchant, customer, order):
+    """The program on, the order's points pending, a staff adjustment, referrals on with two friends invited."""
     loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     points_earn_for_order(order=order)
     points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
     _loyalty_tiers(merchant, customer)
+    referral_settings_update(merchant=merchant, enabled=True)
+    link = referral_link_for(customer)
+    referral_invite(link=link, email="lou.friend@example.org", language="en")
+    referral_invite(link=link, email=customer.email, language="en")  # blocked: the member themself
+    return link
 
 
 def _loyalty_tiers(merchant, customer) -> None:
@@ -427,6 +440,21 @@ def _loyalty_tiers(merchant, customer) -> None:
     tiers_save(merchant=merchant, rules={**rules, "birthday_points": 50, "members_only": False}, rows=rows, removed=[])
     tiers_evaluate(merchant)
     birthday_set(merchant=merchant, customer=customer, birthday=date(1990, 5, 14))
+
+
+def _survey_tokens(merchant, order) -> dict[str, str]:
+    """An NPS question not answered yet (opened from its email's 2) and a low one answered (the
+    thank-you page: the service-recovery offer first, then the review invitation)."""
+    review_settings_save(
+        merchant=merchant,
+        values={"google_url": "https://search.google.com/local/writereview?placeid=SWEEP", "shown": ["google"]},
+    )
+    customers = Customer.objects.exclude(pk=order.customer_id).order_by("pk")[:2]
+    asked, answered = (
+        invitation_for_customer(customer=customer, anchor_key="nps:sweep", language="fr") for customer in customers
+    )
+    response_submit(invitation=answered, answer=Answer(3, "Colis arrivé <b>abîmé</b>", "", "fr"))
+    return {"asked": invitation_token(asked), "answered": invitation_token(answered)}
 
 
 def page_paths(shop) -> dict[str, str]:
@@ -457,8 +485,9 @@ def page_paths(shop) -> dict[str, str]:
             .first()
         )
         rule = ReturnRule.objects.create(merchant=merchant, match="sku", value="SWEEP-1", final_sale=True)
+        surveys = _survey_tokens(merchant, order)
     _store_credit(merchant, customer)
-    _loyalty(merchant, customer, order)
+    referral_link = _loyalty(merchant, customer, order)
     address_token = preference_token(merchant_id=merchant.pk, address=order.email)
     user = shop["owner"]
     reset = {"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)}
@@ -489,8 +518,11 @@ def page_paths(shop) -> dict[str, str]:
         "store-credit:adjust": {"pk": customer.pk},
         "portal-points:index": {"token": customer_token(customer)},
         "loyalty:adjust": {"pk": customer.pk},
+        "referral-invite": {"merchant_slug": merchant.slug, "code": referral_link.code},
         "portal-returns:index": {"token": order_token(returnable)},  # the form: items, reasons, methods
         "portal-returns:detail": {"token": order_token(order), "rma": approved.rma},
+        "feedback-public:answer": {"token": surveys["asked"]},
+        "feedback-public:thanks": {"token": surveys["answered"]},
     }
     paths, unreachable = {}, []
     for name in swept_routes():
@@ -657,7 +689,17 @@ def sweep(browser, base_url: str, paths: dict[str, str], cookies: dict[str, str]
     return problems, expected
 
 
-CUSTOMER_PREFIXES = ("/track/", "/returns/", "/e/", "/p/", "/me/", "/preferences/", "/credit/", "/points/")
+CUSTOMER_PREFIXES = (
+    "/track/",
+    "/returns/",
+    "/e/",
+    "/p/",
+    "/me/",
+    "/preferences/",
+    "/credit/",
+    "/points/",
+    "/survey/",
+)
 
 
 def signed_in_session(user, merchant) -> str:
@@ -726,6 +768,7 @@ def test_every_page_route_has_a_way_to_be_reached():
     assert {"orders:index", "tracking-public:page", "flows-public:preferences", "portal:home"} <= set(names)
     assert {"portal-me:index", "portal-preferences:index", "portal:fresh-link"} <= set(names)
     assert {"returns-lookup", "portal-returns:index", "portal-returns:detail"} <= set(names)
+    assert {"feedback-public:answer", "feedback-public:thanks", "review-click"} <= set(names)
     assert set(ACTIONS) <= set(names), "an action listed that no longer exists"
 
 

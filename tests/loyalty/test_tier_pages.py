@@ -257,7 +257,7 @@ def test_existing_shops_get_the_flow_once(merchant):
     from importlib import import_module
 
     default_flows_install(merchant=merchant)
-    install = import_module("loyalty.migrations.0004_tier_reached_flow").install_tier_flow
+    install = import_module("loyalty.migrations.0006_tier_reached_flow").install_tier_flow
     with merchant_scope(merchant):
         Flow.objects.filter(key="loyalty-tier-reached").delete()
     install(apps, None)

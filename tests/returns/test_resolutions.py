@@ -136,6 +136,14 @@ def test_a_guest_order_cannot_take_store_credit(merchant, policy):
     assert 'name="resolution" value="refund"' in html and 'value="store_credit"' not in html
 
 
+def test_a_return_keeps_the_resolutions_its_customer_was_offered(merchant, policy, order):
+    # Exchange conversion counts the returns offered an exchange (docs/kpis.md, "Returns").
+    assert ask(order, resolution="refund", quantity=1).offered_resolutions == CREDIT_FIRST
+    guest = OrderFactory(merchant=merchant, customer=None, placed_at=timezone.now() - timedelta(days=3))
+    LineItemFactory(merchant=merchant, order=guest, title="Candle", unit_price=Decimal("27"), quantity=1)
+    assert ask(guest, resolution="refund", quantity=1).offered_resolutions == ["refund"]  # no wallet for a guest
+
+
 # --- Carried out once -----------------------------------------------------------------------------
 
 

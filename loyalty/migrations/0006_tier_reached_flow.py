@@ -13,7 +13,7 @@ def install_tier_flow(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loyalty", "0003_tiers_and_perks"),
+        ("loyalty", "0005_tiers_and_perks"),
         ("flows", "0004_flow_holdout_groups"),
     ]
 

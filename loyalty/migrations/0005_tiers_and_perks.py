@@ -10,7 +10,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('loyalty', '0002_entry_kinds'),
+        ('loyalty', '0004_referral_flows'),
         ('merchants', '0004_alter_integrationsecret_provider'),
         ('orders', '0005_order_payment_facts_exchange'),
     ]
