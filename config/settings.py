@@ -346,6 +346,14 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.reward_codes_expire",
         "schedule": crontab(minute=47),  # hourly: unused reward codes end by the day
     },
+    "loyalty-tiers-evaluate": {
+        "task": "loyalty.tasks.tiers_evaluate",
+        "schedule": crontab(hour="2", minute="13"),  # daily: tiers reached, terms over
+    },
+    "loyalty-birthday-points": {
+        "task": "loyalty.tasks.birthday_points",
+        "schedule": crontab(minute=47),  # hourly: each shop's own date; keyed by year
+    },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),

@@ -23,6 +23,7 @@ from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .models import Source
 from .payloads import entry_data, entry_fields
 from .serializers import LoyaltySerializer, PointsAdjustmentInputSerializer, PointsEntryWithAccountSerializer
+from .tiers import status_data, tier_status
 
 
 class LoyaltyView(MerchantAPIView):
@@ -30,8 +31,10 @@ class LoyaltyView(MerchantAPIView):
 
     @extend_schema(
         summary="A customer's loyalty points",
-        description="Available, pending and owed points, and the entries, newest first, paginated with "
-        "`limit` and `offset`. A customer who never earned points has zeros and no entries.",
+        description="Available, pending and owed points, the tier held today with the next one, and the "
+        "entries, newest first, paginated with `limit` and `offset`. A customer who never earned points has "
+        "zeros and no entries. `tier` is null when the shop has no tiers; its `name` is null while the "
+        "customer holds none.",
         responses={200: LoyaltySerializer, 400: BAD_REQUEST, 404: NOT_FOUND},
         tags=["loyalty"],
     )
@@ -48,7 +51,8 @@ class LoyaltyView(MerchantAPIView):
             "pending": account.pending if account else 0,
             "debt": account.debt if account else 0,
         }
-        return Response({"customer_id": customer.pk, **balances, "entries": page})
+        tier = status_data(tier_status(self.merchant, customer))
+        return Response({"customer_id": customer.pk, **balances, "tier": tier, "entries": page})
 
     @property
     def paginator(self):

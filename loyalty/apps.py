@@ -18,15 +18,19 @@ class LoyaltyConfig(AppConfig):
         from . import (
             event_kinds,
             handlers,
+            perks,
             privacy,
             referral_handlers,
             referral_mail,
             referral_privacy,
             referrals,
             selectors,
+            tier_mail,
+            tier_privacy,
         )
 
         event_kinds.register()
+        tier_mail.register()
         subscribe("order.", handlers.on_order_event)
         subscribe("order.created", referral_handlers.on_order_created)
         subscribe("order.cancelled", referral_handlers.on_order_came_back)
@@ -34,6 +38,7 @@ class LoyaltyConfig(AppConfig):
         subscribe("loyalty.points_available", referral_handlers.on_points_available)
         referral_mail.register()
         on_shop_action_finished("discount_code", referrals.welcome_code_finished)
+        subscribe("order.created", perks.on_order_created)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
             PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)
@@ -45,6 +50,8 @@ class LoyaltyConfig(AppConfig):
         register_exporter("loyalty", privacy.export_loyalty)
         register_eraser("loyalty.referrals", referral_privacy.erase_referrals)
         register_exporter("loyalty_referrals", referral_privacy.export_referrals)
+        register_eraser("loyalty.profiles", tier_privacy.erase_membership)
+        register_exporter("loyalty_membership", tier_privacy.export_membership)
         self._rewards_ready()
 
     def _rewards_ready(self):

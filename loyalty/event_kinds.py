@@ -50,6 +50,35 @@ LOYALTY_EVENT_KINDS = [
 ]
 
 
+def _tier(payload: dict) -> str:
+    tier = (payload.get("tier") or {}).get("name")
+    previous = (payload.get("previous") or {}).get("name")
+    if tier and previous:
+        return _("%(previous)s → %(tier)s") % {"previous": previous, "tier": tier}
+    return tier or (_("%(previous)s → no tier") % {"previous": previous} if previous else "")
+
+
+TIER_EVENT_KINDS = [
+    EventKind(
+        "loyalty.tier_changed",
+        _("Tier changed"),
+        _("A customer reached a loyalty tier, or their tier's term ended."),
+        _the_entry,
+        _tier,
+        customer_anchored=True,
+    ),
+    # The "tier reached" email's trigger (a move up only): an email, not something shops' systems subscribe to.
+    EventKind(
+        "loyalty.tier_reached",
+        _("Tier reached"),
+        _("A customer reached a higher loyalty tier."),
+        None,
+        _tier,
+        customer_anchored=True,
+    ),
+]
+
+
 def _referral(event) -> dict:
     return event.payload  # the referral as it was when the event was recorded (referral_payloads.py)
 
@@ -115,7 +144,7 @@ REWARD_EVENT_KINDS = [
 
 
 def register() -> None:
-    for entry in LOYALTY_EVENT_KINDS + REFERRAL_EVENT_KINDS:
+    for entry in LOYALTY_EVENT_KINDS + REFERRAL_EVENT_KINDS + TIER_EVENT_KINDS:
         event_kind_register(entry)
     for entry in REWARD_EVENT_KINDS:
         event_kind_register(entry)

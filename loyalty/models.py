@@ -136,3 +136,4 @@ from loyalty.models_referrals import (  # noqa: E402,F401
 
 # Rewards and redemptions live in their own module; Django finds models through this one.
 from .models_rewards import Redemption, RedemptionStatus, Reward, RewardKind  # noqa: E402, F401
+from .models_tiers import MemberProfile, MembershipSettings, Tier, TierBasis, TierPeriod, TierTerm  # noqa: E402, F401

@@ -9,7 +9,7 @@ from core.locale import customer_time_zone
 from core.scoping import merchant_scope
 from portal.views import _customer_or_response, _customer_page_context, _render
 
-from . import portal_rewards, selectors
+from . import portal_rewards, selectors, tier_portal
 from .models import EntryKind, Source
 from .referral_views import portal_referral_context
 
@@ -17,6 +17,8 @@ from .referral_views import portal_referral_context
 def customer_label(entry) -> str:
     """What an entry is, in the customer's words (the language active when called)."""
     number = {"number": entry.order_number}
+    if perk := tier_portal.customer_label(entry, translation.get_language()):  # tier rewards, bonuses, birthdays
+        return perk
     if entry.source == Source.REFERRAL and entry.kind == EntryKind.EARNED:
         return _("For inviting a friend")
     if entry.kind == EntryKind.EARNED:
@@ -57,6 +59,7 @@ def points_page(request, token):
             entry.change = customer_points(entry)
             entry.magnitude = abs(entry.change)
     context["entries"] = entries
+    context.update(tier_portal.portal_context(merchant, customer, language))
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
     context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
     with merchant_scope(merchant):

@@ -47,5 +47,22 @@ class PointsEntryPageSerializer(serializers.Serializer):
     results = PointsEntrySerializer(many=True)
 
 
+class NextTierSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="The next tier's English name.")
+    remaining = serializers.IntegerField(
+        help_text="Points, or whole currency units spent, still to reach it over the program's period."
+    )
+
+
+class TierStatusSerializer(serializers.Serializer):
+    name = serializers.CharField(allow_null=True, help_text="The tier held today (English name); null for none.")
+    reached_at = serializers.DateTimeField(allow_null=True)
+    term_ends_on = serializers.DateField(
+        allow_null=True, help_text="The term's last day: kept until then at least; null for life or no tier."
+    )
+    next = NextTierSerializer(allow_null=True, help_text="Null at the highest tier.")
+
+
 class LoyaltySerializer(LoyaltyAccountSerializer):
+    tier = TierStatusSerializer(allow_null=True, help_text="Null when the shop has no tiers.")
     entries = PointsEntryPageSerializer(help_text="Newest first; paginated with limit and offset.")

@@ -27,6 +27,7 @@ from orders.models import Order, OrderEvent, Refund
 from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .models import Account, EntryKind, LoyaltySettings, PointsEntry, Source
 from .payloads import entry_data
+from .tier_rates import member_earns, purchase_points_multiplied
 
 __all__ = [
     "points_earn_for_order",
@@ -211,7 +212,9 @@ def points_earn_for_order(*, order: Order, restoration: int = 0) -> PointsEntry 
     program = loyalty_settings(merchant)
     if not program.enabled or not _earns(order) or order.cancelled_at is not None:
         return None
-    points = order_points(order, program)
+    if not member_earns(merchant, order.customer_id):  # the shop counts only customers who opened their page
+        return None
+    points = purchase_points_multiplied(order, order_points(order, program))
     if points <= 0:
         return None
     key = f"order:{order.pk}:placed" if not restoration else f"order:{order.pk}:restored:{restoration}"
@@ -394,7 +397,7 @@ def points_grant(
     Available at once (paying off debt first), or pending until `pending_until` when given (the
     hourly maturing makes them available then). Returns None when there is nothing to award.
     """
-    if points <= 0:
+    if points <= 0 or not member_earns(merchant, customer.pk):
         return None
     pending = pending_until is not None and pending_until > timezone.now()
     asked = _Asked(

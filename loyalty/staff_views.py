@@ -1,5 +1,7 @@
 """Dashboard pages of loyalty: members, settings, and staff adjustments (the block is on the customer page)."""
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -13,7 +15,7 @@ from merchants.access import staff_view
 from merchants.models import Role
 from orders.models import Customer
 
-from . import selectors, services
+from . import selectors, services, tiers
 from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .forms import AdjustmentForm, LoyaltySettingsForm
 
@@ -24,16 +26,20 @@ SEARCH_LENGTH = 100
 @staff_view(Role.VIEWER)
 def members(request):
     search = request.GET.get("q", "").strip()[:SEARCH_LENGTH]
-    page = Paginator(selectors.members(merchant=request.merchant, search=search), selectors.MEMBERS_PAGE).get_page(
-        request.GET.get("page")
-    )
+    accounts = selectors.members(merchant=request.merchant, search=search)
+    tier, tier_error = tiers.tier_filter_read(request.merchant, request.GET.get("tier", ""))
+    accounts = tiers.members_in_tier(accounts, tier, request.merchant) if tier else accounts
+    page = Paginator(accounts, selectors.MEMBERS_PAGE).get_page(request.GET.get("page"))
     context = {
         "page": page,
         "search": search,
-        "filters": f"q={search}" if search else "",
+        "filters": urlencode({name: value for name, value in (("q", search), ("tier", tier and tier.pk)) if value}),
         "program": services.loyalty_settings(request.merchant),
+        "tiers": tiers.tiers_of(request.merchant),
+        "tier": tier,
+        "tier_error": tier_error,
     }
-    return render(request, "loyalty/staff/members.html", context)
+    return render(request, "loyalty/staff/members.html", context, status=400 if tier_error else 200)
 
 
 def _adjust_page(request, customer, form, *, status=200):

@@ -13,3 +13,19 @@ def points_mature() -> int:
 def reward_codes_expire() -> int:
     """Give back the points of reward codes that reached their end unused."""
     return rewards.codes_expire_unused()
+
+
+@shared_task
+def tiers_evaluate() -> int:
+    """Give members the tier they hold today (daily): new tiers reached, terms over."""
+    from .tiers import tiers_evaluate_all
+
+    return tiers_evaluate_all()
+
+
+@shared_task
+def birthday_points() -> int:
+    """Birthday points of the day (hourly, so each shop's own date is met; once a year per customer)."""
+    from .perks import birthday_points_award_all
+
+    return birthday_points_award_all()

@@ -2,13 +2,14 @@
 
 from django.urls import path
 
-from . import referral_views, staff_rewards, staff_views
+from . import referral_views, staff_rewards, staff_views, tier_staff_views
 
 app_name = "loyalty"
 
 urlpatterns = [
     path("", staff_views.members, name="index"),
     path("settings/", staff_views.loyalty_settings, name="settings"),
+    path("settings/tiers/", tier_staff_views.tiers_settings, name="tiers"),
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
     path("referrals/", referral_views.referral_list, name="referrals"),
     path("referrals/settings/", referral_views.referral_settings, name="referral-settings"),

@@ -10,7 +10,7 @@ Screenshots land in test-results/screens/pages/ to look at.
 import gettext
 import json
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -37,9 +37,11 @@ from flows.models import Flow, FlowStep, Message, MessageStatus, ScheduledMessag
 from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
+from loyalty.perks import birthday_set
 from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
 from loyalty.rewards import reward_redeem, reward_save
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
+from loyalty.tiers import tiers_evaluate, tiers_save
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
@@ -142,6 +144,7 @@ ACTIONS = {
     "review-click": "a redirect to the shop's review page (the click counted)",
     "portal-points:redeem": "POST only",
     "loyalty:reward-delete": "POST only",
+    "portal-points:birthday": "POST only",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
 SIGNED_OUT = {
@@ -446,11 +449,24 @@ def _loyalty(merchant, customer, order):
     action = ShopAction.objects.get(key=f"loyalty:redemption:{redemption.pk}")
     shop_action_perform(action_id=action.pk, claim_token=action.claim_token)
     shop_action_confirm(action=ShopAction.objects.get(pk=action.pk), result={"reference": "1057371207"})
+    _loyalty_tiers(merchant, customer)
     referral_settings_update(merchant=merchant, enabled=True)
     link = referral_link_for(customer)
     referral_invite(link=link, email="lou.friend@example.org", language="en")
     referral_invite(link=link, email=customer.email, language="en")  # blocked: the member themself
     return link, five
+
+
+def _loyalty_tiers(merchant, customer) -> None:
+    """Two tiers, the customer holding the first, with a birthday given: the editor and the portal filled."""
+    rules = {"tier_basis": "points", "tier_period": "calendar_year", "bonus_order_number": 3, "bonus_points": 100}
+    rows = [
+        {"name_en": "Silver", "name_fr": "Argent", "threshold": 50, "multiplier": Decimal(1), "entry_points": 20},
+        {"name_en": "Gold", "name_fr": "Or", "threshold": 500, "multiplier": Decimal("1.25"), "entry_points": 0},
+    ]
+    tiers_save(merchant=merchant, rules={**rules, "birthday_points": 50, "members_only": False}, rows=rows, removed=[])
+    tiers_evaluate(merchant)
+    birthday_set(merchant=merchant, customer=customer, birthday=date(1990, 5, 14))
 
 
 def _survey_tokens(merchant, order) -> dict[str, str]:

@@ -15,7 +15,7 @@ def url(customer, tail=""):
 def test_a_customers_points_and_entries_newest_first(api, merchant, customer, program, django_assert_num_queries):
     place(merchant, customer)
     adjust(merchant, customer, 15)
-    with django_assert_num_queries(6):  # key, last use, customer, account, count, page
+    with django_assert_num_queries(7):  # key, last use, customer, account, count, page, tiers (none)
         answer = api.get(url(customer), {"limit": 1})
     assert answer.status_code == 200, answer.json()
     body = answer.json()

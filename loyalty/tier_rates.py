@@ -1,0 +1,60 @@
+"""What tiers and membership change in the ledger's own earning (services.py reads these two).
+
+Kept free of services' imports: services calls them while it computes an order's points.
+"""
+
+from datetime import date
+from decimal import ROUND_FLOOR, Decimal
+
+from django.utils import timezone
+
+from core.scoping import merchant_scope
+
+from .models_tiers import MemberProfile, MembershipSettings, TierTerm
+
+
+def membership_settings(merchant) -> MembershipSettings:
+    """The shop's tier and perk rules, or the defaults (unsaved) while it never changed them."""
+    with merchant_scope(merchant):
+        found = MembershipSettings.objects.filter(merchant=merchant).first()
+    return found or MembershipSettings(merchant=merchant)
+
+
+def local_today(merchant) -> date:
+    return timezone.localtime(timezone.now(), merchant.tzinfo).date()
+
+
+def current_term(merchant, customer_id: int) -> TierTerm | None:
+    """The tier the customer holds today: the open term, unless its last day has passed."""
+    with merchant_scope(merchant):
+        term = (
+            TierTerm.objects.filter(merchant=merchant, account__customer_id=customer_id, ended_at__isnull=True)
+            .select_related("tier")
+            .first()
+        )
+    if term is None or (term.term_ends_on is not None and term.term_ends_on < local_today(merchant)):
+        return None
+    return term
+
+
+def purchase_points_multiplied(order, points: int) -> int:
+    """An order's purchase points times the multiplier of the tier its customer holds (rounded down)."""
+    if points <= 0 or order.customer_id is None:
+        return points
+    term = current_term(order.merchant, order.customer_id)
+    if term is None or term.tier is None or term.tier.multiplier == 1:
+        return points
+    return int((Decimal(points) * term.tier.multiplier).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def member_earns(merchant, customer_id: int | None) -> bool:
+    """Whether the customer earns: always, unless the shop counts as members only those who opened
+    their loyalty page."""
+    if customer_id is None:
+        return False
+    if not membership_settings(merchant).members_only:
+        return True
+    with merchant_scope(merchant):
+        return MemberProfile.objects.filter(
+            merchant=merchant, customer_id=customer_id, opened_at__isnull=False
+        ).exists()
