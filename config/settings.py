@@ -332,6 +332,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.points_mature",
         "schedule": crontab(minute=37),  # hourly: points become available by the day
     },
+    "loyalty-points-expire": {
+        "task": "loyalty.tasks.points_expire",
+        "schedule": crontab(hour="4", minute="43"),  # daily: points expire by the day
+    },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),
