@@ -58,6 +58,7 @@ def points_page(request, token):
             entry.magnitude = abs(entry.change)
     context["entries"] = entries
     context["review_points"] = selectors.program(merchant).review_points
+    context["expiry_months"] = selectors.program(merchant).expiry_months
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
     context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
     with timezone.override(customer_time_zone(merchant=merchant, customer=customer)):

@@ -36,7 +36,7 @@ from flows.services import default_flows_install
 from flows.tokens import preference_token
 from integrations.models import WebhookDelivery
 from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
-from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
+from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order, points_grant
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
@@ -415,10 +415,14 @@ def _store_credit(merchant, customer) -> None:
 
 
 def _loyalty(merchant, customer, order):
-    """The program on, the order's points pending, a staff adjustment, referrals on with two friends invited."""
-    loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
+    """The program on (with points for reviews and an expiry), the order's points pending, a staff
+    adjustment, points for a review, referrals on with two friends invited."""
+    loyalty_settings_update(
+        merchant=merchant, enabled=True, points_per_unit=1, pending_days=30, review_points=50, expiry_months=12
+    )
     points_earn_for_order(order=order)
     points_adjust(merchant=merchant, customer=customer, points=50, reason="Welcome gift", key="sweep:loyalty")
+    points_grant(merchant=merchant, customer=customer, points=50, source="review", key="sweep:review")
     referral_settings_update(merchant=merchant, enabled=True)
     link = referral_link_for(customer)
     referral_invite(link=link, email="lou.friend@example.org", language="en")

@@ -4,11 +4,13 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
+from django.test import Client
 
 from core.scoping import merchant_scope, unscoped
 from loyalty import expiry, services
 from loyalty.models import EntryKind, ExpiryReminder, LoyaltySettings, Source
 from orders.models import OrderEvent
+from portal import links
 from store_credit.services import add_months
 
 from .conftest import account_of, adjust, entries_of, place
@@ -195,3 +197,19 @@ def test_bad_expiry_settings_are_refused_and_nothing_changes(staff_client, merch
     assert message in answer.content.decode()
     with merchant_scope(merchant):
         assert not LoyaltySettings.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", "Points expire after 12 months without earning or using any. We email you 30 days before."),
+        ("fr", "Les points expirent après 12 mois sans en gagner ni en utiliser."),
+    ],
+)
+def test_the_loyalty_page_tells_the_customer_when_points_expire(merchant, customer, expiring, language, words):
+    html = Client().get(f"/points/{links.customer_token(customer)}/?lang={language}").content.decode()
+    assert words in html
+
+
+def test_the_loyalty_page_says_nothing_of_expiry_when_points_never_expire(merchant, customer, program):
+    assert "points-expiry" not in Client().get(f"/points/{links.customer_token(customer)}/").content.decode()
