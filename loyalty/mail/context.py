@@ -135,6 +135,8 @@ def _reason(entry: PointsEntry, source: str, language: str) -> str:
             return ""
         if source == Source.REVIEW:
             return _("for your review")
+        if source == Source.REFERRAL:
+            return _("for inviting a friend")
         return _("for your order %(number)s") % number if entry.order_number else ""
 
 
