@@ -354,6 +354,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "loyalty.tasks.birthday_points",
         "schedule": crontab(minute=47),  # hourly: each shop's own date; keyed by year
     },
+    "loyalty-points-expire": {
+        "task": "loyalty.tasks.points_expire",
+        "schedule": crontab(hour="4", minute="43"),  # daily: points expire by the day
+    },
     "prune-webhook-history": {
         "task": "outbound.tasks.prune_webhook_history",
         "schedule": crontab(hour="3", minute="17"),

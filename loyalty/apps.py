@@ -18,12 +18,14 @@ class LoyaltyConfig(AppConfig):
         from . import (
             event_kinds,
             handlers,
+            mail,
             perks,
             privacy,
             referral_handlers,
             referral_mail,
             referral_privacy,
             referrals,
+            review_points,
             selectors,
             tier_mail,
             tier_privacy,
@@ -36,7 +38,9 @@ class LoyaltyConfig(AppConfig):
         subscribe("order.cancelled", referral_handlers.on_order_came_back)
         subscribe("order.refunded", referral_handlers.on_order_came_back)
         subscribe("loyalty.points_available", referral_handlers.on_points_available)
+        subscribe(review_points.REVIEW_REPORTED, review_points.on_review_reported)
         referral_mail.register()
+        mail.register()
         on_shop_action_finished("discount_code", referrals.welcome_code_finished)
         subscribe("order.created", perks.on_order_created)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))

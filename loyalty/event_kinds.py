@@ -22,6 +22,14 @@ def _points(payload: dict) -> str:
     }
 
 
+def _expiring(payload: dict) -> str:
+    expires_at = payload.get("expires_at") or ""
+    return _("%(points)s points expire on %(day)s without activity") % {
+        "points": payload.get("points", 0),
+        "day": expires_at[:10],
+    }
+
+
 LOYALTY_EVENT_KINDS = [
     EventKind(
         "loyalty.points_earned",
@@ -45,6 +53,14 @@ LOYALTY_EVENT_KINDS = [
         _("Loyalty points were taken back after a refund or a cancelled order."),
         _the_entry,
         _points,
+        customer_anchored=True,
+    ),
+    EventKind(
+        "loyalty.points_expiring",
+        _("Points expiring"),
+        _("A customer's available loyalty points expire in 30 days unless they earn or spend points."),
+        _the_entry,
+        _expiring,
         customer_anchored=True,
     ),
 ]

@@ -1,8 +1,10 @@
+import math
 import uuid
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from .expiry import REMINDER_BEFORE
 from .services import MAX_ADJUSTMENT, NOTE_LENGTH
 
 
@@ -23,6 +25,12 @@ class AdjustmentForm(forms.Form):
         super().__init__(*args, **kwargs)
         if not self.is_bound:
             self.initial.setdefault("key", uuid.uuid4().hex)
+
+
+MAX_REVIEW_POINTS = 10_000
+# Points stay usable at least the reminder's 30 days after they become available.
+EXPIRY_NOTICE_DAYS = REMINDER_BEFORE.days
+SHORTEST_MONTH_DAYS = 28
 
 
 class LoyaltySettingsForm(forms.Form):
@@ -55,3 +63,42 @@ class LoyaltySettingsForm(forms.Form):
             "Leave empty for codes that never expire."
         ),
     )
+    expiry_months = forms.IntegerField(
+        label=_("Points expire after this many months without activity"),
+        required=False,
+        min_value=0,
+        max_value=120,
+        help_text=_(
+            "Empty or 0: points never expire. Activity is any points earned or spent. Customers get a "
+            "reminder email 30 days before; points never expire sooner than 30 days after it."
+        ),
+    )
+    review_points = forms.IntegerField(
+        label=_("Points for a review"),
+        required=False,
+        min_value=0,
+        max_value=MAX_REVIEW_POINTS,
+        help_text=_(
+            "Empty or 0: none. Once per product per customer, for a review written on your own shop or "
+            "through your review app, whatever its rating. Never for Google or Trustpilot reviews: "
+            "their rules forbid any reward for a review. Customers see on their loyalty page that "
+            "reviews earn points."
+        ),
+    )
+
+    def clean_expiry_months(self):
+        months = self.cleaned_data.get("expiry_months") or 0
+        pending_days = self.cleaned_data.get("pending_days") or 0
+        shortest = math.ceil((pending_days + EXPIRY_NOTICE_DAYS) / SHORTEST_MONTH_DAYS)
+        if months and months < shortest:
+            raise forms.ValidationError(
+                _(
+                    "Points would expire too soon after they become available: with points pending for "
+                    "%(days)s days, choose at least %(months)s months, or 0 for never."
+                )
+                % {"days": pending_days, "months": shortest}
+            )
+        return months
+
+    def clean_review_points(self):
+        return self.cleaned_data.get("review_points") or 0

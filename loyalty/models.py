@@ -28,6 +28,10 @@ class LoyaltySettings(TenantModel):
     # A reward's discount code unused this many days after it was made expires, its points given
     # back; None: codes never expire.
     reward_code_days = models.PositiveSmallIntegerField(_("days a reward code stays valid"), null=True, blank=True)
+    # Available points expire after this many months without earning or spending (0: never; expiry.py).
+    expiry_months = models.PositiveSmallIntegerField(_("months without activity before points expire"), default=0)
+    # Points for a review on the shop's own site or review app, whatever its rating (0: none; review_points.py).
+    review_points = models.PositiveIntegerField(_("points for a review"), default=0)
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
@@ -123,6 +127,29 @@ class PointsEntry(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.points} ({self.key})"
+
+
+class ExpiryReminder(TenantModel):
+    """The reminder, 30 days ahead, that an inactive account's points expire: one per inactivity period.
+
+    The period is named by the account's last activity (its latest earning or spending); a new
+    activity starts a new period, and a new reminder when that one ends in turn. Points never expire
+    before `expires_at`, at least 30 days after the reminder, however late it was sent.
+    """
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="expiry_reminders")
+    last_activity_at = models.DateTimeField()
+    expires_at = models.DateTimeField()
+    points = models.IntegerField()  # available when reminded
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "last_activity_at"], name="expiryreminder_once_per_period")
+        ]
+
+    def __str__(self):
+        return f"{self.account_id}: {self.points} on {self.expires_at:%Y-%m-%d}"
 
 
 from loyalty.models_referrals import (  # noqa: E402,F401

@@ -21,6 +21,10 @@ def customer_label(entry) -> str:
         return perk
     if entry.source == Source.REFERRAL and entry.kind == EntryKind.EARNED:
         return _("For inviting a friend")
+    if entry.kind == EntryKind.EARNED and entry.source == Source.REVIEW:
+        return _("For your review")
+    if entry.kind == EntryKind.EXPIRED:
+        return _("Points expired after a long time without activity")
     if entry.kind == EntryKind.EARNED:
         return _("For order %(number)s") % number if entry.order_number else _("Points earned")
     if entry.kind == EntryKind.AVAILABLE:
@@ -60,6 +64,8 @@ def points_page(request, token):
             entry.magnitude = abs(entry.change)
     context["entries"] = entries
     context.update(tier_portal.portal_context(merchant, customer, language))
+    context["review_points"] = selectors.program(merchant).review_points
+    context["expiry_months"] = selectors.program(merchant).expiry_months
     context["upcoming"] = [e for e in entries if e.kind == EntryKind.EARNED and e.pending > 0 and e.available_on]
     context.update(portal_referral_context(merchant=merchant, customer=customer, language=language))
     with merchant_scope(merchant):

@@ -39,12 +39,17 @@ def members(*, merchant, search: str = "") -> QuerySet:
     return accounts.order_by("-available", "-pending", "id")
 
 
-def program_on(merchant) -> bool:
-    """Customers see the loyalty page while the program is on (kept on the instance: asked twice a page)."""
-    if not hasattr(merchant, "_loyalty_on"):
+def program(merchant):
+    """The shop's settings, read once per request (kept on the instance: asked several times a page)."""
+    if not hasattr(merchant, "_loyalty_settings"):
         with merchant_scope(merchant):
-            merchant._loyalty_on = loyalty_settings(merchant).enabled
-    return merchant._loyalty_on
+            merchant._loyalty_settings = loyalty_settings(merchant)
+    return merchant._loyalty_settings
+
+
+def program_on(merchant) -> bool:
+    """Customers see the loyalty page while the program is on."""
+    return program(merchant).enabled
 
 
 def staff_block_context(request, customer) -> dict:

@@ -81,7 +81,16 @@ def adjust(request, pk):
     return redirect(reverse("orders:customer", kwargs={"pk": customer.pk}) + "#loyalty")
 
 
-SETTINGS_FIELDS = ["enabled", "points_per_unit", "deduct_discounts", "include_shipping", "include_tax", "pending_days"]
+SETTINGS_FIELDS = [
+    "enabled",
+    "points_per_unit",
+    "deduct_discounts",
+    "include_shipping",
+    "include_tax",
+    "pending_days",
+    "expiry_months",
+    "review_points",
+]
 SETTINGS_FIELDS += ["reward_code_days"]
 
 

@@ -29,3 +29,11 @@ def birthday_points() -> int:
     from .perks import birthday_points_award_all
 
     return birthday_points_award_all()
+
+
+@shared_task
+def points_expire() -> dict:
+    """Remind the customers whose points expire in 30 days, and expire the points of inactive accounts."""
+    from .expiry import points_expire_and_remind
+
+    return points_expire_and_remind()

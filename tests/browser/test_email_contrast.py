@@ -113,5 +113,12 @@ def test_every_default_email_has_readable_text_in_any_brand_colour(colour, setti
         html_steps = FlowStep.objects.filter(plain_text_only=False).count()
     # every default step of every app with an HTML part, and 2 staff emails, in 2 languages
     assert html_steps >= 15 and len(emails) == 2 * html_steps + 4
+    loyalty = [
+        "loyalty-points-earned",
+        "loyalty-points-available",
+        "loyalty-points-reversed",
+        "loyalty-points-expiring",
+    ]
+    assert {f"{key}-{language}" for key in loyalty for language in ("en", "fr")} <= set(emails)
     problems = [line for name, html in emails.items() for line in problems_of(browser_page, name, html, colour)]
     assert problems == [], "\n".join(problems)

@@ -40,7 +40,7 @@ from integrations.models import WebhookDelivery
 from loyalty.perks import birthday_set
 from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
 from loyalty.rewards import reward_redeem, reward_save
-from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order
+from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order, points_grant
 from loyalty.tiers import tiers_evaluate, tiers_save
 from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
@@ -425,11 +425,15 @@ def _store_credit(merchant, customer) -> None:
 
 
 def _loyalty(merchant, customer, order):
-    """The program on, the order's points pending, a staff adjustment, rewards and a code redeemed,
-    referrals on with two friends invited."""
-    loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
+    """The program on (with points for reviews and an expiry), the order's points pending, a staff
+    adjustment, points for a review, rewards and a code redeemed, tiers, referrals on with two
+    friends invited."""
+    loyalty_settings_update(
+        merchant=merchant, enabled=True, points_per_unit=1, pending_days=30, review_points=50, expiry_months=12
+    )
     points_earn_for_order(order=order)
     points_adjust(merchant=merchant, customer=customer, points=650, reason="Welcome gift", key="sweep:loyalty")
+    points_grant(merchant=merchant, customer=customer, points=50, source="review", key="sweep:review")
     offered = {"merchant": merchant, "active": True}
     five = reward_save(
         kind="amount_off", points=300, value=Decimal(5), name_en="€5 off", name_fr="5 € de réduction", **offered

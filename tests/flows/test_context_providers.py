@@ -30,7 +30,7 @@ def test_the_validator_knows_a_provider_variable_once_registered(merchant, point
     with merchant_scope(merchant):
         sample = sample_context(merchant=merchant, language="fr", flow_settings=flow_settings_get(merchant=merchant))
     assert template_problems("{{ points.balance }} points", sample=sample, html_mode=False) == []
-    assert template_problems("{{ loyalty.balance }}", sample=sample, html_mode=False)  # nobody provides it
+    assert template_problems("{{ nobody.balance }}", sample=sample, html_mode=False)  # nobody provides it
 
 
 @pytest.mark.django_db
