@@ -12,6 +12,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.locale import customer_language, customer_time_zone
@@ -33,10 +34,21 @@ from .lifecycle import (
     ItemInput,
     ReturnStateError,
     ReturnValidationError,
+    resolution_amounts,
     return_cancel_by_customer,
+    return_exchange_fallback,
     return_request_create,
 )
-from .models import CREDIT_RESOLUTIONS, BonusKind, Method, Resolution, ReturnRequest, ReturnStatus
+from .models import (
+    CREDIT_RESOLUTIONS,
+    BonusKind,
+    ExchangeShips,
+    ExchangeStatus,
+    Method,
+    Resolution,
+    ReturnRequest,
+    ReturnStatus,
+)
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
@@ -326,7 +338,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         found = (
             ReturnRequest.objects.filter(order=order, rma=rma)
             .select_related("shipment")
-            .prefetch_related("items__line_item", "items__photos")
+            .prefetch_related("items__line_item", "items__photos", "items__exchange_variant")
             .first()
         )
         if found is None:
@@ -341,9 +353,38 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
         "parcel_form": parcel_form,
         "cancellable": found.status in CUSTOMER_CANCELLABLE,
+        "exchange": _exchange_shown(found, policy),
         "error": error,
     }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
+
+
+def _exchange_shown(the_return: ReturnRequest, policy) -> dict | None:
+    """What the return's page says of an exchange: when the new item ships, and what a sold-out one becomes."""
+    if the_return.resolution != Resolution.EXCHANGE_VARIANT:
+        return None
+    shown = {"when": SHIPS_WHEN[policy.exchange_ships]}
+    if the_return.exchange_status == ExchangeStatus.SOLD_OUT:
+        amounts = {
+            code: resolution_amounts(
+                policy,
+                resolution=code,
+                method=the_return.method,
+                items_amount=the_return.items_amount,
+                currency=the_return.currency,
+            )
+            for code in (Resolution.STORE_CREDIT, Resolution.REFUND)
+        }
+        shown["credit"] = amounts[Resolution.STORE_CREDIT]["credit_amount"]
+        shown["refund"] = amounts[Resolution.REFUND]["refund_amount"]
+    return shown
+
+
+SHIPS_WHEN = {
+    ExchangeShips.RECEIVED: gettext_lazy("It ships once the shop has received your return."),
+    ExchangeShips.FIRST_SCAN: gettext_lazy("It ships as soon as the carrier scans your parcel."),
+    ExchangeShips.INSTANT: gettext_lazy("It ships once your return is approved, without waiting for your parcel."),
+}
 
 
 def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None:
@@ -402,6 +443,31 @@ def parcel(request, token, rma):
                 form.add_error("tracking_number", invalid.errors["tracking_number"])
     if form.errors:
         return _detail_render(request, order, token, rma, parcel_form=form, status=400)
+    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
+    return redirect(f"{path}?lang={language}")
+
+
+@require_http_methods(["POST"])
+def exchange_instead(request, token, rma):
+    """The customer's new item sold out: they choose store credit or a refund instead."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+    if found is None:
+        raise Http404
+    language = request.GET.get("lang", "")
+    with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
+        try:
+            return_exchange_fallback(request=found, resolution=request.POST.get("resolution", ""))
+        except ReturnStateError as refused:
+            return _detail_render(
+                request, order, token, rma, parcel_form=ReturnParcelForm(), status=409, error=str(refused)
+            )
+        except ReturnValidationError as invalid:
+            error = next(iter(invalid.errors.values()))
+            return _detail_render(request, order, token, rma, parcel_form=ReturnParcelForm(), status=400, error=error)
     path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
     return redirect(f"{path}?lang={language}")
 

@@ -566,3 +566,37 @@ def test_the_api_creates_an_exchange_and_shows_it(order, merchant, api):
     shown = api.get(f"/api/v1/returns/{created.json()['id']}").json()
     assert shown["resolution"] == "exchange_variant"
     assert shown["exchange_order"]["id"] is None and shown["exchange_order"]["items"][0]["variant_id"] == "V-S"
+
+
+def test_the_customer_whose_size_sold_out_chooses_store_credit_on_their_page(order, merchant):
+    request = return_approve(request=exchange(order, variant(merchant, "V-S").pk))
+    with merchant_scope(merchant):
+        Variant.objects.filter(variant_id="V-S").update(available=0)
+    received(request)
+    page = f"/returns/{order_token(order)}/{request.rma}/?lang=en"
+    html = Client().get(page).content.decode()
+    assert "sold out before we could send it" in html and "Store credit of €30.00" in html
+    assert "A refund of €26.00" in html
+    instead = f"/returns/{order_token(order)}/{request.rma}/exchange/instead/?lang=en"
+    assert Client().post(instead, {"resolution": "shop_now"}).status_code == 400
+    assert Client().post(instead, {"resolution": "store_credit"}).status_code == 302
+    assert Client().post(instead, {"resolution": "refund"}).status_code == 409  # chosen already
+    other = make_order(MerchantFactory(), external_id="820982911946159999")
+    assert Client().post(f"/returns/{order_token(other)}/{request.rma}/exchange/instead/").status_code == 404
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+    assert (request.resolution, request.credit_amount) == ("store_credit", Decimal("30"))
+
+
+def test_staff_see_the_exchange_and_a_sold_out_one_on_the_return_page(order, merchant, staff_client):
+    request = return_approve(request=exchange(order, variant(merchant, "V-S").pk))
+    html = staff_client.get(f"/app/returns/{request.pk}/").content.decode()
+    assert "New item reserved" in html and "1 × Linen shirt — S (SHIRT-S)" in html
+    assert 'value="exchange_variant"' not in html  # staff never choose an exchange for the customer
+    with merchant_scope(merchant):
+        Variant.objects.filter(variant_id="V-S").update(available=0)
+    received(request)
+    html = staff_client.get(f"/app/returns/{request.pk}/").content.decode()
+    assert "The new item sold out before the exchange order was made" in html
+    refused = staff_client.post(f"/app/returns/{request.pk}/resolve/")
+    assert refused.status_code == 409 and "sold out" in refused.content.decode()
