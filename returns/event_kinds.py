@@ -53,7 +53,14 @@ RETURN_EVENT_KINDS = [
         _the_return,
         _rma,
     ),
-    # On the timeline and for the customer's email: the shop's systems follow the return's resolution change.
+    # On the timeline and for the customer's emails: shops' systems follow exchange.created and the return's events.
+    EventKind(
+        "exchange.confirmed",
+        _("Exchange confirmed"),
+        _("A customer chose another size or colour and it was set aside."),
+        None,
+        _rma,
+    ),
     EventKind(
         "exchange.sold_out",
         _("Exchange sold out"),

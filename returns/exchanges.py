@@ -140,6 +140,10 @@ def exchange_reserve(request: ReturnRequest, items: list[ReturnItem]) -> None:
         raise ExchangeChoiceError(errors)
     request.exchange_status = X.RESERVED
     request.save(update_fields=["exchange_status", "updated_at"])
+    # The customer's "exchange confirmed" email (what, when it ships) starts from this event.
+    event_record(
+        merchant=request.merchant, kind="exchange.confirmed", order=request.order, payload=return_data(request)
+    )
 
 
 def _keys(request: ReturnRequest) -> list[str]:

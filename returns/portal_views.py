@@ -12,7 +12,6 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.html import escape
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
 from core.locale import customer_language, customer_time_zone
@@ -42,7 +41,6 @@ from .lifecycle import (
 from .models import (
     CREDIT_RESOLUTIONS,
     BonusKind,
-    ExchangeShips,
     ExchangeStatus,
     Method,
     Resolution,
@@ -53,6 +51,7 @@ from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
+from .ships import SHIPS_WHEN
 from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
@@ -378,13 +377,6 @@ def _exchange_shown(the_return: ReturnRequest, policy) -> dict | None:
         shown["credit"] = amounts[Resolution.STORE_CREDIT]["credit_amount"]
         shown["refund"] = amounts[Resolution.REFUND]["refund_amount"]
     return shown
-
-
-SHIPS_WHEN = {
-    ExchangeShips.RECEIVED: gettext_lazy("It ships once the shop has received your return."),
-    ExchangeShips.FIRST_SCAN: gettext_lazy("It ships as soon as the carrier scans your parcel."),
-    ExchangeShips.INSTANT: gettext_lazy("It ships once your return is approved, without waiting for your parcel."),
-}
 
 
 def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None:

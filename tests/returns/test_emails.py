@@ -415,3 +415,78 @@ def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_cli
     with merchant_scope(merchant):
         reminder.refresh_from_db()
     assert reminder.delay_days == 10 and reminder.stop_rules == ["return_moved_on", "return_kept"]
+
+
+# --- Exchanges: confirmed (what, when it ships), shipped (the tracking link) -------------------------------
+
+
+def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
+    from catalogue.models import Product, Variant
+    from orders.services import OrderInput, order_upsert
+    from tracking.services import shipment_upsert
+
+    policy.resolutions = ["exchange_variant", "refund"]
+    policy.save()
+    with merchant_scope(merchant):
+        product = Product.objects.create(merchant=merchant, product_id="p-candle", title="Bougie Figuier")
+        for position, size in enumerate(("200 g", "400 g")):
+            Variant.objects.create(
+                merchant=merchant,
+                product=product,
+                variant_id=f"v-{position}",
+                title=size,
+                price=Decimal("49.90"),
+                currency="EUR",
+                available=3,
+                position=position,
+            )
+    order = placed(merchant)
+    with merchant_scope(merchant):
+        line = order.line_items.get()
+        line.variant_id, line.variant_title = "v-1", "400 g"
+        line.save()
+        smaller = Variant.objects.get(variant_id="v-0")
+    with at(ASKED):
+        request = return_request_create(
+            order=order,
+            items=[ItemInput(line.pk, 1, "too_big", exchange_variant_id=smaller.pk)],
+            method="ship_yourself",
+            resolution="exchange_variant",
+            now=ASKED,
+        )
+        publish_pending(merchant)
+    emails = {email.subject: email for email in dispatch_at(ASKED)}
+    confirmed = emails[f"Votre échange {request.rma} est confirmé"]
+    body = body_of(confirmed)
+    assert "1 × Bougie Figuier (<strong>200 g</strong>) — à la place de 400 g" in body
+    assert "Il part dès que la boutique a reçu votre retour." in body
+
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + 2 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    exchange_order, _created = order_upsert(
+        merchant=merchant,
+        data=OrderInput(
+            external_id="exchange-1",
+            number="#1002",
+            placed_at=ASKED + 3 * HOUR,
+            currency="EUR",
+            total="0",
+            financial_status="paid",
+            line_items=[LineItemInput(title="Bougie Figuier", quantity=1, unit_price="0", variant_id="v-0")],
+            email="camille@example.org",
+            exchange_for_rma=request.rma,
+        ),
+    )
+    with at(ASKED + 4 * HOUR):
+        publish_pending(merchant)
+        shipment_upsert(merchant=merchant, order=exchange_order, tracking_number="1Z999AA10123456784")
+        publish_pending(merchant)
+    sent = dispatch_at(ASKED + 4 * HOUR)
+    shipped = next(email for email in sent if email.subject == f"Votre échange {request.rma} est en route")
+    assert "1Z999AA10123456784" in body_of(shipped) and "Suivre mon colis" in body_of(shipped)
+    assert not any("#1002" in email.subject for email in sent)  # the exchange order is no new purchase
+    with merchant_scope(merchant):  # one message per step and return; none for the exchange order itself
+        keys = sorted(
+            ScheduledMessage.objects.filter(step__key__startswith="exchange-").values_list("step__key", flat=True)
+        )
+    assert keys == ["exchange-confirmed", "exchange-shipped"]
