@@ -297,7 +297,7 @@ class ReturnItem(TenantModel):
     inspection = models.CharField(max_length=12, choices=Inspection.choices, blank=True)
     # Exchange for another variant: the one chosen, and its price when the customer confirmed.
     exchange_variant = models.ForeignKey(
-        "catalogue.Variant", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        "catalogue.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     exchange_unit_price = models.DecimalField(null=True, blank=True, **MONEY)
 
