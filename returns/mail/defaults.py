@@ -359,10 +359,40 @@ EXCHANGE_SHIPPED = {
 }
 
 
+EXCHANGE_SOLD_OUT = {
+    "en": {
+        "subject": "About your exchange {{ return.rma }}: the new item sold out",
+        "preheader": "Choose store credit or a refund instead.",
+        "html": "<h1>Sorry: your new item sold out</h1>"
+        + _HELLO["en"]
+        + "<p>The item you chose for your exchange <strong>{{ return.rma }}</strong> (order {{ order.number }}) "
+        "sold out before we could send it:</p>"
+        + _NEW_ITEMS
+        + "<p>Choose what you would like instead, store credit or a refund, on your return's page.</p>"
+        + _BUTTON % "Choose credit or a refund"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "À propos de votre échange {{ return.rma }} : le nouvel article est épuisé",
+        "preheader": "Choisissez un avoir ou un remboursement à la place.",
+        "html": "<h1>Désolé : votre nouvel article est épuisé</h1>"
+        + _HELLO["fr"]
+        + "<p>L'article choisi pour votre échange <strong>{{ return.rma }}</strong> (commande {{ order.number }}) "
+        "s'est épuisé avant que nous puissions l'envoyer :</p>"
+        + _NEW_ITEMS
+        + "<p>Choisissez ce que vous souhaitez à la place, un avoir ou un remboursement, sur la page de votre retour.</p>"
+        + _BUTTON % "Choisir un avoir ou un remboursement"
+        + _REPLY["fr"],
+    },
+}
+
+
 def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
-    """The exchange emails: confirmed (what, when it ships) and shipped (the tracking link)."""
+    """The exchange emails: confirmed (what, when it ships), shipped (the tracking link), and sold out (the
+    customer chooses credit or a refund instead)."""
     confirmed = {"en": "Exchange confirmed", "fr": "Échange confirmé"}
     shipped = {"en": "Exchange shipped", "fr": "Échange expédié"}
+    sold_out = {"en": "Exchange sold out", "fr": "Échange en rupture de stock"}
     return [
         _flow(
             "exchange-confirmed",
@@ -371,6 +401,12 @@ def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
             [_step("exchange-confirmed", confirmed, EXCHANGE_CONFIRMED)],
         ),
         _flow("exchange-shipped", shipped, "exchange.shipped", [_step("exchange-shipped", shipped, EXCHANGE_SHIPPED)]),
+        _flow(
+            "exchange-sold-out",
+            sold_out,
+            "exchange.sold_out",
+            [_step("exchange-sold-out", sold_out, EXCHANGE_SOLD_OUT)],
+        ),
     ]
 
 

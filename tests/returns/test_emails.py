@@ -420,10 +420,9 @@ def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_cli
 # --- Exchanges: confirmed (what, when it ships), shipped (the tracking link) -------------------------------
 
 
-def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
+def _exchange_asked(merchant, policy):
+    """A French customer swaps her candle of 400 g for one of 200 g (same price): the return and its order."""
     from catalogue.models import Product, Variant
-    from orders.services import OrderInput, order_upsert
-    from tracking.services import shipment_upsert
 
     policy.resolutions = ["exchange_variant", "refund"]
     policy.save()
@@ -455,6 +454,14 @@ def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
             now=ASKED,
         )
         publish_pending(merchant)
+    return order, request
+
+
+def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
+    from orders.services import OrderInput, order_upsert
+    from tracking.services import shipment_upsert
+
+    order, request = _exchange_asked(merchant, policy)
     emails = {email.subject: email for email in dispatch_at(ASKED)}
     confirmed = emails[f"Votre échange {request.rma} est confirmé"]
     body = body_of(confirmed)
@@ -490,3 +497,19 @@ def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
             ScheduledMessage.objects.filter(step__key__startswith="exchange-").values_list("step__key", flat=True)
         )
     assert keys == ["exchange-confirmed", "exchange-shipped"]
+
+
+def test_a_sold_out_exchange_tells_the_customer_to_choose_credit_or_a_refund(merchant, policy):
+    from catalogue.models import Variant
+
+    order, request = _exchange_asked(merchant, policy)
+    dispatch_at(ASKED)
+    with merchant_scope(merchant):
+        Variant.objects.filter(variant_id="v-0").update(available=0)  # sold in the shop meanwhile
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + 2 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    sent = dispatch_at(ASKED + 2 * HOUR)
+    (sold_out,) = [email for email in sent if "épuisé" in email.subject]
+    assert sold_out.subject == f"À propos de votre échange {request.rma}\u00a0: le nouvel article est épuisé"
+    assert "Choisir un avoir ou un remboursement" in body_of(sold_out)
+    assert f"/{request.rma}/?lang=fr" in html_of(sold_out)
