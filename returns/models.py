@@ -52,7 +52,7 @@ class ExchangeShips(models.TextChoices):
 class ExchangeStatus(models.TextChoices):
     NONE = "", _("No exchange")
     RESERVED = "reserved", _("New item reserved")
-    REQUESTED = "requested", _("Exchange order asked of the shop")
+    REQUESTED = "requested", _("Being ordered")
     CREATED = "created", _("Exchange order created")
     SHIPPED = "shipped", _("Exchange shipped")
     SOLD_OUT = "sold_out", _("New item sold out")

@@ -47,7 +47,7 @@ WORDS = {
         "as_expected": "Conforme",
         "received": "est reçu",
         "reserved": "Nouvel article réservé",
-        "requested": "Commande d'échange demandée à la boutique",
+        "requested": "En cours de commande",
     },
     "en": {
         "request": "Request the return",
@@ -58,7 +58,7 @@ WORDS = {
         "as_expected": "As expected",
         "received": "is received",
         "reserved": "New item reserved",
-        "requested": "Exchange order asked of the shop",
+        "requested": "Being ordered",
     },
 }
 
