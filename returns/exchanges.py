@@ -13,6 +13,7 @@ Nothing here imports lifecycle: lifecycle calls in (`exchange_on_move`, `exchang
 """
 
 from dataclasses import dataclass
+from datetime import timedelta
 from decimal import Decimal
 
 from django.db import transaction
@@ -35,6 +36,7 @@ from shop_actions.adapters import platform_for
 from shop_actions.models import ShopAction, ShopActionKind, ShopActionStatus
 from shop_actions.services import shop_action_request
 
+from .eligibility import policy_for
 from .models import ExchangeShips, ExchangeStatus, Resolution, ReturnItem, ReturnNote, ReturnRequest, ReturnStatus
 from .payloads import return_data
 
@@ -168,8 +170,6 @@ def exchange_on_move(request: ReturnRequest, to: str) -> None:
 
 def _ships_at(request: ReturnRequest) -> str:
     """The policy's moment for this customer: an instant exchange only below its number of returns."""
-    from .eligibility import policy_for
-
     policy = policy_for(request.merchant)
     if policy.exchange_ships != ExchangeShips.INSTANT:
         return policy.exchange_ships
@@ -181,8 +181,6 @@ def _ships_at(request: ReturnRequest) -> str:
 
 def _earlier_returns(request: ReturnRequest) -> int:
     """The customer's other returns of the 12 months before this one (cancelled and rejected ones aside)."""
-    from datetime import timedelta
-
     earlier = ReturnRequest.objects.filter(created_at__gte=request.created_at - timedelta(days=365)).exclude(
         status__in=(S.CANCELLED, S.REJECTED)
     )
