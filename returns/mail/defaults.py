@@ -473,5 +473,4 @@ def return_flow_specs() -> list[tuple[dict, list[dict]]]:
             "return.closed",
             [_step("return-refunded", {"en": "Refund issued", "fr": "Remboursement effectué"}, REFUNDED)],
         ),
-        *exchange_flow_specs(),
     ]
