@@ -54,7 +54,7 @@ class ExchangeStatus(models.TextChoices):
     RESERVED = "reserved", _("New item reserved")
     REQUESTED = "requested", _("Being ordered")
     CREATED = "created", _("Exchange order created")
-    SHIPPED = "shipped", _("Exchange shipped")
+    SHIPPED = "sent", _("Exchange shipped")
     SOLD_OUT = "sold_out", _("New item sold out")
 
 

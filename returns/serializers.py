@@ -41,7 +41,7 @@ class ExchangeOrderSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[c for c in ExchangeStatus.choices if c[0]],
         allow_null=True,
-        help_text="reserved, requested (asked of the shop), created, shipped, or sold_out.",
+        help_text="reserved, requested (asked of the shop), created, sent (shipped), or sold_out.",
     )
     items = ExchangeItemSerializer(many=True)
 

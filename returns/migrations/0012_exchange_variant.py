@@ -47,7 +47,7 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='returnrequest',
             name='exchange_status',
-            field=models.CharField(blank=True, choices=[('', 'No exchange'), ('reserved', 'New item reserved'), ('requested', 'Being ordered'), ('created', 'Exchange order created'), ('shipped', 'Exchange shipped'), ('sold_out', 'New item sold out')], default='', max_length=10),
+            field=models.CharField(blank=True, choices=[('', 'No exchange'), ('reserved', 'New item reserved'), ('requested', 'Being ordered'), ('created', 'Exchange order created'), ('sent', 'Exchange shipped'), ('sold_out', 'New item sold out')], default='', max_length=10),
         ),
         migrations.AlterField(
             model_name='returnrequest',

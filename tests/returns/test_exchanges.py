@@ -503,7 +503,7 @@ def test_the_exchange_order_is_linked_when_it_comes_back_and_its_parcel_ships_it
     with merchant_scope(merchant):
         request.refresh_from_db()
         shipped = list(OrderEvent.objects.filter(order=order, kind="exchange.shipped"))
-    assert request.exchange_status == "shipped" and len(shipped) == 1
+    assert request.exchange_status == "sent" and len(shipped) == 1
     assert shipped[0].payload["exchange_shipment"]["tracking_number"] == "1Z999AA10123456784"
     assert shipped[0].payload["exchange_order"]["id"] == new_order.pk
 
