@@ -105,3 +105,32 @@ class RecommendationRule(TenantModel):
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="recommendationrule_one_per_merchant")]
+
+
+class ReservationStatus(models.TextChoices):
+    ACTIVE = "active", _("Reserved")
+    USED = "used", _("Ordered")  # the shop's order for it exists: its own stock count takes over
+    RELEASED = "released", _("Released")
+
+
+class Reservation(TenantModel):
+    """Units of a variant promised to someone (an exchange) before the shop's stock shows it.
+
+    What may still be promised is the variant's `available` minus its active reservations
+    (catalogue/reservations.py); a reservation ends when the shop's order for it exists (used) or
+    when the promise is withdrawn (released). `key` names what it is for, once per merchant.
+    """
+
+    variant = models.ForeignKey(Variant, on_delete=models.CASCADE, related_name="reservations")
+    quantity = models.PositiveIntegerField()
+    key = models.CharField(max_length=120)
+    status = models.CharField(max_length=8, choices=ReservationStatus.choices, default=ReservationStatus.ACTIVE)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [models.UniqueConstraint(fields=["merchant", "key"], name="reservation_unique_key")]
+        indexes = [
+            models.Index(fields=["variant"], condition=models.Q(status="active"), name="reservation_active"),
+        ]

@@ -523,12 +523,21 @@ def orders_write_new(*, merchant: Merchant, new_orders: list[NewOrder], past: bo
         LineItem.objects.bulk_create([item for new in new_orders for item in new.line_items], batch_size=500)
     created = [
         NewEvent(
-            "order.created", order=order, payload={"order_id": order.pk}, occurred_at=order.placed_at if past else None
+            "order.created",
+            order=order,
+            payload={"order_id": order.pk, **exchange_mark(order)},
+            occurred_at=order.placed_at if past else None,
         )
         for order in orders
     ]
     events_record(merchant=merchant, events=created, past=past)
     return orders
+
+
+def exchange_mark(order: Order) -> dict:
+    """What an order event says of an exchange order (the return it is for), so subscribers that only
+    care about exchanges (returns) need no query for the others."""
+    return {"exchange_for_rma": order.exchange_for_rma} if order.exchange_for_rma else {}
 
 
 def _line_items_sync(order: Order, items: list[LineItemInput], unit_prices: list[Decimal]) -> bool:
@@ -632,7 +641,7 @@ def _order_update(order: Order, data: OrderInput, clean: _CleanOrder, values: di
             merchant=order.merchant,
             kind="order.updated",
             order=order,
-            payload={"order_id": order.pk, "changed": reported},
+            payload={"order_id": order.pk, "changed": reported, **exchange_mark(order)},
         )
     if "fulfillment_status" in changed and order.fulfillment_status == FulfillmentStatus.FULFILLED:
         event_record(merchant=order.merchant, kind="order.fulfilled", order=order, payload={"order_id": order.pk})

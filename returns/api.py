@@ -53,7 +53,7 @@ SERVICE_FIELD_NAMES = {"order": "order_id", "inspections": "items"}
 
 def returns_queryset(merchant):
     """Returns with their items in two queries, newest first: what `return_data` reads."""
-    items = ReturnItem.objects.filter(merchant=merchant).order_by("id")
+    items = ReturnItem.objects.filter(merchant=merchant).select_related("exchange_variant").order_by("id")
     return (
         ReturnRequest.objects.filter(merchant=merchant)
         .prefetch_related(Prefetch("items", queryset=items))
@@ -121,7 +121,16 @@ class ReturnViewSet(ServiceErrorsMixin, mixins.ListModelMixin, mixins.RetrieveMo
             raise ValidationError({"order_id": ["No order with this id in your shop."]})
         created = lifecycle.return_request_create(
             order=order,
-            items=[ItemInput(i["line_item_id"], i["quantity"], i["reason"], i["comment"]) for i in data["items"]],
+            items=[
+                ItemInput(
+                    i["line_item_id"],
+                    i["quantity"],
+                    i["reason"],
+                    i["comment"],
+                    exchange_variant_id=i.get("exchange_variant_id"),
+                )
+                for i in data["items"]
+            ],
             method=data["method"],
             resolution=data["resolution"],
             submission_key=_submission_key(request),

@@ -15,12 +15,17 @@ class ReturnsConfig(AppConfig):
         from portal.sections import PortalSection, portal_section_register
         from shop_actions.services import on_shop_action_finished
 
-        from . import event_kinds, lifecycle, mail, parcels, privacy, rules
+        from . import event_kinds, exchanges, lifecycle, mail, parcels, privacy, rules
 
         event_kinds.register()
         mail.register()
         subscribe("return_parcel.", parcels.on_return_parcel_event)  # the parcel's scans move the return
         on_shop_action_finished("refund", lifecycle.return_refund_finished)
+        on_shop_action_finished("exchange_order", exchanges.exchange_order_finished)
+        # An exchange order the shop sends back, and its parcel: their events name the RMA (no query otherwise).
+        subscribe("order.created", exchanges.on_exchange_order_event)
+        subscribe("order.updated", exchanges.on_exchange_order_event)
+        subscribe("shipment.created", exchanges.on_exchange_shipment_event)
         register_order_prefetch("returns")  # read by the two stop rules below, for a whole batch at once
         register_stop_rule("open_return", _("An open return"), rules.has_open_return)
         register_stop_rule("order_returned", _("Items of the order were returned"), rules.order_returned)

@@ -39,6 +39,35 @@ RETURN_EVENT_KINDS = [
     EventKind("return.resolved", _("Return resolved"), _("A return was refunded."), _the_return, _rma),
     EventKind("return.closed", _("Return closed"), _("Everything a return asked for is done."), _the_return, _rma),
     EventKind("return.cancelled", _("Return cancelled"), _("A return was cancelled."), _the_return, _rma),
+    EventKind(
+        "exchange.created",
+        _("Exchange order created"),
+        _("The shop created the order sending a return's new size or colour."),
+        _the_return,
+        _rma,
+    ),
+    EventKind(
+        "exchange.shipped",
+        _("Exchange shipped"),
+        _("The new item of an exchange was shipped."),
+        _the_return,
+        _rma,
+    ),
+    # On the timeline and for the customer's emails: shops' systems follow exchange.created and the return's events.
+    EventKind(
+        "exchange.confirmed",
+        _("Exchange confirmed"),
+        _("A customer chose another size or colour and it was set aside."),
+        None,
+        _rma,
+    ),
+    EventKind(
+        "exchange.sold_out",
+        _("Exchange sold out"),
+        _("The new item of an exchange sold out before it was ordered."),
+        None,
+        _rma,
+    ),
 ]
 
 

@@ -6,6 +6,7 @@ approved to resolved without shipping; a resolution that need not wait for the p
 exchange, next) may resolve from approved or in transit.
 """
 
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -23,10 +24,19 @@ from shop_actions.models import ShopAction, ShopActionStatus
 from store_credit.services import credit_issue
 
 from .eligibility import policy_for, returnable_lines
+from .exchanges import (
+    ExchangeChoiceError,
+    exchange_before_resolve,
+    exchange_choices_check,
+    exchange_on_move,
+    exchange_reserve,
+    exchange_resolution_left,
+)
 from .labels.services import return_label_enqueue
 from .models import (
     CREDIT_RESOLUTIONS,
     OPEN_STATUSES,
+    ExchangeStatus,
     Inspection,
     Method,
     Reason,
@@ -59,6 +69,8 @@ SOURCE_TRANSITIONS = {
 }
 REFUNDABLE_ORDERS = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
 YEAR = timedelta(days=365)
+# An exchange whose order the shop was asked for: its resolution can no longer change.
+ORDERED_EXCHANGES = (ExchangeStatus.REQUESTED, ExchangeStatus.CREATED, ExchangeStatus.SHIPPED)
 
 
 class ReturnValidationError(Exception):
@@ -78,6 +90,7 @@ class ItemInput:
     reason: str
     comment: str = ""
     photos: tuple = ()  # PreparedPhoto (returns/photos.py): checked and cleaned before the return is made
+    exchange_variant_id: int | None = None  # an exchange: the catalogue Variant's id chosen instead
 
 
 def return_request_create(
@@ -109,6 +122,11 @@ def return_request_create(
         _check_method(method, policy, items_amount)
         _check_resolution(resolution, policy, order)
         _check_customer_limit(order, policy, now)
+        variants, exchange_credit = {}, Decimal(0)
+        if resolution == Resolution.EXCHANGE_VARIANT:
+            with _as_validation_error():
+                unit_amounts = {pk: line.unit_amount for pk, line in lines.items()}
+                variants, exchange_credit = exchange_choices_check(order, chosen, unit_amounts)
         request = ReturnRequest.objects.create(
             merchant=merchant,
             rma=_next_rma(order),
@@ -121,7 +139,12 @@ def return_request_create(
             submission_key=submission_key,
             created_at=now,
             **resolution_amounts(
-                policy, resolution=resolution, method=method, items_amount=items_amount, currency=order.currency
+                policy,
+                resolution=resolution,
+                method=method,
+                items_amount=items_amount,
+                currency=order.currency,
+                exchange_credit=exchange_credit,
             ),
         )
         created = ReturnItem.objects.bulk_create(
@@ -133,15 +156,29 @@ def return_request_create(
                 reason=data.reason,
                 comment=data.comment.strip(),
                 amount=lines[line.pk].unit_amount * data.quantity,
+                exchange_variant=variants.get(line.pk),
+                exchange_unit_price=variants[line.pk].price if line.pk in variants else None,
             )
             for line, data in chosen
         )
         for item, (_line, data) in zip(created, chosen, strict=True):
             photos_store(item=item, photos=list(data.photos), stored=written)
+        if variants:
+            with _as_validation_error():
+                exchange_reserve(request, created)
         _record(request, S.REQUESTED, by=None, text="")
         if _auto_approved(request, policy, items, now):
             _move(request, S.APPROVED, by=None, text=_("Approved automatically by the return policy."))
     return request
+
+
+@contextmanager
+def _as_validation_error():
+    """An exchange's refusal, as the return's own (the portal and the API show it the same way)."""
+    try:
+        yield
+    except ExchangeChoiceError as refused:
+        raise ReturnValidationError(refused.errors) from refused
 
 
 def _checked_items(order, items: list[ItemInput], lines: dict, reasons: dict) -> list[tuple[LineItem, ItemInput]]:
@@ -197,10 +234,15 @@ def _check_resolution(resolution: str, policy, order: Order) -> None:
         )
 
 
-def resolution_amounts(policy, *, resolution: str, method: str, items_amount: Decimal, currency: str) -> dict:
+def resolution_amounts(
+    policy, *, resolution: str, method: str, items_amount: Decimal, currency: str, exchange_credit=Decimal(0)
+) -> dict:
     """What a resolution gives for items worth `items_amount`: a refund pays the fee (never for a kept
-    item, never more than the items); store credit pays no fee and adds the policy's bonus."""
-    if resolution in CREDIT_RESOLUTIONS:
+    item, never more than the items); store credit pays no fee and adds the policy's bonus; an exchange
+    pays no fee and gives as credit what cheaper new items leave (`exchange_credit`)."""
+    if resolution == Resolution.EXCHANGE_VARIANT:
+        bonus, fee, refund, credit = Decimal(0), Decimal(0), Decimal(0), exchange_credit
+    elif resolution in CREDIT_RESOLUTIONS:
         bonus = policy.bonus_for(resolution, items_amount, currency)
         credit, fee, refund = items_amount + bonus, Decimal(0), Decimal(0)
     else:
@@ -284,6 +326,7 @@ def _move(request: ReturnRequest, to: str, *, by, text: str) -> None:
     request.status = to
     request.save()
     _record(request, to, by=by, text=text)
+    exchange_on_move(request, to)  # an exchange may be ordered now (policy), or its reservations released
     if to == S.APPROVED:
         return_label_enqueue(request)  # however it was approved (staff, API, policy): the label follows the commit
 
@@ -337,6 +380,8 @@ def return_resolve(*, request: ReturnRequest, by=None) -> ReturnRequest:
     """
     with merchant_scope(request.merchant), transaction.atomic():
         resolved = return_move(request=request, to=S.RESOLVED, by=by)
+        if resolved.resolution == Resolution.EXCHANGE_VARIANT:
+            return _exchange_close(resolved)
         if resolved.resolution in CREDIT_RESOLUTIONS:
             return _credit_give(resolved)
         if resolved.refund_amount <= 0:
@@ -344,6 +389,18 @@ def return_resolve(*, request: ReturnRequest, by=None) -> ReturnRequest:
         resolved.refund_action = refund_ask(resolved)
         resolved.save(update_fields=["refund_action", "updated_at"])
     return resolved
+
+
+def _exchange_close(request: ReturnRequest) -> ReturnRequest:
+    """An exchange is resolved: its order is asked of the shop if it was not yet, the credit cheaper items
+    leave is issued, and the return closes (the exchange order follows on its own)."""
+    try:
+        exchange_before_resolve(request)
+    except ExchangeChoiceError as refused:
+        raise ReturnStateError(refused.errors["resolution"]) from refused
+    if request.credit_amount > 0:
+        return _credit_give(request)
+    return return_move(request=request, to=S.CLOSED, text=_("Exchanged: nothing to refund."))
 
 
 def credit_key(request: ReturnRequest) -> str:
@@ -380,13 +437,19 @@ def return_resolution_change(*, request: ReturnRequest, resolution: str, by=None
             raise ReturnStateError(_("This return is resolved already: its resolution cannot change."))
         if resolution not in Resolution.values:
             raise ReturnValidationError({"resolution": _("Choose one of the resolutions the shop offers.")})
+        if locked.resolution == Resolution.EXCHANGE_VARIANT and locked.exchange_status in ORDERED_EXCHANGES:
+            raise ReturnStateError(_("The exchange order was asked of the shop already: the resolution stays."))
+        if resolution == Resolution.EXCHANGE_VARIANT and resolution != locked.resolution:
+            raise ReturnValidationError(
+                {"resolution": _("Only the customer chooses an exchange, with the new size or colour, in the portal.")}
+            )
         if resolution in CREDIT_RESOLUTIONS and locked.customer_id is None:
             raise ReturnValidationError(
                 {"resolution": _("Store credit needs a customer account with the shop: choose a refund.")}
             )
         if resolution == locked.resolution:
             return locked
-        before = Resolution(locked.resolution).label
+        before_code, before = locked.resolution, Resolution(locked.resolution).label
         amounts = resolution_amounts(
             policy_for(locked.merchant),
             resolution=resolution,
@@ -397,12 +460,32 @@ def return_resolution_change(*, request: ReturnRequest, resolution: str, by=None
         for name, value in amounts.items():
             setattr(locked, name, value)
         locked.save()
+        if before_code == Resolution.EXCHANGE_VARIANT:
+            exchange_resolution_left(locked)
         text = _("Resolution changed from “%(before)s” to “%(after)s”.") % {
             "before": before,
             "after": Resolution(resolution).label,
         }
         ReturnNote.objects.create(merchant=locked.merchant, request=locked, author=by, text=text)
     return locked
+
+
+# What a customer whose new item sold out may have instead.
+SOLD_OUT_FALLBACKS = (Resolution.STORE_CREDIT, Resolution.REFUND)
+
+
+def return_exchange_fallback(*, request: ReturnRequest, resolution: str) -> ReturnRequest:
+    """The customer's new item sold out: they take store credit (with an account) or a refund instead."""
+    with merchant_scope(request.merchant), transaction.atomic():
+        locked = ReturnRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.resolution != Resolution.EXCHANGE_VARIANT or locked.exchange_status != ExchangeStatus.SOLD_OUT:
+            raise ReturnStateError(_("This return is not waiting for another choice from you."))
+        if resolution not in SOLD_OUT_FALLBACKS:
+            raise ReturnValidationError({"resolution": _("Choose store credit or a refund.")})
+        with translation.override(request.merchant.default_language):
+            changed = return_resolution_change(request=locked, resolution=resolution)
+            _note(changed, _("The customer chose this instead of the sold-out exchange."))
+        return changed
 
 
 def return_refund_finished(action: ShopAction) -> None:

@@ -34,10 +34,28 @@ class Resolution(models.TextChoices):
     REFUND = "refund", _("Refund to the original payment")
     STORE_CREDIT = "store_credit", _("Store credit")
     SHOP_NOW = "shop_now", _("Exchange for something else (shop now)")
+    EXCHANGE_VARIANT = "exchange_variant", _("Exchange for another size or colour")
 
 
 # Resolutions paid in store credit (with the policy's bonus, without the return fee).
 CREDIT_RESOLUTIONS = (Resolution.STORE_CREDIT, Resolution.SHOP_NOW)
+
+
+class ExchangeShips(models.TextChoices):
+    """When an exchange's new item is ordered in the shop (docs/returns.md, "Exchanges")."""
+
+    RECEIVED = "received", _("When the return is received")
+    FIRST_SCAN = "first_scan", _("When the carrier first scans the return parcel")
+    INSTANT = "instant", _("At once, when the return is approved (instant exchange)")
+
+
+class ExchangeStatus(models.TextChoices):
+    NONE = "", _("No exchange")
+    RESERVED = "reserved", _("New item reserved")
+    REQUESTED = "requested", _("Being ordered")
+    CREATED = "created", _("Exchange order created")
+    SHIPPED = "sent", _("Exchange shipped")
+    SOLD_OUT = "sold_out", _("New item sold out")
 
 
 class BonusKind(models.TextChoices):
@@ -103,6 +121,14 @@ class ReturnPolicy(TenantModel):
         _("store credit bonus"), max_length=8, choices=BonusKind.choices, default=BonusKind.FLAT
     )
     credit_bonus = models.DecimalField(_("bonus"), default=Decimal(0), **MONEY)  # an amount, or a percentage
+    # Exchanges for another variant: when the new item is ordered; "instant" only for customers with fewer
+    # returns in 12 months than `exchange_instant_max_returns` (the others wait for the return to be received).
+    exchange_ships = models.CharField(
+        _("exchange ships"), max_length=12, choices=ExchangeShips.choices, default=ExchangeShips.RECEIVED
+    )
+    exchange_instant_max_returns = models.PositiveIntegerField(
+        _("instant exchange only for customers with fewer returns in 12 months than"), null=True, blank=True
+    )
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["merchant"], name="returnpolicy_one_per_merchant")]
@@ -234,6 +260,15 @@ class ReturnRequest(TenantModel):
     # and whether its items are still unknown (the shop could not be asked): staff fill them in.
     shop_return_id = models.CharField(max_length=64, blank=True)
     items_unknown = models.BooleanField(default=False)
+    # An exchange for another variant (returns/exchanges.py): where it stands, the shop action that orders
+    # the new items, and that order once the shop sent it to us (Order.exchange_for_rma is this RMA).
+    exchange_status = models.CharField(max_length=10, choices=ExchangeStatus.choices, blank=True, default="")
+    exchange_action = models.ForeignKey(
+        "shop_actions.ShopAction", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exchange_order = models.ForeignKey(
+        "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="exchange_of"
+    )
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -269,6 +304,11 @@ class ReturnItem(TenantModel):
     comment = models.TextField(blank=True, max_length=2000)
     amount = models.DecimalField(**MONEY)  # this line's share of items_amount
     inspection = models.CharField(max_length=12, choices=Inspection.choices, blank=True)
+    # Exchange for another variant: the one chosen, and its price when the customer confirmed.
+    exchange_variant = models.ForeignKey(
+        "catalogue.Variant", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    exchange_unit_price = models.DecimalField(null=True, blank=True, **MONEY)
 
     class Meta:
         ordering = ["id"]

@@ -31,6 +31,8 @@ POLICY_FIELDS = {
     "resolutions",
     "credit_bonus_kind",
     "credit_bonus",
+    "exchange_ships",
+    "exchange_instant_max_returns",
 }
 REASON_FIELDS = ("label_en", "label_fr", "position", "photo_required", "comment_required", "active")
 

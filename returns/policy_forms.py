@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.money import minor_units
 
-from .models import BonusKind, Method, Reason, Resolution, ReturnRule, WindowStart
+from .models import BonusKind, ExchangeShips, Method, Reason, Resolution, ReturnRule, WindowStart
 
 MAX_WINDOW_DAYS = 3650  # ten years: anything longer is a typing mistake
 MAX_AMOUNT = Decimal("1000000")
@@ -22,6 +22,7 @@ RESOLUTION_SLOTS = [
     ("resolution_1", _("Offered first")),
     ("resolution_2", _("Offered second")),
     ("resolution_3", _("Offered third")),
+    ("resolution_4", _("Offered fourth")),
 ]
 CODE_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,39}$")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -71,6 +72,7 @@ class PolicyForm(forms.Form):
     resolution_1 = forms.ChoiceField(label=_("Offered first"), required=False, choices=[])
     resolution_2 = forms.ChoiceField(label=_("Offered second"), required=False, choices=[])
     resolution_3 = forms.ChoiceField(label=_("Offered third"), required=False, choices=[])
+    resolution_4 = forms.ChoiceField(label=_("Offered fourth"), required=False, choices=[])
     credit_bonus_kind = forms.ChoiceField(label=_("Store credit bonus"), choices=BonusKind.choices, required=False)
     credit_bonus = forms.DecimalField(
         label=_("Bonus"),
@@ -79,6 +81,16 @@ class PolicyForm(forms.Form):
         max_value=MAX_AMOUNT,
         help_text=_("Added to store credit and shop now, e.g. 5 (an amount) or 10 (%). Empty or 0: no bonus."),
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    exchange_ships = forms.ChoiceField(
+        label=_("An exchange's new item is ordered"), choices=ExchangeShips.choices, required=False
+    )
+    exchange_instant_max_returns = forms.IntegerField(
+        label=_("Instant exchange only for customers with fewer returns in 12 months than"),
+        min_value=1,
+        max_value=MAX_COUNT,
+        required=False,
+        help_text=_("Empty: every customer. The others get theirs at the parcel's first carrier scan."),
     )
     auto_approve = forms.BooleanField(label=_("Approve requests automatically"), required=False)
     auto_approve_max_returns = forms.IntegerField(
@@ -194,6 +206,7 @@ class PolicyForm(forms.Form):
         data["fee"] = data["fee"] or Decimal(0)
         data["credit_bonus"] = data["credit_bonus"] or Decimal(0)
         data["credit_bonus_kind"] = data["credit_bonus_kind"] or BonusKind.FLAT
+        data["exchange_ships"] = data["exchange_ships"] or ExchangeShips.RECEIVED
         for name, _label in RESOLUTION_SLOTS:
             data.pop(name, None)
         return data

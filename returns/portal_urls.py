@@ -12,4 +12,5 @@ urlpatterns = [
     path("<str:rma>/", portal_views.detail, name="detail"),
     path("<str:rma>/parcel/", portal_views.parcel, name="parcel"),
     path("<str:rma>/cancel/", portal_views.cancel, name="cancel"),
+    path("<str:rma>/exchange/instead/", portal_views.exchange_instead, name="exchange-instead"),
 ]

@@ -25,6 +25,7 @@ from portal.views import expired_link_response
 from tracking import page_cache
 
 from .eligibility import policy_for, returnable_lines
+from .exchanges import exchange_options
 from .labels.models import Provider
 from .labels.services import label_settings_for
 from .lifecycle import (
@@ -32,14 +33,25 @@ from .lifecycle import (
     ItemInput,
     ReturnStateError,
     ReturnValidationError,
+    resolution_amounts,
     return_cancel_by_customer,
+    return_exchange_fallback,
     return_request_create,
 )
-from .models import CREDIT_RESOLUTIONS, BonusKind, Method, Resolution, ReturnRequest, ReturnStatus
+from .models import (
+    CREDIT_RESOLUTIONS,
+    BonusKind,
+    ExchangeStatus,
+    Method,
+    Resolution,
+    ReturnRequest,
+    ReturnStatus,
+)
 from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
+from .ships import SHIPS_WHEN
 from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
@@ -99,6 +111,9 @@ CSRF_VALUE = re.compile(r'(name="csrfmiddlewaretoken" value=")[^"]+(")')
 SUBMISSION_VALUE = re.compile(r'(name="submission" value=")[0-9a-f]{32}(")')
 
 
+EXCHANGE_FIELD = b'name="exchange-'
+
+
 def _start_part_name(language: str) -> tuple:
     return ("returns-start", language, timezone.now().date().isoformat())
 
@@ -144,7 +159,8 @@ def _start_checked(request, token, keep_in: page_cache.OrderEntry | None = None)
     language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
     with translation.override(language):
         response = _start(request, order, token)
-    if keep_in is not None and response.status_code == 200:
+    # A form offering exchanges shows live stock: it is not kept, so a sold-out size never looks free.
+    if keep_in is not None and response.status_code == 200 and EXCHANGE_FIELD not in response.content:
         _start_keep(keep_in, token, language, response.content.decode())
     return response
 
@@ -174,11 +190,13 @@ def _start(request, order, token):
     reasons = reasons_for(order.merchant)
     digits = minor_units(order.currency)
     resolutions = _resolutions(policy, order, digits)
+    exchanging = any(r["code"] == Resolution.EXCHANGE_VARIANT for r in resolutions)
     context = {
-        "rows": [_row(line, request.POST, digits) for line in lines],
+        "rows": [_row(line, request.POST, digits, order, exchanging) for line in lines],
         "digits": digits,
         "fee_minor": _minor(policy.fee_for(Resolution.REFUND), digits),
         "resolutions": resolutions,
+        "exchanging": exchanging,
         "resolution": request.POST.get("resolution") or resolutions[0]["code"],
         "any_returnable": any(line.quantity for line in lines),
         "policy": policy,
@@ -210,6 +228,7 @@ def _resolutions(policy, order, digits: int) -> list[dict]:
             "code": code,
             "label": Resolution(code).label,
             "credit": code in CREDIT_RESOLUTIONS,
+            "exchange": code == Resolution.EXCHANGE_VARIANT,
             # Percent bonus in hundredths of a percent (12.5 % → 1250): whole numbers for the script.
             "bonus_basis_points": int(policy.credit_bonus * 100) if code in CREDIT_RESOLUTIONS and percent else 0,
             "bonus_minor": _minor(policy.credit_bonus, digits) if code in CREDIT_RESOLUTIONS and not percent else 0,
@@ -219,16 +238,40 @@ def _resolutions(policy, order, digits: int) -> list[dict]:
     ]
 
 
+def _exchange_choices(line, order, digits: int) -> list[dict]:
+    """The other variants of the line's product, each with its price and, when it cannot be chosen, why."""
+    choices = []
+    for option in exchange_options(line.line_item, order.currency):
+        if option.dearer:
+            why = _("costs more")
+        elif not option.offered():
+            why = _("out of stock")
+        else:
+            why = ""
+        choices.append(
+            {
+                "pk": option.variant.pk,
+                "label": str(option.variant),
+                "price": option.variant.price,
+                "price_minor": _minor(option.variant.price, digits),
+                "unavailable": why,
+            }
+        )
+    return choices
+
+
 def _minor(amount, digits: int) -> int:
     """An amount in the currency's smallest unit, for the form's script to add up without rounding."""
     return int(amount.scaleb(digits))
 
 
-def _row(line, posted, digits: int) -> dict:
+def _row(line, posted, digits: int, order, exchanging: bool) -> dict:
     """One line of the form, with what the customer chose if the form comes back with errors."""
     pk = line.line_item.pk
     quantity = posted.get(f"quantity-{pk}", "0")
     return {
+        "exchange": _exchange_choices(line, order, digits) if exchanging and line.quantity else [],
+        "exchange_chosen": posted.get(f"exchange-{pk}", ""),
         "line": line,
         "unit_minor": _minor(line.unit_amount, digits),
         "choices": range(line.quantity + 1),
@@ -255,10 +298,20 @@ def _items_posted(data, files, order) -> list[ItemInput]:
         photos, errors = photos_prepare(files.getlist(f"photos-{line.pk}"), label=line.title)
         refused += errors
         reason, comment = data.get(f"reason-{line.pk}", ""), data.get(f"comment-{line.pk}", "")[:2000]
-        items.append(ItemInput(line.pk, quantity, reason, comment, photos=tuple(photos)))
+        exchange = _variant_id(data.get(f"exchange-{line.pk}", ""))
+        items.append(ItemInput(line.pk, quantity, reason, comment, photos=tuple(photos), exchange_variant_id=exchange))
     if refused:
         raise ReturnValidationError({f"photos-{index}": message for index, message in enumerate(refused)})
     return items
+
+
+def _variant_id(raw: str) -> int | None:
+    """The variant chosen for an exchange: None when none was; a value that is no id becomes 0, which no
+    variant has, so the checks refuse it with a message rather than ignore it."""
+    raw = raw.strip()
+    if not raw:
+        return None
+    return int(raw) if raw.isdigit() and len(raw) <= 12 else 0
 
 
 def _submission_key(value: str) -> str:
@@ -282,7 +335,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         found = (
             ReturnRequest.objects.filter(order=order, rma=rma)
             .select_related("shipment")
-            .prefetch_related("items__line_item", "items__photos")
+            .prefetch_related("items__line_item", "items__photos", "items__exchange_variant")
             .first()
         )
         if found is None:
@@ -297,9 +350,31 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
         "parcel_form": parcel_form,
         "cancellable": found.status in CUSTOMER_CANCELLABLE,
+        "exchange": _exchange_shown(found, policy),
         "error": error,
     }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
+
+
+def _exchange_shown(the_return: ReturnRequest, policy) -> dict | None:
+    """What the return's page says of an exchange: when the new item ships, and what a sold-out one becomes."""
+    if the_return.resolution != Resolution.EXCHANGE_VARIANT:
+        return None
+    shown = {"when": SHIPS_WHEN[policy.exchange_ships]}
+    if the_return.exchange_status == ExchangeStatus.SOLD_OUT:
+        amounts = {
+            code: resolution_amounts(
+                policy,
+                resolution=code,
+                method=the_return.method,
+                items_amount=the_return.items_amount,
+                currency=the_return.currency,
+            )
+            for code in (Resolution.STORE_CREDIT, Resolution.REFUND)
+        }
+        shown["credit"] = amounts[Resolution.STORE_CREDIT]["credit_amount"]
+        shown["refund"] = amounts[Resolution.REFUND]["refund_amount"]
+    return shown
 
 
 def _way_back(the_return: ReturnRequest, *, labels_offered: bool) -> dict | None:
@@ -358,6 +433,31 @@ def parcel(request, token, rma):
                 form.add_error("tracking_number", invalid.errors["tracking_number"])
     if form.errors:
         return _detail_render(request, order, token, rma, parcel_form=form, status=400)
+    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
+    return redirect(f"{path}?lang={language}")
+
+
+@require_http_methods(["POST"])
+def exchange_instead(request, token, rma):
+    """The customer's new item sold out: they choose store credit or a refund instead."""
+    order, response = _order_for(request, token)
+    if response is not None:
+        return response
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+    if found is None:
+        raise Http404
+    language = request.GET.get("lang", "")
+    with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
+        try:
+            return_exchange_fallback(request=found, resolution=request.POST.get("resolution", ""))
+        except ReturnStateError as refused:
+            return _detail_render(
+                request, order, token, rma, parcel_form=ReturnParcelForm(), status=409, error=str(refused)
+            )
+        except ReturnValidationError as invalid:
+            error = next(iter(invalid.errors.values()))
+            return _detail_render(request, order, token, rma, parcel_form=ReturnParcelForm(), status=400, error=error)
     path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
     return redirect(f"{path}?lang={language}")
 

@@ -64,12 +64,21 @@ def return_get(*, merchant: Merchant, pk) -> ReturnRequest:
     another merchant's."""
     returns = (
         ReturnRequest.objects.filter(merchant=merchant)
-        .select_related("order", "customer", "shipment", "refund_action", "refund", "credit_entry")
+        .select_related(
+            "order",
+            "customer",
+            "shipment",
+            "refund_action",
+            "refund",
+            "credit_entry",
+            "exchange_action",
+            "exchange_order",
+        )
         .prefetch_related(
             Prefetch(
                 "items",
                 queryset=ReturnItem.objects.filter(merchant=merchant)
-                .select_related("line_item")
+                .select_related("line_item", "exchange_variant")
                 .prefetch_related("photos"),
             ),
             Prefetch("notes", queryset=ReturnNote.objects.filter(merchant=merchant).select_related("author")),

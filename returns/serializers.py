@@ -9,7 +9,7 @@ from rest_framework import serializers
 from orders.services import MAX_QUANTITY
 
 from .filters import MAX_ID
-from .models import Inspection, Method, Resolution, ReturnStatus
+from .models import ExchangeStatus, Inspection, Method, Resolution, ReturnStatus
 from .payloads import return_data
 
 # --- Output ----------------------------------------------------------------------------------------
@@ -23,6 +23,27 @@ class ReturnItemSerializer(serializers.Serializer):
     inspection = serializers.ChoiceField(
         choices=Inspection.choices, allow_null=True, help_text="What the shop found in the parcel, once received."
     )
+
+
+class ExchangeItemSerializer(serializers.Serializer):
+    line_item_id = serializers.IntegerField(help_text="The returned line item this new item replaces.")
+    variant_id = serializers.CharField(help_text="The shop's id of the new variant.")
+    sku = serializers.CharField(allow_blank=True)
+    title = serializers.CharField()
+    quantity = serializers.IntegerField()
+    unit_price = serializers.CharField(help_text="The new variant's price when the customer chose it.")
+
+
+class ExchangeOrderSerializer(serializers.Serializer):
+    id = serializers.IntegerField(
+        allow_null=True, help_text="Our id of the exchange order (GET /api/v1/orders/{id}) once the shop sent it."
+    )
+    status = serializers.ChoiceField(
+        choices=[c for c in ExchangeStatus.choices if c[0]],
+        allow_null=True,
+        help_text="reserved, requested (asked of the shop), created, sent (shipped), or sold_out.",
+    )
+    items = ExchangeItemSerializer(many=True)
 
 
 class ReturnSerializer(serializers.Serializer):
@@ -40,6 +61,9 @@ class ReturnSerializer(serializers.Serializer):
     )
     bonus_amount = serializers.CharField(help_text="The part of credit_amount that is the policy's bonus.")
     currency = serializers.CharField()
+    exchange_order = ExchangeOrderSerializer(
+        allow_null=True, help_text="For resolution exchange_variant: the new items and the shop's exchange order."
+    )
     label_url = serializers.URLField(allow_null=True)
     qr_code_url = serializers.URLField(allow_null=True)
     tracking_number = serializers.CharField(allow_null=True)
@@ -61,6 +85,13 @@ class ReturnItemInputSerializer(serializers.Serializer):
     quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY)
     reason = serializers.CharField(max_length=40, help_text="A reason code the shop offers, e.g. too_small.")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    exchange_variant_id = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        help_text="For resolution exchange_variant: the catalogue id (GET /api/v1/products) of another active, "
+        "in-stock variant of the same product, at the same price or less.",
+    )
 
 
 class ReturnCreateInputSerializer(serializers.Serializer):

@@ -26,6 +26,7 @@ from .exports import csv_lines
 from .figures import return_figures
 from .forms import ExportForm, NoteForm, OverviewForm, QueueFilterForm, ReceiveForm, RejectForm, selected_ids
 from .lifecycle import (
+    ORDERED_EXCHANGES,
     TRANSITIONS,
     ItemInput,
     ReturnStateError,
@@ -154,8 +155,14 @@ def _detail_page(request, pk, *, forms: dict | None = None, error: str = "", sta
         "can_resolve": can_act and S.RESOLVED in allowed,
         "can_cancel": can_act and S.CANCELLED in allowed,
         # Staff may turn a credit into a refund (or back) until the return is carried out.
-        "resolution_choices": [(c, label) for c, label in Resolution.choices if c != ret.resolution]
-        if can_act and ret.status in OPEN_STATUSES and not ret.items_unknown
+        # Never to an exchange (the customer picks the new item), nor away from one the shop was asked for.
+        "resolution_choices": [
+            (c, label) for c, label in Resolution.choices if c not in (ret.resolution, Resolution.EXCHANGE_VARIANT)
+        ]
+        if can_act
+        and ret.status in OPEN_STATUSES
+        and not ret.items_unknown
+        and ret.exchange_status not in ORDERED_EXCHANGES
         else [],
         "reject_form": forms.get("reject") or (RejectForm() if can_act and S.REJECTED in allowed else None),
         "receive_form": forms.get("receive")

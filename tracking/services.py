@@ -145,6 +145,8 @@ def shipment_upsert(
                     "order_id": order.pk,
                     "carrier": shipment.carrier,
                     "tracking_number": shipment.tracking_number,
+                    # An exchange order's parcel: returns follows it without a query for the other parcels.
+                    **_exchange_parcel(order, shipment),
                 },
             )
         if status_hint in VALID_STATUSES and _hint_is_news(shipment, status_hint):
@@ -152,6 +154,12 @@ def shipment_upsert(
                 merchant=merchant, shipment=shipment, status=status_hint, occurred_at=timezone.now(), source=source
             )
     return shipment
+
+
+def _exchange_parcel(order: Order, shipment: Shipment) -> dict:
+    if not order.exchange_for_rma:
+        return {}
+    return {"exchange_for_rma": order.exchange_for_rma, "tracking_url": shipment.tracking_url}
 
 
 # --- Return parcels ------------------------------------------------------------------------------

@@ -16,6 +16,7 @@ def register() -> None:
 
     email_context_register(context.return_provider())
     default_flows_register("returns", defaults.return_flow_specs)
+    default_flows_register("returns-exchanges", defaults.exchange_flow_specs)
     register_stop_rule("return_cancelled", _("The return was cancelled or rejected"), rules.return_cancelled)
     register_stop_rule("return_moved_on", _("The return is no longer waiting for its parcel"), rules.return_moved_on)
     register_stop_rule("return_kept", _("The customer keeps the items: nothing to send back"), rules.return_kept)

@@ -14,15 +14,18 @@ from datetime import date
 from django.conf import settings
 from django.urls import reverse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 from core.l10n import format_day, format_money
 from core.scoping import merchant_scope
 from flows.context_providers import EmailContextProvider
 from portal.links import order_token
+from tracking.models import Shipment
 
 from ..eligibility import policy_for
-from ..models import Method, Reason, ReturnRequest, ReturnStatus
+from ..models import Method, Reason, Resolution, ReturnRequest, ReturnStatus
 from ..reasons import reasons_for
+from ..ships import SHIPS_WHEN
 from .rules import return_id
 
 
@@ -44,7 +47,9 @@ def latest_return_value(order, language: str) -> dict:
 
 def _value(order, language: str, **lookup) -> dict:
     with merchant_scope(order.merchant):
-        returns = ReturnRequest.objects.filter(order_id=order.pk, **lookup).prefetch_related("items__line_item")
+        returns = ReturnRequest.objects.filter(order_id=order.pk, **lookup).prefetch_related(
+            "items__line_item", "items__exchange_variant"
+        )
         found = returns.order_by("-created_at", "-id").first()
         if found is None:
             return {}
@@ -93,7 +98,37 @@ def return_value(request: ReturnRequest, language: str) -> dict:
             "tracking_number": request.tracking_number,
             "return_address": _return_address(request),
             "url": return_page_url(request, language),
+            **_exchange_value(request, language),
         }
+
+
+def _exchange_value(request: ReturnRequest, language: str) -> dict:
+    """An exchange's new items, when they ship (the policy's moment, in words) and the parcel's tracking;
+    empty strings and lists for the other resolutions (no query for them)."""
+    empty = {"exchange_items": [], "exchange_ships": "", "exchange_tracking_url": "", "exchange_tracking_number": ""}
+    if request.resolution != Resolution.EXCHANGE_VARIANT:
+        return empty
+    items = [
+        {
+            "title": item.line_item.title,
+            "variant": str(item.exchange_variant),
+            "quantity": str(item.quantity),
+            "instead_of": _("instead of %(old)s") % {"old": item.line_item.variant_title}
+            if item.line_item.variant_title
+            else "",
+        }
+        for item in request.items.all()
+        if item.exchange_variant_id
+    ]
+    parcel = None
+    if request.exchange_order_id:
+        parcel = Shipment.objects.filter(order_id=request.exchange_order_id).order_by("id").first()
+    return {
+        "exchange_items": items,
+        "exchange_ships": str(SHIPS_WHEN[policy_for(request.order.merchant).exchange_ships]),
+        "exchange_tracking_url": parcel.tracking_url if parcel else "",
+        "exchange_tracking_number": parcel.tracking_number if parcel else "",
+    }
 
 
 def _count(items: list[dict]) -> str:
@@ -149,4 +184,17 @@ def sample_value(merchant, language: str) -> dict:
         "tracking_number": "",
         "return_address": "",
         "url": f"{settings.SITE_URL}/returns/sample/R-1001-1/?lang={language}",
+        "exchange_items": [
+            {
+                "title": "Chemise en lin" if fr else "Linen shirt",
+                "variant": "S",
+                "quantity": "1",
+                "instead_of": "à la place de M" if fr else "instead of M",
+            }
+        ],
+        "exchange_ships": "Il part dès que la boutique a reçu votre retour."
+        if fr
+        else "It ships once the shop has received your return.",
+        "exchange_tracking_url": f"{settings.SITE_URL}/returns/sample/track/",
+        "exchange_tracking_number": "1Z999AA10123456784",
     }

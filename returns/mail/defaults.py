@@ -285,6 +285,131 @@ REFUNDED = {
 }
 
 
+# Exchanges (returns/exchanges.py): the new items, and what a cheaper one leaves as store credit.
+_NEW_ITEMS = (
+    "<ul>{% for item in return.exchange_items %}<li>{{ item.quantity }} × {{ item.title }}"
+    "{% if item.variant %} (<strong>{{ item.variant }}</strong>){% endif %}"
+    "{% if item.instead_of %} — {{ item.instead_of }}{% endif %}</li>{% endfor %}</ul>"
+)
+_DIFFERENCE = {
+    "en": "{% if return.credit_amount %}<p>The new item costs less: the difference, <strong>{{ return.credit_amount }}"
+    "</strong>, comes to you as store credit once the return is complete.</p>{% endif %}",
+    "fr": "{% if return.credit_amount %}<p>Le nouvel article coûte moins cher : la différence, <strong>"
+    "{{ return.credit_amount }}</strong>, vous revient en avoir une fois le retour terminé.</p>{% endif %}",
+}
+
+EXCHANGE_CONFIRMED = {
+    "en": {
+        "subject": "Your exchange {{ return.rma }} is confirmed",
+        "preheader": "{{ return.exchange_ships }}",
+        "html": "<h1>Your exchange is confirmed</h1>"
+        + _HELLO["en"]
+        + "<p>We have set aside your new item for your return <strong>{{ return.rma }}</strong> "
+        "(order {{ order.number }}):</p>"
+        + _NEW_ITEMS
+        + "<p><strong>When it ships:</strong> {{ return.exchange_ships }}</p>"
+        + _DIFFERENCE["en"]
+        + "<p>Send back what you return as your return's page explains.</p>"
+        + _BUTTON % "Follow my exchange"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Votre échange {{ return.rma }} est confirmé",
+        "preheader": "{{ return.exchange_ships }}",
+        "html": "<h1>Votre échange est confirmé</h1>"
+        + _HELLO["fr"]
+        + "<p>Nous avons mis de côté votre nouvel article pour votre retour <strong>{{ return.rma }}</strong> "
+        "(commande {{ order.number }}) :</p>"
+        + _NEW_ITEMS
+        + "<p><strong>Son expédition :</strong> {{ return.exchange_ships }}</p>"
+        + _DIFFERENCE["fr"]
+        + "<p>Renvoyez ce que vous retournez comme l'explique la page de votre retour.</p>"
+        + _BUTTON % "Suivre mon échange"
+        + _REPLY["fr"],
+    },
+}
+
+EXCHANGE_SHIPPED = {
+    "en": {
+        "subject": "Your exchange {{ return.rma }} is on its way",
+        "preheader": "Your new item has shipped.",
+        "html": "<h1>Your new item is on its way</h1>"
+        + _HELLO["en"]
+        + "<p>The new item of your exchange <strong>{{ return.rma }}</strong> (order {{ order.number }}) has shipped:</p>"
+        + _NEW_ITEMS
+        + '{% if return.exchange_tracking_url %}<p><a class="button" href="{{ return.exchange_tracking_url }}">'
+        "Track my parcel</a></p>{% endif %}"
+        "{% if return.exchange_tracking_number %}<p>Tracking number: {{ return.exchange_tracking_number }}</p>{% endif %}"
+        + _LINK % "See my exchange"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Votre échange {{ return.rma }} est en route",
+        "preheader": "Votre nouvel article est expédié.",
+        "html": "<h1>Votre nouvel article est en route</h1>"
+        + _HELLO["fr"]
+        + "<p>Le nouvel article de votre échange <strong>{{ return.rma }}</strong> (commande {{ order.number }}) "
+        "est expédié :</p>"
+        + _NEW_ITEMS
+        + '{% if return.exchange_tracking_url %}<p><a class="button" href="{{ return.exchange_tracking_url }}">'
+        "Suivre mon colis</a></p>{% endif %}"
+        "{% if return.exchange_tracking_number %}<p>Numéro de suivi : {{ return.exchange_tracking_number }}</p>"
+        "{% endif %}" + _LINK % "Voir mon échange" + _REPLY["fr"],
+    },
+}
+
+
+EXCHANGE_SOLD_OUT = {
+    "en": {
+        "subject": "About your exchange {{ return.rma }}: the new item sold out",
+        "preheader": "Choose store credit or a refund instead.",
+        "html": "<h1>Sorry: your new item sold out</h1>"
+        + _HELLO["en"]
+        + "<p>The item you chose for your exchange <strong>{{ return.rma }}</strong> (order {{ order.number }}) "
+        "sold out before we could send it:</p>"
+        + _NEW_ITEMS
+        + "<p>Choose what you would like instead, store credit or a refund, on your return's page.</p>"
+        + _BUTTON % "Choose credit or a refund"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "À propos de votre échange {{ return.rma }} : le nouvel article est épuisé",
+        "preheader": "Choisissez un avoir ou un remboursement à la place.",
+        "html": "<h1>Désolé : votre nouvel article est épuisé</h1>"
+        + _HELLO["fr"]
+        + "<p>L'article choisi pour votre échange <strong>{{ return.rma }}</strong> (commande {{ order.number }}) "
+        "s'est épuisé avant que nous puissions l'envoyer :</p>"
+        + _NEW_ITEMS
+        + "<p>Choisissez ce que vous souhaitez à la place, un avoir ou un remboursement, sur la page de votre retour.</p>"
+        + _BUTTON % "Choisir un avoir ou un remboursement"
+        + _REPLY["fr"],
+    },
+}
+
+
+def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
+    """The exchange emails: confirmed (what, when it ships), shipped (the tracking link), and sold out (the
+    customer chooses credit or a refund instead)."""
+    confirmed = {"en": "Exchange confirmed", "fr": "Échange confirmé"}
+    shipped = {"en": "Exchange shipped", "fr": "Échange expédié"}
+    sold_out = {"en": "Exchange sold out", "fr": "Échange en rupture de stock"}
+    return [
+        _flow(
+            "exchange-confirmed",
+            confirmed,
+            "exchange.confirmed",
+            [_step("exchange-confirmed", confirmed, EXCHANGE_CONFIRMED)],
+        ),
+        _flow("exchange-shipped", shipped, "exchange.shipped", [_step("exchange-shipped", shipped, EXCHANGE_SHIPPED)]),
+        _flow(
+            "exchange-sold-out",
+            sold_out,
+            "exchange.sold_out",
+            [_step("exchange-sold-out", sold_out, EXCHANGE_SOLD_OUT)],
+        ),
+    ]
+
+
 def _step(key: str, name: dict, templates: dict, **attributes) -> dict:
     return {"key": key, "name": name, "delay_days": 0, "stop_rules": [], "window": None, "templates": templates} | (
         attributes

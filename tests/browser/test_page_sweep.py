@@ -110,6 +110,7 @@ ACTIONS = {
     "portal-returns:slip": "a PDF download, not a page",
     "portal-returns:parcel": "POST only",
     "portal-returns:cancel": "POST only",
+    "portal-returns:exchange-instead": "POST only",
     "return-settings:switch": "POST only",
     "return-settings:rule-create": "POST only",
     "return-settings:rule-delete": "POST only",

@@ -415,3 +415,103 @@ def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_cli
     with merchant_scope(merchant):
         reminder.refresh_from_db()
     assert reminder.delay_days == 10 and reminder.stop_rules == ["return_moved_on", "return_kept"]
+
+
+# --- Exchanges: confirmed (what, when it ships), shipped (the tracking link) -------------------------------
+
+
+def _exchange_asked(merchant, policy):
+    """A French customer swaps her candle of 400 g for one of 200 g (same price): the return and its order."""
+    from catalogue.models import Product, Variant
+
+    policy.resolutions = ["exchange_variant", "refund"]
+    policy.save()
+    with merchant_scope(merchant):
+        product = Product.objects.create(merchant=merchant, product_id="p-candle", title="Bougie Figuier")
+        for position, size in enumerate(("200 g", "400 g")):
+            Variant.objects.create(
+                merchant=merchant,
+                product=product,
+                variant_id=f"v-{position}",
+                title=size,
+                price=Decimal("49.90"),
+                currency="EUR",
+                available=3,
+                position=position,
+            )
+    order = placed(merchant)
+    with merchant_scope(merchant):
+        line = order.line_items.get()
+        line.variant_id, line.variant_title = "v-1", "400 g"
+        line.save()
+        smaller = Variant.objects.get(variant_id="v-0")
+    with at(ASKED):
+        request = return_request_create(
+            order=order,
+            items=[ItemInput(line.pk, 1, "too_big", exchange_variant_id=smaller.pk)],
+            method="ship_yourself",
+            resolution="exchange_variant",
+            now=ASKED,
+        )
+        publish_pending(merchant)
+    return order, request
+
+
+def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
+    from orders.services import OrderInput, order_upsert
+    from tracking.services import shipment_upsert
+
+    order, request = _exchange_asked(merchant, policy)
+    emails = {email.subject: email for email in dispatch_at(ASKED)}
+    confirmed = emails[f"Votre échange {request.rma} est confirmé"]
+    body = body_of(confirmed)
+    assert "1 × Bougie Figuier (<strong>200 g</strong>) — à la place de 400 g" in body
+    assert "Il part dès que la boutique a reçu votre retour." in body
+
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + 2 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    exchange_order, _created = order_upsert(
+        merchant=merchant,
+        data=OrderInput(
+            external_id="exchange-1",
+            number="#1002",
+            placed_at=ASKED + 3 * HOUR,
+            currency="EUR",
+            total="0",
+            financial_status="paid",
+            line_items=[LineItemInput(title="Bougie Figuier", quantity=1, unit_price="0", variant_id="v-0")],
+            email="camille@example.org",
+            exchange_for_rma=request.rma,
+        ),
+    )
+    with at(ASKED + 4 * HOUR):
+        publish_pending(merchant)
+        shipment_upsert(merchant=merchant, order=exchange_order, tracking_number="1Z999AA10123456784")
+        publish_pending(merchant)
+        publish_pending(merchant)  # exchange.shipped, recorded while shipment.created was published
+    sent = dispatch_at(ASKED + 4 * HOUR)
+    shipped = next(email for email in sent if email.subject == f"Votre échange {request.rma} est en route")
+    assert "1Z999AA10123456784" in body_of(shipped) and "Suivre mon colis" in body_of(shipped)
+    with merchant_scope(merchant):  # the exchange order is no new purchase: no confirmation, no journey
+        assert not ScheduledMessage.objects.filter(order=exchange_order, step__key="order-confirmation").exists()
+    with merchant_scope(merchant):  # one message per step and return; none for the exchange order itself
+        keys = sorted(
+            ScheduledMessage.objects.filter(step__key__startswith="exchange-").values_list("step__key", flat=True)
+        )
+    assert keys == ["exchange-confirmed", "exchange-shipped"]
+
+
+def test_a_sold_out_exchange_tells_the_customer_to_choose_credit_or_a_refund(merchant, policy):
+    from catalogue.models import Variant
+
+    order, request = _exchange_asked(merchant, policy)
+    dispatch_at(ASKED)
+    with merchant_scope(merchant):
+        Variant.objects.filter(variant_id="v-0").update(available=0)  # sold in the shop meanwhile
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + 2 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    sent = dispatch_at(ASKED + 2 * HOUR)
+    (sold_out,) = [email for email in sent if "épuisé" in email.subject]
+    assert sold_out.subject == f"À propos de votre échange {request.rma}\u00a0: le nouvel article est épuisé"
+    assert "Choisir un avoir ou un remboursement" in body_of(sold_out)
+    assert f"/{request.rma}/?lang=fr" in html_of(sold_out)

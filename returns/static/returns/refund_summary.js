@@ -27,12 +27,27 @@
     var data = (input && input.dataset) || {};
     return {
       credit: data.credit === "1",
+      exchange: data.exchange === "1",
       feeMinor: Number(data.feeMinor !== undefined ? data.feeMinor : summary.dataset.feeMinor),
       bonusMinor: Number(data.bonusMinor || 0),
       bonusBasisPoints: Number(data.bonusBasisPoints || 0),
     };
   }
+  // What cheaper new items leave as store credit: per line, the charged unit less the new one's price.
+  function exchangeCredit() {
+    var credit = 0;
+    form.querySelectorAll("select[data-unit-minor]").forEach(function (select) {
+      var line = select.closest("li");
+      var chosen = line && line.querySelector("select[name^=exchange-] option:checked");
+      if (!chosen || !chosen.dataset.priceMinor) return;
+      credit += Number(select.value || 0) * Math.max(Number(select.dataset.unitMinor) - Number(chosen.dataset.priceMinor), 0);
+    });
+    return credit;
+  }
   function value(items, option, keepIt) {
+    if (option.exchange) {
+      return { fee: 0, bonus: 0, total: items ? exchangeCredit() : 0, worth: items };
+    }
     if (option.credit) {
       var bonus = option.bonusBasisPoints ? Math.round((items * option.bonusBasisPoints) / 10000) : option.bonusMinor;
       return { fee: 0, bonus: items ? bonus : 0, total: items ? items + bonus : 0 };
@@ -50,9 +65,14 @@
     var compared = [];
     form.querySelectorAll("input[name=resolution][type=radio]").forEach(function (input) {
       var option = terms(input);
-      var total = value(items, option, keepIt).total;
+      var worth = value(items, option, keepIt);
+      var total = option.exchange ? worth.worth : worth.total; // an exchange is worth the items it replaces
       input.closest("label").querySelector("[data-resolution-value]").textContent = items ? money(total) : "";
-      var word = option.credit ? summary.dataset.creditWord : summary.dataset.refundWord;
+      var word = option.exchange
+        ? summary.dataset.exchangeWord
+        : option.credit
+          ? summary.dataset.creditWord
+          : summary.dataset.refundWord;
       var said = money(total) + " " + word;
       if (compared.indexOf(said) < 0) compared.push(said); // store credit and shop now give the same credit
     });
@@ -65,9 +85,13 @@
     var chosen = value(items, option, keepIt);
     summary.hidden = items === 0;
     var title = field("title");
-    title.textContent = option.credit ? title.dataset.creditTitle : title.dataset.refundTitle;
     var label = field("total-label");
-    label.textContent = option.credit ? label.dataset.creditLabel : label.dataset.refundLabel;
+    var kind = option.exchange ? "exchange" : option.credit ? "credit" : "refund";
+    title.textContent = title.dataset[kind + "Title"];
+    label.textContent = label.dataset[kind + "Label"];
+    form.querySelectorAll("[data-exchange-only]").forEach(function (part) {
+      part.hidden = !option.exchange;
+    });
     field("items").textContent = money(items);
     field("fee").textContent = chosen.fee ? "− " + money(chosen.fee) : "—";
     field("bonus").textContent = "+ " + money(chosen.bonus);
