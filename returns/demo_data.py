@@ -21,13 +21,12 @@ from django.db.models import Exists, OuterRef
 from core.scoping import merchant_scope
 from merchants.models import Membership, Role
 from orders.events import events_recorded_as_history
-from orders.models import Order, OrderEvent, Refund
+from orders.models import FinancialStatus, Order, OrderEvent, Refund
 from shop_actions.models import ShopAction
 from shop_actions.services import shop_action_confirm, shop_action_perform
 from tracking.models import Shipment
 
 from .lifecycle import (
-    REFUNDABLE_ORDERS,
     ItemInput,
     ReturnValidationError,
     return_approve,
@@ -150,7 +149,8 @@ def _delivered_orders(merchant, now: datetime) -> list[tuple[int, datetime]]:
     """Paid orders delivered at least two days ago (id, delivery), oldest delivery first (one query)."""
     shipments = Shipment.objects.filter(
         order__in=Order.objects.filter(
-            merchant=merchant, financial_status__in=REFUNDABLE_ORDERS, cancelled_at__isnull=True
+            # Paid in full and never refunded: every line can come back, so each planned return is made.
+            merchant=merchant, financial_status=FinancialStatus.PAID, cancelled_at__isnull=True
         ),
         delivered_at__lte=now - timedelta(days=2),
     )
@@ -208,7 +208,8 @@ def _request(rng: Random, plan: Plan, at: datetime, policy) -> ReturnRequest | N
     picked = rng.sample(lines, 2 if len(lines) > 2 and rng.random() < 0.2 else 1)
     items = [_item(rng, line, order.language) for line in picked]
     amount = sum((line.unit_price for line in picked), Decimal(0))  # at most what the service counts
-    method = _method(rng, policy, amount)
+    # An "approved" return waits for its parcel: never keep-it (resolved at once) nor a label to buy.
+    method = Method.SHIP_YOURSELF if plan.outcome == "approved" else _method(rng, policy, amount)
     key = f"demo:{order.external_id}"
     try:
         return return_request_create(order=order, items=items, method=method, submission_key=key, now=at)

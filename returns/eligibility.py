@@ -53,7 +53,8 @@ def returnable_lines(order: Order, *, now: datetime, policy: ReturnPolicy | None
         left = item.quantity - item.quantity_refunded - given_back.get(item.pk, 0)
         rule = _rule_for(item, rules)
         days = rule.window_days if rule and rule.window_days is not None else policy.window_days
-        ends = (opened + timedelta(days=days)).date() if opened else None
+        # The window's last day in the shop's time zone, as the customer reads it on the page.
+        ends = (opened.astimezone(order.merchant.tzinfo) + timedelta(days=days)).date() if opened else None
         if ends is not None and holiday_ends is not None:
             ends = max(ends, holiday_ends)
         refusal = country_refusal or _refusal(item, left, rule, ends, now, policy, unit_amounts[item.pk], order)
@@ -151,6 +152,6 @@ def _refusal(item, left, rule, ends, now, policy, unit_amount, order) -> str:
         discount = (item.unit_price - unit_amount) * 100 / item.unit_price
         if discount >= policy.excluded_discount_percent:
             return _("Bought at a discount of %(percent)s%%: not returnable.") % {"percent": round(discount)}
-    if ends is not None and now.date() > ends:
+    if ends is not None and now.astimezone(order.merchant.tzinfo).date() > ends:
         return _("The return window closed on %(date)s.") % {"date": format_day(ends)}
     return ""
