@@ -150,7 +150,9 @@ def _delivered_orders(merchant, now: datetime) -> list[tuple[int, datetime]]:
     shipments = Shipment.objects.filter(
         order__in=Order.objects.filter(
             # Paid in full and never refunded: every line can come back, so each planned return is made.
-            merchant=merchant, financial_status=FinancialStatus.PAID, cancelled_at__isnull=True
+            merchant=merchant,
+            financial_status=FinancialStatus.PAID,
+            cancelled_at__isnull=True,
         ),
         delivered_at__lte=now - timedelta(days=2),
     )
