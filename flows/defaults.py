@@ -342,6 +342,22 @@ def default_flows_register(name: str, specs) -> None:
     _registered[name] = specs
 
 
+def event_email_spec(key: str, name: dict, event_kind: str, templates: dict, stop_rules=()) -> tuple[dict, list]:
+    """A transactional flow of one email sent as soon as `event_kind` is recorded (a store credit
+    issued, a tier reached...): the (flow, steps) shape default_flows_register takes."""
+    flow = {
+        "key": key,
+        "name": name,
+        "kind": FlowKind.TRANSACTIONAL,
+        "trigger": Trigger.EVENT,
+        "event_kind": event_kind,
+        "trigger_status": "",
+        "anchor": "trigger",
+    }
+    step = {"key": key, "name": name, "delay_days": 0, "stop_rules": list(stop_rules), "window": None}
+    return flow, [{**step, "templates": templates}]
+
+
 def default_flow_specs():
     """Every default flow as (flow attributes, steps), steps as (attributes, templates)."""
     specs = []

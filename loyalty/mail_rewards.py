@@ -14,7 +14,7 @@ from django.conf import settings
 from core.l10n import format_day, format_money
 from core.scoping import merchant_scope
 from flows.context_providers import EmailContextProvider
-from flows.models import FlowKind, Trigger
+from flows.defaults import event_email_spec
 from portal.links import customer_portal_url
 
 from .models import Account
@@ -152,29 +152,15 @@ GIVEN_BACK = {
 }
 
 
-def _flow(key: str, name: dict, event_kind: str, templates: dict) -> tuple[dict, list[dict]]:
-    flow = {
-        "key": key,
-        "name": name,
-        "kind": FlowKind.TRANSACTIONAL,
-        "trigger": Trigger.EVENT,
-        "event_kind": event_kind,
-        "trigger_status": "",
-        "anchor": "trigger",
-    }
-    step = {"key": key, "name": name, "delay_days": 0, "stop_rules": [], "window": None, "templates": templates}
-    return flow, [step]
-
-
 def reward_flow_specs() -> list[tuple[dict, list[dict]]]:
     return [
-        _flow(
+        event_email_spec(
             "loyalty-reward-code",
             {"en": "Reward code", "fr": "Code de récompense"},
             "loyalty.reward_redeemed",
             REDEEMED,
         ),
-        _flow(
+        event_email_spec(
             "loyalty-reward-given-back",
             {"en": "Reward points given back", "fr": "Points de récompense rendus"},
             "loyalty.reward_given_back",

@@ -15,7 +15,7 @@ from django.conf import settings
 from core.l10n import format_day
 from core.scoping import merchant_scope
 from flows.context_providers import EmailContextProvider
-from flows.models import FlowKind, Trigger
+from flows.defaults import event_email_spec
 from portal.links import customer_portal_url
 
 from .models_tiers import TierTerm
@@ -106,17 +106,7 @@ REACHED = {
 
 def tier_flow_specs() -> list[tuple[dict, list[dict]]]:
     name = {"en": "Loyalty tier reached", "fr": "Niveau de fidélité atteint"}
-    flow = {
-        "key": "loyalty-tier-reached",
-        "name": name,
-        "kind": FlowKind.TRANSACTIONAL,
-        "trigger": Trigger.EVENT,
-        "event_kind": "loyalty.tier_reached",
-        "trigger_status": "",
-        "anchor": "trigger",
-    }
-    step = {"key": "loyalty-tier-reached", "name": name, "delay_days": 0, "stop_rules": [], "window": None}
-    return [(flow, [{**step, "templates": REACHED}])]
+    return [event_email_spec("loyalty-tier-reached", name, "loyalty.tier_reached", REACHED)]
 
 
 def register() -> None:

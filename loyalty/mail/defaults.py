@@ -6,7 +6,7 @@ a redelivered order event or a rerun task records no second event, and flows sch
 per customer and key.
 """
 
-from flows.models import FlowKind, Trigger
+from flows.defaults import event_email_spec
 
 _HELLO = {
     "en": "<p>Hello{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>",
@@ -129,50 +129,29 @@ EXPIRING = {
 }
 
 
-def _flow(key: str, name: dict, event_kind: str, templates: dict, stop_rules=()) -> tuple[dict, list[dict]]:
-    flow = {
-        "key": key,
-        "name": name,
-        "kind": FlowKind.TRANSACTIONAL,
-        "trigger": Trigger.EVENT,
-        "event_kind": event_kind,
-        "trigger_status": "",
-        "anchor": "trigger",
-    }
-    step = {
-        "key": key,
-        "name": name,
-        "delay_days": 0,
-        "stop_rules": list(stop_rules),
-        "window": None,
-        "templates": templates,
-    }
-    return flow, [step]
-
-
 def loyalty_flow_specs() -> list[tuple[dict, list[dict]]]:
     return [
-        _flow(
+        event_email_spec(
             "loyalty-points-earned",
             {"en": "Loyalty points earned", "fr": "Points de fidélité gagnés"},
             "loyalty.points_earned",
             EARNED,
             stop_rules=["points_told_elsewhere"],
         ),
-        _flow(
+        event_email_spec(
             "loyalty-points-available",
             {"en": "Loyalty points available", "fr": "Points de fidélité disponibles"},
             "loyalty.points_available",
             AVAILABLE,
             stop_rules=["points_told_elsewhere"],
         ),
-        _flow(
+        event_email_spec(
             "loyalty-points-reversed",
             {"en": "Loyalty points taken back", "fr": "Points de fidélité retirés"},
             "loyalty.points_reversed",
             REVERSED,
         ),
-        _flow(
+        event_email_spec(
             "loyalty-points-expiring",
             {"en": "Loyalty points expiring soon", "fr": "Points de fidélité bientôt expirés"},
             "loyalty.points_expiring",

@@ -1,7 +1,7 @@
 """The referral emails every shop starts with, in English and French: transactional flows of the email
 engine, editable in the flows pages like any other step."""
 
-from flows.models import FlowKind, Trigger
+from flows.defaults import event_email_spec
 
 _HELLO = {
     "en": "<p>Hello{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>",
@@ -65,29 +65,15 @@ COMPLETED = {
 }
 
 
-def _flow(key: str, name: dict, event_kind: str, templates: dict) -> tuple[dict, list[dict]]:
-    flow = {
-        "key": key,
-        "name": name,
-        "kind": FlowKind.TRANSACTIONAL,
-        "trigger": Trigger.EVENT,
-        "event_kind": event_kind,
-        "trigger_status": "",
-        "anchor": "trigger",
-    }
-    step = {"key": key, "name": name, "delay_days": 0, "stop_rules": [], "window": None, "templates": templates}
-    return flow, [step]
-
-
 def referral_flow_specs() -> list[tuple[dict, list[dict]]]:
     return [
-        _flow(
+        event_email_spec(
             "referral-welcome",
             {"en": "Referral welcome code", "fr": "Code de bienvenue du parrainage"},
             "referral.invited",
             WELCOME,
         ),
-        _flow(
+        event_email_spec(
             "referral-completed",
             {"en": "Referral rewarded", "fr": "Parrainage récompensé"},
             "referral.completed",

@@ -1,7 +1,7 @@
 """The store-credit emails every shop starts with, in English and French: transactional flows of
 the email engine, editable in the flows pages like any other step."""
 
-from flows.models import FlowKind, Trigger
+from flows.defaults import event_email_spec
 
 _HELLO = {
     "en": "<p>Hello{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>",
@@ -71,24 +71,12 @@ EXPIRING = {
 }
 
 
-def _flow(key: str, name: dict, event_kind: str, templates: dict) -> tuple[dict, list[dict]]:
-    flow = {
-        "key": key,
-        "name": name,
-        "kind": FlowKind.TRANSACTIONAL,
-        "trigger": Trigger.EVENT,
-        "event_kind": event_kind,
-        "trigger_status": "",
-        "anchor": "trigger",
-    }
-    step = {"key": key, "name": name, "delay_days": 0, "stop_rules": [], "window": None, "templates": templates}
-    return flow, [step]
-
-
 def store_credit_flow_specs() -> list[tuple[dict, list[dict]]]:
     return [
-        _flow("store-credit-issued", {"en": "Store credit issued", "fr": "Avoir émis"}, "store_credit.issued", ISSUED),
-        _flow(
+        event_email_spec(
+            "store-credit-issued", {"en": "Store credit issued", "fr": "Avoir émis"}, "store_credit.issued", ISSUED
+        ),
+        event_email_spec(
             "store-credit-expiring",
             {"en": "Store credit expiring soon", "fr": "Avoir bientôt expiré"},
             "store_credit.expiring",
