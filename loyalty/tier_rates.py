@@ -9,15 +9,21 @@ from decimal import ROUND_FLOOR, Decimal
 from django.utils import timezone
 
 from core.scoping import merchant_scope
+from orders.events import publish_memo
 
 from .models_tiers import MemberProfile, MembershipSettings, TierTerm
 
 
 def membership_settings(merchant) -> MembershipSettings:
-    """The shop's tier and perk rules, or the defaults (unsaved) while it never changed them."""
-    with merchant_scope(merchant):
-        found = MembershipSettings.objects.filter(merchant=merchant).first()
-    return found or MembershipSettings(merchant=merchant)
+    """The shop's tier and perk rules, or the defaults (unsaved) while it never changed them; read
+    once per publishing pass (every earning of a batch of events asks)."""
+
+    def read() -> MembershipSettings:
+        with merchant_scope(merchant):
+            found = MembershipSettings.objects.filter(merchant=merchant).first()
+        return found or MembershipSettings(merchant=merchant)
+
+    return publish_memo(("loyalty-membership", merchant.pk), read)
 
 
 def local_today(merchant) -> date:
