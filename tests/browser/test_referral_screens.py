@@ -102,7 +102,12 @@ def test_referral_pages_and_emails_at_both_widths_in_both_languages(shop, live_s
                 problems += _check(page, f"invite-bad-email-{language}-{width}", width)
                 page.goto(f"{points}?lang={language}")
                 page.click("[data-copy-target]")
-                assert page.evaluate("navigator.clipboard.readText()").endswith(f"/invite/{merchant.slug}/{link.code}/")
+                # The copy is asynchronous: wait for the clipboard to hold the link (fails on timeout).
+                page.wait_for_function(
+                    "suffix => navigator.clipboard.readText().then(text => text.endsWith(suffix))",
+                    arg=f"/invite/{merchant.slug}/{link.code}/",
+                    timeout=10_000,
+                )
                 problems += _check(page, f"portal-{language}-{width}", width)
                 page.goto(f"{live_server.url}/app/loyalty/referrals/")
                 problems += _check(page, f"staff-{language}-{width}", width)

@@ -43,7 +43,7 @@ def shopify(name):
 
 
 def woo(name, status=200):
-    return answer(status, fixture("woocommerce", f"{name}.json"))
+    return answer(status, fixture("woocommerce", f"rest_api/{name}.json"))
 
 
 def graphql(sent) -> tuple[str, dict]:
