@@ -7,12 +7,14 @@ and client), creates a shop, a delivered order and its CSAT invitation, then mea
 2. the answer page, `/survey/<token>/?score=4&lang=fr`: the signed link read, the invitation, the
    shop's settings and any earlier answer loaded, the open counted, the form with its CSRF token.
 
-    python bench/survey_answer.py --requests 1000
+    python bench/survey_answer.py --requests 1000 --rounds 5
 
-Prints both request rates and the page/reference ratio. Needs PostgreSQL and Redis running.
+Measured in rounds (`--rounds`, default 5), the two back to back in each round; prints each round and
+the median of the rounds' page/reference ratios. Needs PostgreSQL and Redis running.
 """
 
 import signal
+import statistics
 import subprocess
 import sys
 
@@ -41,7 +43,7 @@ print(answer_url(invitation, language="fr", score=4).split("/", 3)[-1])
 
 
 def main():
-    args = server.parse_args()
+    args = server.parse_args(rounds=True)
     args.port = args.port + 20 if args.port == 8766 else args.port
     if args.database_url.endswith("/pp_bench_tracking"):
         args.database_url = args.database_url.replace("pp_bench_tracking", "pp_bench_survey")
@@ -52,17 +54,25 @@ def main():
         warm = max(50, args.requests // 10)
         server.rate(args.port, server.REFERENCE_PATH, warm, args.concurrency, 404)
         server.rate(args.port, page_path, warm, args.concurrency, 200)
-        reference = server.rate(args.port, server.REFERENCE_PATH, args.requests, args.concurrency, 404)
-        page = server.rate(args.port, page_path, args.requests, args.concurrency, 200)
+        rounds = server.paired_rates(
+            args.port, (server.REFERENCE_PATH, 404), (page_path, 200), args.requests, args.concurrency, args.rounds
+        )
     finally:
         web.send_signal(signal.SIGTERM)
         try:
             web.wait(timeout=20)
         except subprocess.TimeoutExpired:
             web.kill()
-    print(f"bare template page ({server.REFERENCE_PATH}): {reference:8.1f} requests/s")
-    print(f"survey answer page: {page:8.1f} requests/s")
-    print(f"ratio answer page / bare page: {page / reference:.2f}")
+    for number, (reference, page) in enumerate(rounds, 1):
+        print(
+            f"round {number}: bare page {reference:8.1f} requests/s, answer page {page:8.1f}, ratio {page / reference:.2f}"
+        )
+    ratios = [page / reference for reference, page in rounds]
+    print(
+        f"bare template page ({server.REFERENCE_PATH}): median {statistics.median(r for r, _p in rounds):8.1f} requests/s"
+    )
+    print(f"survey answer page: median {statistics.median(p for _r, p in rounds):8.1f} requests/s")
+    print(f"ratio answer page / bare page: median of {len(rounds)} rounds {statistics.median(ratios):.2f}")
 
 
 def prepare(args, env) -> str:

@@ -61,8 +61,10 @@ print(tracking_page_path(order))
 """
 
 
-def parse_args():
+def parse_args(*, rounds: bool = False):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    if rounds:
+        parser.add_argument("--rounds", type=int, default=5, help="rounds of both measurements (default 5)")
     parser.add_argument("--requests", type=int, default=2000, help="requests per measurement (default 2000)")
     parser.add_argument("--concurrency", type=int, default=8, help="concurrent HTTP clients (default 8)")
     parser.add_argument("--web-workers", type=int, default=3, help="gunicorn worker processes (default 3)")
@@ -164,6 +166,16 @@ def rate(port, path, count, concurrency, expected) -> float:
     if wrong:
         raise SystemExit(f"{len(wrong)} requests to {path} answered {wrong[0]}, not {expected}")
     return count / elapsed
+
+
+def paired_rates(port, reference: tuple, page: tuple, count, concurrency, rounds) -> list[tuple[float, float]]:
+    """(reference rate, page rate) of `rounds` rounds, the two measured back to back in each: on a
+    shared machine the load changes within seconds, so a ratio is only fair between neighbours.
+    `reference` and `page` are (path, expected status)."""
+    return [
+        (rate(port, reference[0], count, concurrency, reference[1]), rate(port, page[0], count, concurrency, page[1]))
+        for _round in range(rounds)
+    ]
 
 
 COUNT_VIEWS = """

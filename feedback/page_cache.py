@@ -3,7 +3,8 @@ with slots for what differs between two views (the link's token and the CSRF tok
 an unchanged invitation runs no query and renders no template (docs/performance.md, survey answer page).
 
 The entry holds the invitation's cache version and its shop's, both read before the database was: it
-is served only while both are still current, and it is fetched together with them in one round trip.
+is served only while both are still current, and it is fetched together with them, and with the view's
+open added to the buffer of opens (open_buffer.py), in one round trip.
 These writes drop a version (at once, and again once they commit, so that a page rebuilt from data
 not yet committed is not served either):
 
@@ -19,6 +20,7 @@ the shop's default then play no part. The receivers only drop cache keys; they s
 import logging
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from django.core.cache import cache
 from django.db import transaction
@@ -29,6 +31,7 @@ from django.utils.html import escape
 from merchants.models import Merchant
 from orders.cache_version import cache_version
 
+from . import open_buffer
 from .models import Invitation, Response, SurveySettings
 
 logger = logging.getLogger(__name__)
@@ -66,27 +69,40 @@ class PageEntry:
     invitation_id: int
     pages: dict = field(default_factory=dict)  # {(lang, score) as the link gives them: Page}
     versions: list | None = None  # None: the cache was down; never stored
+    open_buffered: bool = False  # the view's open was added to the buffer of opens
 
 
 def _version_keys(merchant_id: int, invitation_id: int) -> list[str]:
     return [invitation_version_key(invitation_id), merchant_version_key(merchant_id)]
 
 
-def page_entry(*, merchant_id: int, invitation_id: int) -> PageEntry:
+def page_entry(*, merchant_id: int, invitation_id: int, opened_at: datetime | None = None) -> PageEntry:
     """The invitation's cached pages while it and its shop are unchanged; else an empty entry holding
-    the current versions, to be filled once the page is rendered from the database."""
+    the current versions, to be filled once the page is rendered from the database. With `opened_at`
+    (a GET), the open is added to the buffer in the same round trip where Redis holds the cache."""
     version_keys = _version_keys(merchant_id, invitation_id)
+    keys = [entry_key(invitation_id), *version_keys]
+    buffered = False
     try:
-        found = cache.get_many([entry_key(invitation_id), *version_keys])
+        found, buffered = _read(keys, merchant_id, invitation_id, opened_at)
         cached = found.get(entry_key(invitation_id))
         versions = [found.get(k) for k in version_keys]
         if cached is not None and list(cached[:2]) == versions and cached[2] == merchant_id:
-            return PageEntry(merchant_id, invitation_id, pages=cached[3], versions=versions)
+            return PageEntry(merchant_id, invitation_id, pages=cached[3], versions=versions, open_buffered=buffered)
         versions = [cache_version(k) for k in version_keys]  # before the database is read
     except Exception:  # the cache is an accelerator: the page is still shown while it is down
         logger.warning("survey page cache unavailable; invitation %s read uncached", invitation_id, exc_info=True)
-        versions = None
-    return PageEntry(merchant_id, invitation_id, versions=versions)
+        return PageEntry(merchant_id, invitation_id, open_buffered=buffered)
+    return PageEntry(merchant_id, invitation_id, versions=versions, open_buffered=buffered)
+
+
+def _read(keys: list[str], merchant_id: int, invitation_id: int, opened_at: datetime | None) -> tuple[dict, bool]:
+    """The cache's values at `keys`, and whether the open was buffered with them."""
+    if opened_at is not None:
+        found = open_buffer.read_and_push(keys, merchant_id=merchant_id, invitation_id=invitation_id, at=opened_at)
+        if found is not None:
+            return found, True
+    return cache.get_many(keys), False
 
 
 def page_fill(page: Page, *, token: str, csrf_token: str) -> str:

@@ -11,7 +11,7 @@ from django.http import HttpResponse, HttpResponseRedirect
 from django.middleware.csrf import get_token
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -97,12 +97,13 @@ def answer(request, token):
         merchant_id, invitation_id = invitation_token_read(token)
     except BadLink:  # the pages of bad and expired links are not cached
         return _answer_show(request, token, None)
-    entry = page_cache.page_entry(merchant_id=merchant_id, invitation_id=invitation_id)
+    opened_at = timezone.now() if request.method == "GET" else None
+    entry = page_cache.page_entry(merchant_id=merchant_id, invitation_id=invitation_id, opened_at=opened_at)
     cached = entry.pages.get(_part(request))
     if cached is None:
         return _answer_show(request, token, entry)
-    if request.method == "GET":
-        invitation_opened(invitation_id=invitation_id)
+    if opened_at and not entry.open_buffered:
+        invitation_opened(merchant_id=merchant_id, invitation_id=invitation_id)
     html = page_cache.page_fill(cached, token=token, csrf_token=get_token(request))
     return _headed(HttpResponse(html, status=cached.status), cached.language)
 
@@ -117,8 +118,8 @@ def _answer_show(request, token, entry: page_cache.PageEntry | None):
     if page is not None:
         return page
     invitation, language = found
-    if request.method == "GET":
-        invitation_opened(invitation_id=invitation.pk)
+    if request.method == "GET" and not (entry and entry.open_buffered):
+        invitation_opened(merchant_id=invitation.merchant_id, invitation_id=invitation.pk)
     existing = _response_of(invitation)
     raw = request.GET.get("score")
     score = _score(raw, invitation) if raw is not None else (existing.score if existing else None)

@@ -5,7 +5,7 @@ from datetime import datetime
 
 from django.core.cache import cache
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
+from django.db.models import F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -118,27 +118,24 @@ def _invitation_sent(lookup: dict, defaults: dict) -> Invitation:
     return invitation
 
 
-def invitation_opened(*, invitation_id: int) -> None:
-    """A view of the answer page: counted, never an answer (scanners open links too).
-
-    Buffered in Redis and written by `invitation_opens_flush`, so a storm of opens never waits on the row.
-    """
-    now = timezone.now()
-    if not open_buffer.push(invitation_id, now):
-        _opens_add(invitation_id, 1, now)
+def invitation_opened(*, merchant_id: int, invitation_id: int) -> None:
+    """A view of the answer page, counted at once: a page without the Redis buffer of opens
+    (open_buffer.py; the page adds to it itself). Counted, never an answer (scanners open links too)."""
+    _opens_add(merchant_id, invitation_id, 1, timezone.now())
 
 
-def _opens_add(invitation_id: int, count: int, first: datetime) -> None:
-    Invitation._base_manager.filter(pk=invitation_id).update(
-        open_count=F("open_count") + count, first_opened_at=Coalesce("first_opened_at", Value(first))
-    )
+def _opens_add(merchant_id: int, invitation_id: int, count: int, first: datetime) -> None:
+    """Only to the shop's invitation, and never to an erased one: the buffer takes opens unread."""
+    Invitation._base_manager.filter(pk=invitation_id, merchant_id=merchant_id, erased_at=None).filter(
+        Q(customer=None) | Q(customer__redacted_at=None)
+    ).update(open_count=F("open_count") + count, first_opened_at=Coalesce("first_opened_at", Value(first)))
 
 
 def invitation_opens_flush() -> int:
     """Writes the buffered opens (one statement per opened invitation); returns how many invitations."""
     opened = open_buffer.pop()
-    for invitation_id, (count, first) in opened.items():
-        _opens_add(invitation_id, count, first)
+    for (merchant_id, invitation_id), (count, first) in opened.items():
+        _opens_add(merchant_id, invitation_id, count, first)
     return len(opened)
 
 

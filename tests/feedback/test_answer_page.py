@@ -12,6 +12,7 @@ from core.scoping import merchant_scope
 from feedback import page_cache
 from feedback.links import SURVEY_MAX_AGE, invitation_token
 from feedback.models import COMMENT_MAX, FollowUp, Invitation, Response, ResponseRevision
+from feedback.services import invitation_opens_flush
 from orders.models import OrderEvent
 from tests.feedback.helpers import (
     CSAT_DUE,
@@ -337,3 +338,55 @@ def test_opens_are_counted_without_redis_too(merchant, sent, settings):
     with merchant_scope(merchant):
         invitation = Invitation.objects.get(order=order)
     assert (invitation.open_count, invitation.first_opened_at) == (1, LATER)
+
+
+def test_a_cached_view_reads_its_page_and_adds_its_open_in_one_redis_round_trip(merchant, sent, monkeypatch):
+    """The bench's page (bench/survey_answer.py): one round trip to Redis, no query."""
+    from redis.client import Pipeline, Redis
+
+    _order, links = sent
+    with at(LATER):
+        Client().get(path_of(links[3]))  # cached
+    trips = []
+    monkeypatch.setattr(Redis, "execute_command", _counted(Redis.execute_command, trips))
+    monkeypatch.setattr(Pipeline, "execute", _counted(Pipeline.execute, trips))
+    with at(LATER):
+        assert Client().get(path_of(links[3])).status_code == 200
+    assert len(trips) == 1
+
+
+def _counted(method, calls: list):
+    def counted(self, *args, **kwargs):
+        calls.append(method.__name__)
+        return method(self, *args, **kwargs)
+
+    return counted
+
+
+def test_buffered_opens_of_an_erased_invitation_are_not_counted(merchant, sent):
+    """The page adds the open before it reads the invitation: the flush writes only to live ones."""
+    order, links = sent
+    with at(LATER):
+        Client().get(path_of(links[3]))
+    assert invitation_of(merchant, order).open_count == 1
+    with merchant_scope(merchant):
+        Invitation.objects.filter(order=order).update(erased_at=LATER)
+    page_cache.invitations_pages_drop([invitation_of(merchant, order).pk])  # as the eraser does
+    with at(LATER):
+        assert Client().get(path_of(links[3])).status_code == 410
+    invitation_opens_flush()  # while erased
+    with merchant_scope(merchant):
+        Invitation.objects.filter(order=order).update(erased_at=None)
+    assert invitation_of(merchant, order).open_count == 1
+
+
+def test_a_buffered_open_counts_only_for_the_shop_the_link_names(merchant, other_merchant, sent):
+    from feedback import open_buffer
+
+    order, _links = sent
+    invitation = invitation_of(merchant, order)
+    open_buffer.read_and_push(["unrelated"], merchant_id=other_merchant.pk, invitation_id=invitation.pk, at=LATER)
+    invitation_opens_flush()
+    assert invitation_of(merchant, order).open_count == 0
+    open_buffer.read_and_push(["unrelated"], merchant_id=merchant.pk, invitation_id=invitation.pk, at=LATER)
+    assert invitation_of(merchant, order).open_count == 1
