@@ -114,8 +114,10 @@ SUBMISSION_VALUE = re.compile(r'(name="submission" value=")[0-9a-f]{32}(")')
 EXCHANGE_FIELD = b'name="exchange-'
 
 
-def _start_part_name(language: str) -> tuple:
-    return ("returns-start", language, timezone.now().date().isoformat())
+def _start_part_name(order, language: str) -> tuple:
+    """The form as of the shop's day: return windows close at the shop's midnight (eligibility.py)."""
+    today = timezone.localtime(timezone.now(), order.merchant.tzinfo).date()
+    return ("returns-start", language, today.isoformat())
 
 
 def _cache_entry(token) -> page_cache.OrderEntry | None:
@@ -132,7 +134,7 @@ def _start_from_cache(request, token, entry):
         return None
     order = entry.order
     language = customer_language(merchant=order.merchant, order=order, asked=request.GET.get("lang", ""))
-    html = entry.parts.get(_start_part_name(language))
+    html = entry.parts.get(_start_part_name(order, language))
     if html is None:
         return None
     html = (
@@ -146,7 +148,7 @@ def _start_from_cache(request, token, entry):
 def _start_keep(entry, token, language: str, html: str) -> None:
     """Keep the form just rendered for the next views of the order's link."""
     html = SUBMISSION_VALUE.sub(rf"\g<1>{SUBMISSION_SLOT}\g<2>", CSRF_VALUE.sub(rf"\g<1>{CSRF_SLOT}\g<2>", html))
-    entry.add_part(_start_part_name(language), html.replace(token, TOKEN_SLOT))
+    entry.add_part(_start_part_name(entry.order, language), html.replace(token, TOKEN_SLOT))
     page_cache.order_entry_save(entry)
 
 

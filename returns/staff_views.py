@@ -75,10 +75,15 @@ def _queue_page(request, query: QueryDict, *, status: int = 200, error: str = ""
         "can_act": request.membership.has_role(Role.AGENT),
         # "Approve selected" only where there is something to tick: requested returns on this page.
         "any_requested": any(ret.status == S.REQUESTED for ret in page.object_list),
-        "export_form": ExportForm(initial={"start": (now - timedelta(days=30)).date(), "end": now.date()}),
+        "export_form": _export_form(timezone.localtime(now, request.merchant.tzinfo).date()),
         "error": error,
     }
     return render(request, "returns/staff/queue.html", context, status=status)
+
+
+def _export_form(today) -> ExportForm:
+    """The last 30 days of the shop's calendar."""
+    return ExportForm(initial={"start": today - timedelta(days=30), "end": today})
 
 
 def _tabs(query: QueryDict, counts: dict[str, int]) -> list[dict]:

@@ -1,10 +1,11 @@
 """The customer's returns pages: /returns/<order token>/ (a portal section)."""
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.test import Client
 from django.utils import timezone
 
@@ -180,3 +181,20 @@ def test_another_orders_link_cannot_cancel_a_return(order, policy, merchant):
     assert client.post(f"/returns/{order_token(other)}/{rma}/cancel/").status_code == 404
     with merchant_scope(order.merchant):
         assert ReturnRequest.objects.get(order=order).status == "requested"
+
+
+def test_the_cached_form_lasts_the_shops_day_not_the_servers(merchant, policy):
+    """A Paris shop's window closes at midnight in Paris, an hour before midnight UTC: the form cached
+    at 23:30 in Paris is not served at 00:30, when the window has closed."""
+    assert str(merchant.tzinfo) == "Europe/Paris"
+    policy.window_start, policy.window_days = "order", 30
+    with merchant_scope(merchant):
+        policy.save()
+    placed = datetime(2026, 11, 1, 10, tzinfo=UTC)  # the window's last day: 1 December
+    late = OrderFactory(merchant=merchant, placed_at=placed, discount=Decimal(0))
+    LineItemFactory(merchant=merchant, order=late, title="Candle", unit_price=Decimal("30"))
+    with time_machine.travel(datetime(2026, 12, 1, 22, 30, tzinfo=UTC), tick=False):
+        assert "Request the return" in Client().get(page(late)).content.decode()
+    with time_machine.travel(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), tick=False):
+        html = Client().get(page(late)).content.decode()
+    assert "The return window closed on" in html

@@ -3,10 +3,11 @@
 import csv
 import io
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import connection
 from django.test import Client
 from django.utils import timezone
@@ -545,3 +546,11 @@ def test_staff_complete_the_items_of_a_shop_return_the_shop_did_not_name(agent, 
         assert list(done.items.values_list("line_item__title", "quantity", "reason")) == [("Candle", 2, "too_big")]
     again = agent.post(url(ret, "items/"), {f"quantity-{candle.pk}": "1", f"reason-{candle.pk}": "too_big"})
     assert again.status_code == 409  # known now: a second submit changes nothing
+
+
+def test_the_export_form_offers_the_last_30_days_of_the_shops_calendar(merchant, client):
+    """At 00:30 in Paris (23:30 UTC the day before), the export ends on the shop's today."""
+    staff(merchant, client, Role.VIEWER)
+    with time_machine.travel(datetime(2026, 12, 1, 23, 30, tzinfo=UTC), tick=False):
+        html = client.get("/app/returns/").content.decode()
+    assert 'value="2026-12-02"' in html and 'value="2026-11-02"' in html
