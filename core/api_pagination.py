@@ -44,3 +44,15 @@ class LimitOffsetPagination(pagination.LimitOffsetPagination):
 
 def _is_whole_number(text: str) -> bool:
     return _WHOLE_NUMBER.fullmatch(text) is not None
+
+
+class PagedAnswer:
+    """For an APIView whose answer holds a paginated list (GenericAPIView's paginator without the rest)."""
+
+    pagination_class = LimitOffsetPagination
+
+    @property
+    def paginator(self):
+        if not hasattr(self, "_paginator"):
+            self._paginator = self.pagination_class()
+        return self._paginator

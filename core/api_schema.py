@@ -5,6 +5,16 @@ the HTTP server), so no view's annotations mention them; without this, clients g
 the schema and schema checkers treat them as surprises.
 """
 
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse
+
+CUSTOMER_NOT_FOUND = OpenApiResponse(
+    response=OpenApiTypes.OBJECT, description="No such customer for this API key's shop."
+)
+BAD_REQUEST = OpenApiResponse(
+    response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
+)
+
 ERROR_COMPONENT = "Error"
 ERROR_SCHEMA = {
     "type": "object",

@@ -16,6 +16,7 @@ input may be corrected and sent again with the same key.
 
 import hashlib
 import json
+import uuid
 from datetime import timedelta
 from functools import wraps
 
@@ -137,3 +138,10 @@ def records_prune(*, now=None) -> int:
     with unscoped():
         deleted, _by_model = IdempotencyRecord.objects.filter(created_at__lt=cutoff).delete()
     return deleted
+
+
+def ledger_entry_key(request) -> str:
+    """A ledger entry's key from the request's Idempotency-Key (two racing requests make one entry),
+    else a new one: the key of an entry an API call adds to a ledger (store credit, loyalty points)."""
+    key = request.headers.get(HEADER, "").strip()
+    return f"api:{hashlib.sha256(key.encode()).hexdigest()[:56]}" if key else f"api:{uuid.uuid4().hex}"

@@ -9,14 +9,14 @@ from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api_pagination import LimitOffsetPagination
-from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.api_pagination import PagedAnswer
+from core.api_schema import BAD_REQUEST
+from core.api_schema import CUSTOMER_NOT_FOUND as NOT_FOUND
+from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent, ledger_entry_key
 from core.scoping import get_for_merchant
 from merchants.api_base import MerchantAPIView
 from merchants.models import Role
 from orders.models import Customer
-from store_credit.api import BAD_REQUEST, NOT_FOUND
-from store_credit.api import _entry_key as entry_key_of  # the same rule: the Idempotency-Key's hash, else new
 
 from . import selectors, services
 from .errors import LoyaltyValidationError, PointsKeyConflictError
@@ -26,9 +26,7 @@ from .serializers import LoyaltySerializer, PointsAdjustmentInputSerializer, Poi
 from .tiers import status_data, tier_status
 
 
-class LoyaltyView(MerchantAPIView):
-    pagination_class = LimitOffsetPagination
-
+class LoyaltyView(PagedAnswer, MerchantAPIView):
     @extend_schema(
         summary="A customer's loyalty points",
         description="Available, pending and owed points, the tier held today with the next one, and the "
@@ -53,12 +51,6 @@ class LoyaltyView(MerchantAPIView):
         }
         tier = status_data(tier_status(self.merchant, customer))
         return Response({"customer_id": customer.pk, **balances, "tier": tier, "entries": page})
-
-    @property
-    def paginator(self):
-        if not hasattr(self, "_paginator"):
-            self._paginator = self.pagination_class()
-        return self._paginator
 
 
 class AdjustmentView(MerchantAPIView):
@@ -91,7 +83,7 @@ class AdjustmentView(MerchantAPIView):
                 customer=customer,
                 points=data["points"],
                 reason=data["reason"],
-                key=entry_key_of(request),
+                key=ledger_entry_key(request),
                 source=Source.API,
             )
         except LoyaltyValidationError as refusal:

@@ -9,14 +9,14 @@ from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from core.api_pagination import LimitOffsetPagination
-from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.api_pagination import PagedAnswer
+from core.api_schema import BAD_REQUEST
+from core.api_schema import CUSTOMER_NOT_FOUND as NOT_FOUND
+from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent, ledger_entry_key
 from core.scoping import get_for_merchant
 from merchants.api_base import MerchantAPIView
 from merchants.models import Role
 from orders.models import Customer
-from store_credit.api import BAD_REQUEST, NOT_FOUND
-from store_credit.api import _entry_key as request_key_of  # the Idempotency-Key's hash, else a new key
 
 from . import rewards
 from .errors import LoyaltyValidationError, PointsKeyConflictError
@@ -68,9 +68,7 @@ class RedemptionSerializer(serializers.Serializer):
     given_back_at = serializers.DateTimeField(allow_null=True)
 
 
-class RewardsView(MerchantAPIView):
-    pagination_class = LimitOffsetPagination
-
+class RewardsView(PagedAnswer, MerchantAPIView):
     @extend_schema(
         summary="Loyalty rewards",
         description="The rewards customers can redeem now (active, not deleted), cheapest first, paginated "
@@ -82,12 +80,6 @@ class RewardsView(MerchantAPIView):
         page = self.paginator.paginate_queryset(rewards.rewards_offered(self.merchant), request, view=self)
         currency = self.merchant.currency
         return self.paginator.get_paginated_response([reward_data(reward, currency) for reward in page])
-
-    @property
-    def paginator(self):
-        if not hasattr(self, "_paginator"):
-            self._paginator = self.pagination_class()
-        return self._paginator
 
 
 class RedemptionView(MerchantAPIView):
@@ -120,7 +112,7 @@ class RedemptionView(MerchantAPIView):
                 merchant=self.merchant,
                 customer=customer,
                 reward_id=serializer.validated_data["reward_id"],
-                key=request_key_of(request),
+                key=ledger_entry_key(request),
             )
         except rewards.RewardNotFoundError:
             raise NotFound("No such reward in this shop.") from None

@@ -4,18 +4,15 @@ GET  /api/v1/customers/{id}/store-credit              balance per currency, entr
 POST /api/v1/customers/{id}/store-credit/adjustments  admin keys; amount, currency, reason
 """
 
-import hashlib
-import uuid
-
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from core.api_pagination import LimitOffsetPagination
-from core.idempotency import HEADER as IDEMPOTENCY_HEADER
-from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent
+from core.api_pagination import PagedAnswer
+from core.api_schema import BAD_REQUEST
+from core.api_schema import CUSTOMER_NOT_FOUND as NOT_FOUND
+from core.idempotency import IDEMPOTENCY_CONFLICT_RESPONSE, IDEMPOTENCY_KEY_PARAMETER, idempotent, ledger_entry_key
 from core.scoping import get_for_merchant
 from merchants.api_base import MerchantAPIView
 from merchants.models import Role
@@ -26,15 +23,8 @@ from .errors import CreditKeyConflictError, CreditValidationError
 from .payloads import entry_data, entry_fields, wallet_data
 from .serializers import AdjustmentInputSerializer, EntryWithWalletSerializer, StoreCreditSerializer
 
-NOT_FOUND = OpenApiResponse(response=OpenApiTypes.OBJECT, description="No such customer for this API key's shop.")
-BAD_REQUEST = OpenApiResponse(
-    response=OpenApiTypes.OBJECT, description="Invalid input: each bad field is named with what is wrong."
-)
 
-
-class StoreCreditView(MerchantAPIView):
-    pagination_class = LimitOffsetPagination
-
+class StoreCreditView(PagedAnswer, MerchantAPIView):
     @extend_schema(
         summary="A customer's store credit",
         description="The balance of each of the customer's wallets (one per currency) and their entries, "
@@ -51,12 +41,6 @@ class StoreCreditView(MerchantAPIView):
         )
         page = paginator.get_paginated_response([entry_fields(entry, entry.wallet.currency) for entry in entries]).data
         return Response({"customer_id": customer.pk, "wallets": [wallet_data(w) for w in wallets], "entries": page})
-
-    @property
-    def paginator(self):
-        if not hasattr(self, "_paginator"):
-            self._paginator = self.pagination_class()
-        return self._paginator
 
 
 class AdjustmentView(MerchantAPIView):
@@ -89,7 +73,7 @@ class AdjustmentView(MerchantAPIView):
                 customer=customer,
                 amount=data["amount"],
                 currency=data["currency"],
-                key=_entry_key(request),
+                key=ledger_entry_key(request),
                 reason=data["reason"],
                 by_user=None,
             )
@@ -98,9 +82,3 @@ class AdjustmentView(MerchantAPIView):
         except CreditKeyConflictError as conflict:
             return Response({"detail": str(conflict)}, status=status.HTTP_422_UNPROCESSABLE_ENTITY)
         return Response(entry_data(entry), status=status.HTTP_201_CREATED)
-
-
-def _entry_key(request) -> str:
-    """The entry's key from the Idempotency-Key (two racing requests make one entry), else a new one."""
-    key = request.headers.get(IDEMPOTENCY_HEADER, "").strip()
-    return f"api:{hashlib.sha256(key.encode()).hexdigest()[:56]}" if key else f"api:{uuid.uuid4().hex}"
