@@ -59,8 +59,7 @@ FROM flows_flowstep s
 JOIN flows_flow f ON f.id = s.flow_id
 LEFT JOIN sends d ON d.step_id = s.id
 LEFT JOIN revenue rv ON rv.step_id = s.id
-WHERE s.merchant_id = %(merchant)s
-  AND ((f.active AND s.active) OR d.step_id IS NOT NULL OR rv.step_id IS NOT NULL)
+WHERE s.merchant_id = %(merchant)s AND (d.step_id IS NOT NULL OR rv.step_id IS NOT NULL)
 ORDER BY f.kind, f.name, f.id, s.position, s.id, rv.currency
 """  # noqa: S608 - only module constants are interpolated; values are parameters
 
@@ -83,7 +82,7 @@ class StepEmailKpis:
 
 
 def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[StepEmailKpis]:
-    """Every step of the shop's active flows, and any other step that sent or earned in the period.
+    """The steps that sent an email or earned an order in the period.
 
     As the order KPIs, the period ends at as_of at the latest, and what is reported after as_of
     (bounces, opens, clicks, refunds) is not known yet.

@@ -39,16 +39,19 @@ def _share_text(value) -> str:
 
 
 def email_rows(steps: list[StepEmailKpis]) -> list[dict]:
-    """The email table: a row per step, its flow's name on the first row of each flow."""
+    """The email table: a row per step, its flow's name on the first row of each flow; a step named as its
+    flow (a flow of one email) is not named twice."""
     rows = []
     for step in steps:
+        flow = name_shown("flow", step.flow_key, step.flow_name)
+        name = name_shown("step", step.step_key, step.step_name)
         first_of_flow = not rows or rows[-1]["flow_id"] != step.flow_id
         rows.append(
             {
                 "flow_id": step.flow_id,
                 "step_id": step.step_id,
-                "flow": name_shown("flow", step.flow_key, step.flow_name) if first_of_flow else "",
-                "step": name_shown("step", step.step_key, step.step_name),
+                "flow": flow if first_of_flow else "",
+                "step": "" if first_of_flow and name == flow else name,
                 "delivered": format_number(step.delivered),
                 "open_rate": _share_text(step.open_rate),
                 "click_rate": _share_text(step.click_rate),

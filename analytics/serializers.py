@@ -142,9 +142,7 @@ _EMAIL_STEPS = inline_serializer(
         ),
     },
     many=True,
-    help_text=(
-        "Per flow and step: every step of the active flows, and any other step that sent or earned in the period."
-    ),
+    help_text=("Per flow and step: the steps that sent an email or earned an order in the period."),
 )
 
 

@@ -10,7 +10,7 @@ Flow "Post-purchase" (marketing), step "J+7":
 Flow "Post-purchase", step "J+30":
   A: sent Mar 6, clicked Mar 6 09:00.           G: sent Mar 10, bounced Aug 1 (after as_of: delivered).
 Flow "Shipped" (transactional), step "Shipped": H: sent Mar 8, opened.
-Flow "Winback" (paused), step "Come back": nothing sent (not shown).
+Flow "Winback", step "Come back": nothing sent, nothing earned (not shown).
 Orders of March (after the January ones):
   a1 Mar 7 10:00 70 EUR: clicks Mar 3 (J+7) and Mar 6 (J+30): the last, J+30, wins.
   a2 Mar 7 11:00 300 EUR test order.            d3 Mar 6 500 EUR cancelled.
@@ -32,9 +32,9 @@ from .history import order, paris, refund
 P = {"from": "2026-03-01", "to": "2026-04-01", "as_of": "2026-07-01"}
 
 
-def flow_with_steps(merchant, name: str, kind: str, *steps: str, active=True) -> list[FlowStep]:
+def flow_with_steps(merchant, name: str, kind: str, *steps: str) -> list[FlowStep]:
     with merchant_scope(merchant):
-        flow = Flow.objects.create(merchant=merchant, name=name, kind=kind, trigger=Trigger.ORDER_PLACED, active=active)
+        flow = Flow.objects.create(merchant=merchant, name=name, kind=kind, trigger=Trigger.ORDER_PLACED)
         return [
             FlowStep.objects.create(merchant=merchant, flow=flow, name=step, position=index)
             for index, step in enumerate(steps)
@@ -80,7 +80,7 @@ def january_orders(merchant, *letters: str) -> dict:
 def seed_email_history(merchant) -> dict[str, FlowStep]:
     j7, j30 = flow_with_steps(merchant, "Post-purchase", FlowKind.MARKETING, "J+7", "J+30")
     (shipped,) = flow_with_steps(merchant, "Shipped", FlowKind.TRANSACTIONAL, "Shipped")
-    flow_with_steps(merchant, "Winback", FlowKind.MARKETING, "Come back", active=False)
+    flow_with_steps(merchant, "Winback", FlowKind.MARKETING, "Come back")
     about = january_orders(merchant, *"abcdegh")
     sent(merchant, j7, about["a"], paris(2026, 3, 2, 9), opened=paris(2026, 3, 3, 9), clicked=paris(2026, 3, 3, 10))
     sent(merchant, j7, about["b"], paris(2026, 3, 2, 9), bounced=paris(2026, 3, 2, 9, 5))

@@ -7,8 +7,8 @@ from core.scoping import unscoped
 from flows.models import FlowKind
 
 from .email_history import P as EMAIL_P
-from .email_history import flow_with_steps, seed_email_history
-from .history import POSTGRESQL_ONLY
+from .email_history import flow_with_steps, january_orders, seed_email_history, sent
+from .history import POSTGRESQL_ONLY, paris
 
 pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
@@ -156,10 +156,13 @@ def test_email_kpis_per_flow_and_step(api, merchant, django_assert_num_queries):
 
 def test_email_kpis_of_another_shop_are_not_shown(other_api, merchant, other_merchant):
     seed_email_history(merchant)
-    (quiet,) = flow_with_steps(other_merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
+    (bounced,) = flow_with_steps(other_merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
+    about = january_orders(other_merchant, "a")
+    sent(other_merchant, bounced, about["a"], paris(2026, 3, 2, 9), bounced=paris(2026, 3, 2, 10))
     body = other_api.get(KPIS, EMAIL_P).json()
-    assert [row["step_id"] for row in body["email"]] == [quiet.pk]
+    assert [row["step_id"] for row in body["email"]] == [bounced.pk]
     assert body["email"][0]["open_rate"] is None and body["email"][0]["revenue"] is None
+    assert body["previous"]["email"] == []
 
 
 def test_without_a_key(client):

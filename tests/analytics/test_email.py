@@ -26,7 +26,7 @@ def by_step(merchant, period=MARCH, as_of=AS_OF) -> dict:
 def test_march_per_flow_and_step(merchant):
     seed_email_history(merchant)
     rows = by_step(merchant)
-    # The paused Winback flow sent nothing: not shown. Flows in their list's order (kind, name), steps in theirs.
+    # Winback sent and earned nothing: not shown. Flows in their list's order (kind, name), steps in theirs.
     assert list(rows) == [("Post-purchase", "J+7"), ("Post-purchase", "J+30"), ("Shipped", "Shipped")]
 
     j7 = rows["Post-purchase", "J+7"]
@@ -105,13 +105,32 @@ def test_money_keeps_each_currencys_decimals(merchant):
 
 def test_another_shop_sees_none_of_it(merchant, other_merchant):
     seed_email_history(merchant)
-    (quiet,) = flow_with_steps(other_merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
-    (row,) = email_kpis(other_merchant, MARCH, AS_OF)
-    assert row.step_id == quiet.pk
-    # A step that sent nothing: rates are null, never a division by zero.
-    assert (row.sent, row.delivered, row.open_rate, row.click_rate, row.unsubscribe_rate) == (0, 0, None, None, None)
+    bounced, quiet = flow_with_steps(other_merchant, "Post-purchase", FlowKind.MARKETING, "J+7", "J+30")
+    about = january_orders(other_merchant, "a")  # the same address as in the first shop, another customer
+    sent(other_merchant, bounced, about["a"], paris(2026, 3, 2, 9), bounced=paris(2026, 3, 2, 10))
+    (row,) = email_kpis(other_merchant, MARCH, AS_OF)  # J+30 sent nothing: no row
+    assert row.step_id == bounced.pk
+    # Nothing delivered: null rates, never a division by zero; a's orders in the first shop are not these.
+    assert (row.sent, row.delivered, row.open_rate, row.click_rate, row.unsubscribe_rate) == (1, 0, None, None, None)
     assert (row.orders, row.revenue) == (0, {})
 
 
-def test_a_shop_without_flows_has_no_rows(merchant):
+def test_a_step_that_only_earned_has_null_rates(merchant):
+    (step,) = flow_with_steps(merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
+    about = january_orders(merchant, "a")
+    sent(merchant, step, about["a"], paris(2026, 2, 27, 9), clicked=paris(2026, 2, 27, 10))
+    order(merchant, "a1", "a@example.org", paris(2026, 3, 1, 9), "15.00")
+    (row,) = email_kpis(merchant, MARCH, AS_OF)
+    assert (row.sent, row.delivered, row.click_rate, row.orders, row.revenue) == (
+        0,
+        0,
+        None,
+        1,
+        {"EUR": Decimal("15.00")},
+    )
+
+
+def test_a_shop_that_sent_nothing_has_no_rows(merchant):
+    assert email_kpis(merchant, MARCH, AS_OF) == []
+    flow_with_steps(merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
     assert email_kpis(merchant, MARCH, AS_OF) == []
