@@ -308,6 +308,8 @@ class Message(TenantModel):
         indexes = [
             models.Index(fields=["merchant", "recipient", "kind", "sent_at"]),
             models.Index(fields=["merchant", "step"]),
+            # The emails sent in a period (analytics' email KPIs).
+            models.Index(fields=["merchant", "sent_at"], name="message_sent"),
             # Not db_index=True: that adds a LIKE index (varchar_pattern_ops) nothing uses.
             models.Index(fields=["provider_message_id"], name="message_provider_id"),
         ]
@@ -340,6 +342,12 @@ class MessageEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "event_id"], condition=~models.Q(event_id=""), name="messageevent_unique_event_id"
+            )
+        ]
+        # The clicks of a period, for the last click before each order (analytics' email KPIs).
+        indexes = [
+            models.Index(
+                fields=["merchant", "occurred_at"], condition=models.Q(kind="clicked"), name="messageevent_clicks"
             )
         ]
 
