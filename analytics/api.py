@@ -10,6 +10,7 @@ from merchants.api_base import MerchantAPIView
 
 from .aggregates import analytics_available
 from .clv import predicted_clv_stored
+from .email import email_kpis
 from .kpis import cohorts, period_kpis
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data, predicted_clv_data
 
@@ -50,11 +51,13 @@ class RangeView(MerchantAPIView):
 
 class KpisView(RangeView):
     @extend_schema(
-        summary="The order KPIs of a period and of the one before it",
+        summary="The order and email KPIs of a period and of the one before it",
         description=(
             "Definitions in docs/kpis.md. Ratios have 4 decimals, money is per currency with its decimals; "
             "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before, "
-            "its historical_clv as of the start of the period. "
+            "its historical_clv as of the start of the period. `email`: per flow and step, sends, deliveries, "
+            "open, click and unsubscribe rates, and the revenue of the orders whose last click came from it "
+            "(5 days). "
             "Figures are at most a few minutes behind the orders. The predicted_clv_* figures come from the "
             "latest daily model fit (`predicted_clv_fitted_at`), whatever the period."
         ),
@@ -65,7 +68,9 @@ class KpisView(RangeView):
     def get(self, request):
         period, as_of = self.range(request)
         current = period_kpis(self.merchant, period, as_of)
+        current["email"] = email_kpis(self.merchant, period, as_of)
         previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
+        previous["email"] = email_kpis(self.merchant, period.previous(), as_of)
         body = kpis_response(period, as_of, current, previous) | predicted_clv_data(predicted_clv_stored(self.merchant))
         return Response(body)
 

@@ -42,7 +42,7 @@ def _midnight(day: date, merchant: Merchant) -> datetime:
     return datetime.combine(day, time(), merchant.tzinfo)
 
 
-def _query(sql: str, params: dict) -> list[tuple]:
+def sql_rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
@@ -79,13 +79,13 @@ def orders_and_net_revenue(merchant: Merchant, period: Period, as_of: datetime) 
     rows = []
     first, last = _whole_days(merchant, period)
     if first < last and shop_is_built(merchant):
-        rows += _query(_DAILY, params | {"first": first, "last": last})
+        rows += sql_rows(_DAILY, params | {"first": first, "last": last})
         edges = {"a1": period.start, "b1": _midnight(first, merchant)}
         edges |= {"a2": _midnight(last, merchant), "b2": period.end}
     else:
         edges = {"a1": period.start, "b1": period.end, "a2": period.end, "b2": period.end}
-    rows += _query(_EDGE_ORDERS, params | edges)
-    rows += [(cur, 0, amount) for cur, amount in _query(_LATER_REFUNDS, params)]
+    rows += sql_rows(_EDGE_ORDERS, params | edges)
+    rows += [(cur, 0, amount) for cur, amount in sql_rows(_LATER_REFUNDS, params)]
     for currency, count, amount in rows:
         counts[currency] += int(count)
         net[currency] += amount
@@ -116,7 +116,7 @@ SELECT (SELECT count(*) FROM p),
 def customers_and_repeaters(merchant: Merchant, period: Period) -> tuple[int, int]:
     """(customers(P), those of them with at least 2 counted orders placed before end(P))."""
     params = {"merchant": merchant.pk, "start": period.start, "end": period.end}
-    return _query(_CUSTOMERS, params)[0]
+    return sql_rows(_CUSTOMERS, params)[0]
 
 
 # The cohort: customers whose first counted order (before as_of) was placed in P; their second order.
@@ -148,7 +148,7 @@ FROM pairs
 def repurchase_rates(merchant: Merchant, period: Period, as_of: datetime) -> dict[int, Decimal | None]:
     """{30: repurchase_30(P), 90: repurchase_90(P)}; None for an empty cohort."""
     params = {"merchant": merchant.pk, "start": period.start, "end": period.end, "as_of": as_of}
-    cohort_30, again_30, cohort_90, again_90 = _query(_REPURCHASE, params)[0]
+    cohort_30, again_30, cohort_90, again_90 = sql_rows(_REPURCHASE, params)[0]
     return {30: ratio(again_30, cohort_30), 90: ratio(again_90, cohort_90)}
 
 
@@ -164,7 +164,7 @@ GROUP BY o.currency
 
 
 def historical_clv(merchant: Merchant, as_of: datetime) -> dict[str, Decimal] | None:
-    rows = _query(_CLV, {"merchant": merchant.pk, "as_of": as_of})
+    rows = sql_rows(_CLV, {"merchant": merchant.pk, "as_of": as_of})
     return money_per({cur: net for cur, _, net in rows}, {cur: customers for cur, customers, _ in rows})
 
 
@@ -227,7 +227,7 @@ class Cohort:
 def cohorts(merchant: Merchant, period: Period, as_of: datetime) -> list[Cohort]:
     """Cohorts of customers whose first counted order was placed in the period, up to as_of's month."""
     params = {"merchant": merchant.pk, "tz": merchant.time_zone, "as_of": as_of}
-    rows = _query(_COHORTS, params | {"start": period.start, "end": min(period.end, as_of)})
+    rows = sql_rows(_COHORTS, params | {"start": period.start, "end": min(period.end, as_of)})
     buyers: dict[date, dict[int, int]] = defaultdict(dict)
     revenue: dict[date, dict[int, dict[str, Decimal]]] = defaultdict(lambda: defaultdict(dict))
     for month, k, currency, customers, net, all_currencies in rows:

@@ -5,6 +5,9 @@ from decimal import Decimal
 from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_money, format_number, format_share
+from flows.models import name_shown
+
+from .email import StepEmailKpis
 
 SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
 MONEY = {"aov", "historical_clv"}
@@ -26,11 +29,45 @@ HELP = {
 }
 
 
+def money_text(amounts: dict | None) -> str:
+    """Each currency's amount in the viewer's format, side by side; "—" for none."""
+    return " · ".join(format_money(amount, currency) for currency, amount in (amounts or {}).items()) or "—"
+
+
+def _share_text(value) -> str:
+    return "—" if value is None else format_share(value)
+
+
+def email_rows(steps: list[StepEmailKpis]) -> list[dict]:
+    """The email table: a row per step, its flow's name on the first row of each flow; a step named as its
+    flow (a flow of one email) is not named twice."""
+    rows = []
+    for step in steps:
+        flow = name_shown("flow", step.flow_key, step.flow_name)
+        name = name_shown("step", step.step_key, step.step_name)
+        first_of_flow = not rows or rows[-1]["flow_id"] != step.flow_id
+        rows.append(
+            {
+                "flow_id": step.flow_id,
+                "step_id": step.step_id,
+                "flow": flow if first_of_flow else "",
+                "step": "" if first_of_flow and name == flow else name,
+                "delivered": format_number(step.delivered),
+                "open_rate": _share_text(step.open_rate),
+                "click_rate": _share_text(step.click_rate),
+                "unsubscribe_rate": _share_text(step.unsubscribe_rate),
+                "orders": format_number(step.orders),
+                "revenue": money_text(step.revenue),
+            }
+        )
+    return rows
+
+
 def _text(name: str, value) -> str:
     if value is None:
         return "—"
     if name in MONEY:
-        return " · ".join(format_money(amount, currency) for currency, amount in value.items())
+        return money_text(value)
     if name in SHARES:
         return format_share(value)
     return format_number(value)

@@ -9,10 +9,12 @@ from rest_framework import serializers
 from core.money import amount_str
 
 from .clv import NO_FIT
+from .email import StepEmailKpis
 from .kpis import Cohort, Period
 from .models import PredictedClv
 
 MONEY_KPIS = ("aov", "historical_clv")
+EMAIL_KPIS = "email"  # per flow and step: a list
 
 
 def _money(amounts: dict[str, Decimal] | None) -> dict[str, str] | None:
@@ -24,7 +26,31 @@ def _number(value: Decimal | None) -> float | None:
 
 
 def kpis_data(kpis: dict) -> dict:
-    return {name: _money(value) if name in MONEY_KPIS else _bare(value) for name, value in kpis.items()}
+    return {name: _kpi_data(name, value) for name, value in kpis.items()}
+
+
+def _kpi_data(name: str, value):
+    if name in MONEY_KPIS:
+        return _money(value)
+    if name == EMAIL_KPIS:
+        return [email_step_data(step) for step in value]
+    return _bare(value)
+
+
+def email_step_data(step: StepEmailKpis) -> dict:
+    return {
+        "flow_id": step.flow_id,
+        "flow": step.flow_name,
+        "step_id": step.step_id,
+        "step": step.step_name,
+        "sent": step.sent,
+        "delivered": step.delivered,
+        "open_rate": _number(step.open_rate),
+        "click_rate": _number(step.click_rate),
+        "unsubscribe_rate": _number(step.unsubscribe_rate),
+        "orders": step.orders,
+        "revenue": _money(step.revenue or None),
+    }
 
 
 def _bare(value):
@@ -88,6 +114,38 @@ _MONEY = serializers.DictField(
 )
 
 
+_EMAIL_RATIO = "4 decimals, over `delivered`; null when nothing was delivered."
+_EMAIL_STEPS = inline_serializer(
+    "EmailStepKpis",
+    {
+        "flow_id": serializers.IntegerField(),
+        "flow": serializers.CharField(help_text="The flow's name."),
+        "step_id": serializers.IntegerField(),
+        "step": serializers.CharField(help_text="The step's name."),
+        "sent": serializers.IntegerField(help_text="Emails of the step sent in the period."),
+        "delivered": serializers.IntegerField(help_text="Of them, those not bounced (bounces reported before as_of)."),
+        "open_rate": serializers.FloatField(allow_null=True, help_text=f"Delivered emails opened; {_EMAIL_RATIO}"),
+        "click_rate": serializers.FloatField(allow_null=True, help_text=f"Delivered emails clicked; {_EMAIL_RATIO}"),
+        "unsubscribe_rate": serializers.FloatField(
+            allow_null=True, help_text=f"Delivered emails whose reader unsubscribed; {_EMAIL_RATIO}"
+        ),
+        "orders": serializers.IntegerField(
+            help_text=(
+                "Counted orders placed in the period whose customer's last click on an email, at most 5 days "
+                "before, was on this step's."
+            )
+        ),
+        "revenue": serializers.DictField(
+            child=serializers.CharField(),
+            allow_null=True,
+            help_text="Their net revenue per currency; null without such an order.",
+        ),
+    },
+    many=True,
+    help_text=("Per flow and step: the steps that sent an email or earned an order in the period."),
+)
+
+
 def _kpi_fields() -> dict:
     ratio = {"allow_null": True, "help_text": "4 decimals; null when its denominator is 0."}
     return {
@@ -101,6 +159,7 @@ def _kpi_fields() -> dict:
         "repurchase_30": serializers.FloatField(**ratio),
         "repurchase_90": serializers.FloatField(**ratio),
         "historical_clv": _MONEY,
+        EMAIL_KPIS: _EMAIL_STEPS,
     }
 
 

@@ -20,9 +20,10 @@ from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
+from .email import email_kpis
 from .kpis import Period, cohorts, period_kpis
-from .page import LABELS, kpi_rows, returns_block
-from .serializers import kpis_data
+from .page import LABELS, email_rows, kpi_rows, returns_block
+from .serializers import email_step_data, kpis_data
 
 COHORT_MONTHS = 12
 
@@ -60,6 +61,7 @@ def _compute(merchant, chosen) -> dict:
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
         "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": return_figures(merchant=merchant, period=period, now=now),
+        "email": email_kpis(merchant, period, now),
     }
 
 
@@ -88,6 +90,7 @@ def index(request):
         "cohort_months": range(1, COHORT_MONTHS),
         "clv": predicted_clv_shown(figures["clv"]),
         "returns": returns_block(figures["returns"]),
+        "email": email_rows(figures["email"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
@@ -192,3 +195,21 @@ def export_cohorts(request):
                     )
                 )
     return _csv(f"cohorts-{chosen.last}.csv", rows)
+
+
+EMAIL_COLUMNS = ("sent", "delivered", "open_rate", "click_rate", "unsubscribe_rate", "orders")
+
+
+@require_GET
+@staff_view()
+def export_email(request):
+    chosen, refused = _range_or_400(request)
+    if refused:
+        return refused
+    rows = [("flow", "step", *EMAIL_COLUMNS, "currency", "revenue")]
+    for step in _figures(request.merchant, chosen)["email"]:
+        data = email_step_data(step)
+        figures = [data[column] for column in EMAIL_COLUMNS]
+        for currency, amount in (data["revenue"] or {"": None}).items():  # a row per currency of its revenue
+            rows.append((data["flow"], data["step"], *figures, currency, amount))
+    return _csv(f"email-{chosen.first}-{chosen.last}.csv", rows)

@@ -24,7 +24,8 @@ from core.scoping import TenantModel
 from merchants.models import LANGUAGE_CHOICES
 
 
-def _shown_name(kind: str, key: str, stored: str) -> str:
+def name_shown(kind: str, key: str, stored: str) -> str:
+    """A flow's or step's name as the reader sees it: a default one in their language (defaults.shown_name)."""
     from .defaults import shown_name  # defaults read these models' choices
 
     return shown_name(kind, key, stored, (get_language() or "en")[:2]) if key else stored
@@ -101,7 +102,7 @@ class Flow(TenantModel):
     @property
     def shown_name(self) -> str:
         """The name in the staff member's language while it is a default one (flows.defaults.shown_name)."""
-        return _shown_name("flow", self.key, self.name)
+        return name_shown("flow", self.key, self.name)
 
     @property
     def event_label(self) -> str:
@@ -146,7 +147,7 @@ class FlowStep(TenantModel):
 
     @property
     def shown_name(self) -> str:
-        return _shown_name("step", self.key, self.name)
+        return name_shown("step", self.key, self.name)
 
     @property
     def delay_label(self):
@@ -307,6 +308,8 @@ class Message(TenantModel):
         indexes = [
             models.Index(fields=["merchant", "recipient", "kind", "sent_at"]),
             models.Index(fields=["merchant", "step"]),
+            # The emails sent in a period (analytics' email KPIs).
+            models.Index(fields=["merchant", "sent_at"], name="message_sent"),
             # Not db_index=True: that adds a LIKE index (varchar_pattern_ops) nothing uses.
             models.Index(fields=["provider_message_id"], name="message_provider_id"),
         ]
@@ -339,6 +342,12 @@ class MessageEvent(TenantModel):
         constraints = [
             models.UniqueConstraint(
                 fields=["source", "event_id"], condition=~models.Q(event_id=""), name="messageevent_unique_event_id"
+            )
+        ]
+        # The clicks of a period, for the last click before each order (analytics' email KPIs).
+        indexes = [
+            models.Index(
+                fields=["merchant", "occurred_at"], condition=models.Q(kind="clicked"), name="messageevent_clicks"
             )
         ]
 

@@ -4,8 +4,11 @@ import pytest
 
 from analytics.models import DailyOrderAggregate
 from core.scoping import unscoped
+from flows.models import FlowKind
 
-from .history import POSTGRESQL_ONLY
+from .email_history import P as EMAIL_P
+from .email_history import flow_with_steps, january_orders, seed_email_history, sent
+from .history import POSTGRESQL_ONLY, paris
 
 pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
@@ -20,9 +23,9 @@ def shop(built_shop):
 
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):
-    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV;
+    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV, email;
     # + the stored predicted CLV.
-    with django_assert_num_queries(2 + 2 * 7 + 1):
+    with django_assert_num_queries(2 + 2 * 8 + 1):
         response = api.get(KPIS, MARCH)
     assert response.status_code == 200
     assert response.json() == {
@@ -37,6 +40,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
         "repurchase_30": 0.6667,
         "repurchase_90": 1.0,
         "historical_clv": {"EUR": "93.33", "USD": "90.00"},
+        "email": [],  # no flow: the email KPIs are test_email.py's
         "predicted_clv_12m": None,  # not fitted yet (test_clv.py)
         "predicted_clv_backtest_error": None,
         "predicted_clv_backtest_mae": None,
@@ -54,6 +58,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
             "repurchase_30": None,
             "repurchase_90": None,
             "historical_clv": {"EUR": "100.00"},  # as of March 1: A's January order
+            "email": [],
         },
     }
 
@@ -121,6 +126,43 @@ def test_another_shops_key_never_sees_these_orders(other_api, shop):
     body = other_api.get(KPIS, MARCH).json()
     assert body["historical_clv"] is None and body["previous"]["historical_clv"] is None
     assert other_api.get(KPIS, MARCH | {"from": "2026-01-01"}).json()["orders"] == 0
+
+
+def test_email_kpis_per_flow_and_step(api, merchant, django_assert_num_queries):
+    steps = seed_email_history(merchant)  # worked out in test_email.py
+    # As above, but this shop's daily table is not built: its orders are read, no daily-table query.
+    with django_assert_num_queries(2 + 2 * 7 + 1):
+        body = api.get(KPIS, EMAIL_P).json()
+    j7, j30, shipped = body["email"]
+    assert j7 == {
+        "flow_id": steps["j7"].flow_id,
+        "flow": "Post-purchase",
+        "step_id": steps["j7"].pk,
+        "step": "J+7",
+        "sent": 4,
+        "delivered": 3,
+        "open_rate": 1.0,
+        "click_rate": 0.6667,
+        "unsubscribe_rate": 0.3333,
+        "orders": 2,
+        "revenue": {"EUR": "30.00", "USD": "40.00"},
+    }
+    assert (j30["step"], j30["delivered"], j30["click_rate"], j30["revenue"]) == ("J+30", 2, 0.5, {"EUR": "70.00"})
+    assert (shipped["flow"], shipped["orders"], shipped["revenue"]) == ("Shipped", 0, None)
+    # February: E's email was sent on the 27th, clicked, and its order placed in March.
+    before = {row["step"]: row for row in body["previous"]["email"]}
+    assert (before["J+7"]["sent"], before["J+7"]["click_rate"], before["J+7"]["revenue"]) == (1, 1.0, None)
+
+
+def test_email_kpis_of_another_shop_are_not_shown(other_api, merchant, other_merchant):
+    seed_email_history(merchant)
+    (bounced,) = flow_with_steps(other_merchant, "Post-purchase", FlowKind.MARKETING, "J+7")
+    about = january_orders(other_merchant, "a")
+    sent(other_merchant, bounced, about["a"], paris(2026, 3, 2, 9), bounced=paris(2026, 3, 2, 10))
+    body = other_api.get(KPIS, EMAIL_P).json()
+    assert [row["step_id"] for row in body["email"]] == [bounced.pk]
+    assert body["email"][0]["open_rate"] is None and body["email"][0]["revenue"] is None
+    assert body["previous"]["email"] == []
 
 
 def test_without_a_key(client):

@@ -2,16 +2,21 @@
 
 import csv
 import io
+import re
 from datetime import date
 
 import pytest
 from django.utils import timezone
 
+from analytics.aggregates import aggregates_rebuild
 from core.ranges import PresetError, chosen_range
+from core.scoping import merchant_scope
+from flows.models import Flow
 from tests.conftest import login_as
 from tests.factories import MembershipFactory
 from tests.returns.test_figures import march_history
 
+from .email_history import seed_email_history
 from .history import POSTGRESQL_ONLY, order
 
 pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
@@ -27,8 +32,8 @@ def shop(built_shop):
 
 def test_march_against_february(staff_client, shop, django_assert_num_queries):
     # The dashboard's own (4), 7 per period for the KPIs, the weekly bars (2), the cohorts (1), returns (5),
-    # the predicted CLV (1).
-    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1):
+    # the predicted CLV (1), the email KPIs (1).
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()
@@ -92,6 +97,67 @@ def test_another_shops_staff_see_their_own_empty_figures(client, shop, other_mer
     login_as(client, staff, other_merchant)
     page = client.get(URL, MARCH).content.decode()
     assert "€40.00" not in page and "No new customer" in page
+
+
+def email_table(page: str) -> str:
+    return page[page.index('id="email"') : page.index("</section>", page.index('id="email"'))]
+
+
+def test_the_email_table_per_flow_and_step(staff_client, merchant, django_assert_num_queries):
+    steps = seed_email_history(merchant)  # worked out in test_email.py; every refund known by now
+    aggregates_rebuild(merchant=merchant)
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1):  # as above: one query for the table
+        page = staff_client.get(URL, MARCH).content.decode()
+    table = email_table(page)
+    j7 = table[table.index(f"/steps/{steps['j7'].pk}/") :]
+    cells = re.findall(r'<td class="num">([^<]*)</td>', j7)[:6]
+    assert cells == ["3", "100%", "66.67%", "33.33%", "2", "€25.00 · $40.00"]  # d1 net of both refunds now
+    j30 = table[table.index(f"/steps/{steps['j30'].pk}/") :]
+    # G's bounce (August 1) is known by now: 1 delivered.
+    assert re.findall(r'<td class="num">([^<]*)</td>', j30)[:6] == ["1", "0%", "100%", "0%", "1", "€70.00"]
+    assert "Winback" not in table and table.count(">Post-purchase</a>") == 1  # the flow named once
+    assert table.count(">Shipped</a>") == 1  # a flow of one email named as it: named once
+
+
+def test_the_email_table_in_french(client, merchant, owner):
+    seed_email_history(merchant)
+    owner.language = "fr"
+    owner.save()
+    login_as(client, owner, merchant)
+    table = email_table(client.get(URL, MARCH, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert "Délivrés" in table and "66,67\xa0%" in table and "25,00\xa0€ · 40,00\xa0$US" in table
+
+
+def test_a_shop_that_sent_nothing_says_so(staff_client, shop):
+    assert "No email was sent in these days." in email_table(staff_client.get(URL, MARCH).content.decode())
+
+
+def test_the_email_csv_is_neutralised(staff_client, merchant):
+    steps = seed_email_history(merchant)
+    with merchant_scope(merchant):
+        Flow.objects.filter(pk=steps["j7"].flow_id).update(name="=HYPERLINK(evil)")
+    lines = b"".join(staff_client.get("/app/analytics/email.csv", MARCH).streaming_content).decode()
+    rows = list(csv.reader(io.StringIO(lines)))
+    assert rows[0] == [
+        "flow", "step", "sent", "delivered", "open_rate", "click_rate", "unsubscribe_rate", "orders", "currency",
+        "revenue",
+    ]  # fmt: skip
+    assert rows[1:] == [
+        ["'=HYPERLINK(evil)", "J+7", "4", "3", "1.0", "0.6667", "0.3333", "2", "EUR", "25.00"],
+        ["'=HYPERLINK(evil)", "J+7", "4", "3", "1.0", "0.6667", "0.3333", "2", "USD", "40.00"],
+        ["'=HYPERLINK(evil)", "J+30", "2", "1", "0.0", "1.0", "0.0", "1", "EUR", "70.00"],
+        ["Shipped", "Shipped", "1", "1", "1.0", "0.0", "0.0", "0", "", ""],
+    ]
+    assert staff_client.get("/app/analytics/email.csv", {"range": "week"}).status_code == 400
+
+
+def test_another_shops_staff_do_not_see_these_emails(client, merchant, other_merchant):
+    seed_email_history(merchant)
+    staff = MembershipFactory(merchant=other_merchant).user
+    login_as(client, staff, other_merchant)
+    assert "No email was sent in these days." in email_table(client.get(URL, MARCH).content.decode())
+    lines = b"".join(client.get("/app/analytics/email.csv", MARCH).streaming_content).decode()
+    assert lines.strip().count("\n") == 0  # the header only
 
 
 def test_home_tiles(staff_client, shop):
