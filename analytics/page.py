@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_money, format_number, format_share
 
-SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
+SHARES = {"repeat_rate", "repurchase_30", "repurchase_90", "on_time_rate"}
 MONEY = {"aov", "historical_clv"}
 LABELS = {
     "orders": _("Orders"),

@@ -20,8 +20,10 @@ from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
+from .delivery_promises import delivery_promises
 from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, kpi_rows, returns_block
+from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import kpis_data
 
 COHORT_MONTHS = 12
@@ -60,6 +62,14 @@ def _compute(merchant, chosen) -> dict:
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
         "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": return_figures(merchant=merchant, period=period, now=now),
+        **_promise_figures(merchant, period),
+    }
+
+
+def _promise_figures(merchant, period: Period) -> dict:
+    return {
+        "promises": delivery_promises(merchant, period),
+        "promises_before": delivery_promises(merchant, period.previous()),
     }
 
 
@@ -88,6 +98,7 @@ def index(request):
         "cohort_months": range(1, COHORT_MONTHS),
         "clv": predicted_clv_shown(figures["clv"]),
         "returns": returns_block(figures["returns"]),
+        "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
@@ -192,3 +203,14 @@ def export_cohorts(request):
                     )
                 )
     return _csv(f"cohorts-{chosen.last}.csv", rows)
+
+
+@require_GET
+@staff_view()
+def export_delivery_promises(request):
+    chosen, refused = _range_or_400(request)
+    if refused:
+        return refused
+    figures = _figures(request.merchant, chosen)
+    rows = delivery_promise_csv_rows(figures["promises"], figures["promises_before"])
+    return _csv(f"delivery-promises-{chosen.first}-{chosen.last}.csv", rows)

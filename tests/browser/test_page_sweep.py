@@ -92,6 +92,7 @@ ACTIONS = {
     "feedback:attention-move": "POST only",
     "analytics:export_kpis": "a CSV download, not a page",
     "analytics:export_cohorts": "a CSV download, not a page",
+    "analytics:export_delivery_promises": "a CSV download, not a page",
     "returns:bulk_approve": "POST only",
     "returns:approve": "POST only",
     "returns:reject": "POST only",
