@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from core.l10n import format_day, format_number, format_share
 from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
+from flows.holdouts import flows_with_holdout
 from merchants.access import staff_view
 from returns.figures import return_figures
 
@@ -21,10 +22,12 @@ from .charts import HEIGHT, WIDTH, weekly_orders
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
 from .delivery_promises import delivery_promises
+from .holdout_page import holdout_blocks
 from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, kpi_rows, returns_block
 from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import kpis_data
+from .wismo_holdouts import holdouts_with_wismo
 
 COHORT_MONTHS = 12
 
@@ -63,7 +66,14 @@ def _compute(merchant, chosen) -> dict:
         "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": return_figures(merchant=merchant, period=period, now=now),
         **_promise_figures(merchant, period),
+        "holdouts": _holdouts(merchant, now),
     }
+
+
+def _holdouts(merchant, now) -> list[dict]:
+    """Every flow that holds customers out (or did), as of now: three queries whatever their number."""
+    flows = list(flows_with_holdout().filter(merchant=merchant))
+    return holdouts_with_wismo(merchant, flows, now) if flows else []
 
 
 def _promise_figures(merchant, period: Period) -> dict:
@@ -99,6 +109,7 @@ def index(request):
         "clv": predicted_clv_shown(figures["clv"]),
         "returns": returns_block(figures["returns"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
+        "holdouts": holdout_blocks(figures["holdouts"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
