@@ -27,6 +27,8 @@ from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, kpi_rows, returns_block
 from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import kpis_data
+from .service_tiles import LABELS as SERVICE_LABELS
+from .service_tiles import service_figures, service_rows
 from .wismo_holdouts import holdouts_with_wismo
 
 COHORT_MONTHS = 12
@@ -67,6 +69,8 @@ def _compute(merchant, chosen) -> dict:
         "returns": return_figures(merchant=merchant, period=period, now=now),
         **_promise_figures(merchant, period),
         "holdouts": _holdouts(merchant, now),
+        "service": service_figures(merchant, period),
+        "service_before": service_figures(merchant, period.previous()),
     }
 
 
@@ -101,7 +105,8 @@ def index(request):
         "presets": PRESETS,
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
-        "rows": kpi_rows(figures["current"], figures["previous"]),
+        "rows": kpi_rows(figures["current"], figures["previous"])
+        + service_rows(figures["service"], figures["service_before"]),
         "bars": [_bar_shown(bar) for bar in bars],
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
@@ -188,6 +193,7 @@ def export_kpis(request):
                 rows.append((name, currency, (now[name] or {}).get(currency), (before[name] or {}).get(currency)))
         else:
             rows.append((name, "", now[name], before[name]))
+    rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
     return _csv(f"kpis-{chosen.first}-{chosen.last}.csv", rows)
 
 
