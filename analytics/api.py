@@ -10,8 +10,10 @@ from merchants.api_base import MerchantAPIView
 
 from .aggregates import analytics_available
 from .clv import predicted_clv_stored
+from .delivery_promises import delivery_promises
 from .email import email_kpis
-from .kpis import cohorts, period_kpis
+from .kpis import Period, cohorts, period_kpis
+from .promise_serializers import delivery_promises_data
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data, predicted_clv_data
 
 COHORT_DEFAULT_DAYS = 365
@@ -72,7 +74,15 @@ class KpisView(RangeView):
         previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
         previous["email"] = email_kpis(self.merchant, period.previous(), as_of)
         body = kpis_response(period, as_of, current, previous) | predicted_clv_data(predicted_clv_stored(self.merchant))
+        _add_delivery_promises(body, self.merchant, period, as_of)
         return Response(body)
+
+
+def _add_delivery_promises(body: dict, merchant, period, as_of) -> None:
+    """Parcels delivered after as_of are not known as of as_of: each period ends there at the latest."""
+    for target, each in ((body, period), (body["previous"], period.previous())):
+        known = Period(each.start, max(each.start, min(each.end, as_of)))
+        target["delivery_promises"] = delivery_promises_data(delivery_promises(merchant, known))
 
 
 class CohortsView(RangeView):

@@ -29,7 +29,7 @@ from tracking.home import shipments_home_figures
 
 from .kpis import orders_and_net_revenue, period_kpis
 from .models import DigestOptIn, DigestSent
-from .page import change_of
+from .page import change_of, points_change
 
 DIGEST_HOUR = 8  # Monday, 08:00 in the shop's time zone: the first run from then on sends
 UNSUBSCRIBE_SALT = "analytics.digest.unsubscribe"
@@ -119,20 +119,12 @@ def _text(name: str, value) -> str:
     return format_number(value)
 
 
-def _points(value: int | None, previous: int | None) -> tuple[str, int]:
-    if value is None or previous is None:
-        return "", 0
-    points = value - previous
-    sign = (points > 0) - (points < 0)
-    return _("%(points)s pts") % {"points": f"{'+' if sign > 0 else ''}{format_number(points)}"}, sign
-
-
 def digest_rows(current: dict, previous: dict) -> list[dict]:
     """Each KPI with its value, the week before and the change ("+12.5%", in points for shares)."""
     rows = []
     for name, label in LABELS.items():
         if name == "nps":  # a score from −100 to 100: its change in points, never a percentage
-            change, direction = _points(current[name], previous[name])
+            change, direction = points_change(current[name], previous[name])
         else:
             kind = "repeat_rate" if name in SHARES else ("aov" if name in MONEY else name)
             change, direction = change_of(kind, current[name], previous[name])

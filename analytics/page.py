@@ -9,7 +9,7 @@ from flows.models import name_shown
 
 from .email import StepEmailKpis
 
-SHARES = {"repeat_rate", "repurchase_30", "repurchase_90"}
+SHARES = {"repeat_rate", "repurchase_30", "repurchase_90", "on_time_rate", "wismo_reduction"}
 MONEY = {"aov", "historical_clv"}
 LABELS = {
     "orders": _("Orders"),
@@ -94,6 +94,15 @@ def change_of(name: str, value, previous) -> tuple[str, int]:
     return f"{'+' if sign > 0 else ''}{format_share(change.quantize(Decimal('0.001')))}", sign
 
 
+def points_change(value: int | None, previous: int | None) -> tuple[str, int]:
+    """("+5 pts", 1): the change of a score (NPS, −100 to 100) in points, never a percentage."""
+    if value is None or previous is None:
+        return "", 0
+    points = value - previous
+    sign = (points > 0) - (points < 0)
+    return _("%(points)s pts") % {"points": f"{'+' if sign > 0 else ''}{format_number(points)}"}, sign
+
+
 def returns_block(figures) -> dict:
     """The returns figures' short version (returns/figures.py, docs/kpis.md "Returns"): rate and revenue kept."""
     kept = [
@@ -105,19 +114,25 @@ def returns_block(figures) -> dict:
     return {"return_rate": "—" if rate is None else format_share(rate), "revenue_kept": " · ".join(kept) or "—"}
 
 
-def kpi_rows(current: dict, previous: dict) -> list[dict]:
+def tiles(labels: dict, helps: dict, current: dict, previous: dict, *, text, change) -> list[dict]:
+    """A tile per KPI of `labels`: its value and the period before as `text(name, value)` writes them, and
+    `change(name, value, previous)` -> (words, direction: 1 better, -1 worse, 0 none)."""
     rows = []
-    for name, label in LABELS.items():
-        change, direction = change_of(name, current[name], previous[name])
+    for name, label in labels.items():
+        words, direction = change(name, current[name], previous[name])
         rows.append(
             {
                 "name": name,
                 "label": label,
-                "help": HELP.get(name, ""),
-                "value": _text(name, current[name]),
-                "previous": _text(name, previous[name]),
-                "change": change,
+                "help": helps.get(name, ""),
+                "value": text(name, current[name]),
+                "previous": text(name, previous[name]),
+                "change": words,
                 "direction": direction,
             }
         )
     return rows
+
+
+def kpi_rows(current: dict, previous: dict) -> list[dict]:
+    return tiles(LABELS, HELP, current, previous, text=_text, change=change_of)

@@ -12,6 +12,7 @@ from .clv import NO_FIT
 from .email import StepEmailKpis
 from .kpis import Cohort, Period
 from .models import PredictedClv
+from .promise_serializers import delivery_promises_schema
 
 MONEY_KPIS = ("aov", "historical_clv")
 EMAIL_KPIS = "email"  # per flow and step: a list
@@ -198,8 +199,11 @@ KPIS_SCHEMA = inline_serializer(
     {
         **_kpi_fields(),
         **_CLV_FIELDS,
+        "delivery_promises": delivery_promises_schema("DeliveryPromises"),
         "as_of": serializers.DateTimeField(),
-        "previous": inline_serializer("KpisPrevious", _kpi_fields()),
+        "previous": inline_serializer(
+            "KpisPrevious", {**_kpi_fields(), "delivery_promises": delivery_promises_schema("PreviousDeliveryPromises")}
+        ),
     },
 )
 COHORTS_SCHEMA = inline_serializer(

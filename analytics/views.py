@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 from core.l10n import format_day, format_number, format_share
 from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
+from flows.holdouts import flows_with_holdout
 from merchants.access import staff_view
 from returns.figures import return_figures
 
@@ -20,10 +21,16 @@ from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH, weekly_orders
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
+from .delivery_promises import delivery_promises
 from .email import email_kpis
+from .holdout_page import holdout_blocks
 from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, email_rows, kpi_rows, returns_block
+from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import email_step_data, kpis_data
+from .service_tiles import LABELS as SERVICE_LABELS
+from .service_tiles import service_figures, service_rows
+from .wismo_holdouts import holdouts_with_wismo
 
 COHORT_MONTHS = 12
 
@@ -62,6 +69,23 @@ def _compute(merchant, chosen) -> dict:
         "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": return_figures(merchant=merchant, period=period, now=now),
         "email": email_kpis(merchant, period, now),
+        **_promise_figures(merchant, period),
+        "holdouts": _holdouts(merchant, now),
+        "service": service_figures(merchant, period),
+        "service_before": service_figures(merchant, period.previous()),
+    }
+
+
+def _holdouts(merchant, now) -> list[dict]:
+    """Every flow that holds customers out (or did), as of now: three queries whatever their number."""
+    flows = list(flows_with_holdout().filter(merchant=merchant))
+    return holdouts_with_wismo(merchant, flows, now) if flows else []
+
+
+def _promise_figures(merchant, period: Period) -> dict:
+    return {
+        "promises": delivery_promises(merchant, period),
+        "promises_before": delivery_promises(merchant, period.previous()),
     }
 
 
@@ -83,7 +107,8 @@ def index(request):
         "presets": PRESETS,
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
-        "rows": kpi_rows(figures["current"], figures["previous"]),
+        "rows": kpi_rows(figures["current"], figures["previous"])
+        + service_rows(figures["service"], figures["service_before"]),
         "bars": [_bar_shown(bar) for bar in bars],
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
@@ -91,6 +116,8 @@ def index(request):
         "clv": predicted_clv_shown(figures["clv"]),
         "returns": returns_block(figures["returns"]),
         "email": email_rows(figures["email"]),
+        "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
+        "holdouts": holdout_blocks(figures["holdouts"]),
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
@@ -169,6 +196,7 @@ def export_kpis(request):
                 rows.append((name, currency, (now[name] or {}).get(currency), (before[name] or {}).get(currency)))
         else:
             rows.append((name, "", now[name], before[name]))
+    rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
     return _csv(f"kpis-{chosen.first}-{chosen.last}.csv", rows)
 
 
@@ -213,3 +241,14 @@ def export_email(request):
         for currency, amount in (data["revenue"] or {"": None}).items():  # a row per currency of its revenue
             rows.append((data["flow"], data["step"], *figures, currency, amount))
     return _csv(f"email-{chosen.first}-{chosen.last}.csv", rows)
+
+
+@require_GET
+@staff_view()
+def export_delivery_promises(request):
+    chosen, refused = _range_or_400(request)
+    if refused:
+        return refused
+    figures = _figures(request.merchant, chosen)
+    rows = delivery_promise_csv_rows(figures["promises"], figures["promises_before"])
+    return _csv(f"delivery-promises-{chosen.first}-{chosen.last}.csv", rows)

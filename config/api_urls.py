@@ -39,5 +39,4 @@ urlpatterns = [
     path("", include("feedback.review_api_urls")),
     path("", include("support.api_urls")),
     path("", include("analytics.api_urls")),
-    path("", include("flows.holdout_api_urls")),
 ]

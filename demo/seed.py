@@ -295,6 +295,8 @@ def shipments_write(merchant, plans, orders, line_items) -> dict[int, Shipment]:
             estimated_delivery_from=ship.estimated_from,
             estimated_delivery_to=ship.estimated_to,
             estimate_source="carrier",
+            promised_delivery_from=ship.estimated_from,
+            promised_delivery_to=ship.estimated_to,
             delivered_within_window=(delivered_at.date() <= ship.estimated_to) if delivered_at else None,
             shipped_at=ship.shipped_at,
             delivered_at=delivered_at,

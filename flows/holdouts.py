@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 from django.conf import settings
 from django.db import connection
+from django.db.models import Exists, OuterRef, Q
 
 from core.money import minor_unit
 from merchants.models import Merchant
@@ -273,6 +274,12 @@ def holdouts_results(*, merchant: Merchant, flows: list[Flow], as_of: datetime) 
         return []
     figures = _figures_by_flow(merchant, [flow.pk for flow in flows], as_of)
     return [_flow_results(flow, figures, merchant.currency) for flow in flows]
+
+
+def flows_with_holdout():
+    """Flows holding customers out now, or that did (their past results still count)."""
+    held = ScheduledMessage.objects.filter(step__flow=OuterRef("pk"), skip_reason=HOLDOUT)
+    return Flow.objects.filter(Q(holdout_percent__gt=0) | Exists(held)).order_by("kind", "name", "id")
 
 
 def holdouts_measurable() -> bool:

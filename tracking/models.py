@@ -64,6 +64,11 @@ class Shipment(TenantModel):
     estimated_delivery_to = models.DateField(null=True, blank=True)
     estimate_source = models.CharField(max_length=16, blank=True)  # carrier, history, default
     delivered_within_window = models.BooleanField(null=True, blank=True)
+    # The window the customer was shown when the parcel shipped, kept as it was: the estimate above moves
+    # when the carrier speaks, the promise does not (delivery promise KPIs, docs/kpis.md). Empty for
+    # parcels shipped before it was recorded and for return parcels.
+    promised_delivery_from = models.DateField(null=True, blank=True)
+    promised_delivery_to = models.DateField(null=True, blank=True)
     shipped_at = models.DateTimeField(null=True, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     last_event_at = models.DateTimeField(null=True, blank=True)

@@ -131,6 +131,7 @@ def shipment_upsert(
         elif created:
             shipment.shipped_at = timezone.now()
         _window_estimate(shipment)
+        _promise_record(shipment)
         shipment.save()
         if line_item_ids:
             shipment.line_items.set(LineItem.objects.filter(merchant=merchant, order=order, pk__in=line_item_ids))
@@ -412,6 +413,16 @@ def _window_estimate(shipment: Shipment) -> None:
         shipped_on, days, shipment.order.shipping_country
     )
     shipment.estimate_source = origin
+
+
+def _promise_record(shipment: Shipment) -> None:
+    """Keep the window shown when the parcel shipped; later estimates (the carrier's) never change it."""
+    if shipment.promised_delivery_to is not None or shipment.direction != ShipmentDirection.OUTBOUND:
+        return
+    if shipment.shipped_at is None or shipment.estimated_delivery_to is None:
+        return
+    shipment.promised_delivery_from = shipment.estimated_delivery_from
+    shipment.promised_delivery_to = shipment.estimated_delivery_to
 
 
 # --- Delays ------------------------------------------------------------------------------------------

@@ -14,6 +14,18 @@ pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
 
 KPIS = "/api/v1/analytics/kpis"
 COHORTS = "/api/v1/analytics/cohorts"
+NO_PARCEL = {
+    "carriers": [],
+    "all_carriers": {
+        "delivered": 0,
+        "with_promise": 0,
+        "without_promise": 0,
+        "on_time": 0,
+        "on_time_rate": None,
+        "transit_median_business_days": None,
+        "transit_p90_business_days": None,
+    },
+}
 MARCH = {"from": "2026-03-01", "to": "2026-04-01", "as_of": "2026-07-01"}
 
 
@@ -24,8 +36,8 @@ def shop(built_shop):
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):
     # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV, email;
-    # + the stored predicted CLV.
-    with django_assert_num_queries(2 + 2 * 8 + 1):
+    # + the stored predicted CLV + the delivery promises of each period.
+    with django_assert_num_queries(2 + 2 * 8 + 1 + 2):
         response = api.get(KPIS, MARCH)
     assert response.status_code == 200
     assert response.json() == {
@@ -46,6 +58,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
         "predicted_clv_backtest_mae": None,
         "predicted_clv_fitted_at": None,
         "predicted_clv_reason": "not_fitted_yet",
+        "delivery_promises": NO_PARCEL,  # test_delivery_promises.py
         "previous": {
             # 31 days before March 1 in Paris; A's January 10 order is before it.
             "from": "2026-01-29T00:00:00+01:00",
@@ -59,6 +72,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
             "repurchase_90": None,
             "historical_clv": {"EUR": "100.00"},  # as of March 1: A's January order
             "email": [],
+            "delivery_promises": NO_PARCEL,
         },
     }
 

@@ -32,8 +32,9 @@ def shop(built_shop):
 
 def test_march_against_february(staff_client, shop, django_assert_num_queries):
     # The dashboard's own (4), 7 per period for the KPIs, the weekly bars (2), the cohorts (1), returns (5),
-    # the predicted CLV (1), the email KPIs (1).
-    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1):
+    # the predicted CLV (1), the email KPIs (1), the delivery promises of each period (2), the flows with a
+    # holdout (1: none), the customer service tiles of each period (2 × 6: test_service_tiles.py).
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()

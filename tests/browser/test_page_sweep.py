@@ -93,6 +93,7 @@ ACTIONS = {
     "analytics:export_kpis": "a CSV download, not a page",
     "analytics:export_cohorts": "a CSV download, not a page",
     "analytics:export_email": "a CSV download, not a page",
+    "analytics:export_delivery_promises": "a CSV download, not a page",
     "returns:bulk_approve": "POST only",
     "returns:approve": "POST only",
     "returns:reject": "POST only",
