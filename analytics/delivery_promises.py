@@ -14,7 +14,7 @@ from merchants.models import Merchant
 from tracking.carriers import carrier_name
 from tracking.models import ShipmentDirection
 
-from .kpis import _query, ratio
+from .kpis import ratio, sql_rows
 
 TRANSIT = Decimal("0.1")
 
@@ -85,7 +85,7 @@ def delivery_promises(merchant: Merchant, period: Period) -> DeliveryPromises:
         "end": period.end,
     }
     carriers, total = [], CarrierPromises("", 0, 0, 0, None, None)
-    for carrier, is_total, delivered, promised, on_time, median, p90 in _query(_PROMISES, params):
+    for carrier, is_total, delivered, promised, on_time, median, p90 in sql_rows(_PROMISES, params):
         row = CarrierPromises(carrier or "", delivered, promised, on_time, _transit(median), _transit(p90))
         if is_total:
             total = row
