@@ -145,7 +145,7 @@ def test_another_shops_key_never_sees_these_orders(other_api, shop):
 def test_email_kpis_per_flow_and_step(api, merchant, django_assert_num_queries):
     steps = seed_email_history(merchant)  # worked out in test_email.py
     # As above, but this shop's daily table is not built: its orders are read, no daily-table query.
-    with django_assert_num_queries(2 + 2 * 7 + 1):
+    with django_assert_num_queries(2 + 2 * 7 + 1 + 2):
         body = api.get(KPIS, EMAIL_P).json()
     j7, j30, shipped = body["email"]
     assert j7 == {

@@ -107,7 +107,7 @@ def email_table(page: str) -> str:
 def test_the_email_table_per_flow_and_step(staff_client, merchant, django_assert_num_queries):
     steps = seed_email_history(merchant)  # worked out in test_email.py; every refund known by now
     aggregates_rebuild(merchant=merchant)
-    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1):  # as above: one query for the table
+    with django_assert_num_queries(4 + 2 * 7 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):  # as above: one query for the table
         page = staff_client.get(URL, MARCH).content.decode()
     table = email_table(page)
     j7 = table[table.index(f"/steps/{steps['j7'].pk}/") :]
