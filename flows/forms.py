@@ -107,8 +107,8 @@ class StepForm(forms.Form):
 class TemplateForm(forms.Form):
     """One language of a step. Leave the subject empty to drop the language."""
 
-    subject = forms.CharField(label=_("Subject"), max_length=200, required=False)
-    preheader = forms.CharField(label=_("Preheader (preview line)"), max_length=200, required=False)
+    subject = forms.CharField(label=_("Subject"), max_length=300, required=False)
+    preheader = forms.CharField(label=_("Preheader (preview line)"), max_length=300, required=False)
     html_body = forms.CharField(label=_("HTML body"), required=False, widget=forms.Textarea(attrs={"rows": 14}))
     text_body = forms.CharField(
         label=_("Text body (empty: made from the HTML)"), required=False, widget=forms.Textarea(attrs={"rows": 8})

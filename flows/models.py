@@ -164,8 +164,8 @@ class StepTemplate(TenantModel):
 
     step = models.ForeignKey(FlowStep, on_delete=models.CASCADE, related_name="templates")
     language = models.CharField(max_length=8, choices=LANGUAGE_CHOICES)
-    subject = models.CharField(_("subject"), max_length=200)
-    preheader = models.CharField(_("preheader"), max_length=200, blank=True)
+    subject = models.CharField(_("subject"), max_length=300)
+    preheader = models.CharField(_("preheader"), max_length=300, blank=True)
     html_body = models.TextField(_("HTML body"), blank=True)
     text_body = models.TextField(_("text body"), blank=True)
     updated_at = models.DateTimeField(auto_now=True)

@@ -11,6 +11,7 @@ class IntegrationsConfig(AppConfig):
         from anymail.signals import tracking
         from django.core import checks
 
+        from orders.events import subscribe
         from orders.privacy import register_eraser
         from shop_actions.adapters import adapter_register
 
@@ -21,6 +22,7 @@ class IntegrationsConfig(AppConfig):
         from .privacy import erase_webhook_deliveries
         from .shopify import actions as shopify_actions
         from .shopify import adapter as _shopify  # noqa: F401 - the shop adapters register their sources on import
+        from .shopify import gift_cards as shopify_gift_cards
         from .woocommerce import actions as woocommerce_actions
         from .woocommerce import adapter as _woocommerce  # noqa: F401
         from .zendesk import adapter as _zendesk  # noqa: F401 - the helpdesks too
@@ -30,6 +32,8 @@ class IntegrationsConfig(AppConfig):
         adapter_register("shopify", shopify_actions.ShopifyAdapter())
         adapter_register("woocommerce", woocommerce_actions.WooCommerceAdapter())
         register_eraser("integrations.webhook_deliveries", erase_webhook_deliveries)
+        # Spends of our gift cards the shop reports (store credit mirrored in Shopify).
+        subscribe("order.", shopify_gift_cards.on_order_event)
         tracking.connect(esp_handlers.on_anymail_tracking, dispatch_uid="integrations.anymail_tracking")
         checks.register(esp_urls.check_esp_webhooks, checks.Tags.security)
         esp_urls.log_esp_webhook_problems()

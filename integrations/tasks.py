@@ -2,7 +2,10 @@
 
 from celery import shared_task
 
+from shop_actions.adapters import TransientShopError
+
 from .inbound import TRANSIENT_ERRORS, deliveries_drain, deliveries_drain_stuck, delivery_process
+from .shopify import gift_cards
 
 
 @shared_task(
@@ -27,3 +30,14 @@ def drain_webhook_deliveries(slot: int | None = None, token: str | None = None) 
 def drain_stuck_webhook_deliveries() -> int:
     """Drain deliveries still "received" minutes later (the broker was down when they came)."""
     return deliveries_drain_stuck()
+
+
+@shared_task(
+    autoretry_for=(TransientShopError, gift_cards.WalletNotInStepError),
+    retry_backoff=30,
+    retry_backoff_max=1800,
+    max_retries=8,
+)
+def sync_shopify_gift_card(merchant_id: int, wallet_id: int, order_id: int, what: str) -> str:
+    """A Shopify order paid with one of our gift cards (or refunded to it): its spend comes back to the ledger."""
+    return gift_cards.gift_card_sync(merchant_id=merchant_id, wallet_id=wallet_id, order_id=order_id, what=what)

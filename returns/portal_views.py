@@ -413,16 +413,28 @@ def slip(request, token, rma):
     return response
 
 
+def _return_of(order, rma: str) -> ReturnRequest:
+    """The order's return with this RMA; another order's (or another shop's) is a 404 like a missing one."""
+    with merchant_scope(order.merchant):
+        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
+    if found is None:
+        raise Http404
+    return found
+
+
+def _back_to_detail(token, rma: str, language: str):
+    """After a POST on a return: its page again, in the language the customer was reading."""
+    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
+    return redirect(f"{path}?lang={language}")
+
+
 @require_http_methods(["POST"])
 def parcel(request, token, rma):
     """The customer who ships the return themselves gives its tracking number (returns/parcels.py)."""
     order, response = _order_for(request, token)
     if response is not None:
         return response
-    with merchant_scope(order.merchant):
-        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
-    if found is None:
-        raise Http404
+    found = _return_of(order, rma)
     language = request.GET.get("lang", "")
     with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
         form = ReturnParcelForm(request.POST)
@@ -435,8 +447,7 @@ def parcel(request, token, rma):
                 form.add_error("tracking_number", invalid.errors["tracking_number"])
     if form.errors:
         return _detail_render(request, order, token, rma, parcel_form=form, status=400)
-    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
-    return redirect(f"{path}?lang={language}")
+    return _back_to_detail(token, rma, language)
 
 
 @require_http_methods(["POST"])
@@ -445,10 +456,7 @@ def exchange_instead(request, token, rma):
     order, response = _order_for(request, token)
     if response is not None:
         return response
-    with merchant_scope(order.merchant):
-        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
-    if found is None:
-        raise Http404
+    found = _return_of(order, rma)
     language = request.GET.get("lang", "")
     with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
         try:
@@ -460,8 +468,7 @@ def exchange_instead(request, token, rma):
         except ReturnValidationError as invalid:
             error = next(iter(invalid.errors.values()))
             return _detail_render(request, order, token, rma, parcel_form=ReturnParcelForm(), status=400, error=error)
-    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
-    return redirect(f"{path}?lang={language}")
+    return _back_to_detail(token, rma, language)
 
 
 @require_http_methods(["POST"])
@@ -470,10 +477,7 @@ def cancel(request, token, rma):
     order, response = _order_for(request, token)
     if response is not None:
         return response
-    with merchant_scope(order.merchant):
-        found = ReturnRequest.objects.filter(order=order, rma=rma).first()
-    if found is None:
-        raise Http404
+    found = _return_of(order, rma)
     language = request.GET.get("lang", "")
     with translation.override(customer_language(merchant=order.merchant, order=order, asked=language)):
         try:
@@ -482,5 +486,4 @@ def cancel(request, token, rma):
             return _detail_render(
                 request, order, token, rma, parcel_form=ReturnParcelForm(), status=409, error=str(refused)
             )
-    path = reverse("portal-returns:detail", kwargs={"token": token, "rma": rma})
-    return redirect(f"{path}?lang={language}")
+    return _back_to_detail(token, rma, language)

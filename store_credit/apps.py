@@ -8,16 +8,18 @@ class StoreCreditConfig(AppConfig):
     def ready(self):
         from django.utils.translation import gettext_lazy as _
 
+        from orders.events import subscribe
         from orders.privacy import register_eraser, register_exporter
         from orders.sections import CustomerSection, customer_section_register
         from portal.sections import PortalSection, portal_section_register
         from shop_actions.services import on_shop_action_finished
 
-        from . import event_kinds, mail, mirror, privacy, selectors
+        from . import event_kinds, mail, mirror, privacy, selectors, spend_sync
 
         event_kinds.register()
         mail.register()
         on_shop_action_finished("store_credit", mirror.mirror_finished)
+        subscribe("order.", spend_sync.on_order_event)
         portal_section_register(
             PortalSection(
                 "credit",

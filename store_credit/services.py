@@ -195,8 +195,12 @@ def _mismatch(customer_currency: str, currency: str) -> CurrencyMismatchError:
     )
 
 
-def _record(*, merchant, customer, currency: str, asked: _Asked, floor: bool, create: bool, event: str = "") -> Entry:
-    """Write `asked` into the customer's wallet under its lock: the one place entries are made."""
+def _record(
+    *, merchant, customer, currency: str, asked: _Asked, floor: bool, create: bool, event: str = "", mirror_too=False
+) -> Entry:
+    """Write `asked` into the customer's wallet under its lock: the one place entries are made.
+
+    `mirror_too` asks the shop to follow an entry it would not be asked about (mirror.mirrored)."""
     with transaction.atomic(), merchant_scope(merchant):
         existing = _by_key(merchant, asked.key)
         if existing is not None:
@@ -227,7 +231,7 @@ def _record(*, merchant, customer, currency: str, asked: _Asked, floor: bool, cr
         entry = _entry_write(wallet, asked, balance)
         if event:
             _event(entry, event)
-        if mirror.mirrored(entry):
+        if mirror_too or mirror.mirrored(entry):
             mirror.mirror_request(entry)
         return entry
 
@@ -362,11 +366,15 @@ def credit_spend(*, merchant, customer, amount, currency, key, source, source_re
     )
 
 
-def credit_spend_reported(*, merchant, customer, amount, currency, key, source=Source.SHOP, source_ref="") -> Entry:
+def credit_spend_reported(
+    *, merchant, customer, amount, currency, key, source=Source.SHOP, source_ref="", shop_follows=True
+) -> Entry:
     """A spend the shop reports (an order paid with the gift card or coupon): recorded as it comes.
 
     It may take the balance below zero (the wallet is then flagged overdrawn for staff). Only a
     currency the customer has no credit in, while they have some in another, is refused.
+    `shop_follows=False` when the shop's side does not go down by itself (a WooCommerce coupon keeps
+    its amount): the shop is then asked to set it to the new balance, like any entry of ours.
     """
     _check_customer(merchant, customer)
     currency = _clean_currency(currency)
@@ -384,6 +392,7 @@ def credit_spend_reported(*, merchant, customer, amount, currency, key, source=S
             floor=False,
             create=True,
             event="store_credit.spent",
+            mirror_too=not shop_follows,
         )
 
 

@@ -5,11 +5,13 @@ ids are kept as strings. Money arrives as decimal strings, except refund line su
 which are JSON numbers: those are parsed as Decimal, never float.
 """
 
+import logging
 from datetime import datetime
 from decimal import Decimal
 
 from core.inputs import is_web_url
 from core.moments import MomentError, moment_parse
+from core.money import is_currency_code
 from integrations.inbound import PayloadError, TransientError, json_object_parse, register_source
 from merchants.models import Merchant
 from orders import privacy
@@ -31,6 +33,8 @@ from orders.services import (
 from tracking.fulfillments import fulfillment_add, fulfillment_cancel
 
 from ..models import WebhookDelivery
+
+logger = logging.getLogger(__name__)
 
 SOURCE = "shopify"
 Status = WebhookDelivery.Status
@@ -282,10 +286,15 @@ def payment_facts(payload: dict) -> dict:
     out (include_fields) is None, which keeps what we stored."""
     facts = {}
     if "discount_codes" in payload:
-        facts["discount_codes"] = [
-            DiscountCodeInput(code=text(code, "code"), amount=text(code, "amount") or "0", type=text(code, "type"))
-            for code in items(payload, "discount_codes")
-        ]
+        currency = text(payload, "currency").upper()
+        facts["discount_codes"] = discounts_readable(
+            payload,
+            "discount_codes",
+            currency,
+            lambda line: DiscountCodeInput(
+                code=_line_text(line, "code"), amount=_line_text(line, "amount") or "0", type=_line_text(line, "type")
+            ),
+        )
     if "payment_gateway_names" in payload:
         names = payload.get("payment_gateway_names") or []
         if not isinstance(names, list) or not all(isinstance(name, str) for name in names):
@@ -294,6 +303,40 @@ def payment_facts(payload: dict) -> dict:
     if "tags" in payload:
         facts["exchange_for_rma"] = exchange_rma_of_tags(text(payload, "tags"))
     return facts
+
+
+def discounts_readable(payload: dict, name: str, currency: str, read) -> list[DiscountCodeInput]:
+    """The discount lines under `name` that `read` makes into a code and an amount in `currency`.
+
+    A line we cannot read (not an object, no code, an amount that is no money) is left out and
+    logged: the order itself is good, and what it tells of tracking and emails must not wait for it.
+    """
+    lines = payload.get(name)
+    if not isinstance(lines, list):
+        if lines is not None:
+            logger.warning("%s is not a list: left out of order %s", name, payload.get("id"))
+        return []
+    readable = []
+    for index, line in enumerate(lines):
+        discount = read(line) if isinstance(line, dict) else None
+        if discount is None or not discount.code or not _money_or_none(discount.amount, currency):
+            logger.warning("%s[%s] cannot be read: left out of order %s", name, index, payload.get("id"))
+            continue
+        readable.append(discount)
+    return readable
+
+
+def _line_text(line: dict, name: str) -> str:
+    value = line.get(name)
+    return "" if value is None or isinstance(value, bool | dict | list) else str(value).replace("\x00", "").strip()
+
+
+def _money_or_none(value, currency: str) -> bool:
+    try:
+        money_parse(value, currency if is_currency_code(currency) else "XXX")
+    except ValueError:
+        return False
+    return True
 
 
 def exchange_rma_of_tags(tags: str) -> str:

@@ -196,8 +196,10 @@ def _coupon_id(reference: str) -> int:
 
 
 def coupon_balance_body(payload: dict) -> dict:
-    """What a new credit changes on the coupon: its amount is the wallet's balance, and its expiry date."""
-    body = {"amount": payload["balance_after"]}
+    """What a new entry changes on the coupon: its amount is the wallet's balance (nothing when a spend the
+    shop reported overdrew it), and its expiry date."""
+    balance = payload["balance_after"]
+    body = {"amount": "0" if balance.startswith("-") else balance}
     if payload.get("expires_on"):
         body["date_expires"] = f"{payload['expires_on']}T23:59:59"  # site time: usable all of that day
     if payload.get("email"):

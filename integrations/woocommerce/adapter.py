@@ -5,8 +5,9 @@ except a line item's `price`, a JSON number (parsed as Decimal). A deleted order
 is only {"id": N}.
 """
 
+import functools
 from datetime import UTC, datetime
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 from django.utils import timezone
 
@@ -14,7 +15,7 @@ from core.inputs import is_web_url
 from core.moments import MomentError, moment_parse
 from core.money import minor_unit
 from integrations.inbound import PayloadError, json_object_parse, register_source
-from integrations.shopify.adapter import items, obj, text
+from integrations.shopify.adapter import discounts_readable, items, obj, text
 from merchants.models import Merchant
 from orders.models import FinancialStatus, FulfillmentStatus, Order
 from orders.services import (
@@ -226,13 +227,25 @@ def payment_facts(payload: dict) -> dict:
         "",
     )
     return {
-        "discount_codes": [
-            DiscountCodeInput(code=text(line, "code"), amount=text(line, "discount") or "0")
-            for line in items(payload, "coupon_lines")
-        ],
+        "discount_codes": discounts_readable(
+            payload, "coupon_lines", text(payload, "currency").upper(), functools.partial(_coupon, payload)
+        ),
         "payment_gateways": [method] if method else [],
         "exchange_for_rma": exchange,
     }
+
+
+def _coupon(payload: dict, line: dict) -> DiscountCodeInput | None:
+    """A coupon line: its code, and what it took off the order as the customer saw it (with its tax when
+    the shop's prices include tax: a €30 coupon on a cart at 20 % VAT is `discount` 25.00 + `discount_tax` 5.00)."""
+    try:
+        amount = Decimal(str(line.get("discount") or "0"))
+        if payload.get("prices_include_tax") is True:
+            amount += Decimal(str(line.get("discount_tax") or "0"))
+    except (InvalidOperation, ValueError):
+        return None
+    code = line.get("code")
+    return DiscountCodeInput(code=code.strip() if isinstance(code, str) else "", amount=str(amount))
 
 
 def _refunds_record(merchant: Merchant, order: Order, payload: dict) -> None:

@@ -4,6 +4,9 @@
     {% for item in return.items %}{{ item.quantity }} × {{ item.title }}: {{ item.reason }}{% endfor %}
     {{ return.refund_amount }} ("85,50 €")  {{ return.url }} (the return's page in the portal)
     {{ return.label_url }}  {{ return.qr_code_url }}  {{ return.return_address }}
+    {{ return.resolution }} ("refund", "store_credit", "shop_now", "exchange_variant")
+    {{ return.credit_amount }}  {{ return.bonus_amount }}  {{ return.credit_code }} (once the credit is issued)
+    {% for item in return.exchange_items %}{{ item.title }} ({{ item.variant }}){% endfor %}  {{ return.exchange_ships }}
 
 A return's email reads the return its event named (the message's key, "return:42"); any other
 order email reads the order's latest return, or nothing when it has none.
@@ -20,6 +23,7 @@ from core.l10n import format_day, format_money
 from core.scoping import merchant_scope
 from flows.context_providers import EmailContextProvider
 from portal.links import order_token
+from store_credit.models import Entry
 from tracking.models import Shipment
 
 from ..eligibility import policy_for
@@ -92,6 +96,7 @@ def return_value(request: ReturnRequest, language: str) -> dict:
             "bonus_amount": format_money(request.bonus_amount, request.currency, language)
             if request.bonus_amount
             else "",
+            "credit_code": _credit_code(request),
             "rejection_reason": request.rejection_reason,
             "label_url": request.label_url,
             "qr_code_url": request.qr_code_url,
@@ -100,6 +105,14 @@ def return_value(request: ReturnRequest, language: str) -> dict:
             "url": return_page_url(request, language),
             **_exchange_value(request, language),
         }
+
+
+def _credit_code(request: ReturnRequest) -> str:
+    """The code of the wallet the return's credit went into, once it is issued (one query then, none before)."""
+    if request.credit_entry_id is None:
+        return ""
+    with merchant_scope(request.order.merchant):
+        return Entry.objects.filter(pk=request.credit_entry_id).values_list("wallet__code", flat=True).first() or ""
 
 
 def _exchange_value(request: ReturnRequest, language: str) -> dict:
@@ -178,6 +191,7 @@ def sample_value(merchant, language: str) -> dict:
         "resolution": "refund",
         "credit_amount": "",
         "bonus_amount": "",
+        "credit_code": "",
         "rejection_reason": "Article porté, étiquette retirée." if fr else "The item has been worn.",
         "label_url": f"{settings.SITE_URL}/returns/sample/label.pdf",
         "qr_code_url": "",

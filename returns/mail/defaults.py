@@ -21,15 +21,46 @@ _ITEMS = (
     "<ul>{% for item in return.items %}<li>{{ item.quantity }} × {{ item.title }}"
     "{% if item.variant %} ({{ item.variant }}){% endif %} — {{ item.reason }}</li>{% endfor %}</ul>"
 )
+# An exchange's new items (returns/exchanges.py).
+_NEW_ITEMS = (
+    "<ul>{% for item in return.exchange_items %}<li>{{ item.quantity }} × {{ item.title }}"
+    "{% if item.variant %} (<strong>{{ item.variant }}</strong>){% endif %}"
+    "{% if item.instead_of %} — {{ item.instead_of }}{% endif %}</li>{% endfor %}</ul>"
+)
+_EXCHANGE = '{% if return.resolution == "exchange_variant" %}'
+# What the customer gets: the new item and when it ships, the store credit with its bonus, or the refund.
+_GETS_IN_EXCHANGE = {
+    "en": "<p>In exchange, you get:</p>"
+    + _NEW_ITEMS
+    + "<p><strong>When it ships:</strong> {{ return.exchange_ships }}</p>"
+    "{% if return.credit_amount %}<p>The new item costs less: the difference, <strong>{{ return.credit_amount }}"
+    "</strong>, comes to you as store credit once the return is complete.</p>{% endif %}",
+    "fr": "<p>En échange, vous recevez\u00a0:</p>"
+    + _NEW_ITEMS
+    + "<p><strong>Son expédition\u00a0:</strong> {{ return.exchange_ships }}</p>"
+    "{% if return.credit_amount %}<p>Le nouvel article coûte moins cher\u00a0: la différence, <strong>"
+    "{{ return.credit_amount }}</strong>, vous revient en avoir une fois le retour terminé.</p>{% endif %}",
+}
 _REFUND = {
-    "en": "{% if return.credit_amount %}<p>Store credit: <strong>{{ return.credit_amount }}</strong>"
+    "en": _EXCHANGE
+    + _GETS_IN_EXCHANGE["en"]
+    + "{% elif return.credit_amount %}<p>Store credit: <strong>{{ return.credit_amount }}</strong>"
     "{% if return.bonus_amount %} (including a bonus of {{ return.bonus_amount }}){% endif %}.</p>"
     "{% else %}<p>Refund: <strong>{{ return.refund_amount }}</strong>"
     "{% if return.fee %} (a return fee of {{ return.fee }} deducted){% endif %}.</p>{% endif %}",
-    "fr": "{% if return.credit_amount %}<p>Avoir\u00a0: <strong>{{ return.credit_amount }}</strong>"
+    "fr": _EXCHANGE
+    + _GETS_IN_EXCHANGE["fr"]
+    + "{% elif return.credit_amount %}<p>Avoir\u00a0: <strong>{{ return.credit_amount }}</strong>"
     "{% if return.bonus_amount %} (dont un bonus de {{ return.bonus_amount }}){% endif %}.</p>"
     "{% else %}<p>Remboursement\u00a0: <strong>{{ return.refund_amount }}</strong>"
     "{% if return.fee %} (frais de retour de {{ return.fee }} déduits){% endif %}.</p>{% endif %}",
+}
+# What follows once nothing has to be sent back, or once the parcel is back.
+_FOLLOWS = {
+    "en": _EXCHANGE + "Your new item follows.{% elif return.credit_amount %}Your store credit follows."
+    "{% else %}Your refund follows.{% endif %}",
+    "fr": _EXCHANGE + "Votre nouvel article suit.{% elif return.credit_amount %}Votre avoir suit."
+    "{% else %}Votre remboursement suit.{% endif %}",
 }
 # "the item" or "the items", as many as the customer returns.
 _THE_ITEMS = {
@@ -47,7 +78,7 @@ _REPLY = {
 # How to send the parcel back, by method: the label or QR code when ready, the address, or keep it.
 _HOW_TO_SEND = {
     "en": '{% if return.method == "keep_it" %}'
-    "<p>No need to send anything back: keep " + _THE_ITEMS["en"] + ". Your refund follows.</p>"
+    "<p>No need to send anything back: keep " + _THE_ITEMS["en"] + ". " + _FOLLOWS["en"] + "</p>"
     "{% elif return.label_url %}"
     "<p>Print your prepaid label, stick it on the parcel and drop it off with the carrier.</p>"
     '<p><a class="button" href="{{ return.label_url }}">Print my label</a></p>'
@@ -60,13 +91,14 @@ _HOW_TO_SEND = {
     + " carefully, write <strong>{{ return.rma }}</strong> on a note inside the parcel and send it to:</p>"
     "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
     "{% else %}<p>reply to this email and we will give you our return address.</p>{% endif %}"
-    "<p>Keep your shipping receipt until your refund arrives.</p>"
+    "<p>Keep your shipping receipt until "
+    '{% if return.resolution == "refund" %}your refund arrives{% else %}your return is complete{% endif %}.</p>'
     "{% else %}"
     '<p>Your {% if return.method == "qr_dropoff" %}QR code{% else %}prepaid label{% endif %} is being prepared: '
     "you will find it on your return's page as soon as it is ready.</p>"
     "{% endif %}",
     "fr": '{% if return.method == "keep_it" %}'
-    "<p>Inutile de nous renvoyer quoi que ce soit\u00a0: gardez " + _THE_ITEMS["fr"] + ". Votre remboursement suit.</p>"
+    "<p>Inutile de nous renvoyer quoi que ce soit\u00a0: gardez " + _THE_ITEMS["fr"] + ". " + _FOLLOWS["fr"] + "</p>"
     "{% elif return.label_url %}"
     "<p>Imprimez votre étiquette prépayée, collez-la sur le colis et déposez-le chez le transporteur.</p>"
     '<p><a class="button" href="{{ return.label_url }}">Imprimer mon étiquette</a></p>'
@@ -80,7 +112,8 @@ _HOW_TO_SEND = {
     "et envoyez-le à\u00a0:</p>"
     "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
     "{% else %}<p>répondez à cet e-mail et nous vous donnerons notre adresse de retour.</p>{% endif %}"
-    "<p>Gardez votre preuve de dépôt jusqu'à votre remboursement.</p>"
+    "<p>Gardez votre preuve de dépôt jusqu'à "
+    '{% if return.resolution == "refund" %}votre remboursement{% else %}la fin de votre retour{% endif %}.</p>'
     "{% else %}"
     '<p>Votre {% if return.method == "qr_dropoff" %}QR code{% else %}étiquette prépayée{% endif %} est en préparation\u00a0: '
     "vous la trouverez sur la page de votre retour dès qu'elle sera prête.</p>"
@@ -133,7 +166,7 @@ REQUESTED = {
 APPROVED = {
     "en": {
         "subject": "Your return {{ return.rma }} is approved",
-        "preheader": '{% if return.method == "keep_it" %}Your refund follows: nothing to send back.'
+        "preheader": '{% if return.method == "keep_it" %}Nothing to send back.'
         "{% else %}Here is how to send it back.{% endif %}",
         "html": "<h1>Your return is approved</h1>"
         + _HELLO["en"]
@@ -147,7 +180,7 @@ APPROVED = {
     },
     "fr": {
         "subject": "Votre retour {{ return.rma }} est accepté",
-        "preheader": '{% if return.method == "keep_it" %}Votre remboursement suit\u00a0: rien à renvoyer.'
+        "preheader": '{% if return.method == "keep_it" %}Rien à renvoyer.'
         "{% else %}Voici comment nous renvoyer votre colis.{% endif %}",
         "html": "<h1>Votre retour est accepté</h1>"
         + _HELLO["fr"]
@@ -168,7 +201,9 @@ REMINDER = {
         "html": "<h1>Don't forget your return</h1>"
         + _HELLO["en"]
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} was approved, "
-        "but the parcel has not left yet. Your refund is sent once it is back with us.</p>"
+        "but the parcel has not left yet. " + _EXCHANGE + "<strong>Your new item:</strong> {{ return.exchange_ships }}"
+        "{% elif return.credit_amount %}Your store credit is added once it is back with us."
+        "{% else %}Your refund is sent once it is back with us.{% endif %}</p>"
         + _HOW_TO_SEND["en"]
         + _LINK % "See my return and how it is going"
         + "<p>Sent it already, or changed your mind? Reply to this email and tell us.</p>",
@@ -179,7 +214,11 @@ REMINDER = {
         "html": "<h1>N'oubliez pas votre retour</h1>"
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} a été accepté, "
-        "mais le colis n'est pas encore parti. Nous vous remboursons dès qu'il nous est parvenu.</p>"
+        "mais le colis n'est pas encore parti. "
+        + _EXCHANGE
+        + "<strong>Votre nouvel article\u00a0:</strong> {{ return.exchange_ships }}"
+        "{% elif return.credit_amount %}Votre avoir est ajouté dès qu'il nous est parvenu."
+        "{% else %}Nous vous remboursons dès qu'il nous est parvenu.{% endif %}</p>"
         + _HOW_TO_SEND["fr"]
         + _LINK % "Voir mon retour et où il en est"
         + "<p>Déjà envoyé, ou vous avez changé d'avis\u00a0? Répondez à cet e-mail pour nous le dire.</p>",
@@ -215,69 +254,108 @@ REJECTED = {
 RECEIVED = {
     "en": {
         "subject": "We have received your return {{ return.rma }}",
-        "preheader": "{% if return.credit_amount %}Your store credit of {{ return.credit_amount }} follows."
+        "preheader": _EXCHANGE + "Your new item follows."
+        "{% elif return.credit_amount %}Your store credit of {{ return.credit_amount }} follows."
         "{% else %}Your refund of {{ return.refund_amount }} follows.{% endif %}",
         "html": "<h1>Your return is back with us</h1>"
         + _HELLO["en"]
         + "<p>The parcel of your return <strong>{{ return.rma }}</strong> for order {{ order.number }} has arrived:</p>"
         + _ITEMS
-        + "<p>{% if return.credit_amount %}Your store credit of <strong>{{ return.credit_amount }}</strong>"
+        + _EXCHANGE
+        + _GETS_IN_EXCHANGE["en"]
+        + "{% else %}<p>{% if return.credit_amount %}Your store credit of <strong>{{ return.credit_amount }}</strong>"
+        "{% if return.bonus_amount %} (including a bonus of {{ return.bonus_amount }}){% endif %}"
         "{% else %}Your refund of <strong>{{ return.refund_amount }}</strong>{% endif %} follows: "
-        "we will email you as soon as it is issued.</p>" + _BUTTON % "Follow my return" + _REPLY["en"],
+        "we will email you as soon as it is issued.</p>{% endif %}" + _BUTTON % "Follow my return" + _REPLY["en"],
     },
     "fr": {
         "subject": "Nous avons reçu votre retour {{ return.rma }}",
-        "preheader": "{% if return.credit_amount %}Votre avoir de {{ return.credit_amount }} suit."
+        "preheader": _EXCHANGE + "Votre nouvel article suit."
+        "{% elif return.credit_amount %}Votre avoir de {{ return.credit_amount }} suit."
         "{% else %}Votre remboursement de {{ return.refund_amount }} suit.{% endif %}",
         "html": "<h1>Votre retour nous est parvenu</h1>"
         + _HELLO["fr"]
         + "<p>Le colis de votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est arrivé\u00a0:</p>"
         + _ITEMS
-        + "<p>{% if return.credit_amount %}Votre avoir de <strong>{{ return.credit_amount }}</strong>"
+        + _EXCHANGE
+        + _GETS_IN_EXCHANGE["fr"]
+        + "{% else %}<p>{% if return.credit_amount %}Votre avoir de <strong>{{ return.credit_amount }}</strong>"
+        "{% if return.bonus_amount %} (dont un bonus de {{ return.bonus_amount }}){% endif %}"
         "{% else %}Votre remboursement de <strong>{{ return.refund_amount }}</strong>{% endif %} suit\u00a0: "
-        "nous vous écrirons dès qu'il sera effectué.</p>" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
+        "nous vous écrirons dès qu'il sera effectué.</p>{% endif %}" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
     },
 }
 
-# Sent when the return closes: the refund is done, or the store credit was added to the customer's wallet
-# (whose own email gives the code and balance).
+# Sent when the return closes: the exchange is on its way, the store credit was added to the customer's wallet
+# (with its code, which the wallet's own email gives too), or the refund is done.
+_CODE = {
+    "en": "{% if return.credit_code %}<p>Your code to use at checkout: <strong>{{ return.credit_code }}</strong></p>"
+    "{% else %}<p>A separate email gives you the code to use at checkout.</p>{% endif %}",
+    "fr": "{% if return.credit_code %}<p>Votre code à saisir lors de votre commande\u00a0: "
+    "<strong>{{ return.credit_code }}</strong></p>"
+    "{% else %}<p>Un autre e-mail vous donne le code à utiliser lors de votre commande.</p>{% endif %}",
+}
 REFUNDED = {
     "en": {
-        "subject": "{% if return.credit_amount %}Your store credit of {{ return.credit_amount }} is ready"
+        "subject": _EXCHANGE + "Your return {{ return.rma }} is complete"
+        "{% elif return.credit_amount %}Your store credit of {{ return.credit_amount }} is ready"
         "{% else %}Your refund of {{ return.refund_amount }} is on its way{% endif %}",
         "preheader": "Return {{ return.rma }} is complete.",
-        "html": "{% if return.credit_amount %}<h1>Your store credit is ready</h1>"
+        "html": _EXCHANGE
+        + "<h1>Your return is complete</h1>"
+        + _HELLO["en"]
+        + "<p>Your return <strong>{{ return.rma }}</strong> (order {{ order.number }}) is complete. In exchange, "
+        "you get:</p>" + _NEW_ITEMS + "{% if return.exchange_tracking_url %}<p>It is on its way: "
+        '<a href="{{ return.exchange_tracking_url }}">follow the parcel</a>.</p>'
+        "{% else %}<p><strong>When it ships:</strong> {{ return.exchange_ships }}</p>{% endif %}"
+        "{% if return.credit_amount %}<p>The new item costs less: we have added the difference, <strong>"
+        "{{ return.credit_amount }}</strong>, to your account as store credit.</p>" + _CODE["en"] + "{% endif %}"
+        "{% elif return.credit_amount %}<h1>Your store credit is ready</h1>"
         + _HELLO["en"]
         + "<p>We have added <strong>{{ return.credit_amount }}</strong> of store credit to your account for your "
         "return <strong>{{ return.rma }}</strong> (order {{ order.number }})"
         "{% if return.bonus_amount %}, including a bonus of {{ return.bonus_amount }}{% endif %}.</p>"
-        "<p>A separate email gives you the code to use at checkout.</p>"
-        "{% else %}<h1>Your refund is on its way</h1>"
+        + _CODE["en"]
+        + "{% else %}<h1>Your refund is on its way</h1>"
         + _HELLO["en"]
         + "<p>We have refunded <strong>{{ return.refund_amount }}</strong> for your return "
         "<strong>{{ return.rma }}</strong> (order {{ order.number }}) to your original payment method"
         "{% if return.fee %}, after a return fee of {{ return.fee }}{% endif %}.</p>"
         "<p>Depending on your bank, it may take a few days to show on your account.</p>{% endif %}"
+        + "<p>What you returned:</p>"
         + _ITEMS
         + _BUTTON % "See my return"
         + "<p>Thank you for your patience. A question? Just reply to this email.</p>",
     },
     "fr": {
-        "subject": "{% if return.credit_amount %}Votre avoir de {{ return.credit_amount }} est prêt"
+        "subject": _EXCHANGE + "Votre retour {{ return.rma }} est terminé"
+        "{% elif return.credit_amount %}Votre avoir de {{ return.credit_amount }} est prêt"
         "{% else %}Votre remboursement de {{ return.refund_amount }} est en route{% endif %}",
         "preheader": "Le retour {{ return.rma }} est terminé.",
-        "html": "{% if return.credit_amount %}<h1>Votre avoir est prêt</h1>"
+        "html": _EXCHANGE
+        + "<h1>Votre retour est terminé</h1>"
+        + _HELLO["fr"]
+        + "<p>Votre retour <strong>{{ return.rma }}</strong> (commande {{ order.number }}) est terminé. "
+        "En échange, vous recevez\u00a0:</p>"
+        + _NEW_ITEMS
+        + "{% if return.exchange_tracking_url %}<p>Il est en route\u00a0: "
+        '<a href="{{ return.exchange_tracking_url }}">suivre le colis</a>.</p>'
+        "{% else %}<p><strong>Son expédition\u00a0:</strong> {{ return.exchange_ships }}</p>{% endif %}"
+        "{% if return.credit_amount %}<p>Le nouvel article coûte moins cher\u00a0: nous avons ajouté la différence, "
+        "<strong>{{ return.credit_amount }}</strong>, à votre compte en avoir.</p>" + _CODE["fr"] + "{% endif %}"
+        "{% elif return.credit_amount %}<h1>Votre avoir est prêt</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons ajouté un avoir de <strong>{{ return.credit_amount }}</strong> à votre compte pour votre "
         "retour <strong>{{ return.rma }}</strong> (commande {{ order.number }})"
         "{% if return.bonus_amount %}, dont un bonus de {{ return.bonus_amount }}{% endif %}.</p>"
-        "<p>Un autre e-mail vous donne le code à utiliser lors de votre commande.</p>"
-        "{% else %}<h1>Votre remboursement est en route</h1>"
+        + _CODE["fr"]
+        + "{% else %}<h1>Votre remboursement est en route</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons remboursé <strong>{{ return.refund_amount }}</strong> pour votre retour "
         "<strong>{{ return.rma }}</strong> (commande {{ order.number }}) sur votre moyen de paiement d'origine"
         "{% if return.fee %}, après des frais de retour de {{ return.fee }}{% endif %}.</p>"
         "<p>Selon votre banque, il peut apparaître sur votre compte d'ici quelques jours.</p>{% endif %}"
+        + "<p>Ce que vous avez retourné\u00a0:</p>"
         + _ITEMS
         + _BUTTON % "Voir mon retour"
         + "<p>Merci pour votre patience. Une question\u00a0? Répondez simplement à cet e-mail.</p>",
@@ -285,12 +363,7 @@ REFUNDED = {
 }
 
 
-# Exchanges (returns/exchanges.py): the new items, and what a cheaper one leaves as store credit.
-_NEW_ITEMS = (
-    "<ul>{% for item in return.exchange_items %}<li>{{ item.quantity }} × {{ item.title }}"
-    "{% if item.variant %} (<strong>{{ item.variant }}</strong>){% endif %}"
-    "{% if item.instead_of %} — {{ item.instead_of }}{% endif %}</li>{% endfor %}</ul>"
-)
+# Exchanges (returns/exchanges.py): what a cheaper new item leaves as store credit.
 _DIFFERENCE = {
     "en": "{% if return.credit_amount %}<p>The new item costs less: the difference, <strong>{{ return.credit_amount }}"
     "</strong>, comes to you as store credit once the return is complete.</p>{% endif %}",

@@ -350,6 +350,14 @@ def test_a_later_credit_sets_the_coupon_to_the_new_balance(on_woo, http):
     assert sent.json == {"amount": "54.00", "email_restrictions": ["jane@example.com"]}
 
 
+def test_a_spend_the_shop_reported_past_the_balance_leaves_the_coupon_worth_nothing(on_woo, http):
+    http.then(answer(200, {**COUPON, "amount": "0.00"}))
+    spent = {**TOP_UP, "amount": "-64.00", "balance_after": "-10.00", "shop_reference": "720", "expires_on": None}
+    perform(on_woo, "woocommerce", "store_credit", spent, "store_credit:shop_spend:7:PP7Q2K9X4M1C")
+    (sent,) = http.sent
+    assert (sent.method, sent.url, sent.json["amount"]) == ("PUT", f"{WOO}/coupons/720", "0")
+
+
 @pytest.mark.parametrize(
     ("outcome", "error"),
     [

@@ -234,6 +234,7 @@ SHOPIFY_TOPICS = {
     "inventory_levels_update.json": "inventory_levels/update",
     "orders_cancelled.json": "orders/cancelled",
     "orders_create.json": "orders/create",
+    "orders_create_gift_card.json": "orders/create",
     "orders_create_guest.json": "orders/create",
     "orders_create_kwd.json": "orders/create",
     "orders_create_pending.json": "orders/create",
@@ -244,6 +245,7 @@ SHOPIFY_TOPICS = {
     "products_delete.json": "products/delete",
     "products_update.json": "products/update",
     "refunds_create.json": "refunds/create",
+    "refunds_create_gift_card.json": "refunds/create",
     "returns_approve.json": "returns/approve",
     "returns_cancel.json": "returns/cancel",
     "returns_close.json": "returns/close",
@@ -255,6 +257,7 @@ SHOPIFY_TOPICS = {
 WOOCOMMERCE_TOPICS = {
     "order_created.json": "order.created",
     "order_created_guest.json": "order.created",
+    "order_created_store_credit.json": "order.created",
     "order_deleted.json": "order.deleted",
     "order_restored.json": "order.restored",
     "order_updated_cancelled.json": "order.updated",

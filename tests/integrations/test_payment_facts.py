@@ -83,9 +83,29 @@ def test_orders_written_in_batches_keep_the_facts_too(merchant):
     assert (order.discount_codes[0]["code"], order.exchange_for_rma) == ("SPRING10", "RMA-1042")
 
 
-def test_a_bad_discount_amount_is_refused_and_nothing_is_stored(merchant):
+def test_a_discount_line_that_cannot_be_read_is_left_out_and_the_order_comes_in(merchant, caplog):
+    codes = [{"code": "SPRING10", "amount": "ten", "type": "percentage"}, {"code": "VIP", "amount": "2.00"}]
+    order = shopify_order(merchant, discount_codes=codes)
+    assert order.discount_codes == [{"code": "VIP", "amount": "2.00", "type": ""}]
+    assert "discount_codes[0] cannot be read: left out of order" in caplog.text
+
+
+def test_a_bad_discount_amount_given_to_the_api_is_refused_and_nothing_is_stored(merchant):
+    from datetime import UTC, datetime
+
+    from orders.services import DiscountCodeInput, LineItemInput, OrderInput, order_upsert
+
+    data = OrderInput(
+        external_id="api-1",
+        number="#1",
+        placed_at=datetime(2026, 3, 1, 9, tzinfo=UTC),
+        currency="EUR",
+        total="10.00",
+        line_items=[LineItemInput(title="Candle", quantity=1, unit_price="10.00")],
+        discount_codes=[DiscountCodeInput(code="SPRING10", amount="ten")],
+    )
     with pytest.raises(OrderValidationError) as raised:
-        shopify_order(merchant, discount_codes=[{"code": "SPRING10", "amount": "ten", "type": "percentage"}])
+        order_upsert(merchant=merchant, data=data)
     assert "discount_codes[0].amount" in raised.value.errors
     with merchant_scope(merchant):
         assert not Order.objects.exists()

@@ -515,3 +515,89 @@ def test_a_sold_out_exchange_tells_the_customer_to_choose_credit_or_a_refund(mer
     assert sold_out.subject == f"À propos de votre échange {request.rma}\u00a0: le nouvel article est épuisé"
     assert "Choisir un avoir ou un remboursement" in body_of(sold_out)
     assert f"/{request.rma}/?lang=fr" in html_of(sold_out)
+
+
+def test_the_return_emails_of_an_exchange_say_what_comes_in_exchange_not_a_refund(merchant, policy):
+    order, request = _exchange_asked(merchant, policy)
+    emails = {email.subject: body_of(email) for email in dispatch_at(ASKED)}
+    registered = emails[f"Votre retour {request.rma} est enregistré"]
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    approved = body_of(dispatch_at(ASKED + 2 * HOUR)[0])
+    moved(merchant, ASKED + 3 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    received = {email.subject: body_of(email) for email in dispatch_at(ASKED + 3 * HOUR)}
+    received = received[f"Nous avons reçu votre retour {request.rma}"]
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+    moved(merchant, ASKED + 4 * HOUR, return_resolve, request=request)
+    sent = {email.subject: body_of(email) for email in dispatch_at(ASKED + 4 * HOUR)}
+    complete = sent[f"Votre retour {request.rma} est terminé"]
+
+    for body in (registered, approved, received, complete):
+        assert "En échange, vous recevez\u00a0:" in body
+        assert "1 × Bougie Figuier (<strong>200 g</strong>) — à la place de 400 g" in body
+        assert "Remboursement" not in body and "0,00\u00a0€" not in body
+    for body in (registered, approved, received):
+        assert "<strong>Son expédition\u00a0:</strong> Il part dès que la boutique a reçu votre retour." in body
+    assert "Gardez votre preuve de dépôt jusqu'à la fin de votre retour." in approved
+    returned = complete.index("Ce que vous avez retourné\u00a0:")
+    assert complete.index("1 × Bougie Figuier (400 g) — Trop grand", returned) > returned
+
+
+def test_the_store_credit_email_gives_the_code_and_the_refund_email_the_refund(merchant, policy):
+    from store_credit.models import Wallet
+
+    policy.resolutions, policy.credit_bonus_kind, policy.credit_bonus = ["store_credit", "refund"], "flat", 5
+    policy.save()
+    order = placed(merchant, language="en")
+    with merchant_scope(merchant):
+        line = order.line_items.get()
+    with at(ASKED):
+        request = return_request_create(
+            order=order,
+            items=[ItemInput(line.pk, 1, "too_big")],
+            method="keep_it",
+            resolution="store_credit",
+            now=ASKED,
+        )
+        publish_pending(merchant)
+    (registered,) = dispatch_at(ASKED)
+    assert "Store credit: <strong>€54.90</strong> (including a bonus of €5.00)." in body_of(registered)
+    request = moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + HOUR, return_resolve, request=request)
+    sent = {email.subject: body_of(email) for email in dispatch_at(ASKED + 2 * HOUR)}
+    with merchant_scope(merchant):
+        code = Wallet.objects.get(customer=order.customer).code
+    ready = sent["Your store credit of €54.90 is ready"]
+    assert f"Your code to use at checkout: <strong>{code}</strong>" in ready
+    assert "refund" not in ready.lower()
+
+    refunded_order = placed(merchant, language="en", external_id="1002")
+    refund = ask(refunded_order)
+    (registered,) = dispatch_at(ASKED)
+    assert refund.resolution == "refund" and refund.fee == Decimal("4.50")
+    assert "Refund: <strong>€45.40</strong> (a return fee of €4.50 deducted)." in body_of(registered)
+    assert "In exchange" not in body_of(registered) and "Store credit" not in body_of(registered)
+
+
+def test_shops_that_kept_the_default_emails_get_the_resolution_wording(merchant):
+    from importlib import import_module
+
+    from flows.models import StepTemplate
+
+    migration = import_module("returns.migrations.0015_resolution_email_wording")
+    default_flows_install(merchant=merchant)
+    old_en, new_en = migration.CHANGES[("return-received", "en")]
+    old_fr, _new = migration.CHANGES[("return-received", "fr")]
+    with merchant_scope(merchant):
+        rows = StepTemplate.objects.filter(step__key="return-received")
+        rows.filter(language="en").update(preheader=old_en["preheader"], html_body=old_en["html"])
+        rows.filter(language="fr").update(subject="Modifié par la boutique", html_body=old_fr["html"])
+    migration.resolution_wording(apps, None)
+    migration.resolution_wording(apps, None)
+    with merchant_scope(merchant):
+        english, french = (rows.get(language=language) for language in ("en", "fr"))
+    assert english.html_body == new_en["html"] and "return.exchange_items" in english.html_body
+    assert french.subject == "Modifié par la boutique" and french.html_body == old_fr["html"]
+    migration.previous_wording(apps, None)
+    with merchant_scope(merchant):
+        assert rows.get(language="en").html_body == old_en["html"]
