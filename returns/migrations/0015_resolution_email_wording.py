@@ -697,7 +697,7 @@ def previous_wording(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("returns", "0014_exchange_emails"),
-        ("flows", "0005_template_subject_longer"),
+        ("flows", "0006_template_subject_longer"),
     ]
 
     operations = [migrations.RunPython(resolution_wording, previous_wording)]

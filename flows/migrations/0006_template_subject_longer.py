@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('flows', '0004_flow_holdout_groups'),
+        ('flows', '0005_email_kpi_indexes'),
     ]
 
     operations = [
