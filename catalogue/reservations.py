@@ -63,13 +63,17 @@ def exchange_variants(*, merchant, product_id: str) -> list[Variant]:
 def variant_reserve(*, merchant, variant: Variant, quantity: int, key: str) -> Reservation:
     """Promise `quantity` units of `variant` under `key`, in the caller's transaction.
 
-    The same key returns the first reservation. Raises ReservationError when the variant is no longer
-    sold or fewer units are free (two customers after the last unit: the second is told).
+    The same key returns the first reservation while it is active or used. A released one (a cancelled
+    return reopened) is taken again like a new one, behind the reservations made since. Raises
+    ReservationError when the variant is no longer sold or fewer units are free (two customers after
+    the last unit: the second is told).
     """
     with merchant_scope(merchant), transaction.atomic():
         existing = Reservation.objects.filter(merchant=merchant, key=key).first()
-        if existing is not None:
+        if existing is not None and existing.status != ReservationStatus.RELEASED:
             return existing
+        if existing is not None:
+            existing.delete()  # its key is free again; a new row keeps first come, first served by id
         locked = Variant.objects.select_for_update().filter(merchant=merchant, pk=variant.pk).first()
         if locked is None or not locked.active or not _product_sold(locked.product_id):
             raise ReservationError(_("“%(variant)s” is no longer sold.") % {"variant": variant})

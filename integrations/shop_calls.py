@@ -6,6 +6,7 @@ failures every platform shares mapped once: no answer, 429 and 5xx may work late
 """
 
 import logging
+from decimal import Decimal
 
 import requests
 
@@ -52,3 +53,13 @@ def json_body(response: requests.Response, *, platform: str):
         return response.json()
     except ValueError:
         raise TransientShopError(f"{platform} answered HTTP {response.status_code} without JSON.") from None
+
+
+def returned_value(payload: dict) -> Decimal:
+    """A dearer exchange order's discount (returns/exchanges.py `amount_due`): the new items at their prices
+    less the amount due, which is the value of the items returned for them."""
+    lines_total = sum((Decimal(line["unit_price"]) * line["quantity"] for line in payload["lines"]), Decimal(0))
+    returned = lines_total - Decimal(payload["amount_due"])
+    if returned < 0:
+        raise PermanentShopError("The amount due is more than the new items cost: the exchange was recorded wrongly.")
+    return returned

@@ -36,7 +36,7 @@ from .lifecycle import (
     return_request_create,
     return_resolve,
 )
-from .models import Inspection, Method, Reason, ReturnNote, ReturnPolicy, ReturnRequest, WindowStart
+from .models import Inspection, Method, Reason, ReturnNote, ReturnPolicy, ReturnRequest, ReturnStatus, WindowStart
 from .policy import return_policy_save, return_policy_switch
 
 SHARE = 0.06  # of the delivered orders
@@ -183,7 +183,8 @@ def _approve_and_on(rng: Random, request: ReturnRequest, outcome: str, *, staff)
         request = return_receive(request=request, inspections=inspections, by=staff)
     if outcome == "received":
         return
-    request = return_resolve(request=request, by=staff)
+    if request.status not in (ReturnStatus.RESOLVED, ReturnStatus.CLOSED):  # a kept item's was, when approved
+        request = return_resolve(request=request, by=staff)
     action = request.refund_action
     if action is None:  # nothing to refund: closed already
         return

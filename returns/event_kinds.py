@@ -62,6 +62,13 @@ RETURN_EVENT_KINDS = [
         _rma,
     ),
     EventKind(
+        "exchange.payment_due",
+        _("Exchange difference to pay"),
+        _("The shop made a dearer exchange's order: the customer pays the difference through its link."),
+        None,
+        _rma,
+    ),
+    EventKind(
         "exchange.sold_out",
         _("Exchange sold out"),
         _("The new item of an exchange sold out before it was ordered."),

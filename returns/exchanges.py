@@ -5,9 +5,12 @@ stock; its units are reserved when they confirm (catalogue/reservations.py). Whe
 (the return approved for an instant exchange, the parcel's first scan, or its receipt) the
 reservations are checked again and the shop is asked for the exchange order (a shop action, key
 `return:<RMA>:exchange`, made once). A cheaper variant leaves the difference as store credit, issued
-when the return is resolved; a dearer one is refused: the shop adapters create exchange orders at no
-charge and cannot collect a difference. If the new item sold out meanwhile, staff see it on the
-return's page and the customer chooses store credit or a refund instead on theirs.
+when the return is resolved. A dearer one is offered only when the policy allows it (up to its largest
+difference): the exchange order is then made with the difference due, unpaid, and the customer pays it
+through the shop's own checkout link (Shopify's draft order invoice, WooCommerce's order payment page);
+the new items count as ordered, and their reservations as used, once the shop reports that order paid.
+If the new item sold out meanwhile, staff see it on the return's page and the customer chooses store
+credit or a refund instead on theirs.
 
 Nothing here imports lifecycle: lifecycle calls in (`exchange_on_move`, `exchange_before_resolve`).
 """
@@ -29,9 +32,11 @@ from catalogue.reservations import (
     reservations_end,
     variant_reserve,
 )
+from core.l10n import format_money
+from core.money import amount_str
 from core.scoping import merchant_scope
 from orders.events import event_record
-from orders.models import Order, OrderEvent
+from orders.models import FinancialStatus, Order, OrderEvent
 from shop_actions.adapters import platform_for
 from shop_actions.models import ShopAction, ShopActionKind, ShopActionStatus
 from shop_actions.services import shop_action_request
@@ -58,39 +63,68 @@ class Option:
 
     variant: Variant
     free: int | None  # units free to promise; None: the shop does not track its stock
-    dearer: bool  # costs more than the returned item: never offered (see the module's docstring)
+    difference: Decimal  # its price less the returned item's, per unit: above 0 it is dearer
+    dearer_allowed: bool  # the policy lets the customer pay that difference
+
+    @property
+    def dearer(self) -> bool:
+        return self.difference > 0
 
     def offered(self, quantity: int = 1) -> bool:
-        return not self.dearer and (self.free is None or self.free >= quantity)
+        if self.dearer and not self.dearer_allowed:
+            return False
+        return self.free is None or self.free >= quantity
 
 
-def exchange_options(line_item, currency: str, *, variants: list[Variant] | None = None) -> list[Option]:
+def dearer_allowed(policy, difference: Decimal) -> bool:
+    """Whether the policy lets a customer pay `difference` for a dearer variant."""
+    limit = policy.exchange_dearer_max
+    return policy.exchange_dearer and (limit is None or difference <= limit)
+
+
+def exchange_options(line_item, currency: str, policy, *, variants: list[Variant] | None = None) -> list[Option]:
     """The other variants of the line's product, in the shop's order: every active one, with whether it
-    can be chosen (in stock, not dearer). `variants` when the caller read the product's already."""
+    can be chosen (in stock; not dearer, unless the policy allows it). `variants` when the caller read the
+    product's already."""
     if variants is None:
         variants = exchange_variants(merchant=line_item.merchant, product_id=line_item.product_id)
-    return [
-        Option(variant=v, free=free_stock(v), dearer=v.price > line_item.unit_price)
-        for v in variants
-        if v.variant_id != line_item.variant_id and v.currency == currency
-    ]
+    options = []
+    for v in variants:
+        if v.variant_id == line_item.variant_id or v.currency != currency:
+            continue
+        difference = v.price - line_item.unit_price
+        allowed = difference > 0 and dearer_allowed(policy, difference)
+        options.append(Option(variant=v, free=free_stock(v), difference=difference, dearer_allowed=allowed))
+    return options
 
 
-def exchange_choices_check(order: Order, chosen: list, unit_amounts: dict[int, Decimal]) -> tuple[dict, Decimal]:
-    """The variant for each returned item, and the store credit the cheaper ones leave.
+@dataclass(frozen=True)
+class ExchangeChoice:
+    """What the customer's choices come to: the new variant per returned line, the store credit cheaper ones
+    leave and the difference dearer ones cost (never both: one offsets the other)."""
+
+    variants: dict
+    credit: Decimal
+    due: Decimal
+
+
+def exchange_choices_check(order: Order, chosen: list, unit_amounts: dict[int, Decimal], policy) -> ExchangeChoice:
+    """The variant for each returned item, the store credit the cheaper ones leave and what dearer ones cost.
 
     `chosen` is [(line item, ItemInput)], `unit_amounts` what each line's unit was charged. Anything
     but a variant the portal offers (another product's, another shop's, an inactive or sold-out one, a
-    dearer one, a forged id) is refused with a message naming the item.
+    dearer one the policy does not allow, a forged id) is refused with a message naming the item; so is
+    a difference above the policy's largest. A dearer variant costs its price less the returned item's.
     """
-    errors, variants, credit = {}, {}, Decimal(0)
+    errors, variants, credit, due = {}, {}, Decimal(0), Decimal(0)
     by_product: dict[str, list[Variant]] = {}
     for index, (line, data) in enumerate(chosen):
         field = f"items[{index}]"
         if line.product_id not in by_product:
             by_product[line.product_id] = exchange_variants(merchant=order.merchant, product_id=line.product_id)
         options = {
-            o.variant.pk: o for o in exchange_options(line, order.currency, variants=by_product[line.product_id])
+            o.variant.pk: o
+            for o in exchange_options(line, order.currency, policy, variants=by_product[line.product_id])
         }
         option = options.get(data.exchange_variant_id) if isinstance(data.exchange_variant_id, int) else None
         if data.exchange_variant_id is None:
@@ -99,18 +133,25 @@ def exchange_choices_check(order: Order, chosen: list, unit_amounts: dict[int, D
             errors[field] = _(
                 "This choice is not another version of “%(title)s” on sale: choose one from the list."
             ) % {"title": line.title}
-        elif option.dearer:
-            errors[field] = _(
-                "“%(variant)s” costs more than the item you return, and the difference cannot be paid here: "
-                "choose one at the same price or less, or another resolution."
-            ) % {"variant": option.variant}
+        elif option.dearer and not option.dearer_allowed:
+            errors[field] = _dearer_refusal(option, policy, order.currency)
         elif not option.offered(data.quantity):
             errors[field] = _("“%(variant)s” is out of stock: choose another one, or another resolution.") % {
                 "variant": option.variant
             }
         else:
             variants[line.pk] = option.variant
-            credit += max(unit_amounts[line.pk] - option.variant.price, Decimal(0)) * data.quantity
+            if option.dearer:
+                due += option.difference * data.quantity
+            else:
+                credit += max(unit_amounts[line.pk] - option.variant.price, Decimal(0)) * data.quantity
+    credit, due = max(credit - due, Decimal(0)), max(due - credit, Decimal(0))
+    limit = policy.exchange_dearer_max
+    if due and limit is not None and due > limit and not errors:
+        errors["resolution"] = _(
+            "Together the new items cost %(due)s more than those you return; the shop takes at most %(max)s: "
+            "choose cheaper ones, or another resolution."
+        ) % {"due": format_money(due, order.currency), "max": format_money(limit, order.currency)}
     if credit and order.customer_id is None and not errors:
         errors["resolution"] = _(
             "A cheaper version leaves you store credit, which needs a customer account with the shop: "
@@ -118,7 +159,23 @@ def exchange_choices_check(order: Order, chosen: list, unit_amounts: dict[int, D
         )
     if errors:
         raise ExchangeChoiceError(errors)
-    return variants, credit
+    return ExchangeChoice(variants=variants, credit=credit, due=due)
+
+
+def _dearer_refusal(option: Option, policy, currency: str) -> str:
+    if not policy.exchange_dearer:
+        return _(
+            "“%(variant)s” costs more than the item you return, and the shop does not take the difference: "
+            "choose one at the same price or less, or another resolution."
+        ) % {"variant": option.variant}
+    return _(
+        "“%(variant)s” costs %(difference)s more than the item you return; the shop takes at most %(max)s: "
+        "choose another one, or another resolution."
+    ) % {
+        "variant": option.variant,
+        "difference": format_money(option.difference, currency),
+        "max": format_money(policy.exchange_dearer_max, currency),
+    }
 
 
 def reservation_key(request: ReturnRequest, item: ReturnItem) -> str:
@@ -162,10 +219,33 @@ def exchange_on_move(request: ReturnRequest, to: str) -> None:
         return
     if to in (S.CANCELLED, S.REJECTED):
         reservations_end(merchant=request.merchant, keys=_keys(request), status=ReservationStatus.RELEASED)
+    elif to == S.REQUESTED:
+        _reserve_again(request)
     elif to == S.RECEIVED or (to == S.IN_TRANSIT and _ships_at(request) != ExchangeShips.RECEIVED):
         exchange_order_ask(request)
     elif to == S.APPROVED and _ships_at(request) == ExchangeShips.INSTANT:
         exchange_order_ask(request)
+
+
+def _reserve_again(request: ReturnRequest) -> None:
+    """A cancelled or rejected exchange reopened: its released units are taken again. One that sold out
+    meanwhile makes the exchange "sold out": the customer is told and chooses credit or a refund."""
+    if request.exchange_status != X.RESERVED:
+        return  # ordered already, or sold out: nothing was released to take back
+    items = list(request.items.select_related("exchange_variant"))
+    try:
+        with transaction.atomic():
+            for item in items:
+                if item.exchange_variant is None:  # taken out of the catalogue since
+                    raise ReservationError(item.line_item_id)
+                variant_reserve(
+                    merchant=request.merchant,
+                    variant=item.exchange_variant,
+                    quantity=item.quantity,
+                    key=reservation_key(request, item),
+                )
+    except ReservationError:
+        _sold_out(request)
 
 
 def _ships_at(request: ReturnRequest) -> str:
@@ -226,7 +306,7 @@ def exchange_payload(request: ReturnRequest, items: list[ReturnItem]) -> dict:
     order, customer = request.order, request.customer
     with translation.override(request.merchant.default_language):
         note = _("Exchange for return %(rma)s") % {"rma": request.rma}
-    return {
+    payload = {
         "rma": request.rma,
         "order_external_id": order.external_id,
         "customer_external_id": customer.external_id if customer else "",
@@ -251,6 +331,18 @@ def exchange_payload(request: ReturnRequest, items: list[ReturnItem]) -> dict:
         },
         "note": note,
     }
+    return _due_added(payload, request, items)
+
+
+def _due_added(payload: dict, request: ReturnRequest, items: list[ReturnItem]) -> dict:
+    """A dearer exchange: what the customer pays and each new item's price, so the adapter makes the order
+    at those prices less the returned items' value, unpaid. An exchange at no charge stays as it was."""
+    if request.exchange_due <= 0:
+        return payload
+    payload["amount_due"] = amount_str(request.exchange_due, request.currency)
+    for line, item in zip(payload["lines"], items, strict=True):
+        line["unit_price"] = amount_str(item.exchange_unit_price, request.currency)
+    return payload
 
 
 def _variant_title(item: ReturnItem) -> str:
@@ -307,13 +399,49 @@ def exchange_order_finished(action: ShopAction) -> None:
             return
         if action.status != ShopActionStatus.SUCCEEDED or request.exchange_status != X.REQUESTED:
             return
-        reservations_end(merchant=request.merchant, keys=_keys(request), status=ReservationStatus.USED)
-        request.exchange_status = X.CREATED
         request.exchange_order = request.exchange_order or _exchange_order_find(request, action.result)
-        request.save(update_fields=["exchange_status", "exchange_order", "updated_at"])
         name = action.result.get("order_name") or action.result.get("reference") or ""
+        if request.exchange_due > 0 and not _paid(request.exchange_order):
+            _payment_wait(request, action.result, name)
+            return
         _note(request, _("Exchange order %(name)s created in the shop.") % {"name": name})
+    _exchange_ordered(request)
+
+
+def _exchange_ordered(request: ReturnRequest) -> None:
+    """The shop's exchange order stands (made at no charge, or its difference paid): the reservations are
+    used, the shop's own stock takes over, and the customer is told."""
+    reservations_end(merchant=request.merchant, keys=_keys(request), status=ReservationStatus.USED)
+    request.exchange_status = X.CREATED
+    request.save(update_fields=["exchange_status", "exchange_order", "updated_at"])
     event_record(merchant=request.merchant, kind="exchange.created", order=request.order, payload=return_data(request))
+
+
+def _payment_wait(request: ReturnRequest, result: dict, name: str) -> None:
+    """A dearer exchange's order is made, unpaid: the customer gets its payment link; the units stay
+    reserved until the shop reports it paid."""
+    request.exchange_status = X.AWAITING_PAYMENT
+    link = str(result.get("payment_url") or "")
+    # The shop's checkout page, shown to the customer as a button: a web address over HTTPS, nothing else.
+    request.exchange_payment_url = link if link.startswith("https://") and len(link) <= 2000 else ""
+    request.save(update_fields=["exchange_status", "exchange_order", "exchange_payment_url", "updated_at"])
+    amount = format_money(request.exchange_due, request.currency)
+    _note(
+        request,
+        _("Exchange order %(name)s created in the shop: waiting for the customer to pay %(amount)s.")
+        % {"name": name, "amount": amount},
+    )
+    event_record(
+        merchant=request.merchant, kind="exchange.payment_due", order=request.order, payload=return_data(request)
+    )
+
+
+# What the shop reports of an exchange order once its difference is paid.
+PAID_STATUSES = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
+
+
+def _paid(order: Order | None) -> bool:
+    return order is not None and order.financial_status in PAID_STATUSES
 
 
 def _exchange_order_find(request: ReturnRequest, result: dict) -> Order | None:
@@ -333,10 +461,23 @@ def on_exchange_order_event(event: OrderEvent) -> None:
         return
     with merchant_scope(event.merchant), transaction.atomic():
         request = ReturnRequest.objects.select_for_update().filter(merchant=event.merchant, rma=rma).first()
-        if request is None or request.exchange_order_id == event.order_id:
+        if request is None:
             return
-        request.exchange_order_id = event.order_id
-        request.save(update_fields=["exchange_order", "updated_at"])
+        if request.exchange_order_id != event.order_id:
+            request.exchange_order_id = event.order_id
+            request.save(update_fields=["exchange_order", "updated_at"])
+        if request.exchange_status == X.AWAITING_PAYMENT:
+            _payment_check(request)
+
+
+def _payment_check(request: ReturnRequest) -> None:
+    """A dearer exchange waiting for its difference: once the shop reports its order paid, it stands."""
+    order = Order.objects.filter(pk=request.exchange_order_id).only("financial_status").first()
+    if not _paid(order):
+        return  # still pending (a bank transfer on hold), or cancelled: the units stay reserved meanwhile
+    with translation.override(request.merchant.default_language):
+        _note(request, _("The customer paid the difference: the exchange order stands."))
+    _exchange_ordered(request)
 
 
 def on_exchange_shipment_event(event: OrderEvent) -> None:

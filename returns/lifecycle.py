@@ -1,8 +1,9 @@
 """A return's life: one service per move, checked against one table, each recorded as an order event.
 
 requested → approved | rejected → in_transit → received → resolved → closed; cancelled by the
-customer until it ships (and back to requested when the shop reopens it). A keep-it return goes from
-approved to resolved without shipping; a resolution that need not wait for the parcel (an instant
+customer until it ships (and back to requested when the shop or staff reopen it, or staff reopen a
+rejected one). A keep-it return goes from
+approved to resolved at once, in the approval's transaction (nothing ships); a resolution that need not wait for the parcel (an instant
 exchange, next) may resolve from approved or in transit.
 """
 
@@ -25,6 +26,7 @@ from store_credit.services import credit_issue
 
 from .eligibility import policy_for, returnable_lines
 from .exchanges import (
+    ExchangeChoice,
     ExchangeChoiceError,
     exchange_before_resolve,
     exchange_choices_check,
@@ -58,9 +60,9 @@ TRANSITIONS = {
     S.IN_TRANSIT: {S.RECEIVED, S.RESOLVED},
     S.RECEIVED: {S.RESOLVED},
     S.RESOLVED: {S.CLOSED},
-    S.REJECTED: set(),
+    S.REJECTED: {S.REQUESTED},  # staff look again (the rejection email invites the customer to ask)
     S.CLOSED: set(),
-    S.CANCELLED: {S.REQUESTED},  # the shop reopened it
+    S.CANCELLED: {S.REQUESTED},  # the shop or staff reopened it
 }
 # Moves only a shop platform makes, on returns managed in its own admin (returns/shop_returns.py):
 # Shopify reopens closed returns. Added to TRANSITIONS for `return_move(..., source=...)` only.
@@ -70,7 +72,12 @@ SOURCE_TRANSITIONS = {
 REFUNDABLE_ORDERS = (FinancialStatus.PAID, FinancialStatus.PARTIALLY_REFUNDED)
 YEAR = timedelta(days=365)
 # An exchange whose order the shop was asked for: its resolution can no longer change.
-ORDERED_EXCHANGES = (ExchangeStatus.REQUESTED, ExchangeStatus.CREATED, ExchangeStatus.SHIPPED)
+ORDERED_EXCHANGES = (
+    ExchangeStatus.REQUESTED,
+    ExchangeStatus.AWAITING_PAYMENT,
+    ExchangeStatus.CREATED,
+    ExchangeStatus.SHIPPED,
+)
 
 
 class ReturnValidationError(Exception):
@@ -122,11 +129,12 @@ def return_request_create(
         _check_method(method, policy, items_amount)
         _check_resolution(resolution, policy, order)
         _check_customer_limit(order, policy, now)
-        variants, exchange_credit = {}, Decimal(0)
+        choice = ExchangeChoice(variants={}, credit=Decimal(0), due=Decimal(0))
         if resolution == Resolution.EXCHANGE_VARIANT:
             with _as_validation_error():
                 unit_amounts = {pk: line.unit_amount for pk, line in lines.items()}
-                variants, exchange_credit = exchange_choices_check(order, chosen, unit_amounts)
+                choice = exchange_choices_check(order, chosen, unit_amounts, policy)
+        variants = choice.variants
         request = ReturnRequest.objects.create(
             merchant=merchant,
             rma=_next_rma(order),
@@ -138,13 +146,14 @@ def return_request_create(
             offered_resolutions=policy.offered_to(order),
             submission_key=submission_key,
             created_at=now,
+            exchange_due=choice.due,
             **resolution_amounts(
                 policy,
                 resolution=resolution,
                 method=method,
                 items_amount=items_amount,
                 currency=order.currency,
-                exchange_credit=exchange_credit,
+                exchange_credit=choice.credit,
             ),
         )
         created = ReturnItem.objects.bulk_create(
@@ -169,6 +178,7 @@ def return_request_create(
         _record(request, S.REQUESTED, by=None, text="")
         if _auto_approved(request, policy, items, now):
             _move(request, S.APPROVED, by=None, text=_("Approved automatically by the return policy."))
+            request = _kept_resolved(request)
     return request
 
 
@@ -319,7 +329,21 @@ def return_move(
         for name, value in fields.items():
             setattr(locked, name, value)
         _move(locked, to, by=by, text=text)
+        if to == S.APPROVED:
+            locked = _kept_resolved(locked)
     return locked
+
+
+# Resolutions a kept item gets at once; an exchange waits for its own moment (exchanges.exchange_on_move).
+KEPT_RESOLVED_AT_ONCE = (Resolution.REFUND, *CREDIT_RESOLUTIONS)
+
+
+def _kept_resolved(request: ReturnRequest) -> ReturnRequest:
+    """An approved keep-it return has no parcel to wait for: it is resolved in the approval's transaction
+    (one refund or one credit, like any resolution: a second approval is refused by the table)."""
+    if request.method != Method.KEEP_IT or request.resolution not in KEPT_RESOLVED_AT_ONCE:
+        return request
+    return return_resolve(request=request)
 
 
 def _move(request: ReturnRequest, to: str, *, by, text: str) -> None:
@@ -459,6 +483,7 @@ def return_resolution_change(*, request: ReturnRequest, resolution: str, by=None
         )
         for name, value in amounts.items():
             setattr(locked, name, value)
+        locked.exchange_due = Decimal(0)  # never an exchange now: nothing left to pay
         locked.save()
         if before_code == Resolution.EXCHANGE_VARIANT:
             exchange_resolution_left(locked)
@@ -509,6 +534,12 @@ def return_refund_finished(action: ShopAction) -> None:
 
 def _note(request: ReturnRequest, text: str) -> None:
     ReturnNote.objects.create(merchant=request.merchant, request=request, text=text[:2000])
+
+
+def return_reopen(*, request: ReturnRequest, by=None) -> ReturnRequest:
+    """Staff reopen a cancelled or rejected return: requested again, its rejection reason cleared, and an
+    exchange's new item reserved again (or, sold out meanwhile, the customer offered credit or a refund)."""
+    return return_move(request=request, to=S.REQUESTED, by=by, text=_("Reopened."), rejection_reason="")
 
 
 def return_cancel(*, request: ReturnRequest, by=None, text: str = "") -> ReturnRequest:

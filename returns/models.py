@@ -53,6 +53,7 @@ class ExchangeStatus(models.TextChoices):
     NONE = "", _("No exchange")
     RESERVED = "reserved", _("New item reserved")
     REQUESTED = "requested", _("Being ordered")
+    AWAITING_PAYMENT = "unpaid", _("Waiting for the customer to pay the difference")
     CREATED = "created", _("Exchange order created")
     SHIPPED = "sent", _("Exchange shipped")
     SOLD_OUT = "sold_out", _("New item sold out")
@@ -128,6 +129,12 @@ class ReturnPolicy(TenantModel):
     )
     exchange_instant_max_returns = models.PositiveIntegerField(
         _("instant exchange only for customers with fewer returns in 12 months than"), null=True, blank=True
+    )
+    # A dearer variant: offered only when the shop allows it, the customer paying the difference through the
+    # shop (the exchange order is made with that amount due), up to `exchange_dearer_max` when set.
+    exchange_dearer = models.BooleanField(_("offer dearer variants, the customer paying the difference"), default=False)
+    exchange_dearer_max = models.DecimalField(
+        _("largest difference a customer may pay"), null=True, blank=True, **MONEY
     )
 
     class Meta:
@@ -269,6 +276,10 @@ class ReturnRequest(TenantModel):
     exchange_order = models.ForeignKey(
         "orders.Order", null=True, blank=True, on_delete=models.SET_NULL, related_name="exchange_of"
     )
+    # A dearer exchange: the difference the customer pays in the shop, and where (the shop's checkout link for
+    # the exchange order, once made). The exchange order counts only once the shop reports it paid.
+    exchange_due = models.DecimalField(default=Decimal(0), **MONEY)
+    exchange_payment_url = models.URLField(max_length=2000, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -38,8 +38,8 @@ def return_data(request) -> dict:
 
 
 def exchange_order_data(request) -> dict | None:
-    """An exchange for another variant: the shop's exchange order once we have it (our order id), and the
-    new items; None for the other resolutions."""
+    """An exchange for another variant: the shop's exchange order once we have it (our order id), the new
+    items and the difference a dearer one costs; None for the other resolutions."""
     if request.resolution != "exchange_variant":
         return None
     items = [
@@ -54,4 +54,11 @@ def exchange_order_data(request) -> dict | None:
         for item in request.items.all()
         if item.exchange_variant_id
     ]
-    return {"id": request.exchange_order_id, "status": request.exchange_status or None, "items": items}
+    return {
+        "id": request.exchange_order_id,
+        "status": request.exchange_status or None,
+        "items": items,
+        # A dearer exchange: what the customer pays through the shop, and where, once the shop made the order.
+        "amount_due": amount_str(request.exchange_due, request.currency),
+        "payment_url": request.exchange_payment_url,
+    }

@@ -33,6 +33,8 @@ POLICY_FIELDS = {
     "credit_bonus",
     "exchange_ships",
     "exchange_instant_max_returns",
+    "exchange_dearer",
+    "exchange_dearer_max",
 }
 REASON_FIELDS = ("label_en", "label_fr", "position", "photo_required", "comment_required", "active")
 

@@ -92,6 +92,11 @@ class PolicyForm(forms.Form):
         required=False,
         help_text=_("Empty: every customer. The others get theirs at the parcel's first carrier scan."),
     )
+    exchange_dearer = forms.BooleanField(
+        label=_("Offer dearer sizes or colours, the customer paying the difference in the shop"),
+        required=False,
+        help_text=_("The exchange order is made with the difference due; it ships once the customer has paid it."),
+    )
     auto_approve = forms.BooleanField(label=_("Approve requests automatically"), required=False)
     auto_approve_max_returns = forms.IntegerField(
         label=_("Only for customers with fewer returns in 12 months than"),
@@ -117,16 +122,21 @@ class PolicyForm(forms.Form):
             "fee": MoneyField(currency=currency, label=_("Return shipping fee deducted from refunds")),
             "keep_it_below": MoneyField(currency=currency, label=_("Let customers keep items worth less than")),
             "auto_approve_below": MoneyField(currency=currency, label=_("Only for orders below")),
+            "exchange_dearer_max": MoneyField(currency=currency, label=_("Largest difference a customer may pay")),
         }
         order = list(self.fields)
         order.insert(order.index("return_address"), "fee")
         order.insert(order.index("auto_approve"), "keep_it_below")
         order.insert(order.index("auto_approve_max_returns"), "auto_approve_below")
+        order.insert(order.index("auto_approve"), "exchange_dearer_max")
         self.fields.update(money)
         self.order_fields(order)
         for name in money:
             self.fields[name].help_text = _("In %(currency)s. Empty: none.") % {"currency": currency}
         self.fields["fee"].help_text = _("In %(currency)s. Empty or 0: free returns. Store credit never pays it.") % {
+            "currency": currency
+        }
+        self.fields["exchange_dearer_max"].help_text = _("In %(currency)s, for the whole return. Empty: no limit.") % {
             "currency": currency
         }
         none = [("", _("— not offered —"))]
@@ -173,6 +183,10 @@ class PolicyForm(forms.Form):
                 self.add_error("holiday_to", _("The last holiday order date is before the first."))
             elif until < end:
                 self.add_error("holiday_until", _("Holiday orders must be returnable at least until the last one."))
+        if data.get("exchange_dearer_max") is not None and not data.get("exchange_dearer"):
+            self.add_error(
+                "exchange_dearer_max", _("Offer dearer sizes or colours first, or leave the largest difference empty.")
+            )
         if Method.KEEP_IT in data.get("methods", []) and data.get("keep_it_below") is None:
             self.add_error("keep_it_below", _("Say below which amount customers may keep an item."))
         self._clean_resolutions(data)

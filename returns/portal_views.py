@@ -194,7 +194,7 @@ def _start(request, order, token):
     resolutions = _resolutions(policy, order, digits)
     exchanging = any(r["code"] == Resolution.EXCHANGE_VARIANT for r in resolutions)
     context = {
-        "rows": [_row(line, request.POST, digits, order, exchanging) for line in lines],
+        "rows": [_row(line, request.POST, digits, order, policy if exchanging else None) for line in lines],
         "digits": digits,
         "fee_minor": _minor(policy.fee_for(Resolution.REFUND), digits),
         "resolutions": resolutions,
@@ -240,11 +240,12 @@ def _resolutions(policy, order, digits: int) -> list[dict]:
     ]
 
 
-def _exchange_choices(line, order, digits: int) -> list[dict]:
-    """The other variants of the line's product, each with its price and, when it cannot be chosen, why."""
+def _exchange_choices(line, order, digits: int, policy) -> list[dict]:
+    """The other variants of the line's product, each with its price, the difference to pay for a dearer one
+    the shop allows and, when it cannot be chosen, why."""
     choices = []
-    for option in exchange_options(line.line_item, order.currency):
-        if option.dearer:
+    for option in exchange_options(line.line_item, order.currency, policy):
+        if option.dearer and not option.dearer_allowed:
             why = _("costs more")
         elif not option.offered():
             why = _("out of stock")
@@ -256,6 +257,8 @@ def _exchange_choices(line, order, digits: int) -> list[dict]:
                 "label": str(option.variant),
                 "price": option.variant.price,
                 "price_minor": _minor(option.variant.price, digits),
+                "to_pay": option.difference if option.dearer_allowed else None,
+                "to_pay_minor": _minor(option.difference, digits) if option.dearer_allowed else 0,
                 "unavailable": why,
             }
         )
@@ -267,12 +270,15 @@ def _minor(amount, digits: int) -> int:
     return int(amount.scaleb(digits))
 
 
-def _row(line, posted, digits: int, order, exchanging: bool) -> dict:
-    """One line of the form, with what the customer chose if the form comes back with errors."""
+def _row(line, posted, digits: int, order, exchange_policy) -> dict:
+    """One line of the form, with what the customer chose if the form comes back with errors; the exchange
+    choices when the shop offers exchanges (`exchange_policy`, its policy; None otherwise)."""
     pk = line.line_item.pk
     quantity = posted.get(f"quantity-{pk}", "0")
     return {
-        "exchange": _exchange_choices(line, order, digits) if exchanging and line.quantity else [],
+        "exchange": _exchange_choices(line, order, digits, exchange_policy)
+        if exchange_policy is not None and line.quantity
+        else [],
         "exchange_chosen": posted.get(f"exchange-{pk}", ""),
         "line": line,
         "unit_minor": _minor(line.unit_amount, digits),

@@ -41,9 +41,16 @@ class ExchangeOrderSerializer(serializers.Serializer):
     status = serializers.ChoiceField(
         choices=[c for c in ExchangeStatus.choices if c[0]],
         allow_null=True,
-        help_text="reserved, requested (asked of the shop), created, sent (shipped), or sold_out.",
+        help_text="reserved, requested (asked of the shop), unpaid (made, waiting for the customer to pay the "
+        "difference), created, sent (shipped), or sold_out.",
     )
     items = ExchangeItemSerializer(many=True)
+    amount_due = serializers.CharField(
+        help_text="What the customer pays through the shop for dearer new items (0 when the exchange costs nothing)."
+    )
+    payment_url = serializers.CharField(
+        allow_blank=True, help_text="The shop's page where the customer pays it, once the exchange order is made."
+    )
 
 
 class ReturnSerializer(serializers.Serializer):

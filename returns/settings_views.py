@@ -58,6 +58,7 @@ def _policy_initial(policy: ReturnPolicy | None, currency: str) -> dict:
         fee=_amount(policy.fee, currency),
         keep_it_below=_amount(policy.keep_it_below, currency),
         auto_approve_below=_amount(policy.auto_approve_below, currency),
+        exchange_dearer_max=_amount(policy.exchange_dearer_max, currency),
         countries=", ".join(policy.countries or []),
         credit_bonus=_bonus(policy, currency),
         **dict(zip((name for name, _label in RESOLUTION_SLOTS), policy.offered_resolutions(), strict=False)),

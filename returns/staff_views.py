@@ -36,6 +36,7 @@ from .lifecycle import (
     return_note_add,
     return_receive,
     return_reject,
+    return_reopen,
     return_resolution_change,
     return_resolve,
 )
@@ -159,6 +160,7 @@ def _detail_page(request, pk, *, forms: dict | None = None, error: str = "", sta
         "can_approve": can_act and S.APPROVED in allowed,
         "can_resolve": can_act and S.RESOLVED in allowed,
         "can_cancel": can_act and S.CANCELLED in allowed,
+        "can_reopen": can_act and S.REQUESTED in allowed,
         # Staff may turn a credit into a refund (or back) until the return is carried out.
         # Never to an exchange (the customer picks the new item), nor away from one the shop was asked for.
         "resolution_choices": [
@@ -280,6 +282,12 @@ def return_resolution_view(request, pk):
 @staff_view(Role.AGENT)
 def return_cancel_view(request, pk):
     return _moved(request, _return(request, pk), return_cancel, _("Return %(rma)s is cancelled."))
+
+
+@require_POST
+@staff_view(Role.AGENT)
+def return_reopen_view(request, pk):
+    return _moved(request, _return(request, pk), return_reopen, _("Return %(rma)s is reopened."))
 
 
 @require_POST

@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/resolve/", views.return_resolve_view, name="resolve"),
     path("<int:pk>/resolution/", views.return_resolution_view, name="resolution"),
     path("<int:pk>/cancel/", views.return_cancel_view, name="cancel"),
+    path("<int:pk>/reopen/", views.return_reopen_view, name="reopen"),
     path("<int:pk>/notes/", views.return_note_view, name="note"),
     path("<int:pk>/items/", views.return_items_view, name="items"),
     *label_urlpatterns,

@@ -14,7 +14,10 @@ A discount code (a loyalty reward, a referral's welcome code) is `discountCodeBa
 `discountCodeFreeShippingCreate` restricted to the customer; with no idempotency key either, a
 repeated attempt first looks the code up (`codeDiscountNodeByCode`): codes are unique in the shop.
 An exchange is a draft order at no charge, tagged `exchange:<RMA>`, then completed (§2.6); a
-repeated attempt finds the draft by that tag instead of making a second one.
+repeated attempt finds the draft by that tag instead of making a second one. A dearer exchange (the
+payload's `amount_due`) is a draft at the new items' prices less the returned items' value (an
+order-level fixed discount), left open: the customer pays the difference at the draft's `invoiceUrl`,
+and the order Shopify makes then comes back, tagged, through the orders webhooks.
 """
 
 import re
@@ -25,7 +28,7 @@ from merchants.credentials import Kind, credential_get
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapter, TransientShopError
 from shop_actions.models import ShopActionKind
 
-from ..shop_calls import http_status_check, shop_request
+from ..shop_calls import http_status_check, returned_value, shop_request
 from .adapter import EXCHANGE_TAG_PREFIX
 
 PLATFORM = "Shopify"
@@ -339,7 +342,7 @@ def gift_card_credit(client, card_gid: str, payload: dict) -> None:
 # --- Exchange orders: a draft order at no charge, completed (§2.6) ---------------------------------------
 
 EXCHANGE_TAG = EXCHANGE_TAG_PREFIX + "{rma}"  # recognised when the order comes back (adapter.py)
-DRAFT_FIELDS = "fragment Draft on DraftOrder { id name status tags order { id name } }"
+DRAFT_FIELDS = "fragment Draft on DraftOrder { id name status tags invoiceUrl order { id name } }"
 
 DRAFTS_TAGGED = (
     """
@@ -378,6 +381,8 @@ mutation ExchangeOrder($id: ID!) {
 def exchange_order_perform(client, merchant, payload: dict, idempotency_key: str) -> dict:
     tag = EXCHANGE_TAG.format(rma=payload["rma"])
     draft = client.draft_tagged(tag) or draft_order_create(client, payload, tag)
+    if not draft.get("order") and payload.get("amount_due"):
+        return _awaiting_payment(draft)
     if not draft.get("order"):
         draft = draft_order_complete(client, draft)
     return {
@@ -387,9 +392,23 @@ def exchange_order_perform(client, merchant, payload: dict, idempotency_key: str
     }
 
 
+def _awaiting_payment(draft: dict) -> dict:
+    """A dearer exchange's draft, open until the customer pays it at its invoice page."""
+    if not str(draft.get("invoiceUrl") or "").startswith("https://"):
+        raise TransientShopError("Shopify answered without the draft order's invoice link.")
+    return {
+        "order_external_id": "",
+        "order_name": draft.get("name", ""),
+        "draft_order_id": numeric_id(draft["id"]),
+        "payment_url": draft["invoiceUrl"],
+    }
+
+
 def draft_order_input(payload: dict, tag: str) -> dict:
-    """DraftOrderInput (§2.6): the new items by variant, each 100 % off, tagged with the return's number."""
-    free = {"value": 100.0, "valueType": "PERCENTAGE", "title": f"Exchange {payload['rma']}"}
+    """DraftOrderInput (§2.6): the new items by variant, tagged with the return's number. At no charge each
+    line is 100 % off; with an amount due the order gets a fixed discount of the returned items' value."""
+    due = payload.get("amount_due")
+    free = None if due else {"value": 100.0, "valueType": "PERCENTAGE", "title": f"Exchange {payload['rma']}"}
     lines = []
     for line in payload.get("lines", []):
         if not line.get("variant_external_id"):
@@ -397,14 +416,11 @@ def draft_order_input(payload: dict, tag: str) -> dict:
                 f"“{line.get('title') or line.get('sku')}” has no Shopify variant: create the exchange order "
                 "in Shopify, then confirm here with its number."
             )
-        lines.append(
-            {
-                "variantId": gid("ProductVariant", line["variant_external_id"]),
-                "quantity": line["quantity"],
-                "appliedDiscount": free,
-            }
-        )
+        variant_line = {"variantId": gid("ProductVariant", line["variant_external_id"]), "quantity": line["quantity"]}
+        lines.append({**variant_line, "appliedDiscount": free} if free else variant_line)
     draft_input = {"lineItems": lines, "note": payload.get("note") or "", "tags": [tag]}
+    if due:
+        draft_input["appliedDiscount"] = returned_value_discount(payload)
     if payload.get("email"):
         draft_input["email"] = payload["email"]
     if payload.get("customer_external_id"):
@@ -413,6 +429,11 @@ def draft_order_input(payload: dict, tag: str) -> dict:
     if any(address.values()):
         draft_input["shippingAddress"] = mailing_address(address)
     return draft_input
+
+
+def returned_value_discount(payload: dict) -> dict:
+    """The order-level discount that leaves `amount_due` to pay: the new items' prices less it."""
+    return {"value": float(returned_value(payload)), "valueType": "FIXED_AMOUNT", "title": f"Exchange {payload['rma']}"}
 
 
 def mailing_address(address: dict) -> dict:

@@ -4,7 +4,10 @@ WooCommerce has no idempotency key. Each refund we create carries ours in its me
 (`_pp_idempotency_key`), and before creating one we list the order's refunds and look for it:
 an attempt repeated after a lost answer finds the refund the first one made instead of
 refunding twice. An exchange order carries the return's number (`_pp_exchange_rma`) and is
-looked for the same way among the customer's orders. Store credit is a coupon whose code is
+looked for the same way among the customer's orders. A dearer exchange (the payload's `amount_due`)
+is a `pending` order, not set paid, at the new items' prices with a negative fee line of the returned
+items' value: the customer pays the difference at its `payment_url`, and the order comes back paid
+(`processing`) through the order webhooks. Store credit is a coupon whose code is
 unique in the shop and whose amount is the wallet's balance: creating it again answers "code
 already exists", and setting the same balance twice changes nothing. A discount code (a loyalty
 reward, a referral's welcome code) is a single-use coupon: "code already exists" on a repeated
@@ -12,6 +15,7 @@ attempt means the first one made it, found again with `GET /coupons?code=`.
 """
 
 from datetime import UTC, datetime
+from decimal import Decimal
 from urllib.parse import urlsplit
 
 from merchants.credentials import Kind, credential_get
@@ -19,7 +23,7 @@ from outbound.ssrf import TargetError, UnresolvableHostError, vet_url
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapter, TransientShopError
 from shop_actions.models import ShopActionKind
 
-from ..shop_calls import http_status_check, json_body, shop_request
+from ..shop_calls import http_status_check, json_body, returned_value, shop_request
 from .adapter import EXCHANGE_META
 
 PLATFORM = "WooCommerce"
@@ -229,7 +233,12 @@ def exchange_order_perform(client, payload: dict, idempotency_key: str) -> dict:
         order = client.send("POST", orders_url, json=exchange_order_body(payload))
     if not isinstance(order, dict) or not order.get("id"):
         raise TransientShopError("WooCommerce answered without the order.")
-    return {"order_external_id": str(order["id"]), "order_name": f"#{order.get('number') or order['id']}"}
+    made = {"order_external_id": str(order["id"]), "order_name": f"#{order.get('number') or order['id']}"}
+    if payload.get("amount_due"):
+        if not str(order.get("payment_url") or "").startswith("https://"):
+            raise TransientShopError("WooCommerce answered without the order's payment link.")
+        made["payment_url"] = order["payment_url"]
+    return made
 
 
 def _buyer_filter(payload: dict) -> dict:
@@ -251,10 +260,13 @@ def _positive_int(value) -> int | None:
 
 
 def exchange_order_body(payload: dict) -> dict:
-    """The order (REST v3 orders): the new items at no charge, paid, marked with the return's number."""
+    """The order (REST v3 orders), marked with the return's number: the new items at no charge, paid; or,
+    with an amount due, at their prices less a fee line of the returned items' value, pending payment."""
+    due = payload.get("amount_due")
     lines = []
     for line in payload.get("lines", []):
-        item = {"quantity": line["quantity"], "subtotal": "0.00", "total": "0.00"}
+        price = "0.00" if not due else _line_price(line)
+        item = {"quantity": line["quantity"], "subtotal": price, "total": price}
         variation = _positive_int(line.get("variant_external_id"))
         if variation:
             item["variation_id"] = variation
@@ -268,8 +280,8 @@ def exchange_order_body(payload: dict) -> dict:
         lines.append(item)
     address = woo_address(payload.get("shipping_address") or {})
     body = {
-        "status": "processing",
-        "set_paid": True,
+        "status": "pending" if due else "processing",
+        "set_paid": not due,
         "currency": payload.get("currency", ""),
         "billing": {**address, "email": payload.get("email", "")},
         "shipping": address,
@@ -280,7 +292,20 @@ def exchange_order_body(payload: dict) -> dict:
     customer_id = _positive_int(payload.get("customer_external_id"))
     if customer_id:
         body["customer_id"] = customer_id
+    if due:
+        body["fee_lines"] = [returned_value_fee(payload)]
     return body
+
+
+def _line_price(line: dict) -> str:
+    """A line's total at the new item's price (the payload's unit price, times the quantity)."""
+    return f"{Decimal(line['unit_price']) * line['quantity']:.2f}"
+
+
+def returned_value_fee(payload: dict) -> dict:
+    """The negative fee that leaves `amount_due` to pay: the returned items' value, taken off the new ones."""
+    returned = returned_value(payload)
+    return {"name": f"Exchange {payload['rma']}: returned items", "total": f"{-returned:.2f}", "tax_status": "none"}
 
 
 def woo_address(address: dict) -> dict:

@@ -118,7 +118,14 @@ def _credit_code(request: ReturnRequest) -> str:
 def _exchange_value(request: ReturnRequest, language: str) -> dict:
     """An exchange's new items, when they ship (the policy's moment, in words) and the parcel's tracking;
     empty strings and lists for the other resolutions (no query for them)."""
-    empty = {"exchange_items": [], "exchange_ships": "", "exchange_tracking_url": "", "exchange_tracking_number": ""}
+    empty = {
+        "exchange_items": [],
+        "exchange_ships": "",
+        "exchange_tracking_url": "",
+        "exchange_tracking_number": "",
+        "exchange_due": "",
+        "exchange_payment_url": "",
+    }
     if request.resolution != Resolution.EXCHANGE_VARIANT:
         return empty
     items = [
@@ -141,6 +148,9 @@ def _exchange_value(request: ReturnRequest, language: str) -> dict:
         "exchange_ships": str(SHIPS_WHEN[policy_for(request.order.merchant).exchange_ships]),
         "exchange_tracking_url": parcel.tracking_url if parcel else "",
         "exchange_tracking_number": parcel.tracking_number if parcel else "",
+        # A dearer exchange: the difference the customer pays, and the shop's page to pay it once made.
+        "exchange_due": format_money(request.exchange_due, request.currency, language) if request.exchange_due else "",
+        "exchange_payment_url": request.exchange_payment_url,
     }
 
 
@@ -211,4 +221,6 @@ def sample_value(merchant, language: str) -> dict:
         else "It ships once the shop has received your return.",
         "exchange_tracking_url": f"{settings.SITE_URL}/returns/sample/track/",
         "exchange_tracking_number": "1Z999AA10123456784",
+        "exchange_due": format_money(5, currency, language),
+        "exchange_payment_url": "https://shop.example.com/checkout/invoice/sample",
     }

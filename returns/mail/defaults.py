@@ -75,6 +75,12 @@ _REPLY = {
     "fr": "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",
 }
 
+# A kept item's return once approved: resolved at once (lifecycle._kept_resolved), so it may be closed by now.
+_KEPT_APPROVED = (
+    '{% if return.method == "keep_it" and return.status != "requested" and return.status != "rejected" '
+    'and return.status != "cancelled" %}'
+)
+
 # How to send the parcel back, by method: the label or QR code when ready, the address, or keep it.
 _HOW_TO_SEND = {
     "en": '{% if return.method == "keep_it" %}'
@@ -130,7 +136,8 @@ REQUESTED = {
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} is registered:</p>"
         + _ITEMS
         + _REFUND["en"]
-        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Good news: it is approved '
+        + _KEPT_APPROVED
+        + "<p>Good news: it is approved "
         "already, and you can keep " + _THE_ITEMS["en"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Good news: it is approved already. '
         "How to send it back follows in a separate email.</p>"
@@ -150,7 +157,8 @@ REQUESTED = {
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est enregistré\u00a0:</p>"
         + _ITEMS
         + _REFUND["fr"]
-        + '{% if return.status == "approved" and return.method == "keep_it" %}<p>Bonne nouvelle\u00a0: il est '
+        + _KEPT_APPROVED
+        + "<p>Bonne nouvelle\u00a0: il est "
         "déjà accepté, et vous pouvez garder " + _THE_ITEMS["fr"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
         "Les instructions pour nous renvoyer " + _THE_ITEMS["fr"] + " suivent dans un autre e-mail.</p>"
@@ -366,9 +374,15 @@ REFUNDED = {
 # Exchanges (returns/exchanges.py): what a cheaper new item leaves as store credit.
 _DIFFERENCE = {
     "en": "{% if return.credit_amount %}<p>The new item costs less: the difference, <strong>{{ return.credit_amount }}"
-    "</strong>, comes to you as store credit once the return is complete.</p>{% endif %}",
+    "</strong>, comes to you as store credit once the return is complete.</p>"
+    "{% elif return.exchange_due %}<p>The new item costs more: you pay the difference, <strong>"
+    "{{ return.exchange_due }}</strong>, in the shop, through the link we email you when your exchange order "
+    "is made.</p>{% endif %}",
     "fr": "{% if return.credit_amount %}<p>Le nouvel article coûte moins cher : la différence, <strong>"
-    "{{ return.credit_amount }}</strong>, vous revient en avoir une fois le retour terminé.</p>{% endif %}",
+    "{{ return.credit_amount }}</strong>, vous revient en avoir une fois le retour terminé.</p>"
+    "{% elif return.exchange_due %}<p>Le nouvel article coûte plus cher\u00a0: vous réglez la différence, <strong>"
+    "{{ return.exchange_due }}</strong>, dans la boutique, grâce au lien que nous vous envoyons par e-mail quand "
+    "la commande de votre échange est créée.</p>{% endif %}",
 }
 
 EXCHANGE_CONFIRMED = {
@@ -432,6 +446,40 @@ EXCHANGE_SHIPPED = {
 }
 
 
+EXCHANGE_PAYMENT_DUE = {
+    "en": {
+        "subject": "Your exchange {{ return.rma }}: pay the difference to receive your new item",
+        "preheader": "{{ return.exchange_due }} to pay, then the shop sends it.",
+        "html": "<h1>One step left: pay the difference</h1>"
+        + _HELLO["en"]
+        + "<p>The shop has prepared the order for your exchange <strong>{{ return.rma }}</strong> "
+        "(order {{ order.number }}):</p>"
+        + _NEW_ITEMS
+        + "<p>It costs <strong>{{ return.exchange_due }}</strong> more than what you return. "
+        "Your new item is set aside, and the shop sends it once you have paid the difference.</p>"
+        '{% if return.exchange_payment_url %}<p><a class="button" href="{{ return.exchange_payment_url }}">'
+        "Pay {{ return.exchange_due }}</a></p>{% else %}<p>The shop sends you the link to pay it.</p>{% endif %}"
+        + _LINK % "See my exchange"
+        + _REPLY["en"],
+    },
+    "fr": {
+        "subject": "Votre échange {{ return.rma }}\u00a0: réglez la différence pour recevoir votre nouvel article",
+        "preheader": "{{ return.exchange_due }} à régler, puis la boutique l'expédie.",
+        "html": "<h1>Plus qu'une étape\u00a0: régler la différence</h1>"
+        + _HELLO["fr"]
+        + "<p>La boutique a préparé la commande de votre échange <strong>{{ return.rma }}</strong> "
+        "(commande {{ order.number }})\u00a0:</p>"
+        + _NEW_ITEMS
+        + "<p>Il coûte <strong>{{ return.exchange_due }}</strong> de plus que ce que vous retournez. "
+        "Votre nouvel article est mis de côté, et la boutique l'expédie dès que vous avez réglé la différence.</p>"
+        '{% if return.exchange_payment_url %}<p><a class="button" href="{{ return.exchange_payment_url }}">'
+        "Régler {{ return.exchange_due }}</a></p>{% else %}<p>La boutique vous envoie le lien pour la régler.</p>{% endif %}"
+        + _LINK % "Voir mon échange"
+        + _REPLY["fr"],
+    },
+}
+
+
 EXCHANGE_SOLD_OUT = {
     "en": {
         "subject": "About your exchange {{ return.rma }}: the new item sold out",
@@ -467,6 +515,7 @@ def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
     shipped = {"en": "Exchange shipped", "fr": "Échange expédié"}
     sold_out = {"en": "Exchange sold out", "fr": "Échange en rupture de stock"}
     return [
+        *exchange_payment_flow_specs(),
         _flow(
             "exchange-confirmed",
             confirmed,
@@ -480,6 +529,19 @@ def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
             "exchange.sold_out",
             [_step("exchange-sold-out", sold_out, EXCHANGE_SOLD_OUT)],
         ),
+    ]
+
+
+def exchange_payment_flow_specs() -> list[tuple[dict, list[dict]]]:
+    """A dearer exchange's email: the shop made its order, and here is the link to pay the difference."""
+    due = {"en": "Exchange difference to pay", "fr": "Différence d'échange à régler"}
+    return [
+        _flow(
+            "exchange-payment-due",
+            due,
+            "exchange.payment_due",
+            [_step("exchange-payment-due", due, EXCHANGE_PAYMENT_DUE)],
+        )
     ]
 
 

@@ -19,7 +19,7 @@ from flows.services import default_flows_install
 from merchants.models import Role
 from orders.events import events_publish_pending
 from portal.links import order_token
-from returns.models import ReturnRequest
+from returns.models import ReturnPolicy, ReturnRequest
 from shop_actions.models import ShopAction
 from tests.factories import (
     CustomerFactory,
@@ -221,4 +221,53 @@ def test_screens_of_the_picker_and_the_staff_page(shirt_order, live_server, brow
         page.goto(f"{live_server.url}/app/returns/{the_return.pk}/")
         expect(page.locator(".panel").first).to_contain_text(words["reserved"])
         journeys.assert_clean(page, console, language, f"../exchange/staff-{language}-{name}-return")
+        page.context.close()
+
+
+DEARER_WORDS = {
+    "fr": {"to_pay": "Différence à régler dans la boutique", "due": "10,00\u00a0€", "pay": "Régler 10,00\u00a0€"},
+    "en": {"to_pay": "Difference to pay in the shop", "due": "€10.00", "pay": "Pay €10.00"},
+}
+PAYMENT_URL = "https://maison-lumiere.myshopify.com/1234567/invoices/4f9c2d7e0b"
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_screens_of_a_dearer_exchange_and_its_payment_link(shirt_order, live_server, browser, language):  # noqa: F811
+    """A shop that lets customers pay the difference: L costs 10.00 more; the return page, once the shop made
+    the unpaid exchange order, gives the link to pay it. At 390 and 1366 px, in each language."""
+    expect = playwright_sync.expect
+    order = shirt_order
+    with merchant_scope(order.merchant):
+        ReturnPolicy.objects.filter(merchant=order.merchant).update(exchange_dearer=True)
+        line = order.line_items.get()
+        large = Variant.objects.get(variant_id="v-L")
+    words = DEARER_WORDS[language]
+    for name, viewport in (("1366", DESKTOP), ("390", PHONE)):  # confirmed on the phone, last
+        page = browser.new_context(locale=language, viewport=viewport).new_page()
+        console = watch_console(page)
+        page.goto(f"{live_server.url}/returns/{order_token(order)}/?lang={language}")
+        page.locator(f"#quantity-{line.pk}").select_option("1")
+        page.locator(f"#reason-{line.pk}").select_option(label=WORDS[language]["reason"])
+        page.locator(f"#exchange-{line.pk}").select_option(str(large.pk))
+        expect(page.locator("[data-summary=total-label]")).to_have_text(words["to_pay"])
+        expect(page.locator("[data-summary=refund]")).to_have_text(words["due"])
+        journeys.assert_clean(page, console, language, f"../exchange/dearer-{language}-{name}-picker")
+        if name == "390":
+            page.get_by_role("button", name=WORDS[language]["request"]).click()
+            expect(page.locator(".return-exchange")).to_be_visible()
+        page.context.close()
+    with merchant_scope(order.merchant):
+        the_return = ReturnRequest.objects.get()
+        assert the_return.exchange_due == Decimal("10.00")
+        # What the shop's answer leaves (tests/returns/test_exchanges.py makes it through the shop action).
+        ReturnRequest.objects.filter(pk=the_return.pk).update(
+            exchange_status="unpaid", exchange_payment_url=PAYMENT_URL
+        )
+    for name, viewport in (("390", PHONE), ("1366", DESKTOP)):
+        page = browser.new_context(locale=language, viewport=viewport).new_page()
+        console = watch_console(page)
+        page.goto(f"{live_server.url}/returns/{order_token(order)}/{the_return.rma}/?lang={language}")
+        pay = page.get_by_role("link", name=words["pay"])
+        expect(pay).to_have_attribute("href", PAYMENT_URL)
+        journeys.assert_clean(page, console, language, f"../exchange/dearer-{language}-{name}-payment")
         page.context.close()

@@ -101,6 +101,7 @@ ACTIONS = {
     "returns:resolve": "POST only",
     "returns:resolution": "POST only",
     "returns:cancel": "POST only",
+    "returns:reopen": "POST only",
     "returns:note": "POST only",
     "returns:label-retry": "POST only",
     "returns:items": "POST only",

@@ -462,3 +462,70 @@ def test_woocommerce_exchange_errors_are_mapped(on_woo, http, outcome, error):
     http.then(answer(200, []), outcome)
     with pytest.raises(error):
         perform(on_woo, "woocommerce", "exchange_order", WOO_EXCHANGE, EXCHANGE_KEY)
+
+
+# --- Dearer exchanges: the difference paid by the customer through the shop ---------------------------------
+
+DEARER = {
+    **EXCHANGE,
+    "amount_due": "5.00",
+    "lines": [{**EXCHANGE["lines"][0], "quantity": 2, "unit_price": "35.00"}],
+}
+INVOICE_URL = "https://maison-lumiere.myshopify.com/1234567/invoices/4f9c2d7e0b"
+OPEN_DRAFT = {**DRAFT, "invoiceUrl": INVOICE_URL}
+AWAITING = {"order_external_id": "", "order_name": "#D12", "draft_order_id": "276395349", "payment_url": INVOICE_URL}
+
+
+def test_a_dearer_shopify_exchange_leaves_the_draft_open_for_the_customer_to_pay(on_shopify, http):
+    http.then(answer(200, NO_DRAFTS), answer(200, mutation("draftOrderCreate", {"draftOrder": OPEN_DRAFT})))
+    assert perform(on_shopify, "shopify", "exchange_order", DEARER, EXCHANGE_KEY) == AWAITING
+    _looked_up, created = (graphql(sent) for sent in http.sent)  # no draftOrderComplete: nothing marked paid
+    draft_input = created[1]["input"]
+    # Two at 35.00 less the 65.00 returned: 5.00 due, one order-level discount, the lines at their prices.
+    assert draft_input["appliedDiscount"] == {"value": 65.0, "valueType": "FIXED_AMOUNT", "title": "Exchange RMA-1042"}
+    assert draft_input["lineItems"] == [{"variantId": "gid://shopify/ProductVariant/49148385", "quantity": 2}]
+    assert draft_input["tags"] == ["exchange:RMA-1042"] and "invoiceUrl" in created[0]
+
+
+def test_a_retried_dearer_shopify_exchange_finds_its_open_draft_and_makes_nothing(on_shopify, http):
+    http.then(answer(200, {"data": {"draftOrders": {"nodes": [OPEN_DRAFT]}}}))
+    assert perform(on_shopify, "shopify", "exchange_order", DEARER, EXCHANGE_KEY) == AWAITING
+    assert len(http.sent) == 1
+    # Paid meanwhile: the draft has its order, which is what the exchange is.
+    http.then(answer(200, {"data": {"draftOrders": {"nodes": [{**COMPLETED, "invoiceUrl": INVOICE_URL}]}}}))
+    assert perform(on_shopify, "shopify", "exchange_order", DEARER, EXCHANGE_KEY) == EXCHANGED
+
+
+def test_a_dearer_draft_without_its_invoice_link_is_asked_again(on_shopify, http):
+    http.then(answer(200, NO_DRAFTS), answer(200, mutation("draftOrderCreate", {"draftOrder": DRAFT})))
+    with pytest.raises(TransientShopError, match="invoice link"):
+        perform(on_shopify, "shopify", "exchange_order", DEARER, EXCHANGE_KEY)
+
+
+WOO_DEARER = {**DEARER, "customer_external_id": "12", "lines": [{**DEARER["lines"][0], "variant_external_id": "733"}]}
+WOO_PAYMENT_URL = "https://shop.maison-lumiere.example/checkout/order-pay/4811/?pay_for_order=true&key=wc_order_8Kx2"
+WOO_PENDING = {**WOO_ORDER, "id": 4811, "number": "4811", "status": "pending", "payment_url": WOO_PAYMENT_URL}
+
+
+def test_a_dearer_woocommerce_exchange_is_a_pending_unpaid_order_with_its_payment_link(on_woo, http):
+    http.then(answer(200, []), answer(201, WOO_PENDING))
+    result = perform(on_woo, "woocommerce", "exchange_order", WOO_DEARER, EXCHANGE_KEY)
+    assert result == {"order_external_id": "4811", "order_name": "#4811", "payment_url": WOO_PAYMENT_URL}
+    created = http.sent[1].json
+    assert (created["status"], created["set_paid"]) == ("pending", False)
+    assert created["line_items"] == [{"quantity": 2, "subtotal": "70.00", "total": "70.00", "variation_id": 733}]
+    assert created["fee_lines"] == [
+        {"name": "Exchange RMA-1042: returned items", "total": "-65.00", "tax_status": "none"}
+    ]
+    # Retried after a lost answer: the pending order is found by its mark, with its link; none is made.
+    http.then(answer(200, [WOO_PENDING]))
+    assert perform(on_woo, "woocommerce", "exchange_order", WOO_DEARER, EXCHANGE_KEY) == result
+    assert len([sent for sent in http.sent if sent.method == "POST"]) == 1
+
+
+def test_a_dearer_exchange_recorded_wrongly_is_refused_before_calling_the_shop(on_woo, http):
+    wrong = {**WOO_DEARER, "amount_due": "80.00"}  # more than the new items cost
+    http.then(answer(200, []))
+    with pytest.raises(PermanentShopError, match="recorded wrongly"):
+        perform(on_woo, "woocommerce", "exchange_order", wrong, EXCHANGE_KEY)
+    assert [sent.method for sent in http.sent] == ["GET"]

@@ -183,10 +183,10 @@ def test_an_automatically_approved_return_says_so(merchant, policy):
     (email,) = dispatch_at(ASKED + HOUR)
     assert email.subject == f"Your return {request.rma} is approved"
     assert "No need to send anything back: keep the item." in body_of(email)
-    # Nothing to send: no reminder, even though the return is still approved a week later.
+    # Nothing to send: no reminder (a kept item's return is resolved as soon as it is approved).
     assert dispatch_at(ASKED + timedelta(days=8)) == []
     reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
-    assert reminder.skip_reason == "return_kept"
+    assert reminder.skip_reason == "return_moved_on"
 
 
 # --- The way back: the label when it is ready, else what will follow --------------------------------
@@ -420,8 +420,9 @@ def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_cli
 # --- Exchanges: confirmed (what, when it ships), shipped (the tracking link) -------------------------------
 
 
-def _exchange_asked(merchant, policy):
-    """A French customer swaps her candle of 400 g for one of 200 g (same price): the return and its order."""
+def _exchange_asked(merchant, policy, new_price="49.90"):
+    """A French customer swaps her candle of 400 g (49.90) for one of 200 g (at `new_price`, the same by default):
+    the return and its order."""
     from catalogue.models import Product, Variant
 
     policy.resolutions = ["exchange_variant", "refund"]
@@ -434,7 +435,7 @@ def _exchange_asked(merchant, policy):
                 product=product,
                 variant_id=f"v-{position}",
                 title=size,
-                price=Decimal("49.90"),
+                price=Decimal(new_price if position == 0 else "49.90"),
                 currency="EUR",
                 available=3,
                 position=position,
@@ -601,3 +602,31 @@ def test_shops_that_kept_the_default_emails_get_the_resolution_wording(merchant)
     migration.previous_wording(apps, None)
     with merchant_scope(merchant):
         assert rows.get(language="en").html_body == old_en["html"]
+
+
+def test_a_dearer_exchange_emails_the_link_to_pay_the_difference_in_french(
+    merchant, policy, django_capture_on_commit_callbacks
+):
+    from shop_actions.models import ShopAction
+    from shop_actions.services import shop_action_confirm, shop_actions_claim_due
+
+    policy.exchange_dearer = True
+    policy.save()
+    order, request = _exchange_asked(merchant, policy, new_price="54.90")
+    confirmed = {email.subject: email for email in dispatch_at(ASKED)}[f"Votre échange {request.rma} est confirmé"]
+    assert "vous réglez la différence, <strong>5,00\u00a0€</strong>, dans la boutique" in body_of(confirmed)
+    moved(merchant, ASKED + HOUR, return_approve, request=request)
+    moved(merchant, ASKED + 2 * HOUR, return_receive, request=request, inspections=_as_expected(request))
+    with django_capture_on_commit_callbacks(execute=True):
+        shop_actions_claim_due()  # a shop without access given: the action waits for staff to make the order
+    with merchant_scope(merchant):
+        action = ShopAction.objects.get(kind="exchange_order")
+    link = "https://boutique.example.com/checkout/order-pay/1002/?key=wc_order_x"
+    with at(ASKED + 3 * HOUR):
+        shop_action_confirm(action=action, result={"reference": "#1002", "payment_url": link})
+        publish_pending(merchant)
+    (due,) = [email for email in dispatch_at(ASKED + 3 * HOUR) if "différence" in email.subject]
+    assert due.subject == (
+        f"Votre échange {request.rma}\u00a0: réglez la différence pour recevoir votre nouvel article"
+    )
+    assert f'href="{link}"' in html_of(due) and "Régler 5,00\u00a0€" in body_of(due)

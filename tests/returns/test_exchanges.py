@@ -29,6 +29,8 @@ from returns.lifecycle import (
     return_exchange_fallback,
     return_move,
     return_receive,
+    return_reject,
+    return_reopen,
     return_request_create,
     return_resolution_change,
     return_resolve,
@@ -197,6 +199,8 @@ def test_an_exchange_at_the_same_price_reserves_the_new_size_and_costs_nothing(o
                 "unit_price": "30.00",
             }
         ],
+        "amount_due": "0.00",
+        "payment_url": "",
     }
 
 
@@ -394,6 +398,54 @@ def test_a_cancelled_exchange_releases_its_units(order, merchant):
     request = exchange(order, variant(merchant, "V-S").pk)
     return_cancel(request=request)
     assert reservations(merchant) == [("V-S", 1, "released")]
+
+
+def test_a_reopened_exchange_takes_its_units_again(order, merchant):
+    request = exchange(order, variant(merchant, "V-S").pk)
+    return_cancel(request=request)
+    reopened = return_reopen(request=request)
+    assert (reopened.status, reopened.exchange_status) == ("requested", "reserved")
+    assert reservations(merchant) == [("V-S", 1, "active")]
+    # Taken again, it is what the exchange order is made from.
+    received(return_approve(request=reopened))
+    assert len(actions(merchant)) == 1
+
+
+def test_a_reopened_exchange_whose_size_sold_out_meanwhile_offers_credit_or_a_refund(order, merchant):
+    request = exchange(order, variant(merchant, "V-S").pk)
+    return_reject(request=request, reason="No tag on it")
+    exchange(make_order(merchant, external_id="820982911946150001"), variant(merchant, "V-S").pk)  # the last S
+    reopened = return_reopen(request=request)
+    assert (reopened.status, reopened.exchange_status, reopened.rejection_reason) == ("requested", "sold_out", "")
+    assert sorted(reservations(merchant)) == [("V-S", 1, "active"), ("V-S", 1, "released")]
+    with merchant_scope(merchant):
+        told = OrderEvent.objects.filter(order=order, kind="exchange.sold_out").count()
+    assert told == 1
+    assert return_exchange_fallback(request=reopened, resolution="refund").resolution == "refund"
+
+
+def test_staff_reopen_a_rejected_return_of_their_shop_only(order, merchant, staff_client, other_merchant):
+    request = exchange(order, variant(merchant, "V-S").pk)
+    page = staff_client.get(f"/app/returns/{request.pk}/").content.decode()
+    assert "Reopen the return" not in page
+    assert staff_client.post(f"/app/returns/{request.pk}/reopen/").status_code == 409  # requested: nothing to reopen
+    return_reject(request=request, reason="No tag on it")
+    assert "Reopen the return" in staff_client.get(f"/app/returns/{request.pk}/").content.decode()
+    catalogue(other_merchant)
+    with merchant_scope(other_merchant):
+        ReturnPolicy.objects.create(
+            merchant=other_merchant, methods=["ship_yourself"], resolutions=["exchange_variant"]
+        )
+    theirs = exchange(make_order(other_merchant, external_id="820982911946150002"), variant(other_merchant, "V-S").pk)
+    return_reject(request=theirs, reason="No tag on it")
+    assert staff_client.post(f"/app/returns/{theirs.pk}/reopen/").status_code == 404
+    with merchant_scope(other_merchant):
+        assert ReturnRequest.objects.get(pk=theirs.pk).status == "rejected"
+    assert staff_client.post(f"/app/returns/{request.pk}/reopen/").status_code == 302
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+    assert (request.status, request.exchange_status) == ("requested", "reserved")
+    assert reservations(merchant) == [("V-S", 1, "active")]
 
 
 def test_staff_cannot_make_a_return_an_exchange_nor_undo_one_already_ordered(order, merchant):
@@ -600,3 +652,207 @@ def test_staff_see_the_exchange_and_a_sold_out_one_on_the_return_page(order, mer
     assert "The new item sold out before the exchange order was made" in html
     refused = staff_client.post(f"/app/returns/{request.pk}/resolve/")
     assert refused.status_code == 409 and "sold out" in refused.content.decode()
+
+
+# --- A dearer variant: the difference paid by the customer through the shop -------------------------------
+
+PAYMENT_URL = "https://shop.maison-lumiere.example/checkout/order-pay/4811/?pay_for_order=true&key=wc_order_8Kx2"
+
+
+def allow_dearer(policy, largest=None):
+    with merchant_scope(policy.merchant):
+        ReturnPolicy.objects.filter(pk=policy.pk).update(exchange_dearer=True, exchange_dearer_max=largest)
+
+
+def test_a_dearer_size_is_refused_with_a_clear_message_unless_the_shop_allows_it(order, merchant, policy):
+    response = portal_post(order, str(variant(merchant, "V-L").pk))
+    assert response.status_code == 400
+    assert "the shop does not take the difference" in response.content.decode()
+    with merchant_scope(merchant):
+        assert not ReturnRequest.objects.exists()
+    assert reservations(merchant) == []
+    allow_dearer(policy)
+    request = exchange(order, variant(merchant, "V-L").pk)
+    assert (request.exchange_due, request.credit_amount, request.refund_amount) == (Decimal(5), 0, 0)
+    assert reservations(merchant) == [("V-L", 1, "active")]
+
+
+def test_a_difference_above_the_shops_largest_is_refused_and_nothing_is_stored(policy, merchant):
+    allow_dearer(policy, largest=Decimal("8"))
+    order = make_order(merchant, quantity=2)
+    with pytest.raises(ReturnValidationError) as refused:
+        exchange(order, variant(merchant, "V-L").pk, quantity=2)  # 2 × 5.00
+    assert refused.value.errors["resolution"] == (
+        "Together the new items cost €10.00 more than those you return; the shop takes at most €8.00: "
+        "choose cheaper ones, or another resolution."
+    )
+    allow_dearer(policy, largest=Decimal("4"))
+    with pytest.raises(ReturnValidationError) as refused:
+        exchange(order, variant(merchant, "V-L").pk)
+    assert "costs €5.00 more than the item you return; the shop takes at most €4.00" in refused.value.errors["items[0]"]
+    with merchant_scope(merchant):
+        assert not ReturnRequest.objects.exists()
+    assert reservations(merchant) == []
+
+
+def test_the_portal_shows_the_difference_to_pay_in_the_customers_language(order, merchant, policy):
+    allow_dearer(policy)
+    dearer = variant(merchant, "V-L")
+    html = Client().get(f"/returns/{order_token(order)}/?lang=en").content.decode()
+    assert (
+        f'<option value="{dearer.pk}" data-price-minor="3500" data-to-pay-minor="500">L · €35.00 · €5.00 more to pay'
+        in html
+    )
+    french = Client().get(f"/returns/{order_token(order)}/?lang=fr").content.decode()
+    assert "L · 35,00\u00a0€ · 5,00\u00a0€ de plus à régler" in french
+    assert portal_post(order, str(dearer.pk)).status_code == 302
+    with merchant_scope(merchant):
+        request = ReturnRequest.objects.get()
+    page = Client().get(f"/returns/{order_token(order)}/{request.rma}/?lang=en").content.decode()
+    assert "Difference to pay in the shop" in page and "you pay the difference in the shop" in page
+
+
+def woo_order(merchant):
+    order = make_order(merchant)
+    with merchant_scope(merchant):
+        order.source_platform = "woocommerce"
+        order.save()
+    return order
+
+
+def shop_sends(merchant, request, financial_status: str, external_id="4811"):
+    """The exchange order as the shop's orders webhook brings it, marked with the return's number."""
+    data = OrderInput(
+        external_id=external_id,
+        number=f"#{external_id}",
+        placed_at=datetime.now(UTC),
+        currency="EUR",
+        total=Decimal(5),
+        financial_status=financial_status,
+        line_items=[LineItemInput(title="Linen shirt", quantity=1, unit_price=Decimal(35), variant_id="V-L")],
+        email="jane@example.com",
+        exchange_for_rma=request.rma,
+    )
+    made, _created = order_upsert(merchant=merchant, data=data)
+    events.events_publish_pending()
+    return made
+
+
+def fresh(request):
+    with merchant_scope(request.merchant):
+        return ReturnRequest.objects.get(pk=request.pk)
+
+
+def kinds(order, kind):
+    with merchant_scope(order.merchant):
+        return OrderEvent.objects.filter(order=order, kind=kind).count()
+
+
+def test_the_exchange_order_is_made_unpaid_and_stands_once_the_shop_reports_it_paid(
+    on_woo, policy, http, django_capture_on_commit_callbacks, staff_client
+):
+    allow_dearer(policy)
+    order = woo_order(on_woo)
+    request = return_approve(request=exchange(order, variant(on_woo, "V-L").pk))
+    pending = {"id": 4811, "number": "4811", "status": "pending", "payment_url": PAYMENT_URL}
+    http.then(answer(200, []), answer(201, pending))
+    with django_capture_on_commit_callbacks(execute=True):
+        received(request)
+    (action,) = actions(on_woo)
+    assert action.payload["amount_due"] == "5.00" and action.payload["lines"][0]["unit_price"] == "35.00"
+    posted = next(sent for sent in http.sent if sent.method == "POST").json
+    assert (posted["status"], posted["set_paid"], posted["fee_lines"][0]["total"]) == ("pending", False, "-30.00")
+    request = fresh(request)
+    assert (request.exchange_status, request.exchange_payment_url) == ("unpaid", PAYMENT_URL)
+    assert reservations(on_woo) == [("V-L", 1, "active")]  # still set aside, not yet the shop's to count
+    assert (kinds(order, "exchange.payment_due"), kinds(order, "exchange.created")) == (1, 0)
+    page = Client().get(f"/returns/{order_token(order)}/{request.rma}/?lang=fr").content.decode()
+    assert f'href="{PAYMENT_URL.replace("&", "&amp;")}"' in page and "Régler 5,00\u00a0€ dans la boutique" in page
+    staff_page = staff_client.get(f"/app/returns/{request.pk}/").content.decode()
+    assert "Waiting for the customer to pay the difference" in staff_page
+    assert "Difference the customer pays" in staff_page and "€5.00" in staff_page
+
+    shop_sends(on_woo, request, "pending")  # the webhook of the order as made: not paid yet
+    assert fresh(request).exchange_status == "unpaid"
+    shop_sends(on_woo, request, "paid")  # the customer paid: processing
+    request = fresh(request)
+    assert (request.exchange_status, request.exchange_order.external_id) == ("created", "4811")
+    assert reservations(on_woo) == [("V-L", 1, "used")]
+    shop_sends(on_woo, request, "paid")  # a redelivered webhook changes nothing
+    events.events_publish_pending()
+    assert kinds(order, "exchange.created") == 1
+    with merchant_scope(on_woo):
+        assert not Entry.objects.exists()  # a dearer exchange leaves no store credit
+
+
+def test_a_paid_order_arriving_before_the_shops_answer_makes_the_exchange_stand_at_once(
+    on_woo, policy, http, django_capture_on_commit_callbacks
+):
+    allow_dearer(policy)
+    order = woo_order(on_woo)
+    request = return_approve(request=exchange(order, variant(on_woo, "V-L").pk))
+    http.then(requests.Timeout("read timed out"))
+    with django_capture_on_commit_callbacks(execute=True):
+        received(request)
+    shop_sends(on_woo, request, "paid")  # paid at once by the customer, before our retry learns of the order
+    assert fresh(request).exchange_status == "requested"
+    http.then(
+        answer(
+            200,
+            [
+                {
+                    "id": 4811,
+                    "number": "4811",
+                    "payment_url": PAYMENT_URL,
+                    "meta_data": [{"key": "_pp_exchange_rma", "value": request.rma}],
+                }
+            ],
+        )
+    )
+    with merchant_scope(on_woo):
+        ShopAction.objects.update(next_attempt_at=datetime.now(UTC) - timedelta(seconds=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        shop_action_services.shop_actions_claim_due()
+    assert fresh(request).exchange_status == "created"
+    assert (kinds(order, "exchange.payment_due"), kinds(order, "exchange.created")) == (0, 1)
+
+
+def test_another_shops_paid_order_with_the_same_return_number_changes_nothing(
+    on_woo, policy, http, django_capture_on_commit_callbacks
+):
+    allow_dearer(policy)
+    order = woo_order(on_woo)
+    request = return_approve(request=exchange(order, variant(on_woo, "V-L").pk))
+    http.then(answer(200, []), answer(201, {"id": 4811, "number": "4811", "payment_url": PAYMENT_URL}))
+    with django_capture_on_commit_callbacks(execute=True):
+        received(request)
+    shop_sends(MerchantFactory(), request, "paid")
+    assert fresh(request).exchange_status == "unpaid"
+    assert reservations(on_woo) == [("V-L", 1, "active")]
+
+
+def test_a_payment_link_that_is_not_https_is_never_shown(on_woo, policy, http, django_capture_on_commit_callbacks):
+    allow_dearer(policy)
+    order = woo_order(on_woo)
+    request = return_approve(request=exchange(order, variant(on_woo, "V-L").pk))
+    http.then(answer(200, []), answer(201, {"id": 4811, "number": "4811", "payment_url": "javascript:alert(1)"}))
+    with django_capture_on_commit_callbacks(execute=True):
+        received(request)
+    (action,) = actions(on_woo)
+    assert action.status != "succeeded"  # the adapter wants the shop's link: asked again later, visibly
+    assert fresh(request).exchange_payment_url == ""
+
+
+def test_an_admin_allows_dearer_exchanges_up_to_a_difference(staff_client, merchant):
+    form = {"window_days": "30", "window_start": "delivery", "methods": ["ship_yourself"]}
+    refused = staff_client.post("/app/settings/returns/", {**form, "exchange_dearer_max": "20"})
+    assert refused.status_code == 400 and "Offer dearer sizes or colours first" in refused.content.decode()
+    with merchant_scope(merchant):
+        assert not ReturnPolicy.objects.filter(exchange_dearer_max__isnull=False).exists()
+    bad = staff_client.post("/app/settings/returns/", {**form, "exchange_dearer": "on", "exchange_dearer_max": "2.555"})
+    assert bad.status_code == 400
+    saved = staff_client.post("/app/settings/returns/", {**form, "exchange_dearer": "on", "exchange_dearer_max": "20"})
+    assert saved.status_code == 302
+    with merchant_scope(merchant):
+        policy = ReturnPolicy.objects.get(merchant=merchant)
+    assert (policy.exchange_dearer, policy.exchange_dearer_max) == (True, Decimal("20"))

@@ -177,12 +177,62 @@ def test_resolving_issues_the_credit_once_and_closes_without_a_refund(order, pol
     assert again.pk == entry.pk and len(entries(order.merchant)) == 1
 
 
-def test_a_kept_item_gets_its_credit_straight_from_approved(order, policy):
+def test_a_kept_item_gets_its_credit_as_soon_as_it_is_approved_and_only_once(order, policy):
     request = ask(order, resolution="shop_now", method="keep_it", quantity=1)
-    return_approve(request=request)
-    return_resolve(request=request)
-    assert fresh(request).status == ReturnStatus.CLOSED
+    assert fresh(request).status == ReturnStatus.REQUESTED  # the policy wants staff to look first
+    approved = return_approve(request=request)
+    assert approved.status == fresh(request).status == ReturnStatus.CLOSED
     assert [e.amount for e in entries(order.merchant)] == [Decimal("37.00")]
+    # A second approval (a double click, a retried task) and a late "resolve" change nothing.
+    for again in (return_approve, return_resolve):
+        with pytest.raises(ReturnStateError):
+            again(request=request)
+    assert len(entries(order.merchant)) == 1
+
+
+def auto_approving(policy):
+    with merchant_scope(policy.merchant):
+        ReturnPolicy.objects.filter(pk=policy.pk).update(auto_approve=True)
+
+
+@pytest.mark.parametrize("resolution", ["store_credit", "shop_now"])
+def test_a_kept_item_confirmed_by_the_customer_is_credited_at_once(order, policy, resolution):
+    auto_approving(policy)
+    request = ask(order, resolution=resolution, method="keep_it", quantity=1)
+    assert request.status == fresh(request).status == ReturnStatus.CLOSED
+    with merchant_scope(order.merchant):
+        statuses = list(request.notes.values_list("status", flat=True))
+    assert statuses == ["requested", "approved", "resolved", "closed"]
+    assert [e.amount for e in entries(order.merchant)] == [Decimal("37.00")]
+
+
+def test_a_kept_item_confirmed_for_a_refund_asks_the_shop_once_even_when_submitted_twice(order, policy):
+    auto_approving(policy)
+    line = candle(order)
+    kept = [ItemInput(line, 1, "too_big")]
+    first = return_request_create(
+        order=order, items=kept, method="keep_it", resolution="refund", submission_key="k" * 32
+    )
+    second = return_request_create(
+        order=order, items=kept, method="keep_it", resolution="refund", submission_key="k" * 32
+    )
+    assert first.pk == second.pk and fresh(first).status == ReturnStatus.RESOLVED
+    with merchant_scope(order.merchant):
+        (action,) = ShopAction.objects.filter(merchant=order.merchant, kind="refund")
+    # A kept item pays no return fee: the whole item is refunded.
+    assert (fresh(first).refund_action, action.payload["amount"]) == (action, "27.00")
+    assert not entries(order.merchant)
+
+
+def test_a_kept_item_worth_too_much_is_refused_and_nothing_is_stored(order, policy):
+    auto_approving(policy)
+    with merchant_scope(policy.merchant):
+        ReturnPolicy.objects.filter(pk=policy.pk).update(keep_it_below=Decimal("30"))
+    with pytest.raises(ReturnValidationError, match="worth too much to keep"):
+        ask(order, method="keep_it", quantity=2)  # 54.00
+    with merchant_scope(order.merchant):
+        assert not ReturnRequest.objects.exists()
+    assert not entries(order.merchant)
 
 
 def test_staff_switch_credit_to_a_refund_until_it_is_carried_out(order, policy, staff_client):

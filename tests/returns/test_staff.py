@@ -131,7 +131,8 @@ def test_the_section_replaces_the_placeholder_and_opens_on_what_needs_action(age
     "query, expected",
     [
         ("status=", ["old_damaged", "mid_label", "new_keep"]),
-        ("status=approved", ["mid_label", "new_keep"]),
+        ("status=approved", ["mid_label"]),
+        ("status=resolved", ["new_keep"]),  # a kept item's return is resolved (its refund asked) once approved
         ("status=&reason=damaged", ["old_damaged"]),
         ("status=&method=keep_it", ["new_keep"]),
         ("status=&age=7", ["old_damaged", "mid_label"]),

@@ -33,20 +33,28 @@
       bonusBasisPoints: Number(data.bonusBasisPoints || 0),
     };
   }
-  // What cheaper new items leave as store credit: per line, the charged unit less the new one's price.
-  function exchangeCredit() {
+  // What cheaper new items leave as store credit (per line, the charged unit less the new one's price) and
+  // what dearer ones cost (the server's difference per unit); one offsets the other, as the server does.
+  function exchangeDifference() {
     var credit = 0;
+    var due = 0;
     form.querySelectorAll("select[data-unit-minor]").forEach(function (select) {
       var line = select.closest("li");
       var chosen = line && line.querySelector("select[name^=exchange-] option:checked");
       if (!chosen || !chosen.dataset.priceMinor) return;
-      credit += Number(select.value || 0) * Math.max(Number(select.dataset.unitMinor) - Number(chosen.dataset.priceMinor), 0);
+      var quantity = Number(select.value || 0);
+      if (chosen.dataset.toPayMinor) {
+        due += quantity * Number(chosen.dataset.toPayMinor);
+      } else {
+        credit += quantity * Math.max(Number(select.dataset.unitMinor) - Number(chosen.dataset.priceMinor), 0);
+      }
     });
-    return credit;
+    return { credit: Math.max(credit - due, 0), due: Math.max(due - credit, 0) };
   }
   function value(items, option, keepIt) {
     if (option.exchange) {
-      return { fee: 0, bonus: 0, total: items ? exchangeCredit() : 0, worth: items };
+      var difference = items ? exchangeDifference() : { credit: 0, due: 0 };
+      return { fee: 0, bonus: 0, total: difference.due || difference.credit, due: difference.due > 0, worth: items };
     }
     if (option.credit) {
       var bonus = option.bonusBasisPoints ? Math.round((items * option.bonusBasisPoints) / 10000) : option.bonusMinor;
@@ -88,7 +96,7 @@
     var label = field("total-label");
     var kind = option.exchange ? "exchange" : option.credit ? "credit" : "refund";
     title.textContent = title.dataset[kind + "Title"];
-    label.textContent = label.dataset[kind + "Label"];
+    label.textContent = chosen.due ? label.dataset.exchangeDueLabel : label.dataset[kind + "Label"];
     form.querySelectorAll("[data-exchange-only]").forEach(function (part) {
       part.hidden = !option.exchange;
     });
