@@ -42,7 +42,9 @@ class LoyaltyConfig(AppConfig):
         referral_mail.register()
         mail.register()
         on_shop_action_finished("discount_code", referrals.welcome_code_finished)
-        subscribe("order.created", perks.on_order_created)
+        subscribe("order.created", perks.on_order_placed)
+        subscribe("order.restored", perks.on_order_placed)
+        subscribe("return.resolved", handlers.on_return_resolved)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
             PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)
