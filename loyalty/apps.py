@@ -29,6 +29,7 @@ class LoyaltyConfig(AppConfig):
             selectors,
             tier_mail,
             tier_privacy,
+            tiers,
         )
 
         event_kinds.register()
@@ -45,6 +46,9 @@ class LoyaltyConfig(AppConfig):
         subscribe("order.created", perks.on_order_placed)
         subscribe("order.restored", perks.on_order_placed)
         subscribe("return.resolved", handlers.on_return_resolved)
+        subscribe("order.created", tiers.on_counted)
+        subscribe("loyalty.points_earned", tiers.on_counted)
+        subscribe("loyalty.points_available", tiers.on_counted)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
             PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)
