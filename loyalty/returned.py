@@ -3,7 +3,7 @@
 Points are taken back on a refund the shop reports (`refund:<id>`) and on a return resolved here
 (`return:<id>`), whatever its resolution. A return refunded in the shop is reported both ways, in
 either order (the shop's refund webhook may come before or after the resolution), so the second
-path takes back only what the first did not: a refund pays for a return when it is the return's
+path takes back only what the first did not (in either order, the larger of the two shares): a refund pays for a return when it is the return's
 own refund, or when it was recorded after the return was made and gives back at least the
 return's items. Refunds of money alone (shipping, a goodwill gesture) pay for no return.
 """

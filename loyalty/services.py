@@ -285,6 +285,11 @@ def _taken_back(entry: PointsEntry) -> int:
     return -entry.pending - entry.available + entry.debt
 
 
+def _taken_back_by(order: Order, keys: list[str]) -> int:
+    """The points the entries of `keys` took back."""
+    return sum(_taken_back(entry) for entry in PointsEntry.objects.filter(merchant=order.merchant, key__in=keys))
+
+
 def _share_points(earning: PointsEntry, amount: Decimal, total: Decimal) -> int:
     """The points of `amount` out of the order's `total`, rounded half up, never above the earning."""
     share = min(amount / total, Decimal(1))
@@ -320,13 +325,12 @@ def _reversal_asked(order: Order, *, source: str, key: str, points_of) -> _Asked
 
 def points_reverse_for_refund(*, refund: Refund) -> PointsEntry | None:
     """Take back the refunded share of the order's points, once per refund, less what the returns
-    this refund pays for took back already (returned.py)."""
+    this refund pays for took back already (returned.py): a wider refund takes back the rest."""
     order = refund.order
 
     def points_of(earning: PointsEntry) -> int:
         keys = [returned.return_key(pk) for pk in returned.returns_paid_by(refund)]
-        before = sum(_taken_back(entry) for entry in PointsEntry.objects.filter(merchant=order.merchant, key__in=keys))
-        return _share_points(earning, refund.amount, order.total) - before
+        return _share_points(earning, refund.amount, order.total) - _taken_back_by(order, keys)
 
     asked = _reversal_asked(order, source=Source.REFUND, key=returned.refund_key(refund.pk), points_of=points_of)
     return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None
@@ -334,14 +338,13 @@ def points_reverse_for_refund(*, refund: Refund) -> PointsEntry | None:
 
 def points_reverse_for_return(*, request) -> PointsEntry | None:
     """Take back the share of the order's points a resolved return gives back (returned.returned_value),
-    once per return; nothing when a refund paying for it took its points back already."""
+    once per return, less what the refunds paying for it took back already: in either order, the
+    return and its refund take back the larger of their two shares."""
     order = request.order
 
     def points_of(earning: PointsEntry) -> int:
         keys = [returned.refund_key(pk) for pk in returned.refunds_paying_for(request)]
-        if PointsEntry.objects.filter(merchant=order.merchant, key__in=keys).exists():
-            return 0
-        return _share_points(earning, returned.returned_value(request), order.total)
+        return _share_points(earning, returned.returned_value(request), order.total) - _taken_back_by(order, keys)
 
     asked = _reversal_asked(order, source=Source.RETURN, key=returned.return_key(request.pk), points_of=points_of)
     return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None

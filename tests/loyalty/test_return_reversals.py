@@ -6,11 +6,13 @@ The order of these tests: two shirts at 30 and a vase at 60 (subtotal 120: 120 p
 """
 
 from datetime import timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from catalogue.models import Product, Variant
 from core.scoping import merchant_scope, unscoped
@@ -20,8 +22,8 @@ from loyalty.models import EntryKind, LoyaltySettings, Source
 from orders import events
 from orders.events import events_publish_pending
 from orders.models import OrderEvent
-from orders.services import RefundLineInput, refund_record
-from returns.lifecycle import ItemInput, return_approve, return_request_create, return_resolve
+from orders.services import OrderValidationError, RefundLineInput, refund_record
+from returns.lifecycle import ItemInput, ReturnValidationError, return_approve, return_request_create, return_resolve
 from returns.models import BonusKind, ReturnPolicy, ReturnRequest
 from shop_actions.models import ShopAction
 from shop_actions.services import shop_action_confirm, shop_action_perform
@@ -29,6 +31,7 @@ from tests.factories import CustomerFactory, LineItemFactory
 
 from .conftest import account_of, cancel, entries_of, place, restore
 from .test_emails import NOW, at, body_of, loyalty_emails, speaks
+from .test_properties import _assert_ledger_holds
 
 pytestmark = pytest.mark.django_db
 
@@ -224,6 +227,21 @@ def test_a_refund_of_the_returned_items_and_more_takes_back_only_the_rest(mercha
     assert reversals(merchant, customer) == [("return", 25), ("refund", 49)]
 
 
+@pytest.mark.parametrize("refund_first", [True, False])
+def test_in_either_order_a_return_and_a_smaller_refund_of_it_take_back_the_larger_share(
+    merchant, customer, program, policy, refund_first
+):
+    order = shop_order(merchant, customer)
+    request = returned(order)  # store credit for a shirt: 25
+    if refund_first:
+        shop_refund(order, "10.00", lines=[("Shirt", 1)])  # the shop also gave 10 back: 120 × 10 / 145 = 8.3
+    resolve(request)
+    if not refund_first:
+        shop_refund(order, "10.00", lines=[("Shirt", 1)])
+
+    assert sum(points for _source, points in reversals(merchant, customer)) == 25
+
+
 def test_a_refund_made_before_the_return_is_of_other_units(merchant, customer, program, policy):
     order = shop_order(merchant, customer)
     shop_refund(order, "30.00", lines=[("Shirt", 1)])  # 25
@@ -404,3 +422,51 @@ def test_the_bonus_taken_back_is_emailed_with_its_reason(merchant, customer, ema
     bodies = [body_of(email) for email in loyalty_emails(NOW + timedelta(hours=1))]
     assert len(bodies) == 2  # the order's points, and its bonus
     assert any(words in body for body in bodies), bodies
+
+
+# --- Any mix of returns and the shop's refunds of them ---------------------------------------------------------
+
+
+def share(amount) -> int:
+    """The points of `amount` out of the order's 145, half up."""
+    return int((120 * Decimal(amount) / 145).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+a_return = st.tuples(
+    st.sampled_from(["Shirt", "Vase"]),
+    st.integers(min_value=1, max_value=2),
+    st.sampled_from(["refund", "store_credit", "shop_now"]),
+    st.sampled_from(["no", "before", "after"]),  # the shop's refund of the same items, and when
+)
+
+
+@pytest.mark.django_db
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(returns=st.lists(a_return, min_size=1, max_size=4))
+def test_any_mix_of_returns_and_their_refunds_takes_each_back_once(merchant, program, policy, returns):
+    with merchant_scope(merchant):
+        customer = CustomerFactory(merchant=merchant)
+    order = shop_order(merchant, customer, number=f"#{customer.pk}")  # one shop for every example: RMAs differ
+    bound = 0
+    for step, (title, quantity, resolution, shop_refunds) in enumerate(returns):
+        item = ItemInput(line(order, title).pk, quantity, "too_big")
+        try:
+            request = return_request_create(order=order, items=[item], method="ship_yourself", resolution=resolution)
+        except ReturnValidationError:
+            continue  # nothing left of that line to return
+        request = return_approve(request=request)
+        refund = (line(order, title).unit_price * quantity, [(title, quantity)], f"shop-{step}")
+        refunded = shop_refunds != "no"
+        try:
+            if shop_refunds == "before":
+                shop_refund(order, refund[0], lines=refund[1], external_id=refund[2])
+            resolve(request)
+            if shop_refunds == "after":
+                shop_refund(order, refund[0], lines=refund[1], external_id=refund[2])
+        except OrderValidationError:
+            bound += share(refund[0])  # the shop had nothing left to refund of it: at most its share
+        else:
+            bound += max(share(request.refund_amount or request.items_amount), share(refund[0]) if refunded else 0)
+    _assert_ledger_holds(merchant, customer)
+    total = sum(points for _source, points in reversals(merchant, customer))
+    assert total <= min(bound, 120)  # the larger of a return's and its refund's shares, never both
