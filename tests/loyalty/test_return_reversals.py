@@ -10,6 +10,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
 from django.db import connection
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -23,6 +24,7 @@ from orders import events
 from orders.events import events_publish_pending
 from orders.models import OrderEvent
 from orders.services import OrderValidationError, RefundLineInput, refund_record
+from portal.links import customer_token
 from returns.lifecycle import ItemInput, ReturnValidationError, return_approve, return_request_create, return_resolve
 from returns.models import BonusKind, ReturnPolicy, ReturnRequest
 from shop_actions.models import ShopAction
@@ -470,3 +472,23 @@ def test_any_mix_of_returns_and_their_refunds_takes_each_back_once(merchant, pro
     _assert_ledger_holds(merchant, customer)
     total = sum(points for _source, points in reversals(merchant, customer))
     assert total <= min(bound, 120)  # the larger of a return's and its refund's shares, never both
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        ("en", ["Bonus for order #2 taken back", "Bonus for order #2", "Item returned or refunded (#1)"]),
+        ("fr", ["Bonus pour la commande #2 retiré", "Bonus pour la commande #2", "Article retourné"]),
+    ],
+)
+def test_the_loyalty_page_names_the_bonus_taken_back_and_the_return(
+    merchant, customer, program, policy, language, words
+):
+    bonus_on_second_order(merchant)
+    first = shop_order(merchant, customer, number="#1")
+    second = place(merchant, customer, number="#2")
+    resolve(returned(first))
+    cancel(merchant, second)
+    html = Client().get(f"/points/{customer_token(customer)}/?lang={language}").content.decode()
+    for word in words:
+        assert word in html, word
