@@ -29,6 +29,7 @@ class LoyaltyConfig(AppConfig):
             selectors,
             tier_mail,
             tier_privacy,
+            tiers,
         )
 
         event_kinds.register()
@@ -42,7 +43,12 @@ class LoyaltyConfig(AppConfig):
         referral_mail.register()
         mail.register()
         on_shop_action_finished("discount_code", referrals.welcome_code_finished)
-        subscribe("order.created", perks.on_order_created)
+        subscribe("order.created", perks.on_order_placed)
+        subscribe("order.restored", perks.on_order_placed)
+        subscribe("return.resolved", handlers.on_return_resolved)
+        subscribe("order.created", tiers.on_counted)
+        subscribe("loyalty.points_earned", tiers.on_counted)
+        subscribe("loyalty.points_available", tiers.on_counted)
         dashboard_nav_register(NavEntry("loyalty", _("Loyalty"), "loyalty:index", "/app/loyalty/", order=70))
         portal_section_register(
             PortalSection("points", "customer", _("Loyalty"), "loyalty.portal_urls", 35, offered=selectors.program_on)

@@ -5,10 +5,11 @@ its restoration number, the refund), so a redelivered event adds nothing.
 """
 
 from core.scoping import merchant_scope, unscoped
-from orders.events import publish_memo
+from orders.events import batch_memo, publish_memo
 from orders.models import OrderEvent, Refund
+from returns.models import ReturnRequest
 
-from . import services
+from . import perks, services
 from .models import LoyaltySettings
 
 EARNING = {"order.created", "order.restored"}
@@ -34,12 +35,14 @@ def _restored(event: OrderEvent) -> None:
 
 def _cancelled(event: OrderEvent) -> None:
     services.points_cancel_for_order(order=event.order)
+    perks.order_bonus_take_back(event.order)
 
 
 def _refunded(event: OrderEvent) -> None:
     refund = Refund.objects.select_related("order").filter(pk=event.payload.get("refund_id")).first()
     if refund is not None:
         services.points_reverse_for_refund(refund=refund)
+        perks.order_bonus_take_back_if_all_back(refund.order)
 
 
 HANDLERS = {
@@ -48,6 +51,29 @@ HANDLERS = {
     "order.cancelled": _cancelled,
     "order.refunded": _refunded,
 }
+
+
+def on_return_resolved(event: OrderEvent) -> None:
+    """Subscriber of return.resolved (apps.py): every resolution takes back the share it gives back."""
+    if event.order_id is None or not _program_on(event.merchant_id):
+        return
+    request = batch_memo(("loyalty-returns",), _resolved_returns, event).get(event.payload.get("id"))
+    if request is None:
+        return
+    with merchant_scope(event.merchant):
+        services.points_reverse_for_return(request=request)
+        perks.order_bonus_take_back_if_all_back(request.order)
+
+
+def _resolved_returns(events: list[OrderEvent]) -> dict:
+    """The returns resolved in a batch, with their order and items, by id: one read for the batch."""
+    ids = [event.payload.get("id") for event in events if event.kind == "return.resolved"]
+    with unscoped():
+        found = ReturnRequest.objects.filter(pk__in=[pk for pk in ids if isinstance(pk, int)])
+        return {
+            request.pk: request
+            for request in found.select_related("order__customer", "order__merchant").prefetch_related("items")
+        }
 
 
 def _program_on(merchant_id: int) -> bool:

@@ -73,6 +73,7 @@ class EntryKind(models.TextChoices):
 class Source(models.TextChoices):
     ORDER = "order", pgettext_lazy("loyalty source", "Order")
     REFUND = "refund", pgettext_lazy("loyalty source", "Refund")
+    RETURN = "return", pgettext_lazy("loyalty source", "Return")
     STAFF = "staff", pgettext_lazy("loyalty source", "Staff")
     API = "api", pgettext_lazy("loyalty source", "API")
     REVIEW = "review", pgettext_lazy("loyalty source", "Review")

@@ -5,6 +5,7 @@ from datetime import date, timedelta
 
 from dateutil.relativedelta import relativedelta
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -14,9 +15,10 @@ from merchants.models import Merchant
 from orders.models import Order
 
 from .errors import LoyaltyValidationError
-from .models import LoyaltySettings, PointsEntry, Source
+from .models import EntryKind, LoyaltySettings, PointsEntry, Source
 from .models_tiers import MemberProfile, MembershipSettings
-from .services import loyalty_settings, points_grant
+from .returned import order_all_back
+from .services import loyalty_settings, points_grant, points_take_back, restoration_number
 from .tier_rates import local_today, membership_settings
 
 BIRTHDAY_CHANGE_AFTER = relativedelta(months=12)
@@ -36,9 +38,15 @@ def _rank_among_orders(order: Order) -> int:
     return earlier.count() + same_time.count()
 
 
-def order_bonus_award(order: Order):
+def bonus_key(order: Order, restoration: int = 0) -> str:
+    """The bonus's key: once for the order's placement, once again for its nth restoration."""
+    return f"bonus:order:{order.pk}" if not restoration else f"bonus:order:{order.pk}:restored:{restoration}"
+
+
+def order_bonus_award(order: Order, *, restoration: int = 0):
     """The bonus for the customer's Nth order: keyed by that order, so once per customer (only one
-    order is the Nth placed) however often its event is delivered. Pending like the order's points."""
+    order is the Nth placed) however often its event is delivered, and once more for each of its
+    restorations after a cancellation. Pending like the order's points."""
     if order.customer_id is None or order.test or order.exchange_for_rma or order.cancelled_at is not None:
         return None
     rules = membership_settings(order.merchant)
@@ -48,25 +56,54 @@ def order_bonus_award(order: Order):
         if _rank_among_orders(order) != rules.bonus_order_number:
             return None
     program = loyalty_settings(order.merchant)
+    counted_from = timezone.now() if restoration else order.placed_at  # as the order's own points
     return points_grant(
         merchant=order.merchant,
         customer=order.customer,
         points=rules.bonus_points,
         source=Source.BONUS,
-        key=f"bonus:order:{order.pk}",
+        key=bonus_key(order, restoration),
         note=order.number,
-        pending_until=order.placed_at + timedelta(days=program.pending_days),
+        pending_until=counted_from + timedelta(days=program.pending_days),
     )
 
 
-def on_order_created(event) -> None:
-    """Subscriber of order.created (apps.py); nothing to read while the program is off."""
+def _current_bonus(order: Order) -> PointsEntry | None:
+    """The order's latest bonus (its placement's, or its latest restoration's)."""
+    key = bonus_key(order)
+    with merchant_scope(order.merchant):
+        bonuses = PointsEntry.objects.filter(merchant=order.merchant, kind=EntryKind.EARNED, source=Source.BONUS)
+        found = bonuses.filter(Q(key=key) | Q(key__startswith=f"{key}:restored:"))
+        return found.select_related("account__customer", "merchant").order_by("-id").first()
+
+
+def order_bonus_take_back(order: Order):
+    """The order was cancelled, or all of it came back: its bonus is taken back, once per bonus (a
+    restored order earns a new one, which its own cancellation takes back in turn)."""
+    bonus = _current_bonus(order) if order.customer_id else None
+    if bonus is None:
+        return None
+    return points_take_back(earning=bonus, key=f"bonus:{bonus.pk}:taken-back", order=order)
+
+
+def order_bonus_take_back_if_all_back(order: Order):
+    """After a refund or a return: the bonus goes once nothing of the order stays with the customer."""
+    if order.customer_id is None or _current_bonus(order) is None or not order_all_back(order):
+        return None
+    return order_bonus_take_back(order)
+
+
+def on_order_placed(event) -> None:
+    """Subscriber of order.created and order.restored (apps.py); nothing to read while the program is off."""
     from .handlers import _program_on
 
-    if event.kind != "order.created" or event.order_id is None or not _program_on(event.merchant_id):
+    if event.order_id is None or not _program_on(event.merchant_id):
         return
     with merchant_scope(event.merchant):
-        order_bonus_award(event.order)
+        if event.kind == "order.created":
+            order_bonus_award(event.order)
+        elif event.kind == "order.restored":
+            order_bonus_award(event.order, restoration=restoration_number(event))
 
 
 # --- The loyalty page: opened, birthday ---------------------------------------------------------------------

@@ -45,6 +45,7 @@ from .models import (
     ValueType,
 )
 from .models_referrals import REFERRAL_CODE_LENGTH
+from .selectors import program
 
 # No 0/O, 1/I/L, 5/S, 8/B: codes are read aloud and typed from a phone.
 CODE_ALPHABET = "ACDEFGHJKMNPQRTUVWXYZ2345679"
@@ -78,7 +79,7 @@ def referral_settings_update(*, merchant, **values) -> ReferralSettings:
 def referrals_on(merchant) -> bool:
     """Members may invite friends: the loyalty program and referrals are both on (asked twice a page)."""
     if not hasattr(merchant, "_referrals_on"):
-        merchant._referrals_on = services.loyalty_settings(merchant).enabled and referral_settings(merchant).enabled
+        merchant._referrals_on = program(merchant).enabled and referral_settings(merchant).enabled
     return merchant._referrals_on
 
 

@@ -24,6 +24,7 @@ from core.scoping import merchant_scope, unscoped
 from orders.events import event_record
 from orders.models import Order, OrderEvent, Refund
 
+from . import returned
 from .errors import LoyaltyValidationError, PointsKeyConflictError
 from .models import Account, EntryKind, LoyaltySettings, PointsEntry, Source
 from .payloads import entry_data
@@ -33,6 +34,8 @@ __all__ = [
     "points_earn_for_order",
     "points_cancel_for_order",
     "points_reverse_for_refund",
+    "points_reverse_for_return",
+    "points_take_back",
     "points_mature_due",
     "points_adjust",
     "points_grant",
@@ -273,31 +276,85 @@ def _reversed_so_far(earning: PointsEntry) -> int:
     return -(moves["pending"] or 0) - (moves["available"] or 0) + (moves["debt"] or 0)
 
 
-def points_reverse_for_refund(*, refund: Refund) -> PointsEntry | None:
-    """Take back the refunded share of the order's points, once per refund."""
-    order = refund.order
-    with merchant_scope(order.merchant):
-        earning = _current_earning(order) if order.customer_id else None
-    if earning is None or order.total <= 0:
-        return None
-    earned = earning.pending + earning.available - earning.debt  # what the earning gave, debt paid included
-    share = min(refund.amount / order.total, Decimal(1))
+def _earned(earning: PointsEntry) -> int:
+    """What an earning gave, debt paid off included."""
+    return earning.pending + earning.available - earning.debt
+
+
+def _taken_back(entry: PointsEntry) -> int:
+    return -entry.pending - entry.available + entry.debt
+
+
+def _taken_back_by(order: Order, keys: list[str]) -> int:
+    """The points the entries of `keys` took back."""
+    return sum(_taken_back(entry) for entry in PointsEntry.objects.filter(merchant=order.merchant, key__in=keys))
+
+
+def _share_points(earning: PointsEntry, amount: Decimal, total: Decimal) -> int:
+    """The points of `amount` out of the order's `total`, rounded half up, never above the earning."""
+    share = min(amount / total, Decimal(1))
+    return int((_earned(earning) * share).to_integral_value(rounding=ROUND_HALF_UP))
+
+
+def _reversal_of(earning: PointsEntry, *, source: str, key: str, order: Order | None, points_of) -> _Asked:
+    """Take back `points_of(earning)`, read under the account's lock, never more than the earning has left."""
 
     def moves(account: Account) -> Moves | None:
-        points = int((earned * share).to_integral_value(rounding=ROUND_HALF_UP))
-        points = min(points, earned - _reversed_so_far(earning))  # never more than the order earned
+        points = min(points_of(earning), _earned(earning) - _reversed_so_far(earning))
         return _reversal_moves(account, earning, points) if points > 0 else None
 
-    asked = _Asked(
+    return _Asked(
         kind=EntryKind.REVERSED,
-        source=Source.REFUND,
-        key=f"refund:{refund.pk}",
+        source=source,
+        key=key,
         moves=moves,
         order=order,
         earning=earning,
         event="loyalty.points_reversed",
     )
-    return _record(merchant=order.merchant, customer=order.customer, asked=asked)
+
+
+def _reversal_asked(order: Order, *, source: str, key: str, points_of) -> _Asked | None:
+    """A reversal of the order's current earning (None: the order earned nothing to take back)."""
+    with merchant_scope(order.merchant):
+        earning = _current_earning(order) if order.customer_id else None
+    if earning is None or order.total <= 0:
+        return None
+    return _reversal_of(earning, source=source, key=key, order=order, points_of=points_of)
+
+
+def points_reverse_for_refund(*, refund: Refund) -> PointsEntry | None:
+    """Take back the refunded share of the order's points, once per refund, less what the returns
+    this refund pays for took back already (returned.py): a wider refund takes back the rest."""
+    order = refund.order
+
+    def points_of(earning: PointsEntry) -> int:
+        keys = [returned.return_key(pk) for pk in returned.returns_paid_by(refund)]
+        return _share_points(earning, refund.amount, order.total) - _taken_back_by(order, keys)
+
+    asked = _reversal_asked(order, source=Source.REFUND, key=returned.refund_key(refund.pk), points_of=points_of)
+    return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None
+
+
+def points_reverse_for_return(*, request) -> PointsEntry | None:
+    """Take back the share of the order's points a resolved return gives back (returned.returned_value),
+    once per return, less what the refunds paying for it took back already: in either order, the
+    return and its refund take back the larger of their two shares."""
+    order = request.order
+
+    def points_of(earning: PointsEntry) -> int:
+        keys = [returned.refund_key(pk) for pk in returned.refunds_paying_for(request)]
+        return _share_points(earning, returned.returned_value(request), order.total) - _taken_back_by(order, keys)
+
+    asked = _reversal_asked(order, source=Source.RETURN, key=returned.return_key(request.pk), points_of=points_of)
+    return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None
+
+
+def points_take_back(*, earning: PointsEntry, key: str, order: Order | None = None) -> PointsEntry | None:
+    """Take back all an earning has left (an order's bonus when the order is cancelled or all comes
+    back): pending points first, then available ones, the rest as debt; once per `key`."""
+    asked = _reversal_of(earning, source=earning.source, key=key, order=order, points_of=_earned)
+    return _record(merchant=earning.merchant, customer=earning.account.customer, asked=asked)
 
 
 # --- Pending → available --------------------------------------------------------------------------------

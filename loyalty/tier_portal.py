@@ -17,7 +17,7 @@ from portal.views import _customer_or_response, _customer_page_context, _render
 
 from . import perks, selectors
 from .errors import LoyaltyValidationError
-from .models import Source
+from .models import EntryKind, Source
 from .models_tiers import Tier, TierBasis
 from .tiers import tier_status
 
@@ -68,6 +68,8 @@ def customer_label(entry, language: str) -> str:
     """The history's words for tier rewards, bonuses and birthday points ("" for other entries)."""
     if entry.source == Source.TIER:
         return _("Reward for reaching %(tier)s") % {"tier": _tier_name(entry, language)}
+    if entry.source == Source.BONUS and entry.kind == EntryKind.REVERSED:
+        return _("Bonus for order %(number)s taken back") % {"number": entry.order_number}
     if entry.source == Source.BONUS:
         return _("Bonus for order %(number)s") % {"number": entry.note}
     if entry.source == Source.BIRTHDAY:

@@ -1,4 +1,5 @@
-"""Tiers: which one each member holds, re-evaluated daily, never lost in the middle of its term.
+"""Tiers: which one each member holds, re-evaluated as soon as what qualifies counts and daily, never lost
+in the middle of its term.
 
 A member's qualifying total is counted over the shop's period (the calendar year, the last 12 months,
 or their lifetime) on its basis:
@@ -28,7 +29,7 @@ from django.utils.translation import gettext as _
 
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
-from orders.events import event_record
+from orders.events import batch_defer, event_record, publish_memo
 
 from .models import Account, EntryKind, LoyaltySettings, Source
 from .models_tiers import Tier, TierBasis, TierPeriod, TierTerm
@@ -216,6 +217,55 @@ def tiers_evaluate_all() -> int:
         holding = set(TierTerm.objects.filter(ended_at__isnull=True).values_list("merchant_id", flat=True))
         merchants = list(Merchant.objects.filter(pk__in=running & (with_tiers | holding)).order_by("pk"))
     return sum(tiers_evaluate(merchant) for merchant in merchants)
+
+
+# --- As soon as what qualifies counts -------------------------------------------------------------------------
+
+# What each event counts for: the spend when an order is placed, points when they become spendable.
+COUNTED_BASIS = {
+    "order.created": TierBasis.AMOUNT,
+    "loyalty.points_earned": TierBasis.POINTS,
+    "loyalty.points_available": TierBasis.POINTS,
+}
+
+
+def on_counted(event) -> None:
+    """Subscriber of COUNTED_BASIS's events (apps.py): a member reaches a tier when what qualifies them
+    counts, not only at the daily pass. The members of a publishing batch are evaluated together,
+    once per shop, just before the batch commits; nothing is read per event."""
+    from .handlers import _program_on
+
+    if not _program_on(event.merchant_id) or not _has_tiers(event.merchant_id):
+        return
+    if membership_settings(event.merchant).tier_basis != COUNTED_BASIS[event.kind]:
+        return
+    if event.kind == "loyalty.points_earned" and event.payload.get("available", 0) - event.payload.get("debt", 0) <= 0:
+        return  # pending: they count once available (loyalty.points_available)
+    customer_id = event.order.customer_id if event.order_id else event.customer_id
+    if customer_id is not None:
+        batch_defer(("loyalty-tiers",), [(event.merchant, customer_id)], _members_evaluate)
+
+
+def _has_tiers(merchant_id: int) -> bool:
+    def read() -> bool:
+        with unscoped():
+            return Tier.objects.filter(merchant_id=merchant_id).exists()
+
+    return publish_memo(("loyalty-has-tiers", merchant_id), read)
+
+
+def _members_evaluate(members: list[tuple[Merchant, int]]) -> None:
+    """Evaluate the tiers of (merchant, customer id) pairs: one pass per shop over its accounts."""
+    by_shop: dict[int, tuple[Merchant, set[int]]] = {}
+    for merchant, customer_id in members:
+        by_shop.setdefault(merchant.pk, (merchant, set()))[1].add(customer_id)
+    for merchant, customer_ids in by_shop.values():
+        with merchant_scope(merchant):
+            accounts = list(
+                Account.objects.filter(merchant=merchant, customer_id__in=customer_ids).values_list("pk", flat=True)
+            )
+        if accounts:
+            tiers_evaluate(merchant, account_ids=accounts)
 
 
 # --- What the customer, staff and the API see ---------------------------------------------------------------

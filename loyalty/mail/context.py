@@ -127,6 +127,8 @@ def _reason(entry: PointsEntry, source: str, language: str) -> str:
     """Why the points moved, to follow "120 points" in a sentence."""
     number = {"number": entry.order_number}
     with translation.override(language):
+        if entry.kind == EntryKind.REVERSED and source == Source.BONUS and entry.order_number:
+            return _("given as the bonus for order %(number)s, which was cancelled or returned") % number
         if entry.kind == EntryKind.REVERSED and entry.order_number:
             return _("because order %(number)s was refunded or returned") % number
         if entry.kind == EntryKind.CANCELLED and entry.order_number:

@@ -201,9 +201,13 @@ def test_amount_spent_counts_orders_net_of_refunds_without_cancelled_or_test_ord
         placed = datetime(2026, 3, 2, 12, tzinfo=UTC)
         order = place(merchant, customer, subtotal="275.00", placed_at=placed)  # total 300
         place(merchant, customer, subtotal="975.00", number="#T", test=True, placed_at=placed)
+        assert held(merchant, customer) == "Gold"  # reached when the order was placed: its 300 counted then
         refund(merchant, order, "10.00")
         tiers.tiers_evaluate(merchant)
-    assert held(merchant, customer) == "Silver"  # 290, not Gold
+        with merchant_scope(merchant):
+            totals = tiers.qualifying_totals(merchant, "amount", None)
+    assert totals == {account_of(merchant, customer).pk: 290}  # net of the refund, the test order left out
+    assert held(merchant, customer) == "Gold"  # never lost in the middle of its term
 
 
 # --- Multiplier ---------------------------------------------------------------------------------------------
