@@ -6,7 +6,7 @@ multiplier, the members-only rule, the pending days counted from the placement),
 (`refund:<id>`): running the back-fill twice adds nothing, and a late or redelivered webhook of the
 same order or refund finds its entry already made.
 
-In bulk: per batch of customers (about BATCH_SIZE orders), one query each for their orders, for the members-only rule, the tiers, the refunds and
+In bulk: the orders read once, by customer; per batch of customers (about BATCH_SIZE orders), one query each for the members-only rule, the tiers, the refunds and
 the keys already taken, the accounts locked together (`SELECT … FOR UPDATE`, in id order, as live
 earning locks them one at a time), the entries written by one `INSERT` and the balances by one
 `UPDATE`. No event is recorded and no email sent: customers are not told about points for orders of
@@ -17,8 +17,9 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
 
+import psycopg
 from django.db import connection, transaction
-from django.db.models import Count, Exists, OuterRef
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,39 +109,30 @@ def backfill_orders(merchant, since: datetime | None = None):
 def points_backfill(*, merchant, since: datetime | None = None, batch_size: int = BATCH_SIZE) -> int:
     """Award points for the shop's past orders (placed since `since`, or all); returns the entries made.
 
-    Batched by customers, about `batch_size` orders at a time, so each account is locked, created
-    and written once however many orders its customer placed.
+    The orders are read once, by customer (a server-side cursor, `batch_size` rows at a time), and
+    awarded in batches of whole customers, about `batch_size` orders each: each account is locked,
+    created and written once however many orders its customer placed.
     """
     program = loyalty_settings(merchant)
     if not program.enabled:
         raise LoyaltyValidationError({"enabled": _("Switch the program on before awarding points for past orders.")})
-    with merchant_scope(merchant):
-        counts = list(
-            backfill_orders(merchant, since)
-            .order_by()
-            .values("customer_id")
-            .annotate(orders=Count("id"))
-            .order_by("customer_id")
-            .values_list("customer_id", "orders")
-        )
     made = 0
-    for customer_ids in _customer_batches(counts, batch_size):
-        with merchant_scope(merchant):
-            rows = backfill_orders(merchant, since).filter(customer_id__in=customer_ids).values_list(*ORDER_FIELDS)
-            orders = [PastOrder(*row) for row in rows]
-        made += _batch_award(merchant, program, orders)
+    with merchant_scope(merchant):
+        for orders in _customer_batches(merchant, since, batch_size):
+            made += _batch_award(merchant, program, orders)
     return made
 
 
-def _customer_batches(counts: list[tuple[int, int]], batch_size: int):
-    """Customer ids in groups whose orders add up to about `batch_size`."""
-    batch, orders = [], 0
-    for customer_id, count in counts:
-        batch.append(customer_id)
-        orders += count
-        if orders >= batch_size:
+def _customer_batches(merchant, since: datetime | None, batch_size: int):
+    """The orders to award, in lists of whole customers of about `batch_size` orders."""
+    rows = backfill_orders(merchant, since).order_by("customer_id", "pk").values_list(*ORDER_FIELDS)
+    batch: list[PastOrder] = []
+    for row in rows.iterator(chunk_size=batch_size):
+        order = PastOrder(*row)
+        if len(batch) >= batch_size and order.customer_id != batch[-1].customer_id:
             yield batch
-            batch, orders = [], 0
+            batch = []
+        batch.append(order)
     if batch:
         yield batch
 
@@ -189,6 +181,13 @@ def _batch_award(merchant, program: LoyaltySettings, orders: list[PastOrder]) ->
     return len(earnings) + len(reversals)
 
 
+def _bound_cursor():
+    """A cursor binding its parameters on the server: the arrays travel as values, not as SQL text
+    Django's client-side binding would build and PostgreSQL parse."""
+    connection.ensure_connection()
+    return psycopg.Cursor(connection.connection)
+
+
 def _entries_insert(entries: list[EntryRow], now: datetime) -> None:
     """Insert the entries and set their ids: one INSERT from arrays (a column each) on PostgreSQL.
 
@@ -209,7 +208,7 @@ def _entries_insert(entries: list[EntryRow], now: datetime) -> None:
     arrays = ", ".join(f"%s::{field.db_type(connection)}[]" for field in columns)
     values = [[getattr(entry, field.attname) for entry in entries] for field in columns]
     table = PointsEntry._meta.db_table
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         sql = f"INSERT INTO {table} ({names}) SELECT * FROM unnest({arrays}) RETURNING key, id"  # noqa: S608 - the model's own names
         cursor.execute(sql, values)
         ids = dict(cursor.fetchall())
@@ -261,7 +260,7 @@ def _balances_write(accounts: list[Account], now: datetime) -> None:
         Account.objects.bulk_update(accounts, ["pending", "available", "debt", "updated_at"])
         return
     columns = [[getattr(account, name) for account in accounts] for name in ("pk", "pending", "available", "debt")]
-    with connection.cursor() as cursor:
+    with _bound_cursor() as cursor:
         cursor.execute(BALANCES_WRITE, [now, *columns])
 
 
