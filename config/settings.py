@@ -270,6 +270,7 @@ CELERY_TASK_ROUTES = {
     "returns.tasks.buy_return_label": {"queue": "webhooks"},  # calls the label provider
     "returns.tasks.queue_forgotten_labels": {"queue": "webhooks"},
     "analytics.tasks.*": {"queue": "analytics"},
+    "loyalty.tasks.points_backfill": {"queue": "analytics"},  # long bulk writes, off the ingest queue
     "tracking.tasks.flush_page_views": {"queue": "analytics"},
 }
 CELERY_BEAT_SCHEDULE = {

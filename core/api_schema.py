@@ -66,3 +66,29 @@ def document_common_errors(result, generator, request, public):
             for code, response in _common_errors(method, operation).items():
                 responses.setdefault(code, response)
     return result
+
+
+# --- The `from` and `to` of the figures endpoints (read by core.ranges.range_parse) -----------------
+
+MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
+
+
+def period_parameters():
+    """The OpenAPI parameters `from` and `to`, as every figures endpoint reads them."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiParameter
+
+    return [
+        OpenApiParameter("from", OpenApiTypes.STR, description=f"Start, included. {MOMENT} Default: `to` − 30 days."),
+        OpenApiParameter("to", OpenApiTypes.STR, description=f"End, excluded. {MOMENT} Default: the end of today."),
+    ]
+
+
+def period_refused():
+    """The 400 answer of a period that cannot be read."""
+    from drf_spectacular.types import OpenApiTypes
+    from drf_spectacular.utils import OpenApiResponse
+
+    return OpenApiResponse(
+        response=OpenApiTypes.OBJECT, description="A date that cannot be read, `from` ≥ `to`, or a period over 5 years."
+    )

@@ -95,6 +95,11 @@ def format_day(value: date | datetime | None, language: str | None = None, tz: t
     return format_skeleton(_skeleton(day, tz), day, locale=_locale(_language(language)))
 
 
+def format_month(value: date, language: str | None = None) -> str:
+    """ "mars 2026" / "Mar 2026": a month, named by any of its days."""
+    return format_skeleton("yMMM", value, locale=_locale(_language(language)))
+
+
 def format_datetime(value: datetime | None, language: str | None = None, tz: tzinfo | None = None) -> str:
     """ "jeu. 3 déc. 23:51" / "Thu, Dec 3, 11:51 PM", in `tz` (default: the active time zone)."""
     if value is None:

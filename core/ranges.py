@@ -116,6 +116,13 @@ class Chosen:
         )
 
 
+def presets_query(query):
+    """The presets (?range=30|90|year|custom); days alone (?from=&to=) name a custom range."""
+    if "range" in query or not ({"from", "to"} & set(query)):
+        return query
+    return {"range": "custom", "from": query.get("from", ""), "to": query.get("to", "")}
+
+
 def chosen_range(query, today: date) -> Chosen:
     """The days the page shows: a preset, or `from` and `to` (both included) for a custom range."""
     preset = query.get("range") or "30"

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
-from core.ranges import PRESETS, PresetError, chosen_range
+from core.ranges import PRESETS, PresetError, chosen_range, presets_query
 from flows.models import FlowStep
 from merchants.access import staff_view
 from merchants.models import Role
@@ -40,7 +40,7 @@ def _problems(form) -> str:
 def overview(request):
     merchant = request.merchant
     try:
-        chosen = chosen_range(_range_query(request.GET), timezone.localdate(timezone=merchant.tzinfo))
+        chosen = chosen_range(presets_query(request.GET), timezone.localdate(timezone=merchant.tzinfo))
     except PresetError as refusal:
         context = {"error": str(refusal), "presets": PRESETS, "query": request.GET}
         return render(request, "feedback/staff/overview.html", context, status=400)
@@ -57,13 +57,6 @@ def overview(request):
         "breakdowns": _breakdowns(merchant, start, end),
     }
     return render(request, "feedback/staff/overview.html", context)
-
-
-def _range_query(query):
-    """Analytics' presets (?range=30|90|year|custom); days alone (?from=&to=) name a custom range."""
-    if "range" in query or not ({"from", "to"} & set(query)):
-        return query
-    return {"range": "custom", "from": query.get("from", ""), "to": query.get("to", "")}
 
 
 def _scores_compared(merchant, start, end, before) -> dict:

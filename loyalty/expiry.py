@@ -31,7 +31,7 @@ from .models import Account, EntryKind, ExpiryReminder, LoyaltySettings, PointsE
 from .payloads import account_data
 
 # The one writer of entries, from the module that owns it (services.py).
-from .services import Moves, _Asked, _record
+from .services import Asked, Moves, _record
 
 REMINDER_BEFORE = timedelta(days=30)
 # An account's last activity is compared with a date computed in months: the database picks the
@@ -145,7 +145,7 @@ def _expire(account: Account):
             return None  # earned or spent since the candidates were read: a new period has begun
         return Moves(available=-locked.available) if locked.available > 0 else None
 
-    asked = _Asked(
+    asked = Asked(
         kind=EntryKind.EXPIRED,
         source=Source.EXPIRY,
         key=f"expire:{account.pk}:{seen.date().isoformat()}",

@@ -102,3 +102,14 @@ class LoyaltySettingsForm(forms.Form):
 
     def clean_review_points(self):
         return self.cleaned_data.get("review_points") or 0
+
+
+class BackfillForm(forms.Form):
+    """Award points for past orders: all of them, or those placed from a day on."""
+
+    since = forms.DateField(
+        label=_("Orders placed from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=_("Leave empty for every past order."),
+    )

@@ -323,7 +323,7 @@ def _give_back(redemption: Redemption) -> None:
 
 def _points_back(redemption: Redemption, *, key: str, status: str) -> None:
     """The redemption's points available again (paying off debt first), once per `key`."""
-    asked = services._Asked(
+    asked = services.Asked(
         kind=EntryKind.GIVEN_BACK,
         source=Source.REWARD,
         key=key,
@@ -343,7 +343,7 @@ def _take_again(redemption: Redemption) -> None:
         taken = min(account.available, redemption.points)
         return services.Moves(available=-taken, debt=redemption.points - taken)
 
-    asked = services._Asked(
+    asked = services.Asked(
         kind=EntryKind.REDEEMED,
         source=Source.REWARD,
         key=f"redemption:{redemption.pk}:taken_again",

@@ -58,7 +58,7 @@ class Moves:
 
 
 @dataclass(frozen=True)
-class _Asked:
+class Asked:
     kind: str
     source: str
     key: str
@@ -80,7 +80,7 @@ def _by_key(merchant, key: str) -> PointsEntry | None:
     return PointsEntry.objects.select_related("account").filter(merchant=merchant, key=key).first()
 
 
-def _same_entry(existing: PointsEntry, *, customer_id: int, asked: _Asked) -> PointsEntry:
+def _same_entry(existing: PointsEntry, *, customer_id: int, asked: Asked) -> PointsEntry:
     same = existing.kind == asked.kind and existing.account.customer_id == customer_id
     if same and asked.points is not None:
         same = existing.points == asked.points
@@ -105,7 +105,7 @@ def _account_locked(merchant, customer) -> Account:
     return account
 
 
-def _record(*, merchant, customer, asked: _Asked) -> PointsEntry | None:
+def _record(*, merchant, customer, asked: Asked) -> PointsEntry | None:
     """Write `asked` into the customer's account under its lock: the one place entries are made."""
     with transaction.atomic(), merchant_scope(merchant):
         existing = _by_key(merchant, asked.key)
@@ -130,11 +130,20 @@ def _record(*, merchant, customer, asked: _Asked) -> PointsEntry | None:
         return entry
 
 
-def _entry_write(account: Account, asked: _Asked, moves: Moves) -> PointsEntry:
+def _entry_write(account: Account, asked: Asked, moves: Moves) -> PointsEntry:
+    entry = entry_build(account, asked, moves)
+    entry.save(force_insert=True)
+    account.save(update_fields=["pending", "available", "debt", "updated_at"])
+    entry.account = account
+    return entry
+
+
+def entry_build(account: Account, asked: Asked, moves: Moves) -> PointsEntry:
+    """The entry recording `moves` (unsaved), applied to the account's balances in memory."""
     account.pending += moves.pending
     account.available += moves.available
     account.debt += moves.debt
-    entry = PointsEntry.objects.create(
+    return PointsEntry(
         merchant_id=account.merchant_id,
         account=account,
         kind=asked.kind,
@@ -153,9 +162,6 @@ def _entry_write(account: Account, asked: _Asked, moves: Moves) -> PointsEntry:
         note=asked.note,
         created_by=asked.created_by,
     )
-    account.save(update_fields=["pending", "available", "debt", "updated_at"])
-    entry.account = account
-    return entry
 
 
 def _gain(account: Account, points: int, *, pending: int = 0) -> Moves:
@@ -205,6 +211,22 @@ def _current_earning(order: Order) -> PointsEntry | None:
     return earning
 
 
+def order_earning_key(order_id: int, restoration: int = 0) -> str:
+    """The key of an order's earning: its placement, or its nth restoration (the back-fill uses it too)."""
+    return f"order:{order_id}:placed" if not restoration else f"order:{order_id}:restored:{restoration}"
+
+
+def earning_available_on(order: Order, program: LoyaltySettings, *, restoration: int = 0, now: datetime):
+    """When an order's points become spendable; None: at once.
+
+    The days count from the placement, again from a restoration; an order reported after they
+    passed (a late webhook, an import, a back-fill) earns available points at once.
+    """
+    counted_from = now if restoration else order.placed_at
+    available_on = counted_from + timedelta(days=program.pending_days)
+    return None if available_on <= now else available_on
+
+
 def points_earn_for_order(*, order: Order, restoration: int = 0) -> PointsEntry | None:
     """Award the order's points (pending, or available at once when the shop chose so).
 
@@ -220,17 +242,12 @@ def points_earn_for_order(*, order: Order, restoration: int = 0) -> PointsEntry 
     points = purchase_points_multiplied(order, order_points(order, program))
     if points <= 0:
         return None
-    key = f"order:{order.pk}:placed" if not restoration else f"order:{order.pk}:restored:{restoration}"
-    # The days count from the placement, again from a restoration; an order reported after they
-    # passed (a late webhook, an import) earns available points at once.
-    counted_from = timezone.now() if restoration else order.placed_at
-    available_on = counted_from + timedelta(days=program.pending_days)
-    at_once = available_on <= timezone.now()
-    available_on = None if at_once else available_on
-    asked = _Asked(
+    available_on = earning_available_on(order, program, restoration=restoration, now=timezone.now())
+    at_once = available_on is None
+    asked = Asked(
         kind=EntryKind.EARNED,
         source=Source.ORDER,
-        key=key,
+        key=order_earning_key(order.pk, restoration),
         moves=lambda account: _gain(account, points) if at_once else Moves(pending=points),
         order=order,
         available_on=available_on,
@@ -250,7 +267,7 @@ def points_cancel_for_order(*, order: Order) -> PointsEntry | None:
         earning = _current_earning(order) if order.customer_id else None
     if earning is None:
         return None
-    asked = _Asked(
+    asked = Asked(
         kind=EntryKind.CANCELLED,
         source=Source.ORDER,
         key=f"cancel:{earning.pk}",
@@ -262,11 +279,23 @@ def points_cancel_for_order(*, order: Order) -> PointsEntry | None:
     return _record(merchant=order.merchant, customer=order.customer, asked=asked)
 
 
-def _reversal_moves(account: Account, earning: PointsEntry, points: int) -> Moves:
+def reversal_moves(account: Account, pending_left: int, points: int) -> Moves:
     """Take `points` back: the earning's pending points first, then available ones, the rest as debt."""
-    from_pending = min(points, _pending_left(earning))
+    from_pending = min(points, pending_left)
     from_available = min(points - from_pending, account.available)
     return Moves(pending=-from_pending, available=-from_available, debt=points - from_pending - from_available)
+
+
+def refund_points(*, earned: int, refund_amount: Decimal, order_total: Decimal, reversed_so_far: int) -> int:
+    """The points a refund of the past takes back (the back-fill): the refunded share of what the
+    earning gave, never more than is left of it."""
+    return min(share_points(earned, refund_amount, order_total), earned - reversed_so_far)
+
+
+def share_points(earned: int, amount: Decimal, total: Decimal) -> int:
+    """The points of `amount` out of the order's `total`, rounded half up, never above what was earned."""
+    share = min(amount / total, Decimal(1))
+    return int((earned * share).to_integral_value(rounding=ROUND_HALF_UP))
 
 
 def _reversed_so_far(earning: PointsEntry) -> int:
@@ -290,20 +319,14 @@ def _taken_back_by(order: Order, keys: list[str]) -> int:
     return sum(_taken_back(entry) for entry in PointsEntry.objects.filter(merchant=order.merchant, key__in=keys))
 
 
-def _share_points(earning: PointsEntry, amount: Decimal, total: Decimal) -> int:
-    """The points of `amount` out of the order's `total`, rounded half up, never above the earning."""
-    share = min(amount / total, Decimal(1))
-    return int((_earned(earning) * share).to_integral_value(rounding=ROUND_HALF_UP))
-
-
-def _reversal_of(earning: PointsEntry, *, source: str, key: str, order: Order | None, points_of) -> _Asked:
+def _reversal_of(earning: PointsEntry, *, source: str, key: str, order: Order | None, points_of) -> Asked:
     """Take back `points_of(earning)`, read under the account's lock, never more than the earning has left."""
 
     def moves(account: Account) -> Moves | None:
         points = min(points_of(earning), _earned(earning) - _reversed_so_far(earning))
-        return _reversal_moves(account, earning, points) if points > 0 else None
+        return reversal_moves(account, _pending_left(earning), points) if points > 0 else None
 
-    return _Asked(
+    return Asked(
         kind=EntryKind.REVERSED,
         source=source,
         key=key,
@@ -314,7 +337,7 @@ def _reversal_of(earning: PointsEntry, *, source: str, key: str, order: Order | 
     )
 
 
-def _reversal_asked(order: Order, *, source: str, key: str, points_of) -> _Asked | None:
+def _reversal_asked(order: Order, *, source: str, key: str, points_of) -> Asked | None:
     """A reversal of the order's current earning (None: the order earned nothing to take back)."""
     with merchant_scope(order.merchant):
         earning = _current_earning(order) if order.customer_id else None
@@ -330,7 +353,7 @@ def points_reverse_for_refund(*, refund: Refund) -> PointsEntry | None:
 
     def points_of(earning: PointsEntry) -> int:
         keys = [returned.return_key(pk) for pk in returned.returns_paid_by(refund)]
-        return _share_points(earning, refund.amount, order.total) - _taken_back_by(order, keys)
+        return share_points(_earned(earning), refund.amount, order.total) - _taken_back_by(order, keys)
 
     asked = _reversal_asked(order, source=Source.REFUND, key=returned.refund_key(refund.pk), points_of=points_of)
     return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None
@@ -344,7 +367,9 @@ def points_reverse_for_return(*, request) -> PointsEntry | None:
 
     def points_of(earning: PointsEntry) -> int:
         keys = [returned.refund_key(pk) for pk in returned.refunds_paying_for(request)]
-        return _share_points(earning, returned.returned_value(request), order.total) - _taken_back_by(order, keys)
+        return share_points(_earned(earning), returned.returned_value(request), order.total) - _taken_back_by(
+            order, keys
+        )
 
     asked = _reversal_asked(order, source=Source.RETURN, key=returned.return_key(request.pk), points_of=points_of)
     return _record(merchant=order.merchant, customer=order.customer, asked=asked) if asked else None
@@ -372,7 +397,7 @@ def points_mature_due(now: datetime | None = None) -> int:
         )
     made = 0
     for earning in due:
-        asked = _Asked(
+        asked = Asked(
             kind=EntryKind.AVAILABLE,
             source=Source.ORDER,
             key=f"mature:{earning.pk}",
@@ -437,7 +462,7 @@ def points_adjust(*, merchant, customer, points, reason, key, by_user=None, sour
             )
         return Moves(available=points)
 
-    asked = _Asked(
+    asked = Asked(
         kind=EntryKind.ADJUSTED, source=source, key=key, moves=moves, note=note, created_by=by_user, points=points
     )
     return _record(merchant=merchant, customer=customer, asked=asked)
@@ -457,7 +482,7 @@ def points_grant(
     if points <= 0 or not member_earns(merchant, customer.pk):
         return None
     pending = pending_until is not None and pending_until > timezone.now()
-    asked = _Asked(
+    asked = Asked(
         kind=EntryKind.EARNED,
         source=source,
         key=key,
@@ -488,7 +513,7 @@ def points_spend(*, merchant, customer, points: int, source: str, key: str, note
             )
         return Moves(available=-points)
 
-    asked = _Asked(kind=EntryKind.REDEEMED, source=source, key=key, moves=moves, note=note, points=-points)
+    asked = Asked(kind=EntryKind.REDEEMED, source=source, key=key, moves=moves, note=note, points=-points)
     return _record(merchant=merchant, customer=customer, asked=asked)
 
 
@@ -515,7 +540,7 @@ def points_withdraw_pending(*, earning: PointsEntry, key: str, note: str = "") -
 
     Points that already became available stay: the cause was honoured when they matured.
     """
-    asked = _Asked(
+    asked = Asked(
         kind=EntryKind.CANCELLED,
         source=earning.source,
         key=key,

@@ -1,14 +1,16 @@
 """Dashboard pages of loyalty: members, settings, and staff adjustments (the block is on the customer page)."""
 
+from datetime import datetime, time
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from core.scoping import get_for_merchant
 from merchants.access import staff_view
@@ -17,7 +19,9 @@ from orders.models import Customer
 
 from . import selectors, services, tiers
 from .errors import LoyaltyValidationError, PointsKeyConflictError
-from .forms import AdjustmentForm, LoyaltySettingsForm
+from .figures_page import figures_context
+from .forms import AdjustmentForm, BackfillForm, LoyaltySettingsForm
+from .tasks import points_backfill
 
 SEARCH_LENGTH = 100
 
@@ -98,18 +102,50 @@ SETTINGS_FIELDS += ["reward_code_days"]
 @staff_view(Role.VIEWER)
 def loyalty_settings(request):
     current = services.loyalty_settings(request.merchant)
-    can_edit = request.membership.has_role(Role.ADMIN)
-    form = LoyaltySettingsForm(initial={name: getattr(current, name) for name in SETTINGS_FIELDS})
-    status = 200
-    if request.method == "POST":
-        if not can_edit:
-            raise PermissionDenied(_("Only admins change the loyalty program."))
-        form = LoyaltySettingsForm(request.POST)
-        if form.is_valid():
-            services.loyalty_settings_update(merchant=request.merchant, **form.cleaned_data)
-            messages.success(request, _("Loyalty settings saved."))
-            return redirect("loyalty:settings")
-        status = 400
-    return render(
-        request, "loyalty/staff/settings.html", {"form": form, "can_edit": can_edit, "current": current}, status=status
+    if request.method != "POST":
+        return _settings_page(request, current)
+    if not request.membership.has_role(Role.ADMIN):
+        raise PermissionDenied(_("Only admins change the loyalty program."))
+    form = LoyaltySettingsForm(request.POST)
+    if not form.is_valid():
+        return _settings_page(request, current, form=form, status=400)
+    services.loyalty_settings_update(merchant=request.merchant, **form.cleaned_data)
+    messages.success(request, _("Loyalty settings saved."))
+    return redirect("loyalty:settings")
+
+
+def _settings_page(request, current, *, form=None, backfill_form=None, status=200):
+    form = form or LoyaltySettingsForm(initial={name: getattr(current, name) for name in SETTINGS_FIELDS})
+    context = {
+        "form": form,
+        "backfill_form": backfill_form or BackfillForm(),
+        "can_edit": request.membership.has_role(Role.ADMIN),
+        "current": current,
+    }
+    return render(request, "loyalty/staff/settings.html", context, status=status)
+
+
+@require_POST
+@staff_view(Role.ADMIN)
+def backfill(request):
+    """Award points for past orders, in the background (a second click adds nothing: the keys)."""
+    current = services.loyalty_settings(request.merchant)
+    form = BackfillForm(request.POST)
+    if form.is_valid() and not current.enabled:
+        form.add_error(None, _("Switch the program on before awarding points for past orders."))
+    if not form.is_valid():
+        return _settings_page(request, current, backfill_form=form, status=400)
+    since = form.cleaned_data["since"]
+    since_at = datetime.combine(since, time(), request.merchant.tzinfo).isoformat() if since else None
+    transaction.on_commit(lambda: points_backfill.delay(request.merchant.pk, since_at))
+    messages.success(
+        request, _("Points for past orders are being awarded. The members list shows them within a few minutes.")
     )
+    return redirect("loyalty:settings")
+
+
+@require_http_methods(["GET", "HEAD"])
+@staff_view(Role.VIEWER)
+def figures(request):
+    context, status = figures_context(request.merchant, request.GET)
+    return render(request, "loyalty/staff/figures.html", context, status=status)

@@ -37,3 +37,20 @@ def points_expire() -> dict:
     from .expiry import points_expire_and_remind
 
     return points_expire_and_remind()
+
+
+@shared_task
+def points_backfill(merchant_id: int, since: str | None = None) -> int:
+    """Award points for a shop's past orders (the staff action on the settings page); idempotent."""
+    from datetime import datetime
+
+    from merchants.models import Merchant
+
+    from .backfill import points_backfill as backfill
+    from .errors import LoyaltyValidationError
+
+    merchant = Merchant.objects.get(pk=merchant_id)
+    try:
+        return backfill(merchant=merchant, since=datetime.fromisoformat(since) if since else None)
+    except LoyaltyValidationError:
+        return 0  # switched off again before the task ran: nothing to award

@@ -47,10 +47,38 @@ def purchase_points_multiplied(order, points: int) -> int:
     """An order's purchase points times the multiplier of the tier its customer holds (rounded down)."""
     if points <= 0 or order.customer_id is None:
         return points
-    term = current_term(order.merchant, order.customer_id)
+    return points_times_term(points, current_term(order.merchant, order.customer_id))
+
+
+def points_times_term(points: int, term: TierTerm | None) -> int:
+    """`points` times the multiplier of the tier held by `term` (a current term, or None), rounded down."""
     if term is None or term.tier is None or term.tier.multiplier == 1:
         return points
     return int((Decimal(points) * term.tier.multiplier).to_integral_value(rounding=ROUND_FLOOR))
+
+
+def current_terms(merchant, customer_ids) -> dict[int, TierTerm]:
+    """The tier each of these customers holds today, by customer id: one query for all (the back-fill)."""
+    today = local_today(merchant)
+    with merchant_scope(merchant):
+        terms = TierTerm.objects.filter(
+            merchant=merchant, account__customer_id__in=customer_ids, ended_at__isnull=True
+        ).select_related("tier", "account")
+        return {
+            term.account.customer_id: term for term in terms if term.term_ends_on is None or term.term_ends_on >= today
+        }
+
+
+def members_earning(merchant, customer_ids) -> set[int]:
+    """Which of these customers earn (member_earns for many at once: one query, or none)."""
+    if not membership_settings(merchant).members_only:
+        return set(customer_ids)
+    with merchant_scope(merchant):
+        return set(
+            MemberProfile.objects.filter(
+                merchant=merchant, customer_id__in=customer_ids, opened_at__isnull=False
+            ).values_list("customer_id", flat=True)
+        )
 
 
 def member_earns(merchant, customer_id: int | None) -> bool:

@@ -8,8 +8,10 @@ app_name = "loyalty"
 
 urlpatterns = [
     path("", staff_views.members, name="index"),
+    path("figures/", staff_views.figures, name="figures"),
     path("settings/", staff_views.loyalty_settings, name="settings"),
     path("settings/tiers/", tier_staff_views.tiers_settings, name="tiers"),
+    path("settings/backfill/", staff_views.backfill, name="backfill"),
     path("customers/<int:pk>/adjust/", staff_views.adjust, name="adjust"),
     path("referrals/", referral_views.referral_list, name="referrals"),
     path("referrals/settings/", referral_views.referral_settings, name="referral-settings"),

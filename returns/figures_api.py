@@ -8,12 +8,12 @@ from decimal import Decimal
 
 from django.db import connection
 from django.utils import timezone
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
 from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.response import Response
 
+from core.api_schema import period_parameters, period_refused
 from core.money import amount_str
 from core.ranges import DEFAULT_DAYS, RangeError, range_parse
 from merchants.api_base import MerchantAPIView
@@ -154,7 +154,6 @@ FIGURES_SCHEMA = inline_serializer(
         "exchange_conversion": serializers.FloatField(**_RATIO),
     },
 )
-_MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
 
 
 class ServiceUnavailable(APIException):
@@ -172,20 +171,10 @@ class ReturnFiguresView(MerchantAPIView):
             "type), revenue kept and net revenue kept per currency, the bonus given, the share of each resolution "
             "per week, exchange conversion. Figures are as the returns, orders and wallets stand now."
         ),
-        parameters=[
-            OpenApiParameter(
-                "from", OpenApiTypes.STR, description=f"Start, included. {_MOMENT} Default: `to` − 30 days."
-            ),
-            OpenApiParameter(
-                "to", OpenApiTypes.STR, description=f"End, excluded. {_MOMENT} Default: the end of today."
-            ),
-        ],
+        parameters=period_parameters(),
         responses={
             200: FIGURES_SCHEMA,
-            400: OpenApiResponse(
-                response=OpenApiTypes.OBJECT,
-                description="A date that cannot be read, `from` ≥ `to`, or a period over 5 years.",
-            ),
+            400: period_refused(),
         },
         tags=["returns"],
     )

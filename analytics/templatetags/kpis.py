@@ -2,11 +2,9 @@
 
 from datetime import date
 
-from babel.dates import format_skeleton
 from django import template
-from django.utils import translation
 
-from core.l10n import format_money, format_number, format_share
+from core.l10n import format_money, format_month, format_number, format_share
 
 register = template.Library()
 
@@ -29,4 +27,4 @@ def money_per_currency(amounts: dict | None) -> str:
 @register.filter
 def month_name(value: date) -> str:
     """ "mars 2026" / "Mar 2026"."""
-    return format_skeleton("yMMM", value, locale=(translation.get_language() or "en").replace("-", "_"))
+    return format_month(value)

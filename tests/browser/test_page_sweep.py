@@ -148,6 +148,7 @@ ACTIONS = {
     "review-click": "a redirect to the shop's review page (the click counted)",
     "portal-points:redeem": "POST only",
     "loyalty:reward-delete": "POST only",
+    "loyalty:backfill": "POST only (the settings page holds its form)",
     "portal-points:birthday": "POST only",
 }
 # Pages a signed-out visitor sees (the others are seen signed in, or by signed link).
