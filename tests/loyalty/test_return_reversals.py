@@ -100,7 +100,8 @@ def returned(order, *, resolution="store_credit", method="ship_yourself", quanti
 
 
 def resolve(request):
-    resolved = return_resolve(request=request)
+    """Resolved by staff; a kept item's return resolved itself when approved."""
+    resolved = request if request.status == "resolved" else return_resolve(request=request)
     events_publish_pending()
     return resolved
 
