@@ -28,7 +28,7 @@ from django.core.mail import EmailMultiAlternatives, get_connection
 from django.core.validators import validate_email
 from django.db import connection as db_connection
 from django.db import transaction
-from django.db.models import Count, Max, Prefetch, Q
+from django.db.models import Count, Max, Q
 from django.utils import timezone, translation
 
 from core.locale import customer_language
@@ -403,12 +403,12 @@ def build_email(
     return email, message_id
 
 
-def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant) -> None:
+def _decide(batch: _Batch, rows: list[ScheduledMessage], merchant, order_rows: dict[str, dict[int, list]]) -> None:
     policy = _MerchantPolicy(merchant, rows, batch.now)
     batch_counts = Counter()
     templates = {}  # (step, language) -> template: rows of a batch share a few steps
     inputs = [_rule_input(row, merchant) for row in rows]
-    memo = BatchMemo(inputs)  # checks that read the database do it once for the batch
+    memo = BatchMemo(inputs, order_rows=order_rows)  # checks that read the database do it once for the batch
     for data in inputs:
         data.batch = memo
     for row, data in zip(rows, inputs, strict=True):
@@ -721,15 +721,17 @@ _NOT_READ = [
 ]
 
 
-def _order_prefetch(relation: str) -> Prefetch:
-    """The batch's orders' `relation`, through its model's default manager as `order.<relation>` reads it.
-
-    Given the queryset, Django files each order's rows under a copy of it; without, it first asks the
-    related manager for a new one per order (a second filtered copy when the manager filters, as
-    shipments' does): 30 µs per message.
-    """
-    model = Order._meta.get_field(relation).related_model
-    return Prefetch(f"order__{relation}", queryset=model._default_manager.all())
+def _order_rows(relation: str, orders: dict[int, Order]) -> dict[int, list]:
+    """The orders' rows of `relation` in one query, as `order.<relation>.all()` reads them (its model's
+    default manager and ordering), by order id. Grouped here rather than by prefetch_related, which
+    builds a related manager and a filtered queryset for every order (docs/performance.md, dispatch)."""
+    foreign_key = Order._meta.get_field(relation).field
+    by_order = {pk: [] for pk in orders}
+    for obj in foreign_key.model._default_manager.filter(**{f"{foreign_key.name}__in": list(orders)}):
+        order = orders[getattr(obj, foreign_key.attname)]
+        foreign_key.set_cached_value(obj, order)  # obj.order without a query, as a prefetch would leave it
+        by_order[order.pk].append(obj)
+    return by_order
 
 
 def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
@@ -739,7 +741,10 @@ def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
             ScheduledMessage.objects.filter(pk__in=claim.ids, claim_token=claim.token, status=MessageStatus.SCHEDULED)
             .select_related("order__customer")
             .defer(*_NOT_READ)
-            .prefetch_related(*(_order_prefetch(r) for r in ("line_items", "shipments", *order_prefetches())))
+        )
+        orders = {row.order_id: row.order for row in rows if row.order_id is not None}
+        order_rows = (
+            {r: _order_rows(r, orders) for r in ("line_items", "shipments", *order_prefetches())} if orders else {}
         )
         # A batch holds few merchants and steps: load each once rather than once per row.
         merchants = {m.pk: m for m in Merchant.objects.filter(pk__in={r.merchant_id for r in rows})}
@@ -768,7 +773,7 @@ def _process(claim: Claim, now: datetime, backend) -> DispatchStats:
         merchant = merchant_rows[0].merchant
         batch = _Batch(token=claim.token, now=now)
         with merchant_scope(merchant):
-            _decide(batch, merchant_rows, merchant)
+            _decide(batch, merchant_rows, merchant, order_rows)
             _apply_decisions(batch, stats)
             for start in range(0, len(batch.outgoing), SEND_CHUNK):
                 _send_chunk(batch, batch.outgoing[start : start + SEND_CHUNK], backend, stats)
