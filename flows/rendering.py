@@ -283,18 +283,30 @@ def track_links(markup: str, *, wrap, domains: list[str]) -> str:
 
     def replace(match):
         url = html.unescape(match.group(1))
-        if not _allowed_link_cached(url, domains):
+        if not _allowed_link_cached(_origin(url), domains):
             return match.group(0)
         return f'="{html.escape(wrap(url))}"'
 
     return _HREF.sub(replace, markup)
 
 
-# The layout's links (the shop's site, its logo) are the same in every email of a shop: each URL is
-# parsed once, not once per email.
+def _origin(url: str) -> str:
+    """`scheme://host[:port]` of an absolute URL: what allowed_link reads of it. The host ends at the
+    first "/", "?" or "#", as urlsplit reads it."""
+    start = url.find("://") + 3
+    end = len(url)
+    for mark in "/?#":
+        found = url.find(mark, start)
+        if found != -1 and found < end:
+            end = found
+    return url[:end]
+
+
+# Links are checked by origin: the shop's links are the same few in every email of a shop, and the
+# preference and unsubscribe links (one token each per email) share ours: each is parsed once.
 @functools.lru_cache(maxsize=1024)
-def _allowed_link_cached(url: str, domains: tuple[str, ...]) -> bool:
-    return allowed_link(url, list(domains))
+def _allowed_link_cached(origin: str, domains: tuple[str, ...]) -> bool:
+    return allowed_link(origin, list(domains))
 
 
 def compose(

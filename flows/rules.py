@@ -38,11 +38,16 @@ from orders.models import Customer, FinancialStatus, Order
 
 
 class BatchMemo:
-    """What checks load once for a batch of messages (one merchant's), on first use."""
+    """What checks load once for a batch of messages (one merchant's), on first use.
 
-    def __init__(self, inputs: list["RuleInput"]):
+    `order_rows`: {relation: {order id: [rows]}}, the batch's orders' relations the dispatcher read
+    with one query each (see RuleInput.related).
+    """
+
+    def __init__(self, inputs: list["RuleInput"], *, order_rows: dict[str, dict[int, list]] | None = None):
         self.inputs = inputs
         self._loaded: dict = {}
+        self.order_rows = order_rows or {}
 
     def get(self, key: str, load: Callable[[list["RuleInput"]], object]):
         if key not in self._loaded:
@@ -80,14 +85,24 @@ class RuleInput:
             return ((self.anchored_customer.email if self.anchored_customer else "") or "").strip().lower()
         return contact_email_of(self.order)
 
+    def related(self, relation: str) -> list:
+        """The order's rows of a reverse relation ("line_items", "shipments", "returns"): those the
+        dispatcher read for its whole batch, else the order's own (prefetched, or one query)."""
+        if self.order is None:
+            return []
+        by_order = self.batch.order_rows.get(relation)
+        if by_order is not None:
+            return by_order.get(self.order.pk, [])
+        return list(getattr(self.order, relation).all())
+
     # Read once per message: each .all() on a prefetched relation builds a manager and a queryset.
     @cached_property
     def items(self) -> list:
-        return list(self.order.line_items.all()) if self.order is not None else []
+        return self.related("line_items")
 
     @cached_property
     def shipments(self) -> list:
-        return list(self.order.shipments.all()) if self.order is not None else []
+        return self.related("shipments")
 
 
 def contact_email_of(order: Order) -> str:
@@ -115,7 +130,8 @@ _order_prefetches: list[str] = []
 
 def register_order_prefetch(relation: str) -> None:
     """A relation of Order an app's rules read (returns: "returns"), loaded with each batch's orders by
-    the dispatcher, so a rule costs no query per message. Rules must also work without it (a test send)."""
+    the dispatcher, so a rule costs no query per message: the rule reads it with `data.related(relation)`,
+    which also works without a batch (a test send)."""
     if relation not in _order_prefetches:
         _order_prefetches.append(relation)
 

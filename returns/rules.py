@@ -9,11 +9,11 @@ CAME_BACK = {ReturnStatus.RECEIVED, ReturnStatus.RESOLVED, ReturnStatus.CLOSED}
 
 def _statuses(data) -> set[str]:
     """The statuses of the order's returns, read once per message for both rules: from the returns the
-    dispatcher loaded with its batch (apps.py registers them), else with a query."""
+    dispatcher loaded with its batch (apps.py registers them) or prefetched with the order, else with a query."""
     if "return_statuses" not in data.cache:
         order = data.order
-        if "returns" in getattr(order, "_prefetched_objects_cache", {}):
-            statuses = {request.status for request in order.returns.all()}
+        if "returns" in data.batch.order_rows or "returns" in getattr(order, "_prefetched_objects_cache", {}):
+            statuses = {request.status for request in data.related("returns")}
         else:
             statuses = set(ReturnRequest.objects.filter(order_id=order.pk).values_list("status", flat=True))
         data.cache["return_statuses"] = statuses

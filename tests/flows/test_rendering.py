@@ -87,6 +87,36 @@ def test_only_links_to_the_shops_domains_are_tracked():
     assert 'href="https://evil.example.net/"' in tracked
 
 
+def test_links_are_checked_by_origin_as_by_the_whole_url():
+    """track_links checks a link's origin (cached) instead of the whole URL: the verdict must be the same."""
+    import random
+
+    from flows.rendering import _allowed_link_cached, _origin, allowed_link
+
+    domains = ("shop.example.com", "example.org")
+    urls = [
+        "https://shop.example.com/p/1?x=2#y",
+        "https://shop.example.com?x=/evil.com",
+        "https://shop.example.com#/evil.com",
+        "https://evil.com/shop.example.com",
+        "https://shop.example.com@evil.com/",
+        "https://evil.com@shop.example.com/",
+        "https://shop.example.com:8443/x",
+        "https://sub.shop.example.com",
+        "https://notshop.example.com/",
+        "http://EXAMPLE.ORG/Path",
+        "https://shop.example.com\\@evil.com/",
+        "https://sho\tp.example.com/x",
+        "https://",
+        "https:///path",
+    ]
+    rng = random.Random(7)
+    pieces = ["shop.example.com", "evil.com", "example.org", "/", "?", "#", "@", ":80", ".", "\\", "a", "\t"]
+    urls += ["https://" + "".join(rng.choice(pieces) for _ in range(rng.randint(1, 6))) for _ in range(3000)]
+    for url in urls:
+        assert _allowed_link_cached(_origin(url), domains) == allowed_link(url, list(domains)), url
+
+
 def test_links_are_found_whatever_the_case_of_href_and_other_urls_are_left_alone():
     markup = (
         '<a HREF="HTTPS://shop.example.com/a?x=1&amp;y=2">a</a> <img src="https://shop.example.com/i.png">'
