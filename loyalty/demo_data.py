@@ -37,10 +37,16 @@ from .models import (
 
 LAUNCHED = timedelta(days=120)  # orders since then earned points
 REWARDS = (  # kind, points, value in EUR (the GBP shop: the same figures in pounds), English, French
-    (RewardKind.AMOUNT_OFF, 300, "5", "{money}5 off", "5 {money} de réduction"),
+    (RewardKind.AMOUNT_OFF, 300, "5", "{money}5 off", "5\u00a0{money} de réduction"),
     (RewardKind.FREE_SHIPPING, 400, "0", "Free shipping", "Livraison offerte"),
-    (RewardKind.STORE_CREDIT, 500, "10", "{money}10 store credit", "Avoir de 10 {money}"),
-    (RewardKind.PERCENTAGE_OFF, 800, "15", "15% off your next order", "15 % de réduction sur la prochaine commande"),
+    (RewardKind.STORE_CREDIT, 500, "10", "{money}10 store credit", "Avoir de 10\u00a0{money}"),
+    (
+        RewardKind.PERCENTAGE_OFF,
+        800,
+        "15",
+        "15% off your next order",
+        "15\u00a0% de réduction sur la prochaine commande",
+    ),
 )
 # What the richest members chose in turn (the cheapest reward when they could not afford it).
 CHOICES = (RewardKind.STORE_CREDIT, RewardKind.AMOUNT_OFF, RewardKind.PERCENTAGE_OFF, RewardKind.FREE_SHIPPING)
