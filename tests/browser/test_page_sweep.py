@@ -183,12 +183,15 @@ SIDEWAYS_JS = """() => [...document.querySelectorAll("body *")]
   .map(el => el.tagName.toLowerCase() + [...el.classList].map(c => "." + c).join(""))"""
 
 # What sticks out of the card it sits in (a table whose bleed is wider than the card's padding):
-# no scrollbar on the page, but the card's border cuts through it.
+# no scrollbar on the page, but the card's border cuts through it. What a box that scrolls holds
+# (a wide table's cells) is clipped by that box, not cut by the card.
 JUTTING_JS = """() => [...document.querySelectorAll(".panel")].flatMap(panel => {
   const box = panel.getBoundingClientRect();
+  const clipped = el => { for (let p = el.parentElement; p && p !== panel; p = p.parentElement) {
+    if (getComputedStyle(p).overflowX !== "visible") return true; } return false; };
   return [...panel.querySelectorAll("table, img, pre")]
     .filter(el => { const r = el.getBoundingClientRect();
-      return r.width && (r.left < box.left - 0.5 || r.right > box.right + 0.5); })
+      return r.width && !clipped(el) && (r.left < box.left - 0.5 || r.right > box.right + 0.5); })
     .map(el => `${el.tagName.toLowerCase()} in ${panel.id ? "#" + panel.id : ".panel"}`);
 })"""
 
@@ -852,7 +855,8 @@ def test_jutting_check_finds_a_table_wider_than_its_card():
     panel = '<section class="panel" id="{id}" style="padding:{pad}"><table style="margin:0 -20px;width:calc(100% + 40px)"><tr><td>x</td></tr></table></section>'
     with chromium() as browser:
         page = browser.new_page(viewport={"width": 390, "height": 900})
-        page.set_content(panel.format(id="fits", pad="20px") + panel.format(id="narrow", pad="16px"))
+        scrolled = '<section class="panel" id="scrolls"><table style="display:block;overflow-x:auto"><tr><td><pre style="width:900px">x</pre></td></tr></table></section>'
+        page.set_content(panel.format(id="fits", pad="20px") + panel.format(id="narrow", pad="16px") + scrolled)
         assert page.evaluate(JUTTING_JS) == ["table in #narrow"]
 
 
