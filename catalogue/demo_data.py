@@ -52,7 +52,7 @@ def _images_of_orders(merchant) -> dict[str, str]:
     """The picture the demo orders show for each product: the catalogue shows the same one."""
     with merchant_scope(merchant):
         rows = LineItem.objects.filter(merchant=merchant).exclude(image_url="").values_list("product_id", "image_url")
-        return dict(rows.order_by("product_id", "-id").distinct("product_id"))
+        return dict(rows.order_by("id"))  # the newest line's picture wins; portable (no DISTINCT ON on SQLite)
 
 
 def _product_input(context, product, site: str, rng, image_url: str) -> ProductInput:

@@ -16,7 +16,7 @@ import functools
 import re
 from copy import copy
 from datetime import date, datetime, time, tzinfo
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 from babel import Locale
 from babel.dates import format_interval, format_skeleton, format_time
@@ -52,6 +52,23 @@ def format_money(amount, currency: str, language: str | None = None) -> str:
     if amount is None or amount == "":
         return ""
     return _money_text(exact_amount(amount, currency), currency.upper(), _language(language))
+
+
+def format_stored_money(amount, currency, language: str | None = None) -> str:
+    """An amount kept as text beside its currency (an event's payload, "12.50" "EUR"), written as
+    `format_money` writes it; text that is not an amount of a known currency is shown as it is."""
+    try:
+        return format_money(Decimal(str(amount)), str(currency), language)
+    except (InvalidOperation, ValueError, KeyError, AttributeError):
+        return f"{amount} {currency}".strip()
+
+
+def format_percent_number(value, language: str | None = None) -> str:
+    """A number of percent (15, "12.5") as the reader writes percentages: "15%", "15 %" (no-break space)."""
+    try:
+        return format_share(Decimal(str(value)) / 100, language)
+    except (InvalidOperation, ValueError):
+        return ""
 
 
 def format_number(value, language: str | None = None) -> str:

@@ -40,7 +40,7 @@ from .dispatcher import (
 from .message_status import scheduled_messages_move
 from .models import EventKind, Flow, Message, MessageEvent, MessageStatus, ScheduledMessage
 from .rendering import render_subject, site_host
-from .rules import order_prefetches, unscheduled_reason
+from .rules import BatchMemo, order_prefetches, unscheduled_reason
 from .services import _plan, _trigger_time, default_flows_ensure, flow_matches, flow_settings_get
 
 
@@ -142,8 +142,16 @@ def _decide(merchant: Merchant, rows: list[ScheduledMessage], now: datetime) -> 
     sent, skips = [], defaultdict(list)
     contexts = {}
     links = {"preferences": "", "unsubscribe": ""}  # a subject has no link
-    for row in sorted(rows, key=lambda r: r.due_at):
-        data = _rule_input(row, merchant)
+    ordered = sorted(rows, key=lambda r: r.due_at)
+    inputs = [_rule_input(row, merchant) for row in ordered]
+    # One batch for the whole replay, as the dispatcher shares one per run: what its rules load for
+    # a batch (the survey settings, the recent low scores) is read once, not once per past email.
+    # The emails about one thing of one order (its anchor) share their per-send memo as well: what the
+    # checks keep there (the suggestions, the return, first order or not) reads the same state each time.
+    shared, memos = BatchMemo(inputs), {}
+    for row, data in zip(ordered, inputs, strict=True):
+        data.batch = shared
+        data.cache = memos.setdefault((row.order_id, row.anchor_key), data.cache)
         policy.now = row.due_at  # the checks read the state of then, not a dispatcher's delay
         reason = _skip_reason(row, policy, data)
         address = data.contact_email

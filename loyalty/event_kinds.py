@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.event_kinds import EventKind, event_kind_register
+from core.l10n import format_percent_number, format_stored_money
 
 
 def _the_entry(event) -> dict:
@@ -129,9 +130,9 @@ def _reward(payload: dict) -> str:
     kind = payload.get("kind", "")
     value = "" if kind == RewardKind.FREE_SHIPPING else payload.get("value", "")
     if kind == RewardKind.PERCENTAGE_OFF:
-        value = f"{value} %"
+        value = format_percent_number(value)
     elif value:
-        value = f"{value} {payload.get('currency', '')}"
+        value = format_stored_money(value, payload.get("currency", ""))
     label = RewardKind(kind).label if kind in RewardKind.values else kind
     return _("%(points)s points: %(reward)s") % {
         "points": payload.get("points", ""),

@@ -17,7 +17,7 @@ class RewardForm(forms.Form):
         max_digits=12,
         decimal_places=2,
         help_text=_(
-            "The amount off or credited in the shop's currency, or the percent off (10 for 10 %); "
+            "The amount off or credited in the shop's currency, or the percent off (10 for 10%); "
             "leave empty for free shipping."
         ),
     )

@@ -7,7 +7,8 @@ makes. Those moves happened in the past: their events are recorded as history
 they stamp (notes, events, the refund) are then set back to when each move happened.
 
 About 6% of the delivered orders get a return, most of them closed (refunded), the newest still
-waiting for staff at every step. A shop whose returns were set up already (a policy saved, by an
+waiting for staff at every step. Two more show the other resolutions: an exchange for another size or
+colour with the exchange order the shop made, and a return paid in store credit (its wallet entry). A shop whose returns were set up already (a policy saved, by an
 earlier run or by hand) is left alone: a second run adds nothing.
 """
 
@@ -19,13 +20,16 @@ from random import Random
 from django.db.models import Exists, OuterRef
 
 from core.scoping import merchant_scope
+from demo.later_orders import LaterOrder, later_orders_write
 from merchants.models import Membership, Role
 from orders.events import events_recorded_as_history
 from orders.models import FinancialStatus, Order, OrderEvent, Refund
-from shop_actions.models import ShopAction
+from shop_actions.models import ShopAction, ShopActionStatus
 from shop_actions.services import shop_action_confirm, shop_action_perform
+from store_credit.models import Entry as CreditEntry
 from tracking.models import Shipment
 
+from .exchanges import exchange_options
 from .lifecycle import (
     ItemInput,
     ReturnValidationError,
@@ -36,12 +40,26 @@ from .lifecycle import (
     return_request_create,
     return_resolve,
 )
-from .models import Inspection, Method, Reason, ReturnNote, ReturnPolicy, ReturnRequest, ReturnStatus, WindowStart
+from .models import (
+    ExchangeShips,
+    Inspection,
+    Method,
+    Reason,
+    Resolution,
+    ReturnNote,
+    ReturnPolicy,
+    ReturnRequest,
+    ReturnStatus,
+    WindowStart,
+)
 from .policy import return_policy_save, return_policy_switch
 
 SHARE = 0.06  # of the delivered orders
 AT_LEAST = 8  # so the small shop shows every status too
-RECENT = timedelta(days=20)  # open returns are about orders delivered this recently
+RECENT = timedelta(days=20)
+SETTLED = timedelta(
+    days=25
+)  # the exchange and store credit returns are about orders delivered before  # open returns are about orders delivered this recently
 SMALL_AMOUNTS = {"EUR": (Decimal("4.90"), Decimal("25.00")), "GBP": (Decimal("3.95"), Decimal("20.00"))}
 REASONS = (  # (code, weight)
     (Reason.CHANGED_MIND, 30),
@@ -93,6 +111,7 @@ def seed_demo(context) -> None:
                 request = _return_play(rng, plan, moments, policy=policy, staff=staff)
                 if request is not None:
                     played[request.pk] = moments
+            played |= _other_resolutions_play(rng, merchant, context.now, staff=staff, taken=_orders_of(played))
         _stamp(played)
 
 
@@ -105,6 +124,8 @@ def _policy_switch_on(merchant) -> ReturnPolicy:
         "methods": [Method.SHIP_YOURSELF, Method.LABEL, Method.KEEP_IT],
         "keep_it_below": keep_it_below,
         "fee": fee,
+        "resolutions": [Resolution.REFUND, Resolution.STORE_CREDIT, Resolution.EXCHANGE_VARIANT],
+        "exchange_ships": ExchangeShips.RECEIVED,
         "return_address": f"{merchant.name}\nService retours\n12 rue des Ateliers\n69002 Lyon\nFrance"
         if merchant.default_language == "fr"
         else f"{merchant.name}\nReturns\nUnit 4, Kiln Yard\nStoke-on-Trent ST1 3AB\nUnited Kingdom",
@@ -195,6 +216,90 @@ def _approve_and_on(rng: Random, request: ReturnRequest, outcome: str, *, staff)
         shop_action_confirm(action=action, result=reference, confirmed_by=staff)
 
 
+def _orders_of(played: dict) -> set[int]:
+    return set(ReturnRequest.objects.filter(pk__in=played).values_list("order_id", flat=True))
+
+
+def _other_resolutions_play(rng: Random, merchant, now: datetime, *, staff, taken: set[int]) -> dict:
+    """An exchange for another variant (its order made by the shop) and a return paid in store credit,
+    both closed, on the newest orders delivered weeks ago (each step has its day) of customers with an
+    account that no return took."""
+    played = {}
+    for order_id, delivered_at in reversed(_delivered_orders(merchant, now - SETTLED)):
+        if len(played) == 2:
+            break
+        order = Order.objects.filter(pk=order_id, customer__isnull=False).prefetch_related("line_items").first()
+        if order is None or order_id in taken:
+            continue
+        order.merchant = merchant
+        plan = Plan(order, delivered_at, "closed")
+        moments = _moments(rng, plan, now)
+        wanted = Resolution.STORE_CREDIT if played else Resolution.EXCHANGE_VARIANT
+        request = _other_resolution_play(order, moments, wanted, staff=staff)
+        if request is not None:
+            played[request.pk] = moments
+    return played
+
+
+def _other_resolution_play(order: Order, moments: dict, resolution: str, *, staff) -> ReturnRequest | None:
+    item = _exchange_item(order) if resolution == Resolution.EXCHANGE_VARIANT else _credit_item(order)
+    if item is None:
+        return None
+    key = f"demo:{order.external_id}:{resolution}"
+    try:
+        request = return_request_create(
+            order=order,
+            items=[item],
+            method=Method.SHIP_YOURSELF,
+            resolution=resolution,
+            submission_key=key,
+            now=moments["requested"],
+        )
+    except ReturnValidationError:
+        return None
+    request = return_approve(request=request, by=staff)
+    inspections = {pk: Inspection.AS_EXPECTED for pk in request.items.values_list("pk", flat=True)}
+    request = return_receive(request=request, inspections=inspections, by=staff)
+    if resolution == Resolution.EXCHANGE_VARIANT:
+        _exchange_order_made(request, at=moments["received"] + timedelta(hours=1))
+    return return_resolve(request=request, by=staff)
+
+
+def _exchange_item(order: Order) -> ItemInput | None:
+    """A line with another variant of its product in stock at the same price or less."""
+    for line in order.line_items.all():
+        offered = [option for option in exchange_options(line, order.currency) if option.offered()]
+        if offered and line.quantity > line.quantity_refunded:
+            reason = Reason.TOO_SMALL if line.variant_title else Reason.CHANGED_MIND
+            return ItemInput(line_item_id=line.pk, quantity=1, reason=reason, exchange_variant_id=offered[0].variant.pk)
+    return None
+
+
+def _credit_item(order: Order) -> ItemInput | None:
+    lines = [line for line in order.line_items.all() if line.quantity > line.quantity_refunded]
+    return ItemInput(line_item_id=lines[0].pk, quantity=1, reason=Reason.CHANGED_MIND) if lines else None
+
+
+def _exchange_order_made(request: ReturnRequest, *, at: datetime) -> None:
+    """The shop made the exchange order by hand (the demo's shop has no adapter): its order comes in, and
+    staff confirm the action with it."""
+    item = request.items.select_related("line_item", "exchange_variant").get()
+    line, variant = item.line_item, item.exchange_variant
+    line.variant_id, line.variant_title, line.sku = variant.variant_id, variant.title, variant.sku
+    later = LaterOrder(
+        external_id=f"{request.order.external_id}-exchange",
+        like=request.order,
+        placed_at=at,
+        exchange_for_rma=request.rma,
+        lines=[line],
+    )
+    (order,) = later_orders_write(request.merchant, [later])
+    action = shop_action_perform(action_id=request.exchange_action_id, claim_token=request.exchange_action.claim_token)
+    if action.status == ShopActionStatus.WAITING_FOR_STAFF:
+        result = {"order_name": order.number, "order_external_id": order.external_id, "confirmed_by_staff": True}
+        shop_action_confirm(action=action, result=result)
+
+
 def _inspection(rng: Random) -> str:
     return rng.choices((Inspection.AS_EXPECTED, Inspection.DAMAGED), weights=(9, 1))[0]
 
@@ -260,27 +365,40 @@ def _moments(rng: Random, plan: Plan, now: datetime) -> dict[str, datetime]:
     return moments
 
 
+EXCHANGE_MOMENTS = {"exchange.confirmed": "requested", "exchange.created": "received"}
+EVENT_MOMENTS = {"order.refunded": "closed", **EXCHANGE_MOMENTS}
+
+
 def _stamp(played: dict[int, dict[str, datetime]]) -> None:
     """Put each move the services stamped with today's time back where it happened (a few bulk updates)."""
-    requests = list(ReturnRequest.objects.filter(pk__in=played).select_related("refund_action", "refund"))
-    notes = list(ReturnNote.objects.filter(request_id__in=played).exclude(status=""))
-    for note in notes:
-        note.created_at = played[note.request_id][note.status]
-    ReturnNote.objects.bulk_update(notes, ["created_at"], batch_size=500)
+    requests = list(
+        ReturnRequest.objects.filter(pk__in=played).select_related("refund_action", "refund", "credit_entry")
+    )
+    every_note = list(ReturnNote.objects.filter(request_id__in=played).order_by("request_id", "pk"))
+    for note in every_note:  # a note without a status (an exchange's) was written with the move before it
+        if note.status:
+            at = played[note.request_id][note.status]
+        note.created_at = at
+    ReturnNote.objects.bulk_update(every_note, ["created_at"], batch_size=500)
+    notes = [note for note in every_note if note.status]
     by_order = {request.order_id: played[request.pk] for request in requests}
     events = list(OrderEvent.objects.filter(order_id__in=by_order, kind__startswith="return."))
+    events += OrderEvent.objects.filter(order_id__in=by_order, kind__in=EXCHANGE_MOMENTS)
     refund_ids = {request.refund_id: played[request.pk]["closed"] for request in requests if request.refund_id}
     events += OrderEvent.objects.filter(order_id__in=by_order, kind="order.refunded", payload__refund_id__in=refund_ids)
     for event in events:
-        status = event.kind.removeprefix("return.") if event.kind.startswith("return.") else "closed"
+        status = EVENT_MOMENTS.get(event.kind) or event.kind.removeprefix("return.")
         event.occurred_at = by_order[event.order_id][status]
     OrderEvent.objects.bulk_update(events, ["occurred_at"], batch_size=500)
     for request in requests:
         request.updated_at = max(note.created_at for note in notes if note.request_id == request.pk)
     ReturnRequest.objects.bulk_update(requests, ["updated_at"], batch_size=500)
-    actions, refunds = [], []
+    actions, refunds, credits = [], [], []
     for request in requests:
         moments = played[request.pk]
+        if request.credit_entry is not None:
+            request.credit_entry.created_at = moments["closed"]
+            credits.append(request.credit_entry)
         if request.refund_action is not None:
             action = request.refund_action
             action.created_at = action.last_attempt_at = moments["resolved"]
@@ -291,3 +409,4 @@ def _stamp(played: dict[int, dict[str, datetime]]) -> None:
             refunds.append(request.refund)
     ShopAction.objects.bulk_update(actions, ["created_at", "last_attempt_at", "completed_at"], batch_size=500)
     Refund.objects.bulk_update(refunds, ["refunded_at"], batch_size=500)
+    CreditEntry.objects.bulk_update(credits, ["created_at"], batch_size=500)

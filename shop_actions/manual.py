@@ -4,8 +4,12 @@ The action waits for staff: its message says what to do in the shop's back offic
 confirm it on the action's page with the shop's reference (services.shop_action_confirm).
 """
 
+from datetime import date
+
 from django.utils import translation
 from django.utils.translation import gettext as _
+
+from core.l10n import format_day, format_percent_number, format_stored_money
 
 from .adapters import MANUAL, NeedsStaffError, ShopAdapter
 from .models import ShopActionKind
@@ -22,11 +26,10 @@ class ManualAdapter(ShopAdapter):
     def instructions(self, action_kind: str, payload: dict) -> str:
         if action_kind == ShopActionKind.REFUND:
             return _(
-                "Refund %(amount)s %(currency)s on order %(order)s in your shop's back office (%(reason)s), "
+                "Refund %(amount)s on order %(order)s in your shop's back office (%(reason)s), "
                 "then confirm here with the refund's number in the shop."
             ) % {
-                "amount": payload.get("amount", "?"),
-                "currency": payload.get("currency", ""),
+                "amount": format_stored_money(payload.get("amount", "?"), payload.get("currency", "")),
                 "order": payload.get("order_number") or payload.get("order_external_id", "?"),
                 "reason": payload.get("reason", ""),
             }
@@ -37,14 +40,23 @@ class ManualAdapter(ShopAdapter):
     def discount_instructions(self, payload: dict) -> str:
         value_type, value = payload.get("value_type"), payload.get("value", "?")
         if value_type == "percentage":
-            what = _("%(value)s %% off the order") % {"value": value}
+            what = _("%(percent)s off the order") % {"percent": format_percent_number(value) or value}
         elif value_type == "free_shipping":
             what = _("free shipping")
         else:
-            what = _("%(value)s %(currency)s off the order") % {"value": value, "currency": payload.get("currency", "")}
-        day = str(payload.get("ends_at") or "")[:10]  # the day of the ISO datetime
+            what = _("%(amount)s off the order") % {"amount": format_stored_money(value, payload.get("currency", ""))}
+        day = _day(payload.get("ends_at"))
         until = _("valid until %(day)s") % {"day": day} if day else _("with no end date")
         return _(
             "Create the discount code %(code)s in your shop's back office: %(what)s, usable once, only by "
             "%(email)s, %(until)s. Then confirm here with the discount's number in the shop."
         ) % {"code": payload.get("code", "?"), "what": what, "email": payload.get("email") or "?", "until": until}
+
+
+def _day(ends_at) -> str:
+    """The code's last day as people write it: the day part of the ISO moment the shop was sent."""
+    text = str(ends_at or "")[:10]
+    try:
+        return format_day(date.fromisoformat(text))
+    except ValueError:
+        return text

@@ -3,6 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 
 from core.event_kinds import EventKind, event_kind_register
+from core.l10n import format_stored_money
 
 
 def _the_entry(event) -> dict:
@@ -12,7 +13,9 @@ def _the_entry(event) -> dict:
 def _amount(payload: dict) -> str:
     amount, currency = payload.get("amount", ""), payload.get("currency", "")
     balance = (payload.get("wallet") or {}).get("balance", "")
-    return f"{amount} {currency} → {balance} {currency}".strip() if amount else ""
+    if not amount:
+        return ""
+    return f"{format_stored_money(amount, currency)} → {format_stored_money(balance, currency)}"
 
 
 STORE_CREDIT_EVENT_KINDS = [

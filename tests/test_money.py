@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 from django.db import connection
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core.l10n import format_money
 from core.money import exact_amount
@@ -26,6 +26,7 @@ from flows.selectors import step_stats
 from flows.services import default_flows_install
 from orders.home import orders_home_figures
 from orders.models import Order
+from orders.templatetags.money import percent
 from tests.flows.test_dashboard import clicked_then_ordered
 
 EMAIL = "ada@example.org"
@@ -142,3 +143,12 @@ def test_the_same_on_sqlite(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "1 skipped" in result.stdout and " passed" in result.stdout, result.stdout[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("language", "value", "expected"),
+    [("en", 15, "15%"), ("fr", Decimal("15.00"), "15\u00a0%"), ("en", Decimal("12.5"), "12.5%"), ("fr", "x", "")],
+)
+def test_percentages_are_written_as_the_page_language_writes_them(language, value, expected):
+    with translation.override(language):
+        assert percent(value) == expected

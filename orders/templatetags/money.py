@@ -1,8 +1,9 @@
-"""`{{ order.total|money:order.currency }}`: "€12.50" / "12,50 €", with the currency's decimals, in the page's language."""
+"""`{{ order.total|money:order.currency }}`: "€12.50" / "12,50 €", with the currency's decimals, in the page's language;
+`{{ reward.value|percent }}`: 15 -> "15%" / "15 %" (a non-breaking space in French)."""
 
 from django import template
 
-from core.l10n import format_money
+from core.l10n import format_money, format_percent_number
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def money(amount, currency: str) -> str:
     """12.5 EUR -> "€12.50" ("12,50 €" in French), 12.345 KWD -> "KWD 12.345", 1000 JPY -> "¥1,000"."""
     return format_money(amount, currency)
+
+
+@register.filter
+def percent(value) -> str:
+    """A number of percent (15, 12.5) written as the page's language writes percentages; "" if not a number."""
+    return format_percent_number(value)

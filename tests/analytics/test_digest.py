@@ -1,6 +1,7 @@
 """The weekly email digest: opt-in only, once per person, shop and week, Monday morning in each shop's
 time zone, each shop's own figures, the unsubscribe link and the notifications page."""
 
+import re
 from datetime import UTC, datetime
 
 import pytest
@@ -162,6 +163,10 @@ def test_the_notifications_page_turns_it_on_and_off(client, merchant, owner):
     login_as(client, owner, merchant)
     page = client.get("/app/analytics/digest/")
     assert page.status_code == 200 and "Send me the weekly email digest" in page.content.decode()
+    # The box stands before its words, in the label a click on the words ticks it (not under the help text).
+    assert re.search(
+        r'<label class="choice-label"><input type="checkbox" name="weekly_digest"[^>]*> Send me', page.content.decode()
+    )
     for _twice in range(2):
         assert client.post("/app/analytics/digest/", {"weekly_digest": "on"}).status_code == 302
     assert DigestOptIn.objects.filter(user=owner).count() == 1

@@ -267,7 +267,7 @@ def test_reward_events_can_be_chosen_by_outbound_webhooks_and_show_on_the_timeli
     [event] = events(merchant, "loyalty.reward_redeemed")
     kind = event_kind("loyalty.reward_redeemed")
     assert kind.customer_anchored and kind.webhook_data(event)["id"] == made.pk
-    assert kind.detail(event.payload) == "300 points: Percentage off 10 %"
+    assert kind.detail(event.payload) == "300 points: Percentage off 10%"
 
 
 # --- Unused codes expiring ----------------------------------------------------------------------------------

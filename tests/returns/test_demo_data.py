@@ -43,6 +43,24 @@ def test_each_demo_shop_offers_returns_and_has_them_in_several_statuses():
 
 
 @pytest.mark.django_db
+def test_each_demo_shop_has_an_exchange_with_its_order_and_a_store_credit_return():
+    run_seed()
+    for slug in ("maison-lumiere", "wild-fern"):
+        merchant = Merchant.objects.get(slug=slug)
+        with merchant_scope(merchant):
+            exchange = ReturnRequest.objects.select_related("exchange_order").get(resolution="exchange_variant")
+            credit = ReturnRequest.objects.select_related("credit_entry").get(resolution="store_credit")
+            item = exchange.items.select_related("line_item", "exchange_variant").get()
+            new_line = exchange.exchange_order.line_items.get()
+        assert exchange.status == credit.status == ReturnStatus.CLOSED and exchange.exchange_status == "created"
+        assert exchange.exchange_order.exchange_for_rma == exchange.rma and exchange.exchange_order.total == 0
+        assert new_line.variant_id == item.exchange_variant.variant_id != item.line_item.variant_id
+        assert exchange.exchange_order.placed_at < exchange.updated_at < timezone.now()
+        assert credit.credit_entry.amount == credit.credit_amount > 0
+        assert credit.credit_entry.created_at == credit.updated_at  # issued when it closed, weeks ago
+
+
+@pytest.mark.django_db
 def test_demo_returns_are_history_and_a_second_run_adds_nothing(django_capture_on_commit_callbacks, mailoutbox):
     with django_capture_on_commit_callbacks(execute=True):
         run_seed()

@@ -293,7 +293,7 @@ def test_without_shop_access_staff_refund_by_hand_and_confirm(merchant, owner, d
     with merchant_scope(merchant):
         action = ShopAction.objects.get()
     assert (action.platform, action.status) == ("manual", "waiting_for_staff")
-    assert "Refund 30.00 EUR on order #1042" in action.last_error
+    assert "Refund €30.00 on order #1042" in action.last_error
     shop_action_services.shop_action_confirm(action=action, result={"reference": "930000000001"}, confirmed_by=owner)
     with merchant_scope(merchant):
         request.refresh_from_db()
@@ -445,7 +445,7 @@ def test_staff_confirm_a_manual_refund_on_the_shop_actions_page(
     with merchant_scope(merchant):
         action = ShopAction.objects.get()
     page = staff_client.get(reverse("shop_actions:detail", kwargs={"pk": action.pk})).text
-    assert "Refund 30.00 EUR on order #1042" in page
+    assert "Refund €30.00 on order #1042" in page
     confirm = reverse("shop_actions:confirm", kwargs={"pk": action.pk})
     assert staff_client.post(confirm, {"reference": ""}).status_code == 400  # a reference is required
     with merchant_scope(merchant):

@@ -21,7 +21,7 @@ def test_the_events_reach_outbound_webhooks_and_the_customers_timeline(merchant,
     with merchant_scope(merchant):
         [entry] = [e for e in customer_timeline(customer) if e.kind == "store_credit.issued"]
     assert entry.label == "Store credit issued"
-    assert entry.detail == "30.00 EUR → 30.00 EUR"
+    assert entry.detail == "€30.00 → €30.00"  # in the reader's money format
 
 
 def test_the_export_holds_the_wallets_and_entries(merchant, customer):
