@@ -12,6 +12,7 @@ orders created in this run (a second run passes none, which keeps extensions ide
 
 import importlib
 import logging
+from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,6 +22,7 @@ from random import Random
 from django.apps import apps
 from django.conf import settings
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 from django.templatetags.static import static
 from django.utils import timezone
 from django.utils.text import slugify
@@ -453,8 +455,23 @@ def shop_seed(shop: DemoShop, *, owner: User, orders: int, now: datetime, progre
 def demo_reset() -> int:
     """Delete the demo merchants and everything they own (the staff logins stay)."""
     with unscoped(), transaction.atomic():
-        deleted, _ = Merchant.objects.filter(slug__in=[shop.slug for shop in SHOPS]).delete()
-    return deleted
+        return _delete_with_ledgers(Merchant.objects.filter(slug__in=[shop.slug for shop in SHOPS]))
+
+
+def _delete_with_ledgers(queryset) -> int:
+    """Ledgers (points, store credit) protect their rows from cascades, so that no amount is ever deleted
+    by accident; the demo's reset deletes them on purpose, the rows that protect others first."""
+    deleted = 0
+    while True:
+        try:
+            return deleted + queryset.delete()[0]
+        except (ProtectedError, RestrictedError) as refused:
+            blocking = refused.protected_objects if isinstance(refused, ProtectedError) else refused.restricted_objects
+            by_model = defaultdict(set)
+            for row in blocking:
+                by_model[type(row)].add(row.pk)
+            for model, pks in by_model.items():
+                deleted += _delete_with_ledgers(model._base_manager.filter(pk__in=pks))
 
 
 def now_for_demo() -> datetime:

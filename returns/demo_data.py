@@ -29,6 +29,7 @@ from shop_actions.services import shop_action_confirm, shop_action_perform
 from store_credit.models import Entry as CreditEntry
 from tracking.models import Shipment
 
+from .eligibility import policy_for
 from .exchanges import exchange_options
 from .lifecycle import (
     ItemInput,
@@ -266,9 +267,11 @@ def _other_resolution_play(order: Order, moments: dict, resolution: str, *, staf
 
 
 def _exchange_item(order: Order) -> ItemInput | None:
-    """A line with another variant of its product in stock at the same price or less."""
+    """A line with another variant of its product in stock at the same price or less (the demo's policy
+    offers no dearer one)."""
+    policy = policy_for(order.merchant)
     for line in order.line_items.all():
-        offered = [option for option in exchange_options(line, order.currency) if option.offered()]
+        offered = [option for option in exchange_options(line, order.currency, policy) if option.offered()]
         if offered and line.quantity > line.quantity_refunded:
             reason = Reason.TOO_SMALL if line.variant_title else Reason.CHANGED_MIND
             return ItemInput(line_item_id=line.pk, quantity=1, reason=reason, exchange_variant_id=offered[0].variant.pk)

@@ -129,7 +129,7 @@ def test_a_code_waiting_for_staff_keeps_the_points_spent_until_they_confirm(merc
     assert (
         made.code in action.last_error
         and rich.email in action.last_error
-        and "5.00 EUR de réduction" in action.last_error
+        and "5,00\u00a0€ de réduction" in action.last_error
     )  # the shop speaks French
     assert account_of(merchant, rich).available == 700
     shop_actions.shop_action_confirm(action=action, result={"reference": "1234"})
