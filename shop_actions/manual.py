@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from core.l10n import format_day, format_percent_number, format_stored_money
 
 from .adapters import MANUAL, NeedsStaffError, ShopAdapter
-from .models import ShopActionKind
+from .models import ShopActionKind, ShopActionStatus
 
 
 class ManualAdapter(ShopAdapter):
@@ -51,6 +51,14 @@ class ManualAdapter(ShopAdapter):
             "Create the discount code %(code)s in your shop's back office: %(what)s, usable once, only by "
             "%(email)s, %(until)s. Then confirm here with the discount's number in the shop."
         ) % {"code": payload.get("code", "?"), "what": what, "email": payload.get("email") or "?", "until": until}
+
+
+def staff_message(action) -> str:
+    """What staff read on an action: a manual action's instructions in the reader's language, rebuilt
+    from its request (the stored copy is in the shop's language), else the error as stored."""
+    if action.platform == MANUAL and action.status == ShopActionStatus.WAITING_FOR_STAFF:
+        return ManualAdapter().instructions(action.kind, action.payload)
+    return action.last_error
 
 
 def _day(ends_at) -> str:

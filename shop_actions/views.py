@@ -13,6 +13,7 @@ from merchants.models import Role
 
 from . import selectors, services
 from .forms import ShopActionConfirmForm, ShopActionFilterForm
+from .manual import staff_message
 from .models import ShopActionStatus
 
 PAGE_SIZE = 25
@@ -24,6 +25,8 @@ def action_list(request):
     status = form.cleaned_data["status"] if form.is_valid() else ""
     actions = selectors.shop_actions_list(merchant=request.merchant, status=status)
     page = Paginator(actions, PAGE_SIZE).get_page(request.GET.get("page"))
+    for action in page.object_list:
+        action.message = staff_message(action)
     context = {"form": form, "page": page, "actions": page.object_list, "status_filter": status}
     return render(request, "shop_actions/list.html", context)
 
@@ -36,6 +39,7 @@ def _detail(request, action, *, confirm_form=None, error="", status=200):
     can_act = request.membership.has_role(Role.AGENT)
     if confirm_form is None and can_act and action.status == ShopActionStatus.WAITING_FOR_STAFF:
         confirm_form = ShopActionConfirmForm()
+    action.message = staff_message(action)
     context = {
         "action": action,
         "payload": _pretty(action.payload),

@@ -163,11 +163,7 @@ SIGNED_OUT = {
 
 # Known defects still open (each in the issue's closing note): (page, check) -> the defect. Only that check of
 # that page is let through, reported as an expected failure; anything else fails the test.
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    # The instructions of an action waiting for staff are written once, in the shop's language, and
-    # stored (shop_actions/manual.py): an English teammate of a French shop reads them in French.
-    ("shop_actions:index", "number-format"): "shop action instructions stored in the shop's language",
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 VISIBLE_TEXT_JS = """() => {
   const texts = [];

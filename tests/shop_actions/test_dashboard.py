@@ -11,7 +11,7 @@ from shop_actions.models import ShopAction, ShopActionKind, ShopActionStatus
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
 
-from .conftest import ask
+from .conftest import ask, refund_payload
 
 pytestmark = pytest.mark.django_db
 
@@ -238,3 +238,32 @@ def test_pages_speak_french(client, merchant, fake_shop):
     assert "Confirmer comme fait" in detail and "Référence dans la boutique" in detail
     with translation.override("fr"):
         assert str(ShopActionKind.EXCHANGE_ORDER.label) == "Commande d’échange"
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [("en", "Refund €12.50 on order #1042"), ("fr", "Remboursez 12,50\u00a0€ sur la commande #1042")],
+)
+def test_a_manual_actions_instructions_are_in_the_readers_language(client, order, language, expected):
+    """Stored in the shop's language when the action stopped; each teammate reads them in their own."""
+    from shop_actions.adapters import MANUAL
+
+    french_shop = order.merchant
+    french_shop.default_language = "fr"
+    french_shop.save()
+    action = services.shop_action_request(
+        merchant=french_shop,
+        kind=ShopActionKind.REFUND,
+        platform=MANUAL,
+        key="return:RMA-1042:refund",
+        payload={**refund_payload(), "order_number": "#1042"},
+        order=order,
+    )
+    services.shop_action_perform(action_id=action.pk, claim_token=action.claim_token)
+    assert reload(action).status == Status.WAITING_FOR_STAFF and reload(action).last_error.startswith("Rembours")
+    user = UserFactory(email=f"{language}@example.com", language=language)
+    with merchant_scope(french_shop):
+        MembershipFactory(merchant=french_shop, user=user, role=Role.AGENT)
+    login_as(client, user, french_shop)
+    for page in (client.get(INDEX).text, client.get(detail_url(action)).text):
+        assert expected in page.replace("&nbsp;", "\u00a0").replace("&#x27;", "'")
