@@ -2,6 +2,7 @@
 
 import csv
 from datetime import date, timedelta
+from functools import wraps
 
 from django.core.cache import cache
 from django.http import StreamingHttpResponse
@@ -181,13 +182,28 @@ def _range_or_400(request):
         return None, render(request, "analytics/index.html", {"error": str(exc), "presets": PRESETS}, status=400)
 
 
-@require_GET
-@staff_view()
-def export_kpis(request):
-    chosen, refused = _range_or_400(request)
-    if refused:
-        return refused
-    figures = _figures(request.merchant, chosen)
+def _period_csv(file_name: str):
+    """A CSV download of the chosen period's figures (`file_name` formatted with its `first` and `last`
+    days); the decorated function makes the rows from the page's figures."""
+
+    def decorate(rows_of):
+        @require_GET
+        @staff_view()
+        @wraps(rows_of)
+        def view(request):
+            chosen, refused = _range_or_400(request)
+            if refused:
+                return refused
+            rows = rows_of(_figures(request.merchant, chosen))
+            return _csv(file_name.format(first=chosen.first, last=chosen.last), rows)
+
+        return view
+
+    return decorate
+
+
+@_period_csv("kpis-{first}-{last}.csv")
+def export_kpis(figures) -> list[tuple]:
     now, before = kpis_data(figures["current"]), kpis_data(figures["previous"])
     rows = [("kpi", "currency", "value", "previous")]
     for name in LABELS:
@@ -197,16 +213,12 @@ def export_kpis(request):
         else:
             rows.append((name, "", now[name], before[name]))
     rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
-    return _csv(f"kpis-{chosen.first}-{chosen.last}.csv", rows)
+    return rows
 
 
-@require_GET
-@staff_view()
-def export_cohorts(request):
-    chosen, refused = _range_or_400(request)
-    if refused:
-        return refused
-    found = _figures(request.merchant, chosen)["cohorts"]
+@_period_csv("cohorts-{last}.csv")
+def export_cohorts(figures) -> list[tuple]:
+    found = figures["cohorts"]
     rows = [("cohort", "customers", "month", "ordered_again", "currency", "revenue_per_customer")]
     for cohort in found:
         for entry in cohort.months:
@@ -222,33 +234,23 @@ def export_cohorts(request):
                         amount,
                     )
                 )
-    return _csv(f"cohorts-{chosen.last}.csv", rows)
+    return rows
 
 
 EMAIL_COLUMNS = ("sent", "delivered", "open_rate", "click_rate", "unsubscribe_rate", "orders")
 
 
-@require_GET
-@staff_view()
-def export_email(request):
-    chosen, refused = _range_or_400(request)
-    if refused:
-        return refused
+@_period_csv("email-{first}-{last}.csv")
+def export_email(figures) -> list[tuple]:
     rows = [("flow", "step", *EMAIL_COLUMNS, "currency", "revenue")]
-    for step in _figures(request.merchant, chosen)["email"]:
+    for step in figures["email"]:
         data = email_step_data(step)
-        figures = [data[column] for column in EMAIL_COLUMNS]
+        counts = [data[column] for column in EMAIL_COLUMNS]
         for currency, amount in (data["revenue"] or {"": None}).items():  # a row per currency of its revenue
-            rows.append((data["flow"], data["step"], *figures, currency, amount))
-    return _csv(f"email-{chosen.first}-{chosen.last}.csv", rows)
+            rows.append((data["flow"], data["step"], *counts, currency, amount))
+    return rows
 
 
-@require_GET
-@staff_view()
-def export_delivery_promises(request):
-    chosen, refused = _range_or_400(request)
-    if refused:
-        return refused
-    figures = _figures(request.merchant, chosen)
-    rows = delivery_promise_csv_rows(figures["promises"], figures["promises_before"])
-    return _csv(f"delivery-promises-{chosen.first}-{chosen.last}.csv", rows)
+@_period_csv("delivery-promises-{first}-{last}.csv")
+def export_delivery_promises(figures) -> list[tuple]:
+    return delivery_promise_csv_rows(figures["promises"], figures["promises_before"])
