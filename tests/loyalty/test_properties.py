@@ -17,7 +17,7 @@ from loyalty import services
 from loyalty.errors import LoyaltyError
 from loyalty.models import Account, PointsEntry
 from orders.models import Order
-from orders.services import order_cancel, refund_record
+from orders.services import OrderValidationError, order_cancel, refund_record
 from tests.factories import CustomerFactory, OrderFactory
 
 START = datetime(2026, 3, 1, tzinfo=UTC)
@@ -65,6 +65,9 @@ def _apply(merchant, customer, step: int, op) -> None:
             services.points_adjust(merchant=merchant, customer=customer, points=value, reason="check", key=f"s{step}")
     except LoyaltyError:
         pass
+    except OrderValidationError:
+        # Two refunds raced for what was left of the order: the shop refuses the second, as it should.
+        pass
 
 
 def _assert_ledger_holds(merchant, customer):
@@ -109,11 +112,14 @@ def test_concurrent_operations_keep_the_ledger(merchant, start, concurrent):
     if start:
         services.points_adjust(merchant=merchant, customer=customer, points=start, reason="start", key=f"{customer.pk}")
     barrier = threading.Barrier(len(concurrent))
+    failures = []
 
     def run(step, op):
         try:
             barrier.wait()
             _apply(merchant, customer, f"{customer.pk}:{step}", op)
+        except Exception as exc:  # noqa: BLE001 - a thread's error must fail the test, not only be logged
+            failures.append(repr(exc))
         finally:
             connection.close()
 
@@ -122,6 +128,7 @@ def test_concurrent_operations_keep_the_ledger(merchant, start, concurrent):
         thread.start()
     for thread in threads:
         thread.join(timeout=30)
+    assert failures == []
     _assert_ledger_holds(merchant, customer)
     with merchant_scope(merchant):
         assert PointsEntry.objects.filter(account__customer=customer, available_after__lt=0).count() == 0
