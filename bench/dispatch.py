@@ -1,9 +1,9 @@
 """Benchmark: the flows dispatcher against django-post-office, same emails, same backend.
 
     pip install -r requirements-bench.in -c constraints.txt   # django-post-office, bench only
-    DATABASE_URL=postgres://postgres@127.0.0.1:5432/pp_bench python bench/dispatch.py --n 20000
+    python bench/dispatch.py --n 20000   # BENCH_DATABASE_URL, default …/pp_bench_dispatch
 
-Creates a throw-away database (test_<name>), then N orders from N customers whose J+2
+Creates a throw-away database (test_pp_bench_dispatch: its own, never the test suite's), then N orders from N customers whose J+2
 welcome email (a marketing step: consent, suppressions, daily cap, stop rules, rendering of the
 merchant's template in the sandbox, CSS inlining, click tracking, one-click unsubscribe
 headers) is due, and the same N emails queued in django-post-office with the same template
@@ -249,9 +249,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=200_000, help="due messages to send (default 200000)")
     parser.add_argument("--no-freeze", action="store_true", help="leave the start-up heap in garbage collection")
+    parser.add_argument(
+        "--database-url",
+        default=os.environ.get("BENCH_DATABASE_URL", "postgres://postgres@127.0.0.1:5432/pp_bench_dispatch"),
+    )
     args = parser.parse_args()
     if args.n < 1:
         parser.error("--n must be at least 1")
+    os.environ["DATABASE_URL"] = args.database_url  # read by the settings at django.setup()
     run(args.n, freeze=not args.no_freeze)
 
 
