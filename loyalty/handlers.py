@@ -10,7 +10,7 @@ from orders.models import OrderEvent, Refund
 from returns.models import ReturnRequest
 
 from . import perks, services
-from .models import LoyaltySettings
+from .models import Account, LoyaltySettings
 
 EARNING = {"order.created", "order.restored"}
 
@@ -21,6 +21,8 @@ def on_order_event(event: OrderEvent) -> None:
         return
     if event.kind in EARNING and not _program_on(event.merchant_id):
         return  # nothing to earn: no query per order while the program is off (most shops)
+    if event.kind not in EARNING and not _points_to_take_back(event.merchant_id):
+        return
     with merchant_scope(event.merchant):
         handler(event)
 
@@ -54,8 +56,11 @@ HANDLERS = {
 
 
 def on_return_resolved(event: OrderEvent) -> None:
-    """Subscriber of return.resolved (apps.py): every resolution takes back the share it gives back."""
-    if event.order_id is None or not _program_on(event.merchant_id):
+    """Subscriber of return.resolved (apps.py): every resolution takes back the share it gives back.
+
+    Points earned stay points when the program is turned off, so returns take them back as refunds do.
+    """
+    if event.order_id is None or not _points_to_take_back(event.merchant_id):
         return
     request = batch_memo(("loyalty-returns",), _resolved_returns, event).get(event.payload.get("id"))
     if request is None:
@@ -84,3 +89,19 @@ def _program_on(merchant_id: int) -> bool:
             return LoyaltySettings.objects.filter(merchant_id=merchant_id, enabled=True).exists()
 
     return publish_memo(("loyalty-on", merchant_id), read)
+
+
+def _points_to_take_back(merchant_id: int) -> bool:
+    """Whether the shop's points could be taken back: its program runs, or it ran once and left accounts.
+
+    With the program off nothing earns, so no account appears during the pass and the memo stays true.
+    """
+    return _program_on(merchant_id) or _has_members(merchant_id)
+
+
+def _has_members(merchant_id: int) -> bool:
+    def read() -> bool:
+        with unscoped():
+            return Account.objects.filter(merchant_id=merchant_id).exists()
+
+    return publish_memo(("loyalty-members", merchant_id), read)

@@ -160,6 +160,20 @@ def test_every_resolution_takes_back_the_share_it_gives_back(
     assert reversed_events(merchant) == 1  # the "points reversed" email's event
 
 
+@pytest.mark.parametrize("how", ["return", "refund"])
+def test_points_earned_are_taken_back_after_the_program_is_turned_off(merchant, customer, program, policy, how):
+    order = shop_order(merchant, customer)
+    request = returned(order, resolution="refund")
+    events_publish_pending()
+    services.loyalty_settings_update(merchant=merchant, enabled=False)
+    if how == "return":
+        resolve(request)
+    else:
+        shop_refund(order, "25.00", lines=[("Shirt", 1)])
+
+    assert reversals(merchant, customer) == [(how, 21)]  # the same books whichever way it comes back
+
+
 def test_an_even_exchange_keeps_the_goods_value_and_its_points(merchant, customer, program, policy):
     order = shop_order(merchant, customer)
     resolve(returned(order, resolution="exchange_variant", swap_to=variant(merchant, "V-S")))
