@@ -69,3 +69,68 @@ def watch_console(page) -> list[str]:
     page.on("console", lambda message: message.type == "error" and problems.append(message.text))
     page.on("pageerror", lambda error: problems.append(str(error)))
     return problems
+
+
+# --- Staff pages at both widths in both languages ---------------------------------------------------------
+
+WIDTHS = (390, 1366)
+
+
+def use_own_cache(settings, name: str) -> None:
+    """An in-memory cache for this test: the live server's threads share it and Redis stays untouched."""
+    from django.core.cache import caches
+
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": name}}
+    caches["default"].clear()
+
+
+def owners_by_language(merchant) -> dict:
+    """An owner of the shop who reads English and one who reads French, by language."""
+    from core.scoping import merchant_scope
+    from merchants.models import Role
+    from tests.factories import MembershipFactory, UserFactory
+
+    people = {}
+    for language in ("en", "fr"):
+        user = UserFactory(email=f"owner-{language}@{merchant.slug}.example.com", language=language)
+        with merchant_scope(merchant):
+            MembershipFactory(merchant=merchant, user=user, role=Role.OWNER)
+        people[language] = user
+    return people
+
+
+def signed_in_session(user, merchant) -> str:
+    """The key of a session signed in as `user` on `merchant`'s dashboard."""
+    from django.test import Client
+
+    from merchants.middleware import SESSION_KEY
+
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[SESSION_KEY] = merchant.pk
+    session.save()
+    return session.session_key
+
+
+def staff_pages(browser, live_server, people: dict, merchant, widths=WIDTHS):
+    """(language, width, page, console errors) for each owner and width: a page signed in as that owner
+    in a browser window of that width, closed when the next one comes."""
+    host = live_server.url.split("//", 1)[1].split(":")[0]
+    for language, user in people.items():
+        for width in widths:
+            context = browser.new_context(viewport={"width": width, "height": 900})
+            session = signed_in_session(user, merchant)
+            context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
+            page = context.new_page()
+            try:
+                yield language, width, page, watch_console(page)
+            finally:
+                context.close()
+
+
+def screenshot_and_width(page, folder: Path, name: str, width: int) -> list[str]:
+    """Saves the page as folder/name.png; the problem if it is wider than the window."""
+    page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
+    scroll_width = page.evaluate("document.documentElement.scrollWidth")
+    return [f"{name}: {scroll_width}px wide"] if scroll_width > width else []

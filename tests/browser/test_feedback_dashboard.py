@@ -6,35 +6,24 @@ table opening from its summary. The screenshots land in test-results/screens/fee
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 
-from core.scoping import merchant_scope
-from merchants.models import Role
-from tests.factories import MembershipFactory, MerchantFactory, UserFactory
+from tests.factories import MerchantFactory
 from tests.feedback.test_dashboard import history
 
-from .support import AXE_JS, CONTRAST_JS, chromium, watch_console
-from .test_page_sweep import signed_in_session
+from .support import AXE_JS, CONTRAST_JS, chromium, owners_by_language, staff_pages, use_own_cache
 
 pytestmark = [pytest.mark.browser]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "feedback-dash"
-WIDTHS = (390, 1366)
 PERIOD = "/app/feedback/?range=custom&from=2026-06-03&to=2026-06-16"
 WORDS = {"en": ("Up 125 points", "Delivered late"), "fr": ("En hausse de 125\u00a0points", "Livrée en retard")}
 
 
 @pytest.fixture
 def shop(transactional_db, live_server, settings):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "dash"}}
-    caches["default"].clear()
+    use_own_cache(settings, "dash")
     merchant = MerchantFactory(name="Maison Lumière", slug="maison-lumiere")
-    people = {}
-    for language in ("en", "fr"):
-        user = UserFactory(email=f"owner-{language}@maison-lumiere.example.com", language=language)
-        with merchant_scope(merchant):
-            MembershipFactory(merchant=merchant, user=user, role=Role.OWNER)
-        people[language] = user
+    people = owners_by_language(merchant)
     history(merchant)
     return {"merchant": merchant, "people": people}
 
@@ -43,18 +32,10 @@ def test_the_overview_reads_well_at_both_widths_in_both_languages(shop, live_ser
     SCREENS.mkdir(parents=True, exist_ok=True)
     problems = []
     with chromium() as browser:
-        for language, user in shop["people"].items():
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                host = live_server.url.split("//", 1)[1].split(":")[0]
-                session = signed_in_session(user, shop["merchant"])
-                context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
-                page = context.new_page()
-                errors = watch_console(page)
-                page.goto(f"{live_server.url}{PERIOD}")
-                problems += _problems(page, language, width)
-                problems += [f"{language}-{width}: {error}" for error in errors]
-                context.close()
+        for language, width, page, errors in staff_pages(browser, live_server, shop["people"], shop["merchant"]):
+            page.goto(f"{live_server.url}{PERIOD}")
+            problems += _problems(page, language, width)
+            problems += [f"{language}-{width}: {error}" for error in errors]
     assert problems == []
 
 

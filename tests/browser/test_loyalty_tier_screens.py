@@ -8,25 +8,21 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.cache import caches
 
 from core.scoping import merchant_scope
 from flows.dispatcher import dispatch_due
 from flows.services import default_flows_install
 from loyalty import perks, services, tiers
 from loyalty.models import Source
-from merchants.models import Role
 from portal.links import customer_token
-from tests.factories import CustomerFactory, MembershipFactory, MerchantFactory, UserFactory
+from tests.factories import CustomerFactory, MerchantFactory
 from tests.flows.helpers import publish_pending
 
-from .support import chromium, watch_console
-from .test_page_sweep import signed_in_session
+from .support import chromium, owners_by_language, screenshot_and_width, staff_pages, use_own_cache
 
 pytestmark = [pytest.mark.browser]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "loyalty-tiers"
-WIDTHS = (390, 1366)
 RULES = {
     "tier_basis": "points",
     "tier_period": "calendar_year",
@@ -45,16 +41,10 @@ TIERS = [
 @pytest.fixture
 def shop(transactional_db, live_server, settings):
     settings.SITE_URL = live_server.url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tiers"}}
-    caches["default"].clear()
+    use_own_cache(settings, "tiers")
     merchant = MerchantFactory(name="Maison Lumière", slug="maison-lumiere", website_url="https://maison.example.com")
     default_flows_install(merchant=merchant)
-    people = {}
-    for language in ("en", "fr"):
-        user = UserFactory(email=f"owner-{language}@maison-lumiere.example.com", language=language)
-        with merchant_scope(merchant):
-            MembershipFactory(merchant=merchant, user=user, role=Role.OWNER)
-        people[language] = user
+    people = owners_by_language(merchant)
     services.loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     tiers.tiers_save(merchant=merchant, rules=RULES, rows=TIERS, removed=[])
     customers = {}
@@ -87,30 +77,16 @@ def test_tiers_editor_portal_and_email_at_both_widths_in_both_languages(shop, li
     merchant = shop["merchant"]
     problems = []
     with chromium() as browser:
-        for language, user in shop["people"].items():
+        for language, width, page, errors in staff_pages(browser, live_server, shop["people"], merchant):
             customer = shop["customers"][language]
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                host = live_server.url.split("//", 1)[1].split(":")[0]
-                session = signed_in_session(user, merchant)
-                context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
-                page = context.new_page()
-                errors = watch_console(page)
-                page.goto(f"{live_server.url}/app/loyalty/settings/tiers/")
-                assert page.locator("fieldset.tier-row").count() == 4  # three tiers and a new row
-                problems += _check(page, f"settings-tiers-{language}-{width}", width)
-                page.goto(f"{live_server.url}/points/{customer_token(customer)}/?lang={language}")
-                assert page.locator("#tier-heading").count() == 1
-                problems += _check(page, f"portal-{language}-{width}", width)
-                page.goto(f"{live_server.url}/healthz")
-                page.set_content(html_of(shop["emails"][customer.email]))
-                problems += _check(page, f"email-tier-reached-{language}-{width}", width)
-                problems += [f"{language}-{width}: {error}" for error in errors]
-                context.close()
+            page.goto(f"{live_server.url}/app/loyalty/settings/tiers/")
+            assert page.locator("fieldset.tier-row").count() == 4  # three tiers and a new row
+            problems += screenshot_and_width(page, SCREENS, f"settings-tiers-{language}-{width}", width)
+            page.goto(f"{live_server.url}/points/{customer_token(customer)}/?lang={language}")
+            assert page.locator("#tier-heading").count() == 1
+            problems += screenshot_and_width(page, SCREENS, f"portal-{language}-{width}", width)
+            page.goto(f"{live_server.url}/healthz")
+            page.set_content(html_of(shop["emails"][customer.email]))
+            problems += screenshot_and_width(page, SCREENS, f"email-tier-reached-{language}-{width}", width)
+            problems += [f"{language}-{width}: {error}" for error in errors]
     assert problems == []
-
-
-def _check(page, name: str, width: int) -> list[str]:
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True, animations="disabled")
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    return [f"{name}: {scroll_width}px wide"] if scroll_width > width else []

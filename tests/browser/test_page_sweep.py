@@ -17,9 +17,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.cache import caches
 from django.db import models
-from django.test import Client
 from django.urls import NoReverseMatch, URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 from django.utils.encoding import force_bytes
@@ -42,7 +40,6 @@ from loyalty.referrals import referral_invite, referral_link_for, referral_setti
 from loyalty.rewards import reward_redeem, reward_save
 from loyalty.services import loyalty_settings_update, points_adjust, points_earn_for_order, points_grant
 from loyalty.tiers import tiers_evaluate, tiers_save
-from merchants.middleware import SESSION_KEY
 from merchants.models import Membership, Role, User
 from merchants.services import api_key_issue, invitation_create
 from orders.models import Customer, DataExport, Order, OrderEvent
@@ -57,7 +54,7 @@ from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
 from tracking.tokens import tracking_page_path
 
-from .support import AXE_JS, CONTRAST_JS, chromium, watch_console
+from .support import AXE_JS, CONTRAST_JS, chromium, signed_in_session, use_own_cache, watch_console
 
 pytestmark = [pytest.mark.browser]
 
@@ -778,21 +775,11 @@ CUSTOMER_PREFIXES = (
 )
 
 
-def signed_in_session(user, merchant) -> str:
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[SESSION_KEY] = merchant.pk
-    session.save()
-    return session.session_key
-
-
 @pytest.fixture
 def shop(transactional_db, live_server, settings):
     # The demo's product pictures are served by the app at SITE_URL: here, the live server.
     settings.SITE_URL = live_server.url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "sweep"}}
-    caches["default"].clear()
+    use_own_cache(settings, "sweep")
     return shop_with_data_everywhere(timezone.now().replace(microsecond=0))
 
 

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
-from django.core.cache import caches
 
 from core.scoping import merchant_scope
 from flows.dispatcher import step_test_send
@@ -16,33 +15,24 @@ from flows.models import FlowStep
 from flows.services import default_flows_install
 from loyalty.referrals import referral_invite, referral_link_for, referral_settings_update
 from loyalty.services import loyalty_settings_update
-from merchants.models import Role
 from portal.links import customer_token
-from tests.factories import CustomerFactory, MembershipFactory, MerchantFactory, OrderFactory, UserFactory
+from tests.factories import CustomerFactory, MerchantFactory, OrderFactory
 
-from .support import chromium, watch_console
-from .test_page_sweep import signed_in_session
+from .support import chromium, owners_by_language, screenshot_and_width, staff_pages, use_own_cache
 
 pytestmark = [pytest.mark.browser]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "referrals"
-WIDTHS = (390, 1366)
 
 
 @pytest.fixture
 def shop(transactional_db, live_server, settings):
     settings.SITE_URL = live_server.url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "referral"}}
-    caches["default"].clear()
+    use_own_cache(settings, "referral")
     merchant = MerchantFactory(
         name="Maison Lumière", slug="maison-lumiere", website_url="https://maison.example.com", currency="EUR"
     )
-    people = {}
-    for language in ("en", "fr"):
-        user = UserFactory(email=f"owner-{language}@maison-lumiere.example.com", language=language)
-        with merchant_scope(merchant):
-            MembershipFactory(merchant=merchant, user=user, role=Role.OWNER)
-        people[language] = user
+    people = owners_by_language(merchant)
     loyalty_settings_update(merchant=merchant, enabled=True, points_per_unit=1, pending_days=30)
     referral_settings_update(
         merchant=merchant, enabled=True, friend_value_type="fixed_amount", friend_value=Decimal("10"), monthly_cap=5
@@ -81,48 +71,37 @@ def test_referral_pages_and_emails_at_both_widths_in_both_languages(shop, live_s
     assert len(emails) == 4
     problems = []
     with chromium() as browser:
-        for language, user in shop["people"].items():
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                host = live_server.url.split("//", 1)[1].split(":")[0]
-                context.add_cookies(
-                    [{"name": "sessionid", "value": signed_in_session(user, merchant), "domain": host, "path": "/"}]
-                )
-                context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
-                page = context.new_page()
-                errors = watch_console(page)
-                page.goto(f"{invite}?lang={language}")
-                problems += _check(page, f"invite-{language}-{width}", width)
-                page.fill("#id_email", f"sam-{language}-{width}@example.org")
-                page.click("button[type=submit]")
-                problems += _check(page, f"invite-sent-{language}-{width}", width)
-                page.goto(f"{invite}?lang={language}")
-                page.fill("#id_email", "not-an-address")
-                page.click("button[type=submit]")
-                problems += _check(page, f"invite-bad-email-{language}-{width}", width)
-                page.goto(f"{points}?lang={language}")
-                page.click("[data-copy-target]")
-                # The copy is asynchronous: wait for the clipboard to hold the link (fails on timeout).
-                page.wait_for_function(
-                    "suffix => navigator.clipboard.readText().then(text => text.endsWith(suffix))",
-                    arg=f"/invite/{merchant.slug}/{link.code}/",
-                    timeout=10_000,
-                )
-                problems += _check(page, f"portal-{language}-{width}", width)
-                page.goto(f"{live_server.url}/app/loyalty/referrals/")
-                problems += _check(page, f"staff-{language}-{width}", width)
-                for name, html in emails.items():
-                    if name.endswith(f"-{language}"):
-                        page.set_content(html)
-                        problems += _check(page, f"{name}-{width}", width)
-                # The bad address is answered with a 400 on purpose: the browser logs that one.
-                problems += [f"{language}-{width}: {e}" for e in errors if "status of 400" not in e]
-                context.close()
+        for language, width, page, errors in staff_pages(browser, live_server, shop["people"], merchant):
+            page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
+            page.goto(f"{invite}?lang={language}")
+            problems += _check(page, f"invite-{language}-{width}", width)
+            page.fill("#id_email", f"sam-{language}-{width}@example.org")
+            page.click("button[type=submit]")
+            problems += _check(page, f"invite-sent-{language}-{width}", width)
+            page.goto(f"{invite}?lang={language}")
+            page.fill("#id_email", "not-an-address")
+            page.click("button[type=submit]")
+            problems += _check(page, f"invite-bad-email-{language}-{width}", width)
+            page.goto(f"{points}?lang={language}")
+            page.click("[data-copy-target]")
+            # The copy is asynchronous: wait for the clipboard to hold the link (fails on timeout).
+            page.wait_for_function(
+                "suffix => navigator.clipboard.readText().then(text => text.endsWith(suffix))",
+                arg=f"/invite/{merchant.slug}/{link.code}/",
+                timeout=10_000,
+            )
+            problems += _check(page, f"portal-{language}-{width}", width)
+            page.goto(f"{live_server.url}/app/loyalty/referrals/")
+            problems += _check(page, f"staff-{language}-{width}", width)
+            for name, html in emails.items():
+                if name.endswith(f"-{language}"):
+                    page.set_content(html)
+                    problems += _check(page, f"{name}-{width}", width)
+            # The bad address is answered with a 400 on purpose: the browser logs that one.
+            problems += [f"{language}-{width}: {e}" for e in errors if "status of 400" not in e]
     assert problems == []
 
 
 def _check(page, name: str, width: int) -> list[str]:
     page.wait_for_load_state("networkidle")
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True, animations="disabled")
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    return [f"{name}: {scroll_width}px wide"] if scroll_width > width else []
+    return screenshot_and_width(page, SCREENS, name, width)

@@ -5,23 +5,18 @@ test-results/screens/reviews/ to be looked at."""
 from pathlib import Path
 
 import pytest
-from django.core.cache import caches
 from django.template import Context, Template
 from django.test import RequestFactory
 from django.utils import translation
 
-from core.scoping import merchant_scope
-from merchants.models import Role
-from tests.factories import MembershipFactory, MerchantFactory, OrderFactory, UserFactory
+from tests.factories import MerchantFactory, OrderFactory
 from tests.feedback.reviews_support import Answer, destinations_save
 
-from .support import chromium, watch_console
-from .test_page_sweep import signed_in_session
+from .support import chromium, owners_by_language, screenshot_and_width, staff_pages, use_own_cache
 
 pytestmark = [pytest.mark.browser]
 
 SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "reviews"
-WIDTHS = (390, 1366)
 
 # The invitation inside the customer pages' frame, as the survey's thank-you page shows it.
 THANK_YOU = Template(
@@ -33,15 +28,9 @@ THANK_YOU = Template(
 @pytest.fixture
 def shop(transactional_db, live_server, settings):
     settings.SITE_URL = live_server.url
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "reviews"}}
-    caches["default"].clear()
+    use_own_cache(settings, "reviews")
     merchant = MerchantFactory(name="Maison Lumière", slug="maison-lumiere", website_url="https://maison.example.com")
-    people = {}
-    for language in ("en", "fr"):
-        user = UserFactory(email=f"owner-{language}@maison-lumiere.example.com", language=language)
-        with merchant_scope(merchant):
-            MembershipFactory(merchant=merchant, user=user, role=Role.OWNER)
-        people[language] = user
+    people = owners_by_language(merchant)
     destinations_save(merchant, shown=["google", "trustpilot", "app"])
     return {"merchant": merchant, "people": people, "order": OrderFactory(merchant=merchant)}
 
@@ -58,27 +47,13 @@ def test_settings_page_and_invitation_at_both_widths_in_both_languages(shop, liv
     merchant, order = shop["merchant"], shop["order"]
     problems = []
     with chromium() as browser:
-        for language, user in shop["people"].items():
-            for width in WIDTHS:
-                context = browser.new_context(viewport={"width": width, "height": 900})
-                host = live_server.url.split("//", 1)[1].split(":")[0]
-                session = signed_in_session(user, merchant)
-                context.add_cookies([{"name": "sessionid", "value": session, "domain": host, "path": "/"}])
-                page = context.new_page()
-                errors = watch_console(page)
-                page.goto(f"{live_server.url}/app/feedback/reviews/")
-                problems += _check(page, f"settings-{language}-{width}", width)
-                page.goto(f"{live_server.url}/healthz")
-                page.set_content(thank_you_page(merchant, order, language, live_server.url))
-                page.wait_for_load_state("networkidle")
-                assert page.locator(".review-links a").count() == 3
-                problems += _check(page, f"invitation-{language}-{width}", width)
-                problems += [f"{language}-{width}: {error}" for error in errors]
-                context.close()
+        for language, width, page, errors in staff_pages(browser, live_server, shop["people"], merchant):
+            page.goto(f"{live_server.url}/app/feedback/reviews/")
+            problems += screenshot_and_width(page, SCREENS, f"settings-{language}-{width}", width)
+            page.goto(f"{live_server.url}/healthz")
+            page.set_content(thank_you_page(merchant, order, language, live_server.url))
+            page.wait_for_load_state("networkidle")
+            assert page.locator(".review-links a").count() == 3
+            problems += screenshot_and_width(page, SCREENS, f"invitation-{language}-{width}", width)
+            problems += [f"{language}-{width}: {error}" for error in errors]
     assert problems == []
-
-
-def _check(page, name: str, width: int) -> list[str]:
-    page.screenshot(path=SCREENS / f"{name}.png", full_page=True, animations="disabled")
-    scroll_width = page.evaluate("document.documentElement.scrollWidth")
-    return [f"{name}: {scroll_width}px wide"] if scroll_width > width else []
