@@ -118,3 +118,15 @@ def test_the_flow_page_costs_the_same_whatever_its_number_of_steps(
     for url in (two_steps, one_step):
         with django_assert_num_queries(10):
             assert staff_client.get(url).status_code == 200
+
+
+def test_without_postgresql_the_pages_keep_the_counts_and_say_why(staff_client, merchant, history, monkeypatch):
+    for module in ("flows.selectors", "flows.views"):
+        monkeypatch.setattr(f"{module}.email_figures_available", lambda: False)
+    flow_id = history["j7"].flow_id
+    for url in (
+        reverse("flows:detail", kwargs={"pk": flow_id}),
+        reverse("flows:step", kwargs={"pk": flow_id, "step_pk": history["j7"].pk}),
+    ):
+        response = staff_client.get(url)
+        assert response.status_code == 200 and "need the PostgreSQL database" in response.content.decode()
