@@ -66,13 +66,14 @@ def flow_detail(request, pk):
                 messages.success(request, _("Flow saved."))
                 return redirect("flows:detail", pk=flow.pk)
     steps = list(flow.steps.all())
-    stats = selectors.steps_stats(flow=flow, steps=steps, now=timezone.now())
+    now = timezone.now()
+    stats = selectors.steps_stats(flow=flow, steps=steps, now=now)
     status = 400 if form.errors else 200
     context = {
         "flow": flow,
         "form": form,
         "steps": [(step, stats[step.pk]) for step in steps],
-        "days": selectors.stats_period(request.merchant, timezone.now()),
+        "days": selectors.stats_period(request.merchant, now),
         "figures_available": email_figures_available(),
         "holdout": _holdout_summary(request.merchant, flow),
     }
