@@ -10,11 +10,9 @@ from django.utils import timezone
 
 from core.scoping import unscoped
 from merchants.models import Merchant
+from orders.models import COUNTED_SQL as COUNTED
 
 from .models import AggregateState, DirtyDay
-
-# Counted orders (docs/kpis.md): not cancelled, not test orders, not exchange orders.
-COUNTED = "o.cancelled_at IS NULL AND NOT o.test AND o.exchange_for_rma = ''"
 
 # One row per (day, currency) of the shop's counted orders, `refunded` = every refund recorded so far.
 # %(days_filter)s narrows it to some days; the day is the order's date in the shop's time zone.

@@ -15,6 +15,7 @@ from .email import email_kpis
 from .kpis import Period, cohorts, period_kpis
 from .promise_serializers import delivery_promises_data
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data, predicted_clv_data
+from .service_tiles import service_figures
 
 COHORT_DEFAULT_DAYS = 365
 _MOMENT = "ISO 8601 date (midnight in the shop's time zone) or datetime with its offset."
@@ -59,7 +60,9 @@ class KpisView(RangeView):
             "a KPI whose denominator is 0 is null. `previous` is the period of the same length just before, "
             "its historical_clv as of the start of the period. `email`: per flow and step, sends, deliveries, "
             "open, click and unsubscribe rates, and the revenue of the orders whose last click came from it "
-            "(5 days). "
+            "(5 days). The WISMO figures (contacts per 100 orders shipped, the reduction against the imported "
+            "baseline, tracking page views per order shipped) and the NPS and CSAT of the answers first "
+            "submitted in the period count what happened before as_of. "
             "Figures are at most a few minutes behind the orders. The predicted_clv_* figures come from the "
             "latest daily model fit (`predicted_clv_fitted_at`), whatever the period."
         ),
@@ -69,20 +72,22 @@ class KpisView(RangeView):
     )
     def get(self, request):
         period, as_of = self.range(request)
-        current = period_kpis(self.merchant, period, as_of)
-        current["email"] = email_kpis(self.merchant, period, as_of)
-        previous = period_kpis(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
-        previous["email"] = email_kpis(self.merchant, period.previous(), as_of)
+        current = _period_figures(self.merchant, period, as_of)
+        previous = _period_figures(self.merchant, period.previous(), as_of, clv_as_of=min(period.start, as_of))
         body = kpis_response(period, as_of, current, previous) | predicted_clv_data(predicted_clv_stored(self.merchant))
-        _add_delivery_promises(body, self.merchant, period, as_of)
         return Response(body)
 
 
-def _add_delivery_promises(body: dict, merchant, period, as_of) -> None:
-    """Parcels delivered after as_of are not known as of as_of: each period ends there at the latest."""
-    for target, each in ((body, period), (body["previous"], period.previous())):
-        known = Period(each.start, max(each.start, min(each.end, as_of)))
-        target["delivery_promises"] = delivery_promises_data(delivery_promises(merchant, known))
+def _period_figures(merchant, period: Period, as_of, *, clv_as_of=None) -> dict:
+    """The figures of one period. What happens after as_of is not known as of as_of: the parcels, contacts
+    and answers of a period end there at the latest (the order and email KPIs clip it themselves)."""
+    known = Period(period.start, max(period.start, min(period.end, as_of)))
+    return {
+        **period_kpis(merchant, period, as_of, clv_as_of=clv_as_of),
+        "email": email_kpis(merchant, period, as_of),
+        "delivery_promises": delivery_promises_data(delivery_promises(merchant, known)),
+        **service_figures(merchant, known),
+    }
 
 
 class CohortsView(RangeView):

@@ -1,84 +1,16 @@
-"""The email KPIs of docs/kpis.md ("Email"), per flow and step, for a period: one SQL statement.
+"""The email KPIs of docs/kpis.md ("Email"), per flow and step, for a period.
 
-Sends, deliveries, opens, clicks and unsubscribes are counted on the messages sent in the period;
-revenue is that of the counted orders placed in the period, each given to the step of its customer's
-latest click on an email before it, when that click is at most ATTRIBUTION_WINDOW old (last click
-wins, Klaviyo's default). The customer of an email is its order's, or the one it was scheduled for.
+Flows owns its messages and the one definition of their figures (flows/email_figures.py, one SQL
+statement): the flow pages show the same numbers as the Analytics page and the API.
 """
 
-from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from decimal import Decimal
+from datetime import datetime
 
 from core.ranges import Period
+from flows.email_figures import ATTRIBUTION_WINDOW, StepEmailKpis, step_email_figures
 from merchants.models import Merchant
 
-from .aggregates import COUNTED
-from .kpis import money, ratio, sql_rows
-
-ATTRIBUTION_WINDOW = timedelta(days=5)
-
-# Not bounced as of as_of: a bounce reported later is not known yet.
-_DELIVERED = "(m.bounced_at IS NULL OR m.bounced_at >= %(as_of)s)"
-_EMAIL = f"""
-WITH sends AS (
-  SELECT m.step_id, count(*) AS sent, count(*) FILTER (WHERE {_DELIVERED}) AS delivered,
-         count(*) FILTER (WHERE {_DELIVERED} AND m.opened_at < %(as_of)s) AS opened,
-         count(*) FILTER (WHERE {_DELIVERED} AND m.clicked_at < %(as_of)s) AS clicked,
-         count(*) FILTER (WHERE {_DELIVERED} AND m.unsubscribed_at < %(as_of)s) AS unsubscribed
-  FROM flows_message m
-  WHERE m.merchant_id = %(merchant)s AND m.sent_at >= %(start)s AND m.sent_at < %(end)s
-  GROUP BY m.step_id
-), clicks AS (
-  SELECT e.id, e.occurred_at, m.step_id, coalesce(mo.customer_id, sm.customer_id) AS customer_id
-  FROM flows_messageevent e
-  JOIN flows_message m ON m.id = e.message_id
-  JOIN flows_scheduledmessage sm ON sm.id = m.scheduled_id
-  LEFT JOIN orders_order mo ON mo.id = m.order_id
-  WHERE e.merchant_id = %(merchant)s AND e.kind = 'clicked'
-    AND e.occurred_at >= %(start)s - %(window)s AND e.occurred_at < %(end)s
-), attributed AS (
-  -- each order once, to the step of the latest click in its window: the latest click before it
-  SELECT DISTINCT ON (o.id) o.id, o.currency, o.total, c.step_id
-  FROM orders_order o
-  JOIN clicks c ON c.customer_id = o.customer_id
-               AND c.occurred_at <= o.placed_at AND c.occurred_at >= o.placed_at - %(window)s
-  WHERE o.merchant_id = %(merchant)s AND {COUNTED} AND o.placed_at >= %(start)s AND o.placed_at < %(end)s
-  ORDER BY o.id, c.occurred_at DESC, c.id DESC
-), revenue AS (
-  SELECT a.step_id, a.currency, count(*) AS orders, sum(a.total - coalesce(r.refunded, 0)) AS net
-  FROM attributed a
-  LEFT JOIN LATERAL (SELECT sum(rf.amount) AS refunded FROM orders_refund rf
-                     WHERE rf.order_id = a.id AND rf.refunded_at < %(as_of)s) r ON true
-  GROUP BY a.step_id, a.currency
-)
-SELECT f.id, f.key, f.name, s.id, s.key, s.name,
-       coalesce(d.sent, 0), coalesce(d.delivered, 0), coalesce(d.opened, 0), coalesce(d.clicked, 0),
-       coalesce(d.unsubscribed, 0), rv.currency, coalesce(rv.orders, 0), rv.net
-FROM flows_flowstep s
-JOIN flows_flow f ON f.id = s.flow_id
-LEFT JOIN sends d ON d.step_id = s.id
-LEFT JOIN revenue rv ON rv.step_id = s.id
-WHERE s.merchant_id = %(merchant)s AND (d.step_id IS NOT NULL OR rv.step_id IS NOT NULL)
-ORDER BY f.kind, f.name, f.id, s.position, s.id, rv.currency
-"""  # noqa: S608 - only module constants are interpolated; values are parameters
-
-
-@dataclass
-class StepEmailKpis:
-    flow_id: int
-    flow_key: str
-    flow_name: str
-    step_id: int
-    step_key: str
-    step_name: str
-    sent: int
-    delivered: int
-    open_rate: Decimal | None
-    click_rate: Decimal | None
-    unsubscribe_rate: Decimal | None
-    orders: int = 0  # counted orders placed in the period whose last click was on this step
-    revenue: dict[str, Decimal] = field(default_factory=dict)  # their net revenue per currency
+__all__ = ["ATTRIBUTION_WINDOW", "StepEmailKpis", "email_kpis"]
 
 
 def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[StepEmailKpis]:
@@ -87,36 +19,4 @@ def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[Step
     As the order KPIs, the period ends at as_of at the latest, and what is reported after as_of
     (bounces, opens, clicks, refunds) is not known yet.
     """
-    params = {
-        "merchant": merchant.pk,
-        "start": period.start,
-        "end": min(period.end, as_of),
-        "as_of": as_of,
-        "window": ATTRIBUTION_WINDOW,
-    }
-    steps: dict[int, StepEmailKpis] = {}
-    for flow_id, flow_key, flow_name, step_id, step_key, step_name, *counts, currency, orders, net in sql_rows(
-        _EMAIL, params
-    ):
-        if step_id not in steps:  # one row per step and currency of its revenue
-            steps[step_id] = _step(flow_id, flow_key, flow_name, step_id, step_key, step_name, *counts)
-        if currency is not None:
-            steps[step_id].orders += orders
-            steps[step_id].revenue[currency] = money(net, currency)
-    return list(steps.values())
-
-
-def _step(flow_id, flow_key, flow_name, step_id, step_key, step_name, sent, delivered, opened, clicked, unsubscribed):
-    return StepEmailKpis(
-        flow_id=flow_id,
-        flow_key=flow_key,
-        flow_name=flow_name,
-        step_id=step_id,
-        step_key=step_key,
-        step_name=step_name,
-        sent=sent,
-        delivered=delivered,
-        open_rate=ratio(opened, delivered),
-        click_rate=ratio(clicked, delivered),
-        unsubscribe_rate=ratio(unsubscribed, delivered),
-    )
+    return step_email_figures(merchant, period, as_of)

@@ -8,28 +8,17 @@ cannot be summed from days, are exact SQL over the orders. Refunds count when re
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 
-from core.money import minor_unit
+from core.figures import money, ratio
 from core.ranges import Period
 from merchants.models import Merchant
 
 from .aggregates import COUNTED, shop_is_built
 
-RATIO = Decimal("0.0001")
 REPURCHASE_WINDOWS = (30, 90)
-
-
-def ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
-
-
-def money(amount, currency: str) -> Decimal:
-    return Decimal(amount).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 def money_per(totals: dict[str, Decimal], counts: dict[str, int]) -> dict[str, Decimal] | None:

@@ -161,7 +161,55 @@ def _kpi_fields() -> dict:
         "repurchase_90": serializers.FloatField(**ratio),
         "historical_clv": _MONEY,
         EMAIL_KPIS: _EMAIL_STEPS,
+        **_SERVICE_FIELDS,
     }
+
+
+_SHIPPED = "orders whose first parcel to the customer shipped in the period"  # support.selectors
+_SERVICE_FIELDS = {
+    "wismo_contacts": serializers.IntegerField(
+        help_text=(
+            "“Where is my order?” contacts opened in the period: tracking-page contacts and helpdesk tickets "
+            "counted as WISMO."
+        )
+    ),
+    "orders_shipped": serializers.IntegerField(help_text=f"The {_SHIPPED}."),
+    "wismo_rate": serializers.FloatField(
+        allow_null=True,
+        help_text=f"100 × wismo_contacts / orders_shipped, 2 decimals; null when no {_SHIPPED}.",
+    ),
+    "wismo_baseline_rate": serializers.FloatField(
+        allow_null=True,
+        help_text="The same rate over the weeks imported as the baseline, whatever the period; null without one.",
+    ),
+    "wismo_reduction": serializers.FloatField(
+        allow_null=True,
+        help_text="1 − wismo_rate / wismo_baseline_rate, 4 decimals (negative: more contacts); null when either is.",
+    ),
+    "tracking_page_views_per_shipped_order": serializers.FloatField(
+        allow_null=True, help_text="Tracking page views in the period / orders_shipped, 4 decimals; null when 0."
+    ),
+    "nps": serializers.IntegerField(
+        allow_null=True,
+        min_value=-100,
+        max_value=100,
+        help_text=(
+            "% of NPS answers scoring 9–10 minus % scoring 0–6, over the NPS answers first submitted in the "
+            "period, each with its latest score; whole number, halves away from zero. Null without answers."
+        ),
+    ),
+    "nps_answers": serializers.IntegerField(help_text="NPS answers first submitted in the period."),
+    "csat": serializers.IntegerField(
+        allow_null=True,
+        min_value=0,
+        max_value=100,
+        help_text="Whole percent of the period's CSAT answers scoring 4 or 5 (halves up); null without answers.",
+    ),
+    "csat_mean": serializers.FloatField(
+        allow_null=True, help_text="Mean score (1–5) of those CSAT answers, 2 decimals; null without answers."
+    ),
+    "csat_answers": serializers.IntegerField(help_text="CSAT answers first submitted in the period."),
+}
 
 
 _CLV_FIELDS = {

@@ -2,13 +2,11 @@
 "WISMO"), tracking page views per order shipped (self-service deflection) and NPS (feedback.selectors),
 each with the previous period and the change, like the order KPIs."""
 
-from datetime import timedelta
-
 from django.utils.translation import gettext_lazy as _
 
 from core.l10n import format_number, format_share
 from core.ranges import Period
-from feedback.selectors import scores_of_period
+from feedback.selectors import scores_between
 from merchants.models import Merchant
 from support.selectors import wismo_rate
 
@@ -30,16 +28,24 @@ LOWER_IS_BETTER = {"wismo_rate"}
 
 
 def service_figures(merchant: Merchant, period: Period) -> dict:
-    """Six queries: five for WISMO (support.selectors.wismo_rate), one for the survey scores."""
+    """Every WISMO and survey figure of the period (the tiles show four; the API gives them all).
+
+    Six queries: five for WISMO (support.selectors.wismo_rate), one for the survey scores.
+    """
     wismo = wismo_rate(merchant, period.start, period.end)
-    tz = merchant.tzinfo
-    first, last = period.start.astimezone(tz).date(), (period.end - timedelta(days=1)).astimezone(tz).date()
-    nps, _csat = scores_of_period(merchant=merchant, start=first, end=last)
+    nps, csat = scores_between(merchant=merchant, since=period.start, until=period.end)
     return {
+        "wismo_contacts": wismo.contacts,
+        "orders_shipped": wismo.orders_shipped,
         "wismo_rate": wismo.rate,
+        "wismo_baseline_rate": wismo.baseline_rate,
         "wismo_reduction": wismo.reduction,
         "tracking_page_views_per_shipped_order": wismo.page_views_per_shipped_order,
         "nps": nps.score,
+        "nps_answers": nps.count,
+        "csat": csat.share,
+        "csat_mean": csat.mean,
+        "csat_answers": csat.count,
     }
 
 

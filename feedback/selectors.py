@@ -97,7 +97,13 @@ def scores_from(figures: dict) -> tuple[NpsFigures, CsatFigures]:
 
 
 def scores_of_period(*, merchant, start: date, end: date) -> tuple[NpsFigures, CsatFigures]:
+    """The scores of the days from `start` to `end`, both included."""
     since, until = period_bounds(merchant, start, end)
+    return scores_between(merchant=merchant, since=since, until=until)
+
+
+def scores_between(*, merchant, since: datetime, until: datetime) -> tuple[NpsFigures, CsatFigures]:
+    """The scores of the answers first submitted in [since, until): one query."""
     answers = Response.objects.filter(merchant=merchant, first_answered_at__gte=since, first_answered_at__lt=until)
     return scores_from(answers.aggregate(**score_aggregates()))
 

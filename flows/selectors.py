@@ -1,23 +1,21 @@
 """Reads of flows, always inside the current merchant's scope."""
 
-from collections import defaultdict
-from datetime import timedelta
-from decimal import Decimal
+from datetime import datetime
 
-from django.db.models import Count, Q
-from django.db.models.functions import Lower
+from django.db.models import Count
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.money import exact_amount
+from core.ranges import Chosen, chosen_range
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 from orders.models import Customer, LineItem, Order
 
+from .email_figures import StepEmailKpis, email_figures_available, step_email_figures
 from .models import (
     Flow,
     FlowStep,
     MarketingPreference,
-    Message,
     MessageStatus,
     ScheduledMessage,
     Suppression,
@@ -138,79 +136,61 @@ def _message_items(rows) -> list[dict]:
     return result
 
 
-REVENUE_WINDOW = timedelta(days=7)
+def stats_period(merchant: Merchant, now: datetime) -> Chosen:
+    """The days the flow pages' figures cover: the Analytics page's default, the last 30 days."""
+    return chosen_range({}, timezone.localtime(now, merchant.tzinfo).date())
 
 
-def _rate(part: int, whole: int) -> float | None:
-    return round(100 * part / whole, 1) if whole else None
-
-
-def step_stats(*, step: FlowStep) -> dict:
-    """Scheduled, sent, skipped by reason, delivery and engagement rates, and revenue after clicks by currency."""
-    with merchant_scope(step.merchant):
-        by_status = dict(
-            ScheduledMessage.objects.filter(step=step).values_list("status").annotate(n=Count("id")).order_by()
-        )
-        skipped = dict(
-            ScheduledMessage.objects.filter(step=step, status=MessageStatus.SKIPPED)
-            .values_list("skip_reason")
-            .annotate(n=Count("id"))
-            .order_by("-n")
-        )
-        sent = Message.objects.filter(step=step, sent_at__isnull=False)
-        counts = sent.aggregate(
-            sent=Count("id"),
-            delivered=Count("id", filter=Q(delivered_at__isnull=False)),
-            opened=Count("id", filter=Q(opened_at__isnull=False)),
-            clicked=Count("id", filter=Q(clicked_at__isnull=False)),
-            unsubscribed=Count("id", filter=Q(unsubscribed_at__isnull=False)),
-            bounced=Count("id", filter=Q(bounced_at__isnull=False)),
-        )
-        revenue = _revenue_after_clicks(step)
+def steps_stats(*, flow: Flow, steps, now: datetime) -> dict[int, dict]:
+    """Per step of `flow`: its emails waiting, failed and skipped (by reason) so far, and its email figures
+    of the last 30 days as analytics counts them (flows.email_figures; None on SQLite). Two queries."""
+    merchant = flow.merchant
+    chosen = stats_period(merchant, now)
+    figures = None
+    with merchant_scope(merchant):
+        scheduling = _scheduling(steps)
+        if email_figures_available():
+            found = step_email_figures(merchant, chosen.period(merchant), now, flow_id=flow.pk)
+            figures = {row.step_id: row for row in found}
     return {
-        "scheduled": by_status.get(MessageStatus.SCHEDULED, 0),
-        "sent": counts["sent"],
-        "failed": by_status.get(MessageStatus.FAILED, 0),
-        "skipped": sum(skipped.values()),
-        "skipped_by_reason": [(reason, skip_reason_label(reason), n) for reason, n in skipped.items()],
-        "delivered": counts["delivered"],
-        "delivery_rate": _rate(counts["delivered"], counts["sent"]),
-        "open_rate": _rate(counts["opened"], counts["sent"]),
-        "click_rate": _rate(counts["clicked"], counts["sent"]),
-        "unsubscribe_rate": _rate(counts["unsubscribed"], counts["sent"]),
-        "bounce_rate": _rate(counts["bounced"], counts["sent"]),
-        "revenue": revenue,
+        step.pk: {
+            **scheduling.get(step.pk, _NO_SCHEDULING),
+            "days": chosen,
+            "email": None if figures is None else figures.get(step.pk) or _nothing_sent(flow, step),
+        }
+        for step in steps
     }
 
 
-def _revenue_after_clicks(step: FlowStep) -> list[dict]:
-    """The orders placed within REVENUE_WINDOW after a click on the step's email by the same address,
-    summed per currency (adding EUR to KWD would mean nothing). Two queries, read from the few clicks:
-    a correlated subquery per order took seconds a step on SQLite once a shop had months of emails."""
-    clicks = defaultdict(list)
-    for recipient, clicked_at in Message.objects.filter(step=step, clicked_at__isnull=False).values_list(
-        "recipient", "clicked_at"
-    ):
-        clicks[recipient.lower()].append(clicked_at)
-    if not clicks:
-        return []
-    moments = [moment for found in clicks.values() for moment in found]
-    orders = (
-        Order.objects.annotate(address=Lower("email"))
-        .filter(
-            address__in=list(clicks),
-            placed_at__gte=min(moments),
-            placed_at__lte=max(moments) + REVENUE_WINDOW,
-            cancelled_at__isnull=True,
-            test=False,
-        )
-        .values_list("address", "placed_at", "currency", "total")
+def step_stats(*, step: FlowStep, now: datetime | None = None) -> dict:
+    """One step's figures, as steps_stats gives them."""
+    return steps_stats(flow=step.flow, steps=[step], now=now or timezone.now())[step.pk]
+
+
+_NO_SCHEDULING = {"scheduled": 0, "failed": 0, "skipped": 0, "skipped_by_reason": []}
+
+
+def _scheduling(steps) -> dict[int, dict]:
+    """Per step: emails waiting to be sent, failed, and skipped with their reasons, most frequent first."""
+    rows = (
+        ScheduledMessage.objects.filter(step__in=[step.pk for step in steps])
+        .values_list("step_id", "status", "skip_reason")
+        .annotate(n=Count("id"))
+        .order_by("step_id", "-n", "skip_reason")
     )
-    totals = defaultdict(Decimal)
-    for address, placed_at, currency, total in orders:
-        if any(placed_at - REVENUE_WINDOW <= clicked_at <= placed_at for clicked_at in clicks[address]):
-            totals[currency] += total
-    return [{"currency": c, "total": exact_amount(totals[c], c)} for c in sorted(totals)]
+    found: dict[int, dict] = {}
+    for step_id, status, reason, n in rows:
+        counts = found.setdefault(step_id, {**_NO_SCHEDULING, "skipped_by_reason": []})
+        if status == MessageStatus.SKIPPED:
+            counts["skipped"] += n
+            counts["skipped_by_reason"].append((reason, skip_reason_label(reason), n))
+        elif status in (MessageStatus.SCHEDULED, MessageStatus.FAILED):
+            counts[status] += n
+    return found
+
+
+def _nothing_sent(flow: Flow, step: FlowStep) -> StepEmailKpis:
+    return StepEmailKpis(flow.pk, flow.key, flow.name, step.pk, step.key, step.name, 0, 0, None, None, None)
 
 
 def message_timeline_entries(order: Order):

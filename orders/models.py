@@ -127,6 +127,11 @@ class Order(TenantModel):
         return self.number
 
 
+# Counted orders (docs/kpis.md), in SQL over orders_order as `o`: not cancelled, not test orders, not
+# exchange orders. Every figure that counts orders or revenue (analytics, flows' email figures) uses it.
+COUNTED_SQL = "o.cancelled_at IS NULL AND NOT o.test AND o.exchange_for_rma = ''"
+
+
 class LineItem(TenantModel):
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="line_items")
     external_id = models.CharField(max_length=64, blank=True)

@@ -8,16 +8,16 @@ under one of those codes joins the figures without a change here.
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 
 from django.db import connection
 
-from core.money import minor_unit
+from core.figures import money as _money
+from core.figures import ratio
 from core.ranges import Period
 
 from .models import Resolution, ReturnStatus
 
-RATIO = Decimal("0.0001")
 TOP_ROWS = 20  # products and product types shown, most returned first
 
 # Exchanges keep the sale in goods, store credit in the shop's own money. "exchange_variant" (another
@@ -95,16 +95,6 @@ SELECT date_trunc('week', r.created_at AT TIME ZONE %(tz)s)::date, r.resolution,
 FROM {_RETURNS} WHERE {_COUNTED_RETURNS}
 GROUP BY 1, 2
 """  # noqa: S608 - only module constants are interpolated; values are parameters
-
-
-def ratio(numerator, denominator) -> Decimal | None:
-    if not denominator:
-        return None
-    return (Decimal(numerator) / Decimal(denominator)).quantize(RATIO, rounding=ROUND_HALF_UP)
-
-
-def _money(amount, currency: str) -> Decimal:
-    return Decimal(amount).quantize(minor_unit(currency), rounding=ROUND_HALF_UP)
 
 
 @dataclass

@@ -54,6 +54,7 @@ def month_of_orders(merchant):
                 merchant=merchant,
                 external_id=f"m-{index}",
                 number=f"#M{index}",
+                customer=first.customer,
                 email=EMAIL,
                 placed_at=first.placed_at + timedelta(minutes=index),
                 currency=currency,
@@ -88,7 +89,11 @@ def test_overview_and_flow_revenue_are_exact_decimals(merchant, month_of_orders)
     with merchant_scope(merchant):
         overview = orders_home_figures(merchant=merchant, since=timezone.now() - timedelta(days=30))
     assert_exact(overview["revenue_by_currency"], expected)
-    assert_exact(step_stats(step=welcome)["revenue"], expected)
+    email = step_stats(step=welcome)["email"]
+    if connection.vendor == "sqlite":  # the flow pages' email figures need PostgreSQL (docs/flows.md)
+        assert email is None
+    else:
+        assert_exact([{"currency": cur, "total": total} for cur, total in email.revenue.items()], expected)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -96,7 +101,9 @@ def test_pages_write_the_sums_in_the_staff_members_language(staff_client, owner,
     welcome, expected = month_of_orders
     owner.language = language
     owner.save(update_fields=["language"])
-    for url in ("/", f"/app/flows/{welcome.flow_id}/", f"/app/flows/{welcome.flow_id}/steps/{welcome.pk}/"):
+    flow_pages = (f"/app/flows/{welcome.flow_id}/", f"/app/flows/{welcome.flow_id}/steps/{welcome.pk}/")
+    # The flow pages' email figures need PostgreSQL (docs/flows.md); on SQLite they say so.
+    for url in ("/", *(flow_pages if connection.vendor == "postgresql" else ())):
         page = staff_client.get(url).content.decode()
         for currency, total in expected.items():
             assert written(total, currency, language) in page, (url, currency)

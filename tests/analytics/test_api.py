@@ -26,6 +26,19 @@ NO_PARCEL = {
         "transit_p90_business_days": None,
     },
 }
+NO_SERVICE = {
+    "wismo_contacts": 0,
+    "orders_shipped": 0,
+    "wismo_rate": None,
+    "wismo_baseline_rate": None,
+    "wismo_reduction": None,
+    "tracking_page_views_per_shipped_order": None,
+    "nps": None,
+    "nps_answers": 0,
+    "csat": None,
+    "csat_mean": None,
+    "csat_answers": 0,
+}
 MARCH = {"from": "2026-03-01", "to": "2026-04-01", "as_of": "2026-07-01"}
 
 
@@ -35,9 +48,10 @@ def shop(built_shop):
 
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):
-    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV, email;
-    # + the stored predicted CLV + the delivery promises of each period.
-    with django_assert_num_queries(2 + 2 * 8 + 1 + 2):
+    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV, email,
+    # delivery promises, WISMO (5: support.selectors.wismo_rate) and survey scores (1);
+    # + the stored predicted CLV.
+    with django_assert_num_queries(2 + 2 * (8 + 1 + 5 + 1) + 1):
         response = api.get(KPIS, MARCH)
     assert response.status_code == 200
     assert response.json() == {
@@ -59,6 +73,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
         "predicted_clv_fitted_at": None,
         "predicted_clv_reason": "not_fitted_yet",
         "delivery_promises": NO_PARCEL,  # test_delivery_promises.py
+        **NO_SERVICE,  # test_api_service.py
         "previous": {
             # 31 days before March 1 in Paris; A's January 10 order is before it.
             "from": "2026-01-29T00:00:00+01:00",
@@ -73,6 +88,7 @@ def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_querie
             "historical_clv": {"EUR": "100.00"},  # as of March 1: A's January order
             "email": [],
             "delivery_promises": NO_PARCEL,
+            **NO_SERVICE,
         },
     }
 
@@ -145,7 +161,7 @@ def test_another_shops_key_never_sees_these_orders(other_api, shop):
 def test_email_kpis_per_flow_and_step(api, merchant, django_assert_num_queries):
     steps = seed_email_history(merchant)  # worked out in test_email.py
     # As above, but this shop's daily table is not built: its orders are read, no daily-table query.
-    with django_assert_num_queries(2 + 2 * 7 + 1 + 2):
+    with django_assert_num_queries(2 + 2 * (7 + 1 + 5 + 1) + 1):
         body = api.get(KPIS, EMAIL_P).json()
     j7, j30, shipped = body["email"]
     assert j7 == {

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from core.scoping import merchant_scope
 from flows.defaults import default_flow_specs
-from flows.models import Flow, FlowStep, Message, ScheduledMessage, StepTemplate
+from flows.models import Flow, FlowStep, Message, MessageEvent, ScheduledMessage, StepTemplate
 from flows.selectors import step_stats
 from flows.services import default_flows_install
 from merchants.models import Role
@@ -215,7 +215,7 @@ def clicked_then_ordered(merchant, step, email, currency, total):
     scheduled = ScheduledMessage.objects.create(
         merchant=merchant, step=step, order=first, anchor_at=clicked, first_due_at=clicked, due_at=clicked
     )
-    Message.objects.create(
+    message = Message.objects.create(
         merchant=merchant,
         scheduled=scheduled,
         step=step,
@@ -227,7 +227,17 @@ def clicked_then_ordered(merchant, step, email, currency, total):
         sent_at=clicked,
         clicked_at=clicked,
     )
-    OrderFactory(merchant=merchant, email=email, placed_at=clicked + timedelta(days=1), currency=currency, total=total)
+    MessageEvent.objects.create(
+        merchant=merchant, message=message, kind="clicked", source="redirect", occurred_at=clicked
+    )
+    OrderFactory(
+        merchant=merchant,
+        customer=first.customer,
+        email=email,
+        placed_at=clicked + timedelta(days=1),
+        currency=currency,
+        total=total,
+    )
 
 
 @pytest.mark.django_db
@@ -238,10 +248,8 @@ def test_revenue_after_clicks_is_summed_per_currency(staff_client, merchant, flo
         clicked_then_ordered(merchant, welcome, "b@example.org", "KWD", Decimal("0.005"))
         clicked_then_ordered(merchant, welcome, "c@example.org", "EUR", Decimal("10.50"))
 
-    assert step_stats(step=welcome)["revenue"] == [
-        {"currency": "EUR", "total": Decimal("10.50")},
-        {"currency": "KWD", "total": Decimal("12.350")},
-    ]
+    email = step_stats(step=welcome)["email"]
+    assert (email.orders, email.revenue) == (3, {"EUR": Decimal("10.50"), "KWD": Decimal("12.350")})
     page = staff_client.get(f"/app/flows/{journey.pk}/").content.decode()
     assert "KWD\u00a012.350" in page and "€10.50" in page
 
