@@ -80,8 +80,8 @@ TEMPLATES = {
         + "<p>Something went wrong? Just reply to this email, a real person will answer.</p>",
     },
     "fr": {
-        "subject": "Comment s'est passée votre commande {{ order.number }}\u00a0?",
-        "preheader": "Votre avis aide les autres clients, quel qu'il soit.",
+        "subject": "Comment s’est passée votre commande {{ order.number }}\u00a0?",
+        "preheader": "Votre avis aide les autres clients, quel qu’il soit.",
         "html": "<h1>Voulez-vous partager votre expérience\u00a0?</h1>"
         "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
         "<p>Vous avez reçu votre commande {{ order.number }} il y a quelque temps. Quel que soit votre avis, "
@@ -96,7 +96,7 @@ STOP_RULES = ["order_cancelled", "survey_answered"]
 
 def review_flow_specs() -> list[tuple[dict, list[dict]]]:
     """One switched-off marketing flow: 14 days after delivery (or the order), one email."""
-    name = {"en": "Review request", "fr": "Demande d'avis"}
+    name = {"en": "Review request", "fr": "Demande d’avis"}
     flow = {
         "key": FLOW_KEY,
         "name": name,
@@ -108,7 +108,7 @@ def review_flow_specs() -> list[tuple[dict, list[dict]]]:
     }
     step = {
         "key": FLOW_KEY,
-        "name": {"en": "J+14 Review request", "fr": "J+14 Demande d'avis"},
+        "name": {"en": "J+14 Review request", "fr": "J+14 Demande d’avis"},
         "delay_days": 14,
         "stop_rules": STOP_RULES,
         "window": None,

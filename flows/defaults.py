@@ -76,7 +76,7 @@ TRANSACTIONAL = [
             "fr": {
                 "subject": "Votre commande {{ order.number }} est en route",
                 "preheader": "Suivez votre colis{% if shipment.estimated_delivery %}, livraison prévue le {{ shipment.estimated_delivery }}{% endif %}.",
-                "html": "<h1>C'est parti\u00a0!</h1>"
+                "html": "<h1>C’est parti\u00a0!</h1>"
                 "<p>Votre commande {{ order.number }} a quitté nos ateliers{% if shipment.carrier_name %} avec {{ shipment.carrier_name }}{% endif %}.</p>"
                 "{% if shipment.estimated_delivery %}<p>Livraison prévue\u00a0: <strong>{{ shipment.estimated_delivery }}</strong>.</p>{% endif %}"
                 + _BUTTON % "Suivre mon colis"
@@ -100,10 +100,10 @@ TRANSACTIONAL = [
                 % "Follow the delivery",
             },
             "fr": {
-                "subject": "Votre colis arrive aujourd'hui",
+                "subject": "Votre colis arrive aujourd’hui",
                 "preheader": "La commande {{ order.number }} est en cours de livraison.",
-                "html": "<h1>Livraison aujourd'hui</h1>"
-                "<p>Le livreur a votre commande {{ order.number }} et vous la remettra aujourd'hui.</p>"
+                "html": "<h1>Livraison aujourd’hui</h1>"
+                "<p>Le livreur a votre commande {{ order.number }} et vous la remettra aujourd’hui.</p>"
                 + _BUTTON
                 % "Suivre la livraison",
             },
@@ -124,10 +124,10 @@ TRANSACTIONAL = [
             },
             "fr": {
                 "subject": "Votre commande {{ order.number }} a été livrée",
-                "preheader": "Nous espérons qu'elle vous plaira.",
+                "preheader": "Nous espérons qu’elle vous plaira.",
                 "html": "<h1>Livrée\u00a0!</h1>"
                 "<p>Votre commande {{ order.number }} a été livrée. Nous espérons que tout est arrivé en parfait état.</p>"
-                "<p>S'il manque quelque chose ou si un article est abîmé, répondez à cet e-mail\u00a0: nous réglerons cela rapidement.</p>",
+                "<p>S’il manque quelque chose ou si un article est abîmé, répondez à cet e-mail\u00a0: nous réglerons cela rapidement.</p>",
             },
         },
     },
@@ -148,12 +148,12 @@ TRANSACTIONAL = [
             },
             "fr": {
                 "subject": "Votre commande {{ order.number }} a du retard",
-                "preheader": "Nous suivons votre colis de près, désolés pour l'attente.",
+                "preheader": "Nous suivons votre colis de près, désolés pour l’attente.",
                 "html": "<h1>Votre colis a du retard</h1>"
                 "<p>Votre commande {{ order.number }} met plus de temps que prévu à arriver. Nous en sommes désolés.</p>"
                 "<p>Nous la suivons de près{% if shipment.carrier_name %} avec {{ shipment.carrier_name }}{% endif %}, et vous pouvez la suivre ici\u00a0:</p>"
                 + _BUTTON % "Suivre mon colis"
-                + "<p>S'il n'est pas arrivé d'ici quelques jours, répondez à cet e-mail et nous trouverons une solution ensemble.</p>",
+                + "<p>S’il n’est pas arrivé d’ici quelques jours, répondez à cet e-mail et nous trouverons une solution ensemble.</p>",
             },
         },
     },
@@ -185,10 +185,10 @@ JOURNEY = {
                 },
                 "fr": {
                     "subject": "Bienvenue chez {{ shop.name }}{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
-                    "preheader": "Quelques mots de l'équipe derrière {{ shop.name }}.",
+                    "preheader": "Quelques mots de l’équipe derrière {{ shop.name }}.",
                     "html": "<h1>Ravis de vous compter parmi nous</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-                    "<p>Merci encore d'avoir choisi {{ shop.name }}. Chaque commande compte pour une boutique comme la nôtre, et la vôtre nous a fait très plaisir.</p>"
+                    "<p>Merci encore d’avoir choisi {{ shop.name }}. Chaque commande compte pour une boutique comme la nôtre, et la vôtre nous a fait très plaisir.</p>"
                     "<p>Derrière chaque colis, il y a une petite équipe qui choisit, vérifie et emballe tout à la main. "
                     '{% if order.item_count == "1" %}Nous espérons que votre article «\u00a0{{ order.items.0.title }}\u00a0» vous plaira '
                     "autant que nous avons aimé préparer votre colis."
@@ -229,8 +229,8 @@ JOURNEY = {
                     "<p>Votre commande est arrivée\u00a0: voici comment en profiter longtemps.</p>"
                     "{% for guide in guides %}<h2>{{ guide.title }}</h2><p>{{ guide.text|linebreaksbr }}</p>"
                     '{% if guide.url %}<p><a href="{{ guide.url }}">Lire le guide complet</a></p>{% endif %}'
-                    "{% empty %}<ul><li>Prenez une minute pour lire l'étiquette ou la notice\u00a0: vous y trouverez les conseils d'entretien pour en profiter longtemps.</li>"
-                    "<li>Gardez l'emballage quelques semaines\u00a0: c'est la meilleure protection si vous devez nous renvoyer un article.</li>"
+                    "{% empty %}<ul><li>Prenez une minute pour lire l’étiquette ou la notice\u00a0: vous y trouverez les conseils d’entretien pour en profiter longtemps.</li>"
+                    "<li>Gardez l’emballage quelques semaines\u00a0: c’est la meilleure protection si vous devez nous renvoyer un article.</li>"
                     "<li>Un doute\u00a0? Répondez à cet e-mail avec votre question, nous répondons à chacune.</li></ul>{% endfor %}",
                 },
             },
@@ -286,15 +286,15 @@ JOURNEY = {
                 "fr": {
                     "subject": '{% if order.item_count == "1" %}Avez-vous pu essayer votre article\u00a0?{% else %}Avez-vous pu essayer vos articles\u00a0?{% endif %}',
                     "text": "Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},\n\n"
-                    "{% if signature.name %}C'est {{ signature.name }}, de chez {{ shop.name }}. Votre commande est arrivée il y a quelque temps "
-                    "et je voulais vous demander\u00a0: {% else %}Un petit mot de l'équipe de {{ shop.name }}. Votre commande est arrivée "
+                    "{% if signature.name %}C’est {{ signature.name }}, de chez {{ shop.name }}. Votre commande est arrivée il y a quelque temps "
+                    "et je voulais vous demander\u00a0: {% else %}Un petit mot de l’équipe de {{ shop.name }}. Votre commande est arrivée "
                     "il y a quelque temps et nous voulions vous demander\u00a0: {% endif %}"
-                    "{% if order.item_count == \"1\" %}avez-vous eu l'occasion d'essayer votre article\u00a0?"
-                    "{% else %}avez-vous eu l'occasion d'essayer vos articles\u00a0?{% endif %}\n\n"
+                    '{% if order.item_count == "1" %}avez-vous eu l’occasion d’essayer votre article\u00a0?'
+                    "{% else %}avez-vous eu l’occasion d’essayer vos articles\u00a0?{% endif %}\n\n"
                     "Si quelque chose ne va pas, ou si vous avez simplement une question, répondez à cet e-mail. "
                     "{% if signature.name %}Il arrive directement chez moi et je lis chaque réponse moi-même."
                     "{% else %}Il arrive directement chez nous et nous lisons chaque réponse nous-mêmes.{% endif %}\n\n"
-                    "Merci encore,\n{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}L'équipe de {{ shop.name }}{% endif %}",
+                    "Merci encore,\n{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}L’équipe de {{ shop.name }}{% endif %}",
                 },
             },
         },
@@ -320,8 +320,8 @@ JOURNEY = {
                     "preheader": "Déjà un mois\u00a0: voici ce que nous avons préparé.",
                     "html": "<h1>Déjà un mois</h1>"
                     "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-                    "<p>Cela fait un mois que vous avez passé commande. Depuis, nous n'avons pas chômé\u00a0: des nouveautés, le retour de "
-                    "vos favoris et quelques pièces que nous n'avons encore montrées à personne.</p>"
+                    "<p>Cela fait un mois que vous avez passé commande. Depuis, nous n’avons pas chômé\u00a0: des nouveautés, le retour de "
+                    "vos favoris et quelques pièces que nous n’avons encore montrées à personne.</p>"
                     "{% if recommendations %}<p>Choisis en pensant à vous\u00a0:</p><ul>{% for product in recommendations %}"
                     "<li>{{ product.title }} — {{ product.price }}</li>{% endfor %}</ul>{% endif %}"
                     '{% if shop.url %}<p><a class="button" href="{{ shop.url }}">Voir les nouveautés</a></p>{% endif %}',
@@ -396,7 +396,8 @@ def shown_name(kind: str, key: str, stored: str, language: str) -> str:
     """A default flow's or step's name ("flow" or "step" `kind`) in the reader's language while the shop
     keeps the name it was installed with; a name the shop typed is shown as typed."""
     names = _installed_names().get((kind, key), {})
-    return names.get(language, stored) if stored in names.values() else stored
+    # Names installed before the French defaults took the typographic apostrophe are defaults too.
+    return names.get(language, stored) if stored.replace("'", "’") in names.values() else stored
 
 
 @functools.cache

@@ -119,7 +119,7 @@ REDEEMED = {
         "{% if reward.code %}<p>Saisissez ce code lors du paiement, dans le champ code promo. Il vaut une fois, "
         "pour vous uniquement\u00a0:</p>"
         + _CODE
-        + "{% if reward.expires_on %}<p>Utilisez-le d'ici le {{ reward.expires_on }}\u00a0: "
+        + "{% if reward.expires_on %}<p>Utilisez-le d’ici le {{ reward.expires_on }}\u00a0: "
         "passé ce jour, il expire et vos points vous sont rendus.</p>{% endif %}{% endif %}"
         "{% if reward.store_credit %}<p>{{ reward.store_credit }} ont été ajoutés à votre avoir\u00a0: son code "
         "vous arrive dans un autre e-mail.</p>{% endif %}"
@@ -141,10 +141,10 @@ GIVEN_BACK = {
     },
     "fr": {
         "subject": "Vos {{ reward.points }} points vous sont rendus chez {{ shop.name }}",
-        "preheader": "Nous n'avons pas pu créer le code de votre récompense.",
+        "preheader": "Nous n’avons pas pu créer le code de votre récompense.",
         "html": "<h1>Vos points vous sont rendus</h1>"
         + _HELLO["fr"]
-        + "<p>Nous n'avons pas pu créer le code de <strong>{{ reward.name }}</strong> dans la boutique\u00a0: "
+        + "<p>Nous n’avons pas pu créer le code de <strong>{{ reward.name }}</strong> dans la boutique\u00a0: "
         "vos <strong>{{ reward.points }} points</strong> vous sont donc rendus. Vous avez maintenant "
         "{{ reward.balance }} points et pouvez choisir à nouveau une récompense.</p>"
         '<p><a class="button" href="{{ reward.url }}">Voir mes points</a></p>' + _REPLY["fr"],

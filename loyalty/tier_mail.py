@@ -96,7 +96,7 @@ REACHED = {
         "{% endif %}"
         "{% if loyalty_tier.entry_points %}<p>Pour fêter cela, nous avons ajouté <strong>"
         "{{ loyalty_tier.entry_points }}\u00a0points</strong> à votre solde.</p>{% endif %}"
-        "{% if loyalty_tier.term_ends_on %}<p>Acquis au moins jusqu'à cette date\u00a0: <strong>"
+        "{% if loyalty_tier.term_ends_on %}<p>Acquis au moins jusqu’à cette date\u00a0: <strong>"
         "{{ loyalty_tier.term_ends_on }}</strong></p>{% endif %}"
         '<p><a class="button" href="{{ loyalty_tier.url }}">Voir mes points</a></p>'
         "<p>Une question\u00a0? Répondez simplement à cet e-mail, une vraie personne vous répondra.</p>",

@@ -37,11 +37,11 @@ CSAT = {
         "Choose a score:</p>" + CSAT_SCALE + "<p>You can add a comment on the next page. Thank you!</p>",
     },
     "fr": {
-        "subject": "Comment s'est passée votre commande {{ order.number }}\u00a0?",
+        "subject": "Comment s’est passée votre commande {{ order.number }}\u00a0?",
         "preheader": "Un clic pour nous le dire\u00a0: cela prend dix secondes.",
         "html": "<h1>{{ csat.question }}</h1>"
         "<p>Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},</p>"
-        "<p>Votre commande {{ order.number }} est arrivée il y a quelques jours. Comment cela s'est-il passé, "
+        "<p>Votre commande {{ order.number }} est arrivée il y a quelques jours. Comment cela s’est-il passé, "
         "de la commande à la livraison\u00a0? Choisissez une note\u00a0:</p>"
         + CSAT_SCALE
         + "<p>Vous pourrez ajouter un commentaire sur la page suivante. Merci\u00a0!</p>",
@@ -85,12 +85,12 @@ RECOVERY = {
         "subject": "Nous sommes désolés{% if customer.first_name %}, {{ customer.first_name }}{% endif %}",
         "preheader": "Votre réponse nous est parvenue, et nous voulons arranger les choses.",
         "text": "Bonjour{% if customer.first_name %} {{ customer.first_name }}{% endif %},\n\n"
-        "{% if signature.name %}C'est {{ signature.name }}, de chez {{ shop.name }}. {% endif %}"
+        "{% if signature.name %}C’est {{ signature.name }}, de chez {{ shop.name }}. {% endif %}"
         "Merci pour votre réponse sincère au sujet de la commande {{ order.number }}. "
         "Nous sommes désolés que cela ne se soit pas passé comme il fallait.\n\n"
         "Pourriez-vous nous en dire un peu plus en répondant à cet e-mail\u00a0? Une vraie personne le lit et "
         "vous aidera\u00a0: un remplacement, un remboursement ou simplement une explication, ce qui vous convient.\n\n"
-        "{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}L'équipe de {{ shop.name }}{% endif %}",
+        "{% if signature.name %}{{ signature.name }}\n{{ shop.name }}{% else %}L’équipe de {{ shop.name }}{% endif %}",
     },
 }
 

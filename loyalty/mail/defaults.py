@@ -54,7 +54,7 @@ EARNED = {
         + _HELLO["fr"]
         + "<p>Merci\u00a0: vous avez gagné <strong>{{ loyalty.points }}</strong>"
         "{% if loyalty.reason %} {{ loyalty.reason }}{% endif %}.</p>"
-        "{% if loyalty.available_on %}<p>Ils sont en attente jusqu'au <strong>{{ loyalty.available_on }}</strong>"
+        "{% if loyalty.available_on %}<p>Ils sont en attente jusqu’au <strong>{{ loyalty.available_on }}</strong>"
         "{% if loyalty.order_number %}, quand la commande ne pourra plus être retournée{% endif %}\u00a0; "
         "vous pourrez les utiliser dès lors.</p>"
         "{% else %}<p>Vous pouvez les utiliser dès maintenant.</p>{% endif %}" + _closing("fr"),
@@ -118,12 +118,12 @@ EXPIRING = {
     },
     "fr": {
         "subject": "Vos points chez {{ shop.name }} expirent le {{ loyalty.expires_on }}",
-        "preheader": "Gagnez ou utilisez des points d'ici là pour les garder.",
+        "preheader": "Gagnez ou utilisez des points d’ici là pour les garder.",
         "html": "<h1>Vos points expirent bientôt</h1>"
         + _HELLO["fr"]
-        + "<p>Sans activité sur votre compte d'ici le <strong>{{ loyalty.expires_on }}</strong>, "
-        "les points qu'il contient expireront\u00a0: <strong>{{ loyalty.points }}</strong>.</p>"
-        "<p>Pour les garder, utilisez-les ou gagnez-en de nouveaux d'ici là\u00a0: "
+        + "<p>Sans activité sur votre compte d’ici le <strong>{{ loyalty.expires_on }}</strong>, "
+        "les points qu’il contient expireront\u00a0: <strong>{{ loyalty.points }}</strong>.</p>"
+        "<p>Pour les garder, utilisez-les ou gagnez-en de nouveaux d’ici là\u00a0: "
         "toute commande qui rapporte des points compte.</p>" + _closing("fr"),
     },
 }

@@ -56,10 +56,10 @@ COMPLETED = {
         "preheader": "Merci pour votre invitation. Vos points sont prêts à être utilisés.",
         "html": "<h1>+{{ referral.points }} points pour vous</h1>"
         + _HELLO["fr"]
-        + "<p>La personne que vous avez invitée chez {{ shop.name }} a passé sa première commande et l'a "
+        + "<p>La personne que vous avez invitée chez {{ shop.name }} a passé sa première commande et l’a "
         "gardée. Merci\u00a0: <strong>{{ referral.points }} points</strong> ont été ajoutés à votre compte, "
         "prêts à être utilisés.</p>"
-        "<p>Invitez d'autres amis avec votre lien\u00a0: chaque première commande vous rapporte à nouveau des points.</p>"
+        "<p>Invitez d’autres amis avec votre lien\u00a0: chaque première commande vous rapporte à nouveau des points.</p>"
         '<p><a class="button" href="{{ referral.url }}">Voir mes points</a></p>' + _REPLY["fr"],
     },
 }

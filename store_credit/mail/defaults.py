@@ -28,17 +28,17 @@ ISSUED = {
         '<p><a class="button" href="{{ store_credit.url }}">See my store credit</a></p>' + _REPLY["en"],
     },
     "fr": {
-        "subject": "{{ store_credit.amount }} d'avoir pour vous chez {{ shop.name }}",
+        "subject": "{{ store_credit.amount }} d’avoir pour vous chez {{ shop.name }}",
         "preheader": "Votre solde est maintenant de {{ store_credit.balance }}. Voici votre code.",
         "html": "<h1>Vous avez un avoir</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons ajouté <strong>{{ store_credit.amount }}</strong> à votre avoir chez {{ shop.name }}. "
         "Votre solde est maintenant de <strong>{{ store_credit.balance }}</strong>.</p>"
-        "<p>Pour l'utiliser, saisissez ce code lors du paiement, dans le champ carte cadeau ou code promo\u00a0:</p>"
+        "<p>Pour l’utiliser, saisissez ce code lors du paiement, dans le champ carte cadeau ou code promo\u00a0:</p>"
         + _CODE
-        + "<p>Il vaut pour plusieurs commandes, jusqu'à épuisement du solde."
+        + "<p>Il vaut pour plusieurs commandes, jusqu’à épuisement du solde."
         "{% if store_credit.expires_on %} Il expire le {{ store_credit.expires_on }}\u00a0: "
-        "pensez à l'utiliser d'ici là.{% endif %}</p>"
+        "pensez à l’utiliser d’ici là.{% endif %}</p>"
         '<p><a class="button" href="{{ store_credit.url }}">Voir mon avoir</a></p>' + _REPLY["fr"],
     },
 }
@@ -58,12 +58,12 @@ EXPIRING = {
     },
     "fr": {
         "subject": "Votre avoir de {{ store_credit.amount_left }} expire le {{ store_credit.expires_on }}",
-        "preheader": "Utilisez-le chez {{ shop.name }} avant qu'il ne soit perdu.",
+        "preheader": "Utilisez-le chez {{ shop.name }} avant qu’il ne soit perdu.",
         "html": "<h1>Votre avoir expire bientôt</h1>"
         + _HELLO["fr"]
         + "<p>Le <strong>{{ store_credit.expires_on }}</strong>, <strong>{{ store_credit.amount_left }}</strong> "
-        "de votre avoir chez {{ shop.name }} expirent. Votre solde aujourd'hui\u00a0: {{ store_credit.balance }}.</p>"
-        "<p>Saisissez ce code lors du paiement pour l'utiliser\u00a0:</p>"
+        "de votre avoir chez {{ shop.name }} expirent. Votre solde aujourd’hui\u00a0: {{ store_credit.balance }}.</p>"
+        "<p>Saisissez ce code lors du paiement pour l’utiliser\u00a0:</p>"
         + _CODE
         + '<p><a class="button" href="{{ store_credit.url }}">Voir mon avoir</a></p>'
         + _REPLY["fr"],

@@ -29,7 +29,7 @@ SCREENS = Path(__file__).resolve().parents[2] / "test-results" / "screens" / "fe
 PHONE = {"width": 390, "height": 844}
 WORDS = {
     "en": {"subject": "How was your order", "submit": "Send my answer", "thanks": "Thank you for your answer"},
-    "fr": {"subject": "Comment s'est passée", "submit": "Envoyer ma réponse", "thanks": "Merci pour votre réponse"},
+    "fr": {"subject": "Comment s’est passée", "submit": "Envoyer ma réponse", "thanks": "Merci pour votre réponse"},
 }
 
 

@@ -231,7 +231,7 @@ def test_a_low_score_opens_a_needs_attention_item_and_records_the_detractor_even
 
 def test_french_page(merchant):
     delivered_order(merchant, language="fr")
-    email = survey_email(dispatch_at(CSAT_DUE), "Comment s'est passée")
+    email = survey_email(dispatch_at(CSAT_DUE), "Comment s’est passée")
     links = score_links(email)
     with at(LATER):
         page = Client().get(path_of(links[2]))

@@ -375,7 +375,7 @@ def test_skip_reasons_are_labelled_in_the_staff_members_language():
     from flows.selectors import skip_reason_label
 
     with translation.override("fr"):
-        assert skip_reason_label("frequency_cap") == "Limite quotidienne d'e-mails marketing"
+        assert skip_reason_label("frequency_cap") == "Limite quotidienne d’e-mails marketing"
         assert skip_reason_label("order_cancelled") == "La commande a été annulée"
     assert skip_reason_label("frequency_cap") == "Daily limit of marketing emails"
     assert skip_reason_label("something_new") == "something_new"

@@ -47,7 +47,7 @@ def test_every_default_step_reads_naturally(merchant, key, language, items, sign
     shop = merchant.name
     assert "{{" not in text and "{%" not in text
     assert "colissimo" not in text  # carriers by name, never by code
-    for wrong in (" à le ", " de le ", f"{shop}, de {shop}", f"{shop} from {shop}", f"C'est {shop}", f"It's {shop}"):
+    for wrong in (" à le ", " de le ", f"{shop}, de {shop}", f"{shop} from {shop}", f"C’est {shop}", f"It's {shop}"):
         assert wrong not in text
     if language == "fr":
         assert french_typography_faults(text) == []
@@ -84,8 +84,8 @@ def test_the_welcome_speaks_of_one_item_or_several(merchant, language, items, se
     [
         ("en", "Léa", ["It's Léa from Maison", "I wanted to ask", "Thanks again,\nLéa\n"]),
         ("en", "", ["A quick note from", "we wanted to ask", "Thanks again,\nThe "]),
-        ("fr", "Léa", ["C'est Léa, de chez", "je voulais vous demander"]),
-        ("fr", "", ["Un petit mot de l'équipe de", "nous voulions vous demander", "Merci encore,\nL'équipe de"]),
+        ("fr", "Léa", ["C’est Léa, de chez", "je voulais vous demander"]),
+        ("fr", "", ["Un petit mot de l’équipe de", "nous voulions vous demander", "Merci encore,\nL’équipe de"]),
     ],
 )
 def test_the_check_in_is_signed_by_a_person_or_by_the_shop(merchant, language, signer, expected):

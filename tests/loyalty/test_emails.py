@@ -62,7 +62,7 @@ def speaks(merchant, customer, language):
         (
             "fr",
             "Vous avez gagné 120 points chez Maison Lumière",
-            ["pour votre commande #1043", "en attente jusqu'au mer. 3 juin", "0 point à utiliser, et 120 points"],
+            ["pour votre commande #1043", "en attente jusqu’au mer. 3 juin", "0 point à utiliser, et 120 points"],
         ),
         (
             "en",
@@ -181,7 +181,7 @@ def test_a_review_earns_an_email_that_names_it(merchant, customer, flows_install
         (
             "fr",
             "Vos points chez Maison Lumière expirent le mar. 4 mai",
-            ["les points qu'il contient expireront\u00a0: 120 points"],
+            ["les points qu’il contient expireront\u00a0: 120 points"],
         ),
     ],
 )

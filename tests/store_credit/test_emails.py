@@ -48,7 +48,7 @@ def flows_installed(merchant):
     [
         (
             "fr",
-            "30,00\u00a0€ d'avoir pour vous",
+            "30,00\u00a0€ d’avoir pour vous",
             ["54,00\u00a0€", "saisissez ce code", "expire le mar. 4 mai 2027\u00a0: pensez"],
         ),
         (
