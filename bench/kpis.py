@@ -29,6 +29,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+# The shape of the history is set by SHAPE's parameters: one order in `..._every` (None: none) is in USD,
+# has a discount of 15 %, is paid with a gift card or gets a refund of a third.
 GENERATE = """
 INSERT INTO orders_customer (merchant_id, external_id, email, first_name, last_name, phone, language, time_zone,
                              accepts_marketing, created_at, updated_at)
@@ -42,22 +44,26 @@ INSERT INTO orders_order (merchant_id, external_id, number, customer_id, email, 
   exchange_for_rma, test, created_at, updated_at)
 SELECT %(shop)s, 'o' || i, '#' || i, c.id, '', 'fr',
        now() - (random() * interval '730 days'),
-       CASE WHEN i %% 20 = 0 THEN 'USD' ELSE 'EUR' END,
-       t.total, 0, 0, 0, t.total, 0, 'paid', 'fulfilled',
-       CASE WHEN i %% 50 = 1 THEN now() ELSE NULL END, '', '', '', '', '', '', 'FR', 'api', '', '', '[]', '[]',
+       CASE WHEN i %% %(usd_every)s = 0 THEN 'USD' ELSE 'EUR' END,
+       t.subtotal, %(shipping)s, 0, t.discount, t.subtotal - t.discount + %(shipping)s, 0, 'paid', 'fulfilled',
+       CASE WHEN i %% 50 = 1 THEN now() ELSE NULL END, '', '', '', '', '', '', 'FR', 'api', '', '', '[]',
+       CASE WHEN i %% %(gift_card_every)s = 4 THEN '["gift_card"]' ELSE '[]' END::jsonb,
        CASE WHEN i %% 100 = 2 THEN 'RMA-' || i ELSE '' END, i %% 100 = 3, now(), now()
 FROM generate_series(1, %(orders)s) i
 JOIN orders_customer c ON c.merchant_id = %(shop)s
   AND c.external_id = 'c' || (1 + (hashint4(i) & 2147483647) %% %(customers)s)
-CROSS JOIN LATERAL (SELECT round((10 + random() * 190)::numeric, 2) AS total) t;
+CROSS JOIN LATERAL (SELECT round((10 + random() * 190)::numeric, 2) AS subtotal) s
+CROSS JOIN LATERAL (SELECT s.subtotal,
+                           CASE WHEN i %% %(discount_every)s = 0 THEN round(s.subtotal * 0.15, 2) ELSE 0 END AS discount) t;
 
 INSERT INTO orders_refund (merchant_id, order_id, external_id, amount, currency, line_items, note, source,
                            refunded_at, created_at)
 SELECT merchant_id, id, 'r' || id, round(total / 3, 2), currency, '[]', '', 'api',
        placed_at + (random() * interval '120 days'), now()
-FROM orders_order WHERE merchant_id = %(shop)s AND id %% 20 = 7;
+FROM orders_order WHERE merchant_id = %(shop)s AND id %% %(refund_every)s = 7;
 ANALYZE orders_customer; ANALYZE orders_order; ANALYZE orders_refund;
 """
+SHAPE = {"usd_every": 20, "discount_every": None, "gift_card_every": None, "refund_every": 20, "shipping": 0}
 
 # The same figures written the obvious way, straight from the orders, for the last 365 days (P) and
 # the 365 before (Q): what an analyst would type.
@@ -268,11 +274,13 @@ def clv_fit(shop, now):
         )
 
 
-def _generate(connection, shop, orders: int, customers: int) -> None:
+def _generate(connection, shop, orders: int, customers: int, **shape) -> None:
+    """The shop's customers and orders (and refunds), shaped by SHAPE, with `shape`'s changes."""
+    params = {"shop": shop.pk, "orders": orders, "customers": customers, **SHAPE, **shape}
     with connection.cursor() as cursor:
         for statement in GENERATE.split(";\n"):
             if statement.strip():
-                cursor.execute(statement, {"shop": shop.pk, "orders": orders, "customers": customers})
+                cursor.execute(statement, params)
 
 
 if __name__ == "__main__":

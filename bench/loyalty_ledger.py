@@ -4,11 +4,11 @@ the real code path against a hand-written SQL `INSERT … SELECT` of the same en
     python bench/loyalty_ledger.py --orders 100000     # 10,000 customers over two years
 
 Creates a PostgreSQL database of its own (dropped first), one shop with the program on (1 point per
-currency unit, discounts deducted, 30 pending days) and its history generated in SQL
-(generate_series): orders spread over the last two years among the customers, a discount on a
+currency unit, discounts deducted, 30 pending days) and its history generated in SQL by
+bench/kpis.py's generator (generate_series): orders spread over the last two years among the customers, a discount on a
 quarter of them, 2 % cancelled, 1 % test orders, 1 % exchange orders, 1 % paid with a gift card. No
 refunds: the hand SQL would have to replay the reversal rules (pending first, then available, the
-rest as debt, in order); the back-fill's reversals are checked by tests/loyalty/test_backfill.py.
+rest as debt, in order); the back-fill's reversals are checked by tests/loyalty/test_backfill*.py.
 Then, in the same run:
 
 1. the real path, `loyalty.backfill.points_backfill` (what the settings page's action and
@@ -22,38 +22,23 @@ Prints both timings and their ratio (aim: the real path ≤ 2 × the hand SQL). 
 import argparse
 import os
 import sys
+from decimal import Decimal
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpis import create_database, timed  # noqa: E402 - bench/kpis.py: the same database and timing helpers
+from kpis import _generate, create_database, timed  # noqa: E402 - bench/kpis.py: the same database, history and timing
 
-GENERATE = """
-INSERT INTO orders_customer (merchant_id, external_id, email, first_name, last_name, phone, language, time_zone,
-                             accepts_marketing, created_at, updated_at)
-SELECT %(shop)s, 'c' || i, 'c' || i || '@example.org', '', '', '', 'fr', '', false, now(), now()
-FROM generate_series(1, %(customers)s) i;
-
-INSERT INTO orders_order (merchant_id, external_id, number, customer_id, email, language, placed_at, currency,
-  subtotal, shipping, tax, discount, total, refunded_amount, financial_status, fulfillment_status, cancelled_at,
-  cancel_reason, shipping_name, shipping_address1, shipping_address2, shipping_city, shipping_postal_code,
-  shipping_country, source_platform, landing_site, referring_site, discount_codes, payment_gateways,
-  exchange_for_rma, test, created_at, updated_at)
-SELECT %(shop)s, 'o' || i, '#' || i, c.id, '', 'fr',
-       now() - (random() * interval '730 days'), 'EUR',
-       t.subtotal, 4.90, 0, t.discount, t.subtotal - t.discount + 4.90, 0, 'paid', 'fulfilled',
-       CASE WHEN i %% 50 = 1 THEN now() ELSE NULL END, '', '', '', '', '', '', 'FR', 'api', '', '', '[]',
-       CASE WHEN i %% 100 = 4 THEN '["gift_card"]' ELSE '["shopify_payments"]' END::jsonb,
-       CASE WHEN i %% 100 = 2 THEN 'RMA-' || i ELSE '' END, i %% 100 = 3, now(), now()
-FROM generate_series(1, %(orders)s) i
-JOIN orders_customer c ON c.merchant_id = %(shop)s
-  AND c.external_id = 'c' || (1 + (hashint4(i) & 2147483647) %% %(customers)s)
-CROSS JOIN LATERAL (SELECT round((10 + random() * 190)::numeric, 2) AS subtotal) s
-CROSS JOIN LATERAL (SELECT s.subtotal,
-                           CASE WHEN i %% 4 = 0 THEN round(s.subtotal * 0.15, 2) ELSE 0 END AS discount) t;
-ANALYZE orders_customer; ANALYZE orders_order;
-"""
+# bench/kpis.py's history, in euros, with a discount on a quarter of the orders, shipping, 1 % paid with
+# a gift card and no refunds.
+HISTORY = {
+    "usd_every": None,
+    "discount_every": 4,
+    "shipping": Decimal("4.90"),
+    "gift_card_every": 100,
+    "refund_every": None,
+}
 
 # What the back-fill writes, typed straight from the orders: points on the subtotal less the
 # discount, rounded down; pending for 30 days from the placement, available at once after them.
@@ -145,9 +130,7 @@ def main():
     from merchants.models import Merchant
 
     shop = Merchant.objects.create(name="Bench shop", slug="bench-loyalty")
-    params = {"shop": shop.pk, "orders": args.orders, "customers": customers}
-    with connection.cursor() as cursor:
-        seconds, _ = timed(lambda: [cursor.execute(sql, params) for sql in GENERATE.split(";\n") if sql.strip()])
+    seconds, _ = timed(lambda: _generate(connection, shop, args.orders, customers, **HISTORY))
     print(f"generated {args.orders} orders of {customers} customers in {seconds:.1f} s")
     loyalty_settings_update(
         merchant=shop,
