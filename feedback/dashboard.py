@@ -3,15 +3,18 @@
 - the scores week by week (Monday first, in the shop's time zone), one query;
 - the CSAT answers by product type, by carrier and by delivery promise, for the period and the one
   before it, one query each: an answer's groups come from its order (its line items, its parcels).
+  That SQL is PostgreSQL's (time zones, FILTER); on any other database (SQLite: the demo)
+  feedback/small_shop_breakdowns.py gives the same rows from two ORM reads each.
 """
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 from django.db import connection
 from django.db.models.functions import TruncWeek
 
+from . import small_shop_breakdowns
 from .models import Response
 from .selectors import CsatFigures, NpsFigures, period_bounds, score_aggregates, scores_from
 
@@ -107,17 +110,27 @@ def _csat(count: int, satisfied: int, mean) -> CsatFigures:
     return CsatFigures(satisfied, count, Decimal(mean).quantize(Decimal("0.01")) if mean is not None else None)
 
 
+def on_postgresql() -> bool:
+    """Which engine computes the breakdowns: the SQL here, or the small-shop one everywhere else."""
+    return connection.vendor == "postgresql"
+
+
+def _sql_rows(*, merchant, previous: datetime, start: datetime, end: datetime, by: str) -> list[tuple]:
+    params = {"merchant": merchant.pk, "tz": merchant.time_zone, "previous": previous, "start": start, "end": end}
+    with connection.cursor() as cursor:
+        cursor.execute(_ANSWERS + BREAKDOWNS[by], params)
+        return cursor.fetchall()
+
+
 def csat_breakdown(*, merchant, start: date, end: date, by: str) -> list[GroupScores]:
     """The CSAT figures of each group in the period and the one before it (as long, just before).
 
     Groups with answers in either period, the most answered in the period first.
     """
     since, until = period_bounds(merchant, start, end)
-    params = {"merchant": merchant.pk, "tz": merchant.time_zone, "start": since, "end": until}
-    params["previous"] = period_bounds(merchant, *previous_period(start, end))[0]
-    with connection.cursor() as cursor:
-        cursor.execute(_ANSWERS + BREAKDOWNS[by], params)
-        rows = cursor.fetchall()
+    previous = period_bounds(merchant, *previous_period(start, end))[0]
+    engine = _sql_rows if on_postgresql() else small_shop_breakdowns.breakdown_rows
+    rows = engine(merchant=merchant, previous=previous, start=since, end=until, by=by)
     empty = CsatFigures(0, 0, None)
     figures: dict[str, dict[bool, CsatFigures]] = {}
     for key, current, count, satisfied, mean in rows:

@@ -3,7 +3,6 @@ queue, the CSV export and the survey settings. Viewers read; agents act; admins 
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -85,14 +84,8 @@ def _trend(merchant, start, end) -> dict:
     }
 
 
-def breakdowns_computable() -> bool:
-    return connection.vendor == "postgresql"  # their SQL (time zones, FILTER) is PostgreSQL's
-
-
 def _breakdowns(merchant, start, end) -> list[tuple]:
-    """(key, title, rows) per breakdown; none on SQLite, whose SQL they are not written in."""
-    if not breakdowns_computable():
-        return []
+    """(key, title, rows) per breakdown."""
     return [
         (
             by,

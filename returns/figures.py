@@ -1,6 +1,8 @@
-"""The returns figures of docs/kpis.md ("Returns"), as SQL aggregates: five queries whatever the period.
+"""The returns figures of docs/kpis.md ("Returns"): five queries whatever the period.
 
-Nothing is read into Python but the aggregated rows. Money stays per currency, never converted.
+On PostgreSQL they are SQL aggregates and nothing is read into Python but the aggregated rows; on any
+other database (SQLite: the demo) returns/small_shop_figures.py gives the same rows from the ORM. Both
+engines' rows are shaped here alike. Money stays per currency, never converted.
 Resolutions are matched by their codes (`KEPT`, `EXCHANGES`), so a resolution added to `Resolution`
 under one of those codes joins the figures without a change here.
 """
@@ -16,6 +18,7 @@ from core.figures import money as _money
 from core.figures import ratio
 from core.ranges import Period
 
+from . import small_shop_figures
 from .models import Resolution, ReturnStatus
 
 TOP_ROWS = 20  # products and product types shown, most returned first
@@ -168,10 +171,20 @@ class ReturnFigures:
         return ratio(self.resolutions.get(resolution, 0), self.returns)
 
 
+def on_postgresql() -> bool:
+    """Which engine computes the figures: the SQL here, or the small-shop one everywhere else."""
+    return connection.vendor == "postgresql"
+
+
 def _rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+def _sql_rows(params: dict) -> tuple[tuple, list, list, list, list]:
+    [shipped] = _rows(_SHIPPED, params)
+    return shipped, *(_rows(sql, params) for sql in (_BY_REASON, _BY_PRODUCT, _MONEY, _WEEKS))
 
 
 def return_figures(*, merchant, period: Period, now: datetime) -> ReturnFigures:
@@ -186,12 +199,14 @@ def return_figures(*, merchant, period: Period, now: datetime) -> ReturnFigures:
         "kept": list(KEPT),
         "exchanges": list(EXCHANGES),
     }
+    engine = _sql_rows if on_postgresql() else small_shop_figures.figure_rows
+    shipped, reasons, products, money, weeks = engine(params)
     figures = ReturnFigures(period)
-    [(figures.orders_shipped, figures.items_shipped)] = _rows(_SHIPPED, params)
-    _reasons(figures, _rows(_BY_REASON, params))
-    _products(figures, _rows(_BY_PRODUCT, params))
-    _money_rows(figures, _rows(_MONEY, params))
-    _weeks(figures, _rows(_WEEKS, params), merchant)
+    figures.orders_shipped, figures.items_shipped = shipped
+    _reasons(figures, reasons)
+    _products(figures, products)
+    _money_rows(figures, money)
+    _weeks(figures, weeks, merchant)
     return figures
 
 

@@ -6,11 +6,10 @@ defaults, the same refusals. Ratios are numbers with 4 decimals, money {currency
 
 from decimal import Decimal
 
-from django.db import connection
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.api_schema import period_parameters, period_refused
@@ -156,11 +155,6 @@ FIGURES_SCHEMA = inline_serializer(
 )
 
 
-class ServiceUnavailable(APIException):
-    status_code = 503
-    default_code = "unavailable"
-
-
 class ReturnFiguresView(MerchantAPIView):
     extra_query_parameters = ("from", "to")
 
@@ -179,10 +173,6 @@ class ReturnFiguresView(MerchantAPIView):
         tags=["returns"],
     )
     def get(self, request):
-        if connection.vendor != "postgresql":
-            raise ServiceUnavailable(
-                "The returns figures need a PostgreSQL database; this installation runs on SQLite."
-            )
         now = timezone.now()
         try:
             period, _now = range_parse(

@@ -8,7 +8,6 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import connection
 from django.http import HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -330,8 +329,6 @@ OVERVIEW_DAYS = 30  # the days shown when the page is opened: the last 30, today
 @staff_view()
 def return_overview(request):
     merchant = request.merchant
-    if connection.vendor != "postgresql":
-        return render(request, "returns/staff/overview.html", {"unavailable": True}, status=503)
     today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
     query = request.GET or {"from": str(today - timedelta(days=OVERVIEW_DAYS - 1)), "to": str(today)}
     form = OverviewForm(query)

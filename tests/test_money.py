@@ -5,11 +5,8 @@ subprocess: SQLite adds decimal columns as floats, which showed as "32,145.00000
 Overview. A thousand orders make a float sum drift past the fifteen digits SQLite keeps.
 """
 
-import os
 import random
 import re
-import subprocess
-import sys
 from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -28,6 +25,7 @@ from orders.home import orders_home_figures
 from orders.models import Order
 from orders.templatetags.money import percent
 from tests.flows.test_dashboard import clicked_then_ordered
+from tests.sqlite_run import pytest_on_sqlite
 
 EMAIL = "ada@example.org"
 NOISE = re.compile(r"\d[.,]\d{4,}")  # more decimals than any currency has
@@ -138,16 +136,7 @@ def test_exact_amount_keeps_what_was_stored_and_drops_float_noise():
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="this is the run on SQLite")
 def test_the_same_on_sqlite(tmp_path):
-    env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'money.sqlite3'}"}
-    root = Path(__file__).resolve().parents[1]
-    result = subprocess.run(  # noqa: S603 - our own test module, on our own interpreter
-        [sys.executable, "-m", "pytest", "-q", "-n", "0", "-p", "no:cacheprovider", str(Path(__file__))],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    result = pytest_on_sqlite(tmp_path / "money.sqlite3", str(Path(__file__)))
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "1 skipped" in result.stdout and " passed" in result.stdout, result.stdout[-2000:]
 

@@ -24,6 +24,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
+from django.db import connection
 from django.urls import reverse
 
 from core.scoping import merchant_scope
@@ -89,6 +90,18 @@ def nps(merchant, score, at):
 def _answer(invitation, score, at):
     with time_machine.travel(at, tick=False):
         response_submit(invitation=invitation, answer=Answer(score, "", "", "en"))
+
+
+@pytest.fixture(params=["postgresql", "small_shop"])
+def breakdowns_engine(request, monkeypatch):
+    """The test once per engine of the breakdowns: PostgreSQL's SQL, and the small-shop one of SQLite (the demo)."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
+    monkeypatch.setattr("feedback.dashboard.on_postgresql", lambda: request.param == "postgresql")
+    return request.param
+
+
+BOTH_ENGINES = pytest.mark.usefixtures("breakdowns_engine")
 
 
 def june(day):
@@ -160,6 +173,7 @@ def test_weeks_count_each_answer_in_the_shops_week_and_leave_empty_weeks_null(me
     assert weeks[2].csat.mean is None
 
 
+@BOTH_ENGINES
 def test_csat_by_product_type_counts_an_order_under_each_of_its_types_once(merchant):
     history(merchant)
     with merchant_scope(merchant):
@@ -171,6 +185,7 @@ def test_csat_by_product_type_counts_an_order_under_each_of_its_types_once(merch
     ]
 
 
+@BOTH_ENGINES
 def test_csat_by_carrier_leaves_out_cancelled_and_return_parcels(merchant):
     history(merchant)
     with merchant_scope(merchant):
@@ -182,6 +197,7 @@ def test_csat_by_carrier_leaves_out_cancelled_and_return_parcels(merchant):
     ]
 
 
+@BOTH_ENGINES
 def test_csat_by_delivery_promise_reads_the_window_in_the_shops_time_zone(merchant):
     history(merchant)
     with merchant_scope(merchant):
@@ -193,6 +209,7 @@ def test_csat_by_delivery_promise_reads_the_window_in_the_shops_time_zone(mercha
     ]
 
 
+@BOTH_ENGINES
 def test_an_empty_period_has_no_group_and_null_weeks(merchant):
     with merchant_scope(merchant):
         assert csat_breakdown(merchant=merchant, start=START, end=END, by="carrier") == []
@@ -216,6 +233,7 @@ def test_the_change_is_said_in_words(value, previous, kind, words):
     assert change_words(value, previous, kind) == words
 
 
+@BOTH_ENGINES
 def test_the_overview_compares_every_figure_with_the_previous_period(merchant, staff_client):
     history(merchant)
     html = staff_client.get(reverse("feedback:index"), PERIOD).content.decode()
@@ -238,6 +256,7 @@ def test_the_overview_draws_accessible_charts_with_a_table_of_the_weeks(merchant
     assert "<summary>The weeks as a table</summary>" in html
 
 
+@BOTH_ENGINES
 def test_the_overview_reads_french(merchant, owner, staff_client):
     history(merchant)
     owner.language = "fr"
@@ -247,17 +266,20 @@ def test_the_overview_reads_french(merchant, owner, staff_client):
 
 
 # The signed-in member's 4, the scores and the response rates of the period and of the one before (4),
-# the weeks (1), the three breakdowns (3) and the needs-attention counts (1).
-OVERVIEW_QUERIES = 13
+# the weeks (1), the three breakdowns (3 in SQL; 6 on the small-shop engine: the answers, then their
+# orders' groups) and the needs-attention counts (1).
+OVERVIEW_QUERIES = {"postgresql": 13, "small_shop": 16}
 
 
-def test_the_overview_runs_the_same_queries_whatever_the_history(merchant, staff_client, django_assert_num_queries):
-    with django_assert_num_queries(OVERVIEW_QUERIES):
+def test_the_overview_runs_the_same_queries_whatever_the_history(
+    merchant, staff_client, django_assert_num_queries, breakdowns_engine
+):
+    with django_assert_num_queries(OVERVIEW_QUERIES[breakdowns_engine]):
         staff_client.get(reverse("feedback:index"), PERIOD)
     history(merchant)
     for number in range(6):  # more types and carriers: more rows, no more queries
         csat(merchant, 5, utc((6, 5), 12), types=[f"type {number}"], parcels=[Parcel(f"carrier{number}")])
-    with django_assert_num_queries(OVERVIEW_QUERIES):
+    with django_assert_num_queries(OVERVIEW_QUERIES[breakdowns_engine]):
         page = staff_client.get(reverse("feedback:index"), PERIOD)
     assert "type 5" in page.content.decode()
 
@@ -289,6 +311,7 @@ def test_the_presets_match_the_analytics_page(merchant, staff_client):
     assert page.status_code == 200 and 'value="2026-03-19"' in html and 'href="?range=90" aria-current="page"' in html
 
 
+@BOTH_ENGINES
 def test_another_shops_answers_are_never_counted(merchant, other_merchant, staff_client):
     history(other_merchant)
     csat(merchant, 4, utc((6, 5), 12), types=["candle"], parcels=[Parcel("colissimo")])
@@ -301,13 +324,13 @@ def test_another_shops_answers_are_never_counted(merchant, other_merchant, staff
     assert "No product type" not in html and "Mug" not in html and "mug" not in html
 
 
-def test_without_postgresql_the_page_says_the_breakdowns_need_it(merchant, staff_client, monkeypatch):
-    monkeypatch.setattr("feedback.staff_views.breakdowns_computable", lambda: False)
+def test_on_sqlites_engine_the_page_shows_the_breakdowns(merchant, staff_client, monkeypatch):
+    monkeypatch.setattr("feedback.dashboard.on_postgresql", lambda: False)
     history(merchant)
     page = staff_client.get(reverse("feedback:index"), PERIOD)
     html = page.content.decode()
-    assert page.status_code == 200 and "The breakdowns need the PostgreSQL database" in html
-    assert "Delivered late" not in html and "+25" in html
+    assert page.status_code == 200 and "PostgreSQL" not in html and "+25" in html
+    assert "Delivered late" in html and "Colissimo" in html and "No product type" in html
 
 
 def test_the_line_breaks_at_a_week_without_answers():

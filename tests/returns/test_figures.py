@@ -40,10 +40,21 @@ from store_credit.models import Entry, Wallet
 from tests.factories import LineItemFactory, OrderFactory
 from tracking.models import Shipment
 
-pytestmark = pytest.mark.django_db
 PARIS = ZoneInfo("Europe/Paris")
 MARCH = Period(datetime(2026, 3, 1, tzinfo=PARIS), datetime(2026, 4, 1, tzinfo=PARIS))
 NOW = datetime(2026, 4, 20, 12, tzinfo=PARIS)
+
+
+@pytest.fixture(params=["postgresql", "small_shop"])
+def figures_engine(request, monkeypatch):
+    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
+    monkeypatch.setattr("returns.figures.on_postgresql", lambda: request.param == "postgresql")
+    return request.param
+
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figures_engine")]
 
 
 def paris(month, day, hour=12, minute=0):
@@ -257,6 +268,14 @@ def test_five_queries_whatever_the_history(march):
     with CaptureQueriesContext(connection) as queries:
         return_figures(merchant=march, period=MARCH, now=NOW)
     assert len(queries) == 5
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="needs both engines")
+def test_both_engines_give_the_same_figures(march, monkeypatch):
+    monkeypatch.setattr("returns.figures.on_postgresql", lambda: True)
+    in_sql = return_figures(merchant=march, period=MARCH, now=NOW)
+    monkeypatch.setattr("returns.figures.on_postgresql", lambda: False)
+    assert return_figures(merchant=march, period=MARCH, now=NOW) == in_sql
 
 
 def test_the_export_gives_resolution_credit_and_bonus(march):
