@@ -95,6 +95,14 @@ def _today(merchant: Merchant, now: datetime) -> date:
     return timezone.localtime(now, merchant.tzinfo).date()
 
 
+def figures_as_of(merchant: Merchant, chosen: Chosen) -> datetime | None:
+    """When the stored figures of a preset range were computed, or None (a custom range, or not stored yet)."""
+    if chosen.preset not in STORED_PRESETS:
+        return None
+    rows = StoredFigures.objects.filter(merchant=merchant, preset=chosen.preset, day=chosen.last)
+    return rows.values_list("as_of", flat=True).first()
+
+
 def figures_stored(merchant: Merchant, chosen: Chosen) -> dict | None:
     """The stored figures of a preset range, or None (a custom range, or not stored yet): one query."""
     if chosen.preset not in STORED_PRESETS:

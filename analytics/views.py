@@ -1,13 +1,17 @@
 """Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, returns, CSV."""
 
 import csv
+import hashlib
 from datetime import date, timedelta
 from functools import wraps
 
+from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
 from core.l10n import format_day, format_number, format_share, format_time_of_day
@@ -25,7 +29,7 @@ from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import email_step_data, kpis_data
 from .service_tiles import LABELS as SERVICE_LABELS
 from .service_tiles import service_rows
-from .stored_figures import STORED_PRESETS, figures_store, figures_stored
+from .stored_figures import STALE_AFTER, STORED_PRESETS, figures_as_of, figures_store, figures_stored
 
 COHORT_MONTHS = 12
 
@@ -56,11 +60,36 @@ def index(request):
     except PresetError as exc:
         context = {"error": str(exc), "presets": PRESETS, "query": request.GET}
         return render(request, "analytics/index.html", context, status=400)
-    figures = _figures(merchant, chosen)
-    period, bars = figures["period"], figures["bars"]
     context = {
         "chosen": chosen,
         "presets": PRESETS,
+        "figures": _figures_html(merchant, chosen, request.GET.urlencode()),
+    }
+    return render(request, "analytics/index.html", context)
+
+
+def _figures_html(merchant, chosen, query: str) -> str:
+    """The page's figures as HTML. A stored preset's are rendered once per stored row, language and query,
+    and kept while that row is current (a refresh gives a new key); a custom range's are computed now."""
+    if chosen.preset not in STORED_PRESETS:
+        return _rendered(chosen, query, page_figures(merchant, chosen, timezone.now()), merchant)
+    figures, as_of = None, figures_as_of(merchant, chosen)  # one query
+    if as_of is None:  # the preset's first view of the day
+        figures = _figures(merchant, chosen)
+        as_of = figures["as_of"]
+    facts = f"{merchant.pk}:{chosen.preset}:{chosen.last}:{as_of.isoformat()}:{get_language()}:{query}"
+    key = f"analytics:page:{hashlib.sha256(facts.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = _rendered(chosen, query, figures or _figures(merchant, chosen), merchant)
+        cache.set(key, html, int(2 * STALE_AFTER.total_seconds()))
+    return mark_safe(html)  # noqa: S308 - our own template's output
+
+
+def _rendered(chosen, query: str, figures: dict, merchant) -> str:
+    period, bars = figures["period"], figures["bars"]
+    context = {
+        "chosen": chosen,
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
         "rows": kpi_rows(figures["current"], figures["previous"])
@@ -74,10 +103,10 @@ def index(request):
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
         "holdouts": holdout_blocks(figures["holdouts"]),
-        "query": request.GET.urlencode(),
+        "query": query,
         "as_of": format_time_of_day(timezone.localtime(figures["as_of"], merchant.tzinfo).time()),
     }
-    return render(request, "analytics/index.html", context)
+    return render_to_string("analytics/_figures.html", context)
 
 
 def _chart(bars) -> dict:

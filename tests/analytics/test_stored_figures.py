@@ -71,11 +71,12 @@ def _page(client, query):
 
 
 def test_a_preset_page_reads_one_row(staff_client, merchant, django_assert_num_queries):
-    """The dashboard's own (4) and the stored row (1); the first view of the day computes the figures as a
-    custom range does (43: test_page.py) and stores them (1)."""
+    """The dashboard's own (4) and when the stored row was computed (1): its figures rendered in the reader's
+    language are kept in the cache while the row is current. The first view of the day finds no row (1),
+    computes the figures as a custom range does (39: test_page.py) and stores them (1)."""
     order(merchant, "today", "t@example.org", timezone.now() - timedelta(minutes=5), "42.00")
     aggregates_rebuild(merchant=merchant)
-    with django_assert_num_queries(4 + 1 + 39 + 1):
+    with django_assert_num_queries(4 + 1 + 1 + 39 + 1):
         first = _page(staff_client, {"range": "30"})
     with django_assert_num_queries(4 + 1):
         again = _page(staff_client, {"range": "30"})
@@ -166,3 +167,15 @@ def test_each_shop_reads_and_refreshes_only_its_own(client, merchant, other_merc
         stored_figures_refresh(merchant=merchant)
     with unscoped():
         assert list(StoredFigures.objects.filter(merchant=other_merchant).values_list("as_of", "figures")) == others
+
+
+def test_each_language_gets_the_figures_written_its_way(client, merchant, owner, staff_client):
+    """The rendered figures are kept per language: a French reader after an English one reads French."""
+    order(merchant, "today", "t@example.org", timezone.now() - timedelta(minutes=5), "42.00")
+    aggregates_rebuild(merchant=merchant)
+    assert "€42.00" in _page(staff_client, {"range": "30"})
+    owner.language = "fr"
+    owner.save()
+    login_as(client, owner, merchant)
+    french = client.get(URL, {"range": "30"}, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "42,00\xa0€" in french and "Chiffres arrêtés à " in french and "€42.00" not in french
