@@ -29,7 +29,7 @@ from tracking.home import shipments_home_figures
 
 from .kpis import orders_and_net_revenue, period_kpis
 from .models import DigestOptIn, DigestSent
-from .page import change_of, points_change
+from .page import better_or_worse, change_of, points_change
 
 DIGEST_HOUR = 8  # Monday, 08:00 in the shop's time zone: the first run from then on sends
 UNSUBSCRIBE_SALT = "analytics.digest.unsubscribe"
@@ -120,7 +120,8 @@ def _text(name: str, value) -> str:
 
 
 def digest_rows(current: dict, previous: dict) -> list[dict]:
-    """Each KPI with its value, the week before and the change ("+12.5%", in points for shares)."""
+    """Each KPI with its value, the week before and the change ("+12.5%", in points for shares), its
+    `direction` 1 when better, -1 when worse (a falling WISMO rate is better), 0 unchanged."""
     rows = []
     for name, label in LABELS.items():
         if name == "nps":  # a score from −100 to 100: its change in points, never a percentage
@@ -128,6 +129,7 @@ def digest_rows(current: dict, previous: dict) -> list[dict]:
         else:
             kind = "repeat_rate" if name in SHARES else ("aov" if name in MONEY else name)
             change, direction = change_of(kind, current[name], previous[name])
+        direction = better_or_worse(name, direction)  # a rising WISMO rate is bad news
         rows.append(
             {
                 "label": str(label),

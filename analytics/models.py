@@ -90,3 +90,23 @@ class DigestSent(TenantModel):
         constraints = [
             models.UniqueConstraint(fields=["merchant", "user", "week"], name="analytics_digest_once_a_week")
         ]
+
+
+class StoredFigures(TenantModel):
+    """The Analytics page's figures of one preset range (core.ranges.PRESETS) as of `as_of`, for the day
+    `day` (the shop's today then): the page reads this row instead of running its forty-odd queries.
+
+    `figures` holds what `analytics.page_figures.page_figures` computed, in the tagged JSON of
+    `analytics.stored_figures` (Decimals, dates and the page's dataclasses kept exactly). Written when
+    the page first asks for the day's preset, then refreshed by the minute task (analytics/tasks.py).
+    """
+
+    preset = models.CharField(max_length=8)
+    day = models.DateField()
+    as_of = models.DateTimeField()
+    figures = models.JSONField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["merchant", "preset", "day"], name="analytics_figures_unique_preset_day")
+        ]

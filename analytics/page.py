@@ -11,6 +11,8 @@ from .email import StepEmailKpis
 
 SHARES = {"repeat_rate", "repurchase_30", "repurchase_90", "on_time_rate", "wismo_reduction"}
 MONEY = {"aov", "historical_clv"}
+# Figures that are better when they fall: their change is coloured as good when it goes down.
+LOWER_IS_BETTER = {"wismo_rate", "return_rate", "unsubscribe_rate"}
 LABELS = {
     "orders": _("Orders"),
     "customers": _("Customers"),
@@ -92,6 +94,11 @@ def change_of(name: str, value, previous) -> tuple[str, int]:
     change = (Decimal(value) - Decimal(previous)) / Decimal(previous)
     sign = (change > 0) - (change < 0)
     return f"{'+' if sign > 0 else ''}{format_share(change.quantize(Decimal('0.001')))}", sign
+
+
+def better_or_worse(name: str, sign: int) -> int:
+    """1 better, -1 worse, 0 unchanged: a change's `sign` (which way it went) read for the figure `name`."""
+    return -sign if name in LOWER_IS_BETTER else sign
 
 
 def points_change(value: int | None, previous: int | None) -> tuple[str, int]:

@@ -10,7 +10,7 @@ from feedback.selectors import scores_between
 from merchants.models import Merchant
 from support.selectors import wismo_rate
 
-from .page import change_of, points_change, tiles
+from .page import better_or_worse, change_of, points_change, tiles
 
 LABELS = {
     "wismo_rate": _("“Where is my order?” contacts per 100 orders shipped"),
@@ -24,7 +24,6 @@ HELP = {
     "tracking_page_views_per_shipped_order": _("Customers who looked up their parcel instead of asking."),
     "nps": _("Promoters minus detractors, over the NPS answers of the period."),
 }
-LOWER_IS_BETTER = {"wismo_rate"}
 
 
 def service_figures(merchant: Merchant, period: Period) -> dict:
@@ -61,7 +60,7 @@ def _text(name: str, value) -> str:
 
 def _change(name: str, value, previous) -> tuple[str, int]:
     change, sign = points_change(value, previous) if name == "nps" else change_of(name, value, previous)
-    return change, -sign if name in LOWER_IS_BETTER else sign  # the colour says better or worse
+    return change, better_or_worse(name, sign)  # the colour says better or worse
 
 
 def service_rows(current: dict, previous: dict) -> list[dict]:

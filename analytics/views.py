@@ -1,37 +1,35 @@
 """Dashboard → Analytics: the KPIs of a period against the one before, weekly orders, cohorts, returns, CSV."""
 
 import csv
+import hashlib
 from datetime import date, timedelta
 from functools import wraps
 
 from django.core.cache import cache
 from django.http import StreamingHttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.translation import ngettext
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, ngettext
 from django.views.decorators.http import require_GET
 
-from core.l10n import format_day, format_number, format_share
+from core.l10n import format_day, format_number, format_share, format_time_of_day
 from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
-from flows.holdouts import flows_with_holdout
 from merchants.access import staff_view
-from returns.figures import return_figures
 
 from .aggregates import analytics_available
-from .charts import HEIGHT, WIDTH, weekly_orders
-from .clv import predicted_clv_stored
+from .charts import HEIGHT, WIDTH
 from .clv_page import predicted_clv_shown
-from .delivery_promises import delivery_promises
-from .email import email_kpis
 from .holdout_page import holdout_blocks
-from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, email_rows, kpi_rows, returns_block
+from .page_figures import page_figures
 from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import email_step_data, kpis_data
 from .service_tiles import LABELS as SERVICE_LABELS
-from .service_tiles import service_figures, service_rows
-from .wismo_holdouts import holdouts_with_wismo
+from .service_tiles import service_rows
+from .stored_figures import STALE_AFTER, STORED_PRESETS, figures_as_of, figures_store, figures_stored
 
 COHORT_MONTHS = 12
 
@@ -40,54 +38,15 @@ def _today(merchant) -> date:
     return timezone.localtime(timezone.now(), merchant.tzinfo).date()
 
 
-def _cohort_period(merchant, chosen) -> Period:
-    """First orders of the 12 months up to the range's last day."""
-    start = (chosen.last.replace(day=1) - timedelta(days=330)).replace(day=1)
-    return Period(
-        chosen.period(merchant).start.replace(year=start.year, month=start.month, day=1), chosen.period(merchant).end
-    )
-
-
-# The page's figures are kept this long per shop and range: a reload or another member of the team
-# costs no SQL, and the figures stay within a couple of minutes of the orders (docs/kpis.md).
-FIGURES_SECONDS = 60
-
-
 def _figures(merchant, chosen) -> dict:
-    key = f"analytics:figures:{merchant.pk}:{chosen.first}:{chosen.last}"
-    return cache.get_or_set(key, lambda: _compute(merchant, chosen), FIGURES_SECONDS)
-
-
-def _compute(merchant, chosen) -> dict:
-    now = timezone.now()
-    period = chosen.period(merchant)
-    return {
-        "period": period,
-        "current": period_kpis(merchant, period, now),
-        "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
-        "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
-        "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
-        "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
-        "returns": return_figures(merchant=merchant, period=period, now=now),
-        "email": email_kpis(merchant, period, now),
-        **_promise_figures(merchant, period),
-        "holdouts": _holdouts(merchant, now),
-        "service": service_figures(merchant, period),
-        "service_before": service_figures(merchant, period.previous()),
-    }
-
-
-def _holdouts(merchant, now) -> list[dict]:
-    """Every flow that holds customers out (or did), as of now: three queries whatever their number."""
-    flows = list(flows_with_holdout().filter(merchant=merchant))
-    return holdouts_with_wismo(merchant, flows, now) if flows else []
-
-
-def _promise_figures(merchant, period: Period) -> dict:
-    return {
-        "promises": delivery_promises(merchant, period),
-        "promises_before": delivery_promises(merchant, period.previous()),
-    }
+    """A preset's stored figures (one query; computed and stored the first time of the day), a custom
+    range's computed now."""
+    figures = figures_stored(merchant, chosen)
+    if figures is None:
+        figures = page_figures(merchant, chosen, timezone.now())
+        if chosen.preset in STORED_PRESETS:
+            figures_store(merchant, chosen, figures)
+    return figures
 
 
 @require_GET
@@ -101,11 +60,36 @@ def index(request):
     except PresetError as exc:
         context = {"error": str(exc), "presets": PRESETS, "query": request.GET}
         return render(request, "analytics/index.html", context, status=400)
-    figures = _figures(merchant, chosen)
-    period, bars = figures["period"], figures["bars"]
     context = {
         "chosen": chosen,
         "presets": PRESETS,
+        "figures": _figures_html(merchant, chosen, request.GET.urlencode()),
+    }
+    return render(request, "analytics/index.html", context)
+
+
+def _figures_html(merchant, chosen, query: str) -> str:
+    """The page's figures as HTML. A stored preset's are rendered once per stored row, language and query,
+    and kept while that row is current (a refresh gives a new key); a custom range's are computed now."""
+    if chosen.preset not in STORED_PRESETS:
+        return _rendered(chosen, query, page_figures(merchant, chosen, timezone.now()), merchant)
+    figures, as_of = None, figures_as_of(merchant, chosen)  # one query
+    if as_of is None:  # the preset's first view of the day
+        figures = _figures(merchant, chosen)
+        as_of = figures["as_of"]
+    facts = f"{merchant.pk}:{chosen.preset}:{chosen.last}:{as_of.isoformat()}:{get_language()}:{query}"
+    key = f"analytics:page:{hashlib.sha256(facts.encode()).hexdigest()}"
+    html = cache.get(key)
+    if html is None:
+        html = _rendered(chosen, query, figures or _figures(merchant, chosen), merchant)
+        cache.set(key, html, int(2 * STALE_AFTER.total_seconds()))
+    return mark_safe(html)  # noqa: S308 - our own template's output
+
+
+def _rendered(chosen, query: str, figures: dict, merchant) -> str:
+    period, bars = figures["period"], figures["bars"]
+    context = {
+        "chosen": chosen,
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
         "rows": kpi_rows(figures["current"], figures["previous"])
@@ -119,9 +103,10 @@ def index(request):
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
         "holdouts": holdout_blocks(figures["holdouts"]),
-        "query": request.GET.urlencode(),
+        "query": query,
+        "as_of": format_time_of_day(timezone.localtime(figures["as_of"], merchant.tzinfo).time()),
     }
-    return render(request, "analytics/index.html", context)
+    return render_to_string("analytics/_figures.html", context)
 
 
 def _chart(bars) -> dict:

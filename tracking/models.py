@@ -100,6 +100,8 @@ class Shipment(TenantModel):
             models.Index(fields=["merchant", "status"]),
             models.Index(fields=["merchant", "carrier"]),
             models.Index(fields=["merchant", "is_delayed"]),
+            # Delivery promises (analytics): the parcels delivered in a period.
+            models.Index(fields=["merchant", "delivered_at"], name="shipment_delivered_at"),
         ]
 
     def __str__(self):

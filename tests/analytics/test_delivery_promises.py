@@ -19,11 +19,13 @@ All carriers: 5 delivered, 4 with a window, 2 on time = 0.5; transit 1, 2, 2, 4,
 
 import csv
 import io
-from datetime import date
+from datetime import date, timedelta
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
+from analytics.delivery_promises import _PROMISES as PROMISES_SQL
 from analytics.delivery_promises import delivery_promises
 from core.ranges import Period
 from core.scoping import merchant_scope
@@ -243,3 +245,33 @@ def test_the_csv_export(staff_client, march, other_merchant):
 def test_the_csv_export_refuses_a_bad_range(staff_client, march):
     bad = {"range": "custom", "from": "2026-03-31", "to": "2026-03-01"}
     assert staff_client.get("/app/analytics/delivery-promises.csv", bad).status_code == 400
+
+
+def test_the_query_reads_the_parcels_delivered_in_the_period_by_their_index(merchant, march):
+    """(merchant, delivered_at) narrows the shop's parcels to the period's (EXPLAIN on 100,000 parcels:
+    docs/performance.md): with years of parcels delivered before March, the plan reads that index."""
+    placed = order(merchant, "old", "old@example.org", paris(2020, 1, 1, 9), "10.00")
+    with merchant_scope(merchant):
+        Shipment.objects.bulk_create(
+            Shipment(
+                merchant=merchant,
+                order=placed,
+                external_id=f"old-{n}",
+                carrier="colissimo" if n % 2 else "dhl",
+                shipped_at=paris(2020, 1, 1) + timedelta(hours=n),
+                delivered_at=paris(2020, 1, 2) + timedelta(hours=n),
+            )
+            for n in range(5000)
+        )
+    params = {
+        "merchant": merchant.pk,
+        "tz": str(merchant.tzinfo),
+        "outbound": ShipmentDirection.OUTBOUND,
+        "start": MARCH.start,
+        "end": MARCH.end,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE tracking_shipment")
+        cursor.execute("EXPLAIN " + PROMISES_SQL, params)
+        plan = "\n".join(row[0] for row in cursor.fetchall())
+    assert "shipment_delivered_at" in plan, plan

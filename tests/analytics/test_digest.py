@@ -3,16 +3,20 @@ time zone, each shop's own figures, the unsubscribe link and the notifications p
 
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 
 import pytest
 from django.core import mail
 
-from analytics.digest import digests_send_due, unsubscribe_token
+from analytics.digest import digest_rows, digests_send_due, unsubscribe_token
 from analytics.models import DigestOptIn, DigestSent
+from analytics.page import better_or_worse
 from analytics.tasks import send_weekly_digests
 from core.scoping import merchant_scope, unscoped
 from tests.conftest import login_as
 from tests.factories import MembershipFactory, MerchantFactory, UserFactory
+from tests.support.test_wismo_rate import shipped
+from tracking.models import WismoContact
 
 from .history import POSTGRESQL_ONLY, order, paris
 
@@ -65,6 +69,61 @@ def test_the_figures_of_the_week_against_the_one_before(paris_shop):
     assert "NPS: —" in text and "Needs attention: no delayed shipment." in text
     html = mail.outbox[0].alternatives[0][0]
     assert "€60.00" in html and "The week before: €50.00" in html
+
+
+GOOD, BAD = "color:#15803d;", "color:#b91c1c;"
+
+
+def _change_style(html: str, change: str) -> str:
+    """The style of the span that shows `change` in the HTML email."""
+    span = html[: html.index(f">({change})</span>")]
+    return span[span.rindex("<span") :]
+
+
+def test_a_rising_wismo_rate_is_shown_as_bad_news(paris_shop):
+    """WISMO contacts per 100 orders shipped: the last 7 days 2 shipped, 2 contacts = 100; the week before
+    2 shipped, 1 contact = 50. Up 100 %, which is worse: red, where more orders (+100 %) are green and a
+    lower average order value (−40 %) red."""
+    with merchant_scope(paris_shop):
+        week = [shipped(paris_shop, paris(2026, 11, day, 9)) for day in (23, 24)]
+        before = [shipped(paris_shop, paris(2026, 11, day, 9)) for day in (16, 17)]
+        for placed, day in ((week[0], 25), (week[1], 26), (before[0], 18)):
+            WismoContact.objects.create(
+                merchant=paris_shop, order=placed, reason="late", created_at=paris(2026, 11, day, 9)
+            )
+    member(paris_shop, "yes@example.com")
+    digests_send_due(MONDAY_PARIS_MORNING)
+    text, html = mail.outbox[0].body, mail.outbox[0].alternatives[0][0]
+    assert "“Where is my order?” contacts per 100 orders shipped: 100 (+100%)\n  The week before: 50" in text
+    wismo = html[html.index("“Where is my order?”") :]
+    assert BAD in _change_style(wismo, "+100%")
+    assert GOOD in _change_style(html, "+100%")  # the orders, first in the email
+    assert BAD in _change_style(html, "-40%")
+
+
+def test_which_way_is_better_for_each_kind_of_figure():
+    """Lower is better for the WISMO rate (as for return and unsubscribe rates); higher for the others."""
+    rows = digest_rows(
+        {"orders": 2, "revenue": None, "aov": None, "repeat_rate": Decimal("0.5"), "wismo_rate": Decimal("3")}
+        | {"nps": 10, "csat": None},
+        {"orders": 1, "revenue": None, "aov": None, "repeat_rate": Decimal("0.6"), "wismo_rate": Decimal("2")}
+        | {"nps": 20, "csat": None},
+    )
+    assert [(row["change"], row["direction"]) for row in rows] == [
+        ("+100%", 1),
+        ("", 0),
+        ("", 0),
+        ("-10 pts", -1),
+        ("+50%", -1),
+        ("-10 pts", -1),
+        ("", 0),
+    ]
+    assert [better_or_worse(name, 1) for name in ("wismo_rate", "return_rate", "unsubscribe_rate", "nps")] == [
+        -1,
+        -1,
+        -1,
+        1,
+    ]
 
 
 def test_once_per_person_and_week(paris_shop):
