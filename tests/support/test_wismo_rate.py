@@ -4,12 +4,23 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 
 from core.scoping import merchant_scope
 from support.selectors import wismo_rate, wismo_weeks
 from support.services import ContactInput, WeekInput, baseline_weeks_import, support_contact_record
 from tests.factories import OrderFactory
 from tracking.models import Shipment, TrackingPageView, WismoContact
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
+def engine(request, monkeypatch):
+    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
+    monkeypatch.setattr("support.selectors.on_postgresql", lambda: request.param == "postgresql")
+    return request.param
+
 
 pytestmark = pytest.mark.django_db
 START, END = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)
