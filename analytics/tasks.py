@@ -6,9 +6,10 @@ from django.db import transaction
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 
-from .aggregates import aggregates_rebuild, analytics_available, dirty_days_recompute, shops_to_refresh
+from .aggregates import aggregates_rebuild, dirty_days_recompute, shops_to_refresh
 from .clv import predicted_clv_fit
 from .digest import digests_send_due
+from .engine import sql_engine
 
 
 @shared_task
@@ -17,9 +18,10 @@ def refresh_daily_aggregates() -> int:
 
     Returns the number of shops touched. Safe to run twice at once: each shop's days are claimed
     and rewritten in one transaction. A shop built in full (its history just imported) gets its
-    predicted CLV fitted at once rather than at the next daily run.
+    predicted CLV fitted at once rather than at the next daily run. The table is a PostgreSQL
+    speed-up: elsewhere (the SQLite demo) the figures are computed from the orders (small_shop.py).
     """
-    if not analytics_available():
+    if not sql_engine():
         return 0
     never, dirty = shops_to_refresh()
     for merchant in Merchant.objects.filter(pk__in=never):
@@ -32,8 +34,9 @@ def refresh_daily_aggregates() -> int:
 
 @shared_task
 def fit_predicted_clv_all() -> int:
-    """Daily (beat): one fit task per shop, so that a big shop delays no other. Returns how many."""
-    if not analytics_available():
+    """Daily (beat): one fit task per shop, so that a big shop delays no other. Returns how many.
+    The customer summaries are PostgreSQL SQL: elsewhere there is no fit."""
+    if not sql_engine():
         return 0
     shops = list(Merchant.objects.values_list("pk", flat=True))
     for merchant_id in shops:
@@ -48,7 +51,7 @@ def fit_predicted_clv(merchant_id: int) -> None:
     Idempotent: a rerun replaces the shop's one row with a fit on the same or newer orders.
     """
     merchant = Merchant.objects.filter(pk=merchant_id).first()
-    if merchant is None or not analytics_available():
+    if merchant is None or not sql_engine():
         return
     with merchant_scope(merchant):
         predicted_clv_fit(merchant=merchant)
@@ -57,7 +60,7 @@ def fit_predicted_clv(merchant_id: int) -> None:
 @shared_task
 def send_weekly_digests() -> int:
     """Hourly (beat): the digests due now, Monday morning in each shop's time zone. A rerun sends nothing
-    already sent (one `DigestSent` per person, shop and week)."""
-    if not analytics_available():
+    already sent (one `DigestSent` per person, shop and week). Its WISMO rate is PostgreSQL SQL."""
+    if not sql_engine():
         return 0
     return digests_send_due()

@@ -18,14 +18,20 @@ from flows.holdouts import flows_with_holdout
 from merchants.access import staff_view
 from returns.figures import return_figures
 
-from .aggregates import analytics_available
-from .charts import HEIGHT, WIDTH, weekly_orders
+from .charts import HEIGHT, WIDTH
 from .clv import predicted_clv_stored
 from .clv_page import predicted_clv_shown
-from .delivery_promises import delivery_promises
-from .email import email_kpis
+from .engine import (
+    NEEDS_POSTGRESQL,
+    Period,
+    cohorts,
+    delivery_promises,
+    email_kpis,
+    period_kpis,
+    postgresql_only,
+    weekly_orders,
+)
 from .holdout_page import holdout_blocks
-from .kpis import Period, cohorts, period_kpis
 from .page import LABELS, email_rows, kpi_rows, returns_block
 from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import email_step_data, kpis_data
@@ -67,13 +73,13 @@ def _compute(merchant, chosen) -> dict:
         "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
         "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
-        "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
-        "returns": return_figures(merchant=merchant, period=period, now=now),
+        "clv": postgresql_only(predicted_clv_stored, merchant),  # the latest daily fit (analytics.tasks)
+        "returns": postgresql_only(return_figures, merchant=merchant, period=period, now=now),
         "email": email_kpis(merchant, period, now),
         **_promise_figures(merchant, period),
-        "holdouts": _holdouts(merchant, now),
-        "service": service_figures(merchant, period),
-        "service_before": service_figures(merchant, period.previous()),
+        "holdouts": postgresql_only(_holdouts, merchant, now),
+        "service": postgresql_only(service_figures, merchant, period),
+        "service_before": postgresql_only(service_figures, merchant, period.previous()),
     }
 
 
@@ -94,8 +100,6 @@ def _promise_figures(merchant, period: Period) -> dict:
 @staff_view()
 def index(request):
     merchant = request.merchant
-    if not analytics_available():
-        return render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         chosen = chosen_range(request.GET, _today(merchant))
     except PresetError as exc:
@@ -109,19 +113,25 @@ def index(request):
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
         "rows": kpi_rows(figures["current"], figures["previous"])
-        + service_rows(figures["service"], figures["service_before"]),
+        + (_shown(service_rows, figures["service"], figures["service_before"]) or []),
         "bars": [_bar_shown(bar) for bar in bars],
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
-        "clv": predicted_clv_shown(figures["clv"]),
-        "returns": returns_block(figures["returns"]),
+        "clv": _shown(predicted_clv_shown, figures["clv"]),
+        "returns": _shown(returns_block, figures["returns"]),
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
-        "holdouts": holdout_blocks(figures["holdouts"]),
+        "holdouts": _shown(holdout_blocks, figures["holdouts"]),
+        "service_needs_postgresql": figures["service"] is NEEDS_POSTGRESQL,
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
+
+
+def _shown(show, *figures):
+    """show(*figures) for the page; None where a figure needs PostgreSQL (the page says so in its place)."""
+    return None if any(figure is NEEDS_POSTGRESQL for figure in figures) else show(*figures)
 
 
 def _chart(bars) -> dict:
@@ -174,8 +184,6 @@ def _csv(filename: str, rows) -> StreamingHttpResponse:
 
 
 def _range_or_400(request):
-    if not analytics_available():
-        return None, render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         return chosen_range(request.GET, _today(request.merchant)), None
     except PresetError as exc:
@@ -212,7 +220,8 @@ def export_kpis(figures) -> list[tuple]:
                 rows.append((name, currency, (now[name] or {}).get(currency), (before[name] or {}).get(currency)))
         else:
             rows.append((name, "", now[name], before[name]))
-    rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
+    if figures["service"] is not NEEDS_POSTGRESQL:
+        rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
     return rows
 
 
