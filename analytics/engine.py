@@ -13,6 +13,8 @@ from django.db import connection
 
 from core.ranges import Period
 from merchants.models import Merchant
+from support.selectors import WismoRate
+from support.selectors import wismo_rate as wismo_rate_sql
 
 from . import charts, small_shop
 from . import delivery_promises as promises_sql
@@ -58,6 +60,13 @@ def weekly_orders(merchant: Merchant, first: date, last: date) -> list[charts.Ba
 
 def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[email_sql.StepEmailKpis]:
     return (email_sql if sql_engine() else small_shop).email_kpis(merchant, period, as_of)
+
+
+def wismo_rate(merchant: Merchant, start: datetime, end: datetime) -> WismoRate:
+    """support.selectors.wismo_rate, its orders shipped counted by the ORM off PostgreSQL."""
+    if sql_engine():
+        return wismo_rate_sql(merchant, start, end)
+    return wismo_rate_sql(merchant, start, end, shipped=small_shop.orders_shipped(merchant, start, end))
 
 
 def delivery_promises(merchant: Merchant, period: Period) -> promises_sql.DeliveryPromises:

@@ -10,8 +10,8 @@ from core.l10n import format_number, format_share
 from core.ranges import Period
 from feedback.selectors import scores_of_period
 from merchants.models import Merchant
-from support.selectors import wismo_rate
 
+from .engine import wismo_rate
 from .page import change_of, points_change, tiles
 
 LABELS = {

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
+from django.db.models import Min
+
 from core.ranges import Period
 from core.scoping import merchant_scope
 from flows.models import EventKind, FlowStep, Message, MessageEvent
@@ -230,6 +232,19 @@ def _attributed(merchant: Merchant, period: Period, orders: list[_Order], as_of:
             totals[0] += 1
             totals[1] += order.net(as_of)
     return earned
+
+
+# --- Customer service tiles (service_tiles.py) -----------------------------------------------------
+
+
+def orders_shipped(merchant: Merchant, start: datetime, end: datetime) -> int:
+    """The orders whose first parcel to the customer shipped in [start, end): one query."""
+    with merchant_scope(merchant):
+        firsts = Shipment.objects.filter(
+            merchant=merchant, direction=ShipmentDirection.OUTBOUND, shipped_at__isnull=False
+        )
+        firsts = firsts.values("order_id").annotate(first=Min("shipped_at"))
+        return firsts.filter(first__gte=start, first__lt=end).count()
 
 
 # --- Delivery promises (delivery_promises.py) -------------------------------------------------------

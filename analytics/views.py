@@ -78,8 +78,8 @@ def _compute(merchant, chosen) -> dict:
         "email": email_kpis(merchant, period, now),
         **_promise_figures(merchant, period),
         "holdouts": postgresql_only(_holdouts, merchant, now),
-        "service": postgresql_only(service_figures, merchant, period),
-        "service_before": postgresql_only(service_figures, merchant, period.previous()),
+        "service": service_figures(merchant, period),
+        "service_before": service_figures(merchant, period.previous()),
     }
 
 
@@ -113,7 +113,7 @@ def index(request):
         "previous_first": period.previous().start.date(),
         "previous_last": period.start.date() - timedelta(days=1),
         "rows": kpi_rows(figures["current"], figures["previous"])
-        + (_shown(service_rows, figures["service"], figures["service_before"]) or []),
+        + service_rows(figures["service"], figures["service_before"]),
         "bars": [_bar_shown(bar) for bar in bars],
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
@@ -123,7 +123,6 @@ def index(request):
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
         "holdouts": _shown(holdout_blocks, figures["holdouts"]),
-        "service_needs_postgresql": figures["service"] is NEEDS_POSTGRESQL,
         "query": request.GET.urlencode(),
     }
     return render(request, "analytics/index.html", context)
@@ -220,8 +219,7 @@ def export_kpis(figures) -> list[tuple]:
                 rows.append((name, currency, (now[name] or {}).get(currency), (before[name] or {}).get(currency)))
         else:
             rows.append((name, "", now[name], before[name]))
-    if figures["service"] is not NEEDS_POSTGRESQL:
-        rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
+    rows += [(name, "", figures["service"][name], figures["service_before"][name]) for name in SERVICE_LABELS]
     return rows
 
 

@@ -34,8 +34,8 @@ def shop(merchant):
 def test_the_page_shows_the_figures(staff_client, shop, django_assert_num_queries):
     # The dashboard's own (4), 2 per period for the KPIs (orders, refunds), the weekly bars (1), the
     # cohorts (2), the email KPIs (messages, clicks, orders, refunds: 4), the delivery promises of each
-    # period (2). Whatever the number of orders and customers.
-    with django_assert_num_queries(4 + 2 * 2 + 1 + 2 + 4 + 2):
+    # period (2), the service tiles of each period (5 WISMO + 1 scores). Whatever the number of orders.
+    with django_assert_num_queries(4 + 2 * 2 + 1 + 2 + 4 + 2 + 2 * 6):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()
@@ -43,9 +43,8 @@ def test_the_page_shows_the_figures(staff_client, shop, django_assert_num_querie
     assert page.count("<rect ") == 6  # the weeks of Feb 23 to Mar 30
     assert "Week of Mon, Mar 30: 1 order" in page  # e1, 23:30 on March 31 in Paris
     assert "No new customer" not in page and "Download the cohorts (CSV)" in page  # B, C and E's March
-    # The predicted CLV, returns and holdouts: a note each in their place; one for the service tiles.
-    assert page.count(NEEDS_POSTGRESQL) == 3
-    assert 'id="service-needs-postgresql"' in page and 'id="kpi-wismo_rate"' not in page
+    # The predicted CLV, returns and holdouts: a note each in their place; the service tiles are there.
+    assert page.count(NEEDS_POSTGRESQL) == 3 and 'id="kpi-wismo_rate"' in page
 
 
 def test_the_page_in_french(client, shop, owner):
@@ -62,7 +61,7 @@ def test_the_kpi_and_cohort_csvs(staff_client, shop):
     rows = list(csv.reader(io.StringIO(lines)))
     assert ["aov", "EUR", "37.50", ""] in rows and ["orders", "", "5", "0"] in rows
     assert ["repeat_rate", "", "0.5", ""] in rows
-    assert not [row for row in rows if row[0] == "wismo_rate"]  # the service figures need PostgreSQL
+    assert ["wismo_rate", "", "", ""] in rows  # nothing shipped (test_service_tiles.py has figures)
     cohorts = b"".join(staff_client.get("/app/analytics/cohorts.csv", MARCH).streaming_content).decode()
     assert ["2026-03", "3", "1", "0.3333", "EUR", "46.67"] in list(csv.reader(io.StringIO(cohorts)))
 
