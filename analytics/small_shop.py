@@ -160,6 +160,40 @@ def cohorts(merchant: Merchant, period: Period, as_of: datetime) -> list[Cohort]
     ]
 
 
+# --- Predicted CLV's customer summaries (clv.py) ----------------------------------------------------
+
+WEEK_SECONDS = 7 * 24 * 3600
+
+
+def customer_summary_rows(merchant: Merchant, cutoff: datetime, until: datetime) -> list[tuple]:
+    """clv.py's summary per customer and currency with a counted order before cutoff, by currency:
+    (currency, repeat orders, weeks first to last, weeks first to cutoff, mean net value of the repeat
+    orders as of cutoff, net revenue of the orders placed in [cutoff, until) as of until)."""
+    own_orders = defaultdict(list)
+    for order in _counted_orders(merchant, None, until):
+        if order.customer_id is not None:
+            own_orders[order.customer_id, order.currency].append(order)
+    rows = []
+    for (_customer, currency), own in own_orders.items():
+        before = [order for order in own if order.placed_at < cutoff]
+        if not before:
+            continue
+        repeats = len(before) - 1
+        repeat_net = sum((order.net(cutoff) for order in before[1:]), Decimal(0))
+        first, last = before[0].placed_at, before[-1].placed_at
+        rows.append(
+            (
+                currency,
+                repeats,
+                (last - first).total_seconds() / WEEK_SECONDS,
+                (cutoff - first).total_seconds() / WEEK_SECONDS,
+                float(repeat_net / repeats) if repeats else 0.0,
+                float(sum((order.net(until) for order in own if order.placed_at >= cutoff), Decimal(0))),
+            )
+        )
+    return sorted(rows, key=lambda row: row[0])
+
+
 # --- Weekly bars (charts.py) -------------------------------------------------------------------------
 
 

@@ -34,10 +34,7 @@ def refresh_daily_aggregates() -> int:
 
 @shared_task
 def fit_predicted_clv_all() -> int:
-    """Daily (beat): one fit task per shop, so that a big shop delays no other. Returns how many.
-    The customer summaries are PostgreSQL SQL: elsewhere there is no fit."""
-    if not sql_engine():
-        return 0
+    """Daily (beat): one fit task per shop, so that a big shop delays no other. Returns how many."""
     shops = list(Merchant.objects.values_list("pk", flat=True))
     for merchant_id in shops:
         fit_predicted_clv.delay(merchant_id)
@@ -51,7 +48,7 @@ def fit_predicted_clv(merchant_id: int) -> None:
     Idempotent: a rerun replaces the shop's one row with a fit on the same or newer orders.
     """
     merchant = Merchant.objects.filter(pk=merchant_id).first()
-    if merchant is None or not sql_engine():
+    if merchant is None:
         return
     with merchant_scope(merchant):
         predicted_clv_fit(merchant=merchant)

@@ -73,7 +73,7 @@ def _compute(merchant, chosen) -> dict:
         "previous": period_kpis(merchant, period.previous(), now, clv_as_of=period.start),
         "bars": weekly_orders(merchant, chosen.first, chosen.last + timedelta(days=1)),
         "cohorts": cohorts(merchant, _cohort_period(merchant, chosen), now),
-        "clv": postgresql_only(predicted_clv_stored, merchant),  # the latest daily fit (analytics.tasks)
+        "clv": predicted_clv_stored(merchant),  # the latest daily fit (analytics.tasks)
         "returns": postgresql_only(return_figures, merchant=merchant, period=period, now=now),
         "email": email_kpis(merchant, period, now),
         **_promise_figures(merchant, period),
@@ -118,7 +118,7 @@ def index(request):
         "chart": _chart(bars),
         "cohorts": _cohort_rows(figures["cohorts"]),
         "cohort_months": range(1, COHORT_MONTHS),
-        "clv": _shown(predicted_clv_shown, figures["clv"]),
+        "clv": predicted_clv_shown(figures["clv"]),
         "returns": _shown(returns_block, figures["returns"]),
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),

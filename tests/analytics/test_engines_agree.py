@@ -10,9 +10,10 @@ from datetime import date, timedelta
 from decimal import Decimal
 from random import Random
 
+import numpy as np
 import pytest
 
-from analytics import charts, kpis, small_shop
+from analytics import charts, clv, kpis, small_shop
 from analytics.aggregates import aggregates_rebuild
 from core.ranges import Period
 from orders.services import order_cancel
@@ -77,3 +78,19 @@ def test_period_kpis_cohorts_and_bars_agree(shop):
         for as_of, found in python_cohorts.items():
             assert kpis.cohorts(shop, PERIODS[2], as_of) == found
         assert charts.weekly_orders(shop, date(2026, 1, 1), date(2026, 7, 20)) == python_bars
+
+
+def _by_customer(customers: clv.Customers) -> np.ndarray:
+    """The summaries as a table, a column per customer, sorted: the engines need not list them alike."""
+    table = np.array([customers.x, customers.t_x, customers.age, customers.m, customers.spent])
+    return table[:, np.lexsort(table[::-1])]
+
+
+def test_predicted_clv_summaries_agree(shop, monkeypatch):
+    cutoff, until = paris(2026, 4, 10, 0, 30), paris(2026, 9, 1)
+    sql = clv.customer_summaries(shop, cutoff, until)
+    monkeypatch.setattr("analytics.engine.sql_engine", lambda: False)
+    python = clv.customer_summaries(shop, cutoff, until)
+    assert sorted(python) == sorted(sql) == ["EUR", "JPY", "KWD"]
+    for currency, customers in sql.items():
+        assert _by_customer(python[currency]) == pytest.approx(_by_customer(customers), rel=1e-12)
