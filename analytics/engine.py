@@ -4,7 +4,7 @@ On PostgreSQL, the SQL of kpis.py, charts.py, email.py and delivery_promises.py 
 GROUPING SETS, FILTER, percentile_cont) is the fast path for real shops. On any other database (the
 SQLite demo) small_shop.py computes the same definitions in Python from rows read with the ORM.
 Callers take these figures from here, never from either engine directly (clv.py asks sql_engine()
-for its customer summaries: this module cannot import it back).
+for its customer summaries itself: it imports this module).
 """
 
 from datetime import date, datetime
