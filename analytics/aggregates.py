@@ -28,11 +28,6 @@ GROUP BY 2, 3
 _INSERT = "INSERT INTO analytics_dailyorderaggregate (merchant_id, day, currency, orders, gross, refunded) "
 
 
-def analytics_available() -> bool:
-    """The KPIs are PostgreSQL SQL (time zones, LATERAL, GROUPING SETS); the SQLite demo goes without."""
-    return connection.vendor == "postgresql"
-
-
 def order_day(merchant: Merchant, placed_at: datetime) -> date:
     return timezone.localtime(placed_at, merchant.tzinfo).date()
 

@@ -2,17 +2,14 @@
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from core.ranges import DEFAULT_DAYS, RangeError, range_parse
 from merchants.api_base import MerchantAPIView
 
-from .aggregates import analytics_available
 from .clv import predicted_clv_stored
-from .delivery_promises import delivery_promises
-from .email import email_kpis
-from .kpis import Period, cohorts, period_kpis
+from .engine import Period, cohorts, delivery_promises, email_kpis, period_kpis
 from .promise_serializers import delivery_promises_data
 from .serializers import COHORTS_SCHEMA, KPIS_SCHEMA, cohort_data, kpis_response, period_data, predicted_clv_data
 from .service_tiles import service_figures
@@ -34,18 +31,11 @@ BAD_RANGE = OpenApiResponse(
 )
 
 
-class ServiceUnavailable(APIException):
-    status_code = 503
-    default_code = "unavailable"
-
-
 class RangeView(MerchantAPIView):
     extra_query_parameters = ("from", "to", "as_of")
     default_days = DEFAULT_DAYS
 
     def range(self, request):
-        if not analytics_available():
-            raise ServiceUnavailable("Analytics needs a PostgreSQL database; this installation runs on SQLite.")
         try:
             return range_parse(request.query_params, self.merchant, default_days=self.default_days)
         except RangeError as exc:

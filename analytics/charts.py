@@ -39,6 +39,11 @@ def weekly_orders(merchant: Merchant, first: date, last: date) -> list[Bar]:
     with connection.cursor() as cursor:
         cursor.execute(sql, {"merchant": merchant.pk, "tz": merchant.time_zone, "first": first, "last": last})
         counts = dict(cursor.fetchall())
+    return week_bars(first, last, counts)
+
+
+def week_bars(first: date, last: date, counts: dict[date, int]) -> list[Bar]:
+    """The bars of the weeks of the days [first, last) from the orders of each week (by its Monday)."""
     weeks = []
     week = first - timedelta(days=first.weekday())
     while week < last:

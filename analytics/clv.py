@@ -6,6 +6,7 @@ the customers really spent. Definitions in docs/kpis.md ("Predicted CLV").
 
 One SQL statement per computation summarises the orders per customer and currency (count, first and
 last order, mean net value of the repeat orders); only those summaries, never orders, reach Python.
+Off PostgreSQL (analytics/engine.py) small_shop.py makes the same summaries from the orders.
 """
 
 from dataclasses import dataclass
@@ -18,8 +19,10 @@ from django.utils import timezone
 
 from merchants.models import Merchant
 
+from . import small_shop
 from .aggregates import COUNTED
 from .clv_model import FitError, bgnbd_fit, expected_purchases, expected_spend, gamma_gamma_fit
+from .engine import sql_engine
 from .kpis import money, ratio
 from .models import PredictedClv
 
@@ -85,10 +88,13 @@ class Customers:
 
 
 def customer_summaries(merchant: Merchant, cutoff: datetime, until: datetime) -> dict[str, Customers]:
-    params = {"merchant": merchant.pk, "cutoff": cutoff, "until": until}
-    with connection.cursor() as cursor:
-        cursor.execute(_SUMMARIES, params)
-        rows = cursor.fetchall()
+    if sql_engine():
+        params = {"merchant": merchant.pk, "cutoff": cutoff, "until": until}
+        with connection.cursor() as cursor:
+            cursor.execute(_SUMMARIES, params)
+            rows = cursor.fetchall()
+    else:  # the same summaries read from the orders in Python (the SQLite demo)
+        rows = small_shop.customer_summary_rows(merchant, cutoff, until)
     by_currency: dict[str, list] = {}
     for currency, *values in rows:
         by_currency.setdefault(currency, []).append(values)

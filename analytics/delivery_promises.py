@@ -71,7 +71,7 @@ class DeliveryPromises:
     total: CarrierPromises
 
 
-def _transit(value) -> Decimal | None:
+def transit_rounded(value) -> Decimal | None:
     return None if value is None else Decimal(str(value)).quantize(TRANSIT, rounding=ROUND_HALF_UP)
 
 
@@ -86,7 +86,9 @@ def delivery_promises(merchant: Merchant, period: Period) -> DeliveryPromises:
     }
     carriers, total = [], CarrierPromises("", 0, 0, 0, None, None)
     for carrier, is_total, delivered, promised, on_time, median, p90 in sql_rows(_PROMISES, params):
-        row = CarrierPromises(carrier or "", delivered, promised, on_time, _transit(median), _transit(p90))
+        row = CarrierPromises(
+            carrier or "", delivered, promised, on_time, transit_rounded(median), transit_rounded(p90)
+        )
         if is_total:
             total = row
         else:

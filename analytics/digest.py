@@ -27,7 +27,7 @@ from merchants.models import Membership, Merchant, User
 from support.selectors import wismo_rate
 from tracking.home import shipments_home_figures
 
-from .kpis import orders_and_net_revenue, period_kpis
+from .engine import orders_and_net_revenue, period_kpis
 from .models import DigestOptIn, DigestSent
 from .page import better_or_worse, change_of, points_change
 

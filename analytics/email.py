@@ -7,10 +7,10 @@ statement): the flow pages show the same numbers as the Analytics page and the A
 from datetime import datetime
 
 from core.ranges import Period
-from flows.email_figures import ATTRIBUTION_WINDOW, StepEmailKpis, step_email_figures
+from flows.email_figures import ATTRIBUTION_WINDOW, StepEmailKpis, step_email_figures, step_kpis
 from merchants.models import Merchant
 
-__all__ = ["ATTRIBUTION_WINDOW", "StepEmailKpis", "email_kpis"]
+__all__ = ["ATTRIBUTION_WINDOW", "StepEmailKpis", "email_kpis", "step_kpis"]
 
 
 def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[StepEmailKpis]:

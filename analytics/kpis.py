@@ -225,10 +225,10 @@ def cohorts(merchant: Merchant, period: Period, as_of: datetime) -> list[Cohort]
         else:
             revenue[month][k][currency] = net
     last = as_of.astimezone(merchant.tzinfo).date()
-    return [_cohort(month, buyers[month], revenue[month], last) for month in sorted(buyers)]
+    return [cohort_of(month, buyers[month], revenue[month], last) for month in sorted(buyers)]
 
 
-def _cohort(month: date, buyers: dict[int, int], revenue: dict, last: date) -> Cohort:
+def cohort_of(month: date, buyers: dict[int, int], revenue: dict, last: date) -> Cohort:
     size = buyers[0]
     span = (last.year - month.year) * 12 + last.month - month.month
     cumulative: dict[str, Decimal] = defaultdict(Decimal)

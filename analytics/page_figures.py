@@ -10,11 +10,8 @@ from core.ranges import Chosen
 from flows.holdouts import flows_with_holdout
 from returns.figures import return_figures
 
-from .charts import weekly_orders
 from .clv import predicted_clv_stored
-from .delivery_promises import delivery_promises
-from .email import email_kpis
-from .kpis import Period, cohorts, period_kpis
+from .engine import Period, cohorts, delivery_promises, email_kpis, period_kpis, postgresql_only, weekly_orders
 from .service_tiles import service_figures
 from .wismo_holdouts import holdouts_with_wismo
 
@@ -41,7 +38,7 @@ def page_figures(merchant, chosen: Chosen, now: datetime) -> dict:
         "email": email_kpis(merchant, period, now),
         "promises": delivery_promises(merchant, period),
         "promises_before": delivery_promises(merchant, period.previous()),
-        "holdouts": _holdouts(merchant, now),
+        "holdouts": postgresql_only(_holdouts, merchant, now),
         "service": service_figures(merchant, period),
         "service_before": service_figures(merchant, period.previous()),
     }

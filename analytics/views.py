@@ -19,9 +19,9 @@ from core.ranges import PRESETS, PresetError, chosen_range
 from core.spreadsheets import neutralised
 from merchants.access import staff_view
 
-from .aggregates import analytics_available
 from .charts import HEIGHT, WIDTH
 from .clv_page import predicted_clv_shown
+from .engine import NEEDS_POSTGRESQL
 from .holdout_page import holdout_blocks
 from .page import LABELS, email_rows, kpi_rows, returns_block
 from .page_figures import page_figures
@@ -53,8 +53,6 @@ def _figures(merchant, chosen) -> dict:
 @staff_view()
 def index(request):
     merchant = request.merchant
-    if not analytics_available():
-        return render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         chosen = chosen_range(request.GET, _today(merchant))
     except PresetError as exc:
@@ -102,11 +100,16 @@ def _rendered(chosen, query: str, figures: dict, merchant) -> str:
         "returns": returns_block(figures["returns"]),
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
-        "holdouts": holdout_blocks(figures["holdouts"]),
+        "holdouts": _shown(holdout_blocks, figures["holdouts"]),
         "query": query,
         "as_of": format_time_of_day(timezone.localtime(figures["as_of"], merchant.tzinfo).time()),
     }
     return render_to_string("analytics/_figures.html", context)
+
+
+def _shown(show, *figures):
+    """show(*figures) for the page; None where a figure needs PostgreSQL (the page says so in its place)."""
+    return None if any(figure is NEEDS_POSTGRESQL for figure in figures) else show(*figures)
 
 
 def _chart(bars) -> dict:
@@ -159,8 +162,6 @@ def _csv(filename: str, rows) -> StreamingHttpResponse:
 
 
 def _range_or_400(request):
-    if not analytics_available():
-        return None, render(request, "analytics/index.html", {"unavailable": True}, status=503)
     try:
         return chosen_range(request.GET, _today(request.merchant)), None
     except PresetError as exc:

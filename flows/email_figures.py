@@ -115,14 +115,16 @@ def step_email_figures(
     steps: dict[int, StepEmailKpis] = {}
     for flow_id_, flow_key, flow_name, step_id, step_key, step_name, *counts, currency, orders, net in rows:
         if step_id not in steps:  # one row per step and currency of its revenue
-            steps[step_id] = _step(flow_id_, flow_key, flow_name, step_id, step_key, step_name, *counts)
+            steps[step_id] = step_kpis(flow_id_, flow_key, flow_name, step_id, step_key, step_name, *counts)
         if currency is not None:
             steps[step_id].orders += orders
             steps[step_id].revenue[currency] = money(net, currency)
     return list(steps.values())
 
 
-def _step(flow_id, flow_key, flow_name, step_id, step_key, step_name, sent, delivered, opened, clicked, unsubscribed):
+def step_kpis(
+    flow_id, flow_key, flow_name, step_id, step_key, step_name, sent, delivered, opened, clicked, unsubscribed
+):
     return StepEmailKpis(
         flow_id=flow_id,
         flow_key=flow_key,

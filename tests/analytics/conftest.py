@@ -11,3 +11,17 @@ def built_shop(merchant):
     seed_history(merchant)
     aggregates_rebuild(merchant=merchant)
     return merchant
+
+
+@pytest.fixture
+def python_engine(monkeypatch):
+    """The figures of the Python engine (analytics/small_shop.py, SQLite's) on this PostgreSQL database."""
+    monkeypatch.setattr("analytics.engine.sql_engine", lambda: False)
+
+
+@pytest.fixture(params=["sql engine", "python engine"])
+def engine(request):
+    """Each test twice: both engines must give the same hand-worked figures on the same data."""
+    if request.param == "python engine":
+        request.getfixturevalue("python_engine")
+    return request.param

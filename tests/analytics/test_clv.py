@@ -31,6 +31,7 @@ WEEK = 7 * 24 * 3600
 BACKTESTED = {"customers": 800, "history_days": 560}
 
 
+@pytest.mark.usefixtures("engine")  # the same summaries from the Python engine (SQLite's)
 def test_summaries_of_the_hand_made_history(merchant):
     seed_history(merchant)
     found = customer_summaries(merchant, paris(2026, 4, 1), AS_OF)
@@ -60,6 +61,7 @@ def test_not_enough_history(merchant, customers, days, reason):
     assert "backtest" not in figure
 
 
+@pytest.mark.usefixtures("engine")
 def test_a_shop_with_enough_history_gets_its_figure_and_back_test(merchant):
     shop_history(merchant, AS_OF, **BACKTESTED)
     figure = predicted_clv_compute(merchant, AS_OF)["EUR"]

@@ -26,7 +26,7 @@ import pytest
 from django.db import connection
 
 from analytics.delivery_promises import _PROMISES as PROMISES_SQL
-from analytics.delivery_promises import delivery_promises
+from analytics.engine import delivery_promises
 from core.ranges import Period
 from core.scoping import merchant_scope
 from tracking.models import Shipment, ShipmentDirection
@@ -34,7 +34,7 @@ from tracking.services import shipment_upsert, tracking_event_add
 
 from .history import POSTGRESQL_ONLY, order, paris
 
-pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY, pytest.mark.usefixtures("engine")]
 
 MARCH = Period(paris(2026, 3, 1), paris(2026, 4, 1))
 KPIS = "/api/v1/analytics/kpis"

@@ -5,7 +5,7 @@ from decimal import Decimal
 
 import pytest
 
-from analytics.email import email_kpis
+from analytics.engine import email_kpis
 from core.ranges import Period
 from flows.models import FlowKind
 from flows.services import EspEvent, message_event_record_from_esp
@@ -13,7 +13,7 @@ from flows.services import EspEvent, message_event_record_from_esp
 from .email_history import flow_with_steps, january_orders, seed_email_history, sent
 from .history import POSTGRESQL_ONLY, order, paris
 
-pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY, pytest.mark.usefixtures("engine")]
 
 MARCH = Period(paris(2026, 3, 1), paris(2026, 4, 1))
 AS_OF = paris(2026, 7, 1)

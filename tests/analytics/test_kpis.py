@@ -6,7 +6,8 @@ from decimal import Decimal as D  # noqa: N817 - the hand-worked figures read be
 import pytest
 
 from analytics.aggregates import aggregates_rebuild
-from analytics.kpis import Period, cohorts, period_kpis
+from analytics.engine import cohorts, period_kpis
+from core.ranges import Period
 
 from .history import POSTGRESQL_ONLY, paris, seed_history
 
@@ -16,11 +17,14 @@ MARCH = Period(paris(2026, 3, 1), paris(2026, 4, 1))
 AS_OF = paris(2026, 7, 1)
 
 
-@pytest.fixture(params=["from orders", "from daily aggregates"])
+@pytest.fixture(params=["from orders", "from daily aggregates", "python engine"])
 def shop(request, merchant):
+    """The history three ways: SQL from the orders, SQL with the daily table, the Python engine (SQLite's)."""
     seed_history(merchant)
     if request.param == "from daily aggregates":
         aggregates_rebuild(merchant=merchant)
+    if request.param == "python engine":
+        request.getfixturevalue("python_engine")
     return merchant
 
 
@@ -69,7 +73,7 @@ def test_partial_days_at_the_edges(shop):
     assert kpis["repeat_rate"] == D("1.0000")
 
 
-def test_shop_without_orders_gives_nulls(merchant):
+def test_shop_without_orders_gives_nulls(merchant, engine):
     aggregates_rebuild(merchant=merchant)
     assert period_kpis(merchant, MARCH, AS_OF) == {
         "orders": 0,

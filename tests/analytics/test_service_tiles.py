@@ -57,6 +57,7 @@ def _tile(page: str, name: str) -> str:
     return " ".join(tile[: tile.index("</div>")].split())
 
 
+@pytest.mark.usefixtures("engine")  # the same figures from the Python engine (SQLite's)
 def test_the_tiles_with_the_period_before(staff_client, contacts):
     page = staff_client.get(PAGE, MARCH).content.decode()
     rate = _tile(page, "wismo_rate")
@@ -71,6 +72,7 @@ def test_the_tiles_with_the_period_before(staff_client, contacts):
     assert '<span class="kpi-change up">+20 pts</span>' in nps
 
 
+@pytest.mark.usefixtures("engine")
 def test_the_csv_has_them_too(staff_client, contacts):
     lines = b"".join(staff_client.get("/app/analytics/kpis.csv", MARCH).streaming_content).decode().splitlines()
     assert "wismo_rate,,50.00,100.00" in lines
@@ -79,6 +81,7 @@ def test_the_csv_has_them_too(staff_client, contacts):
     assert "nps,,20,0" in lines
 
 
+@pytest.mark.usefixtures("engine")
 def test_an_empty_shop_shows_dashes(staff_client, scoped):
     page = staff_client.get(PAGE, MARCH).content.decode()
     for name in ("wismo_rate", "wismo_reduction", "tracking_page_views_per_shipped_order", "nps"):
@@ -86,6 +89,7 @@ def test_an_empty_shop_shows_dashes(staff_client, scoped):
         assert '<span class="stat-value">—</span>' in tile and "Before: —" in tile and "kpi-change" not in tile
 
 
+@pytest.mark.usefixtures("engine")
 def test_another_shops_contacts_do_not_count(staff_client, contacts, other_merchant):
     from core.scoping import merchant_scope
 
