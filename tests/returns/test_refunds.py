@@ -321,6 +321,15 @@ def test_a_reference_typed_for_two_returns_records_two_refunds(merchant, owner, 
 # --- A refund done by hand in the shop: staff's reference and the shop's webhook ------------------------
 
 
+def resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks):
+    """A Shopify order's return, resolved: no shop access, so its refund waits for staff (manual)."""
+    order = make_order(merchant, "shopify")
+    request = approved_return(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        return_resolve(request=request)
+    return order, request
+
+
 def confirm_by_hand(request, owner, reference, django_capture_on_commit_callbacks):
     with merchant_scope(request.merchant):
         action = ShopAction.objects.get(key=f"return:{request.rma}:refund")
@@ -345,10 +354,7 @@ def refunds_of(order):
 def test_staff_confirming_first_then_the_shops_webhook_records_the_refund_once(
     merchant, owner, django_capture_on_commit_callbacks
 ):
-    order = make_order(merchant, "shopify")
-    request = approved_return(order)
-    with django_capture_on_commit_callbacks(execute=True):
-        return_resolve(request=request)
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
     confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
     shop_reports(order, "930000000001")  # the refund staff made in Shopify's admin, under Shopify's id
     shop_reports(order, "930000000001")  # redelivered
@@ -366,10 +372,7 @@ def test_staff_confirming_first_then_the_shops_webhook_records_the_refund_once(
 def test_the_shops_webhook_first_then_staff_confirming_records_the_refund_once(
     merchant, owner, django_capture_on_commit_callbacks
 ):
-    order = make_order(merchant, "shopify")
-    request = approved_return(order)
-    with django_capture_on_commit_callbacks(execute=True):
-        return_resolve(request=request)
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
     shop_reports(order, "930000000001")  # staff refunded in Shopify; its webhook came before they confirmed
     confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
 
@@ -384,10 +387,7 @@ def test_the_shops_webhook_first_then_staff_confirming_records_the_refund_once(
 def test_a_second_refund_of_the_same_amount_and_items_is_still_recorded(
     merchant, owner, django_capture_on_commit_callbacks
 ):
-    order = make_order(merchant, "shopify")
-    request = approved_return(order)
-    with django_capture_on_commit_callbacks(execute=True):
-        return_resolve(request=request)
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
     confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
     shop_reports(order, "930000000001")  # the return's refund, matched to staff's reference
     shop_reports(order, "930000000002")  # the shop refunds the other candle too: a refund of its own
@@ -403,10 +403,7 @@ def test_a_second_refund_of_the_same_amount_and_items_is_still_recorded(
 def test_a_refund_of_other_items_or_weeks_apart_is_not_taken_for_the_same(
     merchant, owner, django_capture_on_commit_callbacks
 ):
-    order = make_order(merchant, "shopify")
-    request = approved_return(order)
-    with django_capture_on_commit_callbacks(execute=True):
-        return_resolve(request=request)
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
     shop_reports(order, "930000000009", at=datetime.now(UTC) - timedelta(days=20))  # an older refund
     confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
     assert [external_id for external_id, _other, _amount in refunds_of(order)] == ["930000000009", "RF-88"]
