@@ -51,7 +51,7 @@ from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
-from .ships import SHIPS_WHEN
+from .ships import ships_when
 from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
@@ -368,7 +368,7 @@ def _exchange_shown(the_return: ReturnRequest, policy) -> dict | None:
     """What the return's page says of an exchange: when the new item ships, and what a sold-out one becomes."""
     if the_return.resolution != Resolution.EXCHANGE_VARIANT:
         return None
-    shown = {"when": SHIPS_WHEN[policy.exchange_ships]}
+    shown = {"when": ships_when(the_return)}
     if the_return.exchange_status == ExchangeStatus.SOLD_OUT:
         amounts = {
             code: resolution_amounts(
