@@ -431,6 +431,8 @@ def test_a_kept_items_exchange_sold_out_at_approval_waits_for_the_customers_othe
         Variant.objects.filter(variant_id="V-S").update(available=0)  # sold in the shop meanwhile
     approved = return_approve(request=request)
     assert (approved.status, approved.exchange_status, actions(merchant)) == ("approved", "sold_out", [])
+    html = Client().get(f"/returns/{order_token(order)}/{request.rma}/?lang=en").content.decode()
+    assert "Keep the items: you do not need to send anything back." in html and "Your refund follows" not in html
     refunded = return_exchange_fallback(request=approved, resolution="refund")
     assert (refunded.status, refunded.refund_amount, refunded.fee) == ("resolved", Decimal("30"), Decimal(0))
     with merchant_scope(merchant):
@@ -682,6 +684,9 @@ def test_the_customer_whose_size_sold_out_chooses_store_credit_on_their_page(ord
     with merchant_scope(merchant):
         request.refresh_from_db()
     assert (request.resolution, request.credit_amount) == ("store_credit", Decimal("30"))
+    return_resolve(request=request)
+    html = Client().get(page).content.decode()
+    assert "Your store credit has been added to your account." in html and "original payment" not in html
 
 
 def test_staff_see_the_exchange_and_a_sold_out_one_on_the_return_page(order, merchant, staff_client):
