@@ -351,6 +351,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         policy = policy_for(order.merchant)
         labels = label_settings_for(order.merchant)
         address = return_address_lines(order.merchant, policy=policy, settings=labels)
+        exchange = _exchange_shown(found, policy)  # when it ships may count the customer's returns
     context = {
         "the_return": found,
         "policy": policy,
@@ -358,7 +359,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
         "parcel_form": parcel_form,
         "cancellable": found.status in CUSTOMER_CANCELLABLE,
-        "exchange": _exchange_shown(found, policy),
+        "exchange": exchange,
         "error": error,
     }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
