@@ -38,6 +38,8 @@ def drain_stuck_webhook_deliveries() -> int:
     retry_backoff_max=1800,
     max_retries=8,
 )
-def sync_shopify_gift_card(merchant_id: int, wallet_id: int, order_id: int, what: str) -> str:
+def sync_shopify_gift_card(merchant_id: int, wallet_id: int, order_id: int, what: str, refund_id=None) -> str:
     """A Shopify order paid with one of our gift cards (or refunded to it): its spend comes back to the ledger."""
-    return gift_cards.gift_card_sync(merchant_id=merchant_id, wallet_id=wallet_id, order_id=order_id, what=what)
+    return gift_cards.gift_card_sync(
+        merchant_id=merchant_id, wallet_id=wallet_id, order_id=order_id, what=what, refund_id=refund_id
+    )

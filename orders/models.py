@@ -165,6 +165,9 @@ class Refund(TenantModel):
 
     order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="refunds")
     external_id = models.CharField(max_length=64)
+    # The same refund's id on the other path, once it came: the shop's refund id when staff confirmed a
+    # refund done by hand under their own reference first, or that reference when the shop's came first.
+    other_external_id = models.CharField(max_length=64, blank=True)
     amount = models.DecimalField(**MONEY)
     currency = models.CharField(max_length=3)
     # [{"line_item_id": 12, "quantity": 1}, ...]: the items given back, if any.

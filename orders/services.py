@@ -9,7 +9,7 @@ with a field -> message dict), runs in one transaction and records the order's e
 import hashlib
 import math
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import ROUND_DOWN, Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
@@ -836,7 +836,8 @@ def refund_record(
 ) -> tuple[Refund, bool]:
     """Record a refund once per `external_id`: marks refunded items and amounts, sets the financial status.
 
-    Returns (refund, created). A repeat of a known refund id changes nothing.
+    Returns (refund, created). A repeat of a known refund id changes nothing, and so does the same refund
+    coming through the other path under another id (`_same_refund`): it is the one recorded first.
     """
     errors: dict[str, str] = {}
     check_length(errors, "external_id", external_id, 64, required=True)
@@ -848,7 +849,10 @@ def refund_record(
         raise OrderValidationError(errors)
     with merchant_scope(merchant), transaction.atomic():
         order = order_lock(merchant, order)
-        known = Refund.objects.filter(merchant=merchant, order=order, external_id=external_id).first()
+        ids = Q(external_id=external_id) | Q(other_external_id=external_id)
+        known = Refund.objects.filter(ids, merchant=merchant, order=order).first()
+        if known is None:
+            known = _same_refund(order, external_id, money, line_items or [], refunded_at or timezone.now(), source)
         if known is not None:
             return known, False
         resolved = _refund_lines(order, line_items or [], errors)
@@ -890,6 +894,44 @@ def refund_record(
             },
         )
         return refund, True
+
+
+SAME_REFUND_WITHIN = timedelta(days=7)
+
+
+def _same_refund(order: Order, external_id: str, money: Decimal, lines: list, refunded_at, source: str):
+    """The refund recorded already through the other path, if this one is it: then it takes this id too.
+
+    A refund the shop made by hand for a return reaches us twice: staff confirm it under the reference
+    they type (source "returns") and the shop's webhook reports it under its own id. It is the same
+    refund when it came from another source, for the same amount, within a week, for the same items (or
+    one side names none: WooCommerce lists refunds without items), and no other id was matched to it
+    yet: a second refund of the same amount and items is a refund of its own.
+    """
+    near = Refund.objects.filter(
+        order=order,
+        amount=money,
+        other_external_id="",
+        refunded_at__range=(refunded_at - SAME_REFUND_WITHIN, refunded_at + SAME_REFUND_WITHIN),
+    ).exclude(source=source)
+    asked = _line_pairs(order, lines)
+    for refund in near.order_by("refunded_at", "id"):
+        theirs = sorted((line["line_item_id"], line["quantity"]) for line in refund.line_items)
+        if not asked or not theirs or asked == theirs:
+            refund.other_external_id = external_id
+            refund.save(update_fields=["other_external_id"])
+            return refund
+    return None
+
+
+def _line_pairs(order: Order, lines: list[RefundLineInput]) -> list[tuple[int, int]]:
+    """(line item id, quantity) of the asked lines, sorted; a line by the shop's id is looked up."""
+    if not lines:
+        return []
+    by_external_id = dict(LineItem.objects.filter(order=order).values_list("external_id", "pk"))
+    return sorted(
+        (line.line_item_id or by_external_id.get(line.line_item_external_id) or 0, line.quantity) for line in lines
+    )
 
 
 # --- Fulfillment status (the shipments are tracking's: it tells us what they add up to) ---------

@@ -221,9 +221,9 @@ def exchange_on_move(request: ReturnRequest, to: str) -> None:
         reservations_end(merchant=request.merchant, keys=_keys(request), status=ReservationStatus.RELEASED)
     elif to == S.REQUESTED:
         _reserve_again(request)
-    elif to == S.RECEIVED or (to == S.IN_TRANSIT and _ships_at(request) != ExchangeShips.RECEIVED):
+    elif to == S.RECEIVED or (to == S.IN_TRANSIT and exchange_moment(request) != ExchangeShips.RECEIVED):
         exchange_order_ask(request)
-    elif to == S.APPROVED and _ships_at(request) == ExchangeShips.INSTANT:
+    elif to == S.APPROVED and exchange_moment(request) == ExchangeShips.INSTANT:
         exchange_order_ask(request)
 
 
@@ -248,7 +248,7 @@ def _reserve_again(request: ReturnRequest) -> None:
         _sold_out(request)
 
 
-def _ships_at(request: ReturnRequest) -> str:
+def exchange_moment(request: ReturnRequest) -> str:
     """The policy's moment for this customer: an instant exchange only below its number of returns."""
     policy = policy_for(request.merchant)
     if policy.exchange_ships != ExchangeShips.INSTANT:

@@ -31,6 +31,7 @@ from .exchanges import (
     exchange_before_resolve,
     exchange_choices_check,
     exchange_on_move,
+    exchange_order_ask,
     exchange_reserve,
     exchange_resolution_left,
 )
@@ -334,15 +335,17 @@ def return_move(
     return locked
 
 
-# Resolutions a kept item gets at once; an exchange waits for its own moment (exchanges.exchange_on_move).
-KEPT_RESOLVED_AT_ONCE = (Resolution.REFUND, *CREDIT_RESOLUTIONS)
-
-
 def _kept_resolved(request: ReturnRequest) -> ReturnRequest:
     """An approved keep-it return has no parcel to wait for: it is resolved in the approval's transaction
-    (one refund or one credit, like any resolution: a second approval is refused by the table)."""
-    if request.method != Method.KEEP_IT or request.resolution not in KEPT_RESOLVED_AT_ONCE:
+    (one refund, one credit or one exchange order, like any resolution: a second approval is refused by
+    the table). A kept item's exchange whose new item sold out stays approved: the customer chooses
+    store credit or a refund instead (return_exchange_fallback), and that choice resolves it."""
+    if request.method != Method.KEEP_IT:
         return request
+    if request.resolution == Resolution.EXCHANGE_VARIANT:
+        exchange_order_ask(request)  # asked once, whatever calls it again
+        if request.exchange_status == ExchangeStatus.SOLD_OUT:
+            return request
     return return_resolve(request=request)
 
 
@@ -510,6 +513,8 @@ def return_exchange_fallback(*, request: ReturnRequest, resolution: str) -> Retu
         with translation.override(request.merchant.default_language):
             changed = return_resolution_change(request=locked, resolution=resolution)
             _note(changed, _("The customer chose this instead of the sold-out exchange."))
+        if changed.method == Method.KEEP_IT and changed.status == S.APPROVED:
+            return return_resolve(request=changed)  # a kept item waits for nothing else
         return changed
 
 

@@ -51,7 +51,7 @@ from .parcels import ReturnParcelForm, return_parcel_attach
 from .photos import ACCEPT_ATTRIBUTE, photos_prepare, uploads_too_large
 from .reasons import reasons_for
 from .rules import returns_offered
-from .ships import SHIPS_WHEN
+from .ships import ships_when
 from .slips import dropoff_instructions, packing_slip_pdf, return_address_lines, slip_filename
 
 
@@ -351,6 +351,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         policy = policy_for(order.merchant)
         labels = label_settings_for(order.merchant)
         address = return_address_lines(order.merchant, policy=policy, settings=labels)
+        exchange = _exchange_shown(found, policy)  # when it ships may count the customer's returns
     context = {
         "the_return": found,
         "policy": policy,
@@ -358,7 +359,7 @@ def _detail_render(request, order, token, rma, *, parcel_form, status=200, error
         "way_back": _way_back(found, labels_offered=labels.provider != Provider.NONE),
         "parcel_form": parcel_form,
         "cancellable": found.status in CUSTOMER_CANCELLABLE,
-        "exchange": _exchange_shown(found, policy),
+        "exchange": exchange,
         "error": error,
     }
     return _render(request, order, token, "returns/portal/detail.html", context, status=status)
@@ -368,7 +369,7 @@ def _exchange_shown(the_return: ReturnRequest, policy) -> dict | None:
     """What the return's page says of an exchange: when the new item ships, and what a sold-out one becomes."""
     if the_return.resolution != Resolution.EXCHANGE_VARIANT:
         return None
-    shown = {"when": SHIPS_WHEN[policy.exchange_ships]}
+    shown = {"when": ships_when(the_return)}
     if the_return.exchange_status == ExchangeStatus.SOLD_OUT:
         amounts = {
             code: resolution_amounts(

@@ -86,7 +86,8 @@ def refund_record_for(request: ReturnRequest, result: dict, platform: str) -> Re
     Under the shop's refund id (for a refund done by hand, the reference staff typed), for the amount
     the shop says it refunded, with the returned items: they count as refunded from then on
     (eligibility.py no longer counts them as returned). If the order already knows that refund (its
-    webhook came first), nothing is added.
+    webhook came first, under the same id, or under the shop's own id when staff typed another
+    reference: orders.services._same_refund), nothing is added and the return is linked to it.
     """
     merchant, order = request.merchant, request.order
     external_id = str(result.get("refund_id") or result.get("reference") or "").strip()[:64]

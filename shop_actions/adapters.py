@@ -15,11 +15,32 @@ inside services.CLAIM_LEASE.
 
 from abc import ABC, abstractmethod
 
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
 class ShopActionError(Exception):
-    """Raised by an adapter. Its message is shown to staff: plain words, no secrets."""
+    """Raised by an adapter. Its message is shown to staff: plain words, no secrets.
+
+    `message` is English, marked for translation (gettext_noop), with `%(name)s` for each of `params`
+    (plain strings): the action keeps both, so each staff member reads it in their own language
+    (models.ShopAction.error_text). str() gives it in the active language.
+    """
+
+    def __init__(self, message: str = "", params: dict | None = None):
+        self.message, self.params = str(message), {name: str(value) for name, value in (params or {}).items()}
+        super().__init__(self.message)
+
+    def __str__(self) -> str:
+        return message_in_active_language(self.message, self.params)
+
+
+def message_in_active_language(message: str, params: dict) -> str:
+    translated = gettext(message) if message else ""
+    try:
+        return translated % params if params else translated
+    except (KeyError, TypeError, ValueError):  # a translation that lost a placeholder: the English
+        return message % params
 
 
 class TransientShopError(ShopActionError):

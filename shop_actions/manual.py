@@ -55,10 +55,11 @@ class ManualAdapter(ShopAdapter):
 
 def staff_message(action) -> str:
     """What staff read on an action: a manual action's instructions in the reader's language, rebuilt
-    from its request (the stored copy is in the shop's language), else the error as stored."""
+    from its request (the stored copy is in the shop's language), else the adapter's error in the reader's
+    language when it was marked for translation (ShopAction.error_text), else as stored."""
     if action.platform == MANUAL and action.status == ShopActionStatus.WAITING_FOR_STAFF:
         return ManualAdapter().instructions(action.kind, action.payload)
-    return action.last_error
+    return action.error_text()
 
 
 def _day(ends_at) -> str:

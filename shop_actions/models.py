@@ -7,6 +7,8 @@ from django.utils.translation import pgettext_lazy
 
 from core.scoping import TenantModel
 
+from .adapters import message_in_active_language
+
 
 class ShopActionKind(models.TextChoices):
     REFUND = "refund", pgettext_lazy("shop action", "Refund")
@@ -47,7 +49,9 @@ class ShopAction(TenantModel):
     claim_token = models.UUIDField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     # Why the last attempt did not succeed; for an action waiting for staff, what they have to do.
-    last_error = models.CharField(_("last error"), max_length=500, blank=True)
+    last_error = models.CharField(_("last error"), max_length=500, blank=True)  # in the shop's language
+    # The same error as the adapter gave it, {"message": English, "params": {...}}: read in each reader's language.
+    error_message = models.JSONField(_("last error, to translate"), default=dict, blank=True)
     result = models.JSONField(_("shop's answer"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
@@ -67,3 +71,9 @@ class ShopAction(TenantModel):
 
     def __str__(self):
         return f"{self.kind} {self.key} ({self.status})"
+
+    def error_text(self) -> str:
+        """The last error in the active language when the adapter marked it for translation, else as stored."""
+        if not self.error_message.get("message"):
+            return self.last_error
+        return message_in_active_language(self.error_message["message"], self.error_message.get("params") or {})

@@ -25,12 +25,12 @@ import random
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from core.scoping import merchant_scope, unscoped
@@ -268,10 +268,18 @@ class Outcome:
     status: str  # PENDING stands for "try again"
     error: str = ""
     result: dict | None = None
+    error_message: dict = field(default_factory=dict)  # the error to translate for each reader
 
 
 def _error_text(exc: Exception) -> str:
     return (str(exc) or type(exc).__name__)[:ERROR_LENGTH]
+
+
+def _failed(status: str, exc: adapters.ShopActionError, merchant) -> Outcome:
+    """The adapter's error: stored in the shop's language, and as it came to be read in each reader's."""
+    with translation.override(merchant.default_language):
+        error = _error_text(exc)
+    return Outcome(status, error=error, error_message={"message": exc.message, "params": exc.params})
 
 
 def _attempt(action: ShopAction) -> Outcome:
@@ -288,11 +296,11 @@ def _attempt(action: ShopAction) -> Outcome:
             idempotency_key=action.key,
         )
     except adapters.TransientShopError as exc:
-        return Outcome(Status.PENDING, error=_error_text(exc))
+        return _failed(Status.PENDING, exc, action.merchant)
     except adapters.PermanentShopError as exc:
-        return Outcome(Status.FAILED, error=_error_text(exc))
+        return _failed(Status.FAILED, exc, action.merchant)
     except adapters.NeedsStaffError as exc:
-        return Outcome(Status.WAITING_FOR_STAFF, error=_error_text(exc))
+        return _failed(Status.WAITING_FOR_STAFF, exc, action.merchant)
     except Exception as exc:  # a bug in an adapter: retried with backoff, then failed, never claimed forever
         logger.exception("unexpected error performing shop action %s", action.pk)
         return Outcome(Status.PENDING, error=f"Unexpected error: {type(exc).__name__}")
@@ -332,7 +340,7 @@ def _outcome_record(*, action_id: int, claim_token: uuid.UUID, outcome: Outcome)
             else:
                 status = Status.FAILED  # given up, with the last error
         fields = {"claim_token": None, "next_attempt_at": next_attempt_at, "last_attempt_at": now}
-        fields["last_error"] = outcome.error
+        fields["last_error"], fields["error_message"] = outcome.error, outcome.error_message
         if outcome.result is not None:
             fields["result"] = outcome.result
         _status_change(locked, status, now=now, **fields)
@@ -370,6 +378,7 @@ def shop_action_confirm(*, action: ShopAction, result: dict, confirmed_by=None) 
     with transaction.atomic(), merchant_scope(action.merchant):
         refusal = gettext("Only an action waiting for staff can be confirmed; this one is “%(status)s”.")
         locked = _locked_in(action, Status.WAITING_FOR_STAFF, refusal)
-        _status_change(locked, Status.SUCCEEDED, now=now, result=result, completed_by=confirmed_by, last_error="")
+        done = {"result": result, "completed_by": confirmed_by, "last_error": "", "error_message": {}}
+        _status_change(locked, Status.SUCCEEDED, now=now, **done)
     action.refresh_from_db()
     return action

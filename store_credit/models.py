@@ -94,6 +94,11 @@ class Entry(TenantModel):
     )
     # The entry a reversal undoes, or the issued credit an expiry ends: each at most once.
     reverses = models.OneToOneField("self", on_delete=models.PROTECT, null=True, blank=True, related_name="reversal")
+    # The entry a partial reversal gives back part of (a refund of part of an order paid with the gift
+    # card): several parts may each undo some of it, never more than it was in all.
+    reverses_part_of = models.ForeignKey(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="part_reversals"
+    )
     expires_credit = models.OneToOneField(
         "self", on_delete=models.PROTECT, null=True, blank=True, related_name="expiry"
     )

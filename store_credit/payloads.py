@@ -35,7 +35,7 @@ def entry_fields(entry: Entry, currency: str) -> dict:
         "key": entry.key,
         "expires_at": _when(entry.expires_at),
         "note": entry.note,
-        "reverses_id": entry.reverses_id,
+        "reverses_id": entry.reverses_id or entry.reverses_part_of_id,  # all of it, or part of it
         "created_at": _when(entry.created_at),
     }
 

@@ -136,6 +136,7 @@ class _Asked:
     expires_at: datetime | None = None
     created_by: object = None
     reverses: Entry | None = None
+    reverses_part_of: Entry | None = None
     expires_credit: Entry | None = None
 
 
@@ -252,6 +253,7 @@ def _entry_write(wallet: Wallet, asked: _Asked, balance: Decimal) -> Entry:
                 note=asked.note,
                 created_by=asked.created_by,
                 reverses=asked.reverses,
+                reverses_part_of=asked.reverses_part_of,
                 expires_credit=asked.expires_credit,
             )
     except IntegrityError:
@@ -396,26 +398,65 @@ def credit_spend_reported(
         )
 
 
-def credit_reverse(*, merchant, entry: Entry, key: str, note: str = "") -> Entry:
-    """Undo an issued credit or a spend, once: the opposite amount. Undoing credit already spent is refused."""
+def credit_reverse(*, merchant, entry: Entry, key: str, note: str = "", amount=None) -> Entry:
+    """Undo an issued credit or a spend, once: the opposite amount. Undoing credit already spent is refused.
+
+    With `amount`, undo only that much of it (a refund of part of an order paid with the gift card):
+    parts may follow one another up to the entry's whole amount, never beyond. Without it, whatever
+    is left of it: the whole entry when no part was undone yet.
+    """
     if entry.merchant_id != merchant.pk:
         raise CreditValidationError({"entry": _("This entry belongs to another shop.")})
     if entry.kind not in REVERSIBLE:
         raise CreditValidationError({"entry": _("Only issued credit or a spend can be reversed.")})
-    with merchant_scope(merchant):
-        wallet = Wallet.objects.select_related("customer").get(pk=entry.wallet_id)
+    with transaction.atomic(), merchant_scope(merchant):
+        wallet = Wallet.objects.select_for_update().select_related("customer").get(pk=entry.wallet_id)
+        key = _clean_text(key, field="key", length=KEY_LENGTH, required=True)
+        existing = _by_key(merchant, key)
+        if existing is not None and amount is None and entry.pk in (existing.reverses_id, existing.reverses_part_of_id):
+            return existing  # a retry of "whatever was left"
+        if existing is not None:  # a retry: _record gives back what the key made, or refuses another amount
+            part = None if amount is None else _opposite(entry, _clean_amount(amount, wallet.currency))
+        else:
+            part = _reversal_part(entry, amount, wallet.currency)
         asked = _Asked(
             kind=EntryKind.REVERSED,
-            amount=-entry.amount,
+            amount=-entry.amount if part is None else part,
             source=entry.source,
-            key=_clean_text(key, field="key", length=KEY_LENGTH, required=True),
+            key=key,
             source_ref=entry.source_ref,
             note=_clean_text(note, field="note", length=NOTE_LENGTH),
-            reverses=entry,
+            reverses=entry if part is None else None,
+            reverses_part_of=None if part is None else entry,
         )
         return _record(
             merchant=merchant, customer=wallet.customer, currency=wallet.currency, asked=asked, floor=True, create=False
         )
+
+
+def _opposite(entry: Entry, value: Decimal) -> Decimal:
+    return value if entry.amount < 0 else -value
+
+
+def _reversal_part(entry: Entry, amount, currency: str) -> Decimal | None:
+    """The signed amount of a partial reversal of `entry`, or None for the whole of it in one go.
+
+    Read under the wallet's lock: two parts at once cannot undo more than the entry together."""
+    if Entry.objects.filter(reverses=entry).exists():
+        raise CreditValidationError({"entry": _("This entry was reversed already.")})
+    undone = abs(sum(Entry.objects.filter(reverses_part_of=entry).values_list("amount", flat=True), Decimal(0)))
+    left = abs(entry.amount) - undone
+    if amount is None and not undone:
+        return None
+    value = left if amount is None else _clean_amount(amount, currency)
+    if value > left or value <= 0:
+        raise CreditValidationError(
+            {
+                "amount": _("Only %(left)s %(currency)s of this entry is left to reverse.")
+                % {"left": amount_str(left, currency), "currency": currency}
+            }
+        )
+    return None if value == abs(entry.amount) else _opposite(entry, value)
 
 
 def credit_adjust(*, merchant, customer, amount, currency, key, reason, by_user) -> Entry:
@@ -451,7 +492,7 @@ def credit_left(entries: list[Entry]) -> dict[int, Decimal]:
             left[entry.pk] = entry.amount
             continue
         owed = -entry.amount
-        named = entry.expires_credit_id or entry.reverses_id
+        named = entry.expires_credit_id or entry.reverses_id or entry.reverses_part_of_id
         for credit_id in ([named] if named in left else []) + list(left):
             taken = min(owed, left[credit_id])
             left[credit_id] -= taken

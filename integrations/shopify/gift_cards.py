@@ -5,12 +5,14 @@ paid with a gift card names the gateway `gift_card` in `payment_gateway_names` (
 the order webhook carries neither the amount per gateway nor the card. So when a Shopify order of a customer
 whose credit in the order's currency is one of our cards says `gift_card`, a task asks Shopify for that
 card's balance (`giftCard(id:)`, as the store_credit action does) and records what the card lost since our
-last entry as the order's spend: our balance minus Shopify's. A refund of such an order that puts the money
+last entry as the order's spend: our balance minus Shopify's. A refund of such an order that puts money
 back on the card (refunds/create `transactions[]` with the gateway `gift_card`, wire_formats_2.md §1.2)
-raises the card's balance again: the order's spend is reversed when the card got all of it back.
+raises the card's balance again: what the card gained gives back that much of the order's spend (all of
+it, or a part when the shop refunded only part of the order), never more than the spend in all.
 
-Each order's spend has the key `shop_spend:<order id>:gift_card` and its reversal `shop_refund:<order id>:
-gift_card`: a redelivered webhook or an order update finds them and adds nothing. The card is read only
+Each order's spend has the key `shop_spend:<order id>:gift_card`, and each refund's share of it
+`shop_refund:<order id>:gift_card:<refund id>`: a redelivered webhook or an order update finds them and
+adds nothing. The card is read only
 when the wallet is in step with the shop (no entry of ours still on its way to it); otherwise the task
 tries again later. A customer paying with someone else's gift card (not one of our wallets) is logged and
 left alone. Flat per publishing batch: the batch's customers' cards are read in one query.
@@ -22,6 +24,7 @@ from functools import partial
 
 from django.db import transaction
 
+from core.money import amount_str
 from core.scoping import merchant_scope, unscoped
 from merchants.models import Merchant
 from orders.events import batch_memo
@@ -45,8 +48,8 @@ def spend_key(order_pk: int) -> str:
     return f"shop_spend:{order_pk}:gift_card"
 
 
-def refund_key(order_pk: int) -> str:
-    return f"shop_refund:{order_pk}:gift_card"
+def refund_key(order_pk: int, refund_pk: int) -> str:
+    return f"shop_refund:{order_pk}:gift_card:{refund_pk}"
 
 
 def on_order_event(event: OrderEvent) -> None:
@@ -71,7 +74,10 @@ def on_order_event(event: OrderEvent) -> None:
         return
     from ..tasks import sync_shopify_gift_card
 
-    transaction.on_commit(partial(sync_shopify_gift_card.delay, event.merchant_id, wallet_id, order.pk, what))
+    refund_id = (event.payload or {}).get("refund_id") if what == REFUNDED else None
+    transaction.on_commit(
+        partial(sync_shopify_gift_card.delay, event.merchant_id, wallet_id, order.pk, what, refund_id)
+    )
 
 
 def _our_cards(events: list[OrderEvent]) -> dict[tuple[int, str], int]:
@@ -94,7 +100,7 @@ class WalletNotInStepError(Exception):
     """An entry of ours is still on its way to the card: its balance in Shopify is not comparable yet."""
 
 
-def gift_card_sync(*, merchant_id: int, wallet_id: int, order_id: int, what: str) -> str:
+def gift_card_sync(*, merchant_id: int, wallet_id: int, order_id: int, what: str, refund_id: int | None = None) -> str:
     """Read the card's balance in Shopify and record the order's spend (or its reversal) once."""
     with unscoped():
         merchant = Merchant.objects.get(pk=merchant_id)
@@ -120,11 +126,15 @@ def gift_card_sync(*, merchant_id: int, wallet_id: int, order_id: int, what: str
             "gift card of wallet %s is in %s, not %s: staff to look", wallet.pk, card["currency"], wallet.currency
         )
         return "currency"
-    return gift_card_balance_apply(merchant=merchant, wallet=wallet, order=order, what=what, shop_balance=shop_balance)
+    return gift_card_balance_apply(
+        merchant=merchant, wallet=wallet, order=order, what=what, shop_balance=shop_balance, refund_id=refund_id
+    )
 
 
-def gift_card_balance_apply(*, merchant, wallet: Wallet, order: Order, what: str, shop_balance: Decimal) -> str:
-    """Record what the card's balance in Shopify says of `order`: its spend, or the refund that undid it."""
+def gift_card_balance_apply(
+    *, merchant, wallet: Wallet, order: Order, what: str, shop_balance: Decimal, refund_id: int | None = None
+) -> str:
+    """Record what the card's balance in Shopify says of `order`: its spend, or the share a refund gave back."""
     with merchant_scope(merchant):
         ours = Wallet.objects.values_list("balance", flat=True).get(pk=wallet.pk)
         spend = Entry.objects.filter(merchant=merchant, key=spend_key(order.pk)).first()
@@ -140,12 +150,39 @@ def gift_card_balance_apply(*, merchant, wallet: Wallet, order: Order, what: str
                 source_ref=order.number,
             )
             return "spent"
-        if what == REFUNDED and spend is not None and shop_balance - ours == -spend.amount:
-            credit_reverse(merchant=merchant, entry=spend, key=refund_key(order.pk), note=order.number)
-            return "reversed"
+        if what == REFUNDED and spend is not None and refund_id is not None and shop_balance > ours:
+            if _refund_share_record(merchant, spend, order, refund_id, gained=shop_balance - ours):
+                return "reversed"
     except (CreditKeyConflictError, CreditValidationError) as refused:
         logger.warning("order %s: the gift card's balance was not recorded: %s", order.pk, refused)
         return "refused"
+    return _unchanged(wallet, order, ours, shop_balance)
+
+
+def _refund_share_record(merchant, spend: Entry, order: Order, refund_id: int, *, gained: Decimal) -> bool:
+    """Give back what the card gained of the order's spend, under the refund's key (all of it, or part)."""
+    with merchant_scope(merchant):
+        if Entry.objects.filter(merchant=merchant, key=refund_key(order.pk, refund_id)).exists():
+            return False  # this refund was recorded: what the card gained since is someone else's doing
+        given_back = sum(spend.part_reversals.values_list("amount", flat=True), Decimal(0))
+        if Entry.objects.filter(reverses=spend).exists():
+            given_back = -spend.amount
+    left = -spend.amount - given_back
+    if left <= 0:
+        return False
+    share = min(gained, left)
+    if share < gained:
+        logger.warning(
+            "gift card of order %s gained %s, more than the %s left of its spend: staff to adjust the rest",
+            order.pk,
+            amount_str(gained, order.currency),
+            amount_str(left, order.currency),
+        )
+    credit_reverse(merchant=merchant, entry=spend, key=refund_key(order.pk, refund_id), note=order.number, amount=share)
+    return True
+
+
+def _unchanged(wallet: Wallet, order: Order, ours: Decimal, shop_balance: Decimal) -> str:
     if shop_balance != ours:
         logger.warning(
             "gift card of wallet %s: Shopify says %s, we say %s after order %s: staff to adjust",

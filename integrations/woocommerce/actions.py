@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from urllib.parse import urlsplit
 
+from django.utils.translation import gettext_noop
+
 from merchants.credentials import Kind, credential_get
 from outbound.ssrf import TargetError, UnresolvableHostError, vet_url
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapter, TransientShopError
@@ -36,6 +38,13 @@ GATEWAY_REFUSAL = "woocommerce_rest_cannot_create_order_refund"
 COUPON_CODE_TAKEN = "woocommerce_rest_coupon_code_already_exists"  # HTTP 400 (§3.3)
 
 
+# Whole sentences, for translators: the refunds or orders we look through for one made by an earlier attempt.
+TOO_MANY = {
+    "refunds": gettext_noop("WooCommerce lists too many refunds to check ours is not among them: do it by hand."),
+    "orders": gettext_noop("WooCommerce lists too many orders to check ours is not among them: do it by hand."),
+}
+
+
 class CouponCodeTakenError(PermanentShopError):
     """A coupon with this code exists: for store credit, the one an earlier attempt made."""
 
@@ -52,7 +61,10 @@ class WooCommerceAdapter(ShopAdapter):
     def perform(self, *, merchant, action_kind, payload, idempotency_key):
         perform_kind = PERFORMERS.get(action_kind)
         if perform_kind is None:
-            raise PermanentShopError(f"The WooCommerce adapter does not do “{action_kind}” yet: do it by hand.")
+            raise PermanentShopError(
+                gettext_noop("The WooCommerce adapter does not do “%(kind)s” yet: do it by hand."),
+                {"kind": action_kind},
+            )
         return perform_kind(WooClient(merchant), payload, idempotency_key)
 
 
@@ -73,7 +85,7 @@ def _order_id(payload: dict) -> int:
     try:
         return int(payload["order_external_id"])
     except (KeyError, TypeError, ValueError):
-        raise PermanentShopError("This order has no WooCommerce order id: refund it by hand.") from None
+        raise PermanentShopError(gettext_noop("This order has no WooCommerce order id: refund it by hand.")) from None
 
 
 def refund_body(payload: dict, idempotency_key: str) -> dict:
@@ -83,7 +95,9 @@ def refund_body(payload: dict, idempotency_key: str) -> dict:
         try:
             item_id = int(line["external_id"])
         except (KeyError, TypeError, ValueError):
-            raise PermanentShopError("An item of this order has no WooCommerce item id: refund it by hand.") from None
+            raise PermanentShopError(
+                gettext_noop("An item of this order has no WooCommerce item id: refund it by hand.")
+            ) from None
         lines.append({"id": item_id, "quantity": line["quantity"], "refund_total": line.get("amount", "0.00")})
     meta = [{"key": KEY_META, "value": idempotency_key}]
     if payload.get("rma"):
@@ -105,17 +119,26 @@ class WooClient:
         base = (merchant.woocommerce_url or "").rstrip("/")
         if not (key and secret and base):
             raise NeedsStaffError(
-                "WooCommerce access is not set up: add the site's address and a REST API key and secret "
-                "(read/write) in Settings → Integrations, then try again, or refund it in WooCommerce and confirm here."
+                gettext_noop(
+                    "WooCommerce access is not set up: add the site's address and a REST API key and secret "
+                    "(read/write) in Settings → Integrations, then try again, or do it in WooCommerce and "
+                    "confirm here."
+                )
             )
         if urlsplit(base).scheme != "https":
-            raise NeedsStaffError("The WooCommerce site address must start with https:// (Settings → Integrations).")
+            raise NeedsStaffError(
+                gettext_noop("The WooCommerce site address must start with https:// (Settings → Integrations).")
+            )
         try:
             vet_url(base)  # never call into our own network, whatever address was saved
         except UnresolvableHostError as exc:  # DNS may recover
-            raise TransientShopError(f"The WooCommerce site address does not resolve now: {exc}") from None
+            raise TransientShopError(
+                gettext_noop("The WooCommerce site address does not resolve now: %(error)s"), {"error": exc}
+            ) from None
         except TargetError as exc:
-            raise NeedsStaffError(f"We will not call the WooCommerce site address: {exc}") from None
+            raise NeedsStaffError(
+                gettext_noop("We will not call the WooCommerce site address: %(error)s"), {"error": exc}
+            ) from None
         self.base = base
         self.auth = (key, secret)  # HTTP Basic over HTTPS (§3.1)
 
@@ -125,7 +148,8 @@ class WooClient:
             if isinstance(coupon, dict) and str(coupon.get("code", "")).lower() == code.lower() and coupon.get("id"):
                 return coupon["id"]
         raise PermanentShopError(
-            f"WooCommerce says the coupon code {code} exists but does not list it: check its coupons."
+            gettext_noop("WooCommerce says the coupon code %(code)s exists but does not list it: check its coupons."),
+            {"code": code},
         )
 
     def send(self, method: str, url: str, **kwargs):
@@ -139,9 +163,11 @@ class WooClient:
         error = error if isinstance(error, dict) else {}
         message = str(error.get("message", ""))
         if response.status_code == 500 and error.get("code") == GATEWAY_REFUSAL:
-            raise PermanentShopError(f"WooCommerce could not refund: {message}")
+            raise PermanentShopError(gettext_noop("WooCommerce could not refund: %(message)s"), {"message": message})
         if response.status_code == 400 and error.get("code") == COUPON_CODE_TAKEN:
-            raise CouponCodeTakenError(f"WooCommerce already has this coupon code: {message}")
+            raise CouponCodeTakenError(
+                gettext_noop("WooCommerce already has this coupon code: %(message)s"), {"message": message}
+            )
         http_status_check(response, platform=PLATFORM, message=message)  # raises for every status >= 300
 
     def refund_with_key(self, refunds_url: str, idempotency_key: str) -> dict | None:
@@ -159,7 +185,7 @@ class WooClient:
                     return resource
             if len(listed) < PER_PAGE:
                 return None
-        raise PermanentShopError(f"WooCommerce lists too many {what} to check ours is not among them: do it by hand.")
+        raise PermanentShopError(TOO_MANY[what])
 
 
 def _has_meta(resource, key: str, value: str) -> bool:
@@ -176,7 +202,7 @@ def store_credit_perform(client, payload: dict, idempotency_key: str) -> dict:
     """The wallet's coupon, created for its first credit, else set to its new balance."""
     code = str(payload.get("code") or "")
     if not code:
-        raise PermanentShopError("This store credit has no code to give the WooCommerce coupon.")
+        raise PermanentShopError(gettext_noop("This store credit has no code to give the WooCommerce coupon."))
     reference = str(payload.get("shop_reference") or "")
     coupons_url = f"{client.base}/wp-json/wc/v3/coupons"
     if reference:
@@ -188,7 +214,7 @@ def store_credit_perform(client, payload: dict, idempotency_key: str) -> dict:
             coupon_id = client.coupon_with_code(coupons_url, code)
             coupon = client.send("PUT", f"{coupons_url}/{coupon_id}", json=coupon_balance_body(payload))
     if not isinstance(coupon, dict) or not coupon.get("id"):
-        raise TransientShopError("WooCommerce answered without the coupon.")
+        raise TransientShopError(gettext_noop("WooCommerce answered without the coupon."))
     return {"shop_reference": str(coupon["id"]), "code": str(coupon.get("code") or code)}
 
 
@@ -196,7 +222,9 @@ def _coupon_id(reference: str) -> int:
     try:
         return int(reference)
     except ValueError:
-        raise PermanentShopError(f"“{reference}” is not a WooCommerce coupon id: credit it by hand.") from None
+        raise PermanentShopError(
+            gettext_noop("“%(reference)s” is not a WooCommerce coupon id: credit it by hand."), {"reference": reference}
+        ) from None
 
 
 def coupon_balance_body(payload: dict) -> dict:
@@ -232,11 +260,11 @@ def exchange_order_perform(client, payload: dict, idempotency_key: str) -> dict:
     if order is None:
         order = client.send("POST", orders_url, json=exchange_order_body(payload))
     if not isinstance(order, dict) or not order.get("id"):
-        raise TransientShopError("WooCommerce answered without the order.")
+        raise TransientShopError(gettext_noop("WooCommerce answered without the order."))
     made = {"order_external_id": str(order["id"]), "order_name": f"#{order.get('number') or order['id']}"}
     if payload.get("amount_due"):
         if not str(order.get("payment_url") or "").startswith("https://"):
-            raise TransientShopError("WooCommerce answered without the order's payment link.")
+            raise TransientShopError(gettext_noop("WooCommerce answered without the order's payment link."))
         made["payment_url"] = order["payment_url"]
     return made
 
@@ -274,8 +302,11 @@ def exchange_order_body(payload: dict) -> dict:
             item["sku"] = line["sku"]
         else:
             raise NeedsStaffError(
-                f"“{line.get('title')}” has no WooCommerce product or variation id: create the exchange order "
-                "in WooCommerce, then confirm here with its number."
+                gettext_noop(
+                    "“%(title)s” has no WooCommerce product or variation id: create the exchange order "
+                    "in WooCommerce, then confirm here with its number."
+                ),
+                {"title": line.get("title")},
             )
         lines.append(item)
     address = woo_address(payload.get("shipping_address") or {})
@@ -330,14 +361,14 @@ def discount_code_perform(client, payload: dict, idempotency_key: str) -> dict:
     """A single-use coupon for the customer's email; a repeated attempt finds the one it made by its code."""
     code = str(payload.get("code") or "").strip()
     if not code:
-        raise PermanentShopError("This discount has no code to give the WooCommerce coupon.")
+        raise PermanentShopError(gettext_noop("This discount has no code to give the WooCommerce coupon."))
     coupons_url = f"{client.base}/wp-json/wc/v3/coupons"
     try:
         coupon = client.send("POST", coupons_url, json=discount_coupon_body(payload, idempotency_key))
     except CouponCodeTakenError:  # made by an earlier attempt whose answer was lost: codes are unique
         return {"shop_reference": str(client.coupon_with_code(coupons_url, code)), "code": code}
     if not isinstance(coupon, dict) or not coupon.get("id"):
-        raise TransientShopError("WooCommerce answered without the coupon.")
+        raise TransientShopError(gettext_noop("WooCommerce answered without the coupon."))
     return {"shop_reference": str(coupon["id"]), "code": code}
 
 
@@ -345,10 +376,14 @@ def discount_coupon_body(payload: dict, idempotency_key: str) -> dict:
     """The coupon (§3.3): once, by this customer's email only, not combined with other coupons."""
     value_type = payload.get("value_type")
     if value_type not in DISCOUNT_TYPES:
-        raise PermanentShopError(f"Unknown kind of discount “{value_type}”: create the coupon by hand.")
+        raise PermanentShopError(
+            gettext_noop("Unknown kind of discount “%(kind)s”: create the coupon by hand."), {"kind": value_type}
+        )
     email = str(payload.get("email") or "").strip()
     if not email:
-        raise PermanentShopError("The customer has no email to restrict the coupon to: create it by hand.")
+        raise PermanentShopError(
+            gettext_noop("The customer has no email to restrict the coupon to: create it by hand.")
+        )
     body = {
         "code": payload["code"],
         "discount_type": DISCOUNT_TYPES[value_type],
@@ -373,9 +408,13 @@ def _gmt(moment: str) -> str:
     try:
         parsed = datetime.fromisoformat(moment)
     except ValueError:
-        raise PermanentShopError(f"“{moment}” is not a date and time: create the coupon by hand.") from None
+        raise PermanentShopError(
+            gettext_noop("“%(moment)s” is not a date and time: create the coupon by hand."), {"moment": moment}
+        ) from None
     if parsed.tzinfo is None:
-        raise PermanentShopError(f"“{moment}” has no time zone: create the coupon by hand.")
+        raise PermanentShopError(
+            gettext_noop("“%(moment)s” has no time zone: create the coupon by hand."), {"moment": moment}
+        )
     return parsed.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="seconds")
 
 

@@ -29,7 +29,7 @@ from tracking.models import Shipment
 from ..eligibility import policy_for
 from ..models import Method, Reason, Resolution, ReturnRequest, ReturnStatus
 from ..reasons import reasons_for
-from ..ships import SHIPS_WHEN
+from ..ships import ships_when
 from .rules import return_id
 
 
@@ -145,7 +145,7 @@ def _exchange_value(request: ReturnRequest, language: str) -> dict:
         parcel = Shipment.objects.filter(order_id=request.exchange_order_id).order_by("id").first()
     return {
         "exchange_items": items,
-        "exchange_ships": str(SHIPS_WHEN[policy_for(request.order.merchant).exchange_ships]),
+        "exchange_ships": ships_when(request),
         "exchange_tracking_url": parcel.tracking_url if parcel else "",
         "exchange_tracking_number": parcel.tracking_number if parcel else "",
         # A dearer exchange: the difference the customer pays, and the shop's page to pay it once made.

@@ -65,8 +65,9 @@ _FOLLOWS = {
 # "the item" or "the items", as many as the customer returns.
 _THE_ITEMS = {
     "en": '{% if return.item_count == "1" %}the item{% else %}the items{% endif %}',
-    "fr": '{% if return.item_count == "1" %}l\'article{% else %}les articles{% endif %}',
+    "fr": '{% if return.item_count == "1" %}l’article{% else %}les articles{% endif %}',
 }
+_KEPT = '{% if return.method == "keep_it" %}'
 _BUTTON = '<p><a class="button" href="{{ return.url }}">%s</a></p>'
 # Under a label or QR code button, the return's page is a plain link: one button says what to do.
 _LINK = '<p><a href="{{ return.url }}">%s</a></p>'
@@ -109,7 +110,7 @@ _HOW_TO_SEND = {
     "<p>Imprimez votre étiquette prépayée, collez-la sur le colis et déposez-le chez le transporteur.</p>"
     '<p><a class="button" href="{{ return.label_url }}">Imprimer mon étiquette</a></p>'
     "{% elif return.qr_code_url %}"
-    "<p>Présentez ce QR code au point de dépôt\u00a0: l'étiquette y est imprimée pour vous.</p>"
+    "<p>Présentez ce QR code au point de dépôt\u00a0: l’étiquette y est imprimée pour vous.</p>"
     '<p><a class="button" href="{{ return.qr_code_url }}">Afficher mon QR code</a></p>'
     '{% elif return.method == "ship_yourself" %}'
     "<p>Emballez soigneusement "
@@ -118,11 +119,11 @@ _HOW_TO_SEND = {
     "et envoyez-le à\u00a0:</p>"
     "{% if return.return_address %}<p><strong>{{ return.return_address|linebreaksbr }}</strong></p>"
     "{% else %}<p>répondez à cet e-mail et nous vous donnerons notre adresse de retour.</p>{% endif %}"
-    "<p>Gardez votre preuve de dépôt jusqu'à "
+    "<p>Gardez votre preuve de dépôt jusqu’à "
     '{% if return.resolution == "refund" %}votre remboursement{% else %}la fin de votre retour{% endif %}.</p>'
     "{% else %}"
     '<p>Votre {% if return.method == "qr_dropoff" %}QR code{% else %}étiquette prépayée{% endif %} est en préparation\u00a0: '
-    "vous la trouverez sur la page de votre retour dès qu'elle sera prête.</p>"
+    "vous la trouverez sur la page de votre retour dès qu’elle sera prête.</p>"
     "{% endif %}",
 }
 
@@ -141,6 +142,10 @@ REQUESTED = {
         "already, and you can keep " + _THE_ITEMS["en"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Good news: it is approved already. '
         "How to send it back follows in a separate email.</p>"
+        '{% elif return.status == "requested" and return.method == "keep_it" %}<p>What happens next: we review '
+        "your request and email you our answer. Once it is approved, you keep "
+        + _THE_ITEMS["en"]
+        + ": nothing to send back.</p>"
         '{% elif return.status == "requested" %}<p>What happens next: we review your request and email you our answer. '
         "Once it is approved, we tell you how to send "
         + _THE_ITEMS["en"]
@@ -150,8 +155,8 @@ REQUESTED = {
     },
     "fr": {
         "subject": "Votre retour {{ return.rma }} est enregistré",
-        "preheader": '{% if return.status == "approved" %}Il est accepté\u00a0: les instructions d\'envoi suivent.'
-        "{% else %}Nous l'examinons et revenons vers vous.{% endif %}",
+        "preheader": '{% if return.status == "approved" %}Il est accepté\u00a0: les instructions d’envoi suivent.'
+        "{% else %}Nous l’examinons et revenons vers vous.{% endif %}",
         "html": "<h1>Nous avons bien reçu votre demande de retour</h1>"
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est enregistré\u00a0:</p>"
@@ -162,6 +167,10 @@ REQUESTED = {
         "déjà accepté, et vous pouvez garder " + _THE_ITEMS["fr"] + ".</p>"
         '{% elif return.status == "approved" %}<p>Bonne nouvelle\u00a0: il est déjà accepté. '
         "Les instructions pour nous renvoyer " + _THE_ITEMS["fr"] + " suivent dans un autre e-mail.</p>"
+        '{% elif return.status == "requested" and return.method == "keep_it" %}<p>La suite\u00a0: nous examinons '
+        "votre demande et vous répondons par e-mail. Une fois le retour accepté, vous gardez "
+        + _THE_ITEMS["fr"]
+        + "\u00a0: rien à nous renvoyer.</p>"
         '{% elif return.status == "requested" %}<p>La suite\u00a0: nous examinons votre demande et vous répondons par e-mail. '
         "Une fois le retour accepté, nous vous expliquons comment nous renvoyer "
         + _THE_ITEMS["fr"]
@@ -180,7 +189,8 @@ APPROVED = {
         + _HELLO["en"]
         + "<p>Your return <strong>{{ return.rma }}</strong> for order {{ order.number }} is approved.</p>"
         + _HOW_TO_SEND["en"]
-        + "<p>What you are returning:</p>"
+        + _KEPT
+        + "<p>What you keep:</p>{% else %}<p>What you are returning:</p>{% endif %}"
         + _ITEMS
         + _REFUND["en"]
         + _LINK % "See my return and how it is going"
@@ -194,7 +204,8 @@ APPROVED = {
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} est accepté.</p>"
         + _HOW_TO_SEND["fr"]
-        + "<p>Ce que vous nous retournez\u00a0:</p>"
+        + _KEPT
+        + "<p>Ce que vous gardez\u00a0:</p>{% else %}<p>Ce que vous nous retournez\u00a0:</p>{% endif %}"
         + _ITEMS
         + _REFUND["fr"]
         + _LINK % "Voir mon retour et où il en est"
@@ -218,18 +229,18 @@ REMINDER = {
     },
     "fr": {
         "subject": "Un rappel pour votre retour {{ return.rma }}",
-        "preheader": "Votre colis n'est pas encore parti\u00a0: voici comment l'envoyer.",
-        "html": "<h1>N'oubliez pas votre retour</h1>"
+        "preheader": "Votre colis n’est pas encore parti\u00a0: voici comment l’envoyer.",
+        "html": "<h1>N’oubliez pas votre retour</h1>"
         + _HELLO["fr"]
         + "<p>Votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} a été accepté, "
-        "mais le colis n'est pas encore parti. "
+        "mais le colis n’est pas encore parti. "
         + _EXCHANGE
         + "<strong>Votre nouvel article\u00a0:</strong> {{ return.exchange_ships }}"
-        "{% elif return.credit_amount %}Votre avoir est ajouté dès qu'il nous est parvenu."
-        "{% else %}Nous vous remboursons dès qu'il nous est parvenu.{% endif %}</p>"
+        "{% elif return.credit_amount %}Votre avoir est ajouté dès qu’il nous est parvenu."
+        "{% else %}Nous vous remboursons dès qu’il nous est parvenu.{% endif %}</p>"
         + _HOW_TO_SEND["fr"]
         + _LINK % "Voir mon retour et où il en est"
-        + "<p>Déjà envoyé, ou vous avez changé d'avis\u00a0? Répondez à cet e-mail pour nous le dire.</p>",
+        + "<p>Déjà envoyé, ou vous avez changé d’avis\u00a0? Répondez à cet e-mail pour nous le dire.</p>",
     },
 }
 
@@ -251,7 +262,7 @@ REJECTED = {
         "html": "<h1>Nous ne pouvons pas accepter votre retour</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons examiné votre retour <strong>{{ return.rma }}</strong> pour la commande {{ order.number }} "
-        "et nous ne pouvons pas l'accepter, pour la raison suivante\u00a0:</p>"
+        "et nous ne pouvons pas l’accepter, pour la raison suivante\u00a0:</p>"
         "<p><strong>{{ return.rejection_reason }}</strong></p>"
         + _ITEMS
         + "<p>Si vous pensez que nous nous trompons, répondez à cet e-mail\u00a0: une vraie personne le lira "
@@ -290,7 +301,7 @@ RECEIVED = {
         + "{% else %}<p>{% if return.credit_amount %}Votre avoir de <strong>{{ return.credit_amount }}</strong>"
         "{% if return.bonus_amount %} (dont un bonus de {{ return.bonus_amount }}){% endif %}"
         "{% else %}Votre remboursement de <strong>{{ return.refund_amount }}</strong>{% endif %} suit\u00a0: "
-        "nous vous écrirons dès qu'il sera effectué.</p>{% endif %}" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
+        "nous vous écrirons dès qu’il sera effectué.</p>{% endif %}" + _BUTTON % "Suivre mon retour" + _REPLY["fr"],
     },
 }
 
@@ -330,7 +341,8 @@ REFUNDED = {
         "<strong>{{ return.rma }}</strong> (order {{ order.number }}) to your original payment method"
         "{% if return.fee %}, after a return fee of {{ return.fee }}{% endif %}.</p>"
         "<p>Depending on your bank, it may take a few days to show on your account.</p>{% endif %}"
-        + "<p>What you returned:</p>"
+        + _KEPT
+        + "<p>What you kept:</p>{% else %}<p>What you returned:</p>{% endif %}"
         + _ITEMS
         + _BUTTON % "See my return"
         + "<p>Thank you for your patience. A question? Just reply to this email.</p>",
@@ -360,10 +372,11 @@ REFUNDED = {
         + "{% else %}<h1>Votre remboursement est en route</h1>"
         + _HELLO["fr"]
         + "<p>Nous avons remboursé <strong>{{ return.refund_amount }}</strong> pour votre retour "
-        "<strong>{{ return.rma }}</strong> (commande {{ order.number }}) sur votre moyen de paiement d'origine"
+        "<strong>{{ return.rma }}</strong> (commande {{ order.number }}) sur votre moyen de paiement d’origine"
         "{% if return.fee %}, après des frais de retour de {{ return.fee }}{% endif %}.</p>"
-        "<p>Selon votre banque, il peut apparaître sur votre compte d'ici quelques jours.</p>{% endif %}"
-        + "<p>Ce que vous avez retourné\u00a0:</p>"
+        "<p>Selon votre banque, il peut apparaître sur votre compte d’ici quelques jours.</p>{% endif %}"
+        + _KEPT
+        + "<p>Ce que vous avez gardé\u00a0:</p>{% else %}<p>Ce que vous avez retourné\u00a0:</p>{% endif %}"
         + _ITEMS
         + _BUTTON % "Voir mon retour"
         + "<p>Merci pour votre patience. Une question\u00a0? Répondez simplement à cet e-mail.</p>",
@@ -396,7 +409,10 @@ EXCHANGE_CONFIRMED = {
         + _NEW_ITEMS
         + "<p><strong>When it ships:</strong> {{ return.exchange_ships }}</p>"
         + _DIFFERENCE["en"]
-        + "<p>Send back what you return as your return's page explains.</p>"
+        + _KEPT
+        + "<p>Nothing to send back: you keep "
+        + _THE_ITEMS["en"]
+        + ".</p>{% else %}<p>Send back what you return as your return's page explains.</p>{% endif %}"
         + _BUTTON % "Follow my exchange"
         + _REPLY["en"],
     },
@@ -410,7 +426,10 @@ EXCHANGE_CONFIRMED = {
         + _NEW_ITEMS
         + "<p><strong>Son expédition :</strong> {{ return.exchange_ships }}</p>"
         + _DIFFERENCE["fr"]
-        + "<p>Renvoyez ce que vous retournez comme l'explique la page de votre retour.</p>"
+        + _KEPT
+        + "<p>Rien à nous renvoyer\u00a0: vous gardez "
+        + _THE_ITEMS["fr"]
+        + ".</p>{% else %}<p>Renvoyez ce que vous retournez comme l’explique la page de votre retour.</p>{% endif %}"
         + _BUTTON % "Suivre mon échange"
         + _REPLY["fr"],
     },
@@ -464,14 +483,14 @@ EXCHANGE_PAYMENT_DUE = {
     },
     "fr": {
         "subject": "Votre échange {{ return.rma }}\u00a0: réglez la différence pour recevoir votre nouvel article",
-        "preheader": "{{ return.exchange_due }} à régler, puis la boutique l'expédie.",
-        "html": "<h1>Plus qu'une étape\u00a0: régler la différence</h1>"
+        "preheader": "{{ return.exchange_due }} à régler, puis la boutique l’expédie.",
+        "html": "<h1>Plus qu’une étape\u00a0: régler la différence</h1>"
         + _HELLO["fr"]
         + "<p>La boutique a préparé la commande de votre échange <strong>{{ return.rma }}</strong> "
         "(commande {{ order.number }})\u00a0:</p>"
         + _NEW_ITEMS
         + "<p>Il coûte <strong>{{ return.exchange_due }}</strong> de plus que ce que vous retournez. "
-        "Votre nouvel article est mis de côté, et la boutique l'expédie dès que vous avez réglé la différence.</p>"
+        "Votre nouvel article est mis de côté, et la boutique l’expédie dès que vous avez réglé la différence.</p>"
         '{% if return.exchange_payment_url %}<p><a class="button" href="{{ return.exchange_payment_url }}">'
         "Régler {{ return.exchange_due }}</a></p>{% else %}<p>La boutique vous envoie le lien pour la régler.</p>{% endif %}"
         + _LINK % "Voir mon échange"
@@ -498,8 +517,8 @@ EXCHANGE_SOLD_OUT = {
         "preheader": "Choisissez un avoir ou un remboursement à la place.",
         "html": "<h1>Désolé : votre nouvel article est épuisé</h1>"
         + _HELLO["fr"]
-        + "<p>L'article choisi pour votre échange <strong>{{ return.rma }}</strong> (commande {{ order.number }}) "
-        "s'est épuisé avant que nous puissions l'envoyer :</p>"
+        + "<p>L’article choisi pour votre échange <strong>{{ return.rma }}</strong> (commande {{ order.number }}) "
+        "s’est épuisé avant que nous puissions l’envoyer :</p>"
         + _NEW_ITEMS
         + "<p>Choisissez ce que vous souhaitez à la place, un avoir ou un remboursement, sur la page de votre retour.</p>"
         + _BUTTON % "Choisir un avoir ou un remboursement"
@@ -534,7 +553,7 @@ def exchange_flow_specs() -> list[tuple[dict, list[dict]]]:
 
 def exchange_payment_flow_specs() -> list[tuple[dict, list[dict]]]:
     """A dearer exchange's email: the shop made its order, and here is the link to pay the difference."""
-    due = {"en": "Exchange difference to pay", "fr": "Différence d'échange à régler"}
+    due = {"en": "Exchange difference to pay", "fr": "Différence d’échange à régler"}
     return [
         _flow(
             "exchange-payment-due",

@@ -32,7 +32,10 @@ def tasks(monkeypatch, django_capture_on_commit_callbacks):
 
     def run(*args):
         calls.append(args)
-        return gift_cards.gift_card_sync(merchant_id=args[0], wallet_id=args[1], order_id=args[2], what=args[3])
+        merchant_id, wallet_id, order_id, what, refund_id = args
+        return gift_cards.gift_card_sync(
+            merchant_id=merchant_id, wallet_id=wallet_id, order_id=order_id, what=what, refund_id=refund_id
+        )
 
     monkeypatch.setattr("integrations.tasks.sync_shopify_gift_card.delay", run)
     return calls
@@ -59,8 +62,10 @@ def card(amount: str, currency="EUR") -> dict:
     return {"data": {"giftCard": {"id": CARD_GID, "balance": {"amount": amount, "currencyCode": currency}}}}
 
 
-def deliver(merchant, django_capture_on_commit_callbacks, topic="orders/create", name="orders_create_gift_card.json"):
-    data = payload("shopify", name)
+def deliver(
+    merchant, django_capture_on_commit_callbacks, topic="orders/create", name="orders_create_gift_card.json", data=None
+):
+    data = data or payload("shopify", name)
     with merchant_scope(merchant):
         if topic.startswith("refunds/"):
             shopify.handle_refund(merchant, data)
@@ -122,17 +127,81 @@ def test_a_refund_back_to_the_card_reverses_the_orders_spend_once(
     deliver(
         on_shopify, django_capture_on_commit_callbacks, topic="refunds/create", name="refunds_create_gift_card.json"
     )
-    *_args, what = tasks[-1]
+    merchant_id, wallet_id, order_id, what, refund_id = tasks[-1]
     assert what == "refunded"
     assert gift_cards.gift_card_sync(
-        merchant_id=on_shopify.pk, wallet_id=tasks[-1][1], order_id=tasks[-1][2], what=what
+        merchant_id=merchant_id, wallet_id=wallet_id, order_id=order_id, what=what, refund_id=refund_id
     ) == ("unchanged")
 
     pk = order_pk(on_shopify)
     assert entries(on_shopify, camille) == [
         ("spent", Decimal("-12.00"), Decimal("28.00"), "shop", f"shop_spend:{pk}:gift_card"),
-        ("reversed", Decimal("12.00"), Decimal("40.00"), "shop", f"shop_refund:{pk}:gift_card"),
+        ("reversed", Decimal("12.00"), Decimal("40.00"), "shop", f"shop_refund:{pk}:gift_card:{refund_id}"),
     ]
+    with merchant_scope(on_shopify):
+        reversal = Entry.objects.get(key=f"shop_refund:{pk}:gift_card:{refund_id}")
+        assert reversal.reverses.key == f"shop_spend:{pk}:gift_card"
+
+
+def partial_refund(refund_id: int, amount: str) -> dict:
+    """A refund of part of the order, back to the gift card (the order was paid partly with it)."""
+    data = payload("shopify", "refunds_create_gift_card.json")
+    data["id"] = refund_id
+    data["refund_line_items"] = []
+    data["transactions"][0]["amount"] = amount
+    data["transactions"][0]["id"] = refund_id + 1
+    return data
+
+
+def test_a_partial_refund_to_the_card_gives_back_its_share_once_per_refund(
+    on_shopify, camille, http, tasks, caplog, django_capture_on_commit_callbacks
+):
+    """€12 paid with the card; the shop refunds €5 then €7 of it to the card: two parts, the balance the card's."""
+    http.then(answer(200, card("28.00")), answer(200, card("33.00")), answer(200, card("33.00")))
+    http.then(answer(200, card("40.00")), answer(200, card("45.00")))
+    deliver(on_shopify, django_capture_on_commit_callbacks)
+    deliver(on_shopify, django_capture_on_commit_callbacks, topic="refunds/create", data=partial_refund(71, "5.00"))
+    first = tasks[-1]
+    deliver(on_shopify, django_capture_on_commit_callbacks, topic="refunds/create", data=partial_refund(71, "5.00"))
+    assert len(tasks) == 2  # the redelivered webhook records no second refund, so asks nothing
+    # the worker runs the first refund's task again: its key is found, nothing is added
+    assert gift_cards.gift_card_sync(
+        merchant_id=first[0], wallet_id=first[1], order_id=first[2], what=first[3], refund_id=first[4]
+    ) == ("unchanged")
+
+    deliver(on_shopify, django_capture_on_commit_callbacks, topic="refunds/create", data=partial_refund(93, "7.00"))
+    second = tasks[-1]
+    pk = order_pk(on_shopify)
+    assert entries(on_shopify, camille) == [
+        ("spent", Decimal("-12.00"), Decimal("28.00"), "shop", f"shop_spend:{pk}:gift_card"),
+        ("reversed", Decimal("5.00"), Decimal("33.00"), "shop", f"shop_refund:{pk}:gift_card:{first[4]}"),
+        ("reversed", Decimal("7.00"), Decimal("40.00"), "shop", f"shop_refund:{pk}:gift_card:{second[4]}"),
+    ]
+    with merchant_scope(on_shopify):
+        spend = Entry.objects.get(key=f"shop_spend:{pk}:gift_card")
+        assert sorted(spend.part_reversals.values_list("amount", flat=True)) == [Decimal("5.00"), Decimal("7.00")]
+        assert Wallet.objects.get(customer=camille).balance == Decimal("40.00")
+
+    # The card gains €5 more (someone else's doing): the spend is given back whole already, nothing more.
+    with caplog.at_level(logging.WARNING, logger="integrations.shopify.gift_cards"):
+        assert gift_cards.gift_card_sync(
+            merchant_id=second[0], wallet_id=second[1], order_id=second[2], what="refunded", refund_id=999
+        ) == ("unchanged")
+    assert len(entries(on_shopify, camille)) == 3
+    assert "Shopify says 45.00, we say 40.00" in caplog.text
+
+
+def test_a_card_gaining_more_than_the_spend_gives_back_the_spend_and_leaves_the_rest_to_staff(
+    on_shopify, camille, http, tasks, caplog, django_capture_on_commit_callbacks
+):
+    http.then(answer(200, card("28.00")), answer(200, card("45.00")))
+    deliver(on_shopify, django_capture_on_commit_callbacks)
+    with caplog.at_level(logging.WARNING, logger="integrations.shopify.gift_cards"):
+        deliver(
+            on_shopify, django_capture_on_commit_callbacks, topic="refunds/create", data=partial_refund(71, "17.00")
+        )
+    assert [entry[1] for entry in entries(on_shopify, camille)] == [Decimal("-12.00"), Decimal("12.00")]
+    assert "gained 17.00, more than the 12.00 left of its spend" in caplog.text
 
 
 def test_someone_elses_gift_card_is_logged_and_left_alone(

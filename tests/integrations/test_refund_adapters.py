@@ -356,3 +356,53 @@ def test_woocommerce_refuses_a_site_address_inside_our_network(merchant, http):
     with pytest.raises(NeedsStaffError, match="will not call"):
         woo_refund(merchant, WOO_PAYLOAD)
     assert http.sent == []
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", "The WooCommerce site address must start with https:// (Settings → Integrations)."),
+        ("fr", "L’adresse du site WooCommerce doit commencer par https:// (Paramètres → Intégrations)."),
+    ],
+)
+def test_woocommerces_messages_to_staff_are_in_the_readers_language(client, on_woo, http, language, expected):
+    """Stored in the shop's language (French here) when the action stopped; each teammate reads their own."""
+    from core.scoping import merchant_scope, unscoped
+    from shop_actions import services
+    from shop_actions.models import ShopAction
+    from tests.conftest import login_as
+    from tests.factories import MembershipFactory, UserFactory
+
+    on_woo.default_language, on_woo.woocommerce_url = "fr", "http://shop.maison-lumiere.example"
+    on_woo.save()
+    action = services.shop_action_request(
+        merchant=on_woo, kind="refund", platform="woocommerce", key="return:R-4750-1:refund", payload=WOO_PAYLOAD
+    )
+    services.shop_action_perform(action_id=action.pk, claim_token=action.claim_token)
+    with unscoped():
+        action = ShopAction.objects.get(pk=action.pk)
+    assert action.status == "waiting_for_staff" and action.last_error.startswith("L’adresse du site WooCommerce")
+    assert http.sent == []
+    reader = UserFactory(email=f"{language}@example.com", language=language)
+    with merchant_scope(on_woo):
+        MembershipFactory(merchant=on_woo, user=reader, role="agent")
+    login_as(client, reader, on_woo)
+    for page in (client.get("/app/shop-actions/").text, client.get(f"/app/shop-actions/{action.pk}/").text):
+        assert expected in page.replace("&#x27;", "'")
+
+
+def test_a_woocommerce_message_with_values_is_translated_around_them(on_woo):
+    from django.utils import translation
+
+    from integrations.woocommerce.actions import discount_coupon_body
+
+    with pytest.raises(PermanentShopError) as raised:
+        discount_coupon_body({"code": "WELCOME", "value_type": "bogus", "email": "a@example.org"}, "k")
+    with translation.override("fr"):
+        assert str(raised.value) == "Type de remise inconnu «\u00a0bogus\u00a0»\u00a0: créez le code promo à la main."
+    with translation.override("en"):
+        assert str(raised.value) == "Unknown kind of discount “bogus”: create the coupon by hand."
+    assert (raised.value.message, raised.value.params) == (
+        "Unknown kind of discount “%(kind)s”: create the coupon by hand.",
+        {"kind": "bogus"},
+    )

@@ -145,7 +145,7 @@ def test_the_whole_return_in_french(merchant, policy):
     moved(merchant, ASKED + timedelta(days=4, hours=1), return_move, request=request, to=ReturnStatus.CLOSED)
     (email,) = dispatch_at(ASKED + timedelta(days=4, hours=1))
     assert email.subject == "Votre remboursement de 45,40\u00a0€ est en route"
-    assert "sur votre moyen de paiement d'origine" in body_of(email)
+    assert "sur votre moyen de paiement d’origine" in body_of(email)
     # The J+7 reminder was due meanwhile, and the return had moved on.
     assert dispatch_at(ASKED + timedelta(days=8)) == []
     reminder = next(row for row in scheduled(order) if row.step.key == "return-reminder")
@@ -420,7 +420,7 @@ def test_the_flows_pages_list_them_and_the_merchant_edits_the_reminder(staff_cli
 # --- Exchanges: confirmed (what, when it ships), shipped (the tracking link) -------------------------------
 
 
-def _exchange_asked(merchant, policy, new_price="49.90"):
+def _exchange_asked(merchant, policy, new_price="49.90", method="ship_yourself", language="fr"):
     """A French customer swaps her candle of 400 g (49.90) for one of 200 g (at `new_price`, the same by default):
     the return and its order."""
     from catalogue.models import Product, Variant
@@ -440,7 +440,7 @@ def _exchange_asked(merchant, policy, new_price="49.90"):
                 available=3,
                 position=position,
             )
-    order = placed(merchant)
+    order = placed(merchant, language=language)
     with merchant_scope(merchant):
         line = order.line_items.get()
         line.variant_id, line.variant_title = "v-1", "400 g"
@@ -450,7 +450,7 @@ def _exchange_asked(merchant, policy, new_price="49.90"):
         request = return_request_create(
             order=order,
             items=[ItemInput(line.pk, 1, "too_big", exchange_variant_id=smaller.pk)],
-            method="ship_yourself",
+            method=method,
             resolution="exchange_variant",
             now=ASKED,
         )
@@ -502,6 +502,100 @@ def test_an_exchange_is_confirmed_then_shipped_in_french(merchant, policy):
     assert keys == ["exchange-confirmed", "exchange-shipped"]
 
 
+KEPT_EXCHANGE_WORDS = {
+    "fr": {
+        "requested": "Une fois le retour accepté, vous gardez l’article\u00a0: rien à nous renvoyer.",
+        "confirmed": "Rien à nous renvoyer\u00a0: vous gardez l’article.",
+        "ships_kept": "Il part dès que votre retour est accepté\u00a0: vous gardez votre article, rien n’est à renvoyer.",
+        "keep": "Ce que vous gardez\u00a0:",
+        "returning": "Ce que vous nous retournez",
+        "kept": "Ce que vous avez gardé\u00a0:",
+        "being_made": "La boutique le prépare\u00a0: il part dès qu’il est prêt.",
+        "on_receipt": "Il part dès que la boutique a reçu votre retour.",
+        "send_back": "Renvoyez ce que vous retournez",
+    },
+    "en": {
+        "requested": "Once it is approved, you keep the item: nothing to send back.",
+        "confirmed": "Nothing to send back: you keep the item.",
+        "ships_kept": "It ships once your return is approved: you keep your item, nothing goes back.",
+        "keep": "What you keep:",
+        "returning": "What you are returning",
+        "kept": "What you kept:",
+        "being_made": "The shop is preparing it: it ships as soon as it is ready.",
+        "on_receipt": "It ships once the shop has received your return.",
+        "send_back": "Send back what you return",
+    },
+}
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+def test_a_kept_items_exchange_says_nothing_goes_back_and_that_it_ships_now(merchant, policy, language):
+    words = KEPT_EXCHANGE_WORDS[language]
+    order, request = _exchange_asked(merchant, policy, method="keep_it", language=language)
+    first = {email.subject: body_of(email) for email in dispatch_at(ASKED)}
+    registered, confirmed = (body for subject, body in first.items() if request.rma in subject)
+    if "échange" in registered or "exchange" in registered.split("</h1>")[0]:
+        registered, confirmed = confirmed, registered
+    assert words["requested"] in registered
+    assert words["confirmed"] in confirmed and words["send_back"] not in confirmed
+    assert words["ships_kept"] in confirmed and words["on_receipt"] not in confirmed
+    closed = moved(merchant, ASKED + HOUR, return_approve, request=request)
+    assert closed.status == "closed"  # kept: the exchange is ordered at approval, nothing ships back
+    later = [body_of(email) for email in dispatch_at(ASKED + 3 * HOUR)]
+    approved = next(body for body in later if words["keep"] in body)
+    complete = next(body for body in later if words["kept"] in body)
+    assert words["returning"] not in approved
+    assert words["being_made"] in complete and words["on_receipt"] not in complete
+
+
+def test_an_instant_exchanges_closing_email_says_it_is_being_prepared_not_when_received(merchant, policy):
+    policy.exchange_ships = "instant"
+    policy.save()
+    order, request = _exchange_asked(merchant, policy)
+    dispatch_at(ASKED)
+    moved(merchant, ASKED + HOUR, return_approve, request=request)  # instant: the exchange order is asked now
+    moved(merchant, ASKED + 2 * HOUR, return_resolve, request=request)
+    complete = next(body_of(email) for email in dispatch_at(ASKED + 3 * HOUR) if "est terminé" in email.subject)
+    assert "La boutique le prépare\u00a0: il part dès qu’il est prêt." in complete
+    assert "Il part dès que" not in complete
+
+
+def test_shops_that_kept_the_default_emails_get_the_wording_true_to_each_return(merchant):
+    from importlib import import_module
+
+    from flows.models import StepTemplate
+
+    migration = import_module("returns.migrations.0018_exchange_and_keep_it_email_wording")
+    default_flows_install(merchant=merchant)
+    old_approved, new_approved = migration.CHANGES[("return-approved", "en")]
+    old_requested, new_requested = migration.CHANGES[("return-requested", "fr")]
+    earlier_requested = migration.EARLIER[("return-requested", "fr")]
+    old_confirmed, _new = migration.CHANGES[("exchange-confirmed", "fr")]
+    with merchant_scope(merchant):
+        rows = StepTemplate.objects.all()
+        rows.filter(step__key="return-approved", language="en").update(html_body=old_approved["html"])
+        rows.filter(step__key="return-requested", language="fr").update(
+            subject=earlier_requested["subject"],
+            preheader=earlier_requested["preheader"],
+            html_body=earlier_requested["html"],
+        )
+        rows.filter(step__key="exchange-confirmed", language="fr").update(
+            subject="Modifié par la boutique", html_body=old_confirmed["html"]
+        )
+    migration.true_to_each_return_wording(apps, None)
+    migration.true_to_each_return_wording(apps, None)
+    with merchant_scope(merchant):
+        approved = rows.get(step__key="return-approved", language="en")
+        requested = rows.get(step__key="return-requested", language="fr")
+        confirmed = rows.get(step__key="exchange-confirmed", language="fr")
+    assert approved.html_body == new_approved["html"] and "What you keep:" in approved.html_body
+    assert requested.html_body == new_requested["html"] and "l’examinons" in requested.preheader
+    assert confirmed.subject == "Modifié par la boutique" and confirmed.html_body == old_confirmed["html"]
+    migration.previous_wording(apps, None)
+    with merchant_scope(merchant):
+        assert rows.get(step__key="return-approved", language="en").html_body == old_approved["html"]
+
+
 def test_a_sold_out_exchange_tells_the_customer_to_choose_credit_or_a_refund(merchant, policy):
     from catalogue.models import Variant
 
@@ -537,9 +631,13 @@ def test_the_return_emails_of_an_exchange_say_what_comes_in_exchange_not_a_refun
         assert "En échange, vous recevez\u00a0:" in body
         assert "1 × Bougie Figuier (<strong>200 g</strong>) — à la place de 400 g" in body
         assert "Remboursement" not in body and "0,00\u00a0€" not in body
-    for body in (registered, approved, received):
+    for body in (registered, approved):
         assert "<strong>Son expédition\u00a0:</strong> Il part dès que la boutique a reçu votre retour." in body
-    assert "Gardez votre preuve de dépôt jusqu'à la fin de votre retour." in approved
+    for body in (received, complete):  # received: its exchange order is being made
+        assert (
+            "<strong>Son expédition\u00a0:</strong> La boutique le prépare\u00a0: il part dès qu’il est prêt." in body
+        )
+    assert "Gardez votre preuve de dépôt jusqu’à la fin de votre retour." in approved
     returned = complete.index("Ce que vous avez retourné\u00a0:")
     assert complete.index("1 × Bougie Figuier (400 g) — Trop grand", returned) > returned
 

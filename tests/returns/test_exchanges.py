@@ -394,6 +394,52 @@ def test_staff_resolving_before_the_parcel_asks_for_the_exchange_order_once(orde
     assert len(actions(merchant)) == 1
 
 
+def kept_exchange(order, policy, variant_pk):
+    """The customer keeps the shirt (worth less than the shop's keep-it limit) and gets another size."""
+    policy.methods, policy.keep_it_below = ["ship_yourself", "keep_it"], Decimal("50")
+    policy.save()
+    return return_request_create(
+        order=order,
+        items=[ItemInput(shirt(order).pk, 1, "too_big", exchange_variant_id=variant_pk)],
+        method="keep_it",
+        resolution="exchange_variant",
+    )
+
+
+def test_a_kept_items_exchange_is_ordered_and_closed_when_approved_once(order, merchant, policy):
+    request = kept_exchange(order, policy, variant(merchant, "V-XS").pk)  # €5 cheaper: €5 of credit
+    assert request.status == "requested" and actions(merchant) == []
+    closed = return_approve(request=request)
+    assert (closed.status, closed.exchange_status) == ("closed", "requested")
+    with pytest.raises(ReturnStateError):
+        return_approve(request=request)  # a double click
+    with pytest.raises(ReturnStateError):
+        return_resolve(request=closed)
+    (action,) = actions(merchant)
+    assert action.key == exchange_key(request) and action.payload["lines"][0]["variant_external_id"] == "V-XS"
+    with merchant_scope(merchant):
+        (entry,) = Entry.objects.filter(merchant=merchant)
+        statuses = list(closed.notes.exclude(status="").values_list("status", flat=True))
+        assert not ShopAction.objects.filter(kind="refund").exists()  # nothing to refund, nothing ships back
+        assert closed.shipment is None and closed.label_url == ""
+    assert entry.amount == Decimal("5") and statuses == ["requested", "approved", "resolved", "closed"]
+
+
+def test_a_kept_items_exchange_sold_out_at_approval_waits_for_the_customers_other_choice(order, merchant, policy):
+    request = kept_exchange(order, policy, variant(merchant, "V-S").pk)
+    with merchant_scope(merchant):
+        Variant.objects.filter(variant_id="V-S").update(available=0)  # sold in the shop meanwhile
+    approved = return_approve(request=request)
+    assert (approved.status, approved.exchange_status, actions(merchant)) == ("approved", "sold_out", [])
+    html = Client().get(f"/returns/{order_token(order)}/{request.rma}/?lang=en").content.decode()
+    assert "Keep the items: you do not need to send anything back." in html and "Your refund follows" not in html
+    refunded = return_exchange_fallback(request=approved, resolution="refund")
+    assert (refunded.status, refunded.refund_amount, refunded.fee) == ("resolved", Decimal("30"), Decimal(0))
+    with merchant_scope(merchant):
+        (refund,) = ShopAction.objects.filter(kind="refund")
+    assert refund.payload["restock"] is False  # kept: nothing comes back to the shelves
+
+
 def test_a_cancelled_exchange_releases_its_units(order, merchant):
     request = exchange(order, variant(merchant, "V-S").pk)
     return_cancel(request=request)
@@ -638,6 +684,9 @@ def test_the_customer_whose_size_sold_out_chooses_store_credit_on_their_page(ord
     with merchant_scope(merchant):
         request.refresh_from_db()
     assert (request.resolution, request.credit_amount) == ("store_credit", Decimal("30"))
+    return_resolve(request=request)
+    html = Client().get(page).content.decode()
+    assert "Your store credit has been added to your account." in html and "original payment" not in html
 
 
 def test_staff_see_the_exchange_and_a_sold_out_one_on_the_return_page(order, merchant, staff_client):

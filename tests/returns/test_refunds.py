@@ -104,13 +104,13 @@ def on_shopify(merchant):
     return merchant
 
 
-def webhook_refund(order, refund_id="930000000001", quantity=1):
+def webhook_refund(order, refund_id="930000000001", quantity=1, at="2026-03-02T10:15:00-05:00"):
     """refunds/create as Shopify sends it (wire_formats_2.md §1.2) for the refund of one candle."""
     return {
         "id": int(refund_id),
         "order_id": int(order.external_id),
-        "created_at": "2026-03-02T10:15:00-05:00",
-        "processed_at": "2026-03-02T10:15:00-05:00",
+        "created_at": at,
+        "processed_at": at,
         "note": "Return R-1042-1",
         "restock": True,
         "refund_line_items": [
@@ -316,6 +316,98 @@ def test_a_reference_typed_for_two_returns_records_two_refunds(merchant, owner, 
         external_ids = sorted(Refund.objects.values_list("external_id", flat=True))
     assert external_ids[0] == "done" and external_ids[1] in ("return:R-1042-1", "return:R-1042-2")
     assert candle(order).quantity_refunded == 2 and candles_returnable(order) == 0
+
+
+# --- A refund done by hand in the shop: staff's reference and the shop's webhook ------------------------
+
+
+def resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks):
+    """A Shopify order's return, resolved: no shop access, so its refund waits for staff (manual)."""
+    order = make_order(merchant, "shopify")
+    request = approved_return(order)
+    with django_capture_on_commit_callbacks(execute=True):
+        return_resolve(request=request)
+    return order, request
+
+
+def confirm_by_hand(request, owner, reference, django_capture_on_commit_callbacks):
+    with merchant_scope(request.merchant):
+        action = ShopAction.objects.get(key=f"return:{request.rma}:refund")
+        with django_capture_on_commit_callbacks(execute=True):
+            shop_action_services.shop_action_confirm(action=action, result={"reference": reference}, confirmed_by=owner)
+
+
+def shop_reports(order, refund_id, quantity=1, at=None):
+    """Shopify's refunds/create for a refund staff made in its admin (no shop access given: a manual action)."""
+    at = (at or datetime.now(UTC)).isoformat()
+    with merchant_scope(order.merchant):
+        handle_refund(order.merchant, webhook_refund(order, refund_id=refund_id, quantity=quantity, at=at))
+
+
+def refunds_of(order):
+    with merchant_scope(order.merchant):
+        order.refresh_from_db()
+        return sorted(Refund.objects.filter(order=order).values_list("external_id", "other_external_id", "amount"))
+
+
+@pytest.mark.django_db
+def test_staff_confirming_first_then_the_shops_webhook_records_the_refund_once(
+    merchant, owner, django_capture_on_commit_callbacks
+):
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
+    confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
+    shop_reports(order, "930000000001")  # the refund staff made in Shopify's admin, under Shopify's id
+    shop_reports(order, "930000000001")  # redelivered
+
+    assert refunds_of(order) == [("RF-88", "930000000001", Decimal("30.00"))]
+    assert order.refunded_amount == Decimal("30") and candle(order).quantity_refunded == 1
+    assert candles_returnable(order) == 1
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        assert request.status == "closed" and request.refund.external_id == "RF-88"
+        assert OrderEvent.objects.filter(order=order, kind="order.refunded").count() == 1
+
+
+@pytest.mark.django_db
+def test_the_shops_webhook_first_then_staff_confirming_records_the_refund_once(
+    merchant, owner, django_capture_on_commit_callbacks
+):
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
+    shop_reports(order, "930000000001")  # staff refunded in Shopify; its webhook came before they confirmed
+    confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
+
+    assert refunds_of(order) == [("930000000001", "RF-88", Decimal("30.00"))]
+    assert order.refunded_amount == Decimal("30") and candle(order).quantity_refunded == 1
+    with merchant_scope(merchant):
+        request.refresh_from_db()
+        assert request.status == "closed" and request.refund.external_id == "930000000001"
+
+
+@pytest.mark.django_db
+def test_a_second_refund_of_the_same_amount_and_items_is_still_recorded(
+    merchant, owner, django_capture_on_commit_callbacks
+):
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
+    confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
+    shop_reports(order, "930000000001")  # the return's refund, matched to staff's reference
+    shop_reports(order, "930000000002")  # the shop refunds the other candle too: a refund of its own
+
+    assert refunds_of(order) == [
+        ("930000000002", "", Decimal("30.00")),
+        ("RF-88", "930000000001", Decimal("30.00")),
+    ]
+    assert order.refunded_amount == Decimal("60") and candle(order).quantity_refunded == 2
+
+
+@pytest.mark.django_db
+def test_a_refund_of_other_items_or_weeks_apart_is_not_taken_for_the_same(
+    merchant, owner, django_capture_on_commit_callbacks
+):
+    order, request = resolved_waiting_for_staff(merchant, django_capture_on_commit_callbacks)
+    shop_reports(order, "930000000009", at=datetime.now(UTC) - timedelta(days=20))  # an older refund
+    confirm_by_hand(request, owner, "RF-88", django_capture_on_commit_callbacks)
+    assert [external_id for external_id, _other, _amount in refunds_of(order)] == ["930000000009", "RF-88"]
+    assert order.refunded_amount == Decimal("60")
 
 
 # --- Two staff at once, on the real database -------------------------------------------------------

@@ -141,6 +141,46 @@ def test_reversing_a_spend_gives_the_credit_back_once(merchant, customer):
     assert wallet_of(merchant, customer).balance == Decimal("30.00")
 
 
+def test_a_spend_is_given_back_in_parts_never_beyond_its_amount(merchant, customer):
+    issue(merchant, customer, "30.00")
+    spent = spend(merchant, customer, "20.00", key="portal:1")
+    first = services.credit_reverse(merchant=merchant, entry=spent, key="refund:1", amount=Decimal("5.00"))
+    assert (first.kind, first.amount, first.balance_after) == ("reversed", Decimal("5.00"), Decimal("15.00"))
+    assert (first.reverses_id, first.reverses_part_of_id) == (None, spent.pk)
+    # the same part again gives back the same entry; the same key for another amount is refused
+    again = services.credit_reverse(merchant=merchant, entry=spent, key="refund:1", amount=Decimal("5.00"))
+    assert again.pk == first.pk
+    with pytest.raises(CreditKeyConflictError):
+        services.credit_reverse(merchant=merchant, entry=spent, key="refund:1", amount=Decimal("6.00"))
+    with pytest.raises(CreditValidationError, match="Only 15.00 EUR of this entry is left to reverse"):
+        services.credit_reverse(merchant=merchant, entry=spent, key="refund:2", amount=Decimal("15.01"))
+    with pytest.raises(CreditValidationError, match="at most 2 decimals"):
+        services.credit_reverse(merchant=merchant, entry=spent, key="refund:2", amount=Decimal("1.001"))
+    # without an amount: what is left of it
+    rest = services.credit_reverse(merchant=merchant, entry=spent, key="refund:2")
+    assert (rest.amount, rest.balance_after, rest.reverses_part_of_id) == (Decimal("15.00"), Decimal("30.00"), spent.pk)
+    assert services.credit_reverse(merchant=merchant, entry=spent, key="refund:2").pk == rest.pk
+    with pytest.raises(CreditValidationError, match="Only 0.00 EUR"):
+        services.credit_reverse(merchant=merchant, entry=spent, key="refund:3", amount=Decimal("1.00"))
+    assert wallet_of(merchant, customer).balance == Decimal("30.00")
+    assert [e.amount for e in entries_of(merchant, customer)] == [
+        Decimal("30.00"),
+        Decimal("-20.00"),
+        Decimal("5.00"),
+        Decimal("15.00"),
+    ]
+
+
+def test_a_whole_reversal_after_it_leaves_no_part_and_a_part_after_it_nothing(merchant, customer):
+    issue(merchant, customer, "30.00")
+    spent = spend(merchant, customer, "20.00", key="portal:1")
+    whole = services.credit_reverse(merchant=merchant, entry=spent, key="refund:1", amount=Decimal("20.00"))
+    assert (whole.reverses_id, whole.reverses_part_of_id) == (spent.pk, None)  # all of it in one go: the whole
+    with pytest.raises(CreditValidationError, match="reversed already"):
+        services.credit_reverse(merchant=merchant, entry=spent, key="refund:2", amount=Decimal("1.00"))
+    assert wallet_of(merchant, customer).balance == Decimal("30.00")
+
+
 def test_reversing_issued_credit_already_spent_is_refused(merchant, customer):
     issued = issue(merchant, customer, "30.00")
     spend(merchant, customer, "20.00", key="portal:1")

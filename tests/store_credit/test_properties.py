@@ -26,6 +26,7 @@ operation = st.one_of(
     st.tuples(st.just("reported"), cents, st.none()),
     st.tuples(st.just("adjust"), cents, st.booleans()),  # taken away when True
     st.tuples(st.just("reverse"), st.none(), st.integers(min_value=0, max_value=20)),  # the Nth entry
+    st.tuples(st.just("reverse_part"), cents, st.integers(min_value=0, max_value=20)),  # part of the Nth entry
     st.tuples(st.just("expire"), st.none(), st.integers(min_value=0, max_value=6)),  # N days later
 )
 FAST = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -49,12 +50,12 @@ def _apply(merchant, customer, step: int, op) -> Entry | None:
             return services.credit_spend_reported(amount=amount, **common)
         if name == "adjust":
             return services.credit_adjust(amount=-amount if extra else amount, reason="check", by_user=None, **common)
-        if name == "reverse":
+        if name in ("reverse", "reverse_part"):
             with merchant_scope(merchant):
                 entries = list(Entry.objects.filter(wallet__customer=customer).order_by("id"))
             if entries:
                 return services.credit_reverse(
-                    merchant=merchant, entry=entries[extra % len(entries)], key=common["key"]
+                    merchant=merchant, entry=entries[extra % len(entries)], key=common["key"], amount=amount
                 )
             return None
         services.credits_expire_due(START + timedelta(days=extra))
@@ -71,6 +72,10 @@ def _assert_ledger_holds(merchant, customer):
             last = wallet.entries.order_by("-created_at", "-id").first()
             assert last is None or last.balance_after == wallet.balance
             assert (wallet.overdrawn_at is not None) == (wallet.balance < 0)
+            for entry in wallet.entries.filter(kind__in=["issued", "spent"]):  # never undone beyond its amount
+                undone = sum(entry.part_reversals.values_list("amount", flat=True), Decimal(0))
+                undone += sum(Entry.objects.filter(reverses=entry).values_list("amount", flat=True), Decimal(0))
+                assert abs(undone) <= abs(entry.amount)
 
 
 def _assert_our_spends_never_overdraw(merchant, customer):
