@@ -25,7 +25,7 @@ from .services import Answer, invitation_for_customer, invitation_for_order, res
 SHARE_SENT = 0.5  # of the delivered orders
 SHARE_ANSWERED = 0.4  # of the invitations sent
 SCORES = (5, 5, 5, 4, 4, 4, 3, 2, 1)
-NPS_HISTORY = timedelta(days=110)  # the NPS emails of the last three months, after the deliveries before them
+NPS_HISTORY = timedelta(days=80)  # the NPS emails of the last two months (the card's period and the one before)
 NPS_DELAY = timedelta(days=20)  # the NPS flow's step
 NPS_ANSWERED = 0.3
 NPS_SCORES = (10, 10, 9, 9, 9, 8, 8, 7, 6, 4)
