@@ -12,7 +12,7 @@ A shop whose program was set up already (by an earlier run or by hand) is left a
 from datetime import timedelta
 from decimal import Decimal
 
-from django.db.models import Count
+from django.db.models import Count, Min
 
 from core.scoping import merchant_scope
 from demo.later_orders import LaterOrder, later_orders_write
@@ -31,8 +31,10 @@ from .models import (
     Referral,
     ReferralStatus,
     RewardKind,
+    Source,
     TierBasis,
     TierPeriod,
+    TierTerm,
 )
 
 LAUNCHED = timedelta(days=120)  # orders since then earned points
@@ -71,6 +73,9 @@ def seed_demo(context) -> None:
             _rewards_redeem(merchant, _rewards_save(merchant), context.now)
             stamps |= _referrals_play(context)
         _stamp(stamps)
+        _tier_terms_stamp(merchant, context.now)
+        _accounts_stamp(merchant)
+        _shop_actions_stamp(merchant)
 
 
 def _program_switch_on(merchant) -> None:
@@ -263,3 +268,54 @@ def _stamp(stamps: dict) -> None:
     for event in events:
         event.occurred_at = stamps[int(event.anchor_key.removeprefix("loyalty:"))]
     OrderEvent.objects.bulk_update(events, ["occurred_at"], batch_size=500)
+
+
+def _tier_terms_stamp(merchant, now) -> None:
+    """Each member reached their tier when their points of the year first met its threshold (the
+    tiers count points once spendable, as `tiers.qualifying_totals` does); the points the tier gives
+    and the tier's events are dated then too."""
+    year_start = tiers.period_start(TierPeriod.CALENDAR_YEAR, now, merchant.tzinfo)
+    terms = list(TierTerm.objects.filter(merchant=merchant, ended_at__isnull=True))
+    counted = PointsEntry.objects.filter(
+        merchant=merchant, kind__in=tiers.SPENDABLE_KINDS, created_at__gte=year_start
+    ).exclude(source=Source.TIER)
+    for term in terms:
+        total = 0
+        for entry in counted.filter(account_id=term.account_id).order_by("created_at", "pk"):
+            total += entry.available - entry.debt
+            if total >= term.threshold:
+                term.reached_at = entry.created_at
+                break
+    TierTerm.objects.bulk_update(terms, ["reached_at"])
+    reached = {f"tier:{term.tier_id}:account:{term.account_id}": term.reached_at for term in terms}
+    granted = PointsEntry.objects.filter(merchant=merchant, source=Source.TIER, key__in=reached)
+    _stamp({entry.pk: reached[entry.key] for entry in granted})
+    events = list(OrderEvent.objects.filter(anchor_key__in=[f"loyalty:tier:{term.pk}" for term in terms]))
+    at = {f"loyalty:tier:{term.pk}": term.reached_at for term in terms}
+    for event in events:
+        event.occurred_at = at[event.anchor_key]
+    OrderEvent.objects.bulk_update(events, ["occurred_at"])
+
+
+def _accounts_stamp(merchant) -> None:
+    """A member joined with their first points, not on the day the demo was loaded."""
+    accounts = list(Account.objects.filter(merchant=merchant).annotate(first=Min("entries__created_at")))
+    for account in accounts:
+        account.created_at = account.first or account.created_at
+    Account.objects.bulk_update(accounts, ["created_at"], batch_size=500)
+
+
+def _shop_actions_stamp(merchant) -> None:
+    """The codes the shop made for rewards and referral invitations: asked for when the member redeemed
+    or invited, made two hours later (the one still to make keeps waiting since then)."""
+    asked = {f"{rewards.KEY_PREFIX}{pk}": at for pk, at in Redemption.objects.values_list("pk", "created_at")}
+    asked |= {f"store_credit:{key}": at for key, at in asked.items()}
+    asked |= {f"{referrals.WELCOME_KEY_PREFIX}{pk}": at for pk, at in Referral.objects.values_list("pk", "created_at")}
+    actions = list(ShopAction.objects.filter(merchant=merchant, key__in=asked))
+    for action in actions:
+        action.created_at = asked[action.key]
+        if action.last_attempt_at is not None:
+            action.last_attempt_at = action.created_at + timedelta(minutes=1)
+        if action.completed_at is not None:
+            action.completed_at = action.created_at + timedelta(hours=2)
+    ShopAction.objects.bulk_update(actions, ["created_at", "last_attempt_at", "completed_at"])

@@ -154,6 +154,18 @@ def test_ties_are_broken_by_title_and_the_limit_is_kept(shop, order):
     assert suggested(order, limit=2) == ["Snuffer", "Matches"]
 
 
+@pytest.mark.parametrize("given_items", [True, False])
+def test_suggestions_take_the_rule_and_the_products_queries_plus_the_items_when_not_given(shop, order, given_items):
+    """Pinned: the rule, then one statement for the products with their co-purchases and prices (the
+    owned products, co-purchases and last prices are subqueries of it, never a query per product)."""
+    recommendation_rule_save(merchant=shop, mode="bought_together")
+    with merchant_scope(shop):
+        items = list(order.line_items.all()) if given_items else None
+    with CaptureQueriesContext(connection) as queries:
+        assert recommendations_for(order, items=items, with_prices=True)
+    assert len(queries) == (2 if given_items else 3)
+
+
 def test_products_the_customer_owns_are_never_suggested(shop, order, customer):
     recommendation_rule_save(merchant=shop, mode="bought_together")
     assert "Wick trimmer" not in suggested(order)  # bought in an earlier order

@@ -5,6 +5,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Min
 from django.utils import timezone
 
 from core.scoping import merchant_scope, unscoped
@@ -24,6 +25,7 @@ from loyalty.models import (
 from merchants.models import Merchant
 from orders.models import Order, OrderEvent
 from outbound.models import OutboundMessage
+from shop_actions.models import ShopAction
 from store_credit.models import Entry as CreditEntry
 
 
@@ -63,6 +65,23 @@ def test_the_main_demo_shop_shows_every_part_of_its_loyalty_program():
     assert {(ReferralStatus.COMPLETED, ""), (ReferralStatus.ORDERED, ""), ("blocked", "already_ordered")} <= referrals
     assert completed.order.discount_codes == [{"code": completed.welcome_code}] and completed.reward.available > 0
     assert first_entry.created_at < timezone.now() - timezone.timedelta(days=60)  # earned when ordered, not today
+
+
+@pytest.mark.django_db
+def test_members_tiers_and_reward_codes_carry_the_dates_they_happened():
+    run_seed()
+    seeded = timezone.now() - timezone.timedelta(minutes=10)
+    merchant = Merchant.objects.get(slug="maison-lumiere")
+    with merchant_scope(merchant):
+        joined = Account.objects.annotate(first=Min("entries__created_at")).values_list("created_at", "first")
+        terms = list(TierTerm.objects.all())
+        tier_events = OrderEvent.objects.filter(anchor_key__in=[f"loyalty:tier:{term.pk}" for term in terms])
+        code_actions = ShopAction.objects.filter(key__contains="redemption:")
+        assert all(created == first for created, first in joined)  # joined with their first points
+        assert Account.objects.filter(created_at__lt=seeded - timezone.timedelta(days=30)).exists()
+        assert terms and all(term.reached_at < seeded for term in terms)
+        assert tier_events.exists() and not tier_events.filter(occurred_at__gte=seeded).exists()
+        assert code_actions.exists() and not code_actions.filter(created_at__gte=seeded).exists()
 
 
 @pytest.mark.django_db
