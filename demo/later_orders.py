@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 
+from core.money import amount_str
 from orders.models import FinancialStatus, FulfillmentStatus, LineItem, Order
 from orders.services import NewOrder, orders_write_new
 
@@ -60,7 +61,11 @@ def _new_order(merchant, plan: LaterOrder, number: str) -> NewOrder:
         tax=(total / 6).quantize(Decimal("0.01")),
         financial_status=FinancialStatus.PAID,
         fulfillment_status=FulfillmentStatus.UNFULFILLED,
-        discount_codes=[{"code": code} for code in plan.discount_codes],
+        # As orders_write_new stores what the shops report: each code with its amount and type.
+        discount_codes=[
+            {"code": code, "amount": amount_str(discount, like.currency), "type": "fixed_amount"}
+            for code in plan.discount_codes
+        ],
         exchange_for_rma=plan.exchange_for_rma,
         shipping_name=like.shipping_name if exchange else _name(customer, like),
         shipping_address1=like.shipping_address1,

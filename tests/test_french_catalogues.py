@@ -148,3 +148,43 @@ def test_the_running_app_says_what_our_catalogues_say():
                 if said != strings(message)[0]:
                     overridden.append(f"{msgid(message)!r}: {said!r}, not {strings(message)[0]!r}")
     assert overridden == [], "\n".join(overridden)
+
+
+# --- The typographic apostrophe ----------------------------------------------------------------------------
+
+# Markup and template code keep their quotes: <a href='…'>, {% if x == 'y' %}, {{ v|default:'…' }}.
+MARKUP = re.compile(r"<[^>]*>|\{%.*?%\}|\{\{.*?\}\}", re.S)
+
+
+def straight_apostrophes(text: str) -> list[str]:
+    """French writes l’avis, not l'avis: each straight apostrophe outside markup, with its context."""
+    prose = MARKUP.sub(" ", CODE.sub(" ", text))
+    return [prose[max(0, m.start() - 15) : m.end() + 15] for m in re.finditer("'", prose)]
+
+
+@pytest.mark.parametrize("path", CATALOGUES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_french_messages_use_the_typographic_apostrophe(path):
+    faults = [fault for m in messages(path) for text in strings(m) for fault in straight_apostrophes(text)]
+    assert faults == [], f"{path}: write ’ (U+2019), not '"
+
+
+def french_default_texts():
+    """(where, text) of every French name and email the shops get by default, every app's included."""
+    from flows.defaults import default_flow_specs
+
+    for flow, steps in default_flow_specs():
+        yield flow["key"], flow["name"]["fr"]
+        for step in steps:
+            yield f"{flow['key']}/{step['key']}", step["name"]["fr"]
+            for field, text in step["templates"]["fr"].items():
+                yield f"{flow['key']}/{step['key']}/{field}", text
+
+
+def test_the_default_french_emails_use_the_typographic_apostrophe():
+    faults = [f"{where}: {fault}" for where, text in french_default_texts() for fault in straight_apostrophes(text)]
+    assert faults == [], "write ’ (U+2019), not '"
+
+
+def test_the_apostrophe_check_catches_what_it_should():
+    assert straight_apostrophes("C'est l’heure") == ["C'est l’heure"]
+    assert straight_apostrophes("<a href='x'>L’avis</a> {% if a == 'b' %}{{ v|default:'z' }}{% endif %}") == []

@@ -256,6 +256,13 @@ def test_seed_demo_history_is_consistent():
     recent = [s.status for o in orders if o.placed_at > now - timedelta(days=1) for s in o.shipments.all()]
     assert old and set(old) <= {"delivered", "returning_to_sender"}
     assert "delivered" not in recent
+    # Codes are stored as the shops report them, so the orders API can show them (code, amount, type).
+    coded = [order for order in orders if order.discount_codes]
+    assert coded and all(set(code) == {"code", "amount", "type"} for o in coded for code in o.discount_codes)
+    from orders.serializers import OrderSerializer
+
+    with merchant_scope(merchant):
+        assert all(OrderSerializer(order).data["discount_codes"] for order in coded)
 
 
 @pytest.mark.django_db
