@@ -58,7 +58,7 @@ def weekly_orders(merchant: Merchant, first: date, last: date) -> list[charts.Ba
 
 
 def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[email_sql.StepEmailKpis]:
-    return (email_sql if sql_engine() else small_shop).email_kpis(merchant, period, as_of)
+    return email_sql.email_kpis(merchant, period, as_of)  # flows chooses its own engine the same way
 
 
 def delivery_promises(merchant: Merchant, period: Period) -> promises_sql.DeliveryPromises:

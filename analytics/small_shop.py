@@ -8,59 +8,21 @@ PostgreSQL speed-up and is not used here: everything is computed from the orders
 """
 
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
 from core.ranges import Period
 from core.scoping import merchant_scope
-from flows.models import EventKind, FlowStep, Message, MessageEvent
 from merchants.models import Merchant
-from orders.models import Order, Refund
+from orders.selectors import CountedOrder, counted_orders_of, counted_orders_with_refunds
 from tracking.models import Shipment, ShipmentDirection
 
 from .charts import Bar, week_bars
 from .delivery_promises import CarrierPromises, DeliveryPromises, transit_rounded
-from .email import ATTRIBUTION_WINDOW, StepEmailKpis, step_kpis
-from .kpis import REPURCHASE_WINDOWS, Cohort, cohort_of, money, money_per, ratio
+from .kpis import REPURCHASE_WINDOWS, Cohort, cohort_of, money_per, ratio
 
 
-@dataclass(frozen=True)
-class _Order:
-    id: int
-    customer_id: int | None
-    currency: str
-    total: Decimal
-    placed_at: datetime
-    refunds: tuple[tuple[Decimal, datetime], ...]
-
-    def net(self, as_of: datetime) -> Decimal:
-        """Its total minus the refunds recorded before as_of."""
-        return self.total - sum((amount for amount, at in self.refunds if at < as_of), Decimal(0))
-
-
-def _counted(merchant: Merchant):
-    """Counted orders (docs/kpis.md): not cancelled, not test orders, not exchange orders."""
-    return Order.objects.filter(merchant=merchant, cancelled_at__isnull=True, test=False, exchange_for_rma="")
-
-
-def _counted_orders(merchant: Merchant, start: datetime | None, end: datetime) -> list[_Order]:
-    """The counted orders placed in [start, end) (from the first when start is None), by placing time,
-    each with its refunds: two queries."""
-    placed = {"placed_at__lt": end} | ({"placed_at__gte": start} if start else {})
-    with merchant_scope(merchant):
-        rows = _counted(merchant).filter(**placed).order_by("placed_at", "id")
-        rows = rows.values_list("id", "customer_id", "currency", "total", "placed_at")
-        order_placed = {f"order__{name}": value for name, value in placed.items()}
-        refunds = defaultdict(list)
-        for order_id, amount, at in Refund.objects.filter(merchant=merchant, **order_placed).values_list(
-            "order_id", "amount", "refunded_at"
-        ):
-            refunds[order_id].append((amount, at))
-        return [_Order(*row, refunds=tuple(refunds[row[0]])) for row in rows]
-
-
-def _histories(orders: list[_Order], before: datetime) -> dict[int, list[_Order]]:
+def _histories(orders: list[CountedOrder], before: datetime) -> dict[int, list[CountedOrder]]:
     """Each customer's counted orders placed before `before`, first first."""
     histories = defaultdict(list)
     for order in orders:
@@ -77,10 +39,10 @@ def _in(period: Period, moment: datetime) -> bool:
 
 
 def orders_and_net_revenue(merchant: Merchant, period: Period, as_of: datetime) -> tuple[dict, dict]:
-    return _orders_and_net(_counted_orders(merchant, period.start, period.end), as_of)
+    return _orders_and_net(counted_orders_with_refunds(merchant, period.start, period.end), as_of)
 
 
-def _orders_and_net(orders: list[_Order], as_of: datetime) -> tuple[dict, dict]:
+def _orders_and_net(orders: list[CountedOrder], as_of: datetime) -> tuple[dict, dict]:
     counts: Counter = Counter()
     net: dict[str, Decimal] = defaultdict(Decimal)
     for order in orders:
@@ -93,7 +55,7 @@ def period_kpis(merchant: Merchant, period: Period, as_of: datetime, *, clv_as_o
     """kpis.period_kpis in Python: every order KPI of the period as of as_of, from one read of the orders."""
     known = Period(period.start, min(period.end, as_of))
     clv_at = clv_as_of or as_of
-    orders = _counted_orders(merchant, None, max(as_of, clv_at))
+    orders = counted_orders_with_refunds(merchant, None, max(as_of, clv_at))
     counts, net = _orders_and_net([order for order in orders if _in(known, order.placed_at)], as_of)
     customers = {order.customer_id for order in orders if _in(known, order.placed_at) and order.customer_id}
     so_far = _histories(orders, known.end)
@@ -126,7 +88,7 @@ def _repurchase_rates(histories: dict, period: Period, as_of: datetime) -> dict[
     return rates
 
 
-def _historical_clv(orders: list[_Order], as_of: datetime) -> dict[str, Decimal] | None:
+def _historical_clv(orders: list[CountedOrder], as_of: datetime) -> dict[str, Decimal] | None:
     net: dict[str, Decimal] = defaultdict(Decimal)
     buyers: dict[str, set] = defaultdict(set)
     for order in orders:
@@ -142,7 +104,7 @@ def cohorts(merchant: Merchant, period: Period, as_of: datetime) -> list[Cohort]
     first_orders = Period(period.start, min(period.end, as_of))
     buyers: dict[date, dict[int, set]] = defaultdict(lambda: defaultdict(set))
     revenue: dict[date, dict[int, dict]] = defaultdict(lambda: defaultdict(lambda: defaultdict(Decimal)))
-    for customer, own in _histories(_counted_orders(merchant, None, as_of), as_of).items():
+    for customer, own in _histories(counted_orders_with_refunds(merchant, None, as_of), as_of).items():
         if not _in(first_orders, own[0].placed_at):
             continue
         month = own[0].placed_at.astimezone(tz).date().replace(day=1)
@@ -168,7 +130,7 @@ def customer_summary_rows(merchant: Merchant, cutoff: datetime, until: datetime)
     (currency, repeat orders, weeks first to last, weeks first to cutoff, mean net value of the repeat
     orders as of cutoff, net revenue of the orders placed in [cutoff, until) as of until)."""
     own_orders = defaultdict(list)
-    for order in _counted_orders(merchant, None, until):
+    for order in counted_orders_with_refunds(merchant, None, until):
         if order.customer_id is not None:
             own_orders[order.customer_id, order.currency].append(order)
     rows = []
@@ -200,70 +162,13 @@ def weekly_orders(merchant: Merchant, first: date, last: date) -> list[Bar]:
     tz = merchant.tzinfo
     start, end = datetime.combine(first, time(), tz), datetime.combine(last, time(), tz)
     with merchant_scope(merchant):
-        placed = _counted(merchant).filter(placed_at__gte=start, placed_at__lt=end).values_list("placed_at", flat=True)
+        placed = (
+            counted_orders_of(merchant)
+            .filter(placed_at__gte=start, placed_at__lt=end)
+            .values_list("placed_at", flat=True)
+        )
         days = [moment.astimezone(tz).date() for moment in placed]
     return week_bars(first, last, Counter(day - timedelta(days=day.weekday()) for day in days))
-
-
-# --- Email (email.py) --------------------------------------------------------------------------------
-
-
-def email_kpis(merchant: Merchant, period: Period, as_of: datetime) -> list[StepEmailKpis]:
-    """email.email_kpis in Python: sends of the period per step, and its orders given to the step of
-    their customer's latest click within ATTRIBUTION_WINDOW (last click wins). Five queries."""
-    known = Period(period.start, min(period.end, as_of))
-    with merchant_scope(merchant):
-        sends = _sends(merchant, known, as_of)
-        orders = [order for order in _counted_orders(merchant, known.start, known.end) if order.customer_id]
-        earned = _attributed(merchant, known, orders, as_of)
-        steps = FlowStep.objects.filter(merchant=merchant, pk__in=set(sends) | set(earned)).select_related("flow")
-        steps = sorted(steps, key=lambda s: (s.flow.kind, s.flow.name, s.flow_id, s.position, s.pk))
-    found = []
-    for step in steps:
-        kpis = step_kpis(step.flow_id, step.flow.key, step.flow.name, step.pk, step.key, step.name, *sends[step.pk])
-        for currency, (count, net) in sorted(earned.get(step.pk, {}).items()):
-            kpis.orders += count
-            kpis.revenue[currency] = money(net, currency)
-        found.append(kpis)
-    return found
-
-
-def _sends(merchant: Merchant, period: Period, as_of: datetime) -> dict[int, list[int]]:
-    """Per step: [sent, delivered, opened, clicked, unsubscribed] of the messages sent in the period."""
-    counts: dict[int, list[int]] = defaultdict(lambda: [0] * 5)
-    messages = Message.objects.filter(merchant=merchant, sent_at__gte=period.start, sent_at__lt=period.end)
-    fields = ("step_id", "bounced_at", "opened_at", "clicked_at", "unsubscribed_at")
-    for step_id, bounced, opened, clicked, unsubscribed in messages.values_list(*fields):
-        delivered = bounced is None or bounced >= as_of
-        seen = [delivered and moment is not None and moment < as_of for moment in (opened, clicked, unsubscribed)]
-        for index, counted in enumerate([True, delivered, *seen]):
-            counts[step_id][index] += counted
-    return counts
-
-
-def _attributed(merchant: Merchant, period: Period, orders: list[_Order], as_of: datetime) -> dict:
-    """{step: {currency: (orders, net revenue)}}: each order once, to its customer's latest click."""
-    clicks = defaultdict(list)  # customer -> [(moment, event id, step)]
-    events = MessageEvent.objects.filter(
-        merchant=merchant,
-        kind=EventKind.CLICKED,
-        occurred_at__gte=period.start - ATTRIBUTION_WINDOW,
-        occurred_at__lt=period.end,
-    )
-    fields = ("occurred_at", "id", "message__step_id", "message__order__customer_id", "message__scheduled__customer_id")
-    for moment, event_id, step_id, order_customer, scheduled_customer in events.values_list(*fields):
-        customer = order_customer if order_customer is not None else scheduled_customer
-        clicks[customer].append((moment, event_id, step_id))
-    earned: dict[int, dict[str, list]] = defaultdict(lambda: defaultdict(lambda: [0, Decimal(0)]))
-    for order in orders:
-        window = [
-            c for c in clicks[order.customer_id] if order.placed_at - ATTRIBUTION_WINDOW <= c[0] <= order.placed_at
-        ]
-        if window:
-            totals = earned[max(window)[2]][order.currency]
-            totals[0] += 1
-            totals[1] += order.net(as_of)
-    return earned
 
 
 # --- Delivery promises (delivery_promises.py) -------------------------------------------------------

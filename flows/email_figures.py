@@ -7,7 +7,8 @@ that of the counted orders placed in the period, each given to the step of its c
 on an email before it, when that click is at most ATTRIBUTION_WINDOW old (last click wins, Klaviyo's
 default). The customer of an email is its order's, or the one it was scheduled for.
 
-PostgreSQL only (DISTINCT ON, LATERAL, interval arithmetic): see `email_figures_available`.
+The SQL is PostgreSQL's (DISTINCT ON, LATERAL, interval arithmetic); elsewhere (the SQLite demo)
+flows/email_small_shop.py computes the same figures in Python.
 """
 
 from dataclasses import dataclass, field
@@ -87,8 +88,8 @@ class StepEmailKpis:
     revenue: dict[str, Decimal] = field(default_factory=dict)  # their net revenue per currency
 
 
-def email_figures_available() -> bool:
-    """The statement needs PostgreSQL; the SQLite demo goes without the figures."""
+def on_postgresql() -> bool:
+    """Which engine computes the figures: the SQL here, or the small-shop one everywhere else."""
     return connection.vendor == "postgresql"
 
 
@@ -101,6 +102,10 @@ def step_email_figures(
     The period ends at as_of at the latest, and what is reported after as_of (bounces, opens, clicks,
     refunds) is not known yet.
     """
+    if not on_postgresql():
+        from .email_small_shop import step_email_figures_in_python  # it builds on this module's records
+
+        return step_email_figures_in_python(merchant, period, as_of, flow_id=flow_id)
     params = {
         "merchant": merchant.pk,
         "start": period.start,

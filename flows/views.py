@@ -15,7 +15,6 @@ from merchants.models import LANGUAGE_CHOICES, Role
 from . import dispatcher, selectors, services
 from .content import sample_context
 from .dispatcher import _links, build_email
-from .email_figures import email_figures_available
 from .forms import FlowForm, FlowSettingsForm, GuideFormSet, SendTestForm, StepForm, TemplateForm
 from .holdout_words import holdout_sentences
 from .holdouts import holdout_results, holdouts_measurable
@@ -74,7 +73,6 @@ def flow_detail(request, pk):
         "form": form,
         "steps": [(step, stats[step.pk]) for step in steps],
         "days": selectors.stats_period(request.merchant, now),
-        "figures_available": email_figures_available(),
         "holdout": _holdout_summary(request.merchant, flow),
     }
     return render(request, "flows/flow_detail.html", context, status=status)
@@ -271,7 +269,6 @@ def _step_editor(request, flow: Flow, step: FlowStep | None):
         "preview": _preview(request, step, _saved_input(step), language) if step else None,
         "preview_language": language,
         "stats": selectors.step_stats(step=step) if step else None,
-        "figures_available": email_figures_available(),
         "can_edit": can_edit,
         "test_form": SendTestForm(initial={"language": request.merchant.default_language}),
     }

@@ -1,5 +1,6 @@
 """Reads of customers and orders, always for one merchant, with related rows loaded up front."""
 
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -10,10 +11,10 @@ from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 
 from core.event_kinds import event_detail, event_label
-from core.scoping import get_for_merchant
+from core.scoping import get_for_merchant, merchant_scope
 from merchants.models import Merchant
 
-from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent
+from .models import Customer, FinancialStatus, FulfillmentStatus, LineItem, Order, OrderEvent, Refund
 from .sections import order_sections
 
 CANCELLED = "cancelled"
@@ -221,3 +222,43 @@ def customer_timeline(customer: Customer) -> list[TimelineEntry]:
         entries.extend(source(customer))
     entries.sort(key=lambda entry: entry.occurred_at, reverse=True)
     return entries[:CUSTOMER_TIMELINE_LENGTH]
+
+
+# --- Counted orders for figures computed in Python (the SQLite demo's engines) -----------------------
+
+
+@dataclass(frozen=True)
+class CountedOrder:
+    """A counted order (docs/kpis.md) as the small-shop figures read it, with its refunds."""
+
+    id: int
+    customer_id: int | None
+    currency: str
+    total: Decimal
+    placed_at: datetime
+    refunds: tuple[tuple[Decimal, datetime], ...]
+
+    def net(self, as_of: datetime) -> Decimal:
+        """Its total minus the refunds recorded before as_of."""
+        return self.total - sum((amount for amount, at in self.refunds if at < as_of), Decimal(0))
+
+
+def counted_orders_of(merchant: Merchant):
+    """Counted orders (docs/kpis.md): not cancelled, not test orders, not exchange orders."""
+    return Order.objects.filter(merchant=merchant, cancelled_at__isnull=True, test=False, exchange_for_rma="")
+
+
+def counted_orders_with_refunds(merchant: Merchant, start: datetime | None, end: datetime) -> list[CountedOrder]:
+    """The counted orders placed in [start, end) (from the first when start is None), by placing time,
+    each with its refunds: two queries."""
+    placed = {"placed_at__lt": end} | ({"placed_at__gte": start} if start else {})
+    with merchant_scope(merchant):
+        rows = counted_orders_of(merchant).filter(**placed).order_by("placed_at", "id")
+        rows = rows.values_list("id", "customer_id", "currency", "total", "placed_at")
+        order_placed = {f"order__{name}": value for name, value in placed.items()}
+        refunds = defaultdict(list)
+        for order_id, amount, at in Refund.objects.filter(merchant=merchant, **order_placed).values_list(
+            "order_id", "amount", "refunded_at"
+        ):
+            refunds[order_id].append((amount, at))
+        return [CountedOrder(*row, refunds=tuple(refunds[row[0]])) for row in rows]

@@ -17,6 +17,7 @@ def built_shop(merchant):
 def python_engine(monkeypatch):
     """The figures of the Python engine (analytics/small_shop.py, SQLite's) on this PostgreSQL database."""
     monkeypatch.setattr("analytics.engine.sql_engine", lambda: False)
+    monkeypatch.setattr("flows.email_figures.on_postgresql", lambda: False)  # the steps' email figures
 
 
 @pytest.fixture(params=["sql engine", "python engine"])
