@@ -57,9 +57,9 @@ CROSS JOIN LATERAL (SELECT round((10 + random() * 190)::numeric, 2) AS subtotal)
 CROSS JOIN LATERAL (SELECT s.subtotal,
                            CASE WHEN i %% %(discount_every)s = 0 THEN round(s.subtotal * 0.15, 2) ELSE 0 END AS discount) t;
 
-INSERT INTO orders_refund (merchant_id, order_id, external_id, amount, currency, line_items, note, source,
-                           refunded_at, created_at)
-SELECT merchant_id, id, 'r' || id, round(total / 3, 2), currency, '[]', '', 'api',
+INSERT INTO orders_refund (merchant_id, order_id, external_id, other_external_id, amount, currency, line_items,
+                           note, source, refunded_at, created_at)
+SELECT merchant_id, id, 'r' || id, '', round(total / 3, 2), currency, '[]', '', 'api',
        placed_at + (random() * interval '120 days'), now()
 FROM orders_order WHERE merchant_id = %(shop)s AND id %% %(refund_every)s = 7;
 ANALYZE orders_customer; ANALYZE orders_order; ANALYZE orders_refund;
