@@ -330,7 +330,9 @@ OVERVIEW_DAYS = 30  # the days shown when the page is opened: the last 30, today
 def return_overview(request):
     merchant = request.merchant
     today = timezone.localtime(timezone.now(), merchant.tzinfo).date()
-    query = request.GET or {"from": str(today - timedelta(days=OVERVIEW_DAYS - 1)), "to": str(today)}
+    # The last days unless a range is asked for: the language switcher's ?lang= alone keeps them.
+    asked = "from" in request.GET or "to" in request.GET
+    query = request.GET if asked else {"from": str(today - timedelta(days=OVERVIEW_DAYS - 1)), "to": str(today)}
     form = OverviewForm(query)
     if not form.is_valid():
         problems = " ".join(message for errors in form.errors.values() for message in errors)

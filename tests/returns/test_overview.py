@@ -33,8 +33,9 @@ def test_the_page_speaks_french(client, march):  # noqa: F811 - the fixture
     assert "87,5\u00a0%" in text and "15,00\u00a0€" in text and "Trop petit" in text
 
 
-def test_an_empty_shop_shows_dashes(client, merchant):
-    page = staff(merchant, client, Role.VIEWER).get(URL)
+@pytest.mark.parametrize("query", ["", "?lang=en"])  # the language switcher keeps the last 30 days
+def test_an_empty_shop_shows_dashes(client, merchant, query):
+    page = staff(merchant, client, Role.VIEWER).get(URL + query)
     assert page.status_code == 200
     assert "No return in these days." in page.text and "—" in page.text
     assert "No return was offered an exchange in these days." in page.text
