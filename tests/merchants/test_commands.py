@@ -216,6 +216,10 @@ def test_seed_demo_prints_a_login_that_works_for_both_shops(client):
     with unscoped():
         roles = dict(Membership.objects.filter(user=owner).values_list("merchant__slug", "role"))
     assert roles == {"maison-lumiere": Role.OWNER, "wild-fern": Role.OWNER}
+    from analytics.models import PredictedClv
+
+    with unscoped():  # fitted at seed time, as the daily task would have: Analytics shows it at once
+        assert set(PredictedClv.objects.values_list("merchant__slug", flat=True)) == {"maison-lumiere", "wild-fern"}
     merchant = Merchant.objects.get(slug="maison-lumiere")
     assert (merchant.name, merchant.default_language, merchant.time_zone, merchant.currency) == (
         "Maison Lumière",
