@@ -88,57 +88,45 @@ def _whole_days(merchant: Merchant, period: Period) -> tuple[date, date]:
     return first, period.end.astimezone(merchant.tzinfo).date()
 
 
-_CUSTOMERS = f"""
-WITH p AS (
-  SELECT DISTINCT o.customer_id FROM orders_order o
-  WHERE o.merchant_id = %(merchant)s AND {COUNTED} AND o.customer_id IS NOT NULL
-    AND o.placed_at >= %(start)s AND o.placed_at < %(end)s
-)
-SELECT (SELECT count(*) FROM p),
-       (SELECT count(*) FROM (
-          SELECT o.customer_id FROM orders_order o JOIN p ON p.customer_id = o.customer_id
-          WHERE o.merchant_id = %(merchant)s AND {COUNTED} AND o.placed_at < %(end)s
-          GROUP BY o.customer_id HAVING count(*) >= 2) repeaters)
-"""  # noqa: S608 - only module constants are interpolated; values are parameters
-
-
-def customers_and_repeaters(merchant: Merchant, period: Period) -> tuple[int, int]:
-    """(customers(P), those of them with at least 2 counted orders placed before end(P))."""
-    params = {"merchant": merchant.pk, "start": period.start, "end": period.end}
-    return sql_rows(_CUSTOMERS, params)[0]
-
-
-# The cohort: customers whose first counted order (before as_of) was placed in P; their second order.
-_REPURCHASE = f"""
-WITH firsts AS (
-  SELECT o.customer_id, min(o.placed_at) AS first_at FROM orders_order o
+# One pass over each customer's counted orders before as_of, in order: whether they ordered in P, how many
+# orders they had placed before end(P), and their first and second orders (the repurchase cohort).
+_CUSTOMER_FIGURES = f"""
+WITH ranked AS (
+  SELECT o.placed_at, row_number() OVER in_order AS n, lead(o.placed_at) OVER in_order AS next_at,
+         count(*) FILTER (WHERE o.placed_at < %(end)s) OVER customer AS before_end,
+         bool_or(o.placed_at >= %(start)s AND o.placed_at < %(end)s) OVER customer AS in_period
+  FROM orders_order o
   WHERE o.merchant_id = %(merchant)s AND {COUNTED} AND o.customer_id IS NOT NULL AND o.placed_at < %(as_of)s
-  GROUP BY o.customer_id
-  HAVING min(o.placed_at) >= %(start)s AND min(o.placed_at) < %(end)s
-), pairs AS (
-  SELECT f.first_at, s.placed_at AS second_at FROM firsts f
-  LEFT JOIN LATERAL (
-    SELECT o.placed_at FROM orders_order o
-    WHERE o.merchant_id = %(merchant)s AND o.customer_id = f.customer_id AND {COUNTED}
-      AND o.placed_at < %(as_of)s
-    ORDER BY o.placed_at, o.id OFFSET 1 LIMIT 1
-  ) s ON true
+  WINDOW customer AS (PARTITION BY o.customer_id), in_order AS (customer ORDER BY o.placed_at, o.id)
+), customers AS (
+  SELECT before_end, in_period, placed_at AS first_at, next_at AS second_at,
+         placed_at >= %(start)s AND placed_at < %(end)s AS new_in_period
+  FROM ranked WHERE n = 1
 )
-SELECT count(*) FILTER (WHERE first_at <= %(as_of)s - interval '30 days'),
-       count(*) FILTER (WHERE first_at <= %(as_of)s - interval '30 days'
+SELECT count(*) FILTER (WHERE in_period),
+       count(*) FILTER (WHERE in_period AND before_end >= 2),
+       count(*) FILTER (WHERE new_in_period AND first_at <= %(as_of)s - interval '30 days'),
+       count(*) FILTER (WHERE new_in_period AND first_at <= %(as_of)s - interval '30 days'
                           AND second_at <= first_at + interval '30 days'),
-       count(*) FILTER (WHERE first_at <= %(as_of)s - interval '90 days'),
-       count(*) FILTER (WHERE first_at <= %(as_of)s - interval '90 days'
+       count(*) FILTER (WHERE new_in_period AND first_at <= %(as_of)s - interval '90 days'),
+       count(*) FILTER (WHERE new_in_period AND first_at <= %(as_of)s - interval '90 days'
                           AND second_at <= first_at + interval '90 days')
-FROM pairs
+FROM customers
 """  # noqa: S608 - only module constants are interpolated; values are parameters
 
 
-def repurchase_rates(merchant: Merchant, period: Period, as_of: datetime) -> dict[int, Decimal | None]:
-    """{30: repurchase_30(P), 90: repurchase_90(P)}; None for an empty cohort."""
+@dataclass
+class CustomerFigures:
+    customers: int  # customers(P)
+    repeaters: int  # of them, those with at least 2 counted orders placed before end(P)
+    repurchase: dict[int, Decimal | None]  # {30: repurchase_30(P), 90: repurchase_90(P)}; None: empty cohort
+
+
+def customer_figures(merchant: Merchant, period: Period, as_of: datetime) -> CustomerFigures:
+    """The figures of P that count customers rather than orders; P ends at as_of at the latest."""
     params = {"merchant": merchant.pk, "start": period.start, "end": period.end, "as_of": as_of}
-    cohort_30, again_30, cohort_90, again_90 = sql_rows(_REPURCHASE, params)[0]
-    return {30: ratio(again_30, cohort_30), 90: ratio(again_90, cohort_90)}
+    customers, repeaters, cohort_30, again_30, cohort_90, again_90 = sql_rows(_CUSTOMER_FIGURES, params)[0]
+    return CustomerFigures(customers, repeaters, {30: ratio(again_30, cohort_30), 90: ratio(again_90, cohort_90)})
 
 
 # Net revenue as of as_of: refunds recorded before as_of only.
@@ -165,17 +153,16 @@ def period_kpis(merchant: Merchant, period: Period, as_of: datetime, *, clv_as_o
     """
     known = Period(period.start, min(period.end, as_of))
     counts, net = orders_and_net_revenue(merchant, known, as_of)
-    customers, repeaters = customers_and_repeaters(merchant, known)
+    people = customer_figures(merchant, known, as_of)
     orders = sum(counts.values())
-    repurchase = repurchase_rates(merchant, known, as_of)
     return {
         "orders": orders,
-        "customers": customers,
-        "repeat_rate": ratio(repeaters, customers),
-        "purchase_frequency": ratio(orders, customers),
+        "customers": people.customers,
+        "repeat_rate": ratio(people.repeaters, people.customers),
+        "purchase_frequency": ratio(orders, people.customers),
         "aov": money_per(net, counts),
-        "repurchase_30": repurchase[30],
-        "repurchase_90": repurchase[90],
+        "repurchase_30": people.repurchase[30],
+        "repurchase_90": people.repurchase[90],
         "historical_clv": historical_clv(merchant, clv_as_of or as_of),
     }
 

@@ -9,7 +9,7 @@ from django.utils.cache import add_never_cache_headers
 
 from core.scoping import merchant_scope
 
-from .selectors import membership_for_session
+from .selectors import membership_for_session, memberships_of
 
 SESSION_KEY = "current_merchant_id"
 
@@ -22,10 +22,13 @@ class CurrentMerchantMiddleware:
     def __call__(self, request):
         request.membership = None
         request.merchant = None
+        request.memberships = []
         language_before = translation.get_language()
         if getattr(request, "user", None) is not None and request.user.is_authenticated:
             self.activate_language(request)
-            membership = membership_for_session(user=request.user, merchant_id=request.session.get(SESSION_KEY))
+            # Read once: the session's shop and the header's merchant switcher both come from this list.
+            request.memberships = memberships_of(user=request.user)
+            membership = membership_for_session(request.memberships, request.session.get(SESSION_KEY))
             if membership is not None:
                 request.membership = membership
                 request.merchant = membership.merchant

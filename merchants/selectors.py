@@ -15,15 +15,10 @@ def memberships_of(*, user: User) -> list[Membership]:
         return list(Membership.objects.filter(user=user).select_related("merchant").order_by("merchant__name"))
 
 
-def membership_for_session(*, user: User, merchant_id) -> Membership | None:
-    """The membership the session points at, else the person's first one."""
-    with unscoped():
-        memberships = Membership.objects.filter(user=user).select_related("merchant").order_by("merchant__name")
-        if merchant_id:
-            chosen = memberships.filter(merchant_id=merchant_id).first()
-            if chosen:
-                return chosen
-        return memberships.first()
+def membership_for_session(memberships: list[Membership], merchant_id) -> Membership | None:
+    """Of the person's memberships, the one the session points at, else the first."""
+    chosen = next((m for m in memberships if str(m.merchant_id) == str(merchant_id)), None)
+    return chosen or (memberships[0] if memberships else None)
 
 
 def membership_of(*, user: User, merchant_id) -> Membership | None:

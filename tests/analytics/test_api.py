@@ -86,10 +86,10 @@ def shop(built_shop):
 
 
 def test_kpis_of_a_period_and_the_one_before(api, shop, django_assert_num_queries):
-    # The key (2) + per period: built?, days, edges, later refunds, customers, repurchase, CLV, email,
+    # The key (2) + per period: built?, days, edges, later refunds, customer figures, CLV, email,
     # delivery promises, WISMO (5: support.selectors.wismo_rate) and survey scores (1);
     # + the stored predicted CLV.
-    with django_assert_num_queries(2 + 2 * (8 + 1 + 5 + 1) + 1):
+    with django_assert_num_queries(2 + 2 * (7 + 1 + 5 + 1) + 1):
         response = api.get(KPIS, MARCH)
     assert response.status_code == 200
     assert response.json() == MARCH_ANSWER
@@ -163,7 +163,7 @@ def test_another_shops_key_never_sees_these_orders(other_api, shop):
 def test_email_kpis_per_flow_and_step(api, merchant, django_assert_num_queries):
     steps = seed_email_history(merchant)  # worked out in test_email.py
     # As above, but this shop's daily table is not built: its orders are read, no daily-table query.
-    with django_assert_num_queries(2 + 2 * (7 + 1 + 5 + 1) + 1):
+    with django_assert_num_queries(2 + 2 * (6 + 1 + 5 + 1) + 1):
         body = api.get(KPIS, EMAIL_P).json()
     j7, j30, shipped = body["email"]
     assert j7 == {
