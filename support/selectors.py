@@ -17,6 +17,7 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from merchants.models import Merchant
+from orders.models import Order
 from tracking.models import Shipment, ShipmentDirection, TrackingPageView, WismoContact
 
 from .models import BaselineWeek, SupportContact
@@ -65,14 +66,16 @@ def reduction(rate: Decimal | None, baseline: Decimal | None) -> Decimal | None:
     return (1 - rate / baseline).quantize(RATIO_PLACES, ROUND_HALF_UP)
 
 
-# The first outbound shipment of each order, grouped by the day (in the shop's time zone) it shipped.
+# The first outbound shipment of each order but test orders, grouped by the day (in the shop's time
+# zone) it shipped.
 _FIRST_SHIPPED_BY_DAY = """
 SELECT (first_shipped AT TIME ZONE %(tz)s)::date AS day, count(*) AS orders
 FROM (
-    SELECT order_id, min(shipped_at) AS first_shipped
-    FROM {table}
-    WHERE merchant_id = %(merchant)s AND direction = %(direction)s AND shipped_at IS NOT NULL
-    GROUP BY order_id
+    SELECT s.order_id, min(s.shipped_at) AS first_shipped
+    FROM {table} s JOIN {orders} o ON o.id = s.order_id
+    WHERE s.merchant_id = %(merchant)s AND s.direction = %(direction)s AND s.shipped_at IS NOT NULL
+      AND NOT o.test
+    GROUP BY s.order_id
 ) first_shipments
 WHERE first_shipped >= %(start)s AND first_shipped < %(end)s
 GROUP BY 1
@@ -85,10 +88,12 @@ def on_postgresql() -> bool:
 
 
 def orders_shipped_by_day(merchant: Merchant, start: datetime, end: datetime) -> dict[date, int]:
-    """Orders whose first outbound shipment shipped in [start, end), by the shop's local day."""
+    """Orders whose first outbound shipment shipped in [start, end), by the shop's local day; a test order
+    is nobody's parcel."""
     if not on_postgresql():
         return _orders_shipped_by_day_in_python(merchant, start, end)
-    query = _FIRST_SHIPPED_BY_DAY.format(table=connection.ops.quote_name(Shipment._meta.db_table))
+    quote = connection.ops.quote_name
+    query = _FIRST_SHIPPED_BY_DAY.format(table=quote(Shipment._meta.db_table), orders=quote(Order._meta.db_table))
     params = {
         "tz": str(merchant.tzinfo),
         "merchant": merchant.pk,
@@ -105,7 +110,9 @@ def _orders_shipped_by_day_in_python(merchant: Merchant, start: datetime, end: d
     """The same count where the database has no time zones (SQLite, the demo): each order's first
     shipment read once, its local day found here."""
     firsts = (
-        Shipment.objects.filter(merchant=merchant, direction=ShipmentDirection.OUTBOUND, shipped_at__isnull=False)
+        Shipment.objects.filter(
+            merchant=merchant, direction=ShipmentDirection.OUTBOUND, shipped_at__isnull=False, order__test=False
+        )
         .values("order_id")
         .annotate(first_shipped=Min("shipped_at"))
         .filter(first_shipped__gte=start, first_shipped__lt=end)

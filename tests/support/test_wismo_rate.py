@@ -26,8 +26,8 @@ pytestmark = pytest.mark.django_db
 START, END = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)
 
 
-def shipped(merchant, *moments, direction="outbound"):
-    order = OrderFactory(merchant=merchant)
+def shipped(merchant, *moments, direction="outbound", test=False):
+    order = OrderFactory(merchant=merchant, test=test)
     for moment in moments:
         Shipment.objects.create(merchant=merchant, order=order, direction=direction, shipped_at=moment)
     return order
@@ -43,7 +43,7 @@ def ticket(merchant, external_id, moment, subject):
 @pytest.fixture
 def history(scoped):
     """Worked by hand: 4 orders first shipped in the week (a second parcel or a return parcel in the
-    week does not make an order count; an order first shipped before the week does not count)."""
+    week does not make an order count; an order first shipped before the week and a test order do not count)."""
     merchant = scoped
     first = shipped(merchant, datetime(2026, 3, 2, 8, tzinfo=UTC), datetime(2026, 3, 4, tzinfo=UTC))
     shipped(merchant, datetime(2026, 3, 3, tzinfo=UTC))
@@ -52,6 +52,7 @@ def history(scoped):
     shipped(merchant, datetime(2026, 2, 27, tzinfo=UTC), datetime(2026, 3, 3, tzinfo=UTC))  # first parcel before
     shipped(merchant, datetime(2026, 3, 9, tzinfo=UTC))  # the end is excluded
     shipped(merchant, datetime(2026, 3, 4, tzinfo=UTC), direction="return")
+    shipped(merchant, datetime(2026, 3, 4, tzinfo=UTC), test=True)  # the shop trying its own checkout
     WismoContact.objects.create(
         merchant=merchant, order=first, reason="late", created_at=datetime(2026, 3, 4, tzinfo=UTC)
     )
