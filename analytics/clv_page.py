@@ -6,6 +6,7 @@ from decimal import Decimal
 from babel.numbers import get_currency_name
 from django.utils import translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.l10n import format_datetime, format_day, format_money, format_number, format_share
 
@@ -45,14 +46,24 @@ def _currency_row(currency: str, figure: dict, cutoff: str) -> dict:
 
 def _missing_words(figure: dict) -> str:
     if figure["reason"] == NOT_ENOUGH_CUSTOMERS:
-        return _("Not enough history yet: %(customers)s customers so far; the prediction needs %(needed)s.") % {
-            "customers": format_number(figure["customers"]),
+        customers = figure["customers"]
+        return ngettext(
+            "Not enough history yet: %(customers)s customer so far; the prediction needs %(needed)s.",
+            "Not enough history yet: %(customers)s customers so far; the prediction needs %(needed)s.",
+            customers,
+        ) % {
+            "customers": format_number(customers),
             "needed": format_number(MIN_CUSTOMERS),
         }
     if figure["reason"] == NO_FIT:
         return _("The model found no steady pattern in these orders yet; it tries again every day.")
-    return _("Not enough history yet: the first order is %(days)s days old; the prediction needs %(needed)s.") % {
-        "days": format_number(figure["history_days"]),
+    days = figure["history_days"]
+    return ngettext(
+        "Not enough history yet: the first order is %(days)s day old; the prediction needs %(needed)s.",
+        "Not enough history yet: the first order is %(days)s days old; the prediction needs %(needed)s.",
+        days,
+    ) % {
+        "days": format_number(days),
         "needed": format_number(MIN_HISTORY_DAYS),
     }
 

@@ -213,6 +213,14 @@ def test_the_page_in_french(client, merchant, owner):
             "the first order is 90 days old; the prediction needs 180.",
         ),
         (
+            {"EUR": {"customers": 1, "history_days": 1, "value": None, "reason": NOT_ENOUGH_CUSTOMERS}},
+            "Not enough history yet: 1 customer so far; the prediction needs 500.",
+        ),
+        (
+            {"EUR": {"customers": 600, "history_days": 1, "value": None, "reason": NOT_ENOUGH_HISTORY}},
+            "the first order is 1 day old; the prediction needs 180.",
+        ),
+        (
             {"EUR": FIGURES["EUR"] | {"backtest": {"customers": 12, "history_days": 20, "reason": "customers"}}},
             "No check yet: checking needs 500 customers and 180 days of orders by Thu, Jan 1.",
         ),
