@@ -31,10 +31,10 @@ def shop(built_shop):
 
 
 def test_march_against_february(staff_client, shop, django_assert_num_queries):
-    # The dashboard's own (3), 6 per period for the KPIs, the weekly bars (2), the cohorts (1), returns (5),
+    # The dashboard's own (2), 6 per period for the KPIs, the weekly bars (2), the cohorts (1), returns (5),
     # the predicted CLV (1), the email KPIs (1), the delivery promises of each period (2), the flows with a
     # holdout (1: none), the customer service tiles of each period (2 × 6: test_service_tiles.py).
-    with django_assert_num_queries(3 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):
+    with django_assert_num_queries(2 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()
@@ -42,7 +42,7 @@ def test_march_against_february(staff_client, shop, django_assert_num_queries):
     assert "50%" in page and "€37.50 · $30.00" in page  # repeat rate; aov per currency (every refund known now)
     assert page.count("<rect ") == 6  # the weeks of Feb 23 to Mar 30
     # A custom range is computed on every request (a preset is stored: test_stored_figures.py).
-    with django_assert_num_queries(3 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):
+    with django_assert_num_queries(2 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):
         assert "€37.50 · $30.00" in staff_client.get(URL, MARCH).content.decode()
 
 
@@ -108,7 +108,7 @@ def email_table(page: str) -> str:
 def test_the_email_table_per_flow_and_step(staff_client, merchant, django_assert_num_queries):
     steps = seed_email_history(merchant)  # worked out in test_email.py; every refund known by now
     aggregates_rebuild(merchant=merchant)
-    with django_assert_num_queries(3 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):  # as above: one query for the table
+    with django_assert_num_queries(2 + 2 * 6 + 2 + 1 + 5 + 1 + 1 + 2 + 1 + 2 * 6):  # as above: one query for the table
         page = staff_client.get(URL, MARCH).content.decode()
     table = email_table(page)
     j7 = table[table.index(f"/steps/{steps['j7'].pk}/") :]

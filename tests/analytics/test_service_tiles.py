@@ -104,10 +104,10 @@ def test_another_shops_contacts_do_not_count(staff_client, contacts, other_merch
 
 
 def test_the_page_query_count_with_the_tiles(staff_client, contacts, django_assert_num_queries):
-    # The dashboard's own (3), the order KPIs of a shop whose aggregates are not built yet (2 × 5: answered
+    # The dashboard's own (2), the order KPIs of a shop whose aggregates are not built yet (2 × 5: answered
     # from its orders), bars (2), cohorts (1), returns (5), predicted CLV (1), delivery promises (2), flows
     # with a holdout (1), the email KPIs (1), and the service tiles: 2 × (5 WISMO + 1 scores).
-    with django_assert_num_queries(3 + 2 * 5 + 2 + 1 + 5 + 1 + 2 + 1 + 1 + 2 * 6):
+    with django_assert_num_queries(2 + 2 * 5 + 2 + 1 + 5 + 1 + 2 + 1 + 1 + 2 * 6):
         assert staff_client.get(PAGE, MARCH).status_code == 200
 
 

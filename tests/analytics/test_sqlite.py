@@ -32,11 +32,11 @@ def shop(merchant):
 
 
 def test_the_page_shows_the_figures(staff_client, shop, django_assert_num_queries):
-    # The dashboard's own (3), 2 per period for the KPIs (orders, refunds), the weekly bars (1), the
+    # The dashboard's own (2), 2 per period for the KPIs (orders, refunds), the weekly bars (1), the
     # cohorts (2), the email KPIs (messages, clicks, orders, refunds: 4), the delivery promises of each
     # period (2), the service tiles of each period (5 WISMO + 1 scores), the stored predicted CLV (1),
     # the returns figures (5, returns' own small-shop engine). Whatever the number of orders.
-    with django_assert_num_queries(3 + 2 * 2 + 1 + 2 + 4 + 2 + 2 * 6 + 1 + 5):
+    with django_assert_num_queries(2 + 2 * 2 + 1 + 2 + 4 + 2 + 2 * 6 + 1 + 5):
         response = staff_client.get(URL, MARCH)
     assert response.status_code == 200
     page = response.content.decode()

@@ -71,14 +71,14 @@ def _page(client, query):
 
 
 def test_a_preset_page_reads_one_row(staff_client, merchant, django_assert_num_queries):
-    """The dashboard's own (3) and when the stored row was computed (1): its figures rendered in the reader's
+    """The dashboard's own (2) and when the stored row was computed (1): its figures rendered in the reader's
     language are kept in the cache while the row is current. The first view of the day finds no row (1),
     computes the figures as a custom range does (37: test_page.py) and stores them (1)."""
     order(merchant, "today", "t@example.org", timezone.now() - timedelta(minutes=5), "42.00")
     aggregates_rebuild(merchant=merchant)
-    with django_assert_num_queries(3 + 1 + 1 + 37 + 1):
+    with django_assert_num_queries(2 + 1 + 1 + 37 + 1):
         first = _page(staff_client, {"range": "30"})
-    with django_assert_num_queries(3 + 1):
+    with django_assert_num_queries(2 + 1):
         again = _page(staff_client, {"range": "30"})
     figures = again.index('<section class="kpis"')  # the same figures; the form's CSRF token differs
     assert again[figures:] == first[first.index('<section class="kpis"') :]
@@ -91,7 +91,7 @@ def test_a_custom_range_is_computed_on_every_request(staff_client, merchant, dja
     aggregates_rebuild(merchant=merchant)
     custom = {"range": "custom", "from": "2026-03-01", "to": "2026-03-31"}
     for _request in range(2):
-        with django_assert_num_queries(3 + 37):
+        with django_assert_num_queries(2 + 37):
             _page(staff_client, custom)
     with merchant_scope(merchant):
         assert not StoredFigures.objects.exists()

@@ -90,9 +90,9 @@ def test_query_count_is_fixed(staff_client, merchant, django_assert_num_queries)
     add_product(merchant, "p0")
     staff_client.get(INDEX)
     # session, user, membership, the layout's merchant switcher, sources, count, products, their variants
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         staff_client.get(INDEX)
     for n in range(1, 20):
         add_product(merchant, f"p{n}", variants=3)
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         assert staff_client.get(INDEX).text.count("Organic tee") == 20

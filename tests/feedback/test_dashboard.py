@@ -268,7 +268,7 @@ def test_the_overview_reads_french(merchant, owner, staff_client):
 # The signed-in member's 4, the scores and the response rates of the period and of the one before (4),
 # the weeks (1), the three breakdowns (3 in SQL; 6 on the small-shop engine: the answers, then their
 # orders' groups) and the needs-attention counts (1).
-OVERVIEW_QUERIES = {"postgresql": 12, "small_shop": 15}
+OVERVIEW_QUERIES = {"postgresql": 11, "small_shop": 14}
 
 
 def test_the_overview_runs_the_same_queries_whatever_the_history(

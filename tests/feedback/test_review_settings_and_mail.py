@@ -43,7 +43,7 @@ def settings_of(merchant):
 
 def test_the_page_explains_why_there_is_no_gating(staff_client, django_assert_num_queries):
     staff_client.get(PAGE)
-    with django_assert_num_queries(4):  # what every staff page reads, and the settings row
+    with django_assert_num_queries(3):  # what every staff page reads, and the settings row
         page = staff_client.get(PAGE)
     text = page.content.decode()
     assert page.status_code == 200

@@ -102,7 +102,7 @@ def test_the_answers_list_filters_searches_and_links_to_the_order(merchant, staf
     answered(merchant, Kind.CSAT, [1, 5], comment="Colis abîmé")
     answered(merchant, Kind.NPS, [9])
     query = {"from": "2026-06-01", "to": "2026-06-30", "band": "low", "q": "abîmé", "has_comment": "on"}
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         page = staff_client.get(reverse("feedback:answers"), query)
     html = page.content.decode()
     assert html.count("Colis abîmé") == 1
@@ -151,7 +151,7 @@ def test_staff_mark_an_item_contacted_then_resolved_and_the_first_contact_is_tim
 
 def test_the_queue_lists_new_items_with_a_pinned_number_of_queries(merchant, staff_client, django_assert_num_queries):
     answered(merchant, Kind.CSAT, [1, 2, 1])
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(6):
         page = staff_client.get(reverse("feedback:attention"))
     assert page.content.decode().count("Mark contacted") == 3
 

@@ -302,7 +302,7 @@ def test_a_flow_without_history_has_empty_results(merchant):
 
 # The page (7), its steps' figures (2: emails waiting/skipped/failed, and the email figures of the last 30
 # days, whatever the number of steps; they were 4 per step before) and the holdout results (1).
-PAGE_QUERIES = 9
+PAGE_QUERIES = 8
 
 
 # --- The flow's page ---------------------------------------------------------------------------------------

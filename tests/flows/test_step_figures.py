@@ -122,10 +122,10 @@ def test_the_flow_page_costs_the_same_whatever_its_number_of_steps(
     two_steps = reverse("flows:detail", kwargs={"pk": history["j7"].flow_id})
     one_step = reverse("flows:detail", kwargs={"pk": history["shipped"].flow_id})
     staff_client.get(two_steps)  # the session's first request loads what later ones find cached
-    # The page (6), the steps' emails waiting/skipped/failed (1), the email figures (1 statement; for the
+    # The page (5), the steps' emails waiting/skipped/failed (1), the email figures (1 statement; for the
     # small-shop engine 4 reads, and a fifth for the steps when any sent or earned in those days: none
     # here, the history is March's), the holdout (1).
     figures = 1 if engine == "postgresql" else 4
     for url in (two_steps, one_step):
-        with django_assert_num_queries(8 + figures):
+        with django_assert_num_queries(7 + figures):
             assert staff_client.get(url).status_code == 200

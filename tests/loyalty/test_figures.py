@@ -22,7 +22,7 @@ PAGE = "/app/loyalty/figures/"
 NOW = datetime.now(UTC)
 PERIOD = Period(NOW - timedelta(days=40), NOW + timedelta(days=1))
 API_QUERIES = 6  # the key with its shop, then the balances, months, orders, referrals and the point value
-PAGE_QUERIES = 8  # the session, its user and memberships (3), then the five figures
+PAGE_QUERIES = 7  # the user and their memberships (2; the session is read from the cache), then the five figures
 
 
 def program(merchant):

@@ -12,7 +12,7 @@ from .test_settings_pages import staff
 pytestmark = pytest.mark.django_db
 URL = reverse("settings:shop-access")
 TOKEN = "shpat_0123456789abcdef"
-QUERIES = 5  # session, user, memberships, integration secrets, credentials
+QUERIES = 4  # user, memberships, integration secrets, credentials
 
 
 def page(client):

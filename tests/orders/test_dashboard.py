@@ -84,10 +84,10 @@ def test_list_query_count_is_fixed(staff_client, merchant, django_assert_num_que
     make_orders(merchant, 3)
     staff_client.get(reverse("orders:index"))
     # session, user, membership, the layout's merchant switcher, count, page of orders with customers
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         staff_client.get(reverse("orders:index"))
     make_orders(merchant, 20)
-    with django_assert_num_queries(5):
+    with django_assert_num_queries(4):
         staff_client.get(reverse("orders:index"))
 
 

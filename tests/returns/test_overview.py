@@ -70,4 +70,4 @@ def test_the_page_costs_a_fixed_number_of_queries(client, march):  # noqa: F811 
     viewer.get(URL + MARCH)  # sessions and caches warm
     with CaptureQueriesContext(connection) as queries:
         assert viewer.get(URL + MARCH).status_code == 200
-    assert len(queries) == 9, [q["sql"][:90] for q in queries]
+    assert len(queries) == 8, [q["sql"][:90] for q in queries]

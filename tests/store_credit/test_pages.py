@@ -16,7 +16,7 @@ from .conftest import entries_of, issue, spend, wallet_of
 pytestmark = pytest.mark.django_db
 # The customer page with its store-credit part: the page's own queries, then the wallets and the entries
 # (and loyalty's part: the customer's account, none here; feedback's reviews and review clicks on the timeline).
-PAGE_QUERIES = 13
+PAGE_QUERIES = 12
 
 
 def customer_page(customer):
