@@ -83,7 +83,7 @@ class StepForm(forms.Form):
     def initial_for(step) -> dict:
         conditions = step.conditions or {}
         return {
-            "name": step.name,
+            "name": step.shown_name,  # a default name in the reader's language, as the page heads it
             "active": step.active,
             "delay_days": step.delay_days,
             "delay_hours": step.delay_hours,

@@ -45,7 +45,7 @@ def flow_detail(request, pk):
     flow = _flow(request, pk)
     form = FlowForm(
         initial={
-            "name": flow.name,
+            "name": flow.shown_name,  # a default name in the reader's language, as the page heads it
             "active": flow.active,
             "anchor": flow.anchor,
             "holdout_percent": flow.holdout_percent,

@@ -61,3 +61,17 @@ def test_the_order_timeline_names_the_emails_in_the_staff_language(merchant, flo
     owner.save()
     page = staff_client.get(f"/app/orders/{order.pk}/").content.decode()
     assert "Order confirmation" in page and "Confirmation de commande" not in page
+
+
+@pytest.mark.django_db
+def test_the_edit_forms_offer_the_name_the_page_shows(flows, staff_client, owner):
+    owner.language = "en"
+    owner.save()
+    journey = flows["post-purchase"]
+    welcome = journey.steps.get(key="welcome")
+    flow_page = staff_client.get(f"/app/flows/{journey.pk}/").content.decode()
+    step_page = staff_client.get(f"/app/flows/{journey.pk}/steps/{welcome.pk}/").content.decode()
+    with translation.override("en"):
+        english = journey.shown_name
+    assert english != journey.name and f'value="{english}"' in flow_page
+    assert 'value="J+2 Welcome"' in step_page and "J+2 Bienvenue" not in step_page
