@@ -8,7 +8,6 @@ for its customer summaries itself: it imports this module).
 """
 
 from datetime import date, datetime
-from enum import Enum
 
 from django.db import connection
 
@@ -21,23 +20,9 @@ from . import email as email_sql
 from . import kpis as kpis_sql
 
 
-class Missing(Enum):
-    """A figure only PostgreSQL computes (an enum member stays itself through the page's cache)."""
-
-    NEEDS_POSTGRESQL = "needs PostgreSQL"
-
-
-NEEDS_POSTGRESQL = Missing.NEEDS_POSTGRESQL
-
-
 def sql_engine() -> bool:
     """True on PostgreSQL: its SQL, its daily aggregates and its scheduled fits are used."""
     return connection.vendor == "postgresql"
-
-
-def postgresql_only(compute, *args, **kwargs):
-    """compute(*args, **kwargs) where its SQL runs; NEEDS_POSTGRESQL elsewhere."""
-    return compute(*args, **kwargs) if sql_engine() else NEEDS_POSTGRESQL
 
 
 def period_kpis(merchant: Merchant, period: Period, as_of: datetime, *, clv_as_of: datetime | None = None) -> dict:

@@ -16,7 +16,7 @@ from rest_framework.response import Response
 
 from core.moments import MomentError, moment_parse, utc_moment
 from core.scoping import get_for_merchant
-from flows.holdouts import flows_with_holdout, holdouts_measurable
+from flows.holdouts import flows_with_holdout
 from flows.models import Flow
 from merchants.api_base import MerchantAPIView
 
@@ -83,10 +83,6 @@ class HoldoutResultsView(MerchantAPIView):
         tags=["analytics"],
     )
     def get(self, request):
-        if not holdouts_measurable():
-            return Response(
-                {"detail": "Holdout results need a PostgreSQL database; this installation runs on SQLite."}, status=503
-            )
         as_of = _as_of(request.query_params.get("as_of"), self.merchant)
         flow_param = request.query_params.get("flow")
         if flow_param is not None:

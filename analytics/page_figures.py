@@ -11,7 +11,7 @@ from flows.holdouts import flows_with_holdout
 from returns.figures import return_figures
 
 from .clv import predicted_clv_stored
-from .engine import Period, cohorts, delivery_promises, email_kpis, period_kpis, postgresql_only, weekly_orders
+from .engine import Period, cohorts, delivery_promises, email_kpis, period_kpis, weekly_orders
 from .service_tiles import service_figures
 from .wismo_holdouts import holdouts_with_wismo
 
@@ -38,7 +38,7 @@ def page_figures(merchant, chosen: Chosen, now: datetime) -> dict:
         "email": email_kpis(merchant, period, now),
         "promises": delivery_promises(merchant, period),
         "promises_before": delivery_promises(merchant, period.previous()),
-        "holdouts": postgresql_only(_holdouts, merchant, now),
+        "holdouts": _holdouts(merchant, now),
         "service": service_figures(merchant, period),
         "service_before": service_figures(merchant, period.previous()),
     }

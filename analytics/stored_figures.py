@@ -28,7 +28,6 @@ from returns.figures import Week as ReturnWeek
 from .charts import Bar
 from .delivery_promises import CarrierPromises, DeliveryPromises
 from .email import StepEmailKpis
-from .engine import NEEDS_POSTGRESQL
 from .kpis import Cohort
 from .models import PredictedClv, StoredFigures
 from .page_figures import page_figures
@@ -48,8 +47,6 @@ def figures_encode(value):
     know (a new kind of figure must be added to _CLASSES, and the stored-against-live test says so)."""
     if value is None or isinstance(value, bool | int | float | str):
         return value
-    if value is NEEDS_POSTGRESQL:  # a figure only PostgreSQL computes, on SQLite
-        return {"$": "needs_postgresql", "v": None}
     if isinstance(value, Decimal):
         return {"$": "decimal", "v": str(value)}
     if isinstance(value, datetime):
@@ -77,8 +74,6 @@ def figures_decode(data):
     if not isinstance(data, dict):
         return data
     kind, value = data["$"], data["v"]
-    if kind == "needs_postgresql":
-        return NEEDS_POSTGRESQL
     if kind == "decimal":
         return Decimal(value)
     if kind == "datetime":

@@ -21,7 +21,6 @@ from merchants.access import staff_view
 
 from .charts import HEIGHT, WIDTH
 from .clv_page import predicted_clv_shown
-from .engine import NEEDS_POSTGRESQL
 from .holdout_page import holdout_blocks
 from .page import LABELS, email_rows, kpi_rows, returns_block
 from .page_figures import page_figures
@@ -100,16 +99,11 @@ def _rendered(chosen, query: str, figures: dict, merchant) -> str:
         "returns": returns_block(figures["returns"]),
         "email": email_rows(figures["email"]),
         "promises": delivery_promise_table(figures["promises"], figures["promises_before"]),
-        "holdouts": _shown(holdout_blocks, figures["holdouts"]),
+        "holdouts": holdout_blocks(figures["holdouts"]),
         "query": query,
         "as_of": format_time_of_day(timezone.localtime(figures["as_of"], merchant.tzinfo).time()),
     }
     return render_to_string("analytics/_figures.html", context)
-
-
-def _shown(show, *figures):
-    """show(*figures) for the page; None where a figure needs PostgreSQL (the page says so in its place)."""
-    return None if any(figure is NEEDS_POSTGRESQL for figure in figures) else show(*figures)
 
 
 def _chart(bars) -> dict:

@@ -103,7 +103,7 @@ def mean_difference(mean1, var1, n1, mean2, var2, n2) -> Interval:
 # --- Results ----------------------------------------------------------------------------------------
 # Per flow and group, over each customer's first decided message of the flow (sent, or held out): its
 # due time is the trigger. Orders count from just after the trigger, placed before as_of; refunds up to
-# as_of. One statement for any number of flows.
+# as_of. One statement for any number of flows; holdouts_small_shop.py computes the same in Python elsewhere.
 _RESULTS_SQL = """
 WITH decided AS (
     SELECT DISTINCT ON (st.flow_id, COALESCE(o.customer_id, sm.customer_id))
@@ -172,7 +172,17 @@ def _group_figures(row) -> GroupFigures:
     )
 
 
+def on_postgresql() -> bool:
+    """Which engine computes the results: the SQL here, or the small-shop one everywhere else."""
+    return connection.vendor == "postgresql"
+
+
 def _figures_by_flow(merchant: Merchant, flow_ids: list[int], as_of: datetime) -> dict:
+    """{(flow id, held out): GroupFigures} of the flows, in one statement (three queries elsewhere)."""
+    if not on_postgresql():
+        from .holdouts_small_shop import figures_by_flow_in_python  # it builds on this module's records
+
+        return figures_by_flow_in_python(merchant, flow_ids, as_of)
     sql = _RESULTS_SQL.format(
         scheduled=ScheduledMessage._meta.db_table,
         step=FlowStep._meta.db_table,
@@ -269,7 +279,7 @@ def _flow_results(flow: Flow, figures: dict, currency: str) -> dict:
 
 
 def holdouts_results(*, merchant: Merchant, flows: list[Flow], as_of: datetime) -> list[dict]:
-    """Exposed against held-out customers for each of `flows`, in one query (docs/flows.md)."""
+    """Exposed against held-out customers for each of `flows`, in one query on PostgreSQL (docs/flows.md)."""
     if not flows:
         return []
     figures = _figures_by_flow(merchant, [flow.pk for flow in flows], as_of)
@@ -280,11 +290,6 @@ def flows_with_holdout():
     """Flows holding customers out now, or that did (their past results still count)."""
     held = ScheduledMessage.objects.filter(step__flow=OuterRef("pk"), skip_reason=HOLDOUT)
     return Flow.objects.filter(Q(holdout_percent__gt=0) | Exists(held)).order_by("kind", "name", "id")
-
-
-def holdouts_measurable() -> bool:
-    """The results are PostgreSQL SQL (DISTINCT ON, intervals); the SQLite demo shows none."""
-    return connection.vendor == "postgresql"
 
 
 def holdout_results(merchant: Merchant, flow: Flow, as_of: datetime) -> dict:

@@ -17,7 +17,7 @@ from .content import sample_context
 from .dispatcher import _links, build_email
 from .forms import FlowForm, FlowSettingsForm, GuideFormSet, SendTestForm, StepForm, TemplateForm
 from .holdout_words import holdout_sentences
-from .holdouts import holdout_results, holdouts_measurable
+from .holdouts import holdout_results
 from .models import Flow, FlowStep, StepTemplate
 from .rendering import link_domains
 from .template_limits import TemplateLimitError
@@ -80,8 +80,6 @@ def flow_detail(request, pk):
 
 def _holdout_summary(merchant, flow: Flow) -> dict | None:
     """The flow's holdout results in sentences, once it holds anyone out or did."""
-    if not holdouts_measurable():
-        return None
     results = holdout_results(merchant, flow, timezone.now())
     if not flow.holdout_percent and not results["held_out_customers"]:
         return None

@@ -1,6 +1,7 @@
 import pytest
 import redis
 from django.conf import settings
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from core.scoping import merchant_scope
@@ -134,6 +135,14 @@ def no_drain_queued():
     yield
     for drain in (DELIVERIES, EVENTS):
         drain.reset()
+
+
+@pytest.fixture(autouse=True)
+def english_after_each_test():
+    """LocaleMiddleware leaves a request's language active in the thread (a server's next request sets its
+    own): each test starts in the default language, whatever the test client asked before."""
+    yield
+    translation.deactivate()
 
 
 def record_task_calls(monkeypatch, task_path: str, label: str) -> list[str]:

@@ -1,4 +1,5 @@
-"""The returns figures, the CSAT breakdowns and the WISMO rate on a real SQLite database (the demo's), in a subprocess.
+"""The returns figures, the CSAT breakdowns, the WISMO rate and the holdout results on a real SQLite
+database (the demo's), in a subprocess.
 
 Their hand-worked tests run with the suite on PostgreSQL against both engines; here their small-shop
 runs go once more on SQLite, where only that engine can run.
@@ -15,6 +16,8 @@ MODULES = (
     "tests/returns/test_figures_api.py",
     "tests/feedback/test_dashboard.py",
     "tests/support/test_wismo_rate.py",
+    "tests/flows/test_holdouts.py",
+    "tests/analytics/test_wismo_holdouts.py",
 )
 
 

@@ -3,7 +3,8 @@ and from the daily table) and the Python engine of SQLite (analytics/small_shop.
 
 A seeded random history of 160 orders of 40 customers and some orderless guests: times clustered around
 the shop's midnights and the spring change of hour, EUR, JPY and KWD, refunds before and after each
-as_of, cancelled, test and exchange orders. Compared over periods that cut days and weeks in two.
+as_of, cancelled, test and exchange orders. Compared over periods that cut days and weeks in two. Then
+the holdout results and their WISMO comparison, on flows' messages and contacts about that history.
 """
 
 from datetime import date, timedelta
@@ -13,10 +14,17 @@ from random import Random
 import numpy as np
 import pytest
 
-from analytics import charts, clv, kpis, small_shop
+from analytics import charts, clv, kpis, small_shop, wismo_holdouts
 from analytics.aggregates import aggregates_rebuild
 from core.ranges import Period
+from core.scoping import merchant_scope
+from flows import holdouts
+from flows.models import Flow, FlowKind, FlowStep, MessageStatus
+from orders.models import Order
 from orders.services import order_cancel
+from support.models import SupportContact
+from tests.flows.test_holdouts import marketing_flow, scheduled_message
+from tracking.models import WismoContact
 
 from .history import POSTGRESQL_ONLY, order, paris, refund
 
@@ -94,3 +102,103 @@ def test_predicted_clv_summaries_agree(shop, monkeypatch):
     assert sorted(python) == sorted(sql) == ["EUR", "JPY", "KWD"]
     for currency, customers in sql.items():
         assert _by_customer(python[currency]) == pytest.approx(_by_customer(customers), rel=1e-12)
+
+
+# (status, skip reason): decided (sent, held out) or not (skipped for another reason, still to send).
+MESSAGE_STATES = [
+    (MessageStatus.SENT, ""),
+    (MessageStatus.SENT, ""),
+    (MessageStatus.SKIPPED, holdouts.HOLDOUT),
+    (MessageStatus.SKIPPED, "flow_inactive"),
+    (MessageStatus.SCHEDULED, ""),
+]
+
+
+def _random_messages(merchant, rng: Random) -> list[Flow]:
+    """A marketing and a notification flow of two steps each, with messages for the history's orders in
+    every state (a customer's or an order's first one often not decided, or due at the same moment as
+    another), emails about a customer rather than an order, and "where is my order?" contacts around them."""
+    orders = list(Order.objects.filter(merchant=merchant).select_related("customer").order_by("id"))
+    flows = []
+    for kind in (FlowKind.MARKETING, FlowKind.TRANSACTIONAL):
+        flow, first = marketing_flow(merchant, percent=20, kind=kind, name=kind)
+        second = FlowStep.objects.create(merchant=merchant, flow=flow, key="later", name="Later", position=1)
+        flows.append(flow)
+        for placed in orders:
+            for step in (first, second):
+                if rng.random() < 0.6:
+                    due = placed.placed_at + timedelta(days=rng.choice([0, 0, 2, 40]), hours=rng.choice([0, 0, 7]))
+                    scheduled_message(merchant, step, due, *rng.choice(MESSAGE_STATES), order=placed)
+        customers = sorted({o.customer for o in orders if o.customer}, key=lambda customer: customer.pk)
+        for index, customer in enumerate(c for c in customers if rng.random() < 0.3):
+            due = orders[rng.randrange(len(orders))].placed_at
+            scheduled_message(
+                merchant, first, due, *rng.choice(MESSAGE_STATES), customer=customer, anchor_key=f"review:{index}"
+            )
+    _random_contacts(merchant, orders, rng)
+    return flows
+
+
+def _random_contacts(merchant, orders: list[Order], rng: Random) -> None:
+    """Up to two contacts per order, from 3 days before it to 40 after: tracking-page ones and tickets,
+    most of them counted as WISMO."""
+    for placed in orders:
+        for index in range(rng.choice([0, 0, 1, 2])):
+            opened = placed.placed_at + timedelta(days=rng.randrange(-3, 40), hours=rng.randrange(24))
+            if rng.random() < 0.5:
+                WismoContact.objects.create(merchant=merchant, order=placed, reason="no_news", created_at=opened)
+            else:
+                SupportContact.objects.create(
+                    merchant=merchant,
+                    source="api",
+                    external_id=f"t{placed.pk}-{index}",
+                    created_at=opened,
+                    is_wismo=rng.random() < 0.8,
+                    order=placed,
+                )
+
+
+def _holdout_figures(shop, flows: list[Flow]) -> dict:
+    ids = [flow.pk for flow in flows]
+    return {
+        as_of: (
+            holdouts._figures_by_flow(shop, ids, as_of),
+            wismo_holdouts._groups_by_flow(shop, ids, as_of),
+            wismo_holdouts.holdouts_with_wismo(shop, flows, as_of),
+        )
+        for as_of in AS_OFS
+    }
+
+
+def _exact(figures: holdouts.GroupFigures) -> tuple:
+    return figures.customers, figures.in_window, figures.repurchased
+
+
+def _spread(figures: holdouts.GroupFigures) -> list[float]:
+    """The mean and variance: PostgreSQL's numeric and Python's Decimal stop at different digits."""
+    return [float(figures.revenue_mean), float(figures.revenue_variance)]
+
+
+def test_holdout_results_and_their_wismo_comparison_agree(shop, monkeypatch):
+    with merchant_scope(shop):
+        flows = _random_messages(shop, Random(20260406))
+        sql = _holdout_figures(shop, flows)
+        monkeypatch.setattr("flows.holdouts.on_postgresql", lambda: False)
+        monkeypatch.setattr("analytics.wismo_holdouts.on_postgresql", lambda: False)
+        python = _holdout_figures(shop, flows)
+    groups, contacts = sql[AS_OFS[-1]][0], sql[AS_OFS[-1]][1]
+    assert len(groups) == 4 and min(group.in_window[90] for group in groups.values()) >= 5  # not all empty
+    assert sum(group.contacts for group in contacts.values()) >= 10
+    for as_of, (figures, wismo, results) in sql.items():
+        python_figures, python_wismo, python_results = python[as_of]
+        assert {key: _exact(group) for key, group in python_figures.items()} == {
+            key: _exact(group) for key, group in figures.items()
+        }, as_of
+        for key, group in figures.items():
+            assert _spread(python_figures[key]) == pytest.approx(_spread(group), rel=1e-12), (as_of, key)
+        assert python_wismo.keys() == wismo.keys()
+        for key, group in wismo.items():
+            found = python_wismo[key]
+            assert (found.orders, found.contacts) == (group.orders, group.contacts), (as_of, key)
+            assert found.variance == pytest.approx(group.variance, rel=1e-12), (as_of, key)
+        assert python_results == results, as_of
