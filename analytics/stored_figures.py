@@ -108,7 +108,12 @@ def figures_stored(merchant: Merchant, chosen: Chosen) -> dict | None:
     if chosen.preset not in STORED_PRESETS:
         return None
     row = StoredFigures.objects.filter(merchant=merchant, preset=chosen.preset, day=chosen.last).first()
-    return None if row is None else figures_decode(row.figures)
+    if row is None:
+        return None
+    try:
+        return figures_decode(row.figures)
+    except (KeyError, TypeError, ValueError):  # kept by an earlier version whose figures had another shape
+        return None  # computed again and stored over it, as on the day's first view
 
 
 def figures_store(merchant: Merchant, chosen: Chosen, figures: dict) -> None:
