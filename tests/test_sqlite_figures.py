@@ -11,6 +11,7 @@ from django.db import connection
 from tests.sqlite_run import pytest_on_sqlite
 
 MODULES = (
+    "tests/analytics/test_digest.py",
     "tests/returns/test_figures.py",
     "tests/returns/test_overview.py",
     "tests/returns/test_figures_api.py",

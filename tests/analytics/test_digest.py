@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
+from django.db import connection
 
 from analytics.digest import digest_rows, digests_send_due, unsubscribe_token
 from analytics.models import DigestOptIn, DigestSent
@@ -18,9 +19,21 @@ from tests.factories import MembershipFactory, MerchantFactory, UserFactory
 from tests.support.test_wismo_rate import shipped
 from tracking.models import WismoContact
 
-from .history import POSTGRESQL_ONLY, order, paris
+from .history import order, paris
 
-pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
+def digest_engine(request, monkeypatch):
+    """Each test once per engine: PostgreSQL's SQL, and the Python figures SQLite (the demo) computes."""
+    if request.param == "postgresql":
+        if connection.vendor != "postgresql":
+            pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
+        return
+    request.getfixturevalue("python_engine")
+    monkeypatch.setattr("support.selectors.on_postgresql", lambda: False)  # the WISMO rate
+
 
 # Monday November 30, 2026, 08:30 in Paris (07:30 UTC); 02:30 in New York.
 MONDAY_PARIS_MORNING = datetime(2026, 11, 30, 7, 30, tzinfo=UTC)

@@ -10,7 +10,7 @@ import io
 import pytest
 from django.utils import timezone
 
-from analytics.tasks import fit_predicted_clv, refresh_daily_aggregates, send_weekly_digests
+from analytics.tasks import fit_predicted_clv, refresh_daily_aggregates
 from tests.conftest import login_as
 
 from .history import order, seed_history
@@ -95,7 +95,6 @@ def test_the_predicted_clv_is_fitted_and_shown(staff_client, shop):
     assert "Not enough history yet: 3 customers so far; the prediction needs 500." in page  # EUR: A, B, E
 
 
-def test_the_postgresql_tasks_do_nothing_elsewhere(monkeypatch, shop):
+def test_the_daily_table_is_not_built_elsewhere(monkeypatch, shop):
     monkeypatch.setattr("analytics.tasks.sql_engine", lambda: False)
     assert refresh_daily_aggregates() == 0  # the daily table is a PostgreSQL speed-up
-    assert send_weekly_digests() == 0
