@@ -146,3 +146,25 @@ def test_the_step_editor_and_its_preview_fit_the_screen(shop_with_flows, live_se
     expect(page.locator("input[name=preview_language][value=fr]")).to_be_checked()
     expect(page.locator("#preview-pane .preview-subject")).to_contain_text("Bienvenue")
     assert 0 <= page.locator("#step-preview").bounding_box()["y"] < 900
+
+
+# Fields of the step form whose first line lies under the sticky save bar once focused.
+FIELDS_UNDER_THE_SAVE_BAR = """() => {
+  const bar = document.querySelector(".step-actions").getBoundingClientRect();
+  const fields = document.querySelectorAll("#step-form input:not([type=hidden]), #step-form select, #step-form textarea");
+  return [...fields].filter((field) => field.offsetParent).flatMap((field) => {
+    field.focus();
+    const box = field.getBoundingClientRect();
+    const firstLine = Math.min(box.bottom, box.top + 40);
+    return firstLine > bar.top + 1 && box.top < bar.bottom ? [field.name] : [];
+  });
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [390, 1366])
+def test_a_field_reached_with_the_keyboard_is_not_hidden_under_the_save_bar(shop_with_flows, live_server, page, width):
+    journey, welcome = shop_with_flows
+    page.set_viewport_size({"width": width, "height": 700})
+    open_step_editor(page, live_server, journey, welcome)
+    assert page.evaluate(FIELDS_UNDER_THE_SAVE_BAR) == []
