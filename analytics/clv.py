@@ -17,12 +17,12 @@ import numpy as np
 from django.db import connection, transaction
 from django.utils import timezone
 
+from core import engines
 from merchants.models import Merchant
 
 from . import small_shop
 from .aggregates import COUNTED
 from .clv_model import FitError, bgnbd_fit, expected_purchases, expected_spend, gamma_gamma_fit
-from .engine import sql_engine
 from .kpis import money, ratio
 from .models import PredictedClv
 
@@ -88,7 +88,7 @@ class Customers:
 
 
 def customer_summaries(merchant: Merchant, cutoff: datetime, until: datetime) -> dict[str, Customers]:
-    if sql_engine():
+    if engines.on_postgresql():
         params = {"merchant": merchant.pk, "cutoff": cutoff, "until": until}
         with connection.cursor() as cursor:
             cursor.execute(_SUMMARIES, params)

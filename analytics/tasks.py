@@ -4,13 +4,13 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from core import engines
 from core.scoping import merchant_scope
 from merchants.models import Merchant
 
 from .aggregates import aggregates_rebuild, dirty_days_recompute, shops_to_refresh
 from .clv import predicted_clv_fit
 from .digest import digests_send_due
-from .engine import sql_engine
 from .stored_figures import shops_with_stale_figures, stored_figures_refresh
 
 
@@ -25,7 +25,7 @@ def refresh_daily_aggregates() -> int:
     gets its predicted CLV fitted at once rather than at the next daily run. The daily table is a
     PostgreSQL speed-up: elsewhere (the SQLite demo) only the stored figures are refreshed.
     """
-    never, dirty = shops_to_refresh() if sql_engine() else ([], [])
+    never, dirty = shops_to_refresh() if engines.on_postgresql() else ([], [])
     for merchant in Merchant.objects.filter(pk__in=never):
         aggregates_rebuild(merchant=merchant)
         transaction.on_commit(lambda pk=merchant.pk: fit_predicted_clv.delay(pk))

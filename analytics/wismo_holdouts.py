@@ -17,6 +17,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
 
+from core import engines
 from core.scoping import merchant_scope
 from flows.holdouts import HOLDOUT, MIN_GROUP, holdouts_results, mean_difference
 from flows.holdouts_small_shop import decided_messages, first_decided
@@ -75,14 +76,9 @@ class WismoGroup:
         return (Decimal(100 * self.contacts) / self.orders).quantize(PER_100, ROUND_HALF_UP)
 
 
-def on_postgresql() -> bool:
-    """Which engine counts the contacts: the SQL here, or the Python one below everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def _groups_by_flow(merchant: Merchant, flow_ids: list[int], as_of: datetime) -> dict:
     """{(flow id, held out): WismoGroup} of the flows, in one statement (three queries elsewhere)."""
-    if not on_postgresql():
+    if not engines.on_postgresql():
         return _groups_by_flow_in_python(merchant, flow_ids, as_of)
     sql = _WISMO_SQL.format(
         scheduled=ScheduledMessage._meta.db_table,

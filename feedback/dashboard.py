@@ -14,6 +14,8 @@ from decimal import Decimal
 from django.db import connection
 from django.db.models.functions import TruncWeek
 
+from core import engines
+
 from . import small_shop_breakdowns
 from .models import Response
 from .selectors import CsatFigures, NpsFigures, period_bounds, score_aggregates, scores_from
@@ -110,11 +112,6 @@ def _csat(count: int, satisfied: int, mean) -> CsatFigures:
     return CsatFigures(satisfied, count, Decimal(mean).quantize(Decimal("0.01")) if mean is not None else None)
 
 
-def on_postgresql() -> bool:
-    """Which engine computes the breakdowns: the SQL here, or the small-shop one everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def _sql_rows(*, merchant, previous: datetime, start: datetime, end: datetime, by: str) -> list[tuple]:
     params = {"merchant": merchant.pk, "tz": merchant.time_zone, "previous": previous, "start": start, "end": end}
     with connection.cursor() as cursor:
@@ -129,7 +126,7 @@ def csat_breakdown(*, merchant, start: date, end: date, by: str) -> list[GroupSc
     """
     since, until = period_bounds(merchant, start, end)
     previous = period_bounds(merchant, *previous_period(start, end))[0]
-    engine = _sql_rows if on_postgresql() else small_shop_breakdowns.breakdown_rows
+    engine = _sql_rows if engines.on_postgresql() else small_shop_breakdowns.breakdown_rows
     rows = engine(merchant=merchant, previous=previous, start=since, end=until, by=by)
     empty = CsatFigures(0, 0, None)
     figures: dict[str, dict[bool, CsatFigures]] = {}

@@ -17,6 +17,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from core import engines
 from core.figures import money, ratio
 from core.ranges import Period
 from merchants.models import Merchant
@@ -88,11 +89,6 @@ class StepEmailKpis:
     revenue: dict[str, Decimal] = field(default_factory=dict)  # their net revenue per currency
 
 
-def on_postgresql() -> bool:
-    """Which engine computes the figures: the SQL here, or the small-shop one everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def step_email_figures(
     merchant: Merchant, period: Period, as_of: datetime, *, flow_id: int | None = None
 ) -> list[StepEmailKpis]:
@@ -102,7 +98,7 @@ def step_email_figures(
     The period ends at as_of at the latest, and what is reported after as_of (bounces, opens, clicks,
     refunds) is not known yet.
     """
-    if not on_postgresql():
+    if not engines.on_postgresql():
         from .email_small_shop import step_email_figures_in_python  # it builds on this module's records
 
         return step_email_figures_in_python(merchant, period, as_of, flow_id=flow_id)

@@ -19,6 +19,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Exists, OuterRef, Q
 
+from core import engines
 from core.money import minor_unit
 from merchants.models import Merchant
 from orders.models import Order, Refund
@@ -172,14 +173,9 @@ def _group_figures(row) -> GroupFigures:
     )
 
 
-def on_postgresql() -> bool:
-    """Which engine computes the results: the SQL here, or the small-shop one everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def _figures_by_flow(merchant: Merchant, flow_ids: list[int], as_of: datetime) -> dict:
     """{(flow id, held out): GroupFigures} of the flows, in one statement (three queries elsewhere)."""
-    if not on_postgresql():
+    if not engines.on_postgresql():
         from .holdouts_small_shop import figures_by_flow_in_python  # it builds on this module's records
 
         return figures_by_flow_in_python(merchant, flow_ids, as_of)

@@ -14,6 +14,7 @@ from decimal import Decimal
 
 from django.db import connection
 
+from core import engines
 from core.figures import money as _money
 from core.figures import ratio
 from core.ranges import Period
@@ -171,11 +172,6 @@ class ReturnFigures:
         return ratio(self.resolutions.get(resolution, 0), self.returns)
 
 
-def on_postgresql() -> bool:
-    """Which engine computes the figures: the SQL here, or the small-shop one everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def _rows(sql: str, params: dict) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
@@ -199,7 +195,7 @@ def return_figures(*, merchant, period: Period, now: datetime) -> ReturnFigures:
         "kept": list(KEPT),
         "exchanges": list(EXCHANGES),
     }
-    engine = _sql_rows if on_postgresql() else small_shop_figures.figure_rows
+    engine = _sql_rows if engines.on_postgresql() else small_shop_figures.figure_rows
     shipped, reasons, products, money, weeks = engine(params)
     figures = ReturnFigures(period)
     figures.orders_shipped, figures.items_shipped = shipped

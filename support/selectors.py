@@ -16,6 +16,7 @@ from django.db.models import Count, Min, Sum
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
+from core import engines
 from merchants.models import Merchant
 from orders.models import Order
 from tracking.models import Shipment, ShipmentDirection, TrackingPageView, WismoContact
@@ -82,15 +83,10 @@ GROUP BY 1
 """
 
 
-def on_postgresql() -> bool:
-    """Which engine counts the shipped orders: the SQL here, or the small-shop one everywhere else."""
-    return connection.vendor == "postgresql"
-
-
 def orders_shipped_by_day(merchant: Merchant, start: datetime, end: datetime) -> dict[date, int]:
     """Orders whose first outbound shipment shipped in [start, end), by the shop's local day; a test order
     is nobody's parcel."""
-    if not on_postgresql():
+    if not engines.on_postgresql():
         return _orders_shipped_by_day_in_python(merchant, start, end)
     quote = connection.ops.quote_name
     query = _FIRST_SHIPPED_BY_DAY.format(table=quote(Shipment._meta.db_table), orders=quote(Order._meta.db_table))

@@ -15,11 +15,9 @@ def built_shop(merchant):
 
 @pytest.fixture
 def python_engine(monkeypatch):
-    """The figures of the Python engine (analytics/small_shop.py, SQLite's) on this PostgreSQL database."""
-    monkeypatch.setattr("analytics.engine.sql_engine", lambda: False)
-    monkeypatch.setattr("flows.email_figures.on_postgresql", lambda: False)  # the steps' email figures
-    monkeypatch.setattr("flows.holdouts.on_postgresql", lambda: False)  # the holdout results
-    monkeypatch.setattr("analytics.wismo_holdouts.on_postgresql", lambda: False)  # and their WISMO comparison
+    """The figures of every app's Python engine (SQLite's: analytics/small_shop.py and the others) on this
+    PostgreSQL database."""
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
 
 
 @pytest.fixture(params=["sql engine", "python engine"])

@@ -25,14 +25,13 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
-def digest_engine(request, monkeypatch):
+def digest_engine(request):
     """Each test once per engine: PostgreSQL's SQL, and the Python figures SQLite (the demo) computes."""
     if request.param == "postgresql":
         if connection.vendor != "postgresql":
             pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
         return
     request.getfixturevalue("python_engine")
-    monkeypatch.setattr("support.selectors.on_postgresql", lambda: False)  # the WISMO rate
 
 
 # Monday November 30, 2026, 08:30 in Paris (07:30 UTC); 02:30 in New York.

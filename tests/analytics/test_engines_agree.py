@@ -97,7 +97,7 @@ def _by_customer(customers: clv.Customers) -> np.ndarray:
 def test_predicted_clv_summaries_agree(shop, monkeypatch):
     cutoff, until = paris(2026, 4, 10, 0, 30), paris(2026, 9, 1)
     sql = clv.customer_summaries(shop, cutoff, until)
-    monkeypatch.setattr("analytics.engine.sql_engine", lambda: False)
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
     python = clv.customer_summaries(shop, cutoff, until)
     assert sorted(python) == sorted(sql) == ["EUR", "JPY", "KWD"]
     for currency, customers in sql.items():
@@ -183,8 +183,7 @@ def test_holdout_results_and_their_wismo_comparison_agree(shop, monkeypatch):
     with merchant_scope(shop):
         flows = _random_messages(shop, Random(20260406))
         sql = _holdout_figures(shop, flows)
-        monkeypatch.setattr("flows.holdouts.on_postgresql", lambda: False)
-        monkeypatch.setattr("analytics.wismo_holdouts.on_postgresql", lambda: False)
+        monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
         python = _holdout_figures(shop, flows)
     groups, contacts = sql[AS_OFS[-1]][0], sql[AS_OFS[-1]][1]
     assert len(groups) == 4 and min(group.in_window[90] for group in groups.values()) >= 5  # not all empty

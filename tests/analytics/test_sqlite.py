@@ -96,5 +96,5 @@ def test_the_predicted_clv_is_fitted_and_shown(staff_client, shop):
 
 
 def test_the_daily_table_is_not_built_elsewhere(monkeypatch, shop):
-    monkeypatch.setattr("analytics.tasks.sql_engine", lambda: False)
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
     assert refresh_daily_aggregates() == 0  # the daily table is a PostgreSQL speed-up

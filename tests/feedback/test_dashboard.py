@@ -97,7 +97,7 @@ def breakdowns_engine(request, monkeypatch):
     """The test once per engine of the breakdowns: PostgreSQL's SQL, and the small-shop one of SQLite (the demo)."""
     if request.param == "postgresql" and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("feedback.dashboard.on_postgresql", lambda: request.param == "postgresql")
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
     return request.param
 
 
@@ -325,7 +325,7 @@ def test_another_shops_answers_are_never_counted(merchant, other_merchant, staff
 
 
 def test_on_sqlites_engine_the_page_shows_the_breakdowns(merchant, staff_client, monkeypatch):
-    monkeypatch.setattr("feedback.dashboard.on_postgresql", lambda: False)
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
     history(merchant)
     page = staff_client.get(reverse("feedback:index"), PERIOD)
     html = page.content.decode()

@@ -24,13 +24,6 @@ from tests.factories import CustomerFactory, OrderFactory
 from .helpers import record
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
-# What chooses each engine: the holdout results, their WISMO comparison, and the steps' email figures
-# that share the flow's page with them.
-CHOOSERS = (
-    "flows.holdouts.on_postgresql",
-    "analytics.wismo_holdouts.on_postgresql",
-    "flows.email_figures.on_postgresql",
-)
 
 
 @pytest.fixture(params=["postgresql", "small_shop"])
@@ -38,8 +31,7 @@ def holdout_engine(request, monkeypatch):
     """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
     if request.param == "postgresql" and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    for chooser in CHOOSERS:
-        monkeypatch.setattr(chooser, lambda: request.param == "postgresql")
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
     return request.param
 
 

@@ -50,7 +50,7 @@ def figures_engine(request, monkeypatch):
     """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
     if request.param == "postgresql" and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("returns.figures.on_postgresql", lambda: request.param == "postgresql")
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
     return request.param
 
 
@@ -272,9 +272,9 @@ def test_five_queries_whatever_the_history(march):
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="needs both engines")
 def test_both_engines_give_the_same_figures(march, monkeypatch):
-    monkeypatch.setattr("returns.figures.on_postgresql", lambda: True)
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: True)
     in_sql = return_figures(merchant=march, period=MARCH, now=NOW)
-    monkeypatch.setattr("returns.figures.on_postgresql", lambda: False)
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: False)
     assert return_figures(merchant=march, period=MARCH, now=NOW) == in_sql
 
 

@@ -18,7 +18,7 @@ def engine(request, monkeypatch):
     """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
     if request.param == "postgresql" and connection.vendor != "postgresql":
         pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("support.selectors.on_postgresql", lambda: request.param == "postgresql")
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
     return request.param
 
 
