@@ -2,6 +2,7 @@
 
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from core.l10n import format_money
 
@@ -81,11 +82,11 @@ def _revenue_sentence(result: dict) -> str:
 
 def holdout_sentences(results: dict, *, flow) -> list[str]:
     """Group sizes, then repurchase at 30 and 90 days, then net revenue, one sentence each."""
-    sizes = _(
-        "%(exposed)s customers got the emails; %(held_out)s were held out (holdout: %(percent)s %% of customers)."
-    ) % {
-        "exposed": results["exposed_customers"],
-        "held_out": results["held_out_customers"],
+    exposed, held_out = results["exposed_customers"], results["held_out_customers"]
+    sizes = _("%(exposed)s; %(held_out)s (holdout: %(percent)s %% of customers).") % {
+        "exposed": ngettext("%(count)s customer got the emails", "%(count)s customers got the emails", exposed)
+        % {"count": exposed},
+        "held_out": ngettext("%(count)s was held out", "%(count)s were held out", held_out) % {"count": held_out},
         "percent": results["holdout_percent"],
     }
     return [

@@ -10,10 +10,12 @@ from django.core import mail
 from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
+from django.utils import translation
 
 from core.scoping import merchant_scope
 from flows import holdouts
 from flows.dispatcher import dispatch_due
+from flows.holdout_words import holdout_sentences
 from flows.holdouts import holdout_bucket, holdout_results, is_held_out, t_quantile_975
 from flows.models import Flow, FlowKind, FlowStep, Message, MessageStatus, ScheduledMessage, StepTemplate, Trigger
 from flows.selectors import step_stats
@@ -322,6 +324,20 @@ def test_a_flow_without_history_has_empty_results(merchant):
         results = holdout_results(merchant, flow, NOW)
     assert results["exposed_customers"] == 0 and results["repurchase_30"]["exposed"]["rate"] is None
     assert results["revenue_90"]["exposed"]["per_customer"] is None
+
+
+@pytest.mark.django_db
+def test_the_group_sizes_read_right_for_none_or_one(merchant):
+    flow, _step = marketing_flow(merchant, percent=10)
+    with merchant_scope(merchant):
+        results = holdout_results(merchant, flow, NOW)
+    one = results | {"exposed_customers": 1, "held_out_customers": 1}
+    with translation.override("en"):
+        assert holdout_sentences(one, flow=flow)[0].startswith("1 customer got the emails; 1 was held out (")
+    with translation.override("fr"):
+        assert holdout_sentences(results, flow=flow)[0].startswith(
+            "0 client a reçu les e-mails\xa0; 0 est dans le groupe témoin ("
+        )
 
 
 @pytest.mark.django_db
