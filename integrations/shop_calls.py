@@ -9,6 +9,7 @@ import logging
 from decimal import Decimal
 
 import requests
+from django.utils.translation import gettext_noop
 
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, TransientShopError
 
@@ -23,36 +24,51 @@ def shop_request(method: str, url: str, *, platform: str, **kwargs) -> requests.
     try:
         return requests.request(method, url, timeout=TIMEOUT, allow_redirects=False, **kwargs)
     except requests.Timeout:
-        raise TransientShopError(f"{platform} did not answer within {TIMEOUT[1]} s.") from None
+        raise TransientShopError(
+            gettext_noop("%(platform)s did not answer within %(seconds)s s."),
+            {"platform": platform, "seconds": TIMEOUT[1]},
+        ) from None
     except requests.RequestException as exc:
-        raise TransientShopError(f"Could not reach {platform}: {type(exc).__name__}.") from None
+        raise TransientShopError(
+            gettext_noop("Could not reach %(platform)s: %(error)s."),
+            {"platform": platform, "error": type(exc).__name__},
+        ) from None
 
 
 def http_status_check(response: requests.Response, *, platform: str, message: str = "") -> None:
-    """Raise the error an unsuccessful HTTP status stands for; `message` is the shop's own words, if any."""
+    """Raise the error an unsuccessful HTTP status stands for; `message` is the shop's own words, if any
+    (kept as they are, after the translated sentence)."""
     status = response.status_code
     if status < 300:
         return
-    said = f" {message[:MESSAGE_LENGTH]}" if message else ""
+    params = {"platform": platform, "status": status, "said": f" {message[:MESSAGE_LENGTH]}" if message else ""}
     if status == 429:
-        raise TransientShopError(f"{platform} asks us to slow down (HTTP 429).{said}")
+        raise TransientShopError(gettext_noop("%(platform)s asks us to slow down (HTTP 429).%(said)s"), params)
     if status >= 500:
-        raise TransientShopError(f"{platform} had an error (HTTP {status}).{said}")
+        raise TransientShopError(gettext_noop("%(platform)s had an error (HTTP %(status)s).%(said)s"), params)
     if status in (401, 403):
         raise NeedsStaffError(
-            f"{platform} refused our access (HTTP {status}).{said} Check the credentials and permissions "
-            "in Settings → Integrations, then try again."
+            gettext_noop(
+                "%(platform)s refused our access (HTTP %(status)s).%(said)s Check the credentials and permissions "
+                "in Settings → Integrations, then try again."
+            ),
+            params,
         )
     if 300 <= status < 400:
-        raise PermanentShopError(f"{platform} answered with a redirect (HTTP {status}): check the shop's address.")
-    raise PermanentShopError(f"{platform} refused the request (HTTP {status}).{said}")
+        raise PermanentShopError(
+            gettext_noop("%(platform)s answered with a redirect (HTTP %(status)s): check the shop's address."), params
+        )
+    raise PermanentShopError(gettext_noop("%(platform)s refused the request (HTTP %(status)s).%(said)s"), params)
 
 
 def json_body(response: requests.Response, *, platform: str):
     try:
         return response.json()
     except ValueError:
-        raise TransientShopError(f"{platform} answered HTTP {response.status_code} without JSON.") from None
+        raise TransientShopError(
+            gettext_noop("%(platform)s answered HTTP %(status)s without JSON."),
+            {"platform": platform, "status": response.status_code},
+        ) from None
 
 
 def returned_value(payload: dict) -> Decimal:
@@ -61,5 +77,7 @@ def returned_value(payload: dict) -> Decimal:
     lines_total = sum((Decimal(line["unit_price"]) * line["quantity"] for line in payload["lines"]), Decimal(0))
     returned = lines_total - Decimal(payload["amount_due"])
     if returned < 0:
-        raise PermanentShopError("The amount due is more than the new items cost: the exchange was recorded wrongly.")
+        raise PermanentShopError(
+            gettext_noop("The amount due is more than the new items cost: the exchange was recorded wrongly.")
+        )
     return returned

@@ -24,6 +24,8 @@ import re
 import uuid
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 from merchants.credentials import Kind, credential_get
 from shop_actions.adapters import NeedsStaffError, PermanentShopError, ShopAdapter, TransientShopError
 from shop_actions.models import ShopActionKind
@@ -80,7 +82,9 @@ class ShopifyAdapter(ShopAdapter):
     def perform(self, *, merchant, action_kind, payload, idempotency_key):
         perform_kind = PERFORMERS.get(action_kind)
         if perform_kind is None:
-            raise PermanentShopError(f"The Shopify adapter does not do “{action_kind}” yet: do it by hand.")
+            raise PermanentShopError(
+                gettext_noop("The Shopify adapter does not do “%(kind)s” yet: do it by hand."), {"kind": action_kind}
+            )
         return perform_kind(ShopifyClient(merchant), merchant, payload, idempotency_key)
 
 
@@ -92,10 +96,12 @@ def refund_perform(client, merchant, payload: dict, idempotency_key: str) -> dic
     answer = data.get("refundCreate") or {}
     user_errors = answer.get("userErrors") or []
     if user_errors:
-        raise PermanentShopError("Shopify refused the refund: " + "; ".join(_user_error(e) for e in user_errors))
+        raise PermanentShopError(
+            gettext_noop("Shopify refused the refund: %(errors)s"), {"errors": _user_errors(user_errors)}
+        )
     refund = answer.get("refund")
     if not refund or not refund.get("id"):
-        raise TransientShopError("Shopify answered without a refund or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without a refund or an error."))
     total = ((refund.get("totalRefundedSet") or {}).get("shopMoney")) or {}
     return {
         "refund_id": numeric_id(refund["id"]),
@@ -103,6 +109,11 @@ def refund_perform(client, merchant, payload: dict, idempotency_key: str) -> dic
         "amount": total.get("amount", payload.get("amount")),
         "currency": total.get("currencyCode", payload.get("currency")),
     }
+
+
+def _user_errors(errors: list[dict]) -> str:
+    """The shop's own words for each user error, as Shopify wrote them."""
+    return "; ".join(_user_error(error) for error in errors)
 
 
 def _user_error(error: dict) -> str:
@@ -126,13 +137,18 @@ def refund_input_build(payload: dict, order_gid: str, payment: dict | None) -> d
     if amount > 0:
         if payment is None:
             raise NeedsStaffError(
-                "Shopify shows no successful payment on this order to refund: refund it in Shopify, then confirm here."
+                gettext_noop(
+                    "Shopify shows no successful payment on this order to refund: refund it in Shopify, then confirm here."
+                )
             )
         currency = payment["currency"]
         if currency and currency != payload.get("currency"):
             raise NeedsStaffError(
-                f"The customer paid in {currency}, the return's amount is in {payload.get('currency')}: "
-                "refund it in Shopify, then confirm here with the refund's number."
+                gettext_noop(
+                    "The customer paid in %(paid)s, the return's amount is in %(asked)s: "
+                    "refund it in Shopify, then confirm here with the refund's number."
+                ),
+                {"paid": currency, "asked": payload.get("currency")},
             )
         refund_input["currency"] = currency  # the presentment currency, which Shopify wants (§2.2)
         refund_input["transactions"] = [
@@ -153,8 +169,10 @@ class ShopifyClient:
         token = credential_get(merchant, Kind.SHOPIFY_ADMIN_TOKEN)
         if not DOMAIN.match(domain) or not token:
             raise NeedsStaffError(
-                "Shopify access is not set up: add the shop's myshopify.com domain and an Admin API access "
-                "token in Settings → Integrations, then try again, or do it in Shopify and confirm here."
+                gettext_noop(
+                    "Shopify access is not set up: add the shop's myshopify.com domain and an Admin API access "
+                    "token in Settings → Integrations, then try again, or do it in Shopify and confirm here."
+                )
             )
         self.url = f"https://{domain}/admin/api/{API_VERSION}/graphql.json"
         self.headers = {"Content-Type": "application/json", "X-Shopify-Access-Token": token}
@@ -173,14 +191,16 @@ class ShopifyClient:
         http_status_check(response, platform=PLATFORM)
         data = body.get("data") if isinstance(body, dict) else None
         if not isinstance(data, dict):
-            raise TransientShopError(f"Shopify answered HTTP {response.status_code} without data.")
+            raise TransientShopError(
+                gettext_noop("Shopify answered HTTP %(status)s without data."), {"status": response.status_code}
+            )
         return data
 
     def payment_of(self, order_gid: str) -> dict | None:
         """The order's successful sale or capture: the transaction a refund goes back through."""
         order = self.graphql(ORDER_PAYMENTS, {"id": order_gid}).get("order")
         if order is None:
-            raise PermanentShopError(f"Shopify has no order {order_gid}.")
+            raise PermanentShopError(gettext_noop("Shopify has no order %(order)s."), {"order": order_gid})
         for transaction in order.get("transactions") or []:
             if transaction.get("kind") in PAYMENT_KINDS and transaction.get("status") == "SUCCESS":
                 money = ((transaction.get("amountSet") or {}).get("presentmentMoney")) or {}
@@ -198,14 +218,17 @@ class ShopifyClient:
             if str(card.get("lastCharacters", "")).lower() == code[-4:] and card.get("id"):
                 return card["id"]
         raise PermanentShopError(
-            f"Shopify says the gift card code ending in {code[-4:]} is taken, but lists no such card: "
-            "check the shop's gift cards."
+            gettext_noop(
+                "Shopify says the gift card code ending in %(end)s is taken, but lists no such card: "
+                "check the shop's gift cards."
+            ),
+            {"end": code[-4:]},
         )
 
     def gift_card_balance(self, card_gid: str) -> dict:
         card = self.graphql(GIFT_CARD_BALANCE, {"id": card_gid}).get("giftCard")
         if card is None:
-            raise PermanentShopError(f"Shopify has no gift card {card_gid}.")
+            raise PermanentShopError(gettext_noop("Shopify has no gift card %(card)s."), {"card": card_gid})
         balance = card.get("balance") or {}
         return {"amount": balance.get("amount") or "0", "currency": balance.get("currencyCode") or ""}
 
@@ -221,7 +244,9 @@ class ShopifyClient:
                 if str(customer.get("email", "")).lower() == email.lower() and customer.get("id"):
                     return customer["id"]
         raise PermanentShopError(
-            "Shopify has no customer with this email to restrict the code to: create the code by hand for them."
+            gettext_noop(
+                "Shopify has no customer with this email to restrict the code to: create the code by hand for them."
+            )
         )
 
     def draft_tagged(self, tag: str) -> dict | None:
@@ -241,14 +266,17 @@ def _raise_top_level(errors, status: int) -> None:
         or status >= 500
         or codes & {"THROTTLED", "IDEMPOTENCY_CONCURRENT_REQUEST", "INTERNAL_SERVER_ERROR"}
     ):
-        raise TransientShopError(f"Shopify asks us to try again later: {message}")
+        raise TransientShopError(gettext_noop("Shopify asks us to try again later: %(message)s"), {"message": message})
     if status in (401, 403) or "ACCESS_DENIED" in codes:
         raise NeedsStaffError(
-            f"Shopify refused our access: {message}. Check the Admin API token and its scopes "
-            "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges, write_discounts for discount codes) "
-            "in Settings → Integrations, then try again."
+            gettext_noop(
+                "Shopify refused our access: %(message)s. Check the Admin API token and its scopes "
+                "(write_orders for refunds, write_gift_cards for store credit, write_draft_orders for exchanges, "
+                "write_discounts for discount codes) in Settings → Integrations, then try again."
+            ),
+            {"message": message},
         )
-    raise PermanentShopError(f"Shopify refused the request: {message}")
+    raise PermanentShopError(gettext_noop("Shopify refused the request: %(message)s"), {"message": message})
 
 
 # --- Store credit: a gift card with the wallet's code (§2.3) -------------------------------------------
@@ -291,7 +319,10 @@ def store_credit_perform(client, merchant, payload: dict, idempotency_key: str) 
     """A new card for the wallet's first credit, else credit its card; the same answer on a repeated attempt."""
     code = str(payload.get("code") or "").lower()
     if not GIFT_CARD_CODE.match(code):
-        raise PermanentShopError(f"“{code}” cannot be a Shopify gift card code: use 8 to 20 letters a–z and digits.")
+        raise PermanentShopError(
+            gettext_noop("“%(code)s” cannot be a Shopify gift card code: use 8 to 20 letters a–z and digits."),
+            {"code": code},
+        )
     reference = str(payload.get("shop_reference") or "")
     if reference:
         gift_card_credit(client, gid("GiftCard", reference), payload)
@@ -310,10 +341,12 @@ def gift_card_create(client, payload: dict, code: str) -> str:
     if any(error.get("code") == "TAKEN" for error in user_errors):
         return client.gift_card_with_code(code)  # an earlier attempt made it: the code is unique in the shop
     if user_errors:
-        raise PermanentShopError("Shopify refused the gift card: " + "; ".join(_user_error(e) for e in user_errors))
+        raise PermanentShopError(
+            gettext_noop("Shopify refused the gift card: %(errors)s"), {"errors": _user_errors(user_errors)}
+        )
     card = answer.get("giftCard") or {}
     if not card.get("id"):
-        raise TransientShopError("Shopify answered without a gift card or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without a gift card or an error."))
     return card["id"]
 
 
@@ -322,8 +355,10 @@ def gift_card_credit(client, card_gid: str, payload: dict) -> None:
     balance = client.gift_card_balance(card_gid)
     if balance["currency"] and balance["currency"] != payload["currency"]:
         raise NeedsStaffError(
-            f"The gift card is in {balance['currency']}, the credit in {payload['currency']}: "
-            "credit it in Shopify, then confirm here."
+            gettext_noop(
+                "The gift card is in %(card)s, the credit in %(credit)s: credit it in Shopify, then confirm here."
+            ),
+            {"card": balance["currency"], "credit": payload["currency"]},
         )
     if Decimal(balance["amount"]) == Decimal(payload["balance_after"]):
         return
@@ -334,9 +369,11 @@ def gift_card_credit(client, card_gid: str, payload: dict) -> None:
     answer = client.graphql(GIFT_CARD_CREDIT, {"id": card_gid, "creditInput": credit_input}).get("giftCardCredit")
     user_errors = (answer or {}).get("userErrors") or []
     if user_errors:
-        raise PermanentShopError("Shopify refused the credit: " + "; ".join(_user_error(e) for e in user_errors))
+        raise PermanentShopError(
+            gettext_noop("Shopify refused the credit: %(errors)s"), {"errors": _user_errors(user_errors)}
+        )
     if not ((answer or {}).get("giftCardCreditTransaction") or {}).get("id"):
-        raise TransientShopError("Shopify answered without a credit or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without a credit or an error."))
 
 
 # --- Exchange orders: a draft order at no charge, completed (§2.6) ---------------------------------------
@@ -395,7 +432,7 @@ def exchange_order_perform(client, merchant, payload: dict, idempotency_key: str
 def _awaiting_payment(draft: dict) -> dict:
     """A dearer exchange's draft, open until the customer pays it at its invoice page."""
     if not str(draft.get("invoiceUrl") or "").startswith("https://"):
-        raise TransientShopError("Shopify answered without the draft order's invoice link.")
+        raise TransientShopError(gettext_noop("Shopify answered without the draft order's invoice link."))
     return {
         "order_external_id": "",
         "order_name": draft.get("name", ""),
@@ -413,8 +450,11 @@ def draft_order_input(payload: dict, tag: str) -> dict:
     for line in payload.get("lines", []):
         if not line.get("variant_external_id"):
             raise NeedsStaffError(
-                f"“{line.get('title') or line.get('sku')}” has no Shopify variant: create the exchange order "
-                "in Shopify, then confirm here with its number."
+                gettext_noop(
+                    "“%(item)s” has no Shopify variant: create the exchange order in Shopify, "
+                    "then confirm here with its number."
+                ),
+                {"item": line.get("title") or line.get("sku")},
             )
         variant_line = {"variantId": gid("ProductVariant", line["variant_external_id"]), "quantity": line["quantity"]}
         lines.append({**variant_line, "appliedDiscount": free} if free else variant_line)
@@ -456,10 +496,12 @@ def draft_order_create(client, payload: dict, tag: str) -> dict:
     answer = data.get("draftOrderCreate") or {}
     user_errors = answer.get("userErrors") or []
     if user_errors:
-        raise PermanentShopError("Shopify refused the draft order: " + "; ".join(_user_error(e) for e in user_errors))
+        raise PermanentShopError(
+            gettext_noop("Shopify refused the draft order: %(errors)s"), {"errors": _user_errors(user_errors)}
+        )
     draft = answer.get("draftOrder") or {}
     if not draft.get("id"):
-        raise TransientShopError("Shopify answered without a draft order or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without a draft order or an error."))
     return draft
 
 
@@ -469,13 +511,15 @@ def draft_order_complete(client, draft: dict) -> dict:
     if user_errors:
         # Whether a draft at no charge completes without a payment gateway is not documented (§9).
         raise NeedsStaffError(
-            f"Shopify did not complete the draft order {draft.get('name', '')}: "
-            + "; ".join(_user_error(e) for e in user_errors)
-            + ". Complete it in Shopify, then confirm here with the order's number."
+            gettext_noop(
+                "Shopify did not complete the draft order %(draft)s: %(errors)s. "
+                "Complete it in Shopify, then confirm here with the order's number."
+            ),
+            {"draft": draft.get("name", ""), "errors": _user_errors(user_errors)},
         )
     completed = answer.get("draftOrder") or {}
     if not (completed.get("order") or {}).get("id"):
-        raise TransientShopError("Shopify answered without the completed order or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without the completed order or an error."))
     return completed
 
 
@@ -519,9 +563,11 @@ def discount_code_perform(client, merchant, payload: dict, idempotency_key: str)
     unique in the shop, so a code already there is the one an earlier attempt made."""
     code = str(payload.get("code") or "").strip()
     if not code:
-        raise PermanentShopError("This discount has no code to give Shopify.")
+        raise PermanentShopError(gettext_noop("This discount has no code to give Shopify."))
     if payload.get("value_type") not in DISCOUNT_VALUE_TYPES:
-        raise PermanentShopError(f"Unknown kind of discount “{payload.get('value_type')}”: create it by hand.")
+        raise PermanentShopError(
+            gettext_noop("Unknown kind of discount “%(kind)s”: create it by hand."), {"kind": payload.get("value_type")}
+        )
     found = (client.graphql(DISCOUNT_BY_CODE, {"code": code}).get("codeDiscountNodeByCode")) or {}
     if found.get("id"):
         return {"shop_reference": found["id"], "code": code}
@@ -533,10 +579,12 @@ def discount_code_perform(client, merchant, payload: dict, idempotency_key: str)
     answer = client.graphql(mutation, {f"{variable}CodeDiscount": discount}).get(name) or {}
     user_errors = answer.get("userErrors") or []
     if user_errors:
-        raise PermanentShopError("Shopify refused the discount code: " + "; ".join(_user_error(e) for e in user_errors))
+        raise PermanentShopError(
+            gettext_noop("Shopify refused the discount code: %(errors)s"), {"errors": _user_errors(user_errors)}
+        )
     node = answer.get("codeDiscountNode") or {}
     if not node.get("id"):
-        raise TransientShopError("Shopify answered without a discount or an error.")
+        raise TransientShopError(gettext_noop("Shopify answered without a discount or an error."))
     return {"shop_reference": node["id"], "code": code}
 
 
