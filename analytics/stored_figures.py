@@ -4,7 +4,8 @@ A preset (last 30 days, last 90 days, this year) is computed the first time the 
 day, stored, then recomputed by the minute task (analytics.tasks.refresh_daily_aggregates): right
 after the shop's orders changed (its dirty days, the same marks as the daily table), and at least every
 STALE_AFTER for what no order marks (emails, parcels, contacts, the passing of time). The page says as of
-when its figures are. Rows of earlier days are deleted by the shop's next refresh.
+when its figures are. Rows of earlier days are deleted by the shop's next refresh, which first computes
+for the new day the presets staff looked at lately (VIEWED_LATELY): a new day's first view reads a row.
 
 The figures are kept in a tagged JSON that gives back exactly what was computed: Decimals as text,
 dates, the page's dataclasses and the two model rows it shows (a flow, the CLV fit), through an allow
@@ -15,6 +16,7 @@ import dataclasses
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
+from django.core.cache import cache
 from django.db import models
 from django.utils import timezone
 
@@ -33,6 +35,7 @@ from .models import PredictedClv, StoredFigures
 from .page_figures import page_figures
 
 STALE_AFTER = timedelta(minutes=10)
+VIEWED_LATELY = timedelta(days=2)  # an earlier day's preset viewed within this is carried into the new day
 STORED_PRESETS = [preset for preset in PRESETS if preset != "custom"]
 
 _CLASSES = {
@@ -133,15 +136,29 @@ def figures_store(merchant: Merchant, chosen: Chosen, figures: dict) -> None:
     )
 
 
+def preset_viewed(merchant: Merchant, preset: str) -> None:
+    """Note that staff looked at a preset lately (the page calls it when it renders one, not on every view)."""
+    cache.set(_viewed_key(merchant, preset), True, int(VIEWED_LATELY.total_seconds()))
+
+
+def _viewed_key(merchant: Merchant, preset: str) -> str:
+    return f"analytics:viewed:{merchant.pk}:{preset}"
+
+
 def stored_figures_refresh(*, merchant: Merchant, now: datetime | None = None) -> int:
-    """Recompute the shop's stored presets of today, delete those of earlier days; returns how many."""
+    """Recompute the shop's stored presets of today, delete those of earlier days; returns how many.
+
+    A preset of an earlier day that staff looked at lately is computed for today too, so that the first
+    view of a new day reads stored figures instead of computing them while the person waits."""
     now = now or timezone.now()
     today = _today(merchant, now)
-    StoredFigures.objects.filter(merchant=merchant, day__lt=today).delete()
-    presets = list(StoredFigures.objects.filter(merchant=merchant, day=today).values_list("preset", flat=True))
+    rows = StoredFigures.objects.filter(merchant=merchant, day__lte=today)
+    stored = set(rows.values_list("preset", "day"))
+    presets = sorted({preset for preset, day in stored if day == today or cache.get(_viewed_key(merchant, preset))})
     for preset in presets:
         chosen = chosen_range({"range": preset}, today)
         figures_store(merchant, chosen, page_figures(merchant, chosen, now))
+    StoredFigures.objects.filter(merchant=merchant, day__lt=today).delete()
     return len(presets)
 
 

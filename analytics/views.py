@@ -28,7 +28,7 @@ from .promise_page import delivery_promise_csv_rows, delivery_promise_table
 from .serializers import email_step_data, kpis_data
 from .service_tiles import LABELS as SERVICE_LABELS
 from .service_tiles import service_rows
-from .stored_figures import STALE_AFTER, STORED_PRESETS, figures_as_of, figures_store, figures_stored
+from .stored_figures import STALE_AFTER, STORED_PRESETS, figures_as_of, figures_store, figures_stored, preset_viewed
 
 COHORT_MONTHS = 12
 
@@ -80,6 +80,7 @@ def _figures_html(merchant, chosen, query: str) -> str:
     if html is None:
         html = _rendered(chosen, query, figures or _figures(merchant, chosen), merchant)
         cache.set(key, html, int(2 * STALE_AFTER.total_seconds()))
+        preset_viewed(merchant, chosen.preset)
     return mark_safe(html)  # noqa: S308 - our own template's output
 
 

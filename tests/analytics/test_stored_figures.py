@@ -17,6 +17,7 @@ from analytics.stored_figures import (
     figures_encode,
     figures_store,
     figures_stored,
+    preset_viewed,
     stored_figures_refresh,
 )
 from analytics.tasks import refresh_daily_aggregates
@@ -151,6 +152,20 @@ def test_old_figures_are_refreshed_and_earlier_days_dropped(merchant, django_cap
     with merchant_scope(merchant):
         rows = {row.preset: row for row in StoredFigures.objects.all()}
     assert rows.keys() == {"30", "year"} and all(row.as_of > now and row.day == today for row in rows.values())
+
+
+def test_a_preset_viewed_lately_is_ready_on_the_new_days_first_view(merchant, staff_client):
+    """Yesterday's "90" was looked at, its "year" was not: the refresh after midnight computes today's "90"
+    (its first view reads stored figures) and drops both of yesterday's rows."""
+    now = timezone.now()
+    today = timezone.localtime(now, merchant.tzinfo).date()
+    with merchant_scope(merchant):
+        for preset in ("90", "year"):
+            yesterday = chosen_range({"range": preset}, today - timedelta(days=1))
+            figures_store(merchant, yesterday, page_figures(merchant, yesterday, now - timedelta(days=1)))
+        preset_viewed(merchant, "90")
+        assert stored_figures_refresh(merchant=merchant, now=now) == 1
+        assert list(StoredFigures.objects.values_list("preset", "day")) == [("90", today)]
 
 
 def test_a_refresh_twice_changes_nothing_the_second_time(merchant):
