@@ -33,7 +33,7 @@ class Method(models.TextChoices):
 class Resolution(models.TextChoices):
     REFUND = "refund", _("Refund to the original payment")
     STORE_CREDIT = "store_credit", _("Store credit")
-    SHOP_NOW = "shop_now", _("Exchange for something else (shop now)")
+    SHOP_NOW = "shop_now", _("Exchange for another item")
     EXCHANGE_VARIANT = "exchange_variant", _("Exchange for another size or colour")
 
 

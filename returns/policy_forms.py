@@ -51,7 +51,8 @@ class MoneyField(forms.DecimalField):
 
 class PolicyForm(forms.Form):
     window_days = forms.IntegerField(label=_("Return window (days)"), min_value=1, max_value=MAX_WINDOW_DAYS)
-    window_start = forms.ChoiceField(label=_("Counted from"), choices=WindowStart.choices)
+    # Radio buttons: each choice is a sentence a phone-width select could not show whole.
+    window_start = forms.ChoiceField(label=_("Counted from"), choices=WindowStart.choices, widget=forms.RadioSelect)
     excluded_discount_percent = forms.IntegerField(
         label=_("Items discounted by at least (%) are not returnable"), min_value=1, max_value=100, required=False
     )

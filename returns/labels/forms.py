@@ -50,6 +50,8 @@ class LabelSettingsForm(forms.ModelForm):
 
     class Meta:
         model = LabelSettings
+        # Radio buttons: each provider is a sentence a phone-width select could not show whole.
+        widgets = {"provider": forms.RadioSelect}
         fields = [
             "provider",
             "address_name",

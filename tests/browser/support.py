@@ -134,3 +134,16 @@ def screenshot_and_width(page, folder: Path, name: str, width: int) -> list[str]
     page.screenshot(path=folder / f"{name}.png", full_page=True, animations="disabled")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     return [f"{name}: {scroll_width}px wide"] if scroll_width > width else []
+
+
+# Options whose chosen text does not fit their select box (the text, its padding and the arrow).
+CUT_OFF_SELECTS = """() => {
+  const context = document.createElement("canvas").getContext("2d");
+  return [...document.querySelectorAll("select")].filter((select) => select.offsetParent).flatMap((select) => {
+    const style = getComputedStyle(select);
+    context.font = style.font;
+    const text = select.options[select.selectedIndex]?.text || "";
+    const needed = context.measureText(text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20;
+    return needed > select.clientWidth ? [`${select.name}: ${text}`] : [];
+  });
+}"""

@@ -54,7 +54,7 @@ from tracking.carriers import CARRIERS
 from tracking.models import CarrierSetting, Shipment, ShipmentStatus, UnmatchedTrackingEvent
 from tracking.tokens import tracking_page_path
 
-from .support import AXE_JS, CONTRAST_JS, chromium, signed_in_session, use_own_cache, watch_console
+from .support import AXE_JS, CONTRAST_JS, CUT_OFF_SELECTS, chromium, signed_in_session, use_own_cache, watch_console
 
 pytestmark = [pytest.mark.browser]
 
@@ -714,6 +714,9 @@ def page_problems(page, console, url: str, language: str, checks: dict) -> list[
         found.append(("overflow", "wider than the screen: a horizontal scrollbar"))
     found += [("overflow", f"{where} scrolls sideways, hiding part of it") for where in page.evaluate(SIDEWAYS_JS)]
     found += [("overflow", f"{what} juts out of its card") for what in page.evaluate(JUTTING_JS)]
+    found += [
+        ("cut-off", f"the select {choice} does not show its whole choice") for choice in page.evaluate(CUT_OFF_SELECTS)
+    ]
     page.evaluate(checks["axe"])  # not a script tag: our CSP (rightly) refuses inline scripts
     contrast = page.evaluate(CONTRAST_JS)
     found += [("contrast", line.split(" Fix any")[0]) for line in contrast["violations"]]

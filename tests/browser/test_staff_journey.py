@@ -7,7 +7,7 @@ from core.scoping import merchant_scope
 from merchants.models import Role
 from tests.factories import MembershipFactory, MerchantFactory, OrderFactory, UserFactory
 
-from .support import chromium
+from .support import CUT_OFF_SELECTS, chromium
 
 playwright_sync = pytest.importorskip("playwright.sync_api")
 
@@ -106,19 +106,6 @@ def test_the_step_preview_follows_the_editor_as_they_type(shop_with_flows, live_
     expect(page.locator("#preview-pane .preview-subject")).to_have_text("Your order #1001 is on its way")
     page.locator("input[name='en-subject']").fill("Hi {{ customer.nickname }}")
     expect(page.locator("#preview-pane [role=alert]")).to_contain_text("Unknown variable: customer.nickname")
-
-
-# Options whose chosen text does not fit their select box (the text, its padding and the arrow).
-CUT_OFF_SELECTS = """() => {
-  const context = document.createElement("canvas").getContext("2d");
-  return [...document.querySelectorAll("select")].filter((select) => select.offsetParent).flatMap((select) => {
-    const style = getComputedStyle(select);
-    context.font = style.font;
-    const text = select.options[select.selectedIndex]?.text || "";
-    const needed = context.measureText(text).width + parseFloat(style.paddingLeft) + parseFloat(style.paddingRight) + 20;
-    return needed > select.clientWidth ? [`${select.name}: ${text}`] : [];
-  });
-}"""
 
 
 @pytest.mark.browser

@@ -301,7 +301,7 @@ def test_the_form_sends_the_chosen_resolution_and_refuses_one_not_offered(order,
         made = ReturnRequest.objects.get()
     assert made.resolution == "shop_now"
     page = client.get(f"/returns/{order_token(order)}/{made.rma}/?lang=fr").content.decode()
-    assert "Échanger contre autre chose (achat immédiat)" in page and "37,00\u00a0€" in page
+    assert "Échange contre un autre article" in page and "37,00\u00a0€" in page
 
 
 # --- The API --------------------------------------------------------------------------------------
