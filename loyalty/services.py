@@ -286,12 +286,6 @@ def reversal_moves(account: Account, pending_left: int, points: int) -> Moves:
     return Moves(pending=-from_pending, available=-from_available, debt=points - from_pending - from_available)
 
 
-def refund_points(*, earned: int, refund_amount: Decimal, order_total: Decimal, reversed_so_far: int) -> int:
-    """The points a refund of the past takes back (the back-fill): the refunded share of what the
-    earning gave, never more than is left of it."""
-    return min(share_points(earned, refund_amount, order_total), earned - reversed_so_far)
-
-
 def share_points(earned: int, amount: Decimal, total: Decimal) -> int:
     """The points of `amount` out of the order's `total`, rounded half up, never above what was earned."""
     share = min(amount / total, Decimal(1))
