@@ -9,6 +9,7 @@ import time
 
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.db.models import Count, Q
 from django.urls import reverse
 from tqdm import tqdm
@@ -18,6 +19,14 @@ from demo.seed import MAISON_LUMIERE, OWNER_EMAIL, SHOPS, demo_reset, now_for_de
 from orders.models import Order
 
 DEFAULT_PASSWORD = "lumiere-demo"  # noqa: S105 - a published demo login, for local use
+
+
+def _statistics_refresh() -> None:
+    """On PostgreSQL, ANALYZE the tables just filled: until autovacuum gets to them the planner believes
+    they are empty, and the first pages of the demo would pick plans made for empty tables."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
 
 
 class Command(BaseCommand):
@@ -48,6 +57,7 @@ class Command(BaseCommand):
             results.append(
                 shop_seed(shop, owner=owner, orders=orders, now=now, progress_factory=self._progress(options))
             )
+        _statistics_refresh()
         self._report(results, options["password"], time.monotonic() - started)
 
     def _progress(self, options):
