@@ -1,6 +1,7 @@
 import pytest
 import redis
 from django.conf import settings
+from django.db import connection
 from django.utils import translation
 from rest_framework.test import APIClient
 
@@ -135,6 +136,16 @@ def no_drain_queued():
     yield
     for drain in (DELIVERIES, EVENTS):
         drain.reset()
+
+
+@pytest.fixture(params=["postgresql", "small_shop"])
+def figure_engine(request, monkeypatch):
+    """The test once per figure engine (core.engines): PostgreSQL's SQL, and the small-shop one SQLite (the demo)
+    runs. On SQLite only the second can run: tests/test_sqlite_figures.py runs those (`-k small_shop`)."""
+    if request.param == "postgresql" and connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
+    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
+    return request.param
 
 
 @pytest.fixture(autouse=True)

@@ -7,7 +7,6 @@ from decimal import Decimal
 
 import pytest
 from django.core import mail
-from django.db import connection
 
 from analytics.digest import digest_rows, digests_send_due, unsubscribe_token
 from analytics.models import DigestOptIn, DigestSent
@@ -21,17 +20,7 @@ from tracking.models import WismoContact
 
 from .history import order, paris
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
-def digest_engine(request):
-    """Each test once per engine: PostgreSQL's SQL, and the Python figures SQLite (the demo) computes."""
-    if request.param == "postgresql":
-        if connection.vendor != "postgresql":
-            pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-        return
-    request.getfixturevalue("python_engine")
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]  # each test on both engines
 
 
 # Monday November 30, 2026, 08:30 in Paris (07:30 UTC); 02:30 in New York.

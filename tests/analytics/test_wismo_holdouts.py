@@ -24,16 +24,10 @@ from core.scoping import merchant_scope
 from flows.models import FlowKind
 from support.models import SupportContact
 from tests.factories import CustomerFactory, OrderFactory
-from tests.flows.test_holdouts import (  # noqa: F401 - holdout_engine is a fixture
-    AS_OF,
-    TRIGGER,
-    decided_message,
-    holdout_engine,
-    marketing_flow,
-)
+from tests.flows.test_holdouts import AS_OF, TRIGGER, decided_message, marketing_flow
 from tracking.models import WismoContact
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("holdout_engine")]  # each test on both engines
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]  # each test on both engines
 API_URL = "/api/v1/analytics/holdouts"
 
 
@@ -80,12 +74,12 @@ def _history(merchant, step):
 def test_wismo_per_100_orders_exposed_against_held_out(
     merchant,
     django_assert_num_queries,
-    holdout_engine,  # noqa: F811 - the fixture
+    figure_engine,
 ):
     flow, step = notification_flow(merchant)
     _history(merchant, step)
     # One statement; three reads on SQLite's engine (the messages, the tracking-page contacts, the tickets).
-    with django_assert_num_queries(1 if holdout_engine == "postgresql" else 3):
+    with django_assert_num_queries(1 if figure_engine == "postgresql" else 3):
         result = wismo_holdouts(merchant, [flow], AS_OF)[flow.pk]
     assert result == {
         "days": 30,
@@ -126,7 +120,7 @@ def test_the_api_gives_wismo_for_notification_flows(
     merchant,
     other_merchant,
     django_assert_num_queries,
-    holdout_engine,  # noqa: F811 - the fixture
+    figure_engine,
 ):
     flow, step = notification_flow(merchant)
     marketing, _ = marketing_flow(merchant, percent=10)
@@ -135,7 +129,7 @@ def test_the_api_gives_wismo_for_notification_flows(
     _history(other_merchant, other_step)  # another shop's orders and contacts change nothing here
     # The key (2), the flows, the holdout results, the WISMO comparison: no query per flow. On SQLite's
     # engine the results and the comparison take three reads each.
-    with django_assert_num_queries(5 if holdout_engine == "postgresql" else 2 + 1 + 3 + 3):
+    with django_assert_num_queries(5 if figure_engine == "postgresql" else 2 + 1 + 3 + 3):
         body = api.get(API_URL, {"as_of": AS_OF.isoformat()}).json()
     by_name = {entry["flow_name"]: entry for entry in body["flows"]}
     assert by_name["Thank you"]["wismo"] is None

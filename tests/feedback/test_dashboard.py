@@ -24,7 +24,6 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import time_machine
-from django.db import connection
 from django.urls import reverse
 
 from core.scoping import merchant_scope
@@ -92,16 +91,7 @@ def _answer(invitation, score, at):
         response_submit(invitation=invitation, answer=Answer(score, "", "", "en"))
 
 
-@pytest.fixture(params=["postgresql", "small_shop"])
-def breakdowns_engine(request, monkeypatch):
-    """The test once per engine of the breakdowns: PostgreSQL's SQL, and the small-shop one of SQLite (the demo)."""
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
-    return request.param
-
-
-BOTH_ENGINES = pytest.mark.usefixtures("breakdowns_engine")
+BOTH_ENGINES = pytest.mark.usefixtures("figure_engine")
 
 
 def june(day):
@@ -272,14 +262,14 @@ OVERVIEW_QUERIES = {"postgresql": 11, "small_shop": 14}
 
 
 def test_the_overview_runs_the_same_queries_whatever_the_history(
-    merchant, staff_client, django_assert_num_queries, breakdowns_engine
+    merchant, staff_client, django_assert_num_queries, figure_engine
 ):
-    with django_assert_num_queries(OVERVIEW_QUERIES[breakdowns_engine]):
+    with django_assert_num_queries(OVERVIEW_QUERIES[figure_engine]):
         staff_client.get(reverse("feedback:index"), PERIOD)
     history(merchant)
     for number in range(6):  # more types and carriers: more rows, no more queries
         csat(merchant, 5, utc((6, 5), 12), types=[f"type {number}"], parcels=[Parcel(f"carrier{number}")])
-    with django_assert_num_queries(OVERVIEW_QUERIES[breakdowns_engine]):
+    with django_assert_num_queries(OVERVIEW_QUERIES[figure_engine]):
         page = staff_client.get(reverse("feedback:index"), PERIOD)
     assert "type 5" in page.content.decode()
 

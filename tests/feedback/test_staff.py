@@ -14,7 +14,7 @@ from feedback.services import Answer, response_submit
 from merchants.models import Role
 from tests.conftest import login_as
 from tests.factories import CustomerFactory, MembershipFactory, OrderFactory, UserFactory
-from tests.feedback.test_dashboard import OVERVIEW_QUERIES, breakdowns_engine  # noqa: F401 - a fixture
+from tests.feedback.test_dashboard import OVERVIEW_QUERIES
 
 pytestmark = pytest.mark.django_db
 DAY = datetime(2026, 6, 10, 12, 0, tzinfo=UTC)
@@ -84,10 +84,10 @@ def test_the_overview_shows_the_figures_with_a_pinned_number_of_queries(
     merchant,
     staff_client,
     django_assert_num_queries,
-    breakdowns_engine,  # noqa: F811 - the fixture
+    figure_engine,
 ):
     answered(merchant, Kind.NPS, [10, 9, 3])
-    with django_assert_num_queries(OVERVIEW_QUERIES[breakdowns_engine]):
+    with django_assert_num_queries(OVERVIEW_QUERIES[figure_engine]):
         page = staff_client.get(reverse("feedback:index"), {"from": "2026-06-01", "to": "2026-06-30"})
     html = page.content.decode()
     assert page.status_code == 200 and "+33" in html

@@ -7,7 +7,6 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core import mail
-from django.db import connection
 from django.test import override_settings
 from django.urls import reverse
 from django.utils import translation
@@ -26,15 +25,6 @@ from tests.factories import CustomerFactory, OrderFactory
 from .helpers import record
 
 NOW = datetime(2025, 6, 2, 12, 0, tzinfo=UTC)
-
-
-@pytest.fixture(params=["postgresql", "small_shop"])
-def holdout_engine(request, monkeypatch):
-    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
-    return request.param
 
 
 def at(moment):
@@ -261,7 +251,7 @@ def _newcombe(x1, n1, x2, n2):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("holdout_engine")
+@pytest.mark.usefixtures("figure_engine")
 def test_results_on_a_hand_made_history(merchant):
     flow, step = marketing_flow(merchant, percent=10)
     _history(merchant, step)
@@ -300,7 +290,7 @@ def test_the_t_quantile_matches_the_tables():
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("holdout_engine")
+@pytest.mark.usefixtures("figure_engine")
 def test_not_enough_data_until_each_group_has_30_customers_past_the_window(merchant):
     flow, step = marketing_flow(merchant, percent=10)
     with merchant_scope(merchant):
@@ -317,7 +307,7 @@ def test_not_enough_data_until_each_group_has_30_customers_past_the_window(merch
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("holdout_engine")
+@pytest.mark.usefixtures("figure_engine")
 def test_a_flow_without_history_has_empty_results(merchant):
     flow, _step = marketing_flow(merchant, percent=10)
     with merchant_scope(merchant):
@@ -341,7 +331,7 @@ def test_the_group_sizes_read_right_for_none_or_one(merchant):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("holdout_engine")
+@pytest.mark.usefixtures("figure_engine")
 def test_each_customer_counts_once_by_their_first_decided_message(merchant):
     """X: skipped as paused (not decided) the day before, held out at the trigger, then sent a day later for
     a second order placed 12 hours after the trigger: held out from TRIGGER, reordered (50.00).
@@ -394,7 +384,7 @@ PAGE_QUERIES = {"postgresql": 5 + 2 + 1, "small_shop": 5 + 1 + 4 + 3}
 # --- The flow's page ---------------------------------------------------------------------------------------
 @pytest.mark.django_db
 def test_the_flow_page_says_the_results_in_words(
-    staff_client, owner, merchant, django_assert_num_queries, holdout_engine
+    staff_client, owner, merchant, django_assert_num_queries, figure_engine
 ):
     flow, step = marketing_flow(merchant, percent=10)
     _history(merchant, step)
@@ -403,7 +393,7 @@ def test_the_flow_page_says_the_results_in_words(
         owner.language = "en"
         owner.save(update_fields=["language"])
         staff_client.get(url)  # the session's first request loads what later ones find cached
-        with django_assert_num_queries(PAGE_QUERIES[holdout_engine]):
+        with django_assert_num_queries(PAGE_QUERIES[figure_engine]):
             english = staff_client.get(url).content.decode()
         owner.language = "fr"
         owner.save(update_fields=["language"])
@@ -439,14 +429,14 @@ API_URL = "/api/v1/analytics/holdouts"
 
 
 @pytest.mark.django_db
-def test_the_api_lists_flows_with_a_holdout(api, merchant, django_assert_num_queries, holdout_engine):
+def test_the_api_lists_flows_with_a_holdout(api, merchant, django_assert_num_queries, figure_engine):
     flow, step = marketing_flow(merchant, percent=10)
     marketing_flow(merchant, percent=0, kind=FlowKind.TRANSACTIONAL, name="Receipt")
     other, _ = marketing_flow(merchant, percent=5, name="Other")
     _history(merchant, step)
     # The key, the flows, the results of every flow in one statement (three reads on SQLite's engine): no
     # query per flow.
-    with django_assert_num_queries(4 if holdout_engine == "postgresql" else 6):
+    with django_assert_num_queries(4 if figure_engine == "postgresql" else 6):
         response = api.get(API_URL, {"as_of": AS_OF.isoformat()})
     assert response.status_code == 200
     body = response.json()
@@ -483,7 +473,7 @@ def test_the_api_refuses_bad_input(api, merchant, params, field):
 
 
 @pytest.mark.django_db
-@pytest.mark.usefixtures("holdout_engine")
+@pytest.mark.usefixtures("figure_engine")
 def test_the_api_shows_no_other_shops_flow(api, other_api, merchant):
     flow, step = marketing_flow(merchant, percent=10)
     _history(merchant, step)

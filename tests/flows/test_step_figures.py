@@ -23,14 +23,7 @@ from flows.selectors import step_stats
 from tests.analytics.email_history import flow_with_steps, january_orders, seed_email_history, sent
 from tests.analytics.history import POSTGRESQL_ONLY, paris
 
-pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY]
-
-
-@pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
-def engine(request, monkeypatch):
-    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
-    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
-    return request.param
+pytestmark = [pytest.mark.django_db, POSTGRESQL_ONLY, pytest.mark.usefixtures("figure_engine")]
 
 
 NOON = paris(2026, 3, 31, 12)
@@ -117,7 +110,7 @@ def test_another_shops_emails_never_count(merchant, other_merchant, history):
 
 
 def test_the_flow_page_costs_the_same_whatever_its_number_of_steps(
-    staff_client, merchant, history, engine, django_assert_num_queries
+    staff_client, merchant, history, figure_engine, django_assert_num_queries
 ):
     two_steps = reverse("flows:detail", kwargs={"pk": history["j7"].flow_id})
     one_step = reverse("flows:detail", kwargs={"pk": history["shipped"].flow_id})
@@ -126,7 +119,7 @@ def test_the_flow_page_costs_the_same_whatever_its_number_of_steps(
     # small-shop engine 4 reads, and a fifth for the steps when any sent or earned in those days: none
     # here, the history is March's), the holdout results (1 statement; 3 reads for the small-shop engine:
     # the decided messages, the orders and their refunds).
-    figures = 1 + 1 if engine == "postgresql" else 4 + 3
+    figures = 1 + 1 if figure_engine == "postgresql" else 4 + 3
     for url in (two_steps, one_step):
         with django_assert_num_queries(6 + figures):
             assert staff_client.get(url).status_code == 200

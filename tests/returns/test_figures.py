@@ -45,16 +45,7 @@ MARCH = Period(datetime(2026, 3, 1, tzinfo=PARIS), datetime(2026, 4, 1, tzinfo=P
 NOW = datetime(2026, 4, 20, 12, tzinfo=PARIS)
 
 
-@pytest.fixture(params=["postgresql", "small_shop"])
-def figures_engine(request, monkeypatch):
-    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
-    return request.param
-
-
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figures_engine")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]
 
 
 def paris(month, day, hour=12, minute=0):

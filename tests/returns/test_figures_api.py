@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from tests.conftest import api_client_for
-from tests.returns.test_figures import figures_engine, march  # noqa: F401 - the history, each engine
+from tests.returns.test_figures import march  # noqa: F401 - the history
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figures_engine")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]
 URL = "/api/v1/returns/figures"
 MARCH = {"from": "2026-03-01", "to": "2026-04-01"}
 

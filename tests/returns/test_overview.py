@@ -5,10 +5,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from merchants.models import Role
-from tests.returns.test_figures import figures_engine, march  # noqa: F401 - the history, each engine
+from tests.returns.test_figures import march  # noqa: F401 - the history
 from tests.returns.test_staff import staff
 
-pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figures_engine")]
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]
 URL = "/app/returns/overview/"
 MARCH = "?from=2026-03-01&to=2026-03-31"
 

@@ -4,7 +4,6 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 import pytest
-from django.db import connection
 
 from core.scoping import merchant_scope
 from support.selectors import wismo_rate, wismo_weeks
@@ -12,17 +11,7 @@ from support.services import ContactInput, WeekInput, baseline_weeks_import, sup
 from tests.factories import OrderFactory
 from tracking.models import Shipment, TrackingPageView, WismoContact
 
-
-@pytest.fixture(autouse=True, params=["postgresql", "small_shop"])
-def engine(request, monkeypatch):
-    """Each test once per engine: PostgreSQL's SQL, and the small-shop one SQLite (the demo) runs."""
-    if request.param == "postgresql" and connection.vendor != "postgresql":
-        pytest.skip("PostgreSQL's SQL, on SQLite (tests/test_sqlite_figures.py)")
-    monkeypatch.setattr("core.engines.on_postgresql", lambda: request.param == "postgresql")
-    return request.param
-
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("figure_engine")]  # each test on both engines
 START, END = datetime(2026, 3, 2, tzinfo=UTC), datetime(2026, 3, 9, tzinfo=UTC)
 
 
