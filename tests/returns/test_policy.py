@@ -197,6 +197,7 @@ def test_the_page_keeps_its_queries(staff_client, merchant, django_assert_num_qu
         ({"holiday_from": "2026-11-15"}, "Give all three holiday dates"),
         ({"methods": []}, "This field is required"),
         ({"methods": ["teleport"]}, "Select a valid choice"),
+        ({"window_start": "yesterday"}, "Select a valid choice"),
         ({"keep_it_below": ""}, "below which amount"),
         ({"returns_per_year": "0"}, "greater than or equal to 1"),
     ],
